@@ -1,0 +1,101 @@
+/** SQLite's C constants used by wasmlite (values from sqlite3.h; they never change). */
+export const SQLITE_OK = 0;
+export const SQLITE_ERROR = 1;
+export const SQLITE_BUSY = 5;
+export const SQLITE_NOMEM = 7;
+export const SQLITE_READONLY = 8;
+export const SQLITE_IOERR = 10;
+export const SQLITE_CORRUPT = 11;
+export const SQLITE_NOTFOUND = 12;
+export const SQLITE_FULL = 13;
+export const SQLITE_CANTOPEN = 14;
+export const SQLITE_MISUSE = 21;
+export const SQLITE_RANGE = 25;
+export const SQLITE_NOTADB = 26;
+export const SQLITE_ROW = 100;
+export const SQLITE_DONE = 101;
+
+export const SQLITE_INTEGER = 1;
+export const SQLITE_FLOAT = 2;
+export const SQLITE_TEXT = 3;
+export const SQLITE_BLOB = 4;
+export const SQLITE_NULL = 5;
+
+/** Destructor value telling SQLite to copy a bound string or blob before the call returns. */
+export const SQLITE_TRANSIENT = -1;
+
+export const SQLITE_OPEN_READONLY = 0x1;
+export const SQLITE_OPEN_READWRITE = 0x2;
+export const SQLITE_OPEN_CREATE = 0x4;
+export const SQLITE_OPEN_DELETEONCLOSE = 0x8;
+export const SQLITE_OPEN_EXCLUSIVE = 0x10;
+export const SQLITE_OPEN_URI = 0x40;
+export const SQLITE_OPEN_MEMORY = 0x80;
+export const SQLITE_OPEN_MAIN_DB = 0x100;
+export const SQLITE_OPEN_TEMP_DB = 0x200;
+export const SQLITE_OPEN_TRANSIENT_DB = 0x400;
+export const SQLITE_OPEN_MAIN_JOURNAL = 0x800;
+export const SQLITE_OPEN_TEMP_JOURNAL = 0x1000;
+export const SQLITE_OPEN_SUBJOURNAL = 0x2000;
+export const SQLITE_OPEN_SUPER_JOURNAL = 0x4000;
+export const SQLITE_OPEN_NOMUTEX = 0x8000;
+export const SQLITE_OPEN_FULLMUTEX = 0x10000;
+export const SQLITE_OPEN_WAL = 0x80000;
+export const SQLITE_OPEN_EXRESCODE = 0x2000000;
+
+export const SQLITE_PREPARE_PERSISTENT = 0x1;
+
+export const SQLITE_STMTSTATUS_REPREPARE = 5;
+
+export const SQLITE_UTF8 = 1;
+export const SQLITE_DETERMINISTIC = 0x800;
+export const SQLITE_DIRECTONLY = 0x80000;
+
+export const SQLITE_LOCK_NONE = 0;
+export const SQLITE_LOCK_SHARED = 1;
+export const SQLITE_LOCK_RESERVED = 2;
+export const SQLITE_LOCK_PENDING = 3;
+export const SQLITE_LOCK_EXCLUSIVE = 4;
+
+export const SQLITE_SYNC_NORMAL = 0x2;
+export const SQLITE_SYNC_FULL = 0x3;
+export const SQLITE_SYNC_DATAONLY = 0x10;
+
+export const SQLITE_ACCESS_EXISTS = 0;
+export const SQLITE_ACCESS_READWRITE = 1;
+export const SQLITE_ACCESS_READ = 2;
+
+export const SQLITE_SHM_UNLOCK = 1;
+export const SQLITE_SHM_LOCK = 2;
+export const SQLITE_SHM_SHARED = 4;
+export const SQLITE_SHM_EXCLUSIVE = 8;
+export const SQLITE_SHM_NLOCK = 8;
+
+export const SQLITE_IOCAP_POWERSAFE_OVERWRITE = 0x1000;
+
+export const SQLITE_IOERR_READ = 10 | (1 << 8);
+export const SQLITE_IOERR_SHORT_READ = 10 | (2 << 8);
+export const SQLITE_IOERR_WRITE = 10 | (3 << 8);
+export const SQLITE_IOERR_FSYNC = 10 | (4 << 8);
+export const SQLITE_IOERR_DIR_FSYNC = 10 | (5 << 8);
+export const SQLITE_IOERR_TRUNCATE = 10 | (6 << 8);
+export const SQLITE_IOERR_FSTAT = 10 | (7 << 8);
+export const SQLITE_IOERR_UNLOCK = 10 | (8 << 8);
+export const SQLITE_IOERR_RDLOCK = 10 | (9 << 8);
+export const SQLITE_IOERR_DELETE = 10 | (10 << 8);
+export const SQLITE_IOERR_ACCESS = 10 | (13 << 8);
+export const SQLITE_IOERR_CHECKRESERVEDLOCK = 10 | (14 << 8);
+export const SQLITE_IOERR_LOCK = 10 | (15 << 8);
+export const SQLITE_IOERR_CLOSE = 10 | (16 << 8);
+export const SQLITE_IOERR_SHMOPEN = 10 | (18 << 8);
+export const SQLITE_IOERR_SHMSIZE = 10 | (19 << 8);
+export const SQLITE_IOERR_SHMMAP = 10 | (21 << 8);
+export const SQLITE_IOERR_DELETE_NOENT = 10 | (23 << 8);
+export const SQLITE_BUSY_SNAPSHOT = 5 | (2 << 8);
+export const SQLITE_CANTOPEN_ISDIR = 14 | (2 << 8);
+export const SQLITE_CANTOPEN_FULLPATH = 14 | (3 << 8);
+
+export const SQLITE_FCNTL_SIZE_HINT = 5;
+export const SQLITE_FCNTL_PRAGMA = 14;
+export const SQLITE_FCNTL_COMMIT_PHASETWO = 22;
+export const SQLITE_FCNTL_SYNC = 21;
