@@ -36,7 +36,12 @@ export class Engine {
   readonly module: Sqlite3Module;
   /** SQLite's version string, e.g. `3.54.1`. */
   readonly version: string;
+  /** 16 bytes of heap for out-parameters (`sqlite3_stmt**`, `int*`, `sqlite3_int64*`). */
+  readonly out: number;
   readonly #memory: WebAssembly.Memory;
+  readonly #cstrings = new Map<string, number>();
+  #scratch = 0;
+  #scratchSize = 0;
   #u8: Uint8Array;
   #buf: Buffer;
   #dv: DataView;
@@ -49,6 +54,41 @@ export class Engine {
     this.#u8 = new Uint8Array(this.#memory.buffer);
     this.#buf = Buffer.from(this.#memory.buffer);
     this.#dv = new DataView(this.#memory.buffer);
+    this.out = this.#malloc(16);
+  }
+
+  #malloc(n: number): number {
+    const ptr = this.x.sqlite3_malloc(n);
+    if (ptr === 0) throw new RangeError('out of memory in the wasm heap');
+    return ptr;
+  }
+
+  /**
+   * A reusable heap buffer of at least `n` bytes for values that SQLite copies before the call
+   * returns (bound strings and blobs use `SQLITE_TRANSIENT`). Valid until the next `scratch()`.
+   */
+  scratch(n: number): number {
+    if (n > this.#scratchSize) {
+      if (this.#scratch !== 0) this.x.sqlite3_free(this.#scratch);
+      this.#scratchSize = Math.max(n, this.#scratchSize * 2, 4096);
+      this.#scratch = this.#malloc(this.#scratchSize);
+    }
+    return this.#scratch;
+  }
+
+  /** A NUL-terminated copy of `text` that lives as long as the engine (for names like "main"). */
+  cstr(text: string): number {
+    let ptr = this.#cstrings.get(text);
+    if (ptr === undefined) {
+      ptr = this.allocCString(text);
+      this.#cstrings.set(text, ptr);
+    }
+    return ptr;
+  }
+
+  /** The extended result code's name, e.g. `SQLITE_CONSTRAINT_UNIQUE`. */
+  codeName(rc: number): string {
+    return (this.module.capi.sqlite3_js_rc_str(rc) as string | undefined) ?? `SQLITE_UNKNOWN_${rc}`;
   }
 
   /** The WASM heap as bytes; valid until the next call that may allocate. */
@@ -88,8 +128,7 @@ export class Engine {
   /** Allocates a NUL-terminated UTF-8 copy of `text` with `sqlite3_malloc`; the caller frees it. */
   allocCString(text: string): number {
     const n = Buffer.byteLength(text);
-    const ptr = this.x.sqlite3_malloc(n + 1);
-    if (ptr === 0) throw new RangeError('out of memory in the wasm heap');
+    const ptr = this.#malloc(n + 1);
     this.buf.write(text, ptr, n, 'utf8');
     this.u8[ptr + n] = 0;
     return ptr;

@@ -1,0 +1,216 @@
+import type { Database } from '../database/database.ts';
+import { ClientError } from './client-error.ts';
+import { normalizeStatement, StatementRunner } from './statement-runner.ts';
+import type { Client, InArgs, InStatement, IntMode, ResultSet, Transaction, TransactionMode } from './types.ts';
+
+const BEGIN: Record<TransactionMode, string> = {
+  write: 'BEGIN IMMEDIATE',
+  read: 'BEGIN DEFERRED',
+  deferred: 'BEGIN DEFERRED',
+};
+
+function checkMode(mode: unknown): TransactionMode {
+  if (mode !== 'write' && mode !== 'read' && mode !== 'deferred') {
+    throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
+  }
+  return mode;
+}
+
+/**
+ * A {@link Client} over one local database connection (`createClient({ url: 'file:…' })`).
+ *
+ * Every call runs synchronously on the connection once it is its turn; an interactive
+ * transaction holds the connection until it ends, and calls made meanwhile wait for it, so they
+ * never run inside it. `batch` is atomic: all statements or none.
+ */
+export class LocalClient implements Client {
+  readonly protocol = 'file';
+  readonly #ready: Promise<StatementRunner>;
+  #runner: StatementRunner | undefined;
+  #closed = false;
+  /** Settles when the open interactive transaction ends; undefined when none is open. */
+  #busy: Promise<void> | undefined;
+  #endBusy: (() => void) | undefined;
+
+  constructor(database: Promise<Database>, intMode: IntMode) {
+    this.#ready = database.then((db) => (this.#runner = new StatementRunner(db, intMode)));
+    // The error is reported by the first call that needs the database.
+    this.#ready.catch(() => {});
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
+    const s = normalizeStatement(stmt, args);
+    const runner = await this.#turn();
+    return runner.run(s);
+  }
+
+  async batch(stmts: InStatement[], mode: TransactionMode = 'deferred'): Promise<ResultSet[]> {
+    if (!Array.isArray(stmts)) throw new TypeError('Expected first argument to be an array of statements');
+    checkMode(mode);
+    const normalized = stmts.map((s) => normalizeStatement(s));
+    const runner = await this.#turn();
+    return runAtomically(runner, mode, () => normalized.map((s) => runner.run(s)));
+  }
+
+  async executeMultiple(sql: string): Promise<void> {
+    if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
+    const runner = await this.#turn();
+    runner.db.exec(sql);
+  }
+
+  async transaction(mode: TransactionMode = 'write'): Promise<Transaction> {
+    checkMode(mode);
+    const runner = await this.#turn();
+    let end!: () => void;
+    const busy = new Promise<void>((resolve) => (end = resolve));
+    begin(runner, mode);
+    this.#busy = busy;
+    this.#endBusy = end;
+    return new LocalTransaction(runner, mode, () => {
+      if (this.#busy === busy) this.#busy = this.#endBusy = undefined;
+      end();
+    });
+  }
+
+  /** A no-op for a local database (there is nothing to sync from); resolves to undefined. */
+  async sync(): Promise<undefined> {
+    await this.#turn();
+    return undefined;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#runner?.db.close();
+    this.#endBusy?.();
+    this.#ready.then((runner) => runner.db.close(), () => {});
+  }
+
+  /** Waits until no transaction holds the connection and returns it. */
+  async #turn(): Promise<StatementRunner> {
+    const runner = this.#runner ?? (await this.#ready);
+    while (this.#busy !== undefined) {
+      if (this.#closed) break;
+      await this.#busy;
+    }
+    if (this.#closed) throw new ClientError('The client is closed', 'CLIENT_CLOSED');
+    return runner;
+  }
+}
+
+function begin(runner: StatementRunner, mode: TransactionMode): void {
+  runner.db.exec(BEGIN[mode]);
+  if (mode === 'read') {
+    try {
+      runner.db.exec('PRAGMA query_only = 1');
+    } catch (error) {
+      runner.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+function finish(runner: StatementRunner, mode: TransactionMode, sql: 'COMMIT' | 'ROLLBACK'): void {
+  try {
+    if (sql === 'COMMIT') runner.db.exec('COMMIT');
+    else if (runner.db.inTransaction) runner.db.exec('ROLLBACK');
+  } catch (error) {
+    if (runner.db.inTransaction) runner.db.exec('ROLLBACK');
+    throw error;
+  } finally {
+    if (mode === 'read' && runner.db.open) runner.db.exec('PRAGMA query_only = 0');
+  }
+}
+
+/** Runs `work` in one transaction: committed if it returns, rolled back if it throws. */
+function runAtomically<T>(runner: StatementRunner, mode: TransactionMode, work: () => T): T {
+  begin(runner, mode);
+  let result: T;
+  try {
+    result = work();
+  } catch (error) {
+    finish(runner, mode, 'ROLLBACK');
+    throw error;
+  }
+  finish(runner, mode, 'COMMIT');
+  return result;
+}
+
+/** An interactive transaction on a {@link LocalClient}'s connection. */
+class LocalTransaction implements Transaction {
+  readonly #runner: StatementRunner;
+  readonly #mode: TransactionMode;
+  readonly #onEnd: () => void;
+  #closed = false;
+
+  constructor(runner: StatementRunner, mode: TransactionMode, onEnd: () => void) {
+    this.#runner = runner;
+    this.#mode = mode;
+    this.#onEnd = onEnd;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
+    const s = normalizeStatement(stmt, args);
+    this.#check();
+    return this.#runner.run(s);
+  }
+
+  async batch(stmts: InStatement[]): Promise<ResultSet[]> {
+    if (!Array.isArray(stmts)) throw new TypeError('Expected first argument to be an array of statements');
+    const normalized = stmts.map((s) => normalizeStatement(s));
+    this.#check();
+    // Atomic inside the transaction too: a failing statement undoes the batch's earlier ones.
+    const db = this.#runner.db;
+    db.exec('SAVEPOINT wasmlite_batch');
+    try {
+      const results = normalized.map((s) => this.#runner.run(s));
+      db.exec('RELEASE wasmlite_batch');
+      return results;
+    } catch (error) {
+      if (db.inTransaction) db.exec('ROLLBACK TO wasmlite_batch; RELEASE wasmlite_batch');
+      throw error;
+    }
+  }
+
+  async executeMultiple(sql: string): Promise<void> {
+    if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
+    this.#check();
+    this.#runner.db.exec(sql);
+  }
+
+  async commit(): Promise<void> {
+    this.#check();
+    this.#end('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    if (this.#closed) return;
+    this.#end('ROLLBACK');
+  }
+
+  close(): void {
+    if (!this.#closed) this.#end('ROLLBACK');
+  }
+
+  #end(sql: 'COMMIT' | 'ROLLBACK'): void {
+    this.#closed = true;
+    try {
+      if (this.#runner.db.open) finish(this.#runner, this.#mode, sql);
+    } finally {
+      this.#onEnd();
+    }
+  }
+
+  #check(): void {
+    if (this.#closed) throw new ClientError('The transaction is closed', 'TRANSACTION_CLOSED');
+    if (!this.#runner.db.open) throw new ClientError('The client is closed', 'CLIENT_CLOSED');
+  }
+}

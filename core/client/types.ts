@@ -1,0 +1,80 @@
+/** A value a statement argument may hold (as in @libsql/client). Dates bind as epoch milliseconds. */
+export type InValue = null | string | number | bigint | boolean | ArrayBuffer | Uint8Array | Date;
+
+/** Statement arguments: positional (array) or named (object, keys with or without `:`/`@`/`$`). */
+export type InArgs = InValue[] | Record<string, InValue>;
+
+/** A statement for `execute`/`batch`: SQL text, `{ sql, args }`, or a `[sql, args]` pair. */
+export type InStatement = string | { sql: string; args?: InArgs } | [sql: string, args?: InArgs];
+
+/** A value in a result row: integers per `intMode`, blobs as `ArrayBuffer` (as in @libsql/client). */
+export type Value = null | string | number | bigint | ArrayBuffer;
+
+/**
+ * A result row: an array of values that also has each column's name as a property
+ * (`row[0]` and `row.id`). A name that would shadow an index or `length` is left out.
+ */
+export type Row = Value[] & Record<string, Value>;
+
+/** How a transaction or batch begins: `write` (BEGIN IMMEDIATE), `read` (read-only), `deferred`. */
+export type TransactionMode = 'write' | 'read' | 'deferred';
+
+/** How INTEGER values are returned: `number` (RangeError beyond 2^53), `bigint`, or `string`. */
+export type IntMode = 'number' | 'bigint' | 'string';
+
+/** The result of one statement (the shape of @libsql/client's `ResultSet`). */
+export interface ResultSet {
+  /** Result column names. */
+  columns: string[];
+  /** Declared types of the result columns (`INTEGER`, `TEXT`, …; `''` for expressions). */
+  columnTypes: string[];
+  /** The rows; empty for statements that return none. */
+  rows: Row[];
+  /** Rows inserted, updated or deleted by the statement. */
+  rowsAffected: number;
+  /** Rowid of the last inserted row, for statements that inserted one; otherwise undefined. */
+  lastInsertRowid: bigint | undefined;
+  /** A JSON-safe copy: bigints as strings, blobs as base64. */
+  toJSON(): unknown;
+}
+
+/**
+ * An interactive transaction. Until `commit()`/`rollback()`/`close()`, other calls on the same
+ * client wait; they never run inside it.
+ */
+export interface Transaction {
+  execute(stmt: InStatement, args?: InArgs): Promise<ResultSet>;
+  batch(stmts: InStatement[]): Promise<ResultSet[]>;
+  executeMultiple(sql: string): Promise<void>;
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+  /** Rolls back unless committed; idempotent. */
+  close(): void;
+  readonly closed: boolean;
+}
+
+/** The asynchronous client API (the shape of @libsql/client's `Client`). */
+export interface Client {
+  execute(stmt: InStatement, args?: InArgs): Promise<ResultSet>;
+  batch(stmts: InStatement[], mode?: TransactionMode): Promise<ResultSet[]>;
+  transaction(mode?: TransactionMode): Promise<Transaction>;
+  executeMultiple(sql: string): Promise<void>;
+  sync(): Promise<unknown>;
+  close(): void;
+  readonly closed: boolean;
+  readonly protocol: string;
+}
+
+/** Options of `createClient`. */
+export interface Config {
+  /** `file:path.db`, `file:///abs/path.db`, or `:memory:`. */
+  url: string;
+  /** URL of a wasmlite primary to replicate from (needs `wasmlite/replication`). */
+  syncUrl?: string;
+  /** Bearer token for the primary. */
+  authToken?: string;
+  /** How integers are returned (default `number`). */
+  intMode?: IntMode;
+  /** Busy timeout of the local database in ms (default 5000). */
+  timeout?: number;
+}

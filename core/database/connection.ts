@@ -1,0 +1,77 @@
+import type { Engine } from '../sqlite3/engine.ts';
+import {
+  SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR, SQLITE_NOTADB, SQLITE_READONLY,
+} from '../sqlite3/constants.ts';
+import { takeVfsError, OwnerLockError } from '../vfs/index.ts';
+import { SqliteError } from './sqlite-error.ts';
+
+// Primary result codes whose cause may be kept by the VFS.
+const IO_CODES = new Set([SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_BUSY, SQLITE_NOTADB, SQLITE_READONLY]);
+
+/**
+ * The state one `Database` shares with its statements: the `sqlite3*` handle, whether it is
+ * still open, and the conversion of SQLite result codes into {@link SqliteError}s.
+ * Internal: not exported from the package.
+ */
+export class Connection {
+  readonly e: Engine;
+  #ptr: number;
+  /** Statement pointers not yet finalized; finalized on close. */
+  readonly statements = new Set<number>();
+  /** An exception thrown by a user function during the current step, rethrown as-is. */
+  pendingError: unknown = undefined;
+
+  constructor(engine: Engine, ptr: number) {
+    this.e = engine;
+    this.#ptr = ptr;
+  }
+
+  get isOpen(): boolean {
+    return this.#ptr !== 0;
+  }
+
+  /** The `sqlite3*` handle; a TypeError once closed. */
+  get ptr(): number {
+    if (this.#ptr === 0) throw new TypeError('The database connection is not open');
+    return this.#ptr;
+  }
+
+  /** Builds the error for result code `rc` from the connection's error message. */
+  error(rc: number): Error {
+    if (this.pendingError !== undefined) {
+      const pending = this.pendingError;
+      this.pendingError = undefined;
+      return pending instanceof Error ? pending : new Error(String(pending));
+    }
+    const ptr = this.#ptr;
+    const message = ptr === 0 ? this.e.cstring(this.e.x.sqlite3_errstr(rc)) : this.e.cstring(this.e.x.sqlite3_errmsg(ptr));
+    return sqliteError(this.e, rc, message ?? 'unknown error');
+  }
+
+  /** Throws the error for `rc` unless it is `SQLITE_OK`. */
+  check(rc: number): void {
+    if (rc !== 0) throw this.error(rc);
+  }
+
+  /** Finalizes every statement and closes the handle; idempotent. */
+  close(): void {
+    if (this.#ptr === 0) return;
+    for (const stmt of this.statements) this.e.x.sqlite3_finalize(stmt);
+    this.statements.clear();
+    const rc = this.e.x.sqlite3_close_v2(this.#ptr);
+    if (rc !== 0) throw this.error(rc);
+    this.#ptr = 0;
+  }
+}
+
+/**
+ * Builds a {@link SqliteError} for `rc`, attaching what the VFS kept about an I/O failure as
+ * `cause` (and, for the cross-process owner lock, its message, which names the owner).
+ */
+export function sqliteError(e: Engine, rc: number, message: string): SqliteError {
+  const cause = IO_CODES.has(rc & 0xff) ? takeVfsError() : undefined;
+  if (cause instanceof OwnerLockError) {
+    return new SqliteError(cause.message, e.codeName(rc), rc, { cause });
+  }
+  return new SqliteError(message, e.codeName(rc), rc, cause === undefined ? undefined : { cause });
+}

@@ -1,0 +1,373 @@
+import { resolve } from 'node:path';
+import type { Engine } from '../sqlite3/engine.ts';
+import {
+  SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_DONE, SQLITE_OK, SQLITE_OPEN_CREATE,
+  SQLITE_OPEN_EXRESCODE, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_PREPARE_PERSISTENT,
+  SQLITE_UTF8,
+} from '../sqlite3/constants.ts';
+import { readValues, setResult, type SqlValue } from '../sqlite3/values.ts';
+import { Connection } from './connection.ts';
+import { Statement } from './statement.ts';
+import { wrapTransaction, type TransactionFunction, type TransactionStatements } from './transaction.ts';
+
+/** Journal modes a database can be opened with. */
+export type JournalMode = 'wal' | 'delete' | 'truncate' | 'persist' | 'memory' | 'off';
+
+/** Options of {@link open}. */
+export interface OpenOptions {
+  /** Open read-only (default false). Writes fail with `SQLITE_READONLY`. */
+  readonly?: boolean;
+  /** Fail with `SQLITE_CANTOPEN` instead of creating a missing file (default false). */
+  fileMustExist?: boolean;
+  /** How long to wait for a lock held by another connection, in ms (default 5000). */
+  timeout?: number;
+  /** Return INTEGER values as bigints from every statement (default false). */
+  safeIntegers?: boolean;
+  /** Journal mode set at open; default `'wal'` for files, SQLite's default for `:memory:`. */
+  journalMode?: JournalMode;
+  /** Name of a registered VFS to use instead of wasmlite's node:fs VFS (tests, `MemoryVfs`). */
+  vfs?: string;
+}
+
+/** Options of `Database.function()`. */
+export interface FunctionOptions {
+  /** Same arguments always give the same result (lets SQLite use it in indexes). */
+  deterministic?: boolean;
+  /** Accept any number of arguments (default: exactly `fn.length`). */
+  varargs?: boolean;
+  /** Callable only from top-level SQL, not from views or triggers. */
+  directOnly?: boolean;
+  /** Pass INTEGER arguments as bigints. */
+  safeIntegers?: boolean;
+}
+
+/** What `Database.backup()` reports when it finishes. */
+export interface BackupResult {
+  totalPages: number;
+  remainingPages: number;
+}
+
+const JOURNAL_MODES = new Set<string>(['wal', 'delete', 'truncate', 'persist', 'memory', 'off']);
+const registry = new FinalizationRegistry<{ connection: Connection; ptr: number }>(({ connection, ptr }) => {
+  if (connection.isOpen && connection.statements.delete(ptr)) connection.e.x.sqlite3_finalize(ptr);
+});
+
+/** Checks `open()`'s arguments the way every wasmlite entry point words them. */
+export function checkOpenArguments(path: unknown, options: unknown): asserts options is OpenOptions {
+  if (typeof path !== 'string') throw new TypeError('Expected first argument to be a string');
+  if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+  const o = options as Record<string, unknown>;
+  for (const key of ['readonly', 'fileMustExist', 'safeIntegers'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`Expected the "${key}" option to be a boolean`);
+  }
+  if (o.timeout !== undefined && !(Number.isInteger(o.timeout) && (o.timeout as number) >= 0 && (o.timeout as number) <= 0x7fffffff)) {
+    throw new TypeError('Expected the "timeout" option to be a non-negative integer');
+  }
+  if (o.journalMode !== undefined && !JOURNAL_MODES.has(String(o.journalMode).toLowerCase())) {
+    throw new TypeError('Expected the "journalMode" option to be one of wal, delete, truncate, persist, memory, off');
+  }
+  if (o.vfs !== undefined && typeof o.vfs !== 'string') throw new TypeError('Expected the "vfs" option to be a string');
+  if (o.readonly === true && (path === ':memory:' || path === '')) {
+    throw new TypeError('In-memory and temporary databases cannot be readonly');
+  }
+}
+
+/**
+ * A connection to one SQLite database, synchronous, in better-sqlite3's shape. Obtain one with
+ * `await open(path)`; after that every call is synchronous and runs the WebAssembly engine
+ * directly.
+ *
+ * Errors from SQLite are {@link SqliteError}s; argument mistakes are TypeErrors or RangeErrors
+ * thrown before any work; after either, the connection stays usable.
+ *
+ * @example
+ * const db = await open('app.db');
+ * db.exec('CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, name TEXT)');
+ * db.prepare('INSERT INTO users (name) VALUES (?)').run('Ada');
+ * db.prepare('SELECT * FROM users').all(); // [{ id: 1, name: 'Ada' }]
+ * db.close();
+ */
+export class Database {
+  /** The path (or `:memory:`) as given to `open()`. */
+  readonly name: string;
+  /** True for `:memory:` and temporary (`''`) databases. */
+  readonly memory: boolean;
+  /** True if the connection was opened read-only. */
+  readonly readonly: boolean;
+
+  readonly #c: Connection;
+  readonly #e: Engine;
+  readonly #functions: number[] = [];
+  readonly #vfs: string;
+  #safeIntegers: boolean;
+  #tx: TransactionStatements | undefined;
+
+  /** @internal Use `open()`, which loads the engine first. */
+  constructor(engine: Engine, path: string, options: OpenOptions, vfs: string) {
+    checkOpenArguments(path, options);
+    this.#e = engine;
+    this.name = path;
+    this.memory = path === ':memory:' || path === '';
+    this.readonly = options.readonly ?? false;
+    this.#safeIntegers = options.safeIntegers ?? false;
+    this.#vfs = vfs;
+    const filename = this.memory ? path : resolve(path);
+    this.#c = new Connection(engine, openHandle(engine, filename, openFlags(options), vfs));
+    try {
+      const x = engine.x;
+      x.sqlite3_extended_result_codes(this.#c.ptr, 1);
+      x.sqlite3_busy_timeout(this.#c.ptr, options.timeout ?? 5000);
+      const mode = options.journalMode ?? (this.memory ? undefined : 'wal');
+      if (mode !== undefined && !this.readonly) {
+        const got = String(this.prepare(`PRAGMA journal_mode = ${mode}`).pluck().get()).toLowerCase();
+        if (got !== mode.toLowerCase() && !(this.memory && got === 'memory')) {
+          throw new TypeError(`Could not set journal mode ${mode}: SQLite kept ${got}`);
+        }
+      }
+    } catch (error) {
+      this.#c.close();
+      throw error;
+    }
+  }
+
+  /** True until `close()`. */
+  get open(): boolean {
+    return this.#c.isOpen;
+  }
+
+  /** True while a transaction is open on this connection. */
+  get inTransaction(): boolean {
+    return this.#c.isOpen && this.#e.x.sqlite3_get_autocommit(this.#c.ptr) === 0;
+  }
+
+  /**
+   * Compiles one SQL statement. More than one statement (or none) is a RangeError; invalid SQL a
+   * `SqliteError` with SQLite's message (`near "SELEC": syntax error`).
+   * @example const stmt = db.prepare('SELECT * FROM users WHERE id = ?');
+   */
+  prepare<Row = Record<string, SqlValue>>(sql: string): Statement<Row> {
+    if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
+    const db = this.#c.ptr;
+    const e = this.#e;
+    const n = Buffer.byteLength(sql);
+    const text = e.scratch(n + 1);
+    e.buf.write(sql, text, n, 'utf8');
+    e.u8[text + n] = 0;
+    const out = e.out;
+    let rc = e.x.sqlite3_prepare_v3(db, text, n, SQLITE_PREPARE_PERSISTENT, out, out + 4);
+    if (rc !== SQLITE_OK) throw this.#c.error(rc);
+    const ptr = e.dv.getUint32(out, true);
+    const tail = e.dv.getUint32(out + 4, true);
+    if (ptr === 0) throw new RangeError('The supplied SQL string contains no statements');
+    if (tail < text + n) {
+      rc = e.x.sqlite3_prepare_v3(db, tail, text + n - tail, 0, out + 8, out + 12);
+      const next = e.dv.getUint32(out + 8, true);
+      if (next !== 0) e.x.sqlite3_finalize(next);
+      if (rc !== SQLITE_OK || next !== 0) {
+        e.x.sqlite3_finalize(ptr);
+        throw new RangeError('The supplied SQL string contains more than one statement');
+      }
+    }
+    this.#c.statements.add(ptr);
+    const stmt = new Statement<Row>(this.#c, ptr, sql, this.#safeIntegers);
+    registry.register(stmt, { connection: this.#c, ptr });
+    return stmt;
+  }
+
+  /**
+   * Runs one or more SQL statements separated by semicolons, without parameters or results.
+   * Stops at the first failing statement (earlier ones stay applied unless inside a transaction).
+   * @example db.exec('CREATE TABLE a (x); CREATE TABLE b (y);');
+   */
+  exec(sql: string): this {
+    if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
+    const db = this.#c.ptr;
+    const text = this.#e.allocCString(sql);
+    try {
+      const rc = this.#e.x.sqlite3_exec(db, text, 0, 0, 0);
+      if (rc !== SQLITE_OK) throw this.#c.error(rc);
+    } finally {
+      this.#e.x.sqlite3_free(text);
+    }
+    return this;
+  }
+
+  /**
+   * Runs `PRAGMA <source>` and returns its rows, or with `{ simple: true }` the first column of
+   * the first row.
+   * @example db.pragma('journal_mode', { simple: true }) // 'wal'
+   */
+  pragma(source: string, options: { simple?: boolean } = {}): unknown {
+    if (typeof source !== 'string') throw new TypeError('Expected first argument to be a string');
+    if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+    if (options.simple !== undefined && typeof options.simple !== 'boolean') throw new TypeError('Expected the "simple" option to be a boolean');
+    const stmt = this.prepare(`PRAGMA ${source}`);
+    if (!stmt.reader) {
+      stmt.run();
+      return options.simple ? undefined : [];
+    }
+    return options.simple ? stmt.pluck().get() : stmt.all();
+  }
+
+  /**
+   * Wraps `fn` in a transaction (see {@link TransactionFunction}): BEGIN, COMMIT on return,
+   * ROLLBACK on throw; nested calls use savepoints.
+   * @example
+   * const insertMany = db.transaction((rows) => { for (const r of rows) insert.run(r); });
+   * insertMany(rows); insertMany.immediate(rows);
+   */
+  transaction<F extends (...args: any[]) => any>(fn: F): TransactionFunction<F> {
+    return wrapTransaction(() => this.inTransaction, () => (this.#tx ??= this.#transactionStatements()), fn);
+  }
+
+  #transactionStatements(): TransactionStatements {
+    return {
+      begin: this.prepare('BEGIN'),
+      beginImmediate: this.prepare('BEGIN IMMEDIATE'),
+      beginExclusive: this.prepare('BEGIN EXCLUSIVE'),
+      commit: this.prepare('COMMIT'),
+      rollback: this.prepare('ROLLBACK'),
+      savepoint: this.prepare('SAVEPOINT wasmlite_nested'),
+      release: this.prepare('RELEASE wasmlite_nested'),
+      rollbackTo: this.prepare('ROLLBACK TO wasmlite_nested'),
+    };
+  }
+
+  /**
+   * Registers a scalar SQL function implemented in JS. An exception thrown by `fn` aborts the
+   * statement and reaches the caller unchanged.
+   * @example db.function('slugify', (s) => String(s).toLowerCase().replace(/\W+/g, '-'));
+   */
+  function(name: string, optionsOrFn: FunctionOptions | ((...args: SqlValue[]) => unknown), maybeFn?: (...args: SqlValue[]) => unknown): this {
+    const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
+    const options: FunctionOptions = typeof optionsOrFn === 'function' ? {} : (optionsOrFn ?? {});
+    if (typeof name !== 'string' || name === '') throw new TypeError('Expected first argument to be a non-empty string');
+    if (typeof fn !== 'function') throw new TypeError('Expected last argument to be a function');
+    const db = this.#c.ptr;
+    const e = this.#e;
+    const c = this.#c;
+    const bigints = options.safeIntegers ?? this.#safeIntegers;
+    const callback = (ctx: number, argc: number, argv: number): void => {
+      try {
+        setResult(e, ctx, fn(...readValues(e, argc, argv, bigints)));
+      } catch (error) {
+        c.pendingError = error;
+        const message = error instanceof Error ? error.message : String(error);
+        const n = Buffer.byteLength(message);
+        const ptr = e.scratch(n + 1);
+        e.buf.write(message, ptr, n, 'utf8');
+        e.x.sqlite3_result_error(ctx, ptr, n);
+      }
+    };
+    const ptr = e.module.wasm.installFunction(callback as (...args: never[]) => unknown, 'v(pip)');
+    let flags = SQLITE_UTF8;
+    if (options.deterministic) flags |= SQLITE_DETERMINISTIC;
+    if (options.directOnly) flags |= SQLITE_DIRECTONLY;
+    const rc = e.x.sqlite3_create_function_v2(db, e.cstr(name), options.varargs ? -1 : fn.length, flags, 0, ptr, 0, 0, 0);
+    if (rc !== SQLITE_OK) {
+      e.module.wasm.uninstallFunction(ptr);
+      throw c.error(rc);
+    }
+    this.#functions.push(ptr);
+    return this;
+  }
+
+  /** Makes INTEGER results bigints for statements prepared after this call. */
+  defaultSafeIntegers(toggle = true): this {
+    this.#safeIntegers = toggle;
+    return this;
+  }
+
+  /**
+   * Returns the database as bytes (the same bytes a checkpointed file would hold).
+   * @example fs.writeFileSync('copy.db', db.serialize());
+   */
+  serialize(schema = 'main'): Uint8Array {
+    const e = this.#e;
+    const ptr = e.x.sqlite3_serialize(this.#c.ptr, e.cstr(schema), e.out, 0);
+    const size = Number(e.dv.getBigInt64(e.out, true));
+    if (ptr === 0) {
+      if (size <= 0) return new Uint8Array(0);
+      throw this.#c.error(7);
+    }
+    try {
+      return e.u8.slice(ptr, ptr + size);
+    } finally {
+      e.x.sqlite3_free(ptr);
+    }
+  }
+
+  /**
+   * Copies the database into a file at `destination` while it stays usable: SQLite's online
+   * backup, a few pages per event-loop turn; writes made meanwhile through this connection are
+   * included. Resolves when the copy is complete and consistent.
+   * @example await db.backup('backup.db');
+   */
+  async backup(destination: string, options: { pagesPerStep?: number } = {}): Promise<BackupResult> {
+    if (typeof destination !== 'string' || destination === '') throw new TypeError('Expected first argument to be a non-empty string');
+    const pages = options.pagesPerStep ?? 256;
+    if (!Number.isInteger(pages) || pages < 1) throw new TypeError('Expected the "pagesPerStep" option to be a positive integer');
+    const e = this.#e;
+    const source = this.#c.ptr;
+    const target = new Connection(e, openHandle(e, resolve(destination), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, this.#vfs));
+    try {
+      const main = e.cstr('main');
+      const backup = e.x.sqlite3_backup_init(target.ptr, main, source, main);
+      if (backup === 0) throw target.error(e.x.sqlite3_extended_errcode(target.ptr));
+      let rc = SQLITE_OK;
+      let result: BackupResult = { totalPages: 0, remainingPages: 0 };
+      try {
+        for (;;) {
+          if (!this.#c.isOpen) throw new TypeError('The database connection was closed during the backup');
+          rc = e.x.sqlite3_backup_step(backup, pages);
+          result = { totalPages: e.x.sqlite3_backup_pagecount(backup), remainingPages: e.x.sqlite3_backup_remaining(backup) };
+          if (rc === SQLITE_DONE) break;
+          if (rc !== SQLITE_OK && (rc & 0xff) !== 5 && (rc & 0xff) !== 6) break;
+          await new Promise((r) => setImmediate(r));
+        }
+      } finally {
+        const finish = e.x.sqlite3_backup_finish(backup);
+        if (rc === SQLITE_DONE) rc = finish;
+      }
+      if (rc !== SQLITE_OK && rc !== SQLITE_DONE) throw target.error(rc);
+      return result;
+    } finally {
+      target.close();
+    }
+  }
+
+  /**
+   * Closes the connection: finalizes its statements and rolls back an open transaction.
+   * Idempotent; afterwards every method is a TypeError.
+   */
+  close(): this {
+    if (!this.#c.isOpen) return this;
+    this.#c.close();
+    for (const ptr of this.#functions) this.#e.module.wasm.uninstallFunction(ptr);
+    this.#functions.length = 0;
+    return this;
+  }
+}
+
+function openFlags(options: OpenOptions): number {
+  if (options.readonly) return SQLITE_OPEN_READONLY | SQLITE_OPEN_EXRESCODE;
+  return SQLITE_OPEN_READWRITE | (options.fileMustExist ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_EXRESCODE;
+}
+
+/** Opens an `sqlite3*` handle; on failure closes it and throws the `SqliteError`. */
+function openHandle(e: Engine, filename: string, flags: number, vfs: string): number {
+  const name = e.allocCString(filename);
+  try {
+    const rc = e.x.sqlite3_open_v2(name, e.out, flags, e.cstr(vfs));
+    const ptr = e.dv.getUint32(e.out, true);
+    if (rc !== SQLITE_OK) {
+      const c = new Connection(e, ptr);
+      const error = ptr === 0 ? c.error(rc) : c.error(e.x.sqlite3_extended_errcode(ptr));
+      if (ptr !== 0) e.x.sqlite3_close_v2(ptr);
+      throw error;
+    }
+    return ptr;
+  } finally {
+    e.x.sqlite3_free(name);
+  }
+}

@@ -1,0 +1,373 @@
+import type { Engine } from '../sqlite3/engine.ts';
+import { SQLITE_DONE, SQLITE_ROW, SQLITE_STMTSTATUS_REPREPARE } from '../sqlite3/constants.ts';
+import { bindValue, readColumn, readColumnBigInt, type SqlValue } from '../sqlite3/values.ts';
+import type { Connection } from './connection.ts';
+import { compileExpandedReader, compileRowReader, type ColumnReader } from './row-reader.ts';
+
+/** What `Statement.run()` returns. */
+export interface RunResult {
+  /** Rows inserted, updated or deleted by this statement (0 if it changed nothing). */
+  changes: number;
+  /** The rowid of the last inserted row on this connection; a bigint with safeIntegers or beyond 2^53. */
+  lastInsertRowid: number | bigint;
+}
+
+/** One result column of a statement, as `Statement.columns()` describes it. */
+export interface ColumnDefinition {
+  /** The column's name in the result (after `AS`). */
+  name: string;
+  /** The table column it comes from, or null for an expression. */
+  column: string | null;
+  /** The table it comes from, or null for an expression. */
+  table: string | null;
+  /** The schema (`main`, `temp`, an attached name), or null for an expression. */
+  database: string | null;
+  /** The declared type of the table column (`INTEGER`, `TEXT`, …), or null. */
+  type: string | null;
+}
+
+const Mode = { Object: 0, Pluck: 1, Raw: 2, Expand: 3 } as const;
+type Mode = (typeof Mode)[keyof typeof Mode];
+
+interface ParameterPlan {
+  /** Total parameters (`sqlite3_bind_parameter_count`). */
+  count: number;
+  /** Indexes bound from positional values: `?` and `?NNN`. */
+  positional: number[];
+  /** Named parameters: index, the key without its prefix, and the full name. */
+  named: Array<[index: number, key: string, full: string]>;
+}
+
+function isNamedParameterObject(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * A prepared statement, better-sqlite3's shape. Made by `Database.prepare(sql)` and reused:
+ * each call binds the parameters, runs, and resets the statement.
+ *
+ * Parameters are positional (`?`, `?NNN`: one value each, arrays are spread) or named
+ * (`:a`, `@a`, `$a`: one plain object, keys without the prefix). A wrong count is a RangeError,
+ * an unsupported value a TypeError naming the parameter; SQLite's own failures are
+ * `SqliteError`s. The statement stays usable after any of them.
+ *
+ * @example
+ * const byId = db.prepare('SELECT * FROM users WHERE id = ?');
+ * const user = byId.get(42);            // { id: 42, name: 'Ada' } or undefined
+ * db.prepare('INSERT INTO users (name) VALUES (@name)').run({ name: 'Ada' });
+ */
+export class Statement<Row = Record<string, SqlValue>> {
+  /** The SQL text this statement was prepared from. */
+  readonly source: string;
+  /** True if the statement returns rows (a SELECT, a PRAGMA that reports, `RETURNING`). */
+  readonly reader: boolean;
+  /** True if SQLite reports the statement cannot change the database (`sqlite3_stmt_readonly`). */
+  readonly readonly: boolean;
+
+  readonly #c: Connection;
+  readonly #e: Engine;
+  readonly #ptr: number;
+  #params: ParameterPlan | undefined;
+  #mode: Mode = Mode.Object;
+  #safeIntegers: boolean;
+  #bound = false;
+  #iterating = false;
+  #row: ((e: Engine, stmt: number) => unknown) | undefined;
+  #reprepares = 0;
+
+  /** @internal Created by `Database.prepare`. */
+  constructor(connection: Connection, ptr: number, source: string, safeIntegers: boolean) {
+    this.#c = connection;
+    this.#e = connection.e;
+    this.#ptr = ptr;
+    this.source = source;
+    this.reader = this.#e.x.sqlite3_column_count(ptr) > 0;
+    this.readonly = this.#e.x.sqlite3_stmt_readonly(ptr) !== 0;
+    this.#safeIntegers = safeIntegers;
+  }
+
+  /**
+   * Runs the statement to completion and reports its effect.
+   * @example db.prepare('DELETE FROM t WHERE id = ?').run(7) // { changes: 1, lastInsertRowid: 3 }
+   */
+  run(...params: unknown[]): RunResult {
+    const ptr = this.#start(params);
+    const x = this.#e.x;
+    const db = this.#c.ptr;
+    const before = x.sqlite3_total_changes(db);
+    const rc = x.sqlite3_step(ptr);
+    if (rc !== SQLITE_ROW && rc !== SQLITE_DONE) this.#fail(rc);
+    x.sqlite3_reset(ptr);
+    const changes = x.sqlite3_total_changes(db) === before ? 0 : x.sqlite3_changes(db);
+    const rowid = x.sqlite3_last_insert_rowid(db);
+    const small = rowid <= 9007199254740991n && rowid >= -9007199254740991n;
+    return { changes, lastInsertRowid: this.#safeIntegers || !small ? rowid : Number(rowid) };
+  }
+
+  /**
+   * Returns the first row (an object, or per `pluck`/`raw`/`expand`), or `undefined` if none.
+   * @example db.prepare('SELECT name FROM users WHERE id = ?').pluck().get(1) // 'Ada'
+   */
+  get(...params: unknown[]): Row | undefined {
+    const ptr = this.#startReader(params, 'get');
+    const rc = this.#e.x.sqlite3_step(ptr);
+    if (rc === SQLITE_ROW) {
+      try {
+        return this.#readRow(ptr) as Row;
+      } finally {
+        this.#e.x.sqlite3_reset(ptr);
+      }
+    }
+    if (rc !== SQLITE_DONE) this.#fail(rc);
+    this.#e.x.sqlite3_reset(ptr);
+    return undefined;
+  }
+
+  /**
+   * Returns every row.
+   * @example db.prepare('SELECT * FROM users WHERE age > ?').all(30)
+   */
+  all(...params: unknown[]): Row[] {
+    const ptr = this.#startReader(params, 'all');
+    const x = this.#e.x;
+    const rows: Row[] = [];
+    try {
+      let rc = x.sqlite3_step(ptr);
+      if (rc === SQLITE_ROW) {
+        const read = this.#reader(ptr);
+        const e = this.#e;
+        do {
+          rows.push(read(e, ptr) as Row);
+          rc = x.sqlite3_step(ptr);
+        } while (rc === SQLITE_ROW);
+      }
+      if (rc !== SQLITE_DONE) this.#fail(rc);
+    } finally {
+      x.sqlite3_reset(ptr);
+    }
+    return rows;
+  }
+
+  /**
+   * Returns an iterator over the rows, reading one row per step: memory stays flat for results
+   * of any size. While it is open the statement cannot run again; `break` or `return()` ends it.
+   * @example for (const row of db.prepare('SELECT * FROM big').iterate()) { … }
+   */
+  *iterate(...params: unknown[]): IterableIterator<Row> {
+    const ptr = this.#startReader(params, 'iterate');
+    const x = this.#e.x;
+    this.#iterating = true;
+    try {
+      let rc = x.sqlite3_step(ptr);
+      if (rc === SQLITE_ROW) {
+        const read = this.#reader(ptr);
+        while (rc === SQLITE_ROW) {
+          yield read(this.#e, ptr) as Row;
+          if (!this.#c.isOpen) throw new TypeError('The database connection was closed during iteration');
+          rc = x.sqlite3_step(ptr);
+        }
+      }
+      if (rc !== SQLITE_DONE) this.#fail(rc);
+    } finally {
+      this.#iterating = false;
+      if (this.#c.isOpen) x.sqlite3_reset(ptr);
+    }
+  }
+
+  /** Makes `get`/`all`/`iterate` return the first column's value instead of a row. */
+  pluck(toggle = true): this {
+    return this.#setMode(Mode.Pluck, toggle, 'pluck');
+  }
+
+  /** Makes `get`/`all`/`iterate` return rows as arrays of values. */
+  raw(toggle = true): this {
+    return this.#setMode(Mode.Raw, toggle, 'raw');
+  }
+
+  /** Makes rows nested by table: `{ users: { id, name }, $: { count } }`. */
+  expand(toggle = true): this {
+    return this.#setMode(Mode.Expand, toggle, 'expand');
+  }
+
+  /** Makes INTEGER results (and `lastInsertRowid`) bigints for this statement. */
+  safeIntegers(toggle = true): this {
+    this.#safeIntegers = toggle;
+    this.#row = undefined;
+    return this;
+  }
+
+  /**
+   * Binds parameters once for all later calls (which then take none).
+   * @example const stmt = db.prepare('SELECT * FROM t WHERE id = ?').bind(1); stmt.get();
+   */
+  bind(...params: unknown[]): this {
+    this.#checkUsable();
+    if (this.#bound) throw new TypeError('The bind() method can only be invoked once per statement object');
+    this.#bind(params);
+    this.#bound = true;
+    return this;
+  }
+
+  /** Describes the result columns (name, source table/column, declared type). */
+  columns(): ColumnDefinition[] {
+    this.#checkUsable();
+    if (!this.reader) throw new TypeError('The columns() method is only for statements that return data');
+    const { x } = this.#e;
+    const e = this.#e;
+    const ptr = this.#ptr;
+    const out: ColumnDefinition[] = [];
+    for (let i = 0, n = x.sqlite3_column_count(ptr); i < n; i++) {
+      out.push({
+        name: e.cstring(x.sqlite3_column_name(ptr, i)) ?? '',
+        column: e.cstring(x.sqlite3_column_origin_name(ptr, i)),
+        table: e.cstring(x.sqlite3_column_table_name(ptr, i)),
+        database: e.cstring(x.sqlite3_column_database_name(ptr, i)),
+        type: e.cstring(x.sqlite3_column_decltype(ptr, i)),
+      });
+    }
+    return out;
+  }
+
+  #setMode(mode: Mode, toggle: boolean, method: string): this {
+    if (!this.reader) throw new TypeError(`The ${method}() method is only for statements that return data`);
+    if (toggle) this.#mode = mode;
+    else if (this.#mode === mode) this.#mode = Mode.Object;
+    this.#row = undefined;
+    return this;
+  }
+
+  #checkUsable(): void {
+    if (!this.#c.isOpen) throw new TypeError('The database connection is not open');
+    if (this.#iterating) throw new TypeError('This statement is busy iterating; finish or return() the iterator first');
+  }
+
+  #start(params: unknown[]): number {
+    this.#checkUsable();
+    if (this.#bound) {
+      if (params.length !== 0) throw new TypeError('This statement already has bound parameters');
+    } else {
+      this.#bind(params);
+    }
+    return this.#ptr;
+  }
+
+  #startReader(params: unknown[], method: string): number {
+    if (!this.reader) throw new TypeError(`This statement does not return data. Use run() instead of ${method}()`);
+    return this.#start(params);
+  }
+
+  #fail(rc: number): never {
+    const error = this.#c.error(rc);
+    this.#e.x.sqlite3_reset(this.#ptr);
+    throw error;
+  }
+
+  #bind(params: unknown[]): void {
+    const plan = (this.#params ??= this.#plan());
+    const e = this.#e;
+    const ptr = this.#ptr;
+    if (plan.named.length === 0 && params.length === plan.positional.length) {
+      for (let i = 0; i < params.length; i++) {
+        const v = params[i];
+        if (typeof v === 'object' && v !== null && (Array.isArray(v) || isNamedParameterObject(v))) {
+          return this.#bindMixed(plan, params);
+        }
+        const rc = bindValue(e, ptr, plan.positional[i]!, v, i + 1);
+        if (rc !== 0) this.#c.check(rc);
+      }
+      return;
+    }
+    this.#bindMixed(plan, params);
+  }
+
+  #bindMixed(plan: ParameterPlan, params: unknown[]): void {
+    const positional: unknown[] = [];
+    let named: Record<string, unknown> | undefined;
+    for (const p of params) {
+      if (Array.isArray(p)) positional.push(...p);
+      else if (isNamedParameterObject(p)) {
+        if (named !== undefined) throw new TypeError('Named parameters must be given in one object');
+        named = p;
+      } else positional.push(p);
+    }
+    if (positional.length < plan.positional.length) throw new RangeError('Too few parameter values were provided');
+    if (positional.length > plan.positional.length) throw new RangeError('Too many parameter values were provided');
+    if (named !== undefined && plan.named.length === 0) {
+      throw new TypeError('This statement has no named parameters, but an object of named parameters was given');
+    }
+    const e = this.#e;
+    const ptr = this.#ptr;
+    for (let i = 0; i < positional.length; i++) {
+      const rc = bindValue(e, ptr, plan.positional[i]!, positional[i], i + 1);
+      if (rc !== 0) this.#c.check(rc);
+    }
+    if (plan.named.length === 0) return;
+    if (named === undefined) throw new TypeError('Missing named parameters: give one object with a key per parameter');
+    for (const [index, key, full] of plan.named) {
+      let value: unknown;
+      if (Object.hasOwn(named, key)) value = named[key];
+      else if (Object.hasOwn(named, full)) value = named[full];
+      else throw new RangeError(`Missing named parameter "${key}"`);
+      const rc = bindValue(e, ptr, index, value, full);
+      if (rc !== 0) this.#c.check(rc);
+    }
+  }
+
+  #plan(): ParameterPlan {
+    const { x } = this.#e;
+    const count = x.sqlite3_bind_parameter_count(this.#ptr);
+    const plan: ParameterPlan = { count, positional: [], named: [] };
+    for (let i = 1; i <= count; i++) {
+      const name = this.#e.cstring(x.sqlite3_bind_parameter_name(this.#ptr, i));
+      if (name === null || name.startsWith('?')) plan.positional.push(i);
+      else plan.named.push([i, name.slice(1), name]);
+    }
+    return plan;
+  }
+
+  #readRow(ptr: number): unknown {
+    return this.#reader(ptr)(this.#e, ptr);
+  }
+
+  /** The row builder for the current mode; rebuilt when SQLite re-prepared the statement. */
+  #reader(ptr: number): (e: Engine, stmt: number) => unknown {
+    const reprepares = this.#e.x.sqlite3_stmt_status(ptr, SQLITE_STMTSTATUS_REPREPARE, 0);
+    if (this.#row === undefined || reprepares !== this.#reprepares) {
+      this.#reprepares = reprepares;
+      this.#row = this.#compile(ptr);
+    }
+    return this.#row;
+  }
+
+  #compile(ptr: number): (e: Engine, stmt: number) => unknown {
+    const read: ColumnReader = this.#safeIntegers ? readColumnBigInt : readColumn;
+    const { x } = this.#e;
+    const n = x.sqlite3_column_count(ptr);
+    switch (this.#mode) {
+      case Mode.Pluck:
+        return (e, s) => read(e, s, 0);
+      case Mode.Raw:
+        return (e, s) => {
+          const row = new Array<SqlValue>(n);
+          for (let i = 0; i < n; i++) row[i] = read(e, s, i);
+          return row;
+        };
+      case Mode.Expand: {
+        const names: string[] = [];
+        const tables: string[] = [];
+        for (let i = 0; i < n; i++) {
+          names.push(this.#e.cstring(x.sqlite3_column_name(ptr, i)) ?? '');
+          tables.push(this.#e.cstring(x.sqlite3_column_table_name(ptr, i)) ?? '$');
+        }
+        return compileExpandedReader(tables, names, read);
+      }
+      default: {
+        const names: string[] = [];
+        for (let i = 0; i < n; i++) names.push(this.#e.cstring(x.sqlite3_column_name(ptr, i)) ?? '');
+        return compileRowReader(names, read);
+      }
+    }
+  }
+}

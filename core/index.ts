@@ -1,0 +1,3 @@
+export * from './database/index.ts';
+export * from './client/index.ts';
+export type { SqlValue } from './sqlite3/values.ts';

@@ -1,0 +1,186 @@
+import type { Engine } from './engine.ts';
+import {
+  SQLITE_BLOB, SQLITE_FLOAT, SQLITE_INTEGER, SQLITE_NULL, SQLITE_TEXT, SQLITE_TRANSIENT,
+} from './constants.ts';
+
+/** A value wasmlite binds to a parameter or returns from a column. */
+export type SqlValue = number | bigint | string | Uint8Array | null;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+// Integral numbers in [-2^63, 2^63) bind as int64; 2^63 itself is not representable.
+const TWO_POW_63 = 9223372036854775808;
+const TWO_POW_53 = 9007199254740992;
+
+interface Utf8Buffer extends Buffer {
+  utf8Slice(start: number, end: number): string;
+  utf8Write(text: string, offset: number, length: number): number;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value;
+  return (value as object).constructor?.name ?? 'object';
+}
+
+/**
+ * Binds one JS value to parameter `index` of statement `stmt`: integral numbers in int64 range
+ * as INTEGER (others as REAL), bigints as INTEGER (RangeError outside int64), strings as TEXT,
+ * `Uint8Array`/`Buffer`/`ArrayBuffer` as BLOB, booleans as 1/0, null/undefined as NULL.
+ * Anything else is a TypeError naming the parameter (`label`). Returns SQLite's result code.
+ */
+export function bindValue(e: Engine, stmt: number, index: number, value: unknown, label: string | number): number {
+  switch (typeof value) {
+    case 'number':
+      if ((value | 0) === value) return e.x.sqlite3_bind_int(stmt, index, value);
+      if (Number.isInteger(value) && value >= -TWO_POW_63 && value < TWO_POW_63) {
+        return e.x.sqlite3_bind_int64(stmt, index, BigInt(value));
+      }
+      return e.x.sqlite3_bind_double(stmt, index, value);
+    case 'string': {
+      // UTF-16 → UTF-8 needs at most 3 bytes per code unit.
+      const ptr = e.scratch(value.length * 3 + 1);
+      const n = (e.buf as Utf8Buffer).utf8Write(value, ptr, value.length * 3);
+      return e.x.sqlite3_bind_text(stmt, index, ptr, n, SQLITE_TRANSIENT);
+    }
+    case 'bigint':
+      if (value < INT64_MIN || value > INT64_MAX) {
+        throw new RangeError(`Expected parameter ${label} to be within the 64-bit integer range`);
+      }
+      return e.x.sqlite3_bind_int64(stmt, index, value);
+    case 'boolean':
+      return e.x.sqlite3_bind_int(stmt, index, value ? 1 : 0);
+    case 'undefined':
+      return e.x.sqlite3_bind_null(stmt, index);
+    case 'object': {
+      if (value === null) return e.x.sqlite3_bind_null(stmt, index);
+      let bytes: Uint8Array | undefined;
+      if (value instanceof Uint8Array) bytes = value;
+      else if (value instanceof ArrayBuffer) bytes = new Uint8Array(value);
+      else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+        bytes = new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
+      }
+      if (bytes === undefined) break;
+      if (bytes.length === 0) return e.x.sqlite3_bind_zeroblob(stmt, index, 0);
+      const ptr = e.scratch(bytes.length);
+      e.u8.set(bytes, ptr);
+      return e.x.sqlite3_bind_blob(stmt, index, ptr, bytes.length, SQLITE_TRANSIENT);
+    }
+  }
+  throw new TypeError(
+    `Expected parameter ${label} to be a number, bigint, string, boolean, Uint8Array, ArrayBuffer or null, got ${describe(value)}`,
+  );
+}
+
+/** Reads column `i` of the current row. Integers beyond ±2^53 are a RangeError, never rounded. */
+export function readColumn(e: Engine, stmt: number, i: number): SqlValue {
+  switch (e.x.sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER: {
+      const d = e.x.sqlite3_column_double(stmt, i);
+      if (d < TWO_POW_53 && d > -TWO_POW_53) return d;
+      return checkedNumber(e.x.sqlite3_column_int64(stmt, i), i);
+    }
+    case SQLITE_FLOAT:
+      return e.x.sqlite3_column_double(stmt, i);
+    case SQLITE_TEXT: {
+      const ptr = e.x.sqlite3_column_text(stmt, i);
+      const n = e.x.sqlite3_column_bytes(stmt, i);
+      return (e.buf as Utf8Buffer).utf8Slice(ptr, ptr + n);
+    }
+    case SQLITE_BLOB:
+      return readBlob(e, stmt, i);
+    default:
+      return null;
+  }
+}
+
+/** Like {@link readColumn}, but every INTEGER is a bigint (better-sqlite3's `safeIntegers`). */
+export function readColumnBigInt(e: Engine, stmt: number, i: number): SqlValue {
+  if (e.x.sqlite3_column_type(stmt, i) === SQLITE_INTEGER) return e.x.sqlite3_column_int64(stmt, i);
+  return readColumn(e, stmt, i);
+}
+
+function readBlob(e: Engine, stmt: number, i: number): Uint8Array {
+  const ptr = e.x.sqlite3_column_blob(stmt, i);
+  const n = e.x.sqlite3_column_bytes(stmt, i);
+  return e.u8.slice(ptr, ptr + n);
+}
+
+function checkedNumber(value: bigint, column: number | string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+    throw new RangeError(
+      `The integer ${value} in column ${column} cannot be represented as a number; use safeIntegers to read it as a bigint`,
+    );
+  }
+  return Number(value);
+}
+
+/** Converts an int64 result (rowid, change count) to a number, or a RangeError if unsafe. */
+export function int64ToNumber(value: bigint, what: string): number {
+  return checkedNumber(value, what);
+}
+
+/** The values of a user-function call's arguments (`argv` of `sqlite3_value*`). */
+export function readValues(e: Engine, argc: number, argv: number, bigints: boolean): SqlValue[] {
+  const out = new Array<SqlValue>(argc);
+  for (let i = 0; i < argc; i++) {
+    const v = e.dv.getUint32(argv + 4 * i, true);
+    switch (e.x.sqlite3_value_type(v)) {
+      case SQLITE_INTEGER: {
+        const big = e.x.sqlite3_value_int64(v);
+        out[i] = bigints ? big : checkedNumber(big, `argument ${i + 1}`);
+        break;
+      }
+      case SQLITE_FLOAT:
+        out[i] = e.x.sqlite3_value_double(v);
+        break;
+      case SQLITE_TEXT: {
+        const ptr = e.x.sqlite3_value_text(v);
+        out[i] = (e.buf as Utf8Buffer).utf8Slice(ptr, ptr + e.x.sqlite3_value_bytes(v));
+        break;
+      }
+      case SQLITE_BLOB: {
+        const ptr = e.x.sqlite3_value_blob(v);
+        out[i] = e.u8.slice(ptr, ptr + e.x.sqlite3_value_bytes(v));
+        break;
+      }
+      case SQLITE_NULL:
+      default:
+        out[i] = null;
+    }
+  }
+  return out;
+}
+
+/** Sets a user function's result from a JS value (same conversions as {@link bindValue}). */
+export function setResult(e: Engine, ctx: number, value: unknown): void {
+  switch (typeof value) {
+    case 'number':
+      if ((value | 0) === value) return e.x.sqlite3_result_int(ctx, value);
+      if (Number.isInteger(value) && value >= -TWO_POW_63 && value < TWO_POW_63) {
+        return e.x.sqlite3_result_int64(ctx, BigInt(value));
+      }
+      return e.x.sqlite3_result_double(ctx, value);
+    case 'string': {
+      const ptr = e.scratch(value.length * 3 + 1);
+      const n = (e.buf as Utf8Buffer).utf8Write(value, ptr, value.length * 3);
+      return e.x.sqlite3_result_text(ctx, ptr, n, SQLITE_TRANSIENT);
+    }
+    case 'bigint':
+      if (value < INT64_MIN || value > INT64_MAX) throw new RangeError('Expected the function result to be within the 64-bit integer range');
+      return e.x.sqlite3_result_int64(ctx, value);
+    case 'boolean':
+      return e.x.sqlite3_result_int(ctx, value ? 1 : 0);
+    case 'undefined':
+      return e.x.sqlite3_result_null(ctx);
+    case 'object':
+      if (value === null) return e.x.sqlite3_result_null(ctx);
+      if (value instanceof Uint8Array || value instanceof ArrayBuffer) {
+        const bytes = value instanceof Uint8Array ? value : new Uint8Array(value);
+        const ptr = e.scratch(bytes.length + 1);
+        e.u8.set(bytes, ptr);
+        return e.x.sqlite3_result_blob(ctx, ptr, bytes.length, SQLITE_TRANSIENT);
+      }
+  }
+  throw new TypeError(`Expected the function result to be a number, bigint, string, boolean, Uint8Array or null, got ${describe(value)}`);
+}
