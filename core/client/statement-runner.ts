@@ -74,8 +74,9 @@ export class StatementRunner {
     if (this.#intMode === 'string') rows = rows.map((row) => row.map((v) => (typeof v === 'bigint' ? v.toString() : v)));
     for (const row of rows) {
       for (let i = 0; i < row.length; i++) {
-        const v = row[i];
-        if (v instanceof Uint8Array) row[i] = v.buffer.byteLength === v.byteLength ? (v.buffer as ArrayBuffer) : (v.slice().buffer as ArrayBuffer);
+        const v: unknown = row[i];
+        // Blobs are fresh exact-size copies (see readColumn), so their buffer is the blob.
+        if (v instanceof Uint8Array) row[i] = v.buffer as ArrayBuffer;
       }
     }
     let rowsAffected = 0;

@@ -99,3 +99,8 @@ export const SQLITE_FCNTL_SIZE_HINT = 5;
 export const SQLITE_FCNTL_PRAGMA = 14;
 export const SQLITE_FCNTL_COMMIT_PHASETWO = 22;
 export const SQLITE_FCNTL_SYNC = 21;
+
+// Used by the VFS (core/vfs).
+export const SQLITE_OPEN_TYPE_MASK = 0x0fff00;
+export const SQLITE_IOERR_SHMLOCK = 10 | (20 << 8);
+export const SQLITE_READONLY_DIRECTORY = 8 | (6 << 8);

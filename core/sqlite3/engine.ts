@@ -8,7 +8,7 @@ import type { RawExports } from './raw-exports.ts';
 export interface Sqlite3Module {
   wasm: {
     exports: RawExports;
-    memory: WebAssembly.Memory;
+    memory: { readonly buffer: ArrayBuffer };
     installFunction(fn: (...args: never[]) => unknown, signature: string): number;
     uninstallFunction(ptr: number): void;
     heap8u(): Uint8Array;
@@ -38,7 +38,7 @@ export class Engine {
   readonly version: string;
   /** 16 bytes of heap for out-parameters (`sqlite3_stmt**`, `int*`, `sqlite3_int64*`). */
   readonly out: number;
-  readonly #memory: WebAssembly.Memory;
+  readonly #memory: { readonly buffer: ArrayBuffer };
   readonly #cstrings = new Map<string, number>();
   #scratch = 0;
   #scratchSize = 0;

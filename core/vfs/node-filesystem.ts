@@ -1,0 +1,137 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { errnoError } from './errno-error.ts';
+import type { FileHandle, FileStat, Filesystem, OpenMode } from './filesystem.ts';
+
+const { O_RDONLY, O_RDWR, O_CREAT, O_EXCL } = fs.constants;
+
+/** Permissions of created files, as SQLite's unix VFS (before the umask). */
+const FILE_MODE = 0o644;
+
+/**
+ * The {@link Filesystem} of the machine, over synchronous node:fs calls: reads and writes go
+ * straight between the file and the caller's buffer (the WASM heap), `sync` is a real
+ * `fsync`/`fdatasync`, and a directory is synced by opening it read-only and fsyncing it.
+ *
+ * Everything throws Node's own errors (`ENOENT`, `EACCES`, `ENOSPC`, …).
+ *
+ * @example
+ * const fs = new NodeFilesystem();
+ * const file = fs.open('/tmp/x.db', { write: true, create: true, exclusive: false });
+ * file.sync(false);
+ * file.close();
+ */
+export class NodeFilesystem implements Filesystem {
+  open(file: string, mode: OpenMode): FileHandle {
+    let flags = mode.write ? O_RDWR : O_RDONLY;
+    if (mode.create) flags |= O_CREAT | (mode.exclusive ? O_EXCL : 0);
+    const fd = fs.openSync(file, flags, FILE_MODE);
+    // Linux lets a directory be opened read-only; SQLite must be told it is a directory.
+    if (!mode.write) {
+      let isDirectory = false;
+      try {
+        isDirectory = fs.fstatSync(fd).isDirectory();
+      } catch (error) {
+        fs.closeSync(fd);
+        throw error;
+      }
+      if (isDirectory) {
+        fs.closeSync(fd);
+        throw errnoError('EISDIR', 'open', file);
+      }
+    }
+    return new NodeFileHandle(fd);
+  }
+
+  delete(file: string): void {
+    fs.unlinkSync(file);
+  }
+
+  stat(file: string): FileStat | null {
+    const s = fs.statSync(file, { throwIfNoEntry: false });
+    return s === undefined ? null : { isFile: s.isFile(), size: s.size };
+  }
+
+  access(file: string, write: boolean): boolean {
+    try {
+      fs.accessSync(file, fs.constants.R_OK | (write ? fs.constants.W_OK : 0));
+      return true;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Resolves symbolic links like SQLite's unix VFS does, so that a database reached through a
+   * link gets its journal, WAL and locks beside the real file, shared with every other path to it.
+   */
+  fullPath(file: string): string {
+    const resolved = path.resolve(file);
+    try {
+      return fs.realpathSync.native(resolved);
+    } catch {
+      // The file itself may not exist yet; its directory usually does.
+      try {
+        return path.join(fs.realpathSync.native(path.dirname(resolved)), path.basename(resolved));
+      } catch {
+        return resolved;
+      }
+    }
+  }
+
+  syncParentDirectory(file: string): void {
+    const fd = fs.openSync(path.dirname(file), O_RDONLY);
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+/** An open file descriptor. Loops on short reads and writes, which POSIX allows at any time. */
+class NodeFileHandle implements FileHandle {
+  readonly #fd: number;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  read(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    let done = 0;
+    while (done < length) {
+      const n = fs.readSync(this.#fd, buffer, offset + done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  write(buffer: Uint8Array, offset: number, length: number, position: number): void {
+    let done = 0;
+    while (done < length) {
+      const n = fs.writeSync(this.#fd, buffer, offset + done, length - done, position + done);
+      if (n === 0) throw errnoError('EIO', 'write');
+      done += n;
+    }
+  }
+
+  truncate(size: number): void {
+    fs.ftruncateSync(this.#fd, size);
+  }
+
+  sync(dataOnly: boolean): void {
+    if (dataOnly) fs.fdatasyncSync(this.#fd);
+    else fs.fsyncSync(this.#fd);
+  }
+
+  size(): number {
+    return fs.fstatSync(this.#fd).size;
+  }
+
+  close(): void {
+    fs.closeSync(this.#fd);
+  }
+}
