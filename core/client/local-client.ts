@@ -44,42 +44,41 @@ export class LocalClient implements Client {
 
   async execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
     const s = normalizeStatement(stmt, args);
-    const runner = await this.#turn();
-    return runner.run(s);
+    return this.#withConnection((runner) => runner.run(s));
   }
 
   async batch(stmts: InStatement[], mode: TransactionMode = 'deferred'): Promise<ResultSet[]> {
     if (!Array.isArray(stmts)) throw new TypeError('Expected first argument to be an array of statements');
     checkMode(mode);
     const normalized = stmts.map((s) => normalizeStatement(s));
-    const runner = await this.#turn();
-    return runAtomically(runner, mode, () => normalized.map((s) => runner.run(s)));
+    return this.#withConnection((runner) => runAtomically(runner, mode, () => normalized.map((s) => runner.run(s))));
   }
 
   async executeMultiple(sql: string): Promise<void> {
     if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
-    const runner = await this.#turn();
-    runner.db.exec(sql);
+    return this.#withConnection((runner) => {
+      runner.db.exec(sql);
+    });
   }
 
   async transaction(mode: TransactionMode = 'write'): Promise<Transaction> {
     checkMode(mode);
-    const runner = await this.#turn();
-    let end!: () => void;
-    const busy = new Promise<void>((resolve) => (end = resolve));
-    begin(runner, mode);
-    this.#busy = busy;
-    this.#endBusy = end;
-    return new LocalTransaction(runner, mode, () => {
-      if (this.#busy === busy) this.#busy = this.#endBusy = undefined;
-      end();
+    return this.#withConnection((runner) => {
+      let end!: () => void;
+      const busy = new Promise<void>((resolve) => (end = resolve));
+      begin(runner, mode);
+      this.#busy = busy;
+      this.#endBusy = end;
+      return new LocalTransaction(runner, mode, () => {
+        if (this.#busy === busy) this.#busy = this.#endBusy = undefined;
+        end();
+      });
     });
   }
 
   /** A no-op for a local database (there is nothing to sync from); resolves to undefined. */
   async sync(): Promise<undefined> {
-    await this.#turn();
-    return undefined;
+    return this.#withConnection(() => undefined);
   }
 
   close(): void {
@@ -90,15 +89,16 @@ export class LocalClient implements Client {
     this.#ready.then((runner) => runner.db.close(), () => {});
   }
 
-  /** Waits until no transaction holds the connection and returns it. */
-  async #turn(): Promise<StatementRunner> {
+  /**
+   * Waits until no transaction holds the connection, then runs `work` on it. The check and the
+   * work happen in one synchronous turn: returning the connection to an awaiting caller instead
+   * would let a transaction begin in between, and the caller's statement would run inside it.
+   */
+  async #withConnection<T>(work: (runner: StatementRunner) => T): Promise<T> {
     const runner = this.#runner ?? (await this.#ready);
-    while (this.#busy !== undefined) {
-      if (this.#closed) break;
-      await this.#busy;
-    }
+    while (this.#busy !== undefined && !this.#closed) await this.#busy;
     if (this.#closed) throw new ClientError('The client is closed', 'CLIENT_CLOSED');
-    return runner;
+    return work(runner);
   }
 }
 
