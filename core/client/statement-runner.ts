@@ -10,6 +10,8 @@ interface Prepared {
   columns: string[];
   columnTypes: string[];
   names: Array<[number, string]>;
+  /** `stmt.reprepares` when the columns were read: `SELECT *` changes shape with the schema. */
+  reprepares: number;
 }
 
 const CACHE_SIZE = 256;
@@ -51,6 +53,7 @@ export class StatementRunner {
   readonly #intMode: IntMode;
   readonly #cache = new Map<string, Prepared>();
   #changes: Statement<SqlValue[]> | undefined;
+  #totalChanges: Statement<SqlValue[]> | undefined;
 
   constructor(db: Database, intMode: IntMode) {
     this.db = db;
@@ -70,7 +73,15 @@ export class StatementRunner {
       const info = stmt.run(...args);
       return new ResultSetImpl([], [], [], info.changes, info.changes > 0 ? BigInt(info.lastInsertRowid) : undefined);
     }
+    // A reader that is not read-only: RETURNING, or a PRAGMA that changes something. Only a
+    // moved total_changes() tells whether this statement changed rows, not an earlier one.
+    let totalBefore: unknown;
+    if (!stmt.readonly) {
+      this.#totalChanges ??= this.db.prepare<SqlValue[]>('SELECT total_changes()').pluck().safeIntegers();
+      totalBefore = this.#totalChanges.get();
+    }
     let rows = stmt.all(...args) as Value[][];
+    if (stmt.reprepares !== p.reprepares) describe(p);
     if (this.#intMode === 'string') rows = rows.map((row) => row.map((v) => (typeof v === 'bigint' ? v.toString() : v)));
     for (const row of rows) {
       for (let i = 0; i < row.length; i++) {
@@ -82,10 +93,9 @@ export class StatementRunner {
     let rowsAffected = 0;
     let lastInsertRowid: bigint | undefined;
     if (!stmt.readonly) {
-      // RETURNING: the statement changed rows as well as returning them.
-      this.#changes ??= this.db.prepare<SqlValue[]>('SELECT changes(), last_insert_rowid()').raw().safeIntegers();
-      const [changes, rowid] = this.#changes.get() as [bigint, bigint];
-      rowsAffected = Number(changes);
+      this.#changes ??= this.db.prepare<SqlValue[]>('SELECT changes(), last_insert_rowid(), total_changes()').raw().safeIntegers();
+      const [changes, rowid, total] = this.#changes.get() as [bigint, bigint, bigint];
+      rowsAffected = total === totalBefore ? 0 : Number(changes);
       if (rowsAffected > 0) lastInsertRowid = rowid;
     }
     return new ResultSetImpl(p.columns, p.columnTypes, nameRows(rows, p.names), rowsAffected, lastInsertRowid);
@@ -99,18 +109,23 @@ export class StatementRunner {
       return p;
     }
     const stmt = this.db.prepare<SqlValue[]>(sql);
-    let columns: string[] = [];
-    let columnTypes: string[] = [];
+    p = { stmt, columns: [], columnTypes: [], names: [], reprepares: 0 };
     if (stmt.reader) {
       stmt.raw();
       if (this.#intMode !== 'number') stmt.safeIntegers();
-      const defs = stmt.columns();
-      columns = defs.map((c) => c.name);
-      columnTypes = defs.map((c) => c.type ?? '');
+      describe(p);
     }
-    p = { stmt, columns, columnTypes, names: rowPropertyNames(columns) };
     this.#cache.set(sql, p);
     if (this.#cache.size > CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
     return p;
   }
+}
+
+/** Reads the result columns of `p.stmt` into `p`. */
+function describe(p: Prepared): void {
+  const defs = p.stmt.columns();
+  p.columns = defs.map((c) => c.name);
+  p.columnTypes = defs.map((c) => c.type ?? '');
+  p.names = rowPropertyNames(p.columns);
+  p.reprepares = p.stmt.reprepares;
 }

@@ -230,6 +230,15 @@ export class Statement<Row = Record<string, SqlValue>> {
     return out;
   }
 
+  /**
+   * @internal How many times SQLite has re-prepared the statement after a schema change; column
+   * names cached by a caller (the Client's result shapes) are stale once this moves.
+   */
+  get reprepares(): number {
+    this.#checkUsable();
+    return this.#e.x.sqlite3_stmt_status(this.#ptr, SQLITE_STMTSTATUS_REPREPARE, 0);
+  }
+
   #setMode(mode: Mode, toggle: boolean, method: string): this {
     if (!this.reader) throw new TypeError(`The ${method}() method is only for statements that return data`);
     if (toggle) this.#mode = mode;
