@@ -2,13 +2,14 @@ import type { ResultSet, Row, Value } from './types.ts';
 
 /**
  * The names that can be set as properties on a row array: not `length`, not an array index,
- * and each name once (the first column with that name wins, as in @libsql/client).
+ * not `__proto__` (assigning it would replace the row's prototype), and each name once (the
+ * first column with that name wins, as in @libsql/client).
  */
 export function rowPropertyNames(columns: readonly string[]): Array<[index: number, name: string]> {
   const seen = new Set<string>();
   const out: Array<[number, string]> = [];
   columns.forEach((name, i) => {
-    if (name === 'length' || /^(0|[1-9]\d*)$/.test(name) || seen.has(name)) return;
+    if (name === 'length' || name === '__proto__' || /^(0|[1-9]\d*)$/.test(name) || seen.has(name)) return;
     seen.add(name);
     out.push([i, name]);
   });

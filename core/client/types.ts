@@ -12,7 +12,7 @@ export type Value = null | string | number | bigint | ArrayBuffer;
 
 /**
  * A result row: an array of values that also has each column's name as a property
- * (`row[0]` and `row.id`). A name that would shadow an index or `length` is left out.
+ * (`row[0]` and `row.id`). A name that would shadow an index, `length` or `__proto__` is left out.
  */
 export type Row = Value[] & Record<string, Value>;
 
