@@ -45,5 +45,9 @@ export function localPath(url: unknown): string {
     }
   }
   if (rest === '') throw new ClientError(`Invalid file URL ${JSON.stringify(url)}: no path`, 'URL_INVALID');
-  return decodeURIComponent(rest);
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    throw new ClientError(`Invalid file URL ${JSON.stringify(url)}: bad percent-encoding`, 'URL_INVALID');
+  }
 }
