@@ -1,3 +1,5 @@
+import { constants } from 'node:os';
+
 /**
  * A Node-style system error (`code`, `syscall`, `path`) for file systems that are not node:fs,
  * so that every backend fails the same way and the VFS maps them with one table.
@@ -9,6 +11,9 @@ export function errnoError(code: string, syscall: string, path?: string): NodeJS
   const text = MESSAGES[code] ?? 'i/o error';
   const error: NodeJS.ErrnoException = new Error(`${code}: ${text}, ${syscall}${path === undefined ? '' : ` '${path}'`}`);
   error.code = code;
+  // Negative like libuv's, so that consumers of Node's errors need no special case.
+  const errno = (constants.errno as Record<string, number | undefined>)[code];
+  if (errno !== undefined) error.errno = -errno;
   error.syscall = syscall;
   if (path !== undefined) error.path = path;
   return error;

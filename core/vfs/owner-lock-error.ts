@@ -10,13 +10,14 @@
 export class OwnerLockError extends Error {
   /** The database file. */
   readonly path: string;
-  /** The pid of the owning process. */
+  /** The pid of the owning process (0 if its lock file could not be read yet). */
   readonly ownerPid: number;
   /** The owner's host name, when it is another machine sharing the file system. */
   readonly ownerHost: string | undefined;
 
   constructor(path: string, ownerPid: number, ownerHost?: string) {
-    super(`database ${path} is in use by process ${ownerPid}${ownerHost === undefined ? '' : ` on ${ownerHost}`}`);
+    const owner = ownerPid > 0 ? `process ${ownerPid}` : 'another process';
+    super(`database ${path} is in use by ${owner}${ownerHost === undefined ? '' : ` on ${ownerHost}`}`);
     this.path = path;
     this.ownerPid = ownerPid;
     this.ownerHost = ownerHost;

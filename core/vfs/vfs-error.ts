@@ -59,3 +59,13 @@ export function errorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/**
+ * Whether a failed directory fsync is one to ignore: the directory cannot be opened at all (as
+ * SQLite's unix VFS ignores), or the file system does not support syncing directories.
+ */
+export function isIgnorableDirectorySyncError(error: unknown): boolean {
+  if ((error as { syscall?: unknown } | null)?.syscall === 'open') return true;
+  const code = errorCode(error);
+  return code === 'EINVAL' || code === 'ENOTSUP' || code === 'EOPNOTSUPP';
+}

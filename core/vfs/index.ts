@@ -1,0 +1,18 @@
+export { defaultVfs } from './default-vfs.ts';
+export { errnoError } from './errno-error.ts';
+export { FileLock, type LockHolder } from './file-lock.ts';
+export type { FileHandle, FileStat, Filesystem, OpenMode } from './filesystem.ts';
+export { LockTable } from './lock-table.ts';
+export { MemoryFile } from './memory-file.ts';
+export { MemoryFilesystem } from './memory-filesystem.ts';
+export { MemoryVfs } from './memory-vfs.ts';
+export { NodeFilesystem } from './node-filesystem.ts';
+export { NodeFsVfs, type NodeFsVfsOptions } from './node-fs-vfs.ts';
+export { OpenFile } from './open-file.ts';
+export { OwnerLock, ownerLockPath } from './owner-lock.ts';
+export { OwnerLockError } from './owner-lock-error.ts';
+export { processStartTime } from './process-start-time.ts';
+export { SqliteVfs, type MainFileOwner, type SqliteVfsOptions } from './sqlite-vfs.ts';
+export { takeVfsError } from './vfs-error.ts';
+export { WalIndex, WalIndexConnection, type WalIndexHeap } from './wal-index.ts';
+export { WalIndexTable } from './wal-index-table.ts';

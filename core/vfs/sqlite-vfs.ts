@@ -1,0 +1,368 @@
+import { randomFillSync } from 'node:crypto';
+import type { Engine } from '../sqlite3/engine.ts';
+import {
+  SQLITE_ACCESS_EXISTS, SQLITE_ACCESS_READWRITE, SQLITE_CANTOPEN_FULLPATH, SQLITE_ERROR,
+  SQLITE_IOCAP_POWERSAFE_OVERWRITE, SQLITE_IOERR_ACCESS, SQLITE_IOERR_CLOSE, SQLITE_IOERR_DELETE,
+  SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_DIR_FSYNC, SQLITE_IOERR_FSTAT, SQLITE_IOERR_FSYNC,
+  SQLITE_IOERR_READ, SQLITE_IOERR_SHMLOCK, SQLITE_IOERR_SHMMAP, SQLITE_IOERR_TRUNCATE,
+  SQLITE_IOERR_WRITE, SQLITE_BUSY, SQLITE_LOCK_NONE, SQLITE_NOTFOUND, SQLITE_OK,
+  SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_EXCLUSIVE, SQLITE_OPEN_MAIN_DB,
+  SQLITE_OPEN_MAIN_JOURNAL, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_OPEN_SUPER_JOURNAL,
+  SQLITE_OPEN_TYPE_MASK, SQLITE_OPEN_WAL, SQLITE_READONLY_DIRECTORY,
+} from '../sqlite3/constants.ts';
+import type { FileHandle, Filesystem } from './filesystem.ts';
+import { LockTable } from './lock-table.ts';
+import { MemoryFile } from './memory-file.ts';
+import { OpenFile } from './open-file.ts';
+import {
+  clearVfsError, errorCode, isIgnorableDirectorySyncError, openFailure, peekVfsError, vfsFailure,
+} from './vfs-error.ts';
+import { WalIndexTable } from './wal-index-table.ts';
+
+/**
+ * Who may use a database file across processes. Declared here, where it is used; the Node
+ * backend implements it with an owner lock file.
+ */
+export interface MainFileOwner {
+  /**
+   * Takes (or counts once more) this process's ownership of the database file at `path`.
+   * Returns false when nobody can own it because its directory is not writable: the file is then
+   * opened read-only. Throws {@link OwnerLockError} if another live process owns it.
+   */
+  acquire(path: string): boolean;
+  /** Gives one acquisition back; the last one releases the ownership. Never throws. */
+  release(path: string): void;
+}
+
+/** Options of {@link SqliteVfs}. */
+export interface SqliteVfsOptions {
+  /** The name SQLite knows the VFS by (what `sqlite3_open_v2` is given). */
+  name: string;
+  /** Lock table shared with other VFSs over the same files (default: a table of its own). */
+  locks?: LockTable;
+  /** Wal-indexes shared with other VFSs over the same files (default: a table of its own). */
+  walIndexes?: WalIndexTable;
+  /** Cross-process ownership of database files (default: none, for files private to this process). */
+  owner?: MainFileOwner;
+}
+
+const SECTOR_SIZE = 4096;
+const MAX_PATHNAME = 1024;
+const JULIAN_UNIX_EPOCH = 2440587.5;
+const JULIAN_UNIX_EPOCH_MS = 210866760000000n;
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/** The struct objects of sqlite-wasm's struct binder that registration uses. */
+interface Struct {
+  readonly pointer: number;
+  $iVersion: number;
+  dispose(): void;
+}
+interface VfsStruct extends Struct {
+  $szOsFile: number;
+  $mxPathname: number;
+}
+
+/**
+ * An `sqlite3_vfs` (version 2, with WAL shared memory) over a {@link Filesystem}, registered with
+ * SQLite under `name` (never as the default VFS). It maps SQLite's file methods onto the file
+ * system, gives the connections of this thread SQLite's exact locking semantics through a
+ * {@link LockTable}, keeps WAL indexes in the WASM heap, and keeps temporary files in memory.
+ *
+ * No method throws into WASM: failures become SQLite result codes, and the Node error behind
+ * them is kept for {@link takeVfsError}. Construction throws if the name is already registered.
+ *
+ * @example
+ * const vfs = new SqliteVfs(engine, new MemoryFilesystem(), { name: 'mem1' });
+ * // sqlite3_open_v2('/app.db', pp, flags, 'mem1') now stores /app.db in the memory file system
+ * vfs.unregister();
+ */
+export class SqliteVfs {
+  /** The registered name. */
+  readonly name: string;
+  /** The file system the VFS stores files in. */
+  readonly filesystem: Filesystem;
+  readonly #engine: Engine;
+  readonly #locks: LockTable;
+  readonly #walIndexes: WalIndexTable;
+  readonly #owner: MainFileOwner | undefined;
+  readonly #files = new Map<number, OpenFile>();
+  readonly #io: Struct;
+  readonly #vfs: VfsStruct;
+
+  constructor(engine: Engine, filesystem: Filesystem, options: SqliteVfsOptions) {
+    if (typeof options?.name !== 'string' || options.name === '') throw new TypeError('Expected the "name" option to be a non-empty string');
+    const capi = engine.module.capi;
+    if (capi.sqlite3_vfs_find(options.name)) throw new TypeError(`A VFS named "${options.name}" is already registered`);
+    this.name = options.name;
+    this.filesystem = filesystem;
+    this.#engine = engine;
+    this.#locks = options.locks ?? new LockTable();
+    this.#walIndexes = options.walIndexes ?? new WalIndexTable(engine);
+    this.#owner = options.owner;
+    this.#io = new capi.sqlite3_io_methods() as Struct;
+    this.#io.$iVersion = 2;
+    this.#vfs = new capi.sqlite3_vfs() as VfsStruct;
+    this.#vfs.$iVersion = 2;
+    this.#vfs.$szOsFile = capi.sqlite3_file.structInfo.sizeof as number;
+    this.#vfs.$mxPathname = MAX_PATHNAME;
+    engine.module.vfs.installVfs({
+      io: { struct: this.#io, methods: this.#ioMethods() },
+      vfs: { struct: this.#vfs, methods: this.#vfsMethods(), name: options.name, asDefault: false },
+    });
+  }
+
+  /** The `sqlite3_vfs*`. */
+  get pointer(): number {
+    return this.#vfs.pointer;
+  }
+
+  /** How many files SQLite has open through this VFS. */
+  get openFileCount(): number {
+    return this.#files.size;
+  }
+
+  /**
+   * Removes the VFS from SQLite and frees its methods. Throws a TypeError while files are open
+   * (close the connections first).
+   */
+  unregister(): void {
+    if (this.#files.size > 0) throw new TypeError(`The VFS "${this.name}" still has ${this.#files.size} open files`);
+    this.#engine.module.capi.sqlite3_vfs_unregister(this.#vfs.pointer);
+    this.#vfs.dispose();
+    this.#io.dispose();
+  }
+
+  /**
+   * `xFileControl` for the files of this VFS: `SQLITE_NOTFOUND` (SQLite's defaults) for every
+   * opcode. The extension point for whoever needs to see SQLite's commit protocol (replication
+   * observes the pages each commit writes); must not throw.
+   */
+  protected fileControl(_file: OpenFile, _op: number, _pArg: number): number {
+    return SQLITE_NOTFOUND;
+  }
+
+  #open(zName: number, pFile: number, flags: number, pOutFlags: number): number {
+    const e = this.#engine;
+    e.dv.setUint32(pFile, 0, true);
+    let owned: string | null = null;
+    let failure = 0;
+    try {
+      const name = zName === 0 ? '' : (e.cstring(zName) ?? '');
+      let granted = flags;
+      let file: OpenFile;
+      if (name === '' || (flags & SQLITE_OPEN_DELETEONCLOSE) !== 0) {
+        // Private to this connection and gone on close: memory is enough, and faster.
+        file = new OpenFile(e, this.filesystem, null, flags, new MemoryFile());
+      } else {
+        const type = flags & SQLITE_OPEN_TYPE_MASK;
+        let write = (flags & SQLITE_OPEN_READWRITE) !== 0;
+        if (type === SQLITE_OPEN_MAIN_DB && this.#owner !== undefined) {
+          if (this.#owner.acquire(name)) owned = name;
+          else if (write) {
+            write = false;
+            granted = readOnly(flags);
+          }
+        }
+        const create = write && (flags & SQLITE_OPEN_CREATE) !== 0;
+        let handle: FileHandle;
+        try {
+          handle = this.filesystem.open(name, { write, create, exclusive: create && (flags & SQLITE_OPEN_EXCLUSIVE) !== 0 });
+        } catch (error) {
+          const code = errorCode(error);
+          if (!write || (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')) throw error;
+          const isJournal = type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL;
+          if (create && isJournal && code === 'EACCES' && this.filesystem.stat(name) === null) {
+            failure = SQLITE_READONLY_DIRECTORY;
+            throw error;
+          }
+          // As os_unix.c: a file that cannot be written is opened read-only, and SQLite is told.
+          handle = this.filesystem.open(name, { write: false, create: false, exclusive: false });
+          granted = readOnly(flags);
+        }
+        const syncDirectory = create && (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL);
+        const lock = type === SQLITE_OPEN_MAIN_DB ? this.#locks.attach(name) : null;
+        file = new OpenFile(e, this.filesystem, name, granted, handle, { lock, owned: owned !== null, syncDirectory });
+      }
+      this.#files.set(pFile, file);
+      const dv = e.dv;
+      dv.setUint32(pFile, this.#io.pointer, true);
+      if (pOutFlags !== 0) dv.setInt32(pOutFlags, granted, true);
+      return SQLITE_OK;
+    } catch (error) {
+      if (owned !== null) this.#owner!.release(owned);
+      return failure !== 0 ? vfsFailure(error, failure) : openFailure(error);
+    }
+  }
+
+  #close(pFile: number): number {
+    const file = this.#files.get(pFile);
+    if (file === undefined) return SQLITE_OK;
+    this.#files.delete(pFile);
+    let rc = SQLITE_OK;
+    try {
+      file.handle.close();
+    } catch (error) {
+      rc = vfsFailure(error, SQLITE_IOERR_CLOSE);
+    }
+    if (file.walIndex !== null) this.#walIndexes.disconnect(file.walIndex);
+    file.walIndex = null;
+    if (file.lock !== null) {
+      file.lock.unlock(file, SQLITE_LOCK_NONE);
+      this.#locks.detach(file.lock);
+    }
+    if (file.owned) this.#owner!.release(file.path!);
+    return rc;
+  }
+
+  #shmMap(pFile: number, region: number, size: number, extend: number, pp: number): number {
+    const file = this.#files.get(pFile);
+    if (file === undefined || file.path === null) return SQLITE_IOERR_SHMMAP;
+    try {
+      file.walIndex ??= this.#walIndexes.connect(file.path);
+      const ptr = file.walIndex.index.map(region, size, extend !== 0);
+      this.#engine.dv.setUint32(pp, ptr, true);
+      return SQLITE_OK;
+    } catch (error) {
+      return vfsFailure(error, SQLITE_IOERR_SHMMAP);
+    }
+  }
+
+  #shmLock(pFile: number, offset: number, n: number, flags: number): number {
+    const connection = this.#files.get(pFile)?.walIndex;
+    if (connection == null) return SQLITE_IOERR_SHMLOCK;
+    const rc = connection.index.lock(connection, offset, n, flags);
+    if (rc === SQLITE_BUSY) clearVfsError();
+    return rc;
+  }
+
+  #shmUnmap(pFile: number): number {
+    const file = this.#files.get(pFile);
+    if (file?.walIndex != null) {
+      this.#walIndexes.disconnect(file.walIndex);
+      file.walIndex = null;
+    }
+    return SQLITE_OK;
+  }
+
+  #ioMethods(): Record<string, (...args: never[]) => unknown> {
+    const files = this.#files;
+    return {
+      xClose: (pFile: number) => this.#close(pFile),
+      xRead: (pFile: number, pDest: number, n: number, offset: bigint) =>
+        files.get(pFile)?.read(pDest, n, offset) ?? SQLITE_IOERR_READ,
+      xWrite: (pFile: number, pSrc: number, n: number, offset: bigint) =>
+        files.get(pFile)?.write(pSrc, n, offset) ?? SQLITE_IOERR_WRITE,
+      xTruncate: (pFile: number, size: bigint) => files.get(pFile)?.truncate(size) ?? SQLITE_IOERR_TRUNCATE,
+      xSync: (pFile: number, flags: number) => files.get(pFile)?.sync(flags) ?? SQLITE_IOERR_FSYNC,
+      xFileSize: (pFile: number, pSize: number) => files.get(pFile)?.fileSize(pSize) ?? SQLITE_IOERR_FSTAT,
+      xLock: (pFile: number, level: number) => files.get(pFile)?.lockTo(level) ?? SQLITE_ERROR,
+      xUnlock: (pFile: number, level: number) => files.get(pFile)?.unlockTo(level) ?? SQLITE_ERROR,
+      xCheckReservedLock: (pFile: number, pResOut: number) => files.get(pFile)?.checkReservedLock(pResOut) ?? SQLITE_ERROR,
+      xFileControl: (pFile: number, op: number, pArg: number) => {
+        const file = files.get(pFile);
+        if (file === undefined) return SQLITE_NOTFOUND;
+        try {
+          return this.fileControl(file, op, pArg);
+        } catch (error) {
+          return vfsFailure(error, SQLITE_ERROR);
+        }
+      },
+      xSectorSize: () => SECTOR_SIZE,
+      xDeviceCharacteristics: () => SQLITE_IOCAP_POWERSAFE_OVERWRITE,
+      xShmMap: (pFile: number, region: number, size: number, extend: number, pp: number) =>
+        this.#shmMap(pFile, region, size, extend, pp),
+      xShmLock: (pFile: number, offset: number, n: number, flags: number) => this.#shmLock(pFile, offset, n, flags),
+      // One thread: nothing can reorder memory accesses between connections.
+      xShmBarrier: () => {},
+      xShmUnmap: (pFile: number) => this.#shmUnmap(pFile),
+    };
+  }
+
+  #vfsMethods(): Record<string, (...args: never[]) => unknown> {
+    const e = this.#engine;
+    const fs = this.filesystem;
+    return {
+      xOpen: (_pVfs: number, zName: number, pFile: number, flags: number, pOutFlags: number) =>
+        this.#open(zName, pFile, flags, pOutFlags),
+      xDelete: (_pVfs: number, zName: number, syncDir: number) => {
+        let name = '';
+        try {
+          name = e.cstring(zName) ?? '';
+          fs.delete(name);
+        } catch (error) {
+          return vfsFailure(error, errorCode(error) === 'ENOENT' ? SQLITE_IOERR_DELETE_NOENT : SQLITE_IOERR_DELETE);
+        }
+        if (syncDir !== 0) {
+          try {
+            fs.syncParentDirectory(name);
+          } catch (error) {
+            if (!isIgnorableDirectorySyncError(error)) return vfsFailure(error, SQLITE_IOERR_DIR_FSYNC);
+          }
+        }
+        return SQLITE_OK;
+      },
+      xAccess: (_pVfs: number, zName: number, flags: number, pResOut: number) => {
+        try {
+          const name = e.cstring(zName) ?? '';
+          let yes: boolean;
+          if (flags === SQLITE_ACCESS_EXISTS) {
+            // As os_unix.c: an empty file is as good as none (a journal truncated to zero).
+            const stat = fs.stat(name);
+            yes = stat !== null && (!stat.isFile || stat.size > 0);
+          } else {
+            yes = fs.access(name, flags === SQLITE_ACCESS_READWRITE);
+          }
+          e.dv.setInt32(pResOut, yes ? 1 : 0, true);
+          return SQLITE_OK;
+        } catch (error) {
+          return vfsFailure(error, SQLITE_IOERR_ACCESS);
+        }
+      },
+      xFullPathname: (_pVfs: number, zName: number, nOut: number, zOut: number) => {
+        try {
+          const full = fs.fullPath(e.cstring(zName) ?? '');
+          const n = Buffer.byteLength(full);
+          if (n + 1 > nOut) return vfsFailure(new RangeError(`path too long for SQLite (${n} bytes): ${full}`), SQLITE_CANTOPEN_FULLPATH);
+          e.buf.write(full, zOut, n, 'utf8');
+          e.u8[zOut + n] = 0;
+          return SQLITE_OK;
+        } catch (error) {
+          return vfsFailure(error, SQLITE_CANTOPEN_FULLPATH);
+        }
+      },
+      xRandomness: (_pVfs: number, n: number, zOut: number) => {
+        randomFillSync(e.u8, zOut, n);
+        return n;
+      },
+      // SQLite's busy handler sleeps here between retries; it must really block.
+      xSleep: (_pVfs: number, micros: number) => {
+        if (micros > 0) Atomics.wait(sleepCell, 0, 0, micros / 1000);
+        return micros;
+      },
+      xCurrentTime: (_pVfs: number, pOut: number) => {
+        e.dv.setFloat64(pOut, JULIAN_UNIX_EPOCH + Date.now() / 86_400_000, true);
+        return SQLITE_OK;
+      },
+      xCurrentTimeInt64: (_pVfs: number, pOut: number) => {
+        e.dv.setBigInt64(pOut, JULIAN_UNIX_EPOCH_MS + BigInt(Date.now()), true);
+        return SQLITE_OK;
+      },
+      xGetLastError: (_pVfs: number, nBuf: number, zBuf: number) => {
+        const error = peekVfsError() as NodeJS.ErrnoException | undefined;
+        if (error === undefined) return 0;
+        if (nBuf > 0) {
+          const bytes = Buffer.from(error.message).subarray(0, nBuf - 1);
+          e.u8.set(bytes, zBuf);
+          e.u8[zBuf + bytes.length] = 0;
+        }
+        return typeof error.errno === 'number' ? Math.abs(error.errno) : 0;
+      },
+    };
+  }
+}
+
+function readOnly(flags: number): number {
+  return (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READONLY;
+}
+
