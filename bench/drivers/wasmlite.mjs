@@ -1,0 +1,30 @@
+/**
+ * wasmlite, the library under test. Its API is better-sqlite3's, so statements are handed out as
+ * they are. The runner bundles `core/index.ts` to `bench/.build/wasmlite.mjs` first (as a
+ * published build would be), which keeps a TypeScript loader out of the timings.
+ */
+import fs from 'node:fs';
+
+const entry = new URL('../.build/wasmlite.mjs', import.meta.url);
+
+/** @type {import('../workloads.mjs').Driver} */
+export default {
+  name: 'wasmlite',
+  pkg: 'wasmlite',
+  files: true,
+  async open(file) {
+    if (!fs.existsSync(entry)) throw new Error('wasmlite: not available yet (no bench/.build/wasmlite.mjs)');
+    const { open } = await import(entry.href);
+    const db = await open(file, file === ':memory:' ? {} : { journalMode: 'wal' });
+    return {
+      exec: (sql) => db.exec(sql),
+      pragma: (text) => {
+        const rows = db.pragma(text);
+        return Array.isArray(rows) && rows.length > 0 ? Object.values(rows[0])[0] : rows;
+      },
+      prepare: (sql) => db.prepare(sql),
+      transaction: (fn) => db.transaction(fn),
+      close: () => db.close(),
+    };
+  },
+};

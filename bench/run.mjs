@@ -1,0 +1,245 @@
+/**
+ * The benchmark runner (`npm run bench`): runs every driver × workload × mode in a fresh child
+ * process, several times in round-robin order, prints one table per workload with the median time
+ * and the ratio to better-sqlite3, and writes BENCHMARKS.md.
+ *
+ * ```sh
+ * node bench/run.mjs                  # the full run, ~5–10 minutes on 2 cores
+ * node bench/run.mjs --quick          # fewer rows and repetitions, does not write BENCHMARKS.md
+ * node bench/run.mjs --no-write       # a full run that leaves BENCHMARKS.md alone (--write forces it)
+ * node bench/run.mjs --no-big         # skips the 1 GiB scan (peak RSS; its file is built once, ~10 s)
+ * node bench/run.mjs --only=point,range --drivers=better-sqlite3,wasmlite --reps=3
+ * ```
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { bigFixture, cacheMissFixture } from './fixtures.mjs';
+import { Report } from './report.mjs';
+import { workloads } from './workloads.mjs';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const CHILD = path.join(import.meta.dirname, 'child.mjs');
+const DRIVERS = ['better-sqlite3', 'wasmlite', 'node-sqlite3-wasm', 'sql-js', 'sqlite-wasm-oo1'];
+const CHILD_TIMEOUT_MS = 300_000;
+const EXIT_GRACE_MS = 2_000;
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    'no-big': { type: 'boolean', default: false },
+    only: { type: 'string' },
+    drivers: { type: 'string' },
+    reps: { type: 'string' },
+    write: { type: 'boolean' },
+    'no-write': { type: 'boolean', default: false },
+  },
+});
+
+const sizes = args.quick
+  ? { rows: 10_000, ops: 10_000, scans: 20, autocommits: 200, missOps: 5_000, missMb: 50, bigMiB: 256, reps: 3, coldPerRep: 2 }
+  : { rows: 100_000, ops: 100_000, scans: 100, autocommits: 1_000, missOps: 20_000, missMb: 200, bigMiB: 1024, reps: 5, coldPerRep: 2 };
+const reps = args.reps ? Number(args.reps) : sizes.reps;
+const write = !args['no-write'] && (args.write ?? !(args.quick || args.only || args.drivers || args.reps));
+
+/** Bundles `core/index.ts` like a published build; returns why wasmlite cannot run, if it cannot. */
+async function buildWasmlite() {
+  const entry = path.join(ROOT, 'core/index.ts');
+  const outfile = path.join(import.meta.dirname, '.build/wasmlite.mjs');
+  fs.rmSync(outfile, { force: true });
+  if (!fs.existsSync(entry)) return 'not available yet (no core/index.ts)';
+  try {
+    const esbuild = await import('esbuild');
+    await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' });
+    return undefined;
+  } catch (error) {
+    const first = error.errors?.[0];
+    const where = first?.location ? `${first.location.file}:${first.location.line}: ` : '';
+    return `not available (bundling core/index.ts failed: ${where}${first?.text ?? error.message})`;
+  }
+}
+
+async function loadDrivers() {
+  const wanted = args.drivers ? args.drivers.split(',') : DRIVERS;
+  const drivers = new Map();
+  for (const id of DRIVERS.filter((d) => wanted.includes(d))) {
+    if (id === 'wasmlite') {
+      const missing = await buildWasmlite();
+      if (missing) {
+        console.log(`wasmlite: ${missing}`);
+        continue;
+      }
+    }
+    drivers.set(id, (await import(`./drivers/${id}.mjs`)).default);
+  }
+  return drivers;
+}
+
+/** Runs one child; resolves with its result line, how long that took to appear, and how it ended. */
+function runChild(spec) {
+  return new Promise((resolve) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [CHILD, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let line;
+    let elapsed;
+    let hung = false;
+    let timedOut = false;
+    const deadline = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, CHILD_TIMEOUT_MS);
+    let grace;
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = line ? null : /^@@(result|error) (.*)\n/m.exec(stdout);
+      if (!match) return;
+      elapsed = performance.now() - started;
+      line = { kind: match[1], value: JSON.parse(match[2]) };
+      grace = setTimeout(() => {
+        hung = true;
+        child.kill('SIGKILL');
+      }, EXIT_GRACE_MS);
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (code, signal) => {
+      clearTimeout(deadline);
+      clearTimeout(grace);
+      resolve({ line, elapsed, hung, timedOut, code, signal, stderr });
+    });
+  });
+}
+
+/** The sizes a workload runs with; the cache-miss queries are fewer than the point selects. */
+function paramsFor(w, fixtures) {
+  return { ...sizes, ops: w === 'cachemiss' ? sizes.missOps : sizes.ops, fixture: fixtures[w] };
+}
+
+/** The list of children to run, one round per repetition so that drift hits every driver alike. */
+function plan(drivers, fixtures) {
+  const selected = args.only ? args.only.split(',') : [...Object.keys(workloads), 'coldstart'];
+  const chosen = (w) => selected.includes(w) && (w !== 'memory' || fixtures.memory);
+  const jobs = [];
+  for (let rep = 0; rep < reps; rep++) {
+    for (const [w, workload] of Object.entries(workloads)) {
+      if (!chosen(w)) continue;
+      for (const mode of workload.modes) {
+        const params = { ...paramsFor(w, fixtures), mode };
+        const onFile = mode !== 'memory';
+        for (const [id, driver] of drivers) {
+          if (!onFile || driver.files) jobs.push({ driver: id, workload: w, mode, params, temp: onFile && !fixtures[w] });
+        }
+        if (workload.native?.modes.includes(mode)) jobs.push({ driver: 'fs', workload: w, mode, params, temp: !fixtures[w] });
+      }
+    }
+    if (chosen('coldstart')) {
+      for (let i = 0; i < sizes.coldPerRep; i++) {
+        for (const id of ['node', ...drivers.keys()]) jobs.push({ driver: id, workload: 'coldstart', mode: 'memory', params: {} });
+      }
+    }
+  }
+  return jobs;
+}
+
+async function runJob(job, results) {
+  const key = `${job.workload}/${job.mode}/${job.driver}`;
+  if (!results.has(key)) results.set(key, { ms: [], metrics: {}, failures: [], mismatches: [], hung: 0 });
+  const cell = results.get(key);
+  const dir = job.temp ? fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-')) : undefined;
+  const params = { ...job.params, dir };
+  if (job.params.fixture) params.file = job.params.fixture.file;
+  else if (dir && job.driver !== 'fs') params.file = path.join(dir, 'bench.db');
+  try {
+    const outcome = await runChild({ driver: job.driver, workload: job.workload, params });
+    if (outcome.hung) cell.hung++;
+    if (outcome.line?.kind !== 'result') {
+      const why = outcome.timedOut ? `timeout after ${CHILD_TIMEOUT_MS / 1000} s` : (outcome.line?.value.message ?? `exit ${outcome.code ?? outcome.signal}: ${outcome.stderr.trim().split('\n').pop()}`);
+      cell.failures.push(why);
+      return `FAILED: ${why}`;
+    }
+    const result = outcome.line.value;
+    const workload = workloads[job.workload];
+    const expected = job.workload === 'coldstart' ? 'x=1' : job.driver === 'fs' ? workload.native.expect(params) : workload.expect(params);
+    if (result.check !== expected) {
+      cell.mismatches.push(result.check);
+      cell.expected = expected;
+      console.log(`\n!!!!! MISMATCH ${key}\n!!!!!   got      ${result.check}\n!!!!!   expected ${expected}\n`);
+    }
+    const ms = job.workload === 'coldstart' ? outcome.elapsed : result.ms;
+    cell.ms.push(ms);
+    for (const [name, value] of Object.entries(result.metrics ?? {})) (cell.metrics[name] ??= []).push(value);
+    cell.journal ??= result.journal;
+    cell.sqlite ??= result.sqlite;
+    return `${ms.toFixed(1)} ms${outcome.hung ? ' (hung at exit, killed)' : ''}`;
+  } finally {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function versionOf(pkg) {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+}
+
+function markdown(report, drivers, results, wallSeconds) {
+  const sqlite = (id) => [...results].find(([k, c]) => k.endsWith(`/${id}`) && c.sqlite)?.[1].sqlite ?? '?';
+  const versions = [...drivers].map(([id, d]) => `${d.name} ${id === 'wasmlite' ? '(this repo)' : versionOf(d.pkg)} (SQLite ${sqlite(id)})`);
+  return `# Benchmarks
+
+Generated by \`npm run bench\` (\`node bench/run.mjs${process.argv.slice(2).map((a) => ` ${a}`).join('')}\`); do not edit by hand.
+
+- Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}
+- Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${reps} repetitions (median), ${Math.round(wallSeconds)} s in all
+- Drivers: ${versions.join('; ')}
+
+How it measures: every driver × workload × mode runs in a fresh \`node\` process, in round-robin
+order; times are medians. Ratios are driver time ÷ better-sqlite3 time (lower is better). Each
+workload checks the rows it read or wrote against a checksum computed from the data generator.
+File modes use WAL with \`synchronous=NORMAL\` (except where the table says otherwise) in a fresh
+temp directory. node-sqlite3-wasm gets WAL through \`locking_mode=EXCLUSIVE\` (its VFS has no
+shared memory). sql.js and the official oo1 API have no file databases in Node. wasmlite is
+bundled from \`core/index.ts\` with esbuild before the run. The cache-miss file is in the OS page
+cache: "µs/read" is the extra time of a query that misses SQLite's cache, divided by the read
+syscalls it made (from /proc/self/io), compared with \`fs.readSync\` of a random 4 KiB page.
+
+## Targets
+
+${report.targets()}
+
+## Results
+
+${report.tables().join('\n\n')}
+${report.notes().length > 0 ? `\n## Notes\n\n${report.notes().join('\n')}\n` : ''}`;
+}
+
+async function main() {
+  const started = performance.now();
+  const drivers = await loadDrivers();
+  const wanted = (w) => !args.only || args.only.split(',').includes(w);
+  const fixtures = {};
+  if (wanted('cachemiss')) fixtures.cachemiss = await cacheMissFixture(sizes.missMb);
+  if (wanted('memory') && !args['no-big']) fixtures.memory = await bigFixture(sizes.bigMiB);
+  const params = Object.fromEntries(Object.keys(workloads).map((w) => [w, paramsFor(w, fixtures)]));
+
+  const jobs = plan(drivers, fixtures);
+  const results = new Map();
+  for (const [i, job] of jobs.entries()) {
+    const label = `[${i + 1}/${jobs.length}] ${job.workload} ${job.mode} ${job.driver}`;
+    console.log(`${label.padEnd(56)} ${await runJob(job, results)}`);
+  }
+
+  const report = new Report(results, drivers, workloads, params);
+  const text = markdown(report, drivers, results, (performance.now() - started) / 1000);
+  console.log(`\n${text}`);
+  if (write) {
+    fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), text);
+    console.log('wrote BENCHMARKS.md');
+  }
+  const bad = [...results.values()].some((c) => c.mismatches.length > 0);
+  if (bad) console.log('\n!!!!! SOME RESULTS DID NOT MATCH THE EXPECTED CHECKSUMS (see MISMATCH above) !!!!!');
+  process.exitCode = bad ? 1 : 0;
+}
+
+await main();

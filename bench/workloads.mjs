@@ -1,0 +1,318 @@
+/**
+ * The benchmark workloads. Each one runs in a fresh child process (see `child.mjs`) against one
+ * driver adapter and returns its time plus a checksum of the values it read or wrote. `expect(p)`
+ * computes the same checksum from the data generator alone, so a driver cannot win by doing less.
+ *
+ * ```js
+ * const result = await workloads.point.run(conn, params); // { ms, check }
+ * result.check === workloads.point.expect(params);         // else the runner shouts MISMATCH
+ * ```
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { bodyLength, BIG_ROW_BYTES, PAGE_SIZE } from './fixtures.mjs';
+
+/**
+ * What a workload needs from a driver; each file in `drivers/` translates one library to it.
+ * Statement methods take positional parameters like better-sqlite3's. Adapters load their library
+ * in `open`, so the runner can import them for their metadata without paying for it.
+ *
+ * @typedef {object} Driver
+ * @property {string} name
+ * @property {string} pkg         the npm package measured
+ * @property {boolean} files      whether it can open a file database in Node
+ * @property {(file: string) => Promise<Connection>} open
+ *   `':memory:'` or a file path; files are opened in WAL mode
+ *
+ * @typedef {object} Connection
+ * @property {(sql: string) => void} exec
+ * @property {(text: string) => unknown} pragma  runs `PRAGMA text`; the first value of the first row
+ * @property {(sql: string) => Statement} prepare
+ * @property {(fn: Function) => Function} transaction  wraps `fn` in BEGIN/COMMIT, as better-sqlite3 does
+ * @property {() => void} close
+ *
+ * @typedef {object} Statement
+ * @property {(...params: unknown[]) => any} get   the first row as an object
+ * @property {(...params: unknown[]) => any[]} all  every row as an object
+ * @property {(...params: unknown[]) => unknown} run
+ *
+ * @typedef {object} Params
+ * @property {string} mode         a workload mode: memory, file, full, normal, …
+ * @property {string} [file]       the database path for file modes
+ * @property {string} [dir]        a private temp directory for native baselines
+ * @property {number} rows         rows in the users table
+ * @property {number} ops          point selects, cache-miss queries or native reads
+ * @property {number} scans        range scans of 1000 rows
+ * @property {number} autocommits  single-row transactions
+ * @property {import('./fixtures.mjs').Fixture} [fixture]  a prebuilt file database
+ *
+ * @typedef {{ ms: number, check: string, metrics?: Record<string, number> }} Result
+ */
+
+const SEED = 0x5eed;
+const SPAN = 1000;
+
+const CREATE_USERS =
+  'CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT, email TEXT, age INTEGER, score REAL)';
+const INSERT_USER = 'INSERT INTO users VALUES (?, ?, ?, ?, ?)';
+const SUM_USERS = `SELECT count(*) AS rows, sum(id + age) AS ints,
+  sum(length(name) + length(email)) AS chars, sum(score) AS score FROM users`;
+
+/** Row `id` of the users table; scores are multiples of 1/8 so that every sum is exact. */
+function user(id) {
+  return { id, name: `name ${id}`, email: `user${id}@example.com`, age: 18 + ((id * 7) % 60), score: (id % 1000) / 8 };
+}
+
+/** mulberry32: a tiny fixed-seed PRNG, so every driver sees the same "random" ids. */
+function randomInts(count, lo, hi, seed) {
+  const out = new Int32Array(count);
+  let s = seed;
+  for (let i = 0; i < count; i++) {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    out[i] = lo + Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * (hi - lo + 1));
+  }
+  return out;
+}
+
+/** Folds user rows into a string; a missing row or a wrong column shows up as a mismatch. */
+class UserSum {
+  rows = 0;
+  ints = 0;
+  chars = 0;
+  score = 0;
+
+  add(row) {
+    this.rows++;
+    this.ints += row.id + row.age;
+    this.chars += row.name.length + row.email.length;
+    this.score += row.score;
+  }
+
+  static of(rows) {
+    const sum = new UserSum();
+    for (const row of rows) sum.add(row);
+    return sum.toString();
+  }
+
+  toString() {
+    return `rows=${this.rows} ints=${this.ints} chars=${this.chars} score=${this.score}`;
+  }
+}
+
+function* users(ids) {
+  for (const id of ids) yield user(id);
+}
+
+function* range(lo, hi) {
+  for (let id = lo; id <= hi; id++) yield id;
+}
+
+/** The users table summed by SQLite itself, formatted like {@link UserSum}. */
+function sumTable(conn) {
+  const s = conn.prepare(SUM_USERS).get();
+  return `rows=${s.rows} ints=${s.ints ?? 0} chars=${s.chars ?? 0} score=${s.score ?? 0}`;
+}
+
+/** Inserts users 1..n in one transaction and returns the milliseconds it took. */
+function insertUsers(conn, n) {
+  conn.exec(CREATE_USERS);
+  const rows = Array.from({ length: n }, (_, i) => user(i + 1));
+  const insert = conn.prepare(INSERT_USER);
+  const insertAll = conn.transaction(() => {
+    for (const r of rows) insert.run(r.id, r.name, r.email, r.age, r.score);
+  });
+  const t0 = performance.now();
+  insertAll();
+  return performance.now() - t0;
+}
+
+/** The read syscalls (pread included) this process has made so far, from /proc/self/io. */
+function readSyscalls() {
+  return Number(/syscr:\s*(\d+)/.exec(fs.readFileSync('/proc/self/io', 'latin1'))[1]);
+}
+
+/** Counts the read syscalls `fn` makes, less those of reading /proc itself. */
+function countReads(fn) {
+  const overhead = -readSyscalls() + readSyscalls();
+  const before = readSyscalls();
+  const value = fn();
+  return { value, reads: readSyscalls() - before - overhead };
+}
+
+/** @type {Record<string, { title: (p: Params) => string, modes: string[], files?: boolean,
+ *   run: (conn: Connection, p: Params) => Result, expect: (p: Params) => string,
+ *   native?: { name: string, modes: string[], run: (p: Params) => Result, expect: (p: Params) => string } }>} */
+export const workloads = {
+  point: {
+    title: (p) => `${p.ops.toLocaleString('en')} point selects by primary key (object rows)`,
+    modes: ['memory', 'file'],
+    run(conn, p) {
+      if (p.file) conn.pragma('synchronous = NORMAL');
+      insertUsers(conn, p.rows);
+      const ids = randomInts(p.ops, 1, p.rows, SEED);
+      const select = conn.prepare('SELECT * FROM users WHERE id = ?');
+      const sum = new UserSum();
+      const t0 = performance.now();
+      for (let i = 0; i < ids.length; i++) sum.add(select.get(ids[i]));
+      return { ms: performance.now() - t0, check: sum.toString() };
+    },
+    expect: (p) => UserSum.of(users(randomInts(p.ops, 1, p.rows, SEED))),
+  },
+
+  range: {
+    title: (p) => `${p.scans} range scans of ${SPAN} rows (object rows)`,
+    modes: ['memory', 'file'],
+    run(conn, p) {
+      if (p.file) conn.pragma('synchronous = NORMAL');
+      insertUsers(conn, p.rows);
+      const starts = randomInts(p.scans, 1, p.rows - SPAN + 1, SEED + 1);
+      const select = conn.prepare(`SELECT * FROM users WHERE id BETWEEN ? AND ? + ${SPAN - 1}`);
+      const sum = new UserSum();
+      const t0 = performance.now();
+      for (let i = 0; i < starts.length; i++) {
+        const rows = select.all(starts[i], starts[i]);
+        for (let j = 0; j < rows.length; j++) sum.add(rows[j]);
+      }
+      return { ms: performance.now() - t0, check: sum.toString() };
+    },
+    expect(p) {
+      const sum = new UserSum();
+      for (const lo of randomInts(p.scans, 1, p.rows - SPAN + 1, SEED + 1)) {
+        for (const row of users(range(lo, lo + SPAN - 1))) sum.add(row);
+      }
+      return sum.toString();
+    },
+  },
+
+  bulk: {
+    title: (p) => `${p.rows.toLocaleString('en')} inserts in one transaction`,
+    modes: ['memory', 'file'],
+    run(conn, p) {
+      if (p.file) conn.pragma('synchronous = NORMAL');
+      const ms = insertUsers(conn, p.rows);
+      return { ms, check: sumTable(conn) };
+    },
+    expect: (p) => UserSum.of(users(range(1, p.rows))),
+  },
+
+  autocommit: {
+    title: (p) => `${p.autocommits.toLocaleString('en')} autocommit inserts (file, WAL)`,
+    modes: ['full', 'normal'],
+    files: true,
+    run(conn, p) {
+      conn.pragma(`synchronous = ${p.mode.toUpperCase()}`);
+      conn.exec(CREATE_USERS);
+      const rows = Array.from({ length: p.autocommits }, (_, i) => user(i + 1));
+      const insert = conn.prepare(INSERT_USER);
+      const t0 = performance.now();
+      for (const r of rows) insert.run(r.id, r.name, r.email, r.age, r.score);
+      return { ms: performance.now() - t0, check: sumTable(conn) };
+    },
+    expect: (p) => UserSum.of(users(range(1, p.autocommits))),
+    native: {
+      name: 'fs.writeSync + fs.fsyncSync, 4 KiB (disk floor)',
+      modes: ['full'],
+      run(p) {
+        const file = path.join(p.dir, 'fsync.bin');
+        const fd = fs.openSync(file, 'w');
+        const page = Buffer.alloc(PAGE_SIZE, 7);
+        const t0 = performance.now();
+        for (let i = 0; i < p.autocommits; i++) {
+          fs.writeSync(fd, page, 0, PAGE_SIZE, i * PAGE_SIZE);
+          fs.fsyncSync(fd);
+        }
+        const ms = performance.now() - t0;
+        const bytes = fs.fstatSync(fd).size;
+        fs.closeSync(fd);
+        return { ms, check: `bytes=${bytes}` };
+      },
+      expect: (p) => `bytes=${p.autocommits * PAGE_SIZE}`,
+    },
+  },
+
+  cachemiss: {
+    title: (p) => `${p.ops.toLocaleString('en')} point selects on a ${p.fixture.size} file with a 2 MB page cache`,
+    modes: ['file'],
+    files: true,
+    run(conn, p) {
+      const ids = randomInts(p.ops, 1, p.fixture.rows, SEED + 2);
+      const select = conn.prepare('SELECT id, length(body) AS n FROM pages WHERE id = ?');
+      let sum = 0;
+      const pass = () => {
+        const t0 = performance.now();
+        for (let i = 0; i < ids.length; i++) {
+          const row = select.get(ids[i]);
+          sum += row.id + row.n;
+        }
+        return performance.now() - t0;
+      };
+      // Interior b-tree pages are touched by every query and stay cached; warm them first so
+      // that the cold pass misses about one leaf page per query.
+      conn.pragma('cache_size = -2000');
+      for (const id of randomInts(2000, 1, p.fixture.rows, SEED + 3)) select.get(id);
+      const { value: cold, reads } = countReads(pass);
+      conn.pragma('cache_size = -1000000');
+      pass();
+      const hot = pass();
+      return {
+        ms: cold,
+        check: `sum=${sum}`,
+        metrics: {
+          coldUs: (cold * 1000) / p.ops,
+          hotUs: (hot * 1000) / p.ops,
+          readsPerQuery: reads / p.ops,
+          missUs: ((cold - hot) * 1000) / Math.max(reads, 1),
+        },
+      };
+    },
+    expect(p) {
+      let sum = 0;
+      for (const id of randomInts(p.ops, 1, p.fixture.rows, SEED + 2)) sum += id + bodyLength(id);
+      return `sum=${3 * sum}`;
+    },
+    native: {
+      name: 'fs.readSync of random pages (native pread)',
+      modes: ['file'],
+      run(p) {
+        const fd = fs.openSync(p.fixture.file, 'r');
+        const time = (size, count, seed) => {
+          const buf = Buffer.alloc(size);
+          const pages = randomInts(count, 0, Math.floor((p.fixture.pages * PAGE_SIZE) / size) - 1, seed);
+          let bytes = 0;
+          const t0 = performance.now();
+          for (let i = 0; i < pages.length; i++) bytes += fs.readSync(fd, buf, 0, size, pages[i] * size);
+          return { ms: performance.now() - t0, bytes };
+        };
+        time(PAGE_SIZE, 2000, SEED + 3); // as the SQLite side warms up before it is timed
+        const page = time(PAGE_SIZE, p.ops, SEED + 4);
+        const double = time(2 * PAGE_SIZE, p.ops, SEED + 5);
+        fs.closeSync(fd);
+        return {
+          ms: page.ms,
+          check: `bytes=${page.bytes + double.bytes}`,
+          metrics: { readUs: (page.ms * 1000) / p.ops, read8kUs: (double.ms * 1000) / p.ops },
+        };
+      },
+      expect: (p) => `bytes=${3 * PAGE_SIZE * p.ops}`,
+    },
+  },
+
+  memory: {
+    title: (p) => `full scan of a ${p.fixture.size} file: SELECT count(*), sum(length(x))`,
+    modes: ['file'],
+    files: true,
+    run(conn, p) {
+      const t0 = performance.now();
+      const row = conn.prepare('SELECT count(*) AS n, sum(length(x)) AS bytes FROM big').get();
+      const ms = performance.now() - t0;
+      return {
+        ms,
+        check: `rows=${row.n} bytes=${row.bytes}`,
+        metrics: { maxRssMiB: process.resourceUsage().maxRSS / 1024 },
+      };
+    },
+    expect: (p) => `rows=${p.fixture.rows} bytes=${p.fixture.rows * BIG_ROW_BYTES}`,
+  },
+};
