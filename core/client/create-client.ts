@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { checkOpenArguments, type OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
 import { ClientError } from './client-error.ts';
 import { LocalClient } from './local-client.ts';
@@ -26,7 +27,9 @@ export function createClient(config: Config): Client {
     throw new ClientError('syncUrl needs the replication module, which is not part of this build yet', 'URL_SCHEME_NOT_SUPPORTED');
   }
   const path = localPath(config.url);
-  return new LocalClient(open(path, config.timeout === undefined ? {} : { timeout: config.timeout }), intMode);
+  const options: OpenOptions = config.timeout === undefined ? {} : { timeout: config.timeout };
+  checkOpenArguments(path, options);
+  return new LocalClient(open(path, options), intMode);
 }
 
 /** The file path (or `:memory:`) a `file:` URL names. */
