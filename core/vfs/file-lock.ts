@@ -13,10 +13,11 @@ export interface LockHolder {
  * this thread, with the semantics os_unix.c gives connections of different processes:
  * - SHARED is refused while another connection holds PENDING or EXCLUSIVE;
  * - one RESERVED at a time, taken from SHARED, and not while PENDING or EXCLUSIVE is held;
- * - EXCLUSIVE goes through PENDING and is granted only when no other connection holds SHARED; on
- *   `SQLITE_BUSY` the PENDING stays, so new readers are kept out until the writer gives up.
+ * - EXCLUSIVE is granted only when no other connection holds SHARED; a writer coming from
+ *   RESERVED takes PENDING first and keeps it on `SQLITE_BUSY`, so new readers are kept out until
+ *   it gets EXCLUSIVE or gives up.
  *
- * Requests that SQLite never makes (RESERVED from NONE, EXCLUSIVE from NONE) get `SQLITE_IOERR_LOCK`.
+ * Requests that SQLite never makes (RESERVED or EXCLUSIVE from NONE) get `SQLITE_IOERR_LOCK`.
  *
  * @example
  * const lock = new FileLock('/app.db');
@@ -57,11 +58,13 @@ export class FileLock {
       holder.lockLevel = SQLITE_LOCK_RESERVED;
       return SQLITE_OK;
     }
-    this.#pending = holder;
-    if (this.#shared > 1 || level === SQLITE_LOCK_PENDING) {
+    // As os_unix.c: only a writer coming from RESERVED takes PENDING on its way to EXCLUSIVE
+    // (SHARED straight to EXCLUSIVE is a hot-journal rollback or a WAL close, which give up on BUSY).
+    if (current >= SQLITE_LOCK_RESERVED) {
+      this.#pending = holder;
       holder.lockLevel = SQLITE_LOCK_PENDING;
-      return level === SQLITE_LOCK_PENDING ? SQLITE_OK : SQLITE_BUSY;
     }
+    if (this.#shared > 1) return SQLITE_BUSY;
     this.#exclusive = holder;
     holder.lockLevel = SQLITE_LOCK_EXCLUSIVE;
     return SQLITE_OK;

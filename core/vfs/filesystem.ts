@@ -37,6 +37,11 @@ export interface OpenMode {
   create: boolean;
   /** With `create`: fail with `EEXIST` if the file already exists. */
   exclusive: boolean;
+  /**
+   * With `create`: give a new file the permissions (and, where allowed, the owner) of this file,
+   * so that a journal or WAL created by one user stays usable by the database's owner.
+   */
+  permissionsOf?: string | undefined;
 }
 
 /** The answer of {@link Filesystem.stat}. */

@@ -25,7 +25,9 @@ export class NodeFilesystem implements Filesystem {
   open(file: string, mode: OpenMode): FileHandle {
     let flags = mode.write ? O_RDWR : O_RDONLY;
     if (mode.create) flags |= O_CREAT | (mode.exclusive ? O_EXCL : 0);
-    const fd = fs.openSync(file, flags, FILE_MODE);
+    const like = mode.create && mode.permissionsOf !== undefined ? statQuietly(mode.permissionsOf) : undefined;
+    const fd = fs.openSync(file, flags, like === undefined ? FILE_MODE : like.mode & 0o777);
+    if (like !== undefined) copyPermissions(fd, like);
     // Linux lets a directory be opened read-only; SQLite must be told it is a directory.
     if (!mode.write) {
       let isDirectory = false;
@@ -88,6 +90,30 @@ export class NodeFilesystem implements Filesystem {
     } finally {
       fs.closeSync(fd);
     }
+  }
+}
+
+function statQuietly(file: string): fs.Stats | undefined {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Gives a new (empty) file the permission bits of `like` despite the umask, and its owner when
+ * running as root, like os_unix.c does for journals and WALs; best effort.
+ */
+function copyPermissions(fd: number, like: fs.Stats): void {
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.size !== 0) return;
+    if ((stat.mode & 0o777) !== (like.mode & 0o777)) fs.fchmodSync(fd, like.mode & 0o777);
+    // Root would otherwise leave a journal that the database's owner cannot open.
+    if (process.getuid?.() === 0 && (stat.uid !== like.uid || stat.gid !== like.gid)) fs.fchownSync(fd, like.uid, like.gid);
+  } catch {
+    // The file is usable either way.
   }
 }
 

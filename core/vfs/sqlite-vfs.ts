@@ -1,11 +1,8 @@
-import { randomFillSync } from 'node:crypto';
 import type { Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_ACCESS_EXISTS, SQLITE_ACCESS_READWRITE, SQLITE_CANTOPEN_FULLPATH, SQLITE_ERROR,
-  SQLITE_IOCAP_POWERSAFE_OVERWRITE, SQLITE_IOERR_ACCESS, SQLITE_IOERR_CLOSE, SQLITE_IOERR_DELETE,
-  SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_DIR_FSYNC, SQLITE_IOERR_FSTAT, SQLITE_IOERR_FSYNC,
-  SQLITE_IOERR_READ, SQLITE_IOERR_SHMLOCK, SQLITE_IOERR_SHMMAP, SQLITE_IOERR_TRUNCATE,
-  SQLITE_IOERR_WRITE, SQLITE_BUSY, SQLITE_LOCK_NONE, SQLITE_NOTFOUND, SQLITE_OK,
+  SQLITE_BUSY, SQLITE_ERROR, SQLITE_IOCAP_POWERSAFE_OVERWRITE, SQLITE_IOERR_CLOSE, SQLITE_IOERR_FSTAT,
+  SQLITE_IOERR_FSYNC, SQLITE_IOERR_READ, SQLITE_IOERR_SHMLOCK, SQLITE_IOERR_SHMMAP,
+  SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_LOCK_NONE, SQLITE_NOTFOUND, SQLITE_OK,
   SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_EXCLUSIVE, SQLITE_OPEN_MAIN_DB,
   SQLITE_OPEN_MAIN_JOURNAL, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_OPEN_SUPER_JOURNAL,
   SQLITE_OPEN_TYPE_MASK, SQLITE_OPEN_WAL, SQLITE_READONLY_DIRECTORY,
@@ -14,9 +11,8 @@ import type { FileHandle, Filesystem } from './filesystem.ts';
 import { LockTable } from './lock-table.ts';
 import { MemoryFile } from './memory-file.ts';
 import { OpenFile } from './open-file.ts';
-import {
-  clearVfsError, errorCode, isIgnorableDirectorySyncError, openFailure, peekVfsError, vfsFailure,
-} from './vfs-error.ts';
+import { clearVfsError, errorCode, openFailure, vfsFailure } from './vfs-error.ts';
+import { vfsMethods } from './vfs-methods.ts';
 import { WalIndexTable } from './wal-index-table.ts';
 
 /**
@@ -48,9 +44,6 @@ export interface SqliteVfsOptions {
 
 const SECTOR_SIZE = 4096;
 const MAX_PATHNAME = 1024;
-const JULIAN_UNIX_EPOCH = 2440587.5;
-const JULIAN_UNIX_EPOCH_MS = 210866760000000n;
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 /** The struct objects of sqlite-wasm's struct binder that registration uses. */
 interface Struct {
@@ -108,7 +101,12 @@ export class SqliteVfs {
     this.#vfs.$mxPathname = MAX_PATHNAME;
     engine.module.vfs.installVfs({
       io: { struct: this.#io, methods: this.#ioMethods() },
-      vfs: { struct: this.#vfs, methods: this.#vfsMethods(), name: options.name, asDefault: false },
+      vfs: {
+        struct: this.#vfs,
+        methods: vfsMethods(engine, filesystem, (zName, pFile, flags, pOutFlags) => this.#open(zName, pFile, flags, pOutFlags)),
+        name: options.name,
+        asDefault: false,
+      },
     });
   }
 
@@ -165,9 +163,11 @@ export class SqliteVfs {
           }
         }
         const create = write && (flags & SQLITE_OPEN_CREATE) !== 0;
+        // As os_unix.c: a journal or WAL gets the database file's permissions (and owner, as root).
+        const permissionsOf = type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL ? databaseOf(name) : undefined;
         let handle: FileHandle;
         try {
-          handle = this.filesystem.open(name, { write, create, exclusive: create && (flags & SQLITE_OPEN_EXCLUSIVE) !== 0 });
+          handle = this.filesystem.open(name, { write, create, exclusive: create && (flags & SQLITE_OPEN_EXCLUSIVE) !== 0, permissionsOf });
         } catch (error) {
           const code = errorCode(error);
           if (!write || (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')) throw error;
@@ -202,8 +202,9 @@ export class SqliteVfs {
     let rc = SQLITE_OK;
     try {
       file.handle.close();
-    } catch (error) {
-      rc = vfsFailure(error, SQLITE_IOERR_CLOSE);
+    } catch {
+      // sqlite3_close ignores xClose's result, so a kept cause would only be blamed on a later error.
+      rc = SQLITE_IOERR_CLOSE;
     }
     if (file.walIndex !== null) this.#walIndexes.disconnect(file.walIndex);
     file.walIndex = null;
@@ -278,88 +279,12 @@ export class SqliteVfs {
       xShmUnmap: (pFile: number) => this.#shmUnmap(pFile),
     };
   }
+}
 
-  #vfsMethods(): Record<string, (...args: never[]) => unknown> {
-    const e = this.#engine;
-    const fs = this.filesystem;
-    return {
-      xOpen: (_pVfs: number, zName: number, pFile: number, flags: number, pOutFlags: number) =>
-        this.#open(zName, pFile, flags, pOutFlags),
-      xDelete: (_pVfs: number, zName: number, syncDir: number) => {
-        let name = '';
-        try {
-          name = e.cstring(zName) ?? '';
-          fs.delete(name);
-        } catch (error) {
-          return vfsFailure(error, errorCode(error) === 'ENOENT' ? SQLITE_IOERR_DELETE_NOENT : SQLITE_IOERR_DELETE);
-        }
-        if (syncDir !== 0) {
-          try {
-            fs.syncParentDirectory(name);
-          } catch (error) {
-            if (!isIgnorableDirectorySyncError(error)) return vfsFailure(error, SQLITE_IOERR_DIR_FSYNC);
-          }
-        }
-        return SQLITE_OK;
-      },
-      xAccess: (_pVfs: number, zName: number, flags: number, pResOut: number) => {
-        try {
-          const name = e.cstring(zName) ?? '';
-          let yes: boolean;
-          if (flags === SQLITE_ACCESS_EXISTS) {
-            // As os_unix.c: an empty file is as good as none (a journal truncated to zero).
-            const stat = fs.stat(name);
-            yes = stat !== null && (!stat.isFile || stat.size > 0);
-          } else {
-            yes = fs.access(name, flags === SQLITE_ACCESS_READWRITE);
-          }
-          e.dv.setInt32(pResOut, yes ? 1 : 0, true);
-          return SQLITE_OK;
-        } catch (error) {
-          return vfsFailure(error, SQLITE_IOERR_ACCESS);
-        }
-      },
-      xFullPathname: (_pVfs: number, zName: number, nOut: number, zOut: number) => {
-        try {
-          const full = fs.fullPath(e.cstring(zName) ?? '');
-          const n = Buffer.byteLength(full);
-          if (n + 1 > nOut) return vfsFailure(new RangeError(`path too long for SQLite (${n} bytes): ${full}`), SQLITE_CANTOPEN_FULLPATH);
-          e.buf.write(full, zOut, n, 'utf8');
-          e.u8[zOut + n] = 0;
-          return SQLITE_OK;
-        } catch (error) {
-          return vfsFailure(error, SQLITE_CANTOPEN_FULLPATH);
-        }
-      },
-      xRandomness: (_pVfs: number, n: number, zOut: number) => {
-        randomFillSync(e.u8, zOut, n);
-        return n;
-      },
-      // SQLite's busy handler sleeps here between retries; it must really block.
-      xSleep: (_pVfs: number, micros: number) => {
-        if (micros > 0) Atomics.wait(sleepCell, 0, 0, micros / 1000);
-        return micros;
-      },
-      xCurrentTime: (_pVfs: number, pOut: number) => {
-        e.dv.setFloat64(pOut, JULIAN_UNIX_EPOCH + Date.now() / 86_400_000, true);
-        return SQLITE_OK;
-      },
-      xCurrentTimeInt64: (_pVfs: number, pOut: number) => {
-        e.dv.setBigInt64(pOut, JULIAN_UNIX_EPOCH_MS + BigInt(Date.now()), true);
-        return SQLITE_OK;
-      },
-      xGetLastError: (_pVfs: number, nBuf: number, zBuf: number) => {
-        const error = peekVfsError() as NodeJS.ErrnoException | undefined;
-        if (error === undefined) return 0;
-        if (nBuf > 0) {
-          const bytes = Buffer.from(error.message).subarray(0, nBuf - 1);
-          e.u8.set(bytes, zBuf);
-          e.u8[zBuf + bytes.length] = 0;
-        }
-        return typeof error.errno === 'number' ? Math.abs(error.errno) : 0;
-      },
-    };
-  }
+/** The database file of a journal or WAL: `/a/app.db-wal` → `/a/app.db`. */
+function databaseOf(path: string): string | undefined {
+  const dash = path.lastIndexOf('-');
+  return dash > path.lastIndexOf('/') ? path.slice(0, dash) : undefined;
 }
 
 function readOnly(flags: number): number {

@@ -73,6 +73,20 @@ describe('FileLock', () => {
     expect(lock.reserved).toBe(true);
   });
 
+  it('grants EXCLUSIVE straight from SHARED only to a sole reader, without PENDING', () => {
+    const lock = new FileLock('/db');
+    const [a, b, late] = [holder(), holder(), holder()];
+    lock.lock(a, SQLITE_LOCK_SHARED);
+    lock.lock(b, SQLITE_LOCK_SHARED);
+    expect(lock.lock(a, SQLITE_LOCK_EXCLUSIVE)).toBe(SQLITE_BUSY);
+    expect(a.lockLevel).toBe(SQLITE_LOCK_SHARED);
+    expect(lock.lock(late, SQLITE_LOCK_SHARED)).toBe(SQLITE_OK);
+    lock.unlock(b, SQLITE_LOCK_NONE);
+    lock.unlock(late, SQLITE_LOCK_NONE);
+    expect(lock.lock(a, SQLITE_LOCK_EXCLUSIVE)).toBe(SQLITE_OK);
+    expect(lock.lock(b, SQLITE_LOCK_SHARED)).toBe(SQLITE_BUSY);
+  });
+
   it('is shared by every attach of one path in a LockTable', () => {
     const table = new LockTable();
     const a = table.attach('/db');

@@ -1,4 +1,94 @@
-import { nodeFsHarness } from '../support/vfs-harness.ts';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SQLITE_BUSY, SQLITE_READONLY } from '../../core/sqlite3/constants.ts';
+import { openDb, resultCodeOf, type Oo1Db } from '../support/oo1.ts';
+import { nodeFsHarness, type VfsHarness } from '../support/vfs-harness.ts';
 import { vfsSuite } from './vfs-suite.ts';
 
 vfsSuite('NodeFsVfs', nodeFsHarness);
+
+const isRoot = process.getuid?.() === 0;
+
+describe('NodeFsVfs on a real file system', () => {
+  let h: VfsHarness;
+  const open: Oo1Db[] = [];
+
+  function db(file: string, flags = 'c'): Oo1Db {
+    const d = openDb(h.engine, file, h.vfs.name, flags);
+    open.push(d);
+    return d;
+  }
+
+  beforeEach(async () => {
+    h = await nodeFsHarness();
+  });
+
+  afterEach(() => {
+    for (const d of open.splice(0).reverse()) d.close();
+    h.cleanup();
+  });
+
+  it('resolves symbolic links, so every path to a file shares its locks and journal', () => {
+    fs.mkdirSync(h.path('real'));
+    fs.symlinkSync(h.path('real'), h.path('link'));
+    const viaLink = db(h.path('link/app.db'));
+    const direct = db(h.path('real/app.db'));
+    const capi = h.engine.module.capi;
+    expect(capi.sqlite3_db_filename(viaLink.pointer, 'main')).toBe(h.path('real/app.db'));
+    viaLink.exec('CREATE TABLE t (v); BEGIN IMMEDIATE; INSERT INTO t VALUES (1)');
+    expect(resultCodeOf(() => direct.exec('BEGIN IMMEDIATE'))).toBe(SQLITE_BUSY);
+    expect(fs.existsSync(h.path('real/app.db-journal'))).toBe(true);
+    viaLink.exec('COMMIT');
+    expect(direct.selectValue('SELECT count(*) FROM t')).toBe(1);
+  });
+
+  it('resolves a relative path against the working directory', () => {
+    const relative = path.relative(process.cwd(), h.path('rel.db'));
+    const d = db(relative);
+    d.exec('CREATE TABLE t (v)');
+    expect(h.engine.module.capi.sqlite3_db_filename(d.pointer, 'main')).toBe(h.path('rel.db'));
+    expect(fs.existsSync(h.path('rel.db'))).toBe(true);
+  });
+
+  it('creates a WAL with the permissions (and, as root, the owner) of its database', () => {
+    const file = h.path('perm.db');
+    db(file).close();
+    open.length = 0;
+    fs.chmodSync(file, 0o640);
+    if (isRoot) fs.chownSync(file, 65534, 65534);
+    const d = db(file);
+    d.exec('PRAGMA journal_mode = wal; CREATE TABLE t (v); INSERT INTO t VALUES (1)');
+    const wal = fs.statSync(`${file}-wal`);
+    expect(wal.mode & 0o777).toBe(0o640);
+    if (isRoot) expect([wal.uid, wal.gid]).toEqual([65534, 65534]);
+  });
+
+  it.skipIf(isRoot)('opens a file without write permission read-only', () => {
+    const a = db(h.path('ro.db'));
+    a.exec("CREATE TABLE t (v); INSERT INTO t VALUES ('kept')");
+    a.close();
+    open.splice(open.indexOf(a), 1);
+    fs.chmodSync(h.path('ro.db'), 0o444);
+    const b = db(h.path('ro.db'), 'w');
+    expect(b.selectValue('SELECT v FROM t')).toBe('kept');
+    expect(resultCodeOf(() => b.exec("INSERT INTO t VALUES ('no')")) & 0xff).toBe(SQLITE_READONLY);
+  });
+
+  it.skipIf(isRoot)('opens a database in a directory it may not write read-only, without an owner lock', () => {
+    fs.mkdirSync(h.path('locked'));
+    const a = db(h.path('locked/app.db'));
+    a.exec("CREATE TABLE t (v); INSERT INTO t VALUES ('kept')");
+    a.close();
+    open.splice(open.indexOf(a), 1);
+    fs.chmodSync(h.path('locked'), 0o555);
+    try {
+      const b = db(h.path('locked/app.db'), 'w');
+      expect(b.selectValue('SELECT v FROM t')).toBe('kept');
+      expect(resultCodeOf(() => b.exec("INSERT INTO t VALUES ('no')")) & 0xff).toBe(SQLITE_READONLY);
+      expect(fs.readdirSync(h.path('locked'))).toEqual(['app.db']);
+    } finally {
+      fs.chmodSync(h.path('locked'), 0o755);
+    }
+  });
+});
