@@ -160,7 +160,7 @@ class LocalTransaction implements Transaction {
   async execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
     const s = normalizeStatement(stmt, args);
     this.#check();
-    return this.#runner.run(s);
+    return this.#guard(() => this.#runner.run(s));
   }
 
   async batch(stmts: InStatement[]): Promise<ResultSet[]> {
@@ -169,21 +169,23 @@ class LocalTransaction implements Transaction {
     this.#check();
     // Atomic inside the transaction too: a failing statement undoes the batch's earlier ones.
     const db = this.#runner.db;
-    db.exec('SAVEPOINT wasmlite_batch');
-    try {
-      const results = normalized.map((s) => this.#runner.run(s));
-      db.exec('RELEASE wasmlite_batch');
-      return results;
-    } catch (error) {
-      if (db.inTransaction) db.exec('ROLLBACK TO wasmlite_batch; RELEASE wasmlite_batch');
-      throw error;
-    }
+    return this.#guard(() => {
+      db.exec('SAVEPOINT wasmlite_batch');
+      try {
+        const results = normalized.map((s) => this.#runner.run(s));
+        db.exec('RELEASE wasmlite_batch');
+        return results;
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK TO wasmlite_batch; RELEASE wasmlite_batch');
+        throw error;
+      }
+    });
   }
 
   async executeMultiple(sql: string): Promise<void> {
     if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
     this.#check();
-    this.#runner.db.exec(sql);
+    this.#guard(() => this.#runner.db.exec(sql));
   }
 
   async commit(): Promise<void> {
@@ -212,5 +214,25 @@ class LocalTransaction implements Transaction {
   #check(): void {
     if (this.#closed) throw new ClientError('The transaction is closed', 'TRANSACTION_CLOSED');
     if (!this.#runner.db.open) throw new ClientError('The client is closed', 'CLIENT_CLOSED');
+    if (!this.#runner.db.inTransaction) {
+      // Ended behind our back (a COMMIT or ROLLBACK run through execute()): going on would run
+      // the next statements in autocommit mode, outside any transaction.
+      this.#end('ROLLBACK');
+      throw new ClientError('The transaction has been rolled back', 'TRANSACTION_CLOSED');
+    }
+  }
+
+  /**
+   * Runs `work`; when it fails because SQLite rolled the whole transaction back (INSERT OR
+   * ROLLBACK, RAISE(ROLLBACK), SQLITE_FULL…), the transaction is over: it is closed and the
+   * client released, so later statements cannot run in autocommit mode and be kept.
+   */
+  #guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      if (this.#runner.db.open && !this.#runner.db.inTransaction) this.#end('ROLLBACK');
+      throw error;
+    }
   }
 }
