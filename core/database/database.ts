@@ -287,7 +287,10 @@ export class Database {
     const ptr = e.x.sqlite3_serialize(this.#c.ptr, e.cstr(schema), e.out, 0);
     const size = Number(e.dv.getBigInt64(e.out, true));
     if (ptr === 0) {
-      if (size <= 0) return new Uint8Array(0);
+      if (size === 0) return new Uint8Array(0);
+      // -1: SQLite could not read the schema's page count (unknown schema, I/O error); asking
+      // again through a statement reports why.
+      if (size < 0) this.prepare(`PRAGMA "${schema.replaceAll('"', '""')}".page_count`).get();
       throw this.#c.error(7);
     }
     try {
