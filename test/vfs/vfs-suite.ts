@@ -234,6 +234,13 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
       expect(h.list().filter((f) => !f.endsWith('-wasmlite-owner'))).toEqual(['tmp.db']);
     });
 
+    it('gives SQLite the current time', () => {
+      const a = db('time.db');
+      const [seconds, subsec] = a.selectArrays("SELECT unixepoch('now'), unixepoch('now', 'subsec')")[0] as [number, number];
+      expect(Math.abs(seconds - Date.now() / 1000)).toBeLessThan(2);
+      expect(Math.abs(subsec - Date.now() / 1000)).toBeLessThan(2);
+    });
+
     describe('errors', () => {
       it('refuses a directory with SQLITE_CANTOPEN_ISDIR and keeps the EISDIR cause', () => {
         h.mkdir(h.path('dir.db'));
