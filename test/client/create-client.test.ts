@@ -1,0 +1,104 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { ClientError, createClient, open } from '../../core/index.ts';
+import { useTempDir } from '../database/temp-dir.ts';
+import { thrown } from '../database/thrown.ts';
+
+const tmp = useTempDir();
+
+describe('createClient({ url })', () => {
+  it('opens file:relative.db relative to the working directory', async () => {
+    const file = tmp.file('rel.db');
+    const client = tmp.track(createClient({ url: `file:${path.relative(process.cwd(), file)}` }));
+    await client.execute('CREATE TABLE t (x)');
+    expect(fs.existsSync(file)).toBe(true);
+    expect(client.protocol).toBe('file');
+    expect(client.closed).toBe(false);
+  });
+
+  it('opens file:///absolute.db', async () => {
+    const file = tmp.file('abs.db');
+    const client = tmp.track(createClient({ url: pathToFileURL(file).href }));
+    await client.execute('CREATE TABLE t (x)');
+    await client.execute("INSERT INTO t VALUES ('via url')");
+    client.close();
+    const db = tmp.track(await open(file));
+    expect(db.prepare('SELECT x FROM t').pluck().get()).toBe('via url');
+  });
+
+  it('decodes percent-escapes in a file URL path', async () => {
+    const file = tmp.file('with space.db');
+    const client = tmp.track(createClient({ url: pathToFileURL(file).href }));
+    await client.execute('CREATE TABLE t (x)');
+    expect(fs.existsSync(file)).toBe(true);
+  });
+
+  it('ignores a query string after the path', async () => {
+    const file = tmp.file('q.db');
+    const client = tmp.track(createClient({ url: `${pathToFileURL(file).href}?mode=rwc` }));
+    await client.execute('CREATE TABLE t (x)');
+    expect(fs.existsSync(file)).toBe(true);
+  });
+
+  it('opens a private in-memory database for :memory:', async () => {
+    const a = tmp.track(createClient({ url: ':memory:' }));
+    const b = tmp.track(createClient({ url: ':memory:' }));
+    await a.execute('CREATE TABLE only_a (x)');
+    expect((await b.execute("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'only_a'")).rows[0]!.n).toBe(0);
+    expect((await a.execute("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'only_a'")).rows[0]!.n).toBe(1);
+  });
+
+  it('uses WAL for a file database', async () => {
+    const client = tmp.track(createClient({ url: pathToFileURL(tmp.file()).href }));
+    expect((await client.execute('PRAGMA journal_mode')).rows[0]![0]).toBe('wal');
+  });
+});
+
+describe('createClient() with a URL it cannot use', () => {
+  it.each([
+    ['http://example.com/db', 'URL_SCHEME_NOT_SUPPORTED'],
+    ['https://example.com/db', 'URL_SCHEME_NOT_SUPPORTED'],
+    ['libsql://my-db.turso.io', 'URL_SCHEME_NOT_SUPPORTED'],
+    ['ws://localhost:8080', 'URL_SCHEME_NOT_SUPPORTED'],
+    ['plain/path.db', 'URL_SCHEME_NOT_SUPPORTED'],
+    ['', 'URL_INVALID'],
+    ['file:', 'URL_INVALID'],
+    ['file:%', 'URL_INVALID'],
+    ['file://remote-host/x.db', 'URL_INVALID'],
+  ])('throws a ClientError for %j with code %s', (url, code) => {
+    const error = thrown(() => createClient({ url }));
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('ClientError');
+    expect(error.code).toBe(code);
+  });
+
+  it('throws a ClientError URL_INVALID for a missing url', () => {
+    expect(thrown(() => createClient({} as never)).code).toBe('URL_INVALID');
+  });
+
+  it('throws a ClientError for syncUrl, which needs replication', () => {
+    const error = thrown(() => createClient({ url: ':memory:', syncUrl: 'http://primary:8080' }));
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error.code).toBe('URL_SCHEME_NOT_SUPPORTED');
+  });
+
+  it('throws a TypeError for a bad timeout, with the one wording', () => {
+    const error = thrown(() => createClient({ url: ':memory:', timeout: -1 }));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe('Expected the "timeout" option to be a non-negative integer');
+  });
+
+  it('throws a TypeError for a bad intMode or a missing config', () => {
+    expect(() => createClient({ url: ':memory:', intMode: 'float' as never })).toThrow(TypeError);
+    expect(() => createClient(undefined as never)).toThrow(TypeError);
+  });
+
+  it('does not create a file for a URL it rejects', () => {
+    const file = tmp.file('never.db');
+    expect(() => createClient({ url: `file:${file}`, syncUrl: 'http://x' })).toThrow(ClientError);
+    expect(fs.existsSync(file)).toBe(false);
+  });
+});
