@@ -34,7 +34,8 @@ export function normalizeStatement(stmt: InStatement, args?: InArgs): Normalized
   if (Array.isArray(a)) return { sql, args: a.some((v) => v instanceof Date) ? a.map(fromDate) : a };
   if (typeof a === 'object') {
     const named: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(a)) named[k] = fromDate(v);
+    // As in @libsql/client, a key's prefix does not have to match the SQL's: { $id } binds :id.
+    for (const [k, v] of Object.entries(a)) named[/^[:@$]/.test(k) ? k.slice(1) : k] = fromDate(v);
     return { sql, args: [named] };
   }
   throw new ClientError('Expected args to be an array or an object', 'ARGS_INVALID');
