@@ -30,6 +30,13 @@ describe('client.execute() forms', () => {
     expect(prefixed.rows[0]!.name).toBe('grace');
   });
 
+  it('binds a named arg whatever prefix its key has, as @libsql/client does', async () => {
+    for (const key of [':id', '@id', '$id', 'id']) {
+      const rs = await client.execute({ sql: 'SELECT name FROM users WHERE id = :id', args: { [key]: 2 } });
+      expect(rs.rows[0]!.name, key).toBe('grace');
+    }
+  });
+
   it('takes [sql, args]', async () => {
     const rs = await client.execute(['SELECT name FROM users WHERE id = ?', [1]]);
     expect(rs.rows[0]!.name).toBe('ada');
