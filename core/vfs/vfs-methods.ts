@@ -38,7 +38,10 @@ export function vfsMethods(engine: Engine, filesystem: Filesystem, xOpen: XOpen)
         if (errorCode(error) === 'ENOENT') return SQLITE_IOERR_DELETE_NOENT;
         return vfsFailure(error, SQLITE_IOERR_DELETE);
       }
-      if (syncDir !== 0) {
+      // SQLite asks for a directory sync after deleting a rollback journal only at
+      // synchronous=EXTRA; at FULL a power cut could bring the journal back and roll the
+      // acknowledged commit back. wasmlite promises FULL is durable, so it always syncs then.
+      if (syncDir !== 0 || name.endsWith('-journal')) {
         try {
           fs.syncParentDirectory(name);
         } catch (error) {
