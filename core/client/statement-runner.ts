@@ -54,7 +54,7 @@ export class StatementRunner {
   readonly #intMode: IntMode;
   readonly #cache = new Map<string, Prepared>();
   #changes: Statement<SqlValue[]> | undefined;
-  #totalChanges: Statement<SqlValue[]> | undefined;
+  #totalChanges: Statement<SqlValue> | undefined;
 
   constructor(db: Database, intMode: IntMode) {
     this.db = db;
@@ -78,7 +78,7 @@ export class StatementRunner {
     // moved total_changes() tells whether this statement changed rows, not an earlier one.
     let totalBefore: unknown;
     if (!stmt.readonly) {
-      this.#totalChanges ??= this.db.prepare<SqlValue[]>('SELECT total_changes()').pluck().safeIntegers();
+      this.#totalChanges ??= this.db.prepare('SELECT total_changes()').pluck().safeIntegers();
       totalBefore = this.#totalChanges.get();
     }
     let rows = stmt.all(...args) as Value[][];

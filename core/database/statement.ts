@@ -177,18 +177,18 @@ export class Statement<Row = Record<string, SqlValue>> {
   }
 
   /** Makes `get`/`all`/`iterate` return the first column's value instead of a row. */
-  pluck(toggle = true): this {
-    return this.#setMode(Mode.Pluck, toggle, 'pluck');
+  pluck<T = SqlValue>(toggle = true): Statement<T> {
+    return this.#setMode(Mode.Pluck, toggle, 'pluck') as unknown as Statement<T>;
   }
 
   /** Makes `get`/`all`/`iterate` return rows as arrays of values. */
-  raw(toggle = true): this {
-    return this.#setMode(Mode.Raw, toggle, 'raw');
+  raw<T extends unknown[] = SqlValue[]>(toggle = true): Statement<T> {
+    return this.#setMode(Mode.Raw, toggle, 'raw') as unknown as Statement<T>;
   }
 
   /** Makes rows nested by table: `{ users: { id, name }, $: { count } }`. */
-  expand(toggle = true): this {
-    return this.#setMode(Mode.Expand, toggle, 'expand');
+  expand<T = Record<string, Record<string, SqlValue>>>(toggle = true): Statement<T> {
+    return this.#setMode(Mode.Expand, toggle, 'expand') as unknown as Statement<T>;
   }
 
   /** Makes INTEGER results (and `lastInsertRowid`) bigints for this statement. */
