@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SQLITE_BUSY, SQLITE_READONLY } from '../../core/sqlite3/constants.ts';
+import { SQLITE_BUSY } from '../../core/sqlite3/constants.ts';
 import { openDb, resultCodeOf, type Oo1Db } from '../support/oo1.ts';
 import { nodeFsHarness, type VfsHarness } from '../support/vfs-harness.ts';
 import { vfsSuite } from './vfs-suite.ts';
@@ -62,33 +62,5 @@ describe('NodeFsVfs on a real file system', () => {
     const wal = fs.statSync(`${file}-wal`);
     expect(wal.mode & 0o777).toBe(0o640);
     if (isRoot) expect([wal.uid, wal.gid]).toEqual([65534, 65534]);
-  });
-
-  it.skipIf(isRoot)('opens a file without write permission read-only', () => {
-    const a = db(h.path('ro.db'));
-    a.exec("CREATE TABLE t (v); INSERT INTO t VALUES ('kept')");
-    a.close();
-    open.splice(open.indexOf(a), 1);
-    fs.chmodSync(h.path('ro.db'), 0o444);
-    const b = db(h.path('ro.db'), 'w');
-    expect(b.selectValue('SELECT v FROM t')).toBe('kept');
-    expect(resultCodeOf(() => b.exec("INSERT INTO t VALUES ('no')")) & 0xff).toBe(SQLITE_READONLY);
-  });
-
-  it.skipIf(isRoot)('opens a database in a directory it may not write read-only, without an owner lock', () => {
-    fs.mkdirSync(h.path('locked'));
-    const a = db(h.path('locked/app.db'));
-    a.exec("CREATE TABLE t (v); INSERT INTO t VALUES ('kept')");
-    a.close();
-    open.splice(open.indexOf(a), 1);
-    fs.chmodSync(h.path('locked'), 0o555);
-    try {
-      const b = db(h.path('locked/app.db'), 'w');
-      expect(b.selectValue('SELECT v FROM t')).toBe('kept');
-      expect(resultCodeOf(() => b.exec("INSERT INTO t VALUES ('no')")) & 0xff).toBe(SQLITE_READONLY);
-      expect(fs.readdirSync(h.path('locked'))).toEqual(['app.db']);
-    } finally {
-      fs.chmodSync(h.path('locked'), 0o755);
-    }
   });
 });

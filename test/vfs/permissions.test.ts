@@ -1,0 +1,63 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { open } from '../../core/index.ts';
+
+const child = path.join(import.meta.dirname, '..', 'support', 'permission-child.ts');
+// Root ignores permission bits, so as root the child drops to nobody to see what a user sees.
+const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+
+function openInChild(file: string): Record<string, unknown> {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', child, file], {
+    ...asUser,
+    env: { ...process.env, HOME: path.dirname(file) },
+    encoding: 'utf8',
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!);
+}
+
+describe('files the process may not write', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-perm-'));
+    fs.chmodSync(dir, 0o755);
+  });
+
+  afterEach(() => {
+    fs.chmodSync(dir, 0o755);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function createDatabase(file: string): Promise<void> {
+    const db = await open(file, { journalMode: 'delete' });
+    db.exec("CREATE TABLE t (v); INSERT INTO t VALUES ('kept')");
+    db.close();
+  }
+
+  it('opens a database file without write permission read-only: reads work, writes fail with SQLITE_READONLY', async () => {
+    const file = path.join(dir, 'ro.db');
+    await createDatabase(file);
+    fs.chmodSync(file, 0o444);
+    const before = fs.readFileSync(file);
+    const seen = openInChild(file);
+    expect(seen).toMatchObject({ rows: ['kept'] });
+    expect(String(seen.write)).toMatch(/^SQLITE_READONLY/);
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+  });
+
+  it('opens a database in a directory it may not write read-only, leaving no file behind', async () => {
+    const locked = path.join(dir, 'locked');
+    fs.mkdirSync(locked);
+    const file = path.join(locked, 'app.db');
+    await createDatabase(file);
+    fs.chmodSync(file, 0o644);
+    fs.chmodSync(locked, 0o555);
+    const seen = openInChild(file);
+    expect(seen).toMatchObject({ rows: ['kept'] });
+    expect(String(seen.write)).toMatch(/^SQLITE_READONLY/);
+    expect(fs.readdirSync(locked)).toEqual(['app.db']);
+  });
+});
