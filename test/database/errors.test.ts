@@ -200,6 +200,16 @@ describe('a user function that throws', () => {
     expect(error.status).toBe(503);
   });
 
+  it('throwing a value that is not an Error gives the caller an Error with its text', () => {
+    db.function('shout', () => {
+      throw 'plain string';
+    });
+    const error = thrown(() => db.prepare('SELECT shout()').get());
+    expect(error).toBeInstanceOf(Error);
+    expect(error.message).toBe('plain string');
+    expectUsable();
+  });
+
   it('throws on the second row: earlier rows of the statement are undone', () => {
     db.function('failOn', (n) => {
       if (n === 2) throw new RangeError('two');

@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { open, SqliteError, type JournalMode } from '../../core/index.ts';
+import { loadEngine } from '../../core/sqlite3/engine.ts';
+import { MemoryVfs } from '../../core/vfs/index.ts';
 import { useTempDir } from './temp-dir.ts';
 import { rejection } from './thrown.ts';
 
@@ -203,6 +205,34 @@ describe('open() journal mode', () => {
     db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
     db.close();
     expect(fs.existsSync(`${file}-wal`)).toBe(false);
+  });
+});
+
+describe('open() vfs', () => {
+  it('opens through the VFS named by the vfs option, leaving the disk alone', async () => {
+    const vfs = MemoryVfs.create(await loadEngine());
+    vfs.filesystem.mkdir(tmp.dir);
+    const file = tmp.file('in-memory-vfs.db');
+    const db = tmp.track(await open(file, { vfs: vfs.name }));
+    db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(fs.existsSync(file)).toBe(false);
+    expect(vfs.filesystem.files()).toContain(file);
+    db.close();
+    const again = tmp.track(await open(file, { vfs: vfs.name, fileMustExist: true }));
+    expect(again.prepare('SELECT x FROM t').pluck().get()).toBe(1);
+  });
+
+  it('fails with a SqliteError for a VFS name that is not registered', async () => {
+    const error = await rejection(open(tmp.file(), { vfs: 'no-such-vfs' }));
+    expect(error).toBeInstanceOf(SqliteError);
+    expect(error.message).toBe('no such vfs: no-such-vfs');
+  });
+
+  it('rejects a non-string vfs option with a TypeError', async () => {
+    const error = await rejection(open(':memory:', { vfs: 1 } as never));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe('Expected the "vfs" option to be a string');
   });
 });
 
