@@ -23,7 +23,8 @@ describe('files the process may not write', () => {
 
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-perm-'));
-    fs.chmodSync(dir, 0o755);
+    // Writable for the child's user, so only the permission under test stands in its way.
+    fs.chmodSync(dir, 0o777);
   });
 
   afterEach(() => {
