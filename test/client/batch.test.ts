@@ -46,6 +46,15 @@ describe('client.batch()', () => {
     expect(await names()).toEqual([]);
   });
 
+  it('is atomic when the COMMIT fails (a deferred foreign key)', async () => {
+    await client.executeMultiple('PRAGMA foreign_keys = ON; CREATE TABLE child (p INTEGER REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)');
+    const error = await rejection(client.batch(["INSERT INTO t (name) VALUES ('a')", 'INSERT INTO child VALUES (42)']));
+    expect(error).toBeInstanceOf(SqliteError);
+    expect(error.code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    expect(await names()).toEqual([]);
+    expect((await client.execute('SELECT count(*) AS n FROM child')).rows[0]!.n).toBe(0);
+  });
+
   it('leaves the client usable after a failed batch', async () => {
     await rejection(client.batch(["INSERT INTO t (name) VALUES ('a')", 'SELEC 1']));
     await client.batch(["INSERT INTO t (name) VALUES ('after')"]);

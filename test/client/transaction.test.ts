@@ -93,6 +93,18 @@ describe('client.transaction()', () => {
     expect(await count()).toBe(0);
   });
 
+  it('a failing commit (a deferred foreign key) rejects, rolls back and releases the client', async () => {
+    await client.executeMultiple('PRAGMA foreign_keys = ON; CREATE TABLE child (p INTEGER REFERENCES t (x) DEFERRABLE INITIALLY DEFERRED)');
+    const tx = await client.transaction();
+    await tx.execute('INSERT INTO t VALUES (1)');
+    await tx.execute('INSERT INTO child VALUES (42)');
+    const error = await rejection(tx.commit());
+    expect(error).toBeInstanceOf(SqliteError);
+    expect(error.code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    expect(tx.closed).toBe(true);
+    expect(await count()).toBe(0);
+  });
+
   it('rejects an unknown mode with a TypeError', async () => {
     expect(await rejection(client.transaction('exclusive' as never))).toBeInstanceOf(TypeError);
     expect(await count()).toBe(0);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import Better from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { open, SqliteError, type Database } from '../../core/index.ts';
 import { useTempDir } from './temp-dir.ts';
@@ -256,6 +257,19 @@ describe('a file that is not a database', () => {
     const readonly = tmp.track(await open(file, { readonly: true }));
     expect(thrown(() => readonly.prepare('SELECT * FROM sqlite_schema')).code).toBe('SQLITE_NOTADB');
     readonly.close();
+    expect(fs.readFileSync(file).equals(bytes)).toBe(true);
+  });
+
+  it('a UTF-16 database made by another SQLite fails with a SqliteError and is left as it was', async () => {
+    // The sqlite-wasm build omits UTF-16 support (SQLITE_OMIT_UTF16), so such a file cannot be read.
+    const file = tmp.file('utf16.db');
+    const native = new Better(file);
+    native.pragma("encoding = 'UTF-16le'");
+    native.exec("CREATE TABLE t (s TEXT); INSERT INTO t VALUES ('héllo')");
+    native.close();
+    const bytes = fs.readFileSync(file);
+    const error = await rejection(open(file));
+    expect(error).toBeInstanceOf(SqliteError);
     expect(fs.readFileSync(file).equals(bytes)).toBe(true);
   });
 

@@ -58,6 +58,19 @@ describe('db.transaction(fn)', () => {
     expect(values()).toEqual([5]);
   });
 
+  it('rolls back and rethrows when COMMIT itself fails (a deferred foreign key)', () => {
+    db.exec('PRAGMA foreign_keys = ON; CREATE TABLE child (p INTEGER REFERENCES t (x) DEFERRABLE INITIALLY DEFERRED)');
+    const fn = db.transaction(() => {
+      db.prepare('INSERT INTO t VALUES (1)').run();
+      db.prepare('INSERT INTO child VALUES (42)').run();
+    });
+    const error = thrown(fn);
+    expect(error).toBeInstanceOf(SqliteError);
+    expect(error.code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    expect(db.inTransaction).toBe(false);
+    expect(count()).toBe(0);
+  });
+
   it('reports inTransaction true inside fn', () => {
     let inside: boolean | undefined;
     db.transaction(() => {
