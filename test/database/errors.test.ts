@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import Better from 'better-sqlite3';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { open, SqliteError, type Database } from '../../core/index.ts';
+import { openNative } from '../support/better-sqlite3.ts';
 import { useTempDir } from './temp-dir.ts';
 import { rejection, thrown } from './thrown.ts';
 
@@ -263,7 +263,7 @@ describe('a file that is not a database', () => {
   it('a UTF-16 database made by another SQLite fails with a SqliteError and is left as it was', async () => {
     // The sqlite-wasm build omits UTF-16 support (SQLITE_OMIT_UTF16), so such a file cannot be read.
     const file = tmp.file('utf16.db');
-    const native = new Better(file);
+    const native = openNative(file);
     native.pragma("encoding = 'UTF-16le'");
     native.exec("CREATE TABLE t (s TEXT); INSERT INTO t VALUES ('héllo')");
     native.close();

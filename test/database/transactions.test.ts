@@ -86,6 +86,23 @@ describe('db.transaction(fn)', () => {
     expect(count()).toBe(50);
   });
 
+  it('can run once per row inside an iterate() loop, a failing call rolling back only its own row', () => {
+    db.exec('CREATE TABLE src (i); INSERT INTO src VALUES (1), (2), (3), (4)');
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const move = db.transaction((i: number) => {
+      insert.run(i);
+      if (i === 2) throw new Error('skip');
+    });
+    const seen: number[] = [];
+    for (const i of db.prepare('SELECT i FROM src ORDER BY i').pluck().iterate() as Iterable<number>) {
+      seen.push(i);
+      if (i === 2) expect(() => move(i)).toThrow('skip');
+      else move(i);
+    }
+    expect(seen).toEqual([1, 2, 3, 4]);
+    expect(values()).toEqual([1, 3, 4]);
+  });
+
   it('rejects a promise returned by fn with a TypeError and rolls back', () => {
     const fn = db.transaction(async () => {
       db.prepare('INSERT INTO t VALUES (1)').run();
