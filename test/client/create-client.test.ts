@@ -28,6 +28,13 @@ describe('createClient({ url })', () => {
     expect(db.prepare('SELECT x FROM t').pluck().get()).toBe('via url');
   });
 
+  it('opens file:/absolute/path.db (one slash)', async () => {
+    const file = tmp.file('one-slash.db');
+    const client = tmp.track(createClient({ url: `file:${file}` }));
+    await client.execute('CREATE TABLE t (x)');
+    expect(fs.existsSync(file)).toBe(true);
+  });
+
   it('decodes percent-escapes in a file URL path', async () => {
     const file = tmp.file('with space.db');
     const client = tmp.track(createClient({ url: pathToFileURL(file).href }));

@@ -48,6 +48,13 @@ describe('db.function() arguments', () => {
     expect(got).toEqual([1n, 2n ** 63n - 1n, 2.5]);
   });
 
+  it('receives bigints by default on a database opened with safeIntegers, unless the option says otherwise', async () => {
+    const safe = tmp.track(await open(':memory:', { safeIntegers: true }));
+    safe.function('kind', (x) => typeof x);
+    safe.function('kind_number', { safeIntegers: false }, (x) => typeof x);
+    expect(safe.prepare('SELECT kind(1) AS a, kind_number(1) AS b').get()).toEqual({ a: 'bigint', b: 'number' });
+  });
+
   it('fails the statement with a RangeError for an integer beyond 2^53 without safeIntegers', () => {
     db.function('small', (x) => x);
     expect(() => one('SELECT small(9007199254740993)')).toThrow(RangeError);
