@@ -32,7 +32,11 @@ export interface ResultSet {
   rows: Row[];
   /** Rows inserted, updated or deleted by the statement. */
   rowsAffected: number;
-  /** Rowid of the last inserted row, for statements that inserted one; otherwise undefined. */
+  /**
+   * For a statement that changed rows, SQLite's `last_insert_rowid()` after it: the rowid of the
+   * last row inserted on this connection (for an UPDATE or DELETE, that of an earlier INSERT, as
+   * in @libsql/client). Undefined when the statement changed nothing.
+   */
   lastInsertRowid: bigint | undefined;
   /** A JSON-safe copy: bigints as strings, blobs as base64. */
   toJSON(): unknown;

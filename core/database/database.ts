@@ -303,13 +303,17 @@ export class Database {
   /**
    * Copies the database into a file at `destination` while it stays usable: SQLite's online
    * backup, a few pages per event-loop turn; writes made meanwhile through this connection are
-   * included. Resolves when the copy is complete and consistent.
+   * included. Resolves when the copy is complete and consistent; rejects with `SQLITE_BUSY` if
+   * the destination or source stays locked by another connection longer than `busyTimeout` ms.
    * @example await db.backup('backup.db');
    */
-  async backup(destination: string, options: { pagesPerStep?: number } = {}): Promise<BackupResult> {
+  async backup(destination: string, options: { pagesPerStep?: number; busyTimeout?: number } = {}): Promise<BackupResult> {
     if (typeof destination !== 'string' || destination === '') throw new TypeError('Expected first argument to be a non-empty string');
     const pages = options.pagesPerStep ?? 256;
     if (!Number.isInteger(pages) || pages < 1) throw new TypeError('Expected the "pagesPerStep" option to be a positive integer');
+    if (options.busyTimeout !== undefined && !(Number.isInteger(options.busyTimeout) && options.busyTimeout >= 0)) {
+      throw new TypeError('Expected the "busyTimeout" option to be a non-negative integer');
+    }
     const e = this.#e;
     const source = this.#c.ptr;
     const target = new Connection(e, openHandle(e, resolve(destination), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, this.#vfs));
@@ -319,13 +323,16 @@ export class Database {
       if (backup === 0) throw target.error(e.x.sqlite3_extended_errcode(target.ptr));
       let rc = SQLITE_OK;
       let result: BackupResult = { totalPages: 0, remainingPages: 0 };
+      // A lock held elsewhere (SQLITE_BUSY/LOCKED) is retried on later turns, up to this long.
+      const giveUpAt = Date.now() + (options.busyTimeout ?? 5000);
       try {
         for (;;) {
           if (!this.#c.isOpen) throw new TypeError('The database connection was closed during the backup');
           rc = e.x.sqlite3_backup_step(backup, pages);
           result = { totalPages: e.x.sqlite3_backup_pagecount(backup), remainingPages: e.x.sqlite3_backup_remaining(backup) };
           if (rc === SQLITE_DONE) break;
-          if (rc !== SQLITE_OK && (rc & 0xff) !== 5 && (rc & 0xff) !== 6) break;
+          const locked = (rc & 0xff) === 5 || (rc & 0xff) === 6;
+          if (rc !== SQLITE_OK && (!locked || Date.now() > giveUpAt)) break;
           await new Promise((r) => setImmediate(r));
         }
       } finally {

@@ -188,6 +188,21 @@ describe('db.backup(destination)', () => {
     db.exec('CREATE TABLE t (x)');
   });
 
+  it('gives up with SQLITE_BUSY after busyTimeout when the destination stays locked', async () => {
+    const db = tmp.track(await open(':memory:'));
+    fill(db, 50);
+    const dest = tmp.file('locked.db');
+    const holder = tmp.track(await open(dest, { journalMode: 'delete' }));
+    holder.exec("CREATE TABLE keep (v); INSERT INTO keep VALUES ('mine'); BEGIN EXCLUSIVE");
+    const started = Date.now();
+    const error = await rejection(db.backup(dest, { busyTimeout: 100 }));
+    expect(error).toBeInstanceOf(SqliteError);
+    expect(error.code).toMatch(/^SQLITE_BUSY/);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(100);
+    holder.exec('COMMIT');
+    expect(holder.prepare('SELECT v FROM keep').pluck().all()).toEqual(['mine']);
+  });
+
   it('rejects bad arguments with a TypeError before writing anything', async () => {
     const db = tmp.track(await open(':memory:'));
     expect(await rejection(db.backup(''))).toBeInstanceOf(TypeError);
