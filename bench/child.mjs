@@ -33,6 +33,8 @@ async function measure() {
   try {
     const result = workload.run(conn, params);
     result.sqlite = conn.prepare('SELECT sqlite_version() AS v').get().v;
+    result.pageSize = Number(conn.pragma('page_size'));
+    result.cacheSize = Number(conn.pragma('cache_size'));
     if (params.file) result.journal = String(conn.pragma('journal_mode'));
     return result;
   } finally {

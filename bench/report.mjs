@@ -17,8 +17,11 @@
  * @property {string[]} mismatches  checksums that differed from the expected one
  * @property {string} [expected]     the checksum they should have had
  * @property {number} hung          children killed after printing their result
+ * @property {number} busy          runs started while other processes kept the CPU or disk busy
  * @property {string} [journal]
  * @property {string} [sqlite]
+ * @property {number} [pageSize]
+ * @property {number} [cacheSize]
  */
 
 const BASELINE = 'better-sqlite3';
@@ -220,6 +223,12 @@ export class Report {
       for (const f of new Set(cell.failures)) notes.push(`failed: ${where}: ${f}`);
       if (cell.hung > 0) notes.push(`hung at exit (killed after printing its result) ${cell.hung}× of ${cell.ms.length}: ${where}`);
       if (cell.journal && cell.journal !== 'wal') notes.push(`journal_mode was ${cell.journal}, not wal: ${where}`);
+    }
+    const cells = [...this.results.values()];
+    const busy = cells.reduce((n, c) => n + c.busy, 0);
+    if (busy > 0) {
+      const runs = cells.reduce((n, c) => n + c.ms.length + c.failures.length, 0);
+      notes.push(`**${busy} of ${runs} runs started while other processes kept the CPU or the disk busy** (waiting for quiet gave up): rerun on an idle machine before trusting small differences`);
     }
     return notes.map((n) => `- ${n}`);
   }

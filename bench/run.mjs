@@ -11,12 +11,13 @@
  * node bench/run.mjs --only=point,range --drivers=better-sqlite3,wasmlite --reps=3
  * ```
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bigFixture, cacheMissFixture } from './fixtures.mjs';
+import { waitForQuiet } from './quiet.mjs';
 import { Report } from './report.mjs';
 import { workloads } from './workloads.mjs';
 
@@ -24,6 +25,10 @@ const ROOT = path.resolve(import.meta.dirname, '..');
 const CHILD = path.join(import.meta.dirname, 'child.mjs');
 const DRIVERS = ['better-sqlite3', 'wasmlite', 'node-sqlite3-wasm', 'sql-js', 'sqlite-wasm-oo1'];
 const CHILD_TIMEOUT_MS = 300_000;
+/** How long to wait for an idle machine before each run, and over the whole run. */
+const QUIET_WAIT_MS = 30_000;
+const QUIET_BUDGET_MS = 300_000;
+let quietSpentMs = 0;
 const EXIT_GRACE_MS = 2_000;
 
 const { values: args } = parseArgs({
@@ -40,7 +45,7 @@ const { values: args } = parseArgs({
 
 const sizes = args.quick
   ? { rows: 10_000, ops: 10_000, scans: 20, autocommits: 200, missOps: 5_000, missMb: 50, bigMiB: 256, reps: 3, coldPerRep: 2 }
-  : { rows: 100_000, ops: 100_000, scans: 100, autocommits: 1_000, missOps: 20_000, missMb: 200, bigMiB: 1024, reps: 5, coldPerRep: 2 };
+  : { rows: 100_000, ops: 100_000, scans: 100, autocommits: 1_000, missOps: 50_000, missMb: 200, bigMiB: 1024, reps: 5, coldPerRep: 2 };
 const reps = args.reps ? Number(args.reps) : sizes.reps;
 const write = !args['no-write'] && (args.write ?? !(args.quick || args.only || args.drivers || args.reps));
 
@@ -146,13 +151,17 @@ function plan(drivers, fixtures) {
 
 async function runJob(job, results) {
   const key = `${job.workload}/${job.mode}/${job.driver}`;
-  if (!results.has(key)) results.set(key, { ms: [], metrics: {}, failures: [], mismatches: [], hung: 0 });
+  if (!results.has(key)) results.set(key, { ms: [], metrics: {}, failures: [], mismatches: [], hung: 0, busy: 0 });
   const cell = results.get(key);
   const dir = job.temp ? fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-')) : undefined;
   const params = { ...job.params, dir };
   if (job.params.fixture) params.file = job.params.fixture.file;
   else if (dir && job.driver !== 'fs') params.file = path.join(dir, 'bench.db');
   try {
+    const quiet = await waitForQuiet(Math.min(QUIET_WAIT_MS, QUIET_BUDGET_MS - quietSpentMs));
+    quietSpentMs += quiet.waitedMs;
+    const busy = quiet.busy ? ` (machine busy: CPU ${Math.round(quiet.cpu * 100)}%, disk ${Math.round(quiet.disk * 100)}%)` : '';
+    if (busy) cell.busy++;
     const outcome = await runChild({ driver: job.driver, workload: job.workload, params });
     if (outcome.hung) cell.hung++;
     if (outcome.line?.kind !== 'result') {
@@ -173,7 +182,9 @@ async function runJob(job, results) {
     for (const [name, value] of Object.entries(result.metrics ?? {})) (cell.metrics[name] ??= []).push(value);
     cell.journal ??= result.journal;
     cell.sqlite ??= result.sqlite;
-    return `${ms.toFixed(1)} ms${outcome.hung ? ' (hung at exit, killed)' : ''}`;
+    cell.pageSize ??= result.pageSize;
+    cell.cacheSize ??= result.cacheSize;
+    return `${ms.toFixed(1)} ms${outcome.hung ? ' (hung at exit, killed)' : ''}${busy}`;
   } finally {
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -183,26 +194,47 @@ function versionOf(pkg) {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 }
 
+/** A driver's package and SQLite versions, and the page and cache sizes it gives a new database. */
+function describe(id, driver, results) {
+  const cell = results.get(`point/file/${id}`) ?? results.get(`point/memory/${id}`);
+  const sqlite = cell?.sqlite ?? [...results].find(([k, c]) => k.endsWith(`/${id}`) && c.sqlite)?.[1].sqlite ?? '?';
+  const defaults = cell?.pageSize ? `, page_size ${cell.pageSize}, cache_size ${cell.cacheSize}` : '';
+  return `${driver.name} ${id === 'wasmlite' ? `at ${commitOf(ROOT)}` : versionOf(driver.pkg)} (SQLite ${sqlite}${defaults})`;
+}
+
+/** The repository's commit, marked `+changes` when core/ differs from it. */
+function commitOf(dir) {
+  const git = (...argv) => execFileSync('git', argv, { cwd: dir, encoding: 'utf8' }).trim();
+  try {
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'core') ? '+changes' : ''}`;
+  } catch {
+    return 'an unknown commit';
+  }
+}
+
 function markdown(report, drivers, results, wallSeconds) {
-  const sqlite = (id) => [...results].find(([k, c]) => k.endsWith(`/${id}`) && c.sqlite)?.[1].sqlite ?? '?';
-  const versions = [...drivers].map(([id, d]) => `${d.name} ${id === 'wasmlite' ? '(this repo)' : versionOf(d.pkg)} (SQLite ${sqlite(id)})`);
+  const versions = [...drivers].map(([id, d]) => describe(id, d, results));
   return `# Benchmarks
 
 Generated by \`npm run bench\` (\`node bench/run.mjs${process.argv.slice(2).map((a) => ` ${a}`).join('')}\`); do not edit by hand.
 
 - Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}
-- Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${reps} repetitions (median), ${Math.round(wallSeconds)} s in all
-- Drivers: ${versions.join('; ')}
+- Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${reps} repetition${reps === 1 ? '' : 's'} (median), ${Math.round(wallSeconds)} s in all
+- Drivers, with the defaults a new database gets (the workloads keep them):
+${versions.map((v) => `  - ${v}`).join('\n')}
 
 How it measures: every driver × workload × mode runs in a fresh \`node\` process, in round-robin
-order; times are medians. Ratios are driver time ÷ better-sqlite3 time (lower is better). Each
-workload checks the rows it read or wrote against a checksum computed from the data generator.
-File modes use WAL with \`synchronous=NORMAL\` (except where the table says otherwise) in a fresh
-temp directory. node-sqlite3-wasm gets WAL through \`locking_mode=EXCLUSIVE\` (its VFS has no
-shared memory). sql.js and the official oo1 API have no file databases in Node. wasmlite is
-bundled from \`core/index.ts\` with esbuild before the run. The cache-miss file is in the OS page
-cache: "µs/read" is the extra time of a query that misses SQLite's cache, divided by the read
-syscalls it made (from /proc/self/io), compared with \`fs.readSync\` of a random 4 KiB page.
+order, each once the machine is idle (waiting up to 30 s, 5 min in all); times are medians.
+Each workload first does its work once untimed on other ids or another table (JIT and
+WebAssembly tier-up), then the timed pass, whose rows are checked against a checksum computed
+from the data generator. Ratios are driver time ÷ better-sqlite3 time (lower is better). File
+modes use WAL with \`synchronous=NORMAL\` (unless the table says otherwise) in a fresh temp
+directory; each driver keeps its own page and cache sizes (above). node-sqlite3-wasm gets WAL
+through \`locking_mode=EXCLUSIVE\` (its VFS has no shared memory); sql.js and the official oo1
+API have no file databases in Node. wasmlite is bundled from \`core/index.ts\` with esbuild.
+The cache-miss file sits in the OS page cache: "µs/read" is the extra time of a query that
+misses SQLite's 2 MB cache (versus the same queries all cached), divided by the read syscalls
+it made (from /proc/self/io), next to \`fs.readSync\` of a random 4 KiB page.
 
 ## Targets
 
