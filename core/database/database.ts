@@ -117,6 +117,11 @@ export class Database {
       const x = engine.x;
       x.sqlite3_extended_result_codes(this.#c.ptr, 1);
       x.sqlite3_busy_timeout(this.#c.ptr, options.timeout ?? 5000);
+      // The WASM build defaults to 8 KiB pages; native SQLite and the OS use 4 KiB, which halves
+      // what a small commit writes and what a cache miss reads, and lets a :memory: database be
+      // backed up into a WAL file (SQLite refuses differing page sizes there). Only a new, empty
+      // database takes it.
+      if (!this.readonly) this.exec('PRAGMA page_size = 4096');
       const mode = options.journalMode ?? (this.memory ? undefined : 'wal');
       if (mode !== undefined && !this.readonly) {
         const got = String(this.prepare(`PRAGMA journal_mode = ${mode}`).pluck().get()).toLowerCase();
