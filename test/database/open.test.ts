@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { open, SqliteError, type JournalMode } from '../../core/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { MemoryVfs } from '../../core/vfs/index.ts';
+import { openNative } from '../support/better-sqlite3.ts';
 import { useTempDir } from './temp-dir.ts';
 import { rejection } from './thrown.ts';
 
@@ -54,6 +55,26 @@ describe('open(path)', () => {
     const error = await rejection(open(tmp.dir));
     expect(error).toBeInstanceOf(SqliteError);
     expect(error.code).toMatch(/^SQLITE_CANTOPEN/);
+  });
+});
+
+describe('open() page size', () => {
+  it('gives new file and in-memory databases 4 KiB pages, as native SQLite does', async () => {
+    const file = tmp.track(await open(tmp.file('pages.db')));
+    file.exec('CREATE TABLE t (x)');
+    expect(file.pragma('page_size', { simple: true })).toBe(4096);
+    const memory = tmp.track(await open(':memory:'));
+    expect(memory.pragma('page_size', { simple: true })).toBe(4096);
+  });
+
+  it('keeps the page size of an existing database', async () => {
+    const path = tmp.file('big-pages.db');
+    const native = openNative(path);
+    native.exec("PRAGMA page_size = 16384; CREATE TABLE t (x); INSERT INTO t VALUES ('kept')");
+    native.close();
+    const db = tmp.track(await open(path));
+    expect(db.pragma('page_size', { simple: true })).toBe(16384);
+    expect(db.prepare('SELECT x FROM t').pluck().get()).toBe('kept');
   });
 });
 
