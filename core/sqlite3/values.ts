@@ -24,6 +24,26 @@ function describe(value: unknown): string {
 }
 
 /**
+ * Writes `text` as UTF-8 at `ptr` (room for 3 bytes per UTF-16 code unit must be there) and
+ * returns the byte length. Short ASCII strings, the common case for keys and names, are copied
+ * by a JS loop: cheaper than the native call `utf8Write` costs.
+ */
+function writeUtf8(e: Engine, text: string, ptr: number): number {
+  const n = text.length;
+  if (n <= 48) {
+    const u8 = e.u8;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      u8[ptr + i] = c;
+    }
+    if (i === n) return n;
+  }
+  return (e.buf as Utf8Buffer).utf8Write(text, ptr, n * 3);
+}
+
+/**
  * Binds one JS value to parameter `index` of statement `stmt`: integral numbers in int64 range
  * as INTEGER (others as REAL), bigints as INTEGER (RangeError outside int64), strings as TEXT,
  * `Uint8Array`/`Buffer`/`ArrayBuffer` as BLOB, booleans as 1/0, null/undefined as NULL.
@@ -38,10 +58,8 @@ export function bindValue(e: Engine, stmt: number, index: number, value: unknown
       }
       return e.x.sqlite3_bind_double(stmt, index, value);
     case 'string': {
-      // UTF-16 → UTF-8 needs at most 3 bytes per code unit.
       const ptr = e.scratch(value.length * 3 + 1);
-      const n = (e.buf as Utf8Buffer).utf8Write(value, ptr, value.length * 3);
-      return e.x.sqlite3_bind_text(stmt, index, ptr, n, SQLITE_TRANSIENT);
+      return e.x.sqlite3_bind_text(stmt, index, ptr, writeUtf8(e, value, ptr), SQLITE_TRANSIENT);
     }
     case 'bigint':
       if (value < INT64_MIN || value > INT64_MAX) {
@@ -163,8 +181,7 @@ export function setResult(e: Engine, ctx: number, value: unknown): void {
       return e.x.sqlite3_result_double(ctx, value);
     case 'string': {
       const ptr = e.scratch(value.length * 3 + 1);
-      const n = (e.buf as Utf8Buffer).utf8Write(value, ptr, value.length * 3);
-      return e.x.sqlite3_result_text(ctx, ptr, n, SQLITE_TRANSIENT);
+      return e.x.sqlite3_result_text(ctx, ptr, writeUtf8(e, value, ptr), SQLITE_TRANSIENT);
     }
     case 'bigint':
       if (value < INT64_MIN || value > INT64_MAX) throw new RangeError('Expected the function result to be within the 64-bit integer range');
