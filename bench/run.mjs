@@ -232,9 +232,11 @@ modes use WAL with \`synchronous=NORMAL\` (unless the table says otherwise) in a
 directory; each driver keeps its own page and cache sizes (above). node-sqlite3-wasm gets WAL
 through \`locking_mode=EXCLUSIVE\` (its VFS has no shared memory); sql.js and the official oo1
 API have no file databases in Node. wasmlite is bundled from \`core/index.ts\` with esbuild.
-The cache-miss file sits in the OS page cache: "µs/read" is the extra time of a query that
-misses SQLite's 2 MB cache (versus the same queries all cached), divided by the read syscalls
-it made (from /proc/self/io), next to \`fs.readSync\` of a random 4 KiB page.
+The cache-miss file sits in the OS page cache: "µs/read" is the extra time of a query over the
+whole file, which misses SQLite's 2 MB cache, over one confined to rows that stay cached,
+divided by the read syscalls it made (from /proc/self/io), next to \`fs.readSync\` of a
+random 4 KiB page of the same file. It is conservative: the cached queries also stay in the
+CPU's caches, so the difference holds more than the read.
 
 ## Targets
 
