@@ -1,3 +1,4 @@
+export type { CommitObserver, CommitPage, WalCommit } from './commit-observer.ts';
 export { defaultVfs } from './default-vfs.ts';
 export { errnoError } from './errno-error.ts';
 export type { FileHandle, FileStat, Filesystem, OpenMode } from './filesystem.ts';
@@ -7,9 +8,11 @@ export { MemoryFilesystem } from './memory-filesystem.ts';
 export { MemoryVfs } from './memory-vfs.ts';
 export { NodeFilesystem } from './node-filesystem.ts';
 export { NodeFsVfs, type NodeFsVfsOptions } from './node-fs-vfs.ts';
+export { ObserverTable } from './observer-table.ts';
 export type { OpenFile } from './open-file.ts';
 export { OwnerLock, ownerLockPath } from './owner-lock.ts';
 export { OwnerLockError } from './owner-lock-error.ts';
 export { SqliteVfs, type MainFileOwner, type SqliteVfsOptions } from './sqlite-vfs.ts';
 export { takeVfsError } from './vfs-error.ts';
+export { WalCommitTracker } from './wal-commit-tracker.ts';
 export { WalIndexTable } from './wal-index-table.ts';

@@ -24,6 +24,11 @@ export class LockTable {
     return lock;
   }
 
+  /** Whether a file at `path` refers to its lock, i.e. the database is open. */
+  has(path: string): boolean {
+    return this.#locks.has(path);
+  }
+
   /** Drops one user of `lock`; the last one removes it from the table. */
   detach(lock: FileLock): void {
     if (--lock.refs === 0 && this.#locks.get(lock.path) === lock) this.#locks.delete(lock.path);

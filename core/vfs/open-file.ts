@@ -7,6 +7,7 @@ import {
 import type { FileLock, LockHolder } from './file-lock.ts';
 import type { FileHandle, Filesystem } from './filesystem.ts';
 import { clearVfsError, isIgnorableDirectorySyncError, vfsFailure } from './vfs-error.ts';
+import type { WalCommitTracker } from './wal-commit-tracker.ts';
 import type { WalIndexConnection } from './wal-index.ts';
 
 /**
@@ -28,6 +29,8 @@ export class OpenFile implements LockHolder {
   readonly lock: FileLock | null;
   /** Whether this file counts in the process's ownership of the database file. */
   readonly owned: boolean;
+  /** For the database file of an observed database: where its WAL write lock is reported. */
+  readonly commitTracker: WalCommitTracker | null;
   lockLevel = SQLITE_LOCK_NONE;
   walIndex: WalIndexConnection | null = null;
   readonly #engine: Engine;
@@ -37,7 +40,7 @@ export class OpenFile implements LockHolder {
 
   constructor(
     engine: Engine, filesystem: Filesystem, path: string | null, flags: number, handle: FileHandle,
-    options: { lock?: FileLock | null; owned?: boolean; syncDirectory?: boolean } = {},
+    options: { lock?: FileLock | null; owned?: boolean; syncDirectory?: boolean; commitTracker?: WalCommitTracker | null } = {},
   ) {
     this.#engine = engine;
     this.#filesystem = filesystem;
@@ -46,6 +49,7 @@ export class OpenFile implements LockHolder {
     this.handle = handle;
     this.lock = options.lock ?? null;
     this.owned = options.owned ?? false;
+    this.commitTracker = options.commitTracker ?? null;
     this.#syncDirectory = options.syncDirectory ?? false;
   }
 

@@ -5,14 +5,19 @@ import {
   SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_LOCK_NONE, SQLITE_NOTFOUND, SQLITE_OK,
   SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_EXCLUSIVE, SQLITE_OPEN_MAIN_DB,
   SQLITE_OPEN_MAIN_JOURNAL, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_OPEN_SUPER_JOURNAL,
-  SQLITE_OPEN_TYPE_MASK, SQLITE_OPEN_WAL, SQLITE_READONLY_DIRECTORY,
+  SQLITE_OPEN_TYPE_MASK, SQLITE_OPEN_WAL, SQLITE_READONLY_DIRECTORY, SQLITE_SHM_EXCLUSIVE, SQLITE_SHM_UNLOCK,
 } from '../sqlite3/constants.ts';
+import type { CommitObserver } from './commit-observer.ts';
 import type { FileHandle, Filesystem } from './filesystem.ts';
 import { LockTable } from './lock-table.ts';
 import { MemoryFile } from './memory-file.ts';
+import { ObservedDatabaseFile } from './observed-database-file.ts';
+import { ObservedWalFile } from './observed-wal-file.ts';
+import { ObserverTable } from './observer-table.ts';
 import { OpenFile } from './open-file.ts';
 import { clearVfsError, errorCode, openFailure, vfsFailure } from './vfs-error.ts';
 import { vfsMethods } from './vfs-methods.ts';
+import type { WalIndexConnection } from './wal-index.ts';
 import { WalIndexTable } from './wal-index-table.ts';
 
 /**
@@ -40,6 +45,11 @@ export interface SqliteVfsOptions {
   walIndexes?: WalIndexTable;
   /** Cross-process ownership of database files (default: none, for files private to this process). */
   owner?: MainFileOwner;
+  /**
+   * Commit observers shared with other VFSs over the same files (default: a table of its own).
+   * Share it wherever the locks are shared, or a connection through the other VFS commits unseen.
+   */
+  observers?: ObserverTable;
 }
 
 const SECTOR_SIZE = 4096;
@@ -79,6 +89,7 @@ export class SqliteVfs {
   readonly #locks: LockTable;
   readonly #walIndexes: WalIndexTable;
   readonly #owner: MainFileOwner | undefined;
+  readonly #observers: ObserverTable;
   readonly #files = new Map<number, OpenFile>();
   readonly #io: Struct;
   readonly #vfs: VfsStruct;
@@ -93,6 +104,7 @@ export class SqliteVfs {
     this.#locks = options.locks ?? new LockTable();
     this.#walIndexes = options.walIndexes ?? new WalIndexTable(engine);
     this.#owner = options.owner;
+    this.#observers = options.observers ?? new ObserverTable();
     this.#io = new capi.sqlite3_io_methods() as Struct;
     this.#io.$iVersion = 2;
     this.#vfs = new capi.sqlite3_vfs() as VfsStruct;
@@ -132,9 +144,34 @@ export class SqliteVfs {
   }
 
   /**
+   * Shows `observer` every transaction committed to the database at `path` through this VFS, or
+   * any VFS sharing its observers, from now until the returned function is called. WAL mode only
+   * (with `locking_mode=NORMAL`): see {@link CommitObserver} for what is observed, when, and what
+   * a throwing observer does. Files of other databases are not affected in any way.
+   *
+   * Attach before the database is opened: throws a TypeError if a connection has it open, if it
+   * already has an observer, or for bad arguments.
+   *
+   * @example
+   * const stop = vfs.observe('/srv/app.db', { commit: (c) => log.append(toRecord(c)) });
+   * const db = await open('/srv/app.db', { vfs: vfs.name });
+   * // … every COMMIT now calls the observer before it returns …
+   * db.close();
+   * stop();
+   */
+  observe(path: string, observer: CommitObserver): () => void {
+    if (typeof path !== 'string' || path === '') throw new TypeError('Expected the database path to be a non-empty string');
+    if (typeof observer?.commit !== 'function') throw new TypeError('Expected the observer to have a "commit" method');
+    const full = this.filesystem.fullPath(path);
+    if (this.#locks.has(full)) throw new TypeError(`The database ${full} is open: attach its observer before opening it`);
+    const tracker = this.#observers.add(full, observer);
+    return () => this.#observers.remove(tracker);
+  }
+
+  /**
    * `xFileControl` for the files of this VFS: `SQLITE_NOTFOUND` (SQLite's defaults) for every
-   * opcode. The extension point for whoever needs to see SQLite's commit protocol (replication
-   * observes the pages each commit writes); must not throw.
+   * opcode. An extension point for subclasses; must not throw. (Commits are observed through
+   * {@link observe}, from the WAL writes, not from file controls.)
    */
   protected fileControl(_file: OpenFile, _op: number, _pArg: number): number {
     return SQLITE_NOTFOUND;
@@ -182,7 +219,15 @@ export class SqliteVfs {
         }
         const syncDirectory = create && (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL);
         const lock = type === SQLITE_OPEN_MAIN_DB ? this.#locks.attach(name) : null;
-        file = new OpenFile(e, this.filesystem, name, granted, handle, { lock, owned: owned !== null, syncDirectory });
+        const observed = type === SQLITE_OPEN_MAIN_DB ? name : type === SQLITE_OPEN_WAL ? databaseOf(name) : undefined;
+        const tracker = observed === undefined ? undefined : this.#observers.get(observed);
+        if (tracker === undefined) {
+          file = new OpenFile(e, this.filesystem, name, granted, handle, { lock, owned: owned !== null, syncDirectory });
+        } else if (type === SQLITE_OPEN_WAL) {
+          file = new ObservedWalFile(e, this.filesystem, name, granted, handle, tracker, { syncDirectory });
+        } else {
+          file = new ObservedDatabaseFile(e, this.filesystem, name, granted, handle, tracker, { lock: lock!, owned: owned !== null });
+        }
       }
       this.#files.set(pFile, file);
       const dv = e.dv;
@@ -206,8 +251,7 @@ export class SqliteVfs {
       // sqlite3_close ignores xClose's result, so a kept cause would only be blamed on a later error.
       rc = SQLITE_IOERR_CLOSE;
     }
-    if (file.walIndex !== null) this.#walIndexes.disconnect(file.walIndex);
-    file.walIndex = null;
+    if (file.walIndex !== null) this.#disconnect(file, file.walIndex);
     if (file.lock !== null) {
       file.lock.unlock(file, SQLITE_LOCK_NONE);
       this.#locks.detach(file.lock);
@@ -230,20 +274,35 @@ export class SqliteVfs {
   }
 
   #shmLock(pFile: number, offset: number, n: number, flags: number): number {
-    const connection = this.#files.get(pFile)?.walIndex;
+    const file = this.#files.get(pFile);
+    const connection = file?.walIndex;
     if (connection == null) return SQLITE_IOERR_SHMLOCK;
+    const tracker = file!.commitTracker;
+    // Slot 0 is the WAL write lock: SQLite holds it for exactly one write transaction.
+    const wasWriter = tracker !== null && offset === 0 && (connection.exclusiveMask & 1) !== 0;
     const rc = connection.index.lock(connection, offset, n, flags);
     if (rc === SQLITE_BUSY) clearVfsError();
+    else if (tracker !== null && offset === 0) {
+      if ((flags & SQLITE_SHM_UNLOCK) !== 0) {
+        if (wasWriter) tracker.writeUnlocked(connection.index.mxFrame());
+      } else if ((flags & SQLITE_SHM_EXCLUSIVE) !== 0 && !wasWriter) {
+        tracker.writeLocked();
+      }
+    }
     return rc;
   }
 
   #shmUnmap(pFile: number): number {
     const file = this.#files.get(pFile);
-    if (file?.walIndex != null) {
-      this.#walIndexes.disconnect(file.walIndex);
-      file.walIndex = null;
-    }
+    if (file?.walIndex != null) this.#disconnect(file, file.walIndex);
     return SQLITE_OK;
+  }
+
+  /** Leaves the wal-index, giving up the write lock (and its transaction) if still held. */
+  #disconnect(file: OpenFile, connection: WalIndexConnection): void {
+    if (file.commitTracker !== null && (connection.exclusiveMask & 1) !== 0) file.commitTracker.writeUnlocked(connection.index.mxFrame());
+    this.#walIndexes.disconnect(connection);
+    file.walIndex = null;
   }
 
   #ioMethods(): Record<string, (...args: never[]) => unknown> {

@@ -44,6 +44,15 @@ export function vfsFailure(error: unknown, rc: number): number {
   return rc;
 }
 
+/**
+ * Keeps `error` as the cause of a failing VFS call and returns `rc` as it is: for a refusal
+ * (a commit observer threw) whose code must not depend on the error's errno.
+ */
+export function vfsRefusal(error: unknown, rc: number): number {
+  kept = error instanceof Error ? error : new Error(String(error));
+  return rc;
+}
+
 /** Like {@link vfsFailure} for `xOpen`: a directory, an owner lock or anything else. */
 export function openFailure(error: unknown): number {
   if (error instanceof OwnerLockError) {

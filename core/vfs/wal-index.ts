@@ -80,6 +80,18 @@ export class WalIndex {
     return this.#regions[region]!;
   }
 
+  /**
+   * The `mxFrame` field of the wal-index header: the last committed frame of the WAL (1-based;
+   * a native-endian u32 at byte 16 of region 0, as https://sqlite.org/walformat.html specifies),
+   * or 0 while region 0 is not mapped.
+   */
+  mxFrame(): number {
+    const ptr = this.#regions[0];
+    if (ptr === undefined) return 0;
+    const u8 = this.#heap.u8;
+    return (u8[ptr + 16]! | (u8[ptr + 17]! << 8) | (u8[ptr + 18]! << 16) | (u8[ptr + 19]! << 24)) >>> 0;
+  }
+
   /** SQLite's `xShmLock`: takes or releases slots `[offset, offset+n)`; `SQLITE_OK` or `SQLITE_BUSY`. */
   lock(connection: WalIndexConnection, offset: number, n: number, flags: number): number {
     const mask = ((1 << n) - 1) << offset;
