@@ -1,0 +1,5 @@
+export { decodeBatch, decodeStatement, decodeValue, encodeValue } from './json-values.ts';
+export { streamLog } from './log-stream.ts';
+export { PrimaryMetrics } from './primary-metrics.ts';
+export { PrimaryServer, type PrimaryServerOptions } from './primary-server.ts';
+export { TokenAuth } from './token-auth.ts';

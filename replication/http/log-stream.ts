@@ -1,0 +1,83 @@
+import type { ServerResponse } from 'node:http';
+import type { PrimaryDatabase } from '../primary/primary-database.ts';
+import { RequestError } from '../primary/request-error.ts';
+
+const HEARTBEAT = new Uint8Array(4);
+
+/** One frame of the log stream: the 4-byte big-endian length, then the record's bytes. */
+function frame(bytes: Uint8Array): Uint8Array[] {
+  const header = new Uint8Array(4);
+  new DataView(header.buffer).setUint32(0, bytes.length);
+  return [header, bytes];
+}
+
+/**
+ * Serves `GET /v1/log?from=<txid>`: the encoded records from `from` on, each as a frame (4-byte
+ * big-endian length, then `TxRecord.encode` bytes), then each new record as soon as it commits,
+ * and a zero-length frame (heartbeat) after `heartbeatMs` without one. Honours backpressure.
+ * Throws a {@link RequestError} before anything is sent: 410 (`{ firstTxid }`) if `from` is
+ * older than the log, 409 if it is more than one past the primary's position.
+ *
+ * @example
+ * const stop = streamLog(response, primary, 8n, 5000);
+ */
+export function streamLog(res: ServerResponse, primary: PrimaryDatabase, from: bigint, heartbeatMs: number, onEnd: () => void): void {
+  const log = primary.log;
+  const first = log.firstTxid();
+  if (first !== undefined && from < first) {
+    throw new RequestError(410, 'LOG_COMPACTED', `txid ${from} is no longer in the log: fetch a snapshot`, { firstTxid: first.toString() });
+  }
+  const position = primary.position();
+  if (from > position.txid + 1n) {
+    throw new RequestError(409, 'FROM_AHEAD', `txid ${from} is ahead of the primary's position ${position}`);
+  }
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'cache-control': 'no-store',
+    'x-wasmlite-position': position.toString(),
+    'x-wasmlite-db-id': primary.dbId,
+  });
+  res.flushHeaders();
+  let next = from;
+  let waiting = false;
+  let sent = false;
+  let ended = false;
+
+  const pump = (): void => {
+    if (waiting || ended) return;
+    try {
+      for (const bytes of log.readEncodedFrom(next)) {
+        next++;
+        sent = true;
+        let ok = true;
+        for (const part of frame(bytes)) ok = res.write(part) && ok;
+        if (!ok) {
+          waiting = true;
+          res.once('drain', () => {
+            waiting = false;
+            pump();
+          });
+          return;
+        }
+      }
+    } catch {
+      // Compacted past this reader, or the log closed: the replica reconnects and is told why.
+      res.destroy();
+    }
+  };
+  const stopListening = primary.onRecord(pump);
+  const heartbeat = setInterval(() => {
+    if (!sent && !waiting) res.write(HEARTBEAT);
+    sent = false;
+  }, heartbeatMs);
+  const end = (): void => {
+    if (ended) return;
+    ended = true;
+    clearInterval(heartbeat);
+    stopListening();
+    onEnd();
+  };
+  res.on('close', end);
+  res.on('error', end);
+  pump();
+}

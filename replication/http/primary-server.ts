@@ -1,0 +1,200 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { SqliteError } from '../../core/index.ts';
+import type { PrimaryDatabase } from '../primary/primary-database.ts';
+import { RequestError } from '../primary/request-error.ts';
+import { StatementExecutor, type StatementResult } from '../primary/statement-executor.ts';
+import { decodeBatch, decodeStatement, encodeValue } from './json-values.ts';
+import { streamLog } from './log-stream.ts';
+import { PrimaryMetrics } from './primary-metrics.ts';
+import type { TokenAuth } from './token-auth.ts';
+
+/**
+ * Options of {@link PrimaryServer}.
+ *
+ * @example
+ * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000 });
+ */
+export interface PrimaryServerOptions {
+  readonly auth: TokenAuth;
+  /** Largest request body accepted; larger gets 413. */
+  readonly maxBodyBytes: number;
+  /** Heartbeat interval of idle log streams. */
+  readonly heartbeatMs: number;
+}
+
+const BAD_INPUT_CODES = /^SQLITE_(ERROR|CONSTRAINT|MISMATCH|RANGE|TOOBIG|AUTH)/;
+const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
+
+/**
+ * The primary's HTTP server (protocol in replication/PROTOCOL.md): statements, batches, the log
+ * stream, snapshots, health, status and metrics over `node:http`. Every request's failure is a
+ * JSON `{ error: { code, message } }` with a 4xx/5xx status; none takes the server down.
+ *
+ * @example
+ * const server = new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000 });
+ * await server.listen('127.0.0.1', 0);
+ */
+export class PrimaryServer {
+  readonly #primary: PrimaryDatabase;
+  readonly #options: Readonly<PrimaryServerOptions>;
+  readonly #executor: StatementExecutor;
+  readonly #metrics = new PrimaryMetrics();
+  readonly #server: Server;
+  readonly #stopCounting: () => void;
+  #streams = 0;
+
+  constructor(primary: PrimaryDatabase, options: PrimaryServerOptions) {
+    this.#primary = primary;
+    this.#options = Object.freeze({ ...options });
+    this.#executor = new StatementExecutor(primary.db);
+    this.#stopCounting = primary.onRecord((record) => this.#metrics.record(record));
+    this.#server = createServer((req, res) => {
+      res.on('finish', () => this.#metrics.request(res.statusCode));
+      this.#handle(req, res).catch((error: unknown) => this.#fail(res, error));
+    });
+    this.#server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  /** Starts listening; resolves with the base URL. */
+  listen(host: string, port: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        const address = this.#server.address();
+        if (address === null || typeof address === 'string') return reject(new Error('the server has no TCP address'));
+        const name = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+        resolve(`http://${name}:${address.port}`);
+      });
+    });
+  }
+
+  /** Stops accepting connections and ends every open one (log streams included). */
+  close(): Promise<void> {
+    this.#stopCounting();
+    return new Promise((resolve) => {
+      this.#server.close(() => resolve());
+      this.#server.closeAllConnections();
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://primary');
+    const route = `${req.method} ${url.pathname}`;
+    switch (route) {
+      case 'GET /health':
+        return json(res, 200, { ok: true, position: this.#primary.position().toString() });
+      case 'GET /status': {
+        this.#options.auth.check(req.headers.authorization);
+        const log = this.#primary.log;
+        return json(res, 200, {
+          position: this.#primary.position().toString(),
+          dbId: this.#primary.dbId,
+          log: { firstTxid: log.firstTxid()?.toString() ?? null, lastTxid: log.lastPosition()?.txid.toString() ?? null },
+          streams: this.#streams,
+        });
+      }
+      case 'GET /metrics':
+        this.#options.auth.check(req.headers.authorization);
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(this.#metrics.render(this.#streams));
+        return;
+      case 'POST /v1/execute': {
+        const access = this.#options.auth.check(req.headers.authorization);
+        const statement = decodeStatement(await this.#body(req), 'body');
+        const result = this.#executor.execute(statement, access);
+        return json(res, 200, { ...encodeResult(result), position: this.#primary.position().toString() });
+      }
+      case 'POST /v1/batch': {
+        const access = this.#options.auth.check(req.headers.authorization);
+        const { statements, mode } = decodeBatch(await this.#body(req));
+        const results = this.#executor.batch(statements, access, mode);
+        return json(res, 200, { results: results.map(encodeResult), position: this.#primary.position().toString() });
+      }
+      case 'GET /v1/log': {
+        this.#options.auth.check(req.headers.authorization);
+        const from = url.searchParams.get('from');
+        if (from === null || !/^\d{1,20}$/.test(from) || BigInt(from) < 1n) {
+          throw new RequestError(400, 'BAD_REQUEST', 'Expected the "from" parameter to be a positive integer txid');
+        }
+        streamLog(res, this.#primary, BigInt(from), this.#options.heartbeatMs, () => this.#streams--);
+        this.#streams++;
+        return;
+      }
+      case 'GET /v1/snapshot': {
+        this.#options.auth.check(req.headers.authorization);
+        // Between transactions on the writer connection: the bytes and the position agree.
+        const bytes = this.#primary.db.serialize();
+        const position = this.#primary.position();
+        res.writeHead(200, {
+          'content-type': 'application/vnd.sqlite3',
+          'content-length': bytes.length,
+          'x-wasmlite-position': position.toString(),
+          'x-wasmlite-db-id': this.#primary.dbId,
+        });
+        res.end(bytes);
+        return;
+      }
+      default:
+        throw new RequestError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
+    }
+  }
+
+  /** Reads a JSON body of at most `maxBodyBytes` (413 beyond, 400 if not JSON). */
+  async #body(req: IncomingMessage): Promise<unknown> {
+    const limit = this.#options.maxBodyBytes;
+    const declared = Number(req.headers['content-length']);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = Number.isFinite(declared) && declared > limit;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) over = true;
+      // Drain what is sent, so the client reads the 413 instead of a reset; give up on floods.
+      if (size > limit * 8) req.destroy();
+      if (!over) chunks.push(chunk);
+    }
+    if (over) throw new RequestError(413, 'BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`);
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    } catch {
+      throw new RequestError(400, 'BAD_JSON', 'the request body is not valid JSON');
+    }
+  }
+
+  #fail(res: ServerResponse, error: unknown): void {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof RequestError) return json(res, error.status, { error: { code: error.code, message: error.message, ...error.details } });
+    if (error instanceof SqliteError) {
+      const status = BAD_INPUT_CODES.test(error.code) ? 400 : BUSY_CODES.test(error.code) ? 503 : 500;
+      return json(res, status, { error: { code: error.code, message: error.message } });
+    }
+    if (error instanceof RangeError || error instanceof TypeError) {
+      // Statement.run/bind: wrong parameter count or type, more than one statement.
+      return json(res, 400, { error: { code: 'BAD_REQUEST', message: error.message } });
+    }
+    return json(res, 500, { error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } });
+  }
+}
+
+function encodeResult(result: StatementResult): Record<string, unknown> {
+  return {
+    columns: result.columns,
+    columnTypes: result.columnTypes,
+    rows: result.rows.map((row) => row.map(encodeValue)),
+    rowsAffected: result.rowsAffected,
+    lastInsertRowid: result.lastInsertRowid === undefined ? null : result.lastInsertRowid.toString(),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}

@@ -1,0 +1,6 @@
+export { PrimaryDatabase, type PrimaryDatabaseOptions } from './primary-database.ts';
+export { RequestError } from './request-error.ts';
+export { startPrimary, type Primary, type PrimaryOptions } from './start-primary.ts';
+export {
+  StatementExecutor, type Access, type BatchMode, type StatementInput, type StatementResult,
+} from './statement-executor.ts';

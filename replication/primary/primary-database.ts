@@ -1,0 +1,125 @@
+import { open, type Database } from '../../core/index.ts';
+import { loadEngine } from '../../core/sqlite3/engine.ts';
+import { defaultVfs } from '../../core/vfs/index.ts';
+import { WalCapture } from '../capture/index.ts';
+import { TransactionLog, type Position, type TxRecord } from '../log/index.ts';
+import { loadDbId } from './db-id-file.ts';
+import { levelWithLog } from './level-with-log.ts';
+
+/**
+ * Options of {@link PrimaryDatabase.open}.
+ *
+ * @example
+ * await PrimaryDatabase.open({ path: '/srv/app.db', logDir: '/srv/app.db-log' });
+ */
+export interface PrimaryDatabaseOptions {
+  /** The database file. */
+  readonly path: string;
+  /** The transaction log's directory. */
+  readonly logDir: string;
+}
+
+/**
+ * The primary's one writer connection with its capture and log: every commit on {@link db} is in
+ * the log (durably) before it returns, and {@link onRecord} listeners hear of it right after.
+ *
+ * Opening brings the database level with the log first (see `levelWithLog`), so a crash between
+ * a log append and the WAL commit loses nothing. Throws `PositionMismatchError` if the database
+ * and the log describe different histories, `OwnerLockError` if another process has either.
+ *
+ * @example
+ * const primary = await PrimaryDatabase.open({ path, logDir });
+ * primary.db.exec('INSERT INTO t VALUES (1)');
+ * primary.position().txid; // 1n
+ */
+export class PrimaryDatabase {
+  /** The writer connection: run everything on it, one thing at a time. */
+  readonly db: Database;
+  /** The transaction log (read it for replicas; never append to it). */
+  readonly log: TransactionLog;
+  /** The database identity in every record. */
+  readonly dbId: string;
+  /** How many log records were applied to the file at startup to bring it level. */
+  readonly recovered: number;
+  readonly #capture: WalCapture;
+  readonly #stopObserving: () => void;
+  readonly #listeners: Set<(record: TxRecord) => void>;
+  #closed = false;
+
+  private constructor(db: Database, log: TransactionLog, dbId: string, recovered: number, capture: WalCapture, stop: () => void, listeners: Set<(record: TxRecord) => void>) {
+    this.#listeners = listeners;
+    this.db = db;
+    this.log = log;
+    this.dbId = dbId;
+    this.recovered = recovered;
+    this.#capture = capture;
+    this.#stopObserving = stop;
+  }
+
+  /** Opens the database and its log (see the class). */
+  static async open(options: PrimaryDatabaseOptions): Promise<PrimaryDatabase> {
+    const log = TransactionLog.open(options.logDir);
+    let stop: (() => void) | undefined;
+    let db: Database | undefined;
+    try {
+      const dbId = loadDbId(log.dir, log.dbId);
+      const recovered = await levelWithLog(options.path, log);
+      const listeners = new Set<(record: TxRecord) => void>();
+      const capture = new WalCapture({
+        dbId,
+        epoch: 1n,
+        sink: (record) => {
+          log.append(record);
+          // Told after the commit returns: a listener reading the log then sees a committed record.
+          queueMicrotask(() => {
+            for (const listener of listeners) listener(record);
+          });
+        },
+      });
+      stop = defaultVfs(await loadEngine()).observe(options.path, capture);
+      db = await open(options.path, { journalMode: 'wal' });
+      db.pragma('synchronous = FULL');
+      capture.start(db, log.lastPosition());
+      return new PrimaryDatabase(db, log, dbId, recovered, capture, stop, listeners);
+    } catch (error) {
+      db?.close();
+      stop?.();
+      log.close();
+      throw error;
+    }
+  }
+
+  /**
+   * The position after the last committed transaction.
+   *
+   * @example
+   * primary.position().toString(); // '0000000000000003/…'
+   */
+  position(): Position {
+    return this.#capture.position!;
+  }
+
+  /**
+   * Calls `listener` with each record once its transaction has committed; returns a function
+   * that stops it.
+   *
+   * @example
+   * const stop = primary.onRecord((record) => push(record.txid));
+   */
+  onRecord(listener: (record: TxRecord) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Closes the connection, detaches the capture and closes the log. Calling it again does nothing. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.db.close();
+    } finally {
+      this.#stopObserving();
+      this.log.close();
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { isIP } from 'node:net';
+import { PrimaryServer } from '../http/primary-server.ts';
+import { TokenAuth } from '../http/token-auth.ts';
+import type { Position } from '../log/index.ts';
+import { PrimaryDatabase } from './primary-database.ts';
+
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+const HEARTBEAT_MS = 5000;
+
+/**
+ * Options of {@link startPrimary}.
+ *
+ * @example
+ * await startPrimary({ path: '/srv/app.db', port: 7878, tokens: { write: [secret], read: [readSecret] } });
+ */
+export interface PrimaryOptions {
+  /** The database file (created if missing). */
+  readonly path: string;
+  /** The address to listen on (default `127.0.0.1`); any other than loopback needs a token. */
+  readonly host?: string;
+  /** The TCP port (default 0: any free port, see `url`). */
+  readonly port?: number;
+  /** A read-write token (same as `tokens.write: [authToken]`). */
+  readonly authToken?: string;
+  /** Read-write and read-only tokens. */
+  readonly tokens?: { readonly read?: readonly string[]; readonly write?: readonly string[] };
+  /** The transaction log's directory (default `path + '-log'`). */
+  readonly logDir?: string;
+  /** Largest request body in bytes (default 8 MiB). */
+  readonly maxBodyBytes?: number;
+  /** Idle log streams get a heartbeat frame this often, in ms (default 5000). */
+  readonly heartbeatMs?: number;
+}
+
+/**
+ * A running primary: see {@link startPrimary}.
+ *
+ * @example
+ * const primary = await startPrimary({ path: 'app.db' });
+ * primary.position().txid; // 0n on a new database
+ * await primary.close();
+ */
+export interface Primary {
+  /** The server's base URL, e.g. `http://127.0.0.1:7878`. */
+  readonly url: string;
+  /** The position after the last committed transaction. */
+  position(): Position;
+  /** Stops the server (ending log streams), closes the database and the log. */
+  close(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+function checkTokens(value: unknown, name: string): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value) || value.some((t) => typeof t !== 'string' || t === '')) {
+    throw new TypeError(`Expected the "${name}" option to be an array of non-empty strings`);
+  }
+}
+
+/**
+ * Opens `path` as a replication primary and serves it over HTTP (replication/PROTOCOL.md): one
+ * writer connection in WAL mode at `synchronous=FULL`, every commit appended durably to the
+ * transaction log in `logDir` before it is acknowledged, log streams and snapshots for replicas.
+ * At startup the database is brought level with the log (a crash between the log append and the
+ * WAL commit loses nothing).
+ *
+ * Throws a `TypeError` for bad options, including a non-loopback `host` without a token;
+ * `PositionMismatchError` if the database and log describe different histories; `OwnerLockError`
+ * if another process has the database or the log; the listen error (`EADDRINUSE`, …).
+ *
+ * @example
+ * const primary = await startPrimary({ path: './data.db', port: 7878, authToken: process.env.TOKEN });
+ * console.log(`primary at ${primary.url}, ${primary.position()}`);
+ * process.on('SIGTERM', () => primary.close());
+ */
+export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
+  if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+  const { path, host = '127.0.0.1', port = 0, authToken, tokens = {} } = options;
+  if (typeof path !== 'string' || path === '' || path === ':memory:') throw new TypeError('Expected the "path" option to be a database file path');
+  if (typeof host !== 'string' || host === '') throw new TypeError('Expected the "host" option to be a non-empty string');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError('Expected the "port" option to be an integer between 0 and 65535');
+  if (authToken !== undefined && (typeof authToken !== 'string' || authToken === '')) {
+    throw new TypeError('Expected the "authToken" option to be a non-empty string');
+  }
+  if (tokens === null || typeof tokens !== 'object') throw new TypeError('Expected the "tokens" option to be an object');
+  checkTokens(tokens.read, 'tokens.read');
+  checkTokens(tokens.write, 'tokens.write');
+  const logDir = options.logDir ?? `${path}-log`;
+  if (typeof logDir !== 'string' || logDir === '') throw new TypeError('Expected the "logDir" option to be a non-empty string');
+  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError('Expected the "maxBodyBytes" option to be a positive integer');
+  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+  if (!Number.isSafeInteger(heartbeatMs) || heartbeatMs < 1) throw new TypeError('Expected the "heartbeatMs" option to be a positive integer');
+  const auth = new TokenAuth({ read: tokens.read, write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])] });
+  if (!auth.enabled && !isLoopback(host)) {
+    throw new TypeError(`Expected a token ("authToken" or "tokens") to serve on the non-loopback host ${host}`);
+  }
+
+  const primary = await PrimaryDatabase.open({ path, logDir });
+  const server = new PrimaryServer(primary, { auth, maxBodyBytes, heartbeatMs });
+  let url: string;
+  try {
+    url = await server.listen(host, port);
+  } catch (error) {
+    primary.close();
+    throw error;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    position: () => primary.position(),
+    close: () =>
+      (closing ??= server.close().then(() => primary.close())),
+  };
+}

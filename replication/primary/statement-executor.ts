@@ -1,0 +1,148 @@
+import type { Database, Statement } from '../../core/index.ts';
+import type { SqlValue } from '../../core/index.ts';
+import { RequestError } from './request-error.ts';
+
+/**
+ * One statement to run: SQL and its parameters, positional or named (keys without the prefix).
+ *
+ * @example
+ * const stmt: StatementInput = { sql: 'INSERT INTO t VALUES (?)', args: [1] };
+ */
+export interface StatementInput {
+  readonly sql: string;
+  readonly args?: readonly SqlValue[] | Readonly<Record<string, SqlValue>>;
+}
+
+/**
+ * A statement's result, in @libsql/client's `ResultSet` shape; integers are bigints.
+ *
+ * @example
+ * result.rows[0]?.[0]; // 42n
+ */
+export interface StatementResult {
+  readonly columns: string[];
+  readonly columnTypes: string[];
+  readonly rows: SqlValue[][];
+  readonly rowsAffected: number;
+  /** The rowid of the row the statement inserted, `undefined` if it inserted none. */
+  readonly lastInsertRowid: bigint | undefined;
+}
+
+/** Who runs the statements: a read token may only run what SQLite says is read-only. */
+export type Access = 'read' | 'write';
+
+/** How a batch's transaction starts (as in @libsql/client). */
+export type BatchMode = 'write' | 'read' | 'deferred';
+
+const CACHE_SIZE = 128;
+/** Leading comments and whitespace, then a transaction-control keyword. */
+const TRANSACTION_CONTROL = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
+/** The capture needs WAL mode with locking_mode=NORMAL, so the primary keeps both. */
+const MODE_CHANGE = /\b(?:journal_mode|locking_mode)\s*[=(]/i;
+
+/**
+ * Runs statements and batches on the primary's writer connection, one at a time (everything is
+ * synchronous, so requests cannot interleave). A read access runs only statements that SQLite
+ * reports read-only (`Statement.readonly`), anything else is a {@link RequestError} 403.
+ * Transaction control (`BEGIN`, `COMMIT`, …) and journal or locking mode changes are refused
+ * (400): a transaction left open would block every other request, and the capture needs WAL.
+ * SQLite failures are thrown as `SqliteError`s; a failed batch changes nothing.
+ *
+ * @example
+ * const executor = new StatementExecutor(db);
+ * executor.execute({ sql: 'SELECT 1' }, 'read').rows; // [[1n]]
+ */
+export class StatementExecutor {
+  readonly #db: Database;
+  readonly #cache = new Map<string, Statement<SqlValue[]>>();
+  readonly #changes: Statement<SqlValue[]>;
+  readonly #begin: Record<BatchMode, Statement>;
+  readonly #commit: Statement;
+  readonly #rollback: Statement;
+
+  constructor(db: Database) {
+    this.#db = db;
+    this.#changes = db.prepare<SqlValue[]>('SELECT changes(), last_insert_rowid(), total_changes()').raw().safeIntegers();
+    this.#begin = { write: db.prepare('BEGIN IMMEDIATE'), read: db.prepare('BEGIN DEFERRED'), deferred: db.prepare('BEGIN DEFERRED') };
+    this.#commit = db.prepare('COMMIT');
+    this.#rollback = db.prepare('ROLLBACK');
+  }
+
+  /**
+   * Runs one statement in its own transaction.
+   *
+   * @example
+   * executor.execute({ sql: 'INSERT INTO t (v) VALUES (?)', args: ['a'] }, 'write').lastInsertRowid; // 1n
+   */
+  execute(input: StatementInput, access: Access): StatementResult {
+    const stmt = this.#prepare(input.sql, access);
+    try {
+      return this.#run(stmt, input.args);
+    } finally {
+      // A statement that left a transaction open (a trick the keyword check missed) is undone.
+      if (this.#db.inTransaction) this.#rollback.run();
+    }
+  }
+
+  /**
+   * Runs the statements in one transaction: all of them commit, or (on the first failure, which
+   * is rethrown) none. A read access checks every statement before running any.
+   *
+   * @example
+   * executor.batch([{ sql: 'INSERT INTO t VALUES (1)' }, { sql: 'INSERT INTO t VALUES (2)' }], 'write', 'write');
+   */
+  batch(inputs: readonly StatementInput[], access: Access, mode: BatchMode = 'deferred'): StatementResult[] {
+    if (access === 'read') for (const input of inputs) this.#prepare(input.sql, access);
+    this.#begin[access === 'read' ? 'read' : mode].run();
+    try {
+      const results = inputs.map((input) => {
+        const result = this.#run(this.#prepare(input.sql, access), input.args);
+        if (!this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CONTROL', 'a batch cannot end its own transaction');
+        return result;
+      });
+      this.#commit.run();
+      return results;
+    } finally {
+      if (this.#db.inTransaction) this.#rollback.run();
+    }
+  }
+
+  #prepare(sql: string, access: Access): Statement<SqlValue[]> {
+    let stmt = this.#cache.get(sql);
+    if (stmt === undefined) {
+      if (TRANSACTION_CONTROL.test(sql)) {
+        throw new RequestError(400, 'TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
+      }
+      if (MODE_CHANGE.test(sql)) throw new RequestError(400, 'MODE_CHANGE', 'the primary keeps journal_mode=wal and locking_mode=normal');
+      stmt = this.#db.prepare<SqlValue[]>(sql);
+      if (stmt.reader) stmt.raw().safeIntegers();
+      this.#cache.set(sql, stmt);
+      if (this.#cache.size > CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
+    } else {
+      this.#cache.delete(sql);
+      this.#cache.set(sql, stmt);
+    }
+    if (access === 'read' && !stmt.readonly) throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a statement that writes');
+    return stmt;
+  }
+
+  #run(stmt: Statement<SqlValue[]>, args: StatementInput['args']): StatementResult {
+    const params = args === undefined ? [] : Array.isArray(args) ? args : [args];
+    if (!stmt.reader) {
+      const info = stmt.run(...params);
+      return { columns: [], columnTypes: [], rows: [], rowsAffected: info.changes, lastInsertRowid: info.changes > 0 ? BigInt(info.lastInsertRowid) : undefined };
+    }
+    const columns = stmt.columns();
+    const totalBefore = stmt.readonly ? undefined : this.#changes.get()![2];
+    const rows = stmt.all(...params) as SqlValue[][];
+    let rowsAffected = 0;
+    let lastInsertRowid: bigint | undefined;
+    if (!stmt.readonly) {
+      const [changes, rowid, total] = this.#changes.get() as [bigint, bigint, bigint];
+      // Only a moved total_changes() says this statement changed rows, not an earlier one.
+      rowsAffected = total === totalBefore ? 0 : Number(changes);
+      if (rowsAffected > 0) lastInsertRowid = rowid;
+    }
+    return { columns: columns.map((c) => c.name), columnTypes: columns.map((c) => c.type ?? ''), rows, rowsAffected, lastInsertRowid };
+  }
+}
