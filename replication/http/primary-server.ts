@@ -85,8 +85,11 @@ export class PrimaryServer {
     const url = new URL(req.url ?? '/', 'http://primary');
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
-      case 'GET /health':
+      case 'GET /health': {
+        const failure = this.#primary.failure;
+        if (failure !== undefined) return json(res, 503, { ok: false, position: this.#primary.position().toString(), error: { code: 'CAPTURE_STOPPED', message: failure.message } });
         return json(res, 200, { ok: true, position: this.#primary.position().toString() });
+      }
       case 'GET /status': {
         this.#options.auth.check(req.headers.authorization);
         const log = this.#primary.log;

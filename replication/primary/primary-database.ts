@@ -99,6 +99,11 @@ export class PrimaryDatabase {
     return this.#capture.position!;
   }
 
+  /** Why the capture stopped, if it did: every write then fails until the primary restarts. */
+  get failure(): Error | undefined {
+    return this.#capture.failure;
+  }
+
   /**
    * Calls `listener` with each record once its transaction has committed; returns a function
    * that stops it.

@@ -37,6 +37,8 @@ export type BatchMode = 'write' | 'read' | 'deferred';
 const CACHE_SIZE = 128;
 /** Leading comments and whitespace, then a transaction-control keyword. */
 const TRANSACTION_CONTROL = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
+/** Another file would be written without the capture, or read with a read token. */
+const ATTACH = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:ATTACH|DETACH)\b/i;
 /** The capture needs WAL mode with locking_mode=NORMAL, so the primary keeps both. */
 const MODE_CHANGE = /\b(?:journal_mode|locking_mode)\s*[=(]/i;
 
@@ -44,8 +46,9 @@ const MODE_CHANGE = /\b(?:journal_mode|locking_mode)\s*[=(]/i;
  * Runs statements and batches on the primary's writer connection, one at a time (everything is
  * synchronous, so requests cannot interleave). A read access runs only statements that SQLite
  * reports read-only (`Statement.readonly`), anything else is a {@link RequestError} 403.
- * Transaction control (`BEGIN`, `COMMIT`, …) and journal or locking mode changes are refused
- * (400): a transaction left open would block every other request, and the capture needs WAL.
+ * Transaction control (`BEGIN`, `COMMIT`, …), journal or locking mode changes and `ATTACH` are
+ * refused (400): a transaction left open would block every other request, the capture needs WAL,
+ * and an attached file would be written unlogged (SQLite reports `ATTACH` read-only).
  * SQLite failures are thrown as `SqliteError`s; a failed batch changes nothing.
  *
  * @example
@@ -113,6 +116,7 @@ export class StatementExecutor {
       if (TRANSACTION_CONTROL.test(sql)) {
         throw new RequestError(400, 'TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
       }
+      if (ATTACH.test(sql)) throw new RequestError(400, 'ATTACH_REFUSED', 'the primary serves one database: ATTACH and DETACH are refused');
       if (MODE_CHANGE.test(sql)) throw new RequestError(400, 'MODE_CHANGE', 'the primary keeps journal_mode=wal and locking_mode=normal');
       stmt = this.#db.prepare<SqlValue[]>(sql);
       if (stmt.reader) stmt.raw().safeIntegers();
