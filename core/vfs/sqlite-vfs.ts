@@ -7,6 +7,7 @@ import {
   SQLITE_OPEN_MAIN_JOURNAL, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_OPEN_SUPER_JOURNAL,
   SQLITE_OPEN_TYPE_MASK, SQLITE_OPEN_WAL, SQLITE_READONLY_DIRECTORY, SQLITE_SHM_EXCLUSIVE, SQLITE_SHM_UNLOCK,
 } from '../sqlite3/constants.ts';
+import { ChangeCounterOverrides } from './change-counter-override.ts';
 import type { CommitObserver } from './commit-observer.ts';
 import type { FileHandle, Filesystem } from './filesystem.ts';
 import { LockTable } from './lock-table.ts';
@@ -91,6 +92,7 @@ export class SqliteVfs {
   readonly #owner: MainFileOwner | undefined;
   readonly #observers: ObserverTable;
   readonly #files = new Map<number, OpenFile>();
+  readonly #counters = new ChangeCounterOverrides();
   readonly #io: Struct;
   readonly #vfs: VfsStruct;
 
@@ -159,6 +161,30 @@ export class SqliteVfs {
    * db.close();
    * stop();
    */
+  /**
+   * Runs `fn` with page 1 of the database at `path` showing `counter` as its file change counter
+   * (bytes 24..27) to every read, from the database file or a WAL frame; nothing is written.
+   * SQLite's WAL writer stamps page 1 with the counter it read plus one: a replica writing the
+   * primary's exact page 1 through a fresh connection shows it the primary's counter minus one.
+   * Only the connection opened inside `fn` may read the database meanwhile, and it must not
+   * checkpoint (a checkpoint would copy the shown counter into the file). Ordinary databases are
+   * not affected. Throws a TypeError for bad arguments or an override already active for `path`.
+   *
+   * @example
+   * vfs.withChangeCounter('/srv/replica.db', wanted - 1, 4096, () => applyThroughFreshConnection());
+   */
+  withChangeCounter<T>(path: string, counter: number, pageSize: number, fn: () => T): T {
+    if (typeof path !== 'string' || path === '') throw new TypeError('Expected the database path to be a non-empty string');
+    if (!Number.isInteger(counter) || counter < 0 || counter > 0xffff_ffff) {
+      throw new TypeError('Expected the "counter" to be an integer between 0 and 4294967295');
+    }
+    if (!Number.isInteger(pageSize) || pageSize < 512 || pageSize > 65536 || (pageSize & (pageSize - 1)) !== 0) {
+      throw new TypeError('Expected the "pageSize" to be a power of two between 512 and 65536');
+    }
+    if (typeof fn !== 'function') throw new TypeError('Expected the "fn" argument to be a function');
+    return this.#counters.run(this.filesystem.fullPath(path), counter, pageSize, fn);
+  }
+
   observe(path: string, observer: CommitObserver): () => void {
     if (typeof path !== 'string' || path === '') throw new TypeError('Expected the database path to be a non-empty string');
     if (typeof observer?.commit !== 'function') throw new TypeError('Expected the observer to have a "commit" method');
@@ -309,8 +335,18 @@ export class SqliteVfs {
     const files = this.#files;
     return {
       xClose: (pFile: number) => this.#close(pFile),
-      xRead: (pFile: number, pDest: number, n: number, offset: bigint) =>
-        files.get(pFile)?.read(pDest, n, offset) ?? SQLITE_IOERR_READ,
+      xRead: (pFile: number, pDest: number, n: number, offset: bigint) => {
+        const file = files.get(pFile);
+        if (file === undefined) return SQLITE_IOERR_READ;
+        const rc = file.read(pDest, n, offset);
+        if (rc !== SQLITE_OK || this.#counters.size === 0) return rc;
+        try {
+          this.#counters.patch(file, this.#engine.u8, pDest, n, Number(offset));
+          return rc;
+        } catch (error) {
+          return vfsFailure(error, SQLITE_IOERR_READ);
+        }
+      },
       xWrite: (pFile: number, pSrc: number, n: number, offset: bigint) =>
         files.get(pFile)?.write(pSrc, n, offset) ?? SQLITE_IOERR_WRITE,
       xTruncate: (pFile: number, size: bigint) => files.get(pFile)?.truncate(size) ?? SQLITE_IOERR_TRUNCATE,
