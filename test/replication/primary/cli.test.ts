@@ -1,0 +1,35 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { useTempDir } from '../log/temp-dir.ts';
+import { call } from './http.ts';
+
+const CLI = fileURLToPath(new URL('../../../replication/cli.ts', import.meta.url));
+
+describe('replication/cli.ts primary', () => {
+  const temp = useTempDir();
+
+  it('serves with the tokens of a token file and stops cleanly on SIGTERM', async () => {
+    const tokens = path.join(temp.dir, 'tokens');
+    fs.writeFileSync(tokens, '# tokens\nwrite-token\nread read-token\n');
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'primary', path.join(temp.dir, 'app.db'), '--port', '0', '--token-file', tokens], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+    const url = /(http:\/\/\S+),/.exec(line)![1]!;
+    expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE t (v)' }, 'read-token')).status).toBe(403);
+    expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE t (v)' }, 'write-token')).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('refuses a public host without a token', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'primary', path.join(temp.dir, 'app.db'), '--host', '0.0.0.0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(1);
+    expect(stderr).toContain('non-loopback host 0.0.0.0');
+  });
+});
