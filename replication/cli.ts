@@ -1,5 +1,6 @@
+#!/usr/bin/env node
 /**
- * `npx tsx replication/cli.ts primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file f] [--log-dir d]`
+ * `npx wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file f] [--log-dir d]`
  *
  * Serves a database as a replication primary until SIGINT/SIGTERM. The token file holds one
  * token a line: a bare line is a read-write token, `read <token>` a read-only one; blank lines
@@ -9,7 +10,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPrimary } from './primary/index.ts';
 
-const USAGE = 'usage: cli.ts primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>]';
+const USAGE = 'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>]';
 
 function readTokens(file: string): { read: string[]; write: string[] } {
   const tokens = { read: [] as string[], write: [] as string[] };
