@@ -216,12 +216,18 @@ export class Replica {
     try {
       const insert = db.prepare('INSERT INTO sqlite_dbpage (pgno, data) VALUES (?, ?)');
       const count = record.commitPageCount;
-      for (const { pgno, data } of record.pages) insert.run(pgno, data);
-      // A NULL page truncates the database to the pages before it.
-      if (count < oldPageCount) insert.run(count + 1, null);
+      // Page 1 goes after the other pages: each run checks the schema cookie in page 1 against
+      // the connection's schema, and a new cookie makes SQLite reload the schema, which must not
+      // happen from half-written pages.
+      const pageOne = record.pages[0]?.pgno === 1 ? record.pages[0] : undefined;
+      for (const { pgno, data } of record.pages) if (pgno !== 1) insert.run(pgno, data);
       const last = record.pages.length === 0 ? 0 : record.pages[record.pages.length - 1]!.pgno;
       // Growth the record does not carry reads as zeros, as on the primary.
       if (count > Math.max(oldPageCount, last)) insert.run(count, new Uint8Array(record.pageSize));
+      if (pageOne !== undefined) insert.run(1, pageOne.data);
+      // A NULL page truncates the database to the pages before it; it goes last because writing
+      // any page after it cancels the truncation.
+      if (count < oldPageCount) insert.run(count + 1, null);
       db.exec('COMMIT');
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');

@@ -1,0 +1,97 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { open } from '../../../core/index.ts';
+import { Position, TxRecord } from '../../../replication/log/index.ts';
+import { Replica } from '../../../replication/replica/index.ts';
+import { useTempDir } from '../log/temp-dir.ts';
+import { capturePrimary } from './primary.ts';
+
+const applier = path.join(import.meta.dirname, 'crash-applier.ts');
+const ROUNDS = 12;
+
+/** Runs the applier; kills it with SIGKILL `killAfterMs` after its first report. Returns the txids it reported. */
+function applyThenKill(replicaPath: string, recordsPath: string, killAfterMs: number): Promise<{ applied: bigint[]; killed: boolean }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', applier, replicaPath, recordsPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const applied: bigint[] = [];
+    let buffered = '';
+    let stderr = '';
+    let timer: NodeJS.Timeout | undefined;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        if (!line.startsWith('applied ')) continue;
+        applied.push(BigInt(line.slice(8)));
+        timer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      }
+    });
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') resolve({ applied, killed: true });
+      else if (code === 0) resolve({ applied, killed: false });
+      else reject(new Error(`applier exited with ${code}: ${stderr}`));
+    });
+  });
+}
+
+describe('a replica whose applier is killed with SIGKILL', () => {
+  const temp = useTempDir();
+
+  it(`reopens at a consistent position, before or after the record, over ${ROUNDS} kills`, async () => {
+    const dir = fs.realpathSync(temp.dir);
+    const primary = await capturePrimary(dir, 31, 200);
+    try {
+      const positions = new Map<bigint, Position>([[0n, primary.start]]);
+      const chunks: Buffer[] = [];
+      for (const record of primary.records) {
+        positions.set(record.txid, new Position(record.txid, record.postChecksum));
+        const encoded = TxRecord.encode(record);
+        const length = Buffer.alloc(4);
+        length.writeUInt32BE(encoded.length);
+        chunks.push(length, Buffer.from(encoded));
+      }
+      const recordsPath = path.join(dir, 'records');
+      fs.writeFileSync(recordsPath, Buffer.concat(chunks));
+      (await Replica.open(primary.replicaPath, { from: primary.start })).close();
+
+      let reported = 0n;
+      let kills = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        const { applied, killed } = await applyThenKill(primary.replicaPath, recordsPath, 3 + ((round * 17) % 60));
+        if (killed) kills++;
+        if (applied.length > 0) reported = applied.at(-1)!;
+
+        const replica = await Replica.open(primary.replicaPath); // PositionMismatchError if file and position disagree
+        const at = replica.position;
+        replica.close();
+        expect(positions.get(at.txid), `round ${round}`).toEqual(at);
+        expect(at.txid).toBeGreaterThanOrEqual(reported);
+        expect(at.txid).toBeLessThanOrEqual(reported + 1n);
+        reported = at.txid;
+        const db = await open(primary.replicaPath);
+        try {
+          expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+        } finally {
+          db.close();
+        }
+      }
+      expect(kills).toBeGreaterThanOrEqual(10);
+
+      const replica = await Replica.open(primary.replicaPath, { sync: false });
+      for (const record of primary.records) if (record.txid > replica.position.txid) replica.apply(record);
+      replica.close();
+      const db = await open(primary.replicaPath);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+      expect(Buffer.compare(fs.readFileSync(primary.replicaPath), fs.readFileSync(primary.primaryPath))).toBe(0);
+    } finally {
+      primary.close();
+    }
+  }, 120_000);
+});
