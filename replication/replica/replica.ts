@@ -193,21 +193,21 @@ export class Replica {
    * per apply means they are never used (README.md).
    */
   #write(record: TxRecord, oldPageCount: number, counter: number | undefined): void {
-    let db: Database | undefined;
+    const opened: Database[] = [];
+    const commit = (): void => {
+      const db = this.#connect();
+      opened.push(db);
+      this.#commit(db, record, oldPageCount);
+    };
     try {
-      const commit = (): void => {
-        db = this.#connect();
-        this.#commit(db, record, oldPageCount);
-      };
       // SQLite stamps page 1 with the change counter it read plus one (README.md); the connection
       // opens inside the override because opening already reads page 1.
       if (counter === undefined) commit();
       else this.#vfs.withChangeCounter(this.path, (counter - 1) >>> 0, record.pageSize, commit);
-      db = db!;
       const wal = fs.statSync(`${this.path}-wal`, { throwIfNoEntry: false });
-      if (wal !== undefined && wal.size > CHECKPOINT_FRAMES * (record.pageSize + 24)) db.pragma('wal_checkpoint(PASSIVE)');
+      if (wal !== undefined && wal.size > CHECKPOINT_FRAMES * (record.pageSize + 24)) opened[0]!.pragma('wal_checkpoint(PASSIVE)');
     } finally {
-      (db as Database | undefined)?.close();
+      for (const db of opened) db.close();
     }
   }
 
