@@ -161,6 +161,15 @@ export class SqliteVfs {
    * db.close();
    * stop();
    */
+  observe(path: string, observer: CommitObserver): () => void {
+    if (typeof path !== 'string' || path === '') throw new TypeError('Expected the database path to be a non-empty string');
+    if (typeof observer?.commit !== 'function') throw new TypeError('Expected the observer to have a "commit" method');
+    const full = this.filesystem.fullPath(path);
+    if (this.#locks.has(full)) throw new TypeError(`The database ${full} is open: attach its observer before opening it`);
+    const tracker = this.#observers.add(full, observer);
+    return () => this.#observers.remove(tracker);
+  }
+
   /**
    * Runs `fn` with page 1 of the database at `path` showing `counter` as its file change counter
    * (bytes 24..27) to every read, from the database file or a WAL frame; nothing is written.
@@ -183,15 +192,6 @@ export class SqliteVfs {
     }
     if (typeof fn !== 'function') throw new TypeError('Expected the "fn" argument to be a function');
     return this.#counters.run(this.filesystem.fullPath(path), counter, pageSize, fn);
-  }
-
-  observe(path: string, observer: CommitObserver): () => void {
-    if (typeof path !== 'string' || path === '') throw new TypeError('Expected the database path to be a non-empty string');
-    if (typeof observer?.commit !== 'function') throw new TypeError('Expected the observer to have a "commit" method');
-    const full = this.filesystem.fullPath(path);
-    if (this.#locks.has(full)) throw new TypeError(`The database ${full} is open: attach its observer before opening it`);
-    const tracker = this.#observers.add(full, observer);
-    return () => this.#observers.remove(tracker);
   }
 
   /**
