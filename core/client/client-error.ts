@@ -1,5 +1,7 @@
 /** Codes of {@link ClientError}. */
-export type ClientErrorCode = 'URL_INVALID' | 'URL_SCHEME_NOT_SUPPORTED' | 'CLIENT_CLOSED' | 'TRANSACTION_CLOSED' | 'ARGS_INVALID';
+export type ClientErrorCode =
+  | 'URL_INVALID' | 'URL_SCHEME_NOT_SUPPORTED' | 'CLIENT_CLOSED' | 'TRANSACTION_CLOSED' | 'ARGS_INVALID'
+  | 'PRIMARY_UNREACHABLE' | 'PRIMARY_ERROR' | 'REPLICA_LAG' | 'NOT_SUPPORTED';
 
 /**
  * A misuse of the `Client` that SQLite never saw: a bad URL, a call on a closed client or

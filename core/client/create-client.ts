@@ -3,7 +3,9 @@ import { checkOpenArguments, type OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
 import { ClientError } from './client-error.ts';
 import { LocalClient } from './local-client.ts';
-import type { Client, Config } from './types.ts';
+import { ReplicaClient } from './replica-client.ts';
+import { replicaBackendFactory, type ReplicaBackendFactory } from './transport.ts';
+import type { Client, Config, IntMode } from './types.ts';
 
 /**
  * Creates a {@link Client} in @libsql/client's shape, so a libSQL user changes one import.
@@ -23,12 +25,14 @@ export function createClient(config: Config): Client {
   if (intMode !== 'number' && intMode !== 'bigint' && intMode !== 'string') {
     throw new TypeError('Expected the "intMode" option to be "number", "bigint" or "string"');
   }
-  if (config.syncUrl !== undefined) {
-    throw new ClientError('syncUrl needs the replication module, which is not part of this build yet', 'URL_SCHEME_NOT_SUPPORTED');
+  const factory = config.syncUrl === undefined ? undefined : replicaBackendFactory();
+  if (config.syncUrl !== undefined && factory === undefined) {
+    throw new ClientError('syncUrl needs the replication module: import \'wasmlite/replication\' first', 'URL_SCHEME_NOT_SUPPORTED');
   }
   const path = localPath(config.url);
   const options: OpenOptions = config.timeout === undefined ? {} : { timeout: config.timeout };
   checkOpenArguments(path, options);
+  if (factory !== undefined) return createReplicaClient(factory, path, options, intMode, config);
   return new LocalClient(open(path, options), intMode);
 }
 
@@ -53,4 +57,26 @@ export function localPath(url: unknown): string {
   } catch {
     throw new ClientError(`Invalid file URL ${JSON.stringify(url)}: bad percent-encoding`, 'URL_INVALID');
   }
+}
+
+function createReplicaClient(factory: ReplicaBackendFactory, path: string, open: OpenOptions, intMode: IntMode, config: Config): ReplicaClient {
+  if (path === ':memory:') throw new ClientError('A replica needs a file: url, not :memory:', 'URL_INVALID');
+  if (typeof config.syncUrl !== 'string' || config.syncUrl === '') throw new ClientError('Expected the "syncUrl" option to be a non-empty string', 'URL_INVALID');
+  const readYourWrites = config.readYourWrites ?? true;
+  if (typeof readYourWrites !== 'boolean') throw new TypeError('Expected the "readYourWrites" option to be a boolean');
+  const readYourWritesTimeout = config.readYourWritesTimeout ?? 5000;
+  if (!Number.isSafeInteger(readYourWritesTimeout) || readYourWritesTimeout < 0) {
+    throw new TypeError('Expected the "readYourWritesTimeout" option to be a non-negative integer');
+  }
+  const onReplicaLag = config.onReplicaLag ?? 'primary';
+  if (onReplicaLag !== 'primary' && onReplicaLag !== 'error') throw new TypeError('Expected the "onReplicaLag" option to be "primary" or "error"');
+  if (config.bookmark !== undefined && (typeof config.bookmark !== 'string' || config.bookmark === '')) {
+    throw new TypeError('Expected the "bookmark" option to be a non-empty string');
+  }
+  const { replica, transport } = factory({
+    path, syncUrl: config.syncUrl,
+    ...(config.authToken === undefined ? {} : { authToken: config.authToken }),
+    ...(config.syncInterval === undefined ? {} : { syncInterval: config.syncInterval }),
+  });
+  return new ReplicaClient(path, replica, transport, { intMode, open, readYourWrites, readYourWritesTimeout, onReplicaLag, bookmark: config.bookmark });
 }

@@ -3,3 +3,8 @@ export { ClientError, type ClientErrorCode } from './client-error.ts';
 export type {
   Client, Config, InArgs, InStatement, InValue, IntMode, ResultSet, Row, Transaction, TransactionMode, Value,
 } from './types.ts';
+export { ReplicaClient, type ReplicaClientOptions } from './replica-client.ts';
+export {
+  registerReplicaBackend, type LocalReplica, type PrimaryTransport, type ReplicaBackend, type ReplicaBackendFactory, type ReplicaBackendOptions,
+} from './transport.ts';
+export type { NormalizedStatement } from './statement-runner.ts';

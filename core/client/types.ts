@@ -81,4 +81,14 @@ export interface Config {
   intMode?: IntMode;
   /** Busy timeout of the local database in ms (default 5000). */
   timeout?: number;
+  /** With `syncUrl`: a local read first waits for the client's last write to be applied (default true). */
+  readYourWrites?: boolean;
+  /** With `syncUrl`: how long that wait may take, in ms (default 5000). */
+  readYourWritesTimeout?: number;
+  /** With `syncUrl`: after that wait, read from the primary (default) or fail with ClientError `REPLICA_LAG`. */
+  onReplicaLag?: 'primary' | 'error';
+  /** With `syncUrl`: another client's `bookmark`; this client reads nothing older. */
+  bookmark?: string;
+  /** With `syncUrl`: accepted for @libsql/client compatibility; the replica follows the primary's stream continuously. */
+  syncInterval?: number;
 }

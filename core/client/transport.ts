@@ -1,0 +1,82 @@
+import type { NormalizedStatement } from './statement-runner.ts';
+import type { ResultSet, TransactionMode } from './types.ts';
+
+/**
+ * The primary as a replica client sees it: runs statements and batches there and says where the
+ * primary is after them (a position string, opaque to core, e.g. `0000000000000007/ab12…`).
+ * Implemented by `HttpTransport` in `wasmlite/replication`.
+ *
+ * Failures: a ClientError `PRIMARY_UNREACHABLE` when the primary cannot be reached (fast: no
+ * retry), a `SqliteError` when SQLite refused the statement there, a ClientError `PRIMARY_ERROR`
+ * for anything else the primary answered.
+ *
+ * @example
+ * const { result, position } = await transport.execute({ sql: 'INSERT INTO t VALUES (?)', args: [1] });
+ */
+export interface PrimaryTransport {
+  execute(stmt: NormalizedStatement): Promise<{ result: ResultSet; position: string }>;
+  /** One transaction on the primary: all statements commit, or none. */
+  batch(stmts: NormalizedStatement[], mode: TransactionMode): Promise<{ results: ResultSet[]; position: string }>;
+  close(): void;
+}
+
+/**
+ * The local replica as a replica client sees it: a file kept level with the primary.
+ * Implemented by `ReplicaFollower` in `wasmlite/replication`.
+ *
+ * @example
+ * await replica.ready();
+ * await replica.waitFor(bookmark, 2000); // rejects if not applied in time
+ */
+export interface LocalReplica {
+  /** Resolves once the local file exists and can be read. */
+  ready(): Promise<void>;
+  /** The last applied position, as text. */
+  position(): { toString(): string };
+  /** Resolves once `position` is applied; rejects after `timeoutMs`. */
+  waitFor(position: string, timeoutMs: number): Promise<unknown>;
+  /** Resolves with the primary's current position once it is applied. */
+  sync(): Promise<{ toString(): string }>;
+  /**
+   * Called just before the local file is replaced (a re-bootstrap): readers must close it.
+   * `newHistory` is true when the primary is another database (positions before it mean nothing).
+   */
+  onReplace(listener: (event: { readonly newHistory: boolean }) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** What `createClient` needs for a replica: where it reads and where it writes. */
+export interface ReplicaBackend {
+  readonly replica: LocalReplica;
+  readonly transport: PrimaryTransport;
+}
+
+/** Options a {@link ReplicaBackendFactory} is given by `createClient`. */
+export interface ReplicaBackendOptions {
+  readonly path: string;
+  readonly syncUrl: string;
+  readonly authToken?: string;
+  readonly syncInterval?: number;
+}
+
+/** Builds the replica side of a client; registered by `wasmlite/replication` when imported. */
+export type ReplicaBackendFactory = (options: ReplicaBackendOptions) => ReplicaBackend;
+
+let registered: ReplicaBackendFactory | undefined;
+
+/**
+ * Makes `createClient({ syncUrl })` use `factory`. Called by `wasmlite/replication` on import;
+ * core never imports replication.
+ *
+ * @example
+ * registerReplicaBackend((o) => ({ replica: ReplicaFollower.start(o), transport: new HttpTransport(o) }));
+ */
+export function registerReplicaBackend(factory: ReplicaBackendFactory): void {
+  if (typeof factory !== 'function') throw new TypeError('Expected the "factory" argument to be a function');
+  registered = factory;
+}
+
+/** The registered factory, undefined until `wasmlite/replication` is imported. */
+export function replicaBackendFactory(): ReplicaBackendFactory | undefined {
+  return registered;
+}

@@ -1,0 +1,141 @@
+import { ClientError } from '../../core/client/client-error.ts';
+import { nameRows, ResultSetImpl, rowPropertyNames } from '../../core/client/result-set.ts';
+import type { NormalizedStatement } from '../../core/client/statement-runner.ts';
+import type { PrimaryTransport } from '../../core/client/transport.ts';
+import type { ResultSet, TransactionMode, Value } from '../../core/client/types.ts';
+import { SqliteError } from '../../core/database/sqlite-error.ts';
+
+/**
+ * Options of {@link HttpTransport}.
+ *
+ * @example
+ * new HttpTransport({ syncUrl: 'http://127.0.0.1:7878', authToken: secret });
+ */
+export interface HttpTransportOptions {
+  readonly syncUrl: string;
+  readonly authToken?: string;
+  /** A request with no answer after this long fails as unreachable, in ms (default 30000). */
+  readonly timeoutMs?: number;
+}
+
+interface WireResult {
+  columns: string[];
+  columnTypes: string[];
+  rows: unknown[][];
+  rowsAffected: number;
+  lastInsertRowid: string | null;
+}
+
+function encodeArg(value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : { $bigint: value.toString() };
+  }
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof ArrayBuffer) return { $blob: Buffer.from(value).toString('base64') };
+  if (value instanceof Uint8Array) return { $blob: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  return value;
+}
+
+function encodeStatement({ sql, args }: NormalizedStatement): unknown {
+  const only = args[0];
+  if (args.length === 1 && only !== null && typeof only === 'object' && !(only instanceof Uint8Array) && !(only instanceof ArrayBuffer)) {
+    return { sql, args: Object.fromEntries(Object.entries(only).map(([k, v]) => [k, encodeArg(v)])) };
+  }
+  return { sql, args: args.map(encodeArg) };
+}
+
+function decodeCell(value: unknown): Value {
+  if (value !== null && typeof value === 'object') {
+    const v = value as { $bigint?: string; $blob?: string };
+    if (typeof v.$bigint === 'string') return BigInt(v.$bigint);
+    if (typeof v.$blob === 'string') {
+      const bytes = Buffer.from(v.$blob, 'base64');
+      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    }
+  }
+  return value as Value;
+}
+
+function decodeResult(wire: WireResult): ResultSet {
+  const rows = wire.rows.map((row) => row.map(decodeCell));
+  return new ResultSetImpl(
+    wire.columns, wire.columnTypes, nameRows(rows, rowPropertyNames(wire.columns)), wire.rowsAffected,
+    wire.lastInsertRowid === null ? undefined : BigInt(wire.lastInsertRowid),
+  );
+}
+
+/**
+ * The primary over its HTTP protocol (replication/PROTOCOL.md, `/v1/execute` and `/v1/batch`).
+ * Never retries: an unreachable primary is a ClientError `PRIMARY_UNREACHABLE` at once, an
+ * SQLite failure there a `SqliteError` with the primary's code (`rawCode` 0: the protocol does
+ * not carry it), any other error answer a ClientError `PRIMARY_ERROR`.
+ *
+ * @example
+ * const transport = new HttpTransport({ syncUrl: primary.url });
+ * const { result, position } = await transport.execute({ sql: 'INSERT INTO t VALUES (1)', args: [] });
+ */
+export class HttpTransport implements PrimaryTransport {
+  readonly #url: string;
+  readonly #headers: Record<string, string>;
+  readonly #timeoutMs: number;
+  readonly #inFlight = new Set<AbortController>();
+
+  constructor(options: HttpTransportOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+    if (typeof options.syncUrl !== 'string' || !/^https?:\/\//.test(options.syncUrl)) {
+      throw new TypeError('Expected the "syncUrl" option to be an http:// or https:// URL');
+    }
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('Expected the "timeoutMs" option to be a positive integer');
+    this.#url = options.syncUrl.replace(/\/+$/, '');
+    this.#headers = { 'content-type': 'application/json' };
+    if (options.authToken !== undefined) this.#headers.authorization = `Bearer ${options.authToken}`;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  async execute(stmt: NormalizedStatement): Promise<{ result: ResultSet; position: string }> {
+    const body = (await this.#post('/v1/execute', encodeStatement(stmt))) as WireResult & { position: string };
+    return { result: decodeResult(body), position: body.position };
+  }
+
+  async batch(stmts: NormalizedStatement[], mode: TransactionMode): Promise<{ results: ResultSet[]; position: string }> {
+    const body = (await this.#post('/v1/batch', { statements: stmts.map(encodeStatement), mode })) as { results: WireResult[]; position: string };
+    return { results: body.results.map(decodeResult), position: body.position };
+  }
+
+  /** Aborts the requests in flight (they fail as unreachable). */
+  close(): void {
+    for (const controller of this.#inFlight) controller.abort();
+  }
+
+  async #post(route: string, payload: unknown): Promise<unknown> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
+    this.#inFlight.add(controller);
+    let status: number;
+    let text: string;
+    try {
+      const response = await fetch(`${this.#url}${route}`, { method: 'POST', headers: this.#headers, body: JSON.stringify(payload), signal: controller.signal });
+      status = response.status;
+      text = await response.text();
+    } catch (cause) {
+      const reason = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
+      throw new ClientError(`primary unreachable at ${this.#url}: ${reason}`, 'PRIMARY_UNREACHABLE');
+    } finally {
+      clearTimeout(timer);
+      this.#inFlight.delete(controller);
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ClientError(`the primary answered ${status} with a body that is not JSON`, 'PRIMARY_ERROR');
+    }
+    if (status === 200) return body;
+    const error = (body as { error?: { code?: unknown; message?: unknown } }).error;
+    const code = typeof error?.code === 'string' ? error.code : `HTTP_${status}`;
+    const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
+    if (code.startsWith('SQLITE_')) throw new SqliteError(message, code, 0);
+    throw new ClientError(`primary refused the request (${code}): ${message}`, 'PRIMARY_ERROR');
+  }
+}

@@ -1,0 +1,369 @@
+import fs from 'node:fs';
+import nodePath from 'node:path';
+import { ClientError } from '../../core/client/client-error.ts';
+import { Position, PositionMismatchError, TxRecord, type PositionLike } from '../log/index.ts';
+import { readFrames } from './frame-reader.ts';
+import { Replica } from './replica.ts';
+import { ReplicaTimeoutError } from './replica-timeout-error.ts';
+
+/**
+ * Options of {@link ReplicaFollower.start}.
+ *
+ * @example
+ * ReplicaFollower.start({ path: '/srv/replica.db', syncUrl: 'http://primary:7878', authToken });
+ */
+export interface ReplicaFollowerOptions {
+  /** The local replica's database file (created from a snapshot if missing). */
+  readonly path: string;
+  /** The primary's base URL. */
+  readonly syncUrl: string;
+  /** Bearer token for the primary (a read token is enough). */
+  readonly authToken?: string;
+  /** First reconnect delay in ms (default 100); doubles up to `maxBackoffMs` (default 5000). */
+  readonly minBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+  /** A stream with no frame (heartbeats included) for this long is dropped and reopened (default 20000). */
+  readonly idleTimeoutMs?: number;
+  /** Make each apply durable before it is acknowledged (default true). */
+  readonly sync?: boolean;
+  /** Where re-bootstraps and connection changes are reported (default `console.warn`). */
+  readonly log?: (message: string) => void;
+}
+
+interface Waiter {
+  readonly txid: bigint;
+  readonly resolve: (position: Position) => void;
+  readonly reject: (error: Error) => void;
+}
+
+function positiveInteger(value: unknown, name: string, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || (v as number) < 1) throw new TypeError(`Expected the "${name}" option to be a positive integer`);
+  return v as number;
+}
+
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function writeFileDurably(file: string, bytes: Uint8Array): void {
+  const fd = fs.openSync(file, 'w');
+  try {
+    fs.writeSync(fd, bytes);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Keeps a local {@link Replica} level with a primary: bootstraps it from `GET /v1/snapshot` when
+ * there is none (or the primary's database identity is not the one recorded in `<path>-dbid`),
+ * then follows `GET /v1/log` and applies each record. A compacted log (410), a replica ahead of
+ * the primary (409) or a record that does not continue the replica ({@link PositionMismatchError})
+ * re-bootstraps from a snapshot; a dropped connection is retried with bounded exponential backoff
+ * while the local file keeps serving reads.
+ *
+ * Re-bootstrapping replaces the file: {@link ReplicaFollower.onReplace} listeners are called just
+ * before, so that readers close their connections (and reopen after).
+ *
+ * @example
+ * const follower = ReplicaFollower.start({ path: 'replica.db', syncUrl: primary.url });
+ * await follower.ready();
+ * await follower.waitFor(writePosition, 1000); // ReplicaTimeoutError if not applied in time
+ * await follower.close();
+ */
+export class ReplicaFollower {
+  readonly path: string;
+  readonly #url: string;
+  readonly #headers: Record<string, string>;
+  readonly #minBackoff: number;
+  readonly #maxBackoff: number;
+  readonly #idleTimeout: number;
+  readonly #sync: boolean;
+  readonly #log: (message: string) => void;
+  readonly #dbIdFile: string;
+  readonly #waiters = new Set<Waiter>();
+  readonly #replaceListeners = new Set<(event: { readonly newHistory: boolean }) => void>();
+  readonly #ready: Promise<void>;
+  #resolveReady!: () => void;
+  #rejectReady!: (error: Error) => void;
+  #replica: Replica | undefined;
+  #dbId: string | undefined;
+  #connected = false;
+  #closed = false;
+  #backoff: number;
+  #abort: AbortController | undefined;
+  #wake: (() => void) | undefined;
+  #running: Promise<void> = Promise.resolve();
+
+  private constructor(options: ReplicaFollowerOptions) {
+    if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+    if (typeof options.path !== 'string' || options.path === '' || options.path === ':memory:') {
+      throw new TypeError('Expected the "path" option to be a database file path');
+    }
+    if (typeof options.syncUrl !== 'string' || !/^https?:\/\//.test(options.syncUrl)) {
+      throw new TypeError('Expected the "syncUrl" option to be an http:// or https:// URL');
+    }
+    if (options.authToken !== undefined && (typeof options.authToken !== 'string' || options.authToken === '')) {
+      throw new TypeError('Expected the "authToken" option to be a non-empty string');
+    }
+    this.path = options.path;
+    this.#url = options.syncUrl.replace(/\/+$/, '');
+    this.#headers = options.authToken === undefined ? {} : { authorization: `Bearer ${options.authToken}` };
+    this.#minBackoff = positiveInteger(options.minBackoffMs, 'minBackoffMs', 100);
+    this.#maxBackoff = positiveInteger(options.maxBackoffMs, 'maxBackoffMs', 5000);
+    this.#idleTimeout = positiveInteger(options.idleTimeoutMs, 'idleTimeoutMs', 20_000);
+    this.#sync = options.sync ?? true;
+    if (typeof this.#sync !== 'boolean') throw new TypeError('Expected the "sync" option to be a boolean');
+    this.#log = options.log ?? ((message) => console.warn(`wasmlite replica ${this.path}: ${message}`));
+    this.#backoff = this.#minBackoff;
+    this.#dbIdFile = `${this.path}-dbid`;
+    this.#ready = new Promise<void>((resolve, reject) => {
+      this.#resolveReady = resolve;
+      this.#rejectReady = reject;
+    });
+    this.#ready.catch(() => {});
+  }
+
+  /**
+   * Starts following in the background; throws a TypeError for bad options. Nothing is awaited:
+   * see {@link ReplicaFollower.ready}.
+   *
+   * @example
+   * const follower = ReplicaFollower.start({ path: 'replica.db', syncUrl: 'http://127.0.0.1:7878' });
+   */
+  static start(options: ReplicaFollowerOptions): ReplicaFollower {
+    const follower = new ReplicaFollower(options);
+    follower.#running = follower.#run();
+    return follower;
+  }
+
+  /**
+   * Resolves once the local replica exists and can be read: at once for a replica already on
+   * disk, after the first snapshot otherwise. Rejects if the follower is closed before.
+   */
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /** Whether a log stream from the primary is open now. */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** The last applied position; `Position.ZERO` before the replica exists. */
+  position(): Position {
+    return this.#replica?.position ?? Position.ZERO;
+  }
+
+  /**
+   * Calls `listener` just before the replica's file is replaced by a new snapshot; readers must
+   * close their connections to it then; `newHistory` when the primary's database identity is not
+   * the replica's (positions from before mean nothing). Returns a function that removes it.
+   */
+  onReplace(listener: (event: { readonly newHistory: boolean }) => void): () => void {
+    this.#replaceListeners.add(listener);
+    return () => this.#replaceListeners.delete(listener);
+  }
+
+  /**
+   * Resolves with the replica's position once it has applied `target` (a Position or its text
+   * form); rejects with {@link ReplicaTimeoutError} after `timeoutMs`, or an Error if closed.
+   *
+   * @example
+   * await follower.waitFor('0000000000000007/ab12cd34ef560789', 2000);
+   */
+  waitFor(target: PositionLike | string, timeoutMs: number): Promise<Position> {
+    const want = typeof target === 'string' ? Position.parse(target) : Position.from(target);
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new TypeError('Expected the "timeoutMs" argument to be a non-negative number');
+    if (this.#replica !== undefined && this.#replica.position.txid >= want.txid) return Promise.resolve(this.#replica.position);
+    if (this.#closed) return Promise.reject(new Error('the replica follower is closed'));
+    return new Promise<Position>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiters.delete(waiter);
+        reject(new ReplicaTimeoutError(want, this.position(), timeoutMs));
+      }, timeoutMs);
+      const waiter: Waiter = {
+        txid: want.txid,
+        resolve: (position) => {
+          clearTimeout(timer);
+          resolve(position);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /**
+   * Asks the primary for its position (`GET /health`) and resolves with it once applied.
+   * Rejects with a ClientError `PRIMARY_UNREACHABLE` if the primary cannot be asked, or
+   * {@link ReplicaTimeoutError} after `timeoutMs` (default 10000).
+   */
+  async sync(timeoutMs = 10_000): Promise<Position> {
+    let body: { position?: unknown };
+    try {
+      const response = await fetch(`${this.#url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
+      body = (await response.json()) as { position?: unknown };
+    } catch (cause) {
+      throw new ClientError(`primary unreachable at ${this.#url}: ${(cause as Error).message}`, 'PRIMARY_UNREACHABLE');
+    }
+    if (typeof body.position !== 'string') throw new ClientError('the primary\'s /health has no position', 'PRIMARY_ERROR');
+    return this.waitFor(body.position, timeoutMs);
+  }
+
+  /** Stops following and closes the replica; the file stays. Pending waits reject. */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#abort?.abort();
+      this.#wake?.();
+      this.#rejectReady(new Error('the replica follower is closed'));
+      for (const waiter of this.#waiters) waiter.reject(new Error('the replica follower is closed'));
+      this.#waiters.clear();
+    }
+    await this.#running;
+    this.#replica?.close();
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#closed) {
+      try {
+        if (this.#replica === undefined) await this.#openOrBootstrap();
+        if (this.#closed) break;
+        const reason = await this.#follow();
+        if (reason !== undefined && !this.#closed) {
+          this.#log(`${reason}: re-bootstrapping from a snapshot`);
+          await this.#bootstrap();
+        }
+      } catch (error) {
+        if (this.#closed) break;
+        if (this.#connected) this.#log(`connection to ${this.#url} lost (${(error as Error).message}); reconnecting`);
+        this.#connected = false;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.#backoff);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = undefined;
+        this.#backoff = Math.min(this.#backoff * 2, this.#maxBackoff);
+      }
+    }
+    this.#connected = false;
+  }
+
+  async #openOrBootstrap(): Promise<void> {
+    if (fs.existsSync(this.path) && fs.existsSync(`${this.path}-position`)) {
+      try {
+        this.#replica = await Replica.open(this.path, { sync: this.#sync });
+        this.#dbId = fs.existsSync(this.#dbIdFile) ? fs.readFileSync(this.#dbIdFile, 'utf8').trim() : undefined;
+        this.#resolveReady();
+        return;
+      } catch (error) {
+        this.#log(`cannot reopen the local replica (${(error as Error).message}): bootstrapping from a snapshot`);
+      }
+    }
+    await this.#bootstrap();
+  }
+
+  /** Replaces the local file by the primary's snapshot and opens it as the replica. */
+  async #bootstrap(): Promise<void> {
+    const response = await fetch(`${this.#url}/v1/snapshot`, { headers: this.#headers });
+    if (response.status !== 200) throw new Error(`GET /v1/snapshot: HTTP ${response.status} ${await response.text()}`);
+    const position = Position.parse(response.headers.get('x-wasmlite-position') ?? '');
+    const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if (this.#closed) return;
+    const temp = `${this.path}.snapshot-tmp`;
+    writeFileDurably(temp, bytes);
+    const event = { newHistory: this.#dbId !== undefined && this.#dbId !== dbId };
+    for (const listener of this.#replaceListeners) listener(event);
+    this.#replica?.close();
+    this.#replica = undefined;
+    // The old file's WAL and position must not be read against the new file.
+    for (const suffix of ['-wal', '-shm', '-position']) fs.rmSync(`${this.path}${suffix}`, { force: true });
+    fs.renameSync(temp, this.path);
+    writeFileDurably(`${this.#dbIdFile}.tmp`, Buffer.from(`${dbId}\n`));
+    fs.renameSync(`${this.#dbIdFile}.tmp`, this.#dbIdFile);
+    fsyncDir(nodePath.dirname(nodePath.resolve(this.path)));
+    this.#dbId = dbId;
+    this.#replica = await Replica.open(this.path, { from: position, sync: this.#sync });
+    this.#resolveReady();
+    this.#notify();
+  }
+
+  /**
+   * Follows the log until the connection fails (throws) or the replica must be re-bootstrapped
+   * (returns the reason).
+   */
+  async #follow(): Promise<string | undefined> {
+    const replica = this.#replica!;
+    const controller = new AbortController();
+    this.#abort = controller;
+    let idle: NodeJS.Timeout | undefined;
+    try {
+      const response = await fetch(`${this.#url}/v1/log?from=${replica.position.txid + 1n}`, { headers: this.#headers, signal: controller.signal });
+      if (response.status === 410) {
+        await response.body?.cancel();
+        return `the primary's log is compacted past txid ${replica.position.txid + 1n}`;
+      }
+      if (response.status === 409) {
+        await response.body?.cancel();
+        return `the replica (${replica.position}) is ahead of the primary`;
+      }
+      if (response.status !== 200 || response.body === null) throw new Error(`GET /v1/log: HTTP ${response.status} ${await response.text()}`);
+      const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
+      if (dbId !== this.#dbId) {
+        controller.abort();
+        return `the primary's database identity is ${dbId}, the replica's ${this.#dbId ?? 'unknown'}`;
+      }
+      if (!this.#connected) this.#log(`following ${this.#url} from ${replica.position}`);
+      this.#connected = true;
+      this.#backoff = this.#minBackoff;
+      const resetIdle = (): void => {
+        clearTimeout(idle);
+        idle = setTimeout(() => controller.abort(), this.#idleTimeout);
+      };
+      resetIdle();
+      for await (const frame of readFrames(response.body as unknown as AsyncIterable<Uint8Array>)) {
+        resetIdle();
+        if (frame.length === 0) continue;
+        const record = TxRecord.decode(frame);
+        if (record.txid <= replica.position.txid) continue;
+        try {
+          replica.apply(record);
+        } catch (error) {
+          if (!(error instanceof PositionMismatchError)) throw error;
+          controller.abort();
+          return `divergence (${error.message})`;
+        }
+        this.#notify();
+      }
+      throw new Error('the log stream ended');
+    } finally {
+      clearTimeout(idle);
+      if (this.#abort === controller) this.#abort = undefined;
+    }
+  }
+
+  #notify(): void {
+    const position = this.position();
+    for (const waiter of this.#waiters) {
+      if (position.txid >= waiter.txid) {
+        this.#waiters.delete(waiter);
+        waiter.resolve(position);
+      }
+    }
+  }
+}

@@ -1,0 +1,157 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ClientError, createClient, type Client } from '../../../core/index.ts';
+import { ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
+import { useTempDir } from '../log/temp-dir.ts';
+import { eventually, liveChecksum, requestCount, spawnPrimary } from './helpers.ts';
+
+type ReplicaClientLike = Client & { readonly bookmark: string | undefined };
+
+describe('replica client', () => {
+  const temp = useTempDir();
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function primaryAt(file: string, port = 0): Promise<Primary> {
+    const primary = await startPrimary({ path: file, port });
+    cleanups.push(() => primary.close());
+    return primary;
+  }
+
+  function replicaClient(file: string, url: string, extra: { bookmark?: string } = {}): ReplicaClientLike {
+    const client = createClient({ url: `file:${file}`, syncUrl: url, readYourWritesTimeout: 5000, onReplicaLag: 'error', ...extra }) as ReplicaClientLike;
+    cleanups.push(async () => {
+      client.close();
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    return client;
+  }
+
+  it('bootstraps, follows, reads its own writes locally and ends byte-identical to the primary', async () => {
+    const dir = temp.dir;
+    const primary = await primaryAt(path.join(dir, 'primary.db'));
+    const client = replicaClient(path.join(dir, 'replica.db'), primary.url);
+
+    await client.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, b BLOB)');
+    expect(client.bookmark).toBe(primary.position().toString());
+    const inserted = await client.execute({ sql: 'INSERT INTO t (v, b) VALUES (?, ?)', args: ['a', new Uint8Array([1, 2])] });
+    expect(inserted.rowsAffected).toBe(1);
+    expect(inserted.lastInsertRowid).toBe(1n);
+    const rs = await client.execute('SELECT id, v, b FROM t');
+    expect(rs.rows.map((r) => [r.id, r.v, Buffer.from(r.b as ArrayBuffer).toString('hex')])).toEqual([[1, 'a', '0102']]);
+
+    const batch = await client.batch([{ sql: 'INSERT INTO t (v) VALUES (?)', args: ['b'] }, 'SELECT count(*) AS n FROM t'], 'write');
+    expect(batch[1]!.rows[0]!.n).toBe(2);
+    expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(2);
+
+    // Reads are served locally: the primary sees no request for them.
+    const before = await requestCount(primary.url);
+    for (let i = 0; i < 20; i++) await client.execute({ sql: 'SELECT v FROM t WHERE id = ?', args: [1] });
+    await client.batch(['SELECT count(*) FROM t', 'SELECT max(id) FROM t']);
+    expect(await requestCount(primary.url)).toBe(before + 1); // the /metrics request itself
+
+    await client.sync();
+    expect(await liveChecksum(path.join(dir, 'replica.db'))).toBe(primary.position().checksum);
+  });
+
+  it('gives a second client the first one\'s writes through its bookmark', async () => {
+    const dir = temp.dir;
+    const primary = await primaryAt(path.join(dir, 'primary.db'));
+    const first = replicaClient(path.join(dir, 'one.db'), primary.url);
+    await first.execute('CREATE TABLE t (x)');
+    await first.sync();
+    for (let i = 0; i < 5; i++) await first.execute({ sql: 'INSERT INTO t VALUES (?)', args: [i] });
+    const second = replicaClient(path.join(dir, 'two.db'), primary.url, { bookmark: first.bookmark! });
+    expect((await second.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(5);
+  });
+
+  it('routes by what SQLite reports read-only, never by the text', async () => {
+    const dir = temp.dir;
+    const primary = await primaryAt(path.join(dir, 'primary.db'));
+    const client = replicaClient(path.join(dir, 'replica.db'), primary.url);
+    await client.execute('CREATE TABLE t (x)');
+    // A write that starts like a read goes to the primary.
+    const rs = await client.execute('WITH v(x) AS (SELECT 7) INSERT INTO t SELECT x FROM v');
+    expect(rs.rowsAffected).toBe(1);
+    expect((await client.execute('SELECT x FROM t')).rows[0]!.x).toBe(7);
+    await expect(client.transaction('write')).rejects.toMatchObject({ code: 'NOT_SUPPORTED' });
+    const tx = await client.transaction('read');
+    expect((await tx.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
+    await tx.commit();
+    await expect(client.execute('INSERT INTO nope VALUES (1)')).rejects.toMatchObject({ name: 'SqliteError', code: 'SQLITE_ERROR' });
+  });
+
+  it('catches up from its persisted position after a restart, without a new snapshot', async () => {
+    const dir = temp.dir;
+    const primary = await primaryAt(path.join(dir, 'primary.db'));
+    const file = path.join(dir, 'replica.db');
+    const writer = replicaClient(path.join(dir, 'writer.db'), primary.url);
+    await writer.execute('CREATE TABLE t (x)');
+    const messages: string[] = [];
+    let follower = ReplicaFollower.start({ path: file, syncUrl: primary.url, minBackoffMs: 20, log: (m) => messages.push(m) });
+    await follower.sync();
+    await follower.close();
+    for (let i = 0; i < 10; i++) await writer.execute({ sql: 'INSERT INTO t VALUES (?)', args: [i] });
+    messages.length = 0;
+    follower = ReplicaFollower.start({ path: file, syncUrl: primary.url, minBackoffMs: 20, log: (m) => messages.push(m) });
+    cleanups.push(() => follower.close());
+    await follower.ready();
+    expect(follower.position().txid).toBe(1n);
+    await follower.waitFor(primary.position(), 5000);
+    expect(messages.join('\n')).not.toMatch(/snapshot/);
+    expect(await liveChecksum(file)).toBe(primary.position().checksum);
+    await expect(follower.waitFor({ txid: 99n, checksum: 0n }, 50)).rejects.toMatchObject({ name: 'ReplicaTimeoutError' });
+  });
+
+  it('re-bootstraps when the primary is another database', async () => {
+    const dir = temp.dir;
+    const first = await startPrimary({ path: path.join(dir, 'a.db') });
+    const port = Number(new URL(first.url).port);
+    const client = replicaClient(path.join(dir, 'replica.db'), first.url);
+    await client.execute('CREATE TABLE a (x)');
+    await client.execute('INSERT INTO a VALUES (1)');
+    expect((await client.execute('SELECT count(*) AS n FROM a')).rows[0]!.n).toBe(1);
+    await first.close();
+    const second = await primaryAt(path.join(dir, 'b.db'), port);
+    await eventually(async () => {
+      await client.sync();
+      expect((await client.execute("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'a'")).rows[0]!.n).toBe(0);
+    });
+    await client.execute('CREATE TABLE b (x)');
+    expect((await client.execute('SELECT count(*) AS n FROM b')).rows[0]!.n).toBe(0);
+    expect(await liveChecksum(path.join(dir, 'replica.db'))).toBe(second.position().checksum);
+  });
+
+  it('keeps reading when a primary in another process stops, fails writes fast, and catches up after it restarts', async () => {
+    const dir = temp.dir;
+    const primaryFile = path.join(dir, 'primary.db');
+    let child = await spawnPrimary(primaryFile);
+    cleanups.push(() => child.stop());
+    const port = Number(new URL(child.url).port);
+    const client = replicaClient(path.join(dir, 'replica.db'), child.url);
+    await client.execute('CREATE TABLE t (x)');
+    await client.execute('INSERT INTO t VALUES (1)');
+    expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
+
+    await child.stop();
+    expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
+    const started = Date.now();
+    const error = await client.execute('INSERT INTO t VALUES (2)').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ClientError);
+    expect((error as ClientError).code).toBe('PRIMARY_UNREACHABLE');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
+
+    child = await spawnPrimary(primaryFile, port);
+    await eventually(() => client.execute('INSERT INTO t VALUES (2)'));
+    expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(2);
+    await client.sync();
+    const status = (await (await fetch(`${child.url}/status`)).json()) as { position: string };
+    await child.stop();
+    expect(fs.existsSync(path.join(dir, 'replica.db-position'))).toBe(true);
+    expect((await liveChecksum(path.join(dir, 'replica.db'))).toString(16).padStart(16, '0')).toBe(status.position.split('/')[1]);
+  });
+});
