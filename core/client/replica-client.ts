@@ -72,8 +72,8 @@ export class ReplicaClient implements Client {
   async execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
     const s = normalizeStatement(stmt, args);
     this.#check();
-    const runner = await this.#fresh();
-    if (runner !== undefined && readonly(runner, s.sql)) return runner.run(s);
+    const runner = await this.#localFor([s.sql]);
+    if (runner !== undefined) return runner.run(s);
     const { result, position } = await this.#transport.execute(s);
     this.#wrote(position);
     return result;
@@ -84,8 +84,8 @@ export class ReplicaClient implements Client {
     if (mode !== 'write' && mode !== 'read' && mode !== 'deferred') throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
     const normalized = stmts.map((s) => normalizeStatement(s));
     this.#check();
-    const runner = await this.#fresh();
-    if (runner !== undefined && mode !== 'write' && normalized.every((s) => readonly(runner, s.sql))) {
+    const runner = mode === 'write' ? undefined : await this.#localFor(normalized.map((s) => s.sql));
+    if (runner !== undefined) {
       runner.db.exec('BEGIN DEFERRED');
       try {
         const results = normalized.map((s) => runner.run(s));
@@ -106,7 +106,9 @@ export class ReplicaClient implements Client {
     if (mode !== 'read') {
       throw new ClientError('interactive write transactions are not supported yet against a primary: use batch()', 'NOT_SUPPORTED');
     }
-    await this.#fresh();
+    if ((await this.#localFor([])) === undefined) {
+      throw new ClientError('the local replica has not reached this client\'s bookmark: a read transaction cannot start yet', 'REPLICA_LAG');
+    }
     this.#reader ??= new LocalClient(open(this.#path, this.#options.open), this.#options.intMode);
     return this.#reader.transaction('read');
   }
@@ -148,20 +150,39 @@ export class ReplicaClient implements Client {
   }
 
   /**
-   * The local connection once the replica has applied the client's bookmark; `undefined` when
-   * it did not in time and reads go to the primary (`onReplicaLag: 'primary'`).
+   * The local connection if every one of `sqls` is read-only there and the replica has applied
+   * the client's bookmark; `undefined` when they go to the primary: a statement that is not
+   * read-only (or does not prepare, even once the replica has caught up), a replica not
+   * bootstrapped in time, or a lagging one with `onReplicaLag: 'primary'`. Writes never wait for
+   * the replica unless they do not prepare on it (a table it does not have yet).
    */
-  async #fresh(): Promise<StatementRunner | undefined> {
-    await this.#replica.ready();
+  async #localFor(sqls: readonly string[]): Promise<StatementRunner | undefined> {
+    const timeout = this.#options.readYourWritesTimeout;
+    try {
+      await withTimeout(this.#replica.ready(), timeout, 'the local replica is not bootstrapped yet');
+    } catch {
+      this.#check();
+      return undefined;
+    }
+    const runner = await this.#open();
+    let kind = classify(runner, sqls);
+    if (kind === 'write') return undefined;
     const target = this.#bookmark;
     if (this.#options.readYourWrites && target !== undefined) {
       try {
-        await this.#replica.waitFor(target, this.#options.readYourWritesTimeout);
+        await this.#replica.waitFor(target, timeout);
       } catch (cause) {
-        if (this.#options.onReplicaLag === 'primary') return undefined;
-        throw new ClientError(`the replica has not reached ${target} within ${this.#options.readYourWritesTimeout} ms: ${(cause as Error).message}`, 'REPLICA_LAG');
+        this.#check();
+        if (kind === 'unknown' || this.#options.onReplicaLag === 'primary') return undefined;
+        throw new ClientError(`the replica has not reached ${target} within ${timeout} ms: ${(cause as Error).message}`, 'REPLICA_LAG');
       }
     }
+    this.#check();
+    if (kind === 'unknown') kind = classify(await this.#open(), sqls);
+    return kind === 'read' ? this.#open() : undefined;
+  }
+
+  #open(): Promise<StatementRunner> {
     this.#check();
     this.#runner ??= open(this.#path, this.#options.open).then((db: Database) => {
       // Nothing may write the replica's file but the replica: the bytes must stay the primary's.
@@ -172,11 +193,26 @@ export class ReplicaClient implements Client {
   }
 }
 
-/** What SQLite reports once the statement is prepared locally; one that does not prepare is not. */
-function readonly(runner: StatementRunner, sql: NormalizedStatement['sql']): boolean {
-  try {
-    return runner.isReadonly(sql);
-  } catch {
-    return false;
+/**
+ * What SQLite reports once the statements are prepared locally: all read-only, one that writes,
+ * or one that does not prepare (the replica may not have its table yet).
+ */
+function classify(runner: StatementRunner, sqls: readonly string[]): 'read' | 'write' | 'unknown' {
+  let unknown = false;
+  for (const sql of sqls) {
+    try {
+      if (!runner.isReadonly(sql)) return 'write';
+    } catch {
+      unknown = true;
+    }
   }
+  return unknown ? 'unknown' : 'read';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -154,4 +154,32 @@ describe('replica client', () => {
     expect(fs.existsSync(path.join(dir, 'replica.db-position'))).toBe(true);
     expect((await liveChecksum(path.join(dir, 'replica.db'))).toString(16).padStart(16, '0')).toBe(status.position.split('/')[1]);
   });
+
+  it('without a reachable primary and no local copy, sends everything to the primary and fails with PRIMARY_UNREACHABLE', async () => {
+    const dir = temp.dir;
+    const probe = await startPrimary({ path: path.join(dir, 'gone.db') });
+    const url = probe.url;
+    await probe.close();
+    const client = createClient({ url: `file:${path.join(dir, 'replica.db')}`, syncUrl: url, readYourWritesTimeout: 200, onReplicaLag: 'error' });
+    cleanups.push(() => client.close());
+    await expect(client.execute('SELECT 1')).rejects.toMatchObject({ code: 'PRIMARY_UNREACHABLE' });
+    await expect(client.execute('CREATE TABLE t (x)')).rejects.toMatchObject({ code: 'PRIMARY_UNREACHABLE' });
+  });
+
+  it('on a bookmark the replica does not reach in time, reads from the primary or fails with REPLICA_LAG, per onReplicaLag', async () => {
+    const dir = temp.dir;
+    const primary = await primaryAt(path.join(dir, 'primary.db'));
+    const writer = replicaClient(path.join(dir, 'writer.db'), primary.url);
+    await writer.execute('CREATE TABLE t (x)');
+    const ahead = '00000000000003e8/0000000000000000';
+    const strict = createClient({ url: `file:${path.join(dir, 'a.db')}`, syncUrl: primary.url, bookmark: ahead, readYourWritesTimeout: 100, onReplicaLag: 'error' });
+    cleanups.push(() => strict.close());
+    await expect(strict.execute('SELECT count(*) FROM t')).rejects.toMatchObject({ code: 'REPLICA_LAG' });
+    await expect(strict.transaction('read')).rejects.toMatchObject({ code: 'REPLICA_LAG' });
+    const lenient = createClient({ url: `file:${path.join(dir, 'b.db')}`, syncUrl: primary.url, bookmark: ahead, readYourWritesTimeout: 100 });
+    cleanups.push(() => lenient.close());
+    const before = await requestCount(primary.url);
+    expect((await lenient.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(0);
+    expect(await requestCount(primary.url)).toBe(before + 2); // the read, and /metrics
+  });
 });
