@@ -5,23 +5,12 @@ import { MemoryVfs } from '../../core/vfs/memory-vfs.ts';
 import { SqliteVfs } from '../../core/vfs/sqlite-vfs.ts';
 import { openDb, type Oo1Db } from '../support/oo1.ts';
 import { PowerLossFilesystem } from '../support/power-loss-filesystem.ts';
+import { seededRandom } from '../support/seeded-random.ts';
 
 const CUTS_PER_MODE = 60;
 const TRANSACTIONS = 12;
 const ROWS_PER_TRANSACTION = 30;
 const SEED = Number(process.env.WASMLITE_SEED ?? Date.now() % 1_000_000);
-
-/** A small seeded generator (mulberry32), so that a failing cut can be replayed with WASMLITE_SEED. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let vfsCounter = 0;
 
@@ -104,7 +93,7 @@ describe('power loss', () => {
   for (const { mode, synchronous } of MODES) {
     it(`keeps a ${mode.toUpperCase()} database at synchronous=${synchronous.toUpperCase()} intact with every commit that returned (seed ${SEED})`, async () => {
       const engine = await loadEngine();
-      const random = seeded(SEED);
+      const random = seededRandom(SEED);
       const { operations } = workload(engine, mode, synchronous, Infinity, random, false);
       for (let i = 0; i < CUTS_PER_MODE; i++) {
         const cutAfter = 1 + Math.floor(random() * operations);

@@ -1,16 +1,5 @@
 import { SqliteError, type Database } from '../../../core/index.ts';
-
-/** A seeded PRNG (mulberry32): the same seed gives the same workload, so a failure replays. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../support/seeded-random.ts';
 
 const VALUE_SIZES = [0, 8, 100, 700, 3000, 5000, 12000, 40000];
 /** Up to `?2` rows from a point `?1` (0..1) of the way through the ids: chosen by the seed, not by SQLite's random(). */
@@ -32,7 +21,7 @@ export class Workload {
   #indexes = 0;
 
   constructor(seed: number, db: Database, other: Database) {
-    this.#next = random(seed);
+    this.#next = seededRandom(seed);
     this.#db = db;
     this.#other = other;
   }

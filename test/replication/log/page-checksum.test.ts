@@ -5,7 +5,8 @@ import {
   applyChecksum, databaseChecksum, pageChecksum, zeroPageChecksum,
 } from '../../../replication/log/index.ts';
 import { openNative } from '../../support/better-sqlite3.ts';
-import { PageStore, pageData, random } from './records.ts';
+import { seededRandom } from '../../support/seeded-random.ts';
+import { PageStore, pageData } from './records.ts';
 import { useTempDir } from './temp-dir.ts';
 
 const temp = useTempDir();
@@ -127,7 +128,7 @@ describe('applyChecksum', () => {
   });
 
   it('keeps up with a full recomputation over random writes, shrinks and growths', () => {
-    const next = random(42);
+    const next = seededRandom(42);
     for (const pageSize of [512, 4096]) {
       const store = new PageStore(pageSize);
       for (let tx = 0; tx < 150; tx++) {

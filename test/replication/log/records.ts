@@ -2,24 +2,13 @@
 import {
   applyChecksum, pageChecksum, TxRecord, zeroPageChecksum, type ChecksumChange, type PageChecksumSource, type TxPage,
 } from '../../../replication/log/index.ts';
+import { seededRandom } from '../../support/seeded-random.ts';
 
 export const DB_ID = '00112233445566778899aabbccddeeff';
 
-/** A seeded PRNG (mulberry32): the same seed gives the same numbers, so failures replay. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `size` bytes that depend only on `seed`. */
 export function pageData(size: number, seed: number): Uint8Array {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const data = new Uint8Array(size);
   const words = new Uint32Array(data.buffer);
   for (let i = 0; i < words.length; i++) words[i] = Math.floor(next() * 4294967296);
@@ -106,7 +95,7 @@ export class PageStore {
 /** `count` consecutive records, each writing `pagesPer` pages chosen by a seeded PRNG. */
 export function recordChain(count: number, options: { pageSize?: number; pagesPer?: number; seed?: number } = {}): TxRecord[] {
   const store = new PageStore(options.pageSize ?? 512);
-  const next = random(options.seed ?? 1);
+  const next = seededRandom(options.seed ?? 1);
   const records: TxRecord[] = [];
   for (let i = 0; i < count; i++) {
     const writes = new Map<number, Uint8Array>();
@@ -127,7 +116,7 @@ export function recordChain(count: number, options: { pageSize?: number; pagesPe
  */
 export function scriptedCommit(store: PageStore): TxRecord {
   const txid = store.txid + 1n;
-  const next = random(Number(txid % 1_000_000n) * 7919 + 1);
+  const next = seededRandom(Number(txid % 1_000_000n) * 7919 + 1);
   const writes = new Map<number, Uint8Array>();
   const count = 1 + Math.floor(next() * 24);
   const shrink = store.pageCount > 8 && next() < 0.1 ? store.pageCount - 1 - Math.floor(next() * 4) : undefined;
