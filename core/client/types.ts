@@ -67,6 +67,12 @@ export interface Client {
   close(): void;
   readonly closed: boolean;
   readonly protocol: string;
+  /**
+   * With `syncUrl`: the primary's position after this client's last write, as text. Give it to
+   * another client (`createClient({ bookmark })`, any process) and its reads are at least that
+   * fresh. Undefined for a local client and before the first write.
+   */
+  readonly bookmark?: string;
 }
 
 /** Options of `createClient`. */
