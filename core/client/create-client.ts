@@ -13,6 +13,10 @@ import type { Client, Config, IntMode } from './types.ts';
  * `url` is `file:path.db`, `file:///abs/path.db` or `:memory:`; the database opens on first
  * use (an open failure rejects that first call). Throws a ClientError for a URL it cannot use.
  *
+ * With `syncUrl` (after `import 'wasmlite/replication'`), the file is a replica of that primary:
+ * read-only statements run locally, everything else on the primary, with read-your-writes
+ * (`readYourWrites`, `readYourWritesTimeout`, `onReplicaLag`, `bookmark`).
+ *
  * @example
  * import { createClient } from 'wasmlite';
  * const client = createClient({ url: 'file:app.db' });
