@@ -1,0 +1,59 @@
+/**
+ * A replica as a cluster node: `replica-node.ts <replica file> <primary url>`, token in
+ * `WASMLITE_TOKEN`. One replica client (`createClient({ url: 'file:…', syncUrl })`) serves the
+ * calls: `execute` (with the wall-clock time of its acknowledgement), `batch`, `readAt` (wait
+ * for a bookmark, then read), `appliedAt` (the wall-clock time at which a txid is applied here),
+ * `position`, `sync`, `bookmark`, `close`.
+ */
+import { createClient, registerReplicaBackend, type InStatement, type ResultSet, type TransactionMode } from 'wasmlite';
+import { HttpTransport, Position, ReplicaFollower } from 'wasmlite/replication';
+import { serveCalls } from './serve-calls.ts';
+
+const [path, syncUrl] = process.argv.slice(2);
+const authToken = process.env.WASMLITE_TOKEN;
+
+// The same backend `wasmlite/replication` registers, kept at hand to wait on positions directly.
+let follower: ReplicaFollower | undefined;
+registerReplicaBackend((options) => {
+  follower = ReplicaFollower.start({ path: options.path, syncUrl: options.syncUrl, authToken: options.authToken });
+  return { replica: follower, transport: new HttpTransport({ syncUrl: options.syncUrl, authToken: options.authToken }) };
+});
+const client = createClient({ url: `file:${path}`, syncUrl: syncUrl!, authToken }) as ReturnType<typeof createClient> & { readonly bookmark: string | undefined };
+await follower!.ready();
+
+/** Wall-clock ms with sub-ms precision, comparable across processes on one machine. */
+function now(): number {
+  return performance.timeOrigin + performance.now();
+}
+
+/** Rows as plain objects, so that they cross the IPC channel with their column names. */
+function plain(rs: ResultSet): { rows: Array<Record<string, unknown>>; rowsAffected: number; lastInsertRowid: bigint | undefined } {
+  return {
+    rows: rs.rows.map((row) => Object.fromEntries(rs.columns.map((column, i) => [column, row[i]]))),
+    rowsAffected: rs.rowsAffected,
+    lastInsertRowid: rs.lastInsertRowid,
+  };
+}
+
+serveCalls(follower!.position().toString(), {
+  execute: async (stmt: InStatement) => {
+    const rs = await client.execute(stmt);
+    return { ...plain(rs), bookmark: client.bookmark, ackedAt: now() };
+  },
+  batch: async (stmts: InStatement[], mode?: TransactionMode) => ({ results: (await client.batch(stmts, mode)).map(plain), bookmark: client.bookmark }),
+  readAt: async (bookmark: string, stmt: InStatement) => {
+    await follower!.waitFor(bookmark, 10_000);
+    return plain(await client.execute(stmt));
+  },
+  appliedAt: async (txid: bigint) => {
+    await follower!.waitFor(new Position(txid, 0n), 10_000);
+    return now();
+  },
+  position: () => follower!.position().toString(),
+  sync: async () => ((await client.sync()) as { position: string }).position,
+  bookmark: () => client.bookmark,
+  close: async () => {
+    client.close();
+    await follower!.close();
+  },
+});

@@ -1,0 +1,56 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
+import { open } from '../../../core/index.ts';
+import { ClusterNode } from '../../../examples/cluster/cluster-node.ts';
+
+const EXAMPLE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'cluster');
+export const PRIMARY_NODE = path.join(EXAMPLE, 'primary-node.ts');
+export const REPLICA_NODE = path.join(EXAMPLE, 'replica-node.ts');
+export const TOKEN = 'cluster-test-token';
+
+/** Starts cluster nodes as child processes; whatever is still running after a test is SIGKILLed. */
+export function useCluster(): {
+  primary(file: string, port?: number): Promise<ClusterNode & { url: string }>;
+  replica(name: string, file: string, url: string): Promise<ClusterNode>;
+} {
+  afterEach(() => {
+    ClusterNode.killAll();
+  });
+  return {
+    async primary(file, port = 0) {
+      const node = await ClusterNode.start('primary', PRIMARY_NODE, [file, String(port)], { WASMLITE_TOKEN: TOKEN });
+      return Object.assign(node, { url: node.ready as string });
+    },
+    replica: (name, file, url) => ClusterNode.start(name, REPLICA_NODE, [file, url], { WASMLITE_TOKEN: TOKEN }),
+  };
+}
+
+/** Runs one statement directly on the primary (`POST /v1/execute`); resolves with its position. */
+export async function primaryExecute(url: string, sql: string, args: unknown[] = []): Promise<string> {
+  const response = await fetch(`${url}/v1/execute`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ sql, args }),
+  });
+  const body = (await response.json()) as { position?: string; error?: { message: string } };
+  if (response.status !== 200) throw new Error(`primary: HTTP ${response.status} ${body.error?.message}`);
+  return body.position!;
+}
+
+/** The primary's position from `GET /health`. */
+export async function primaryPosition(url: string): Promise<string> {
+  return ((await (await fetch(`${url}/health`)).json()) as { position: string }).position;
+}
+
+/** Checkpoints a database file that no process holds (`wal_checkpoint(TRUNCATE)`), leaving one file. */
+export async function checkpoint(file: string): Promise<void> {
+  const db = await open(file);
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
+export const txidOf = (position: string): bigint => BigInt(`0x${position.split('/')[0]}`);
