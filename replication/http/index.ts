@@ -1,4 +1,4 @@
-export { decodeBatch, decodeStatement, decodeValue, encodeValue } from './json-values.ts';
+export { decodeBatch, decodeStatement, decodeTransactionBegin, decodeValue, encodeValue } from './json-values.ts';
 export { streamLog } from './log-stream.ts';
 export { PrimaryMetrics } from './primary-metrics.ts';
 export { PrimaryServer, type PrimaryServerOptions } from './primary-server.ts';

@@ -99,3 +99,18 @@ export function decodeBatch(value: unknown): { statements: StatementInput[]; mod
     mode: o.mode as BatchMode | undefined,
   };
 }
+
+/**
+ * A `POST /v1/transactions` body: `{ mode? }` (default `deferred`); an empty body is `{}`.
+ *
+ * @example
+ * decodeTransactionBegin({ mode: 'write' }); // { mode: 'write' }
+ */
+export function decodeTransactionBegin(value: unknown): { mode: BatchMode } {
+  if (value === undefined) return { mode: 'deferred' };
+  const o = checkObject(value, 'body', ['mode']);
+  if (o.mode !== undefined && (typeof o.mode !== 'string' || !MODES.has(o.mode))) {
+    throw bad('Expected body.mode to be one of write, read, deferred');
+  }
+  return { mode: (o.mode as BatchMode | undefined) ?? 'deferred' };
+}

@@ -3,7 +3,9 @@ import { SqliteError } from '../../core/index.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
 import { StatementExecutor, type StatementResult } from '../primary/statement-executor.ts';
-import { decodeBatch, decodeStatement, encodeValue } from './json-values.ts';
+import { TransactionRegistry } from '../primary/transaction-registry.ts';
+import { WriterLock } from '../primary/writer-lock.ts';
+import { decodeBatch, decodeStatement, decodeTransactionBegin, encodeValue } from './json-values.ts';
 import { streamLog } from './log-stream.ts';
 import { PrimaryMetrics } from './primary-metrics.ts';
 import type { TokenAuth } from './token-auth.ts';
@@ -12,7 +14,7 @@ import type { TokenAuth } from './token-auth.ts';
  * Options of {@link PrimaryServer}.
  *
  * @example
- * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000 });
+ * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000 });
  */
 export interface PrimaryServerOptions {
   readonly auth: TokenAuth;
@@ -20,24 +22,32 @@ export interface PrimaryServerOptions {
   readonly maxBodyBytes: number;
   /** Heartbeat interval of idle log streams. */
   readonly heartbeatMs: number;
+  /** An interactive transaction idle this long, in ms, is rolled back. */
+  readonly transactionTimeoutMs: number;
 }
+
+const TRANSACTION_ROUTE = /^\/v1\/transactions\/([^/]+)\/(execute|batch|commit|rollback)$/;
 
 const BAD_INPUT_CODES = /^SQLITE_(ERROR|CONSTRAINT|MISMATCH|RANGE|TOOBIG|AUTH)/;
 const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
 
 /**
- * The primary's HTTP server (protocol in replication/PROTOCOL.md): statements, batches, the log
- * stream, snapshots, health, status and metrics over `node:http`. Every request's failure is a
+ * The primary's HTTP server (protocol in replication/PROTOCOL.md): statements, batches,
+ * interactive transactions, the log stream, snapshots, health, status and metrics over
+ * `node:http`. Whatever uses the writer connection waits for the {@link WriterLock}, which an
+ * open interactive transaction holds until it ends. Every request's failure is a
  * JSON `{ error: { code, message } }` with a 4xx/5xx status; none takes the server down.
  *
  * @example
- * const server = new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000 });
+ * const server = new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000 });
  * await server.listen('127.0.0.1', 0);
  */
 export class PrimaryServer {
   readonly #primary: PrimaryDatabase;
   readonly #options: Readonly<PrimaryServerOptions>;
   readonly #executor: StatementExecutor;
+  readonly #lock = new WriterLock();
+  readonly #transactions: TransactionRegistry;
   readonly #metrics = new PrimaryMetrics();
   readonly #server: Server;
   readonly #stopCounting: () => void;
@@ -47,6 +57,7 @@ export class PrimaryServer {
     this.#primary = primary;
     this.#options = Object.freeze({ ...options });
     this.#executor = new StatementExecutor(primary.db);
+    this.#transactions = new TransactionRegistry(this.#executor, this.#lock, options.transactionTimeoutMs);
     this.#stopCounting = primary.onRecord((record) => this.#metrics.record(record));
     this.#server = createServer((req, res) => {
       res.on('finish', () => this.#metrics.request(res.statusCode));
@@ -75,6 +86,7 @@ export class PrimaryServer {
   /** Stops accepting connections and ends every open one (log streams included). */
   close(): Promise<void> {
     this.#stopCounting();
+    this.#transactions.close();
     return new Promise((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -108,13 +120,13 @@ export class PrimaryServer {
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);
         const statement = decodeStatement(await this.#body(req), 'body');
-        const result = this.#executor.execute(statement, access);
+        const result = await this.#lock.run(() => this.#executor.execute(statement, access));
         return json(res, 200, { ...encodeResult(result), position: this.#primary.position().toString() });
       }
       case 'POST /v1/batch': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { statements, mode } = decodeBatch(await this.#body(req));
-        const results = this.#executor.batch(statements, access, mode);
+        const results = await this.#lock.run(() => this.#executor.batch(statements, access, mode));
         return json(res, 200, { results: results.map(encodeResult), position: this.#primary.position().toString() });
       }
       case 'GET /v1/log': {
@@ -130,8 +142,7 @@ export class PrimaryServer {
       case 'GET /v1/snapshot': {
         this.#options.auth.check(req.headers.authorization);
         // Between transactions on the writer connection: the bytes and the position agree.
-        const bytes = this.#primary.db.serialize();
-        const position = this.#primary.position();
+        const [bytes, position] = await this.#lock.run(() => [this.#primary.db.serialize(), this.#primary.position()] as const);
         res.writeHead(200, {
           'content-type': 'application/vnd.sqlite3',
           'content-length': bytes.length,
@@ -141,13 +152,44 @@ export class PrimaryServer {
         res.end(bytes);
         return;
       }
-      default:
-        throw new RequestError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
+      case 'POST /v1/transactions': {
+        const access = this.#options.auth.check(req.headers.authorization);
+        const { mode } = decodeTransactionBegin(await this.#body(req, true));
+        return json(res, 200, { id: await this.#transactions.begin(mode, access) });
+      }
+      default: {
+        const match = req.method === 'POST' ? TRANSACTION_ROUTE.exec(url.pathname) : null;
+        if (match === null) throw new RequestError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
+        this.#options.auth.check(req.headers.authorization);
+        return this.#transaction(req, res, decodeURIComponent(match[1]!), match[2]!);
+      }
     }
   }
 
-  /** Reads a JSON body of at most `maxBodyBytes` (413 beyond, 400 if not JSON). */
-  async #body(req: IncomingMessage): Promise<unknown> {
+  async #transaction(req: IncomingMessage, res: ServerResponse, id: string, action: string): Promise<void> {
+    switch (action) {
+      case 'execute': {
+        const statement = decodeStatement(await this.#body(req), 'body');
+        return json(res, 200, { ...encodeResult(this.#transactions.execute(id, statement)), position: this.#primary.position().toString() });
+      }
+      case 'batch': {
+        const { statements } = decodeBatch(await this.#body(req));
+        const results = this.#transactions.batch(id, statements);
+        return json(res, 200, { results: results.map(encodeResult), position: this.#primary.position().toString() });
+      }
+      case 'commit':
+        await this.#body(req, true);
+        this.#transactions.commit(id);
+        return json(res, 200, { position: this.#primary.position().toString() });
+      default:
+        await this.#body(req, true);
+        this.#transactions.rollback(id);
+        return json(res, 200, { position: this.#primary.position().toString() });
+    }
+  }
+
+  /** Reads a JSON body of at most `maxBodyBytes` (413 beyond, 400 if not JSON; `undefined` if empty and `optional`). */
+  async #body(req: IncomingMessage, optional = false): Promise<unknown> {
     const limit = this.#options.maxBodyBytes;
     const declared = Number(req.headers['content-length']);
     const chunks: Buffer[] = [];
@@ -161,6 +203,7 @@ export class PrimaryServer {
       if (!over) chunks.push(chunk);
     }
     if (over) throw new RequestError(413, 'BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`);
+    if (optional && size === 0) return undefined;
     try {
       return JSON.parse(Buffer.concat(chunks).toString('utf8'));
     } catch {

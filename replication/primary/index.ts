@@ -4,3 +4,5 @@ export { startPrimary, type Primary, type PrimaryOptions } from './start-primary
 export {
   StatementExecutor, type Access, type BatchMode, type StatementInput, type StatementResult,
 } from './statement-executor.ts';
+export { TransactionRegistry } from './transaction-registry.ts';
+export { WriterLock } from './writer-lock.ts';

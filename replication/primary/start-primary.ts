@@ -6,6 +6,7 @@ import { PrimaryDatabase } from './primary-database.ts';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const HEARTBEAT_MS = 5000;
+const TRANSACTION_TIMEOUT_MS = 5000;
 
 /**
  * Options of {@link startPrimary}.
@@ -30,6 +31,11 @@ export interface PrimaryOptions {
   readonly maxBodyBytes?: number;
   /** Idle log streams get a heartbeat frame this often, in ms (default 5000). */
   readonly heartbeatMs?: number;
+  /**
+   * An interactive transaction (`/v1/transactions`) with no request for this long, in ms, is
+   * rolled back and the writer passes to the requests waiting behind it (default 5000).
+   */
+  readonly transactionTimeoutMs?: number;
 }
 
 /**
@@ -96,13 +102,17 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError('Expected the "maxBodyBytes" option to be a positive integer');
   const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   if (!Number.isSafeInteger(heartbeatMs) || heartbeatMs < 1) throw new TypeError('Expected the "heartbeatMs" option to be a positive integer');
+  const transactionTimeoutMs = options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS;
+  if (!Number.isSafeInteger(transactionTimeoutMs) || transactionTimeoutMs < 1) {
+    throw new TypeError('Expected the "transactionTimeoutMs" option to be a positive integer');
+  }
   const auth = new TokenAuth({ read: tokens.read, write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])] });
   if (!auth.enabled && !isLoopback(host)) {
     throw new TypeError(`Expected a token ("authToken" or "tokens") to serve on the non-loopback host ${host}`);
   }
 
   const primary = await PrimaryDatabase.open({ path, logDir });
-  const server = new PrimaryServer(primary, { auth, maxBodyBytes, heartbeatMs });
+  const server = new PrimaryServer(primary, { auth, maxBodyBytes, heartbeatMs, transactionTimeoutMs });
   let url: string;
   try {
     url = await server.listen(host, port);

@@ -62,6 +62,9 @@ export class StatementExecutor {
   readonly #begin: Record<BatchMode, Statement>;
   readonly #commit: Statement;
   readonly #rollback: Statement;
+  readonly #savepoint: Statement;
+  readonly #release: Statement;
+  readonly #rollbackTo: Statement;
 
   constructor(db: Database) {
     this.#db = db;
@@ -69,6 +72,87 @@ export class StatementExecutor {
     this.#begin = { write: db.prepare('BEGIN IMMEDIATE'), read: db.prepare('BEGIN DEFERRED'), deferred: db.prepare('BEGIN DEFERRED') };
     this.#commit = db.prepare('COMMIT');
     this.#rollback = db.prepare('ROLLBACK');
+    this.#savepoint = db.prepare('SAVEPOINT wasmlite_batch');
+    this.#release = db.prepare('RELEASE wasmlite_batch');
+    this.#rollbackTo = db.prepare('ROLLBACK TO wasmlite_batch');
+  }
+
+  /** Whether a transaction is open on the connection. */
+  get inTransaction(): boolean {
+    return this.#db.inTransaction;
+  }
+
+  /**
+   * Opens an interactive transaction (`write` = `BEGIN IMMEDIATE`, else `BEGIN DEFERRED`); the
+   * statements that follow run in it through {@link executeIn} and {@link batchIn} until
+   * {@link commit} or {@link rollback}.
+   *
+   * @example
+   * executor.begin('write');
+   * executor.executeIn({ sql: 'INSERT INTO t VALUES (1)' }, 'write');
+   * executor.commit();
+   */
+  begin(mode: BatchMode): void {
+    this.#begin[mode].run();
+  }
+
+  /**
+   * Runs one statement inside the open transaction; a failure leaves the transaction open (unless
+   * SQLite itself rolled it back, see {@link inTransaction}).
+   *
+   * @example
+   * executor.executeIn({ sql: 'SELECT count(*) FROM t' }, 'read').rows; // [[1n]]
+   */
+  executeIn(input: StatementInput, access: Access): StatementResult {
+    return this.#run(this.#prepare(input.sql, access), input.args);
+  }
+
+  /**
+   * Runs the statements inside the open transaction, under a savepoint: on the first failure
+   * (rethrown) none of them stays, and the transaction stays open.
+   *
+   * @example
+   * executor.batchIn([{ sql: 'INSERT INTO t VALUES (2)' }, { sql: 'INSERT INTO t VALUES (3)' }], 'write');
+   */
+  batchIn(inputs: readonly StatementInput[], access: Access): StatementResult[] {
+    for (const input of inputs) this.#prepare(input.sql, access);
+    this.#savepoint.run();
+    try {
+      const results = inputs.map((input) => this.#run(this.#prepare(input.sql, access), input.args));
+      this.#release.run();
+      return results;
+    } catch (error) {
+      if (this.#db.inTransaction) {
+        this.#rollbackTo.run();
+        this.#release.run();
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Commits the open transaction; if the commit fails the transaction is rolled back (the
+   * failure is rethrown).
+   *
+   * @example
+   * executor.commit();
+   */
+  commit(): void {
+    try {
+      this.#commit.run();
+    } finally {
+      if (this.#db.inTransaction) this.#rollback.run();
+    }
+  }
+
+  /**
+   * Rolls the open transaction back; does nothing if none is open.
+   *
+   * @example
+   * executor.rollback();
+   */
+  rollback(): void {
+    if (this.#db.inTransaction) this.#rollback.run();
   }
 
   /**
