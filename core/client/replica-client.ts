@@ -3,7 +3,7 @@ import { open } from '../database/open.ts';
 import { ClientError } from './client-error.ts';
 import { LocalClient } from './local-client.ts';
 import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
-import type { LocalReplica, PrimaryTransport } from './transport.ts';
+import type { LocalReplica, PrimaryTransaction, PrimaryTransport } from './transport.ts';
 import type { Client, InArgs, InStatement, IntMode, ResultSet, Transaction, TransactionMode } from './types.ts';
 
 /** Options of {@link ReplicaClient}, from `createClient`'s config. */
@@ -27,8 +27,11 @@ export interface ReplicaClientOptions {
  * everything else (and anything that does not prepare locally, e.g. a table the replica does not
  * have yet) goes to the primary; a batch with any such statement goes to the primary whole, as
  * one transaction. Each write's position is kept (`bookmark`) and a later local read first waits
- * until the replica has applied it. Interactive transactions: `read` ones run locally; others
- * throw a ClientError `NOT_SUPPORTED` for now, as does `executeMultiple`.
+ * until the replica has applied it. Interactive transactions: `read` ones run locally; `write`
+ * and `deferred` ones run on the primary, on its writer connection (other writes to the primary,
+ * this client's included, wait until the transaction ends; an idle one is rolled back by the
+ * primary after its timeout), and their commit moves the bookmark. `executeMultiple` throws a
+ * ClientError `NOT_SUPPORTED` for now.
  *
  * @example
  * const client = createClient({ url: 'file:replica.db', syncUrl: 'http://127.0.0.1:7878' });
@@ -102,9 +105,11 @@ export class ReplicaClient implements Client {
   }
 
   async transaction(mode: TransactionMode = 'write'): Promise<Transaction> {
+    if (mode !== 'write' && mode !== 'read' && mode !== 'deferred') throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
     this.#check();
     if (mode !== 'read') {
-      throw new ClientError('interactive write transactions are not supported yet against a primary: use batch()', 'NOT_SUPPORTED');
+      const remote = await this.#transport.transaction(mode);
+      return new ReplicaWriteTransaction(remote, (position) => this.#wrote(position));
     }
     if ((await this.#localFor([])) === undefined) {
       throw new ClientError('the local replica has not reached this client\'s bookmark: a read transaction cannot start yet', 'REPLICA_LAG');
@@ -190,6 +195,78 @@ export class ReplicaClient implements Client {
       return new StatementRunner(db, this.#options.intMode);
     });
     return this.#runner;
+  }
+}
+
+/**
+ * A `write` or `deferred` transaction of a {@link ReplicaClient}: every call goes to the primary,
+ * where the transaction holds the writer connection; `commit()` hands the primary's position to
+ * the client (its bookmark), so the client's next local read waits for the transaction. Kept in
+ * this file as the client's private companion, as `LocalTransaction` is in local-client.ts.
+ */
+class ReplicaWriteTransaction implements Transaction {
+  readonly #remote: PrimaryTransaction;
+  readonly #onCommit: (position: string) => void;
+  #closed = false;
+
+  constructor(remote: PrimaryTransaction, onCommit: (position: string) => void) {
+    this.#remote = remote;
+    this.#onCommit = onCommit;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
+    const s = normalizeStatement(stmt, args);
+    this.#check();
+    return this.#guard(this.#remote.execute(s));
+  }
+
+  async batch(stmts: InStatement[]): Promise<ResultSet[]> {
+    if (!Array.isArray(stmts)) throw new TypeError('Expected first argument to be an array of statements');
+    const normalized = stmts.map((s) => normalizeStatement(s));
+    this.#check();
+    return this.#guard(this.#remote.batch(normalized));
+  }
+
+  async executeMultiple(_sql: string): Promise<void> {
+    throw new ClientError('executeMultiple is not supported yet in a transaction on a primary: use batch()', 'NOT_SUPPORTED');
+  }
+
+  async commit(): Promise<void> {
+    this.#check();
+    this.#closed = true;
+    const { position } = await this.#remote.commit();
+    this.#onCommit(position);
+  }
+
+  async rollback(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#remote.rollback();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // Best effort: if this does not reach the primary, its timeout rolls the transaction back.
+    this.#remote.rollback().catch(() => {});
+  }
+
+  #check(): void {
+    if (this.#closed) throw new ClientError('The transaction is closed', 'TRANSACTION_CLOSED');
+  }
+
+  async #guard<T>(request: Promise<T>): Promise<T> {
+    try {
+      return await request;
+    } catch (error) {
+      // Ended on the primary (timed out, or rolled back by SQLite): later calls fail here at once.
+      if (error instanceof ClientError && error.code === 'TRANSACTION_CLOSED') this.#closed = true;
+      throw error;
+    }
   }
 }
 

@@ -17,7 +17,30 @@ export interface PrimaryTransport {
   execute(stmt: NormalizedStatement): Promise<{ result: ResultSet; position: string }>;
   /** One transaction on the primary: all statements commit, or none. */
   batch(stmts: NormalizedStatement[], mode: TransactionMode): Promise<{ results: ResultSet[]; position: string }>;
+  /**
+   * Begins an interactive transaction on the primary (waiting while another one is open there).
+   * A ClientError `TRANSACTION_CLOSED` from its methods once the primary has ended it (committed,
+   * rolled back, or rolled back after its idle timeout).
+   */
+  transaction(mode: TransactionMode): Promise<PrimaryTransaction>;
   close(): void;
+}
+
+/**
+ * An interactive transaction open on the primary (see {@link PrimaryTransport.transaction}).
+ *
+ * @example
+ * const tx = await transport.transaction('write');
+ * await tx.execute({ sql: 'INSERT INTO t VALUES (?)', args: [1] });
+ * const { position } = await tx.commit();
+ */
+export interface PrimaryTransaction {
+  execute(stmt: NormalizedStatement): Promise<ResultSet>;
+  /** All statements stay in the transaction, or (on the first failure) none; it stays open. */
+  batch(stmts: NormalizedStatement[]): Promise<ResultSet[]>;
+  /** Commits; resolves with the primary's position after it. The transaction is over either way. */
+  commit(): Promise<{ position: string }>;
+  rollback(): Promise<void>;
 }
 
 /**

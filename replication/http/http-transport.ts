@@ -1,7 +1,7 @@
 import { ClientError } from '../../core/client/client-error.ts';
 import { nameRows, ResultSetImpl, rowPropertyNames } from '../../core/client/result-set.ts';
 import type { NormalizedStatement } from '../../core/client/statement-runner.ts';
-import type { PrimaryTransport } from '../../core/client/transport.ts';
+import type { PrimaryTransaction, PrimaryTransport } from '../../core/client/transport.ts';
 import type { ResultSet, TransactionMode, Value } from '../../core/client/types.ts';
 import { SqliteError } from '../../core/database/sqlite-error.ts';
 
@@ -65,10 +65,13 @@ function decodeResult(wire: WireResult): ResultSet {
 }
 
 /**
- * The primary over its HTTP protocol (replication/PROTOCOL.md, `/v1/execute` and `/v1/batch`).
+ * The primary over its HTTP protocol (replication/PROTOCOL.md, `/v1/execute`, `/v1/batch` and
+ * `/v1/transactions`).
  * Never retries: an unreachable primary is a ClientError `PRIMARY_UNREACHABLE` at once, an
  * SQLite failure there a `SqliteError` with the primary's code (`rawCode` 0: the protocol does
- * not carry it), any other error answer a ClientError `PRIMARY_ERROR`.
+ * not carry it), an ended transaction (`TRANSACTION_NOT_FOUND`/`TRANSACTION_EXPIRED`) a
+ * ClientError `TRANSACTION_CLOSED`, any other error answer a ClientError `PRIMARY_ERROR`. A begin
+ * that waits behind other transactions on the primary longer than `timeoutMs` fails as unreachable.
  *
  * @example
  * const transport = new HttpTransport({ syncUrl: primary.url });
@@ -103,6 +106,19 @@ export class HttpTransport implements PrimaryTransport {
     return { results: body.results.map(decodeResult), position: body.position };
   }
 
+  async transaction(mode: TransactionMode): Promise<PrimaryTransaction> {
+    const { id } = (await this.#post('/v1/transactions', { mode })) as { id: string };
+    const route = `/v1/transactions/${encodeURIComponent(id)}`;
+    return {
+      execute: async (stmt) => decodeResult((await this.#post(`${route}/execute`, encodeStatement(stmt))) as WireResult),
+      batch: async (stmts) => ((await this.#post(`${route}/batch`, { statements: stmts.map(encodeStatement) })) as { results: WireResult[] }).results.map(decodeResult),
+      commit: async () => ({ position: ((await this.#post(`${route}/commit`, undefined)) as { position: string }).position }),
+      rollback: async () => {
+        await this.#post(`${route}/rollback`, undefined);
+      },
+    };
+  }
+
   /** Aborts the requests in flight (they fail as unreachable). */
   close(): void {
     for (const controller of this.#inFlight) controller.abort();
@@ -115,7 +131,7 @@ export class HttpTransport implements PrimaryTransport {
     let status: number;
     let text: string;
     try {
-      const response = await fetch(`${this.#url}${route}`, { method: 'POST', headers: this.#headers, body: JSON.stringify(payload), signal: controller.signal });
+      const response = await fetch(`${this.#url}${route}`, { method: 'POST', headers: this.#headers, body: payload === undefined ? '' : JSON.stringify(payload), signal: controller.signal });
       status = response.status;
       text = await response.text();
     } catch (cause) {
@@ -136,6 +152,9 @@ export class HttpTransport implements PrimaryTransport {
     const code = typeof error?.code === 'string' ? error.code : `HTTP_${status}`;
     const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
     if (code.startsWith('SQLITE_')) throw new SqliteError(message, code, 0);
+    if (code === 'TRANSACTION_NOT_FOUND' || code === 'TRANSACTION_EXPIRED') {
+      throw new ClientError(`the transaction is over on the primary (${code}): ${message}`, 'TRANSACTION_CLOSED');
+    }
     throw new ClientError(`primary refused the request (${code}): ${message}`, 'PRIMARY_ERROR');
   }
 }
