@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
 
@@ -16,12 +17,13 @@ function frame(bytes: Uint8Array): Uint8Array[] {
  * big-endian length, then `TxRecord.encode` bytes), then each new record as soon as it commits,
  * and a zero-length frame (heartbeat) after `heartbeatMs` without one. Honours backpressure.
  * Throws a {@link RequestError} before anything is sent: 410 (`{ firstTxid }`) if `from` is
- * older than the log, 409 if it is more than one past the primary's position.
+ * older than the log, 409 if it is more than one past the primary's position. While it is
+ * connected, `retention` keeps every record it has yet to send.
  *
  * @example
- * const stop = streamLog(response, primary, 8n, 5000);
+ * streamLog(response, primary, retention, 8n, 5000, () => streams--);
  */
-export function streamLog(res: ServerResponse, primary: PrimaryDatabase, from: bigint, heartbeatMs: number, onEnd: () => void): void {
+export function streamLog(res: ServerResponse, primary: PrimaryDatabase, retention: LogRetention, from: bigint, heartbeatMs: number, onEnd: () => void): void {
   const log = primary.log;
   const first = log.firstTxid();
   if (first !== undefined && from < first) {
@@ -39,6 +41,7 @@ export function streamLog(res: ServerResponse, primary: PrimaryDatabase, from: b
   });
   res.flushHeaders();
   let next = from;
+  const hold = retention.hold(from);
   let waiting = false;
   let sent = false;
   let ended = false;
@@ -48,6 +51,7 @@ export function streamLog(res: ServerResponse, primary: PrimaryDatabase, from: b
     try {
       for (const bytes of log.readEncodedFrom(next)) {
         next++;
+        hold.next = next;
         sent = true;
         let ok = true;
         for (const part of frame(bytes)) ok = res.write(part) && ok;
@@ -75,6 +79,7 @@ export function streamLog(res: ServerResponse, primary: PrimaryDatabase, from: b
     ended = true;
     clearInterval(heartbeat);
     stopListening();
+    hold.release();
     onEnd();
   };
   res.on('close', end);

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SqliteError } from '../../core/index.ts';
+import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
 import { StatementExecutor, type StatementResult } from '../primary/statement-executor.ts';
@@ -14,7 +15,7 @@ import type { TokenAuth } from './token-auth.ts';
  * Options of {@link PrimaryServer}.
  *
  * @example
- * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000 });
+ * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention });
  */
 export interface PrimaryServerOptions {
   readonly auth: TokenAuth;
@@ -24,6 +25,8 @@ export interface PrimaryServerOptions {
   readonly heartbeatMs: number;
   /** An interactive transaction idle this long, in ms, is rolled back. */
   readonly transactionTimeoutMs: number;
+  /** Told which records each log stream still has to send, so compaction keeps them. */
+  readonly retention: LogRetention;
 }
 
 const TRANSACTION_ROUTE = /^\/v1\/transactions\/([^/]+)\/(execute|batch|commit|rollback)$/;
@@ -39,7 +42,7 @@ const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
  * JSON `{ error: { code, message } }` with a 4xx/5xx status; none takes the server down.
  *
  * @example
- * const server = new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000 });
+ * const server = new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention });
  * await server.listen('127.0.0.1', 0);
  */
 export class PrimaryServer {
@@ -109,6 +112,7 @@ export class PrimaryServer {
           position: this.#primary.position().toString(),
           dbId: this.#primary.dbId,
           log: { firstTxid: log.firstTxid()?.toString() ?? null, lastTxid: log.lastPosition()?.txid.toString() ?? null },
+          logFirstTxid: log.firstTxid()?.toString() ?? null,
           streams: this.#streams,
         });
       }
@@ -135,7 +139,7 @@ export class PrimaryServer {
         if (from === null || !/^\d{1,20}$/.test(from) || BigInt(from) < 1n) {
           throw new RequestError(400, 'BAD_REQUEST', 'Expected the "from" parameter to be a positive integer txid');
         }
-        streamLog(res, this.#primary, BigInt(from), this.#options.heartbeatMs, () => this.#streams--);
+        streamLog(res, this.#primary, this.#options.retention, BigInt(from), this.#options.heartbeatMs, () => this.#streams--);
         this.#streams++;
         return;
       }

@@ -17,6 +17,8 @@ export interface PrimaryDatabaseOptions {
   readonly path: string;
   /** The transaction log's directory. */
   readonly logDir: string;
+  /** Start a new log segment once the current one holds this many bytes (default the log's own, 64 MiB). */
+  readonly logSegmentBytes?: number;
 }
 
 /**
@@ -58,7 +60,7 @@ export class PrimaryDatabase {
 
   /** Opens the database and its log (see the class). */
   static async open(options: PrimaryDatabaseOptions): Promise<PrimaryDatabase> {
-    const log = TransactionLog.open(options.logDir);
+    const log = TransactionLog.open(options.logDir, options.logSegmentBytes === undefined ? {} : { segmentSize: options.logSegmentBytes });
     let stop: (() => void) | undefined;
     let db: Database | undefined;
     try {

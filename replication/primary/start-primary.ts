@@ -2,11 +2,13 @@ import { isIP } from 'node:net';
 import { PrimaryServer } from '../http/primary-server.ts';
 import { TokenAuth } from '../http/token-auth.ts';
 import type { Position } from '../log/index.ts';
+import { LogRetention } from './log-retention.ts';
 import { PrimaryDatabase } from './primary-database.ts';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const HEARTBEAT_MS = 5000;
 const TRANSACTION_TIMEOUT_MS = 5000;
+const LOG_RETAIN_TXIDS = 10_000;
 
 /**
  * Options of {@link startPrimary}.
@@ -36,6 +38,14 @@ export interface PrimaryOptions {
    * rolled back and the writer passes to the requests waiting behind it (default 5000).
    */
   readonly transactionTimeoutMs?: number;
+  /**
+   * Keep at least this many of the latest transactions in the log (default 10 000); a replica
+   * further behind re-bootstraps from a snapshot. Older segments are deleted as the log grows,
+   * except what a connected log stream still has to send.
+   */
+  readonly logRetainTxids?: number;
+  /** Start a new log segment once the current one holds this many bytes (default 64 MiB). */
+  readonly logSegmentBytes?: number;
 }
 
 /**
@@ -106,17 +116,34 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   if (!Number.isSafeInteger(transactionTimeoutMs) || transactionTimeoutMs < 1) {
     throw new TypeError('Expected the "transactionTimeoutMs" option to be a positive integer');
   }
+  const logRetainTxids = options.logRetainTxids ?? LOG_RETAIN_TXIDS;
+  if (!Number.isSafeInteger(logRetainTxids) || logRetainTxids < 1) throw new TypeError('Expected the "logRetainTxids" option to be a positive integer');
+  const logSegmentBytes = options.logSegmentBytes;
+  if (logSegmentBytes !== undefined && (!Number.isSafeInteger(logSegmentBytes) || logSegmentBytes < 1)) {
+    throw new TypeError('Expected the "logSegmentBytes" option to be a positive integer');
+  }
   const auth = new TokenAuth({ read: tokens.read, write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])] });
   if (!auth.enabled && !isLoopback(host)) {
     throw new TypeError(`Expected a token ("authToken" or "tokens") to serve on the non-loopback host ${host}`);
   }
 
-  const primary = await PrimaryDatabase.open({ path, logDir });
-  const server = new PrimaryServer(primary, { auth, maxBodyBytes, heartbeatMs, transactionTimeoutMs });
+  const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes });
+  const retention = new LogRetention(primary.log, logRetainTxids);
+  const compact = (): void => {
+    try {
+      retention.compact();
+    } catch {
+      // The commit is durable already; a segment that could not be deleted goes at the next append.
+    }
+  };
+  compact();
+  const stopCompacting = primary.onRecord(compact);
+  const server = new PrimaryServer(primary, { auth, maxBodyBytes, heartbeatMs, transactionTimeoutMs, retention });
   let url: string;
   try {
     url = await server.listen(host, port);
   } catch (error) {
+    stopCompacting();
     primary.close();
     throw error;
   }
@@ -125,6 +152,9 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
     url,
     position: () => primary.position(),
     close: () =>
-      (closing ??= server.close().then(() => primary.close())),
+      (closing ??= server.close().then(() => {
+        stopCompacting();
+        primary.close();
+      })),
   };
 }

@@ -54,3 +54,14 @@ export async function checkpoint(file: string): Promise<void> {
 }
 
 export const txidOf = (position: string): bigint => BigInt(`0x${position.split('/')[0]}`);
+
+export const COMPACTING_PRIMARY_NODE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'compacting-primary-node.ts');
+
+/**
+ * Starts a primary child process that keeps only `retainTxids` transactions in a log of
+ * `segmentBytes` segments (killed after the test by {@link useCluster}'s hook).
+ */
+export async function startCompactingPrimary(file: string, retainTxids: number, segmentBytes: number): Promise<ClusterNode & { url: string }> {
+  const node = await ClusterNode.start('primary', COMPACTING_PRIMARY_NODE, [file, String(retainTxids), String(segmentBytes)], { WASMLITE_TOKEN: TOKEN });
+  return Object.assign(node, { url: node.ready as string });
+}
