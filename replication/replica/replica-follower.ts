@@ -31,9 +31,18 @@ export interface ReplicaFollowerOptions {
 }
 
 interface Waiter {
-  readonly txid: bigint;
+  /** Whether the replica, now at `position`, has what the waiter waits for. */
+  readonly done: (position: Position) => boolean;
   readonly resolve: (position: Position) => void;
   readonly reject: (error: Error) => void;
+}
+
+/**
+ * Whether a replica at `have` has applied `want`: a later txid, or the same txid with the same
+ * checksum (the same txid with another checksum is another history, never "reached").
+ */
+function reached(have: Position, want: Position): boolean {
+  return have.txid > want.txid || (have.txid === want.txid && have.checksum === want.checksum);
 }
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
@@ -181,8 +190,12 @@ export class ReplicaFollower {
    */
   waitFor(target: PositionLike | string, timeoutMs: number): Promise<Position> {
     const want = typeof target === 'string' ? Position.parse(target) : Position.from(target);
+    return this.#waitUntil(want, timeoutMs, (position) => reached(position, want));
+  }
+
+  #waitUntil(want: Position, timeoutMs: number, done: (position: Position) => boolean): Promise<Position> {
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new TypeError('Expected the "timeoutMs" argument to be a non-negative number');
-    if (this.#replica !== undefined && this.#replica.position.txid >= want.txid) return Promise.resolve(this.#replica.position);
+    if (this.#replica !== undefined && done(this.#replica.position)) return Promise.resolve(this.#replica.position);
     if (this.#closed) return Promise.reject(new Error('the replica follower is closed'));
     return new Promise<Position>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -190,7 +203,7 @@ export class ReplicaFollower {
         reject(new ReplicaTimeoutError(want, this.position(), timeoutMs));
       }, timeoutMs);
       const waiter: Waiter = {
-        txid: want.txid,
+        done,
         resolve: (position) => {
           clearTimeout(timer);
           resolve(position);
@@ -205,20 +218,23 @@ export class ReplicaFollower {
   }
 
   /**
-   * Asks the primary for its position (`GET /health`) and resolves with it once applied.
-   * Rejects with a ClientError `PRIMARY_UNREACHABLE` if the primary cannot be asked, or
-   * {@link ReplicaTimeoutError} after `timeoutMs` (default 10000).
+   * Asks the primary for its position and database identity (`GET /status`) and resolves with
+   * the position once the replica holds that database at that position (after a re-bootstrap if
+   * the primary is now another database). Rejects with a ClientError `PRIMARY_UNREACHABLE` if
+   * the primary cannot be asked, or {@link ReplicaTimeoutError} after `timeoutMs` (default 10000).
    */
   async sync(timeoutMs = 10_000): Promise<Position> {
-    let body: { position?: unknown };
+    let body: { position?: unknown; dbId?: unknown };
     try {
-      const response = await fetch(`${this.#url}/health`, { signal: AbortSignal.timeout(timeoutMs) });
-      body = (await response.json()) as { position?: unknown };
+      const response = await fetch(`${this.#url}/status`, { headers: this.#headers, signal: AbortSignal.timeout(timeoutMs) });
+      body = (await response.json()) as { position?: unknown; dbId?: unknown };
     } catch (cause) {
       throw new ClientError(`primary unreachable at ${this.#url}: ${(cause as Error).message}`, 'PRIMARY_UNREACHABLE');
     }
-    if (typeof body.position !== 'string') throw new ClientError('the primary\'s /health has no position', 'PRIMARY_ERROR');
-    return this.waitFor(body.position, timeoutMs);
+    if (typeof body.position !== 'string') throw new ClientError('the primary\'s /status has no position', 'PRIMARY_ERROR');
+    const want = Position.parse(body.position);
+    const dbId = typeof body.dbId === 'string' ? body.dbId : undefined;
+    return this.#waitUntil(want, timeoutMs, (position) => (dbId === undefined || this.#dbId === dbId) && reached(position, want));
   }
 
   /** Stops following and closes the replica; the file stays. Pending waits reject. */
@@ -360,7 +376,7 @@ export class ReplicaFollower {
   #notify(): void {
     const position = this.position();
     for (const waiter of this.#waiters) {
-      if (position.txid >= waiter.txid) {
+      if (waiter.done(position)) {
         this.#waiters.delete(waiter);
         waiter.resolve(position);
       }
