@@ -1,7 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createClient, SqliteError, type Client } from '../../core/index.ts';
-import { useTempDir } from '../database/temp-dir.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 import { rejection } from '../database/thrown.ts';
 
 const tmp = useTempDir();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ClientError, createClient, open } from '../../core/index.ts';
-import { useTempDir } from '../database/temp-dir.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 import { thrown } from '../database/thrown.ts';
 
 const tmp = useTempDir();

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ClientError, createClient, SqliteError, type Client } from '../../core/index.ts';
-import { useTempDir } from '../database/temp-dir.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 import { rejection } from '../database/thrown.ts';
 
 const tmp = useTempDir();

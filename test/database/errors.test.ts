@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { open, SqliteError, type Database } from '../../core/index.ts';
 import { openNative } from '../support/better-sqlite3.ts';
-import { useTempDir } from './temp-dir.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 import { rejection, thrown } from './thrown.ts';
 
 const tmp = useTempDir();

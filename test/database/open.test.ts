@@ -5,7 +5,7 @@ import { open, SqliteError, type JournalMode } from '../../core/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { MemoryVfs } from '../../core/vfs/index.ts';
 import { openNative } from '../support/better-sqlite3.ts';
-import { useTempDir } from './temp-dir.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 import { rejection } from './thrown.ts';
 
 const tmp = useTempDir();

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { open, SqliteError, type Database, type JournalMode } from '../../core/index.ts';
-import { useTempDir } from './temp-dir.ts';
+import { useTempDir } from '../support/temp-dir.ts';
 import { thrown } from './thrown.ts';
 
 const tmp = useTempDir();

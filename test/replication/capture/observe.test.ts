@@ -5,7 +5,7 @@ import { open } from '../../../core/index.ts';
 import { loadEngine } from '../../../core/sqlite3/engine.ts';
 import { NodeFsVfs, type WalCommit } from '../../../core/vfs/index.ts';
 import { memoryHarness, nodeFsHarness } from '../../support/vfs-harness.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { observeSuite } from './observe-suite.ts';
 
 observeSuite('NodeFsVfs', nodeFsHarness);

@@ -7,7 +7,7 @@ import { defaultVfs } from '../../../core/vfs/index.ts';
 import { WalCapture } from '../../../replication/capture/index.ts';
 import { databaseChecksum, TransactionLog, TxRecord } from '../../../replication/log/index.ts';
 import { openNative, type NativeDb } from '../../support/better-sqlite3.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { ReplicaFile } from './replica-file.ts';
 import { Workload } from './workload.ts';
 

@@ -6,7 +6,7 @@ import { loadEngine } from '../../../core/sqlite3/engine.ts';
 import { defaultVfs, errnoError, NodeFilesystem, NodeFsVfs, type CommitObserver, type Filesystem } from '../../../core/vfs/index.ts';
 import { CaptureError, WalCapture, type WalCaptureOptions } from '../../../replication/capture/index.ts';
 import { databaseChecksum, Position, PositionMismatchError, TxRecord, type TxRecord as Record } from '../../../replication/log/index.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { ReplicaFile } from './replica-file.ts';
 
 const DB_ID = '8c5e0f4b2d9a4e71b0c3d2e1f4a5b6c7';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { databaseChecksum, Position } from '../../../replication/index.ts';
 import type { ClusterNode } from '../../../examples/cluster/cluster-node.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { checkpoint, primaryExecute, primaryPosition, txidOf, useCluster } from './cluster-nodes.ts';
 
 type Executed = { rows: Array<Record<string, unknown>>; rowsAffected: number; lastInsertRowid: bigint | undefined; bookmark: string };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { databaseChecksum, Position } from '../../../replication/index.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { checkpoint, primaryExecute, primaryPosition, startCompactingPrimary, TOKEN, txidOf, useCluster } from './cluster-nodes.ts';
 
 async function logFirstTxid(url: string): Promise<bigint> {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { primaryExecute, primaryPosition, useCluster } from '../cluster/cluster-nodes.ts';
 import { expectByteIdentical } from './failure-helpers.ts';
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../../../examples/cluster/cluster-node.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { primaryExecute, primaryPosition, useCluster } from '../cluster/cluster-nodes.ts';
 import { expectByteIdentical, primaryRows, until } from './failure-helpers.ts';
 

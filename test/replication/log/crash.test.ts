@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { OwnerLockError } from '../../../core/vfs/index.ts';
 import { databaseChecksum, TransactionLog } from '../../../replication/log/index.ts';
 import { PageStore, scriptedCommit } from './records.ts';
-import { useTempDir } from './temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 
 const appender = path.join(import.meta.dirname, 'crash-appender.ts');
 const ROUNDS = 12;

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Position, TransactionLog, TxRecord } from '../../../replication/log/index.ts';
-import { useTempDir } from './temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 
 const temp = useTempDir();
 const formatMd = fs.readFileSync(path.join(import.meta.dirname, '../../../replication/FORMAT.md'), 'utf8');

@@ -7,7 +7,7 @@ import {
 import { openNative } from '../../support/better-sqlite3.ts';
 import { seededRandom } from '../../support/seeded-random.ts';
 import { PageStore, pageData } from './records.ts';
-import { useTempDir } from './temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 
 const temp = useTempDir();
 

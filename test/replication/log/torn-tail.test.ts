@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LogCorruptionError, TransactionLog, TxRecord, type TxRecord as Record } from '../../../replication/log/index.ts';
 import { pageData, recordChain } from './records.ts';
-import { useTempDir } from './temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 
 const temp = useTempDir();
 const FRAME_HEADER = 28;

@@ -6,7 +6,7 @@ import {
   LogCompactedError, LogCorruptionError, LogIoError, Position, PositionMismatchError, TransactionLog, TxRecord,
 } from '../../../replication/log/index.ts';
 import { DB_ID, PageStore, pageData, recordChain } from './records.ts';
-import { useTempDir } from './temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 
 const temp = useTempDir();
 

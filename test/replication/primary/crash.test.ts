@@ -9,7 +9,7 @@ import { defaultVfs } from '../../../core/vfs/index.ts';
 import { WalCapture } from '../../../replication/capture/index.ts';
 import { Position, TransactionLog } from '../../../replication/log/index.ts';
 import { startPrimary } from '../../../replication/index.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { call } from './http.ts';
 
 const CHILD = fileURLToPath(new URL('./primary-child.ts', import.meta.url));

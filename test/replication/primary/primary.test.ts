@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startPrimary, type Primary } from '../../../replication/index.ts';
 import { databaseChecksum, Position, TransactionLog } from '../../../replication/log/index.ts';
 import { ReplicaFile } from '../capture/replica-file.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { call, LogReader } from './http.ts';
 
 describe('startPrimary', () => {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startPrimary, type Primary } from '../../../replication/index.ts';
 import { Position } from '../../../replication/log/index.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { call } from './http.ts';
 
 describe('interactive transactions on the primary', () => {

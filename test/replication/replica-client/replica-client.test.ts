@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientError, createClient, type Client } from '../../../core/index.ts';
 import { ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { eventually, liveChecksum, requestCount, spawnPrimary } from './helpers.ts';
 
 type ReplicaClientLike = Client & { readonly bookmark: string | undefined };

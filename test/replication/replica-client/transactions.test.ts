@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createClient, type Client } from '../../../core/index.ts';
 import { startPrimary, type Primary } from '../../../replication/index.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 
 type ReplicaClientLike = Client & { readonly bookmark: string | undefined };
 

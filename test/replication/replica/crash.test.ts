@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { open } from '../../../core/index.ts';
 import { Position, TxRecord } from '../../../replication/log/index.ts';
 import { Replica } from '../../../replication/replica/index.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { capturePrimary } from './primary.ts';
 
 const applier = path.join(import.meta.dirname, 'crash-applier.ts');

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { open, type Database } from '../../../core/index.ts';
 import { databaseChecksum, Position, PositionMismatchError, type TxRecord } from '../../../replication/log/index.ts';
 import { Replica } from '../../../replication/replica/index.ts';
-import { useTempDir } from '../log/temp-dir.ts';
+import { useTempDir } from '../../support/temp-dir.ts';
 import { capturePrimary, dump } from './primary.ts';
 
 const STEPS = 120;
