@@ -1,41 +1,18 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { open } from '../../core/index.ts';
+import { runUntilKilled } from '../support/run-until-killed.ts';
 
 const writer = join(import.meta.dirname, 'crash-writer.ts');
 const ROUNDS = 20;
 
-/** Runs the writer until it has reported some commits, kills it with SIGKILL, returns the ids it reported. */
-function writeThenKill(path: string, journalMode: string, firstId: number, killAfterMs: number): Promise<number[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, path, journalMode, String(firstId)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const committed: number[] = [];
-    let buffered = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith('commit ')) continue;
-        committed.push(Number(line.slice(7)));
-        timer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      }
-    });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve(committed);
-      else reject(new Error(`writer exited with ${code}: ${stderr}`));
-    });
-  });
+/** Runs the writer until it has reported commits, kills it with SIGKILL, returns the ids it reported. */
+async function writeThenKill(path: string, journalMode: string, firstId: number, killAfterMs: number): Promise<number[]> {
+  const run = await runUntilKilled(writer, [path, journalMode, String(firstId)], { prefix: 'commit ', killAfterMs });
+  if (!run.killed) throw new Error('the writer stopped before it was killed');
+  return run.reported.map(Number);
 }
 
 describe.each(['wal', 'delete'])('a writer killed with SIGKILL (%s journal)', (journalMode) => {

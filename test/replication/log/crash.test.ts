@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +5,7 @@ import { OwnerLockError } from '../../../core/vfs/index.ts';
 import { databaseChecksum, TransactionLog } from '../../../replication/log/index.ts';
 import { PageStore, scriptedCommit } from './records.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
+import { runUntilKilled } from '../../support/run-until-killed.ts';
 
 const appender = path.join(import.meta.dirname, 'crash-appender.ts');
 const ROUNDS = 12;
@@ -15,34 +15,10 @@ const SEGMENT_SIZE = 1024 * 1024;
  * Runs the appender until it has reported appends, calls `whileRunning` once, kills it with
  * SIGKILL after `killAfterMs`; returns the txids it reported.
  */
-function appendThenKill(dir: string, killAfterMs: number, whileRunning?: () => void): Promise<bigint[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', appender, dir, String(SEGMENT_SIZE)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const reported: bigint[] = [];
-    let buffered = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith('appended ')) continue;
-        reported.push(BigInt(line.slice(9)));
-        if (timer === undefined) {
-          timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-          whileRunning?.();
-        }
-      }
-    });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve(reported);
-      else reject(new Error(`appender exited with ${code}: ${stderr}`));
-    });
-  });
+async function appendThenKill(dir: string, killAfterMs: number, whileRunning?: () => void): Promise<bigint[]> {
+  const run = await runUntilKilled(appender, [dir, String(SEGMENT_SIZE)], { prefix: 'appended ', killAfterMs, onFirst: whileRunning });
+  if (!run.killed) throw new Error('the appender stopped before it was killed');
+  return run.reported.map(BigInt);
 }
 
 describe('an appender killed with SIGKILL', () => {

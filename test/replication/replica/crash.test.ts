@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,37 +6,15 @@ import { Position, TxRecord } from '../../../replication/log/index.ts';
 import { Replica } from '../../../replication/replica/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { capturePrimary } from './primary.ts';
+import { runUntilKilled } from '../../support/run-until-killed.ts';
 
 const applier = path.join(import.meta.dirname, 'crash-applier.ts');
 const ROUNDS = 12;
 
 /** Runs the applier; kills it with SIGKILL `killAfterMs` after its first report. Returns the txids it reported. */
-function applyThenKill(replicaPath: string, recordsPath: string, killAfterMs: number): Promise<{ applied: bigint[]; killed: boolean }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', applier, replicaPath, recordsPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const applied: bigint[] = [];
-    let buffered = '';
-    let stderr = '';
-    let timer: NodeJS.Timeout | undefined;
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffered += chunk;
-      const lines = buffered.split('\n');
-      buffered = lines.pop()!;
-      for (const line of lines) {
-        if (!line.startsWith('applied ')) continue;
-        applied.push(BigInt(line.slice(8)));
-        timer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      }
-    });
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal === 'SIGKILL') resolve({ applied, killed: true });
-      else if (code === 0) resolve({ applied, killed: false });
-      else reject(new Error(`applier exited with ${code}: ${stderr}`));
-    });
-  });
+async function applyThenKill(replicaPath: string, recordsPath: string, killAfterMs: number): Promise<{ applied: bigint[]; killed: boolean }> {
+  const run = await runUntilKilled(applier, [replicaPath, recordsPath], { prefix: 'applied ', killAfterMs });
+  return { applied: run.reported.map(BigInt), killed: run.killed };
 }
 
 describe('a replica whose applier is killed with SIGKILL', () => {
