@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { open } from '../../../core/index.ts';
+import { databaseChecksum, Position } from '../../../replication/index.ts';
 import { ClusterNode } from '../../../examples/cluster/cluster-node.ts';
 
 const EXAMPLE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'examples', 'cluster');
@@ -64,4 +66,23 @@ export const COMPACTING_PRIMARY_NODE = path.join(path.dirname(fileURLToPath(impo
 export async function startCompactingPrimary(file: string, retainTxids: number, segmentBytes: number): Promise<ClusterNode & { url: string }> {
   const node = await ClusterNode.start('primary', COMPACTING_PRIMARY_NODE, [file, String(retainTxids), String(segmentBytes)], { WASMLITE_TOKEN: TOKEN });
   return Object.assign(node, { url: node.ready as string });
+}
+
+/**
+ * Brings every replica to the primary's position, stops them and the primary, checkpoints each
+ * file and checks that each replica's bytes equal the primary's, whose checksum is its position's.
+ */
+export async function expectByteIdentical(primary: ClusterNode & { url: string }, primaryFile: string, replicas: Array<[ClusterNode, string]>): Promise<void> {
+  const position = await primaryPosition(primary.url);
+  for (const [replica] of replicas) expect(await replica.call('sync')).toBe(position);
+  for (const [replica] of replicas) await replica.stop();
+  await primary.stop();
+  await checkpoint(primaryFile);
+  const bytes = fs.readFileSync(primaryFile);
+  expect(databaseChecksum(bytes)).toBe(Position.parse(position).checksum);
+  for (const [replica, file] of replicas) {
+    await checkpoint(file);
+    expect(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0).toBe(0);
+    expect(fs.readFileSync(file).equals(bytes), `${replica.name} differs from the primary`).toBe(true);
+  }
 }

@@ -1,35 +1,14 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { databaseChecksum, Position } from '../../../replication/index.ts';
 import type { ClusterNode } from '../../../examples/cluster/cluster-node.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
-import { checkpoint, primaryExecute, primaryPosition, txidOf, useCluster } from './cluster-nodes.ts';
+import { expectByteIdentical, primaryExecute, primaryPosition, txidOf, useCluster } from './cluster-nodes.ts';
 
 type Executed = { rows: Array<Record<string, unknown>>; rowsAffected: number; lastInsertRowid: bigint | undefined; bookmark: string };
 
 describe('cluster of separate processes', () => {
   const temp = useTempDir();
   const cluster = useCluster();
-
-  /**
-   * Brings every replica to the primary's position, closes them and the primary, checkpoints each
-   * file and checks that each replica's bytes equal the primary's, whose checksum is its position's.
-   */
-  async function expectByteIdentical(primary: ClusterNode & { url: string }, replicas: Array<[ClusterNode, string]>, primaryFile: string): Promise<void> {
-    const position = await primaryPosition(primary.url);
-    for (const [replica] of replicas) expect(await replica.call('sync')).toBe(position);
-    for (const [replica] of replicas) await replica.stop();
-    await primary.stop();
-    await checkpoint(primaryFile);
-    const bytes = fs.readFileSync(primaryFile);
-    expect(databaseChecksum(bytes)).toBe(Position.parse(position).checksum);
-    for (const [replica, file] of replicas) {
-      await checkpoint(file);
-      expect(fs.existsSync(`${file}-wal`) ? fs.statSync(`${file}-wal`).size : 0).toBe(0);
-      expect(fs.readFileSync(file).equals(bytes), `${replica.name} differs from the primary`).toBe(true);
-    }
-  }
 
   it('ends two replicas byte-identical to the primary after a mixed load through both and the primary', async () => {
     const files = { p: path.join(temp.dir, 'primary.db'), a: path.join(temp.dir, 'a.db'), b: path.join(temp.dir, 'b.db') };
@@ -75,7 +54,7 @@ describe('cluster of separate processes', () => {
     expect(ops).toBeGreaterThan(200);
     expect(txidOf(await primaryPosition(primary.url))).toBeGreaterThan(100n);
 
-    await expectByteIdentical(primary, [[a, files.a], [b, files.b]], files.p);
+    await expectByteIdentical(primary, files.p, [[a, files.a], [b, files.b]]);
   });
 
   it('replicates CREATE, ALTER, DROP and VACUUM', async () => {
@@ -108,7 +87,7 @@ describe('cluster of separate processes', () => {
     const pages = Number((await b.call<Executed>('readAt', vacuum.bookmark, 'PRAGMA page_count')).rows[0]!.page_count);
     expect(pages).toBeLessThan(beforeVacuum);
 
-    await expectByteIdentical(primary, [[a, files.a], [b, files.b]], files.p);
+    await expectByteIdentical(primary, files.p, [[a, files.a], [b, files.b]]);
   });
 
   it('resumes a replica killed with SIGKILL mid-stream from its persisted position, without a snapshot', async () => {
@@ -142,6 +121,6 @@ describe('cluster of separate processes', () => {
     expect(await a.call('sync')).toBe(position);
     expect(a.stderr).not.toMatch(/snapshot/);
     expect(a.stderr).toContain(`following ${primary.url} from ${a.ready as string}`);
-    await expectByteIdentical(primary, [[a, files.a]], files.p);
+    await expectByteIdentical(primary, files.p, [[a, files.a]]);
   });
 });

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { databaseChecksum, Position } from '../../../replication/index.ts';
 import type { ClusterNode } from '../../../examples/cluster/cluster-node.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
-import { primaryExecute, useCluster } from '../cluster/cluster-nodes.ts';
-import { expectByteIdentical, until } from './failure-helpers.ts';
+import { expectByteIdentical, primaryExecute, useCluster } from '../cluster/cluster-nodes.ts';
+import { until } from './failure-helpers.ts';
 import { LogProxy, type Corruption } from './log-proxy.ts';
 
 type Executed = { rows: Array<Record<string, unknown>> };

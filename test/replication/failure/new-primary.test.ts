@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../support/temp-dir.ts';
-import { primaryExecute, primaryPosition, useCluster } from '../cluster/cluster-nodes.ts';
-import { expectByteIdentical } from './failure-helpers.ts';
+import { expectByteIdentical, primaryExecute, primaryPosition, useCluster } from '../cluster/cluster-nodes.ts';
+
 
 describe('a replica whose primary is replaced by another database on the same port', () => {
   const temp = useTempDir();

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ClusterNode } from '../../../examples/cluster/cluster-node.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
-import { primaryExecute, primaryPosition, useCluster } from '../cluster/cluster-nodes.ts';
-import { expectByteIdentical, primaryRows, until } from './failure-helpers.ts';
+import { expectByteIdentical, primaryExecute, primaryPosition, useCluster } from '../cluster/cluster-nodes.ts';
+import { primaryRows, until } from './failure-helpers.ts';
 
 type Executed = { rows: Array<Record<string, unknown>>; bookmark: string };
 
