@@ -3,16 +3,31 @@ import type { FileHandle, FileStat, Filesystem, OpenMode } from '../../core/vfs/
 
 /**
  * A {@link Filesystem} that passes everything to `inner` except the failures switched on:
- * `writeError` makes every write (and size-extending truncate) throw that errno code, and paths
- * in `readOnlyPaths` cannot be opened for writing (EACCES), like a file without write permission.
+ * `writeError` makes every write (and size-extending truncate) throw that errno code,
+ * `failNextWrite` makes only the next write to a matching path throw, and paths in
+ * `readOnlyPaths` cannot be opened for writing (EACCES), like a file without write permission.
  */
 export class FaultyFilesystem implements Filesystem {
   readonly inner: Filesystem;
   writeError: string | undefined;
   readonly readOnlyPaths = new Set<string>();
+  #nextWrite: { code: string; suffix: string } | undefined;
 
   constructor(inner: Filesystem) {
     this.inner = inner;
+  }
+
+  /** Makes the next write to a path ending with `suffix` throw `code`; later writes pass. */
+  failNextWrite(code: string, suffix = ''): void {
+    this.#nextWrite = { code, suffix };
+  }
+
+  #takeWriteFailure(path: string): string | undefined {
+    if (this.writeError !== undefined) return this.writeError;
+    const once = this.#nextWrite;
+    if (once === undefined || !path.endsWith(once.suffix)) return undefined;
+    this.#nextWrite = undefined;
+    return once.code;
   }
 
   open(path: string, mode: OpenMode): FileHandle {
@@ -22,7 +37,8 @@ export class FaultyFilesystem implements Filesystem {
     return {
       read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
       write(buffer, offset, length, position) {
-        if (faults.writeError !== undefined) throw errnoError(faults.writeError, 'write', path);
+        const code = faults.#takeWriteFailure(path);
+        if (code !== undefined) throw errnoError(code, 'write', path);
         handle.write(buffer, offset, length, position);
       },
       truncate(size) {

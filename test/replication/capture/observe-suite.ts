@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { open, SqliteError, type Database } from '../../../core/index.ts';
-import { errnoError, type CommitObserver, type FileHandle, type Filesystem, type WalCommit } from '../../../core/vfs/index.ts';
+import type { CommitObserver, WalCommit } from '../../../core/vfs/index.ts';
+import { FaultyFilesystem } from '../../support/faulty-filesystem.ts';
 import type { VfsHarness } from '../../support/vfs-harness.ts';
 
 /** Every page of the database as SQLite reads it (main file overlaid with the WAL). */
@@ -19,35 +20,6 @@ function thrown(fn: () => unknown): SqliteError {
     throw error;
   }
   throw new Error('expected the statement to fail');
-}
-
-/** `inner`, except that once `armed` the next write to a `-wal` file fails with EIO. */
-function failingNextWalWrite(inner: Filesystem, state: { armed: boolean }): Filesystem {
-  return {
-    open(path, mode): FileHandle {
-      const handle = inner.open(path, mode);
-      if (!path.endsWith('-wal')) return handle;
-      return {
-        read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position),
-        write(buffer, offset, length, position) {
-          if (state.armed) {
-            state.armed = false;
-            throw errnoError('EIO', 'write', path);
-          }
-          handle.write(buffer, offset, length, position);
-        },
-        truncate: (size) => handle.truncate(size),
-        sync: (dataOnly) => handle.sync(dataOnly),
-        size: () => handle.size(),
-        close: () => handle.close(),
-      };
-    },
-    delete: (path) => inner.delete(path),
-    stat: (path) => inner.stat(path),
-    access: (path, write) => inner.access(path, write),
-    fullPath: (path) => inner.fullPath(path),
-    syncParentDirectory: (path) => inner.syncParentDirectory(path),
-  };
 }
 
 /**
@@ -218,13 +190,13 @@ export function observeSuite(name: string, makeHarness: () => Promise<VfsHarness
     });
 
     it('tells the observer when SQLite could not write a commit frame it had accepted', async () => {
-      const faults = { armed: false };
-      const vfs = h.wrapped((inner) => failingNextWalWrite(inner, faults));
+      let faults!: FaultyFilesystem;
+      const vfs = h.wrapped((inner) => (faults = new FaultyFilesystem(inner)));
       const db = await observed('app.db', vfs);
       db.exec('CREATE TABLE t (x)');
       observer.commit = (c) => {
         commits.push(c);
-        faults.armed = true;
+        faults.failNextWrite('EIO', '-wal');
       };
       const error = thrown(() => db.prepare('INSERT INTO t VALUES (1)').run());
       expect(error.code).toBe('SQLITE_IOERR_WRITE');

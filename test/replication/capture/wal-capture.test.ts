@@ -3,11 +3,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { open, SqliteError, type Database } from '../../../core/index.ts';
 import { loadEngine } from '../../../core/sqlite3/engine.ts';
-import { defaultVfs, errnoError, NodeFilesystem, NodeFsVfs, type CommitObserver, type Filesystem } from '../../../core/vfs/index.ts';
+import { defaultVfs, NodeFilesystem, NodeFsVfs, type CommitObserver } from '../../../core/vfs/index.ts';
 import { CaptureError, WalCapture, type WalCaptureOptions } from '../../../replication/capture/index.ts';
 import { databaseChecksum, Position, PositionMismatchError, TxRecord, type TxRecord as Record } from '../../../replication/log/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { ReplicaFile } from './replica-file.ts';
+import { FaultyFilesystem } from '../../support/faulty-filesystem.ts';
 
 const DB_ID = '8c5e0f4b2d9a4e71b0c3d2e1f4a5b6c7';
 
@@ -198,40 +199,13 @@ describe('WalCapture', () => {
 
   it('stops for good when SQLite fails to commit a record the sink took', async () => {
     const engine = await loadEngine();
-    const faults = { armed: false };
-    const inner = new NodeFilesystem();
-    const failing: Filesystem = {
-      ...inner,
-      fullPath: (p) => inner.fullPath(p),
-      open(p, mode) {
-        const handle = inner.open(p, mode);
-        return {
-          ...handle,
-          read: (b, o, l, pos) => handle.read(b, o, l, pos),
-          write(b, o, l, pos) {
-            if (faults.armed && p.endsWith('-wal')) {
-              faults.armed = false;
-              throw errnoError('ENOSPC', 'write', p);
-            }
-            handle.write(b, o, l, pos);
-          },
-          truncate: (s) => handle.truncate(s),
-          sync: (d) => handle.sync(d),
-          size: () => handle.size(),
-          close: () => handle.close(),
-        };
-      },
-      delete: (p) => inner.delete(p),
-      stat: (p) => inner.stat(p),
-      access: (p, w) => inner.access(p, w),
-      syncParentDirectory: (p) => inner.syncParentDirectory(p),
-    };
+    const failing = new FaultyFilesystem(new NodeFilesystem());
     const vfs = NodeFsVfs.create(engine, { name: `capture-faulty-${process.pid}`, filesystem: failing });
     try {
       const c = capture({
         sink: (record) => {
           records.push(record);
-          if (record.txid === 2n) faults.armed = true;
+          if (record.txid === 2n) failing.failNextWrite('ENOSPC', '-wal');
         },
       });
       const db = await primary(c, vfs.name);
