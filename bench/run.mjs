@@ -9,13 +9,21 @@
  * node bench/run.mjs --no-write       # a full run that leaves BENCHMARKS.md alone (--write forces it)
  * node bench/run.mjs --no-big         # skips the 1 GiB scan (peak RSS; its file is built once, ~10 s)
  * node bench/run.mjs --only=point,range --drivers=better-sqlite3,wasmlite --reps=3
+ * node bench/run.mjs --suites=kysely    # only that suite (bench/suites/*.mjs); --suites=none skips them all
+ * node bench/run.mjs --only=none        # the suites without the core workloads
  * ```
+ *
+ * A suite is a file `bench/suites/<name>.mjs` whose default export is
+ * `{ title, async run({ quick, reps, log }) → { markdown, targets: [[target, measured, ok]] } }`:
+ * the ORM adapters and replication measure themselves against their peers there, and the runner
+ * adds each returned section and its targets to the report.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { bundle } from './bundle.mjs';
 import { bigFixture, cacheMissFixture } from './fixtures.mjs';
 import { waitForQuiet } from './quiet.mjs';
 import { Report } from './report.mjs';
@@ -36,6 +44,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     'no-big': { type: 'boolean', default: false },
     only: { type: 'string' },
+    suites: { type: 'string' },
     drivers: { type: 'string' },
     reps: { type: 'string' },
     write: { type: 'boolean' },
@@ -47,23 +56,11 @@ const sizes = args.quick
   ? { rows: 10_000, ops: 10_000, scans: 20, autocommits: 200, missOps: 5_000, missMb: 50, bigMiB: 256, reps: 3, coldPerRep: 2 }
   : { rows: 100_000, ops: 100_000, scans: 100, autocommits: 1_000, missOps: 50_000, missMb: 200, bigMiB: 1024, reps: 5, coldPerRep: 2 };
 const reps = args.reps ? Number(args.reps) : sizes.reps;
-const write = !args['no-write'] && (args.write ?? !(args.quick || args.only || args.drivers || args.reps));
+const write = !args['no-write'] && (args.write ?? !(args.quick || args.only || args.drivers || args.reps || args.suites));
 
 /** Bundles `core/index.ts` like a published build; returns why wasmlite cannot run, if it cannot. */
-async function buildWasmlite() {
-  const entry = path.join(ROOT, 'core/index.ts');
-  const outfile = path.join(import.meta.dirname, '.build/wasmlite.mjs');
-  fs.rmSync(outfile, { force: true });
-  if (!fs.existsSync(entry)) return 'not available yet (no core/index.ts)';
-  try {
-    const esbuild = await import('esbuild');
-    await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' });
-    return undefined;
-  } catch (error) {
-    const first = error.errors?.[0];
-    const where = first?.location ? `${first.location.file}:${first.location.line}: ` : '';
-    return `not available (bundling core/index.ts failed: ${where}${first?.text ?? error.message})`;
-  }
+function buildWasmlite() {
+  return bundle('core/index.ts', 'bench/.build/wasmlite.mjs');
 }
 
 async function loadDrivers() {
@@ -212,7 +209,14 @@ function commitOf(dir) {
   }
 }
 
-function markdown(report, drivers, results, wallSeconds) {
+/** A suite's targets as a table under its title, or nothing when it has none. */
+function suiteTargets(section) {
+  if (section.targets.length === 0) return '';
+  const rows = section.targets.map(([target, measured, ok]) => `| ${target} | ${measured} | ${ok === undefined ? '—' : ok ? 'pass' : '**miss**'} |`);
+  return `\n${section.title}:\n\n| target | measured | result |\n| :-- | --: | --: |\n${rows.join('\n')}\n`;
+}
+
+function markdown(report, drivers, results, sections, wallSeconds) {
   const versions = [...drivers].map(([id, d]) => describe(id, d, results));
   return `# Benchmarks
 
@@ -240,16 +244,41 @@ CPU's caches, so the difference holds more than the read.
 
 ## Targets
 
-${report.targets()}
-
+${results.size > 0 ? report.targets() : '(the core workloads did not run)'}
+${sections.map((s) => suiteTargets(s)).join('')}
 ## Results
 
 ${report.tables().join('\n\n')}
-${report.notes().length > 0 ? `\n## Notes\n\n${report.notes().join('\n')}\n` : ''}`;
+${sections.map((s) => `\n## ${s.title}\n\n${s.markdown.trim()}\n`).join('')}${report.notes().length > 0 ? `\n## Notes\n\n${report.notes().join('\n')}\n` : ''}`;
+}
+
+/** The suites in `bench/suites/`, filtered by `--suites`, in name order. */
+async function loadSuites() {
+  const dir = path.join(import.meta.dirname, 'suites');
+  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort() : [];
+  const wanted = args.suites ? args.suites.split(',') : names;
+  const unknown = wanted.filter((n) => n !== 'none' && !names.includes(n));
+  if (unknown.length > 0) throw new Error(`unknown suite(s) ${unknown.join(', ')}; there are: ${names.join(', ')}`);
+  const suites = [];
+  for (const name of names.filter((n) => wanted.includes(n))) suites.push({ name, ...(await import(`./suites/${name}.mjs`)).default });
+  return suites;
+}
+
+/** Runs one suite; a suite that throws is reported as failed instead of ending the whole run. */
+async function runSuite(suite) {
+  console.log(`\n== suite ${suite.name}: ${suite.title}`);
+  try {
+    const out = await suite.run({ quick: args.quick, reps: args.reps ? Number(args.reps) : undefined, log: (...a) => console.log(`[${suite.name}]`, ...a) });
+    return { title: suite.title, markdown: out.markdown, targets: out.targets ?? [] };
+  } catch (error) {
+    console.log(`suite ${suite.name} failed: ${error?.stack ?? error}`);
+    return { title: suite.title, markdown: `**This suite failed:** ${String(error?.message ?? error)}`, targets: [] };
+  }
 }
 
 async function main() {
   const started = performance.now();
+  const suites = await loadSuites();
   const drivers = await loadDrivers();
   const wanted = (w) => !args.only || args.only.split(',').includes(w);
   const fixtures = {};
@@ -263,9 +292,11 @@ async function main() {
     const label = `[${i + 1}/${jobs.length}] ${job.workload} ${job.mode} ${job.driver}`;
     console.log(`${label.padEnd(56)} ${await runJob(job, results)}`);
   }
+  const sections = [];
+  for (const suite of suites) sections.push(await runSuite(suite));
 
   const report = new Report(results, drivers, workloads, params);
-  const text = markdown(report, drivers, results, (performance.now() - started) / 1000);
+  const text = markdown(report, drivers, results, sections, (performance.now() - started) / 1000);
   console.log(`\n${text}`);
   if (write) {
     fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), text);
