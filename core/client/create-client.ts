@@ -78,7 +78,7 @@ function createReplicaClient(factory: ReplicaBackendFactory, path: string, open:
     throw new TypeError('Expected the "bookmark" option to be a non-empty string');
   }
   const { replica, transport } = factory({
-    path, syncUrl: config.syncUrl,
+    path, syncUrl: config.syncUrl, intMode,
     ...(config.authToken === undefined ? {} : { authToken: config.authToken }),
     ...(config.syncInterval === undefined ? {} : { syncInterval: config.syncInterval }),
   });

@@ -1,5 +1,5 @@
 import type { NormalizedStatement } from './statement-runner.ts';
-import type { ResultSet, TransactionMode } from './types.ts';
+import type { IntMode, ResultSet, TransactionMode } from './types.ts';
 
 /**
  * The primary as a replica client sees it: runs statements and batches there and says where the
@@ -80,6 +80,8 @@ export interface ReplicaBackendOptions {
   readonly syncUrl: string;
   readonly authToken?: string;
   readonly syncInterval?: number;
+  /** How the transport returns integers in rows the primary sends (default `number`). */
+  readonly intMode?: IntMode;
 }
 
 /** Builds the replica side of a client; registered by `wasmlite/replication` when imported. */

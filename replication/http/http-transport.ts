@@ -2,7 +2,7 @@ import { ClientError } from '../../core/client/client-error.ts';
 import { nameRows, ResultSetImpl, rowPropertyNames } from '../../core/client/result-set.ts';
 import type { NormalizedStatement } from '../../core/client/statement-runner.ts';
 import type { PrimaryTransaction, PrimaryTransport } from '../../core/client/transport.ts';
-import type { ResultSet, TransactionMode, Value } from '../../core/client/types.ts';
+import type { IntMode, ResultSet, TransactionMode, Value } from '../../core/client/types.ts';
 import { SqliteError } from '../../core/database/sqlite-error.ts';
 
 /**
@@ -16,6 +16,11 @@ export interface HttpTransportOptions {
   readonly authToken?: string;
   /** A request with no answer after this long fails as unreachable, in ms (default 30000). */
   readonly timeoutMs?: number;
+  /**
+   * How integers in result rows are returned, as in `createClient` (default `number`: a number,
+   * or a RangeError for one beyond ±2^53; `bigint`; `string`).
+   */
+  readonly intMode?: IntMode;
 }
 
 interface WireResult {
@@ -31,6 +36,7 @@ function encodeArg(value: unknown): unknown {
     return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : { $bigint: value.toString() };
   }
   if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return { $real: realText(value) };
   if (value instanceof ArrayBuffer) return { $blob: Buffer.from(value).toString('base64') };
   if (value instanceof Uint8Array) return { $blob: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
   return value;
@@ -44,10 +50,29 @@ function encodeStatement({ sql, args }: NormalizedStatement): unknown {
   return { sql, args: args.map(encodeArg) };
 }
 
-function decodeCell(value: unknown): Value {
+/** A REAL as protocol text: `String` loses the sign of -0. */
+function realText(value: number): string {
+  return Object.is(value, -0) ? '-0' : String(value);
+}
+
+/** An INTEGER from the primary as `intMode` asks: a RangeError for an unsafe one as a number, as locally. */
+function integer(value: bigint | number, intMode: IntMode, column: number): Value {
+  if (intMode === 'bigint') return BigInt(value);
+  if (intMode === 'string') return String(value);
+  if (typeof value === 'number') return value;
+  throw new RangeError(`The integer ${value} in column ${column} cannot be represented as a number; use intMode "bigint" or "string" to read it`);
+}
+
+/**
+ * One cell of a result row. On the wire a JSON number with no fraction is an INTEGER and one with
+ * a fraction a REAL; a REAL with no fraction (or infinite, or -0) comes as `{ "$real": "2" }`.
+ */
+function decodeCell(value: unknown, intMode: IntMode, column: number): Value {
+  if (typeof value === 'number') return Number.isInteger(value) ? integer(value, intMode, column) : value;
   if (value !== null && typeof value === 'object') {
-    const v = value as { $bigint?: string; $blob?: string };
-    if (typeof v.$bigint === 'string') return BigInt(v.$bigint);
+    const v = value as { $bigint?: string; $blob?: string; $real?: string };
+    if (typeof v.$bigint === 'string') return integer(BigInt(v.$bigint), intMode, column);
+    if (typeof v.$real === 'string') return Number(v.$real);
     if (typeof v.$blob === 'string') {
       const bytes = Buffer.from(v.$blob, 'base64');
       return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -56,8 +81,8 @@ function decodeCell(value: unknown): Value {
   return value as Value;
 }
 
-function decodeResult(wire: WireResult): ResultSet {
-  const rows = wire.rows.map((row) => row.map(decodeCell));
+function decodeResult(wire: WireResult, intMode: IntMode): ResultSet {
+  const rows = wire.rows.map((row) => row.map((cell, i) => decodeCell(cell, intMode, i)));
   return new ResultSetImpl(
     wire.columns, wire.columnTypes, nameRows(rows, rowPropertyNames(wire.columns)), wire.rowsAffected,
     wire.lastInsertRowid === null ? undefined : BigInt(wire.lastInsertRowid),
@@ -81,6 +106,7 @@ export class HttpTransport implements PrimaryTransport {
   readonly #url: string;
   readonly #headers: Record<string, string>;
   readonly #timeoutMs: number;
+  readonly #intMode: IntMode;
   readonly #inFlight = new Set<AbortController>();
 
   constructor(options: HttpTransportOptions) {
@@ -94,24 +120,29 @@ export class HttpTransport implements PrimaryTransport {
     this.#headers = { 'content-type': 'application/json' };
     if (options.authToken !== undefined) this.#headers.authorization = `Bearer ${options.authToken}`;
     this.#timeoutMs = timeoutMs;
+    const intMode = options.intMode ?? 'number';
+    if (intMode !== 'number' && intMode !== 'bigint' && intMode !== 'string') {
+      throw new TypeError('Expected the "intMode" option to be "number", "bigint" or "string"');
+    }
+    this.#intMode = intMode;
   }
 
   async execute(stmt: NormalizedStatement): Promise<{ result: ResultSet; position: string }> {
     const body = (await this.#post('/v1/execute', encodeStatement(stmt))) as WireResult & { position: string };
-    return { result: decodeResult(body), position: body.position };
+    return { result: decodeResult(body, this.#intMode), position: body.position };
   }
 
   async batch(stmts: NormalizedStatement[], mode: TransactionMode): Promise<{ results: ResultSet[]; position: string }> {
     const body = (await this.#post('/v1/batch', { statements: stmts.map(encodeStatement), mode })) as { results: WireResult[]; position: string };
-    return { results: body.results.map(decodeResult), position: body.position };
+    return { results: body.results.map((r) => decodeResult(r, this.#intMode)), position: body.position };
   }
 
   async transaction(mode: TransactionMode): Promise<PrimaryTransaction> {
     const { id } = (await this.#post('/v1/transactions', { mode })) as { id: string };
     const route = `/v1/transactions/${encodeURIComponent(id)}`;
     return {
-      execute: async (stmt) => decodeResult((await this.#post(`${route}/execute`, encodeStatement(stmt))) as WireResult),
-      batch: async (stmts) => ((await this.#post(`${route}/batch`, { statements: stmts.map(encodeStatement) })) as { results: WireResult[] }).results.map(decodeResult),
+      execute: async (stmt) => decodeResult((await this.#post(`${route}/execute`, encodeStatement(stmt))) as WireResult, this.#intMode),
+      batch: async (stmts) => ((await this.#post(`${route}/batch`, { statements: stmts.map(encodeStatement) })) as { results: WireResult[] }).results.map((r) => decodeResult(r, this.#intMode)),
       commit: async () => ({ position: ((await this.#post(`${route}/commit`, undefined)) as { position: string }).position }),
       rollback: async () => {
         await this.#post(`${route}/rollback`, undefined);

@@ -10,7 +10,11 @@ import { ReplicaFollower } from './replica-follower.ts';
 export function useReplicationForClients(): void {
   registerReplicaBackend((options) => ({
     replica: ReplicaFollower.start({ path: options.path, syncUrl: options.syncUrl, ...(options.authToken === undefined ? {} : { authToken: options.authToken }) }),
-    transport: new HttpTransport({ syncUrl: options.syncUrl, ...(options.authToken === undefined ? {} : { authToken: options.authToken }) }),
+    transport: new HttpTransport({
+      syncUrl: options.syncUrl,
+      ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
+      ...(options.intMode === undefined ? {} : { intMode: options.intMode }),
+    }),
   }));
 }
 

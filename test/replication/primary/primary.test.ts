@@ -24,6 +24,20 @@ describe('startPrimary', () => {
 
   const txid = (position: string): bigint => Position.parse(position).txid;
 
+  it('keeps INTEGER and REAL apart on the wire, and takes floats JSON cannot write as arguments', async () => {
+    const { url } = await start();
+    const read = await call(url, '/v1/execute', {
+      sql: 'SELECT 2 AS i, 2.0 AS r, 2.5 AS f, ? AS inf, ? AS minus_zero, 9007199254740993 AS big',
+      args: [{ $real: 'Infinity' }, { $real: '-0' }],
+    });
+    expect(read.status).toBe(200);
+    // -0 has no fraction, so it binds as the integer 0, as it does in a local statement.
+    expect(read.body.rows).toEqual([[2, { $real: '2' }, 2.5, { $real: 'Infinity' }, 0, { $bigint: '9007199254740993' }]]);
+    const refused = await call(url, '/v1/execute', { sql: 'SELECT ?', args: [{ $real: 'lots' }] });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(/\$real/);
+  });
+
   it('refuses a non-loopback host without a token', async () => {
     await expect(startPrimary({ path: path.join(temp.dir, 'x.db'), host: '0.0.0.0' })).rejects.toThrow(TypeError);
   });

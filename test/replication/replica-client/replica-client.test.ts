@@ -57,6 +57,39 @@ describe('replica client', () => {
     expect(await liveChecksum(path.join(dir, 'replica.db'))).toBe(primary.position().checksum);
   });
 
+  it('returns integers from the primary as intMode asks, like local reads, and keeps REALs numbers', async () => {
+    const primary = await primaryAt(path.join(temp.dir, 'primary.db'));
+    const sql = 'INSERT INTO t (i, r) VALUES (?, ?) RETURNING id, i, r, 2.0 AS two';
+    const expected = {
+      number: [1, 7, 1.5, 2],
+      bigint: [1n, 7n, 1.5, 2],
+      string: ['1', '7', 1.5, 2],
+    } as const;
+    for (const intMode of ['number', 'bigint', 'string'] as const) {
+      const client = createClient({ url: `file:${path.join(temp.dir, `${intMode}.db`)}`, syncUrl: primary.url, intMode });
+      cleanups.push(async () => {
+        client.close();
+        await new Promise((r) => setTimeout(r, 20));
+      });
+      await client.execute('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, i INTEGER, r REAL)');
+      await client.execute('DELETE FROM t');
+      // Through the primary (RETURNING is not read-only), then the same row read locally.
+      const returned = await client.execute({ sql, args: [7, 1.5] });
+      expect([...returned.rows[0]!].slice(1)).toEqual(expected[intMode].slice(1));
+      const local = await client.execute({ sql: 'SELECT id, i, r, 2.0 AS two FROM t WHERE i = ?', args: [7] });
+      expect([...local.rows[0]!].slice(1)).toEqual([...returned.rows[0]!].slice(1));
+      const tx = await client.transaction('write');
+      const big = await tx.execute(intMode === 'number' ? 'SELECT 9007199254740991 AS big, 4.0 AS four' : 'SELECT 9007199254740993 AS big, 4.0 AS four');
+      await tx.rollback();
+      expect([big.rows[0]!.big, big.rows[0]!.four]).toEqual([
+        { number: 9007199254740991, bigint: 9007199254740993n, string: '9007199254740993' }[intMode], 4,
+      ]);
+    }
+    const numbers = createClient({ url: `file:${path.join(temp.dir, 'unsafe.db')}`, syncUrl: primary.url });
+    cleanups.push(() => numbers.close());
+    await expect(numbers.execute('INSERT INTO t (i) VALUES (9007199254740993) RETURNING i')).rejects.toThrow(/cannot be represented as a number/);
+  });
+
   it('gives a second client the first one\'s writes through its bookmark', async () => {
     const dir = temp.dir;
     const primary = await primaryAt(path.join(dir, 'primary.db'));
