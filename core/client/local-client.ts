@@ -1,7 +1,9 @@
 import type { Database } from '../database/database.ts';
+import type { SqlValue } from '../sqlite3/values.ts';
 import { ClientError } from './client-error.ts';
-import { normalizeStatement, StatementRunner } from './statement-runner.ts';
-import type { Client, InArgs, InStatement, IntMode, ResultSet, Transaction, TransactionMode } from './types.ts';
+import { nameRows, rowPropertyNames } from './result-set.ts';
+import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
+import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, Value } from './types.ts';
 
 const BEGIN: Record<TransactionMode, string> = {
   write: 'BEGIN IMMEDIATE',
@@ -26,6 +28,7 @@ function checkMode(mode: unknown): TransactionMode {
 export class LocalClient implements Client {
   readonly protocol = 'file';
   readonly #ready: Promise<StatementRunner>;
+  readonly #intMode: IntMode;
   #runner: StatementRunner | undefined;
   #closed = false;
   /** Settles when the open interactive transaction ends; undefined when none is open. */
@@ -33,6 +36,7 @@ export class LocalClient implements Client {
   #endBusy: (() => void) | undefined;
 
   constructor(database: Promise<Database>, intMode: IntMode) {
+    this.#intMode = intMode;
     this.#ready = database.then((db) => (this.#runner = new StatementRunner(db, intMode)));
     // The error is reported by the first call that needs the database.
     this.#ready.catch(() => {});
@@ -76,6 +80,29 @@ export class LocalClient implements Client {
     });
   }
 
+  /**
+   * Yields the statement's rows one at a time from SQLite's stepping, so memory stays flat for
+   * any result size. The connection is held like a transaction's from the first `next()` until
+   * the iterator ends (finished, `return()`ed, or failed): calls made meanwhile wait, and the
+   * iteration never runs inside another caller's transaction.
+   */
+  async *iterate(stmt: InStatement, args?: InArgs): AsyncIterableIterator<Row> {
+    const s = normalizeStatement(stmt, args);
+    let end!: () => void;
+    const busy = new Promise<void>((resolve) => (end = resolve));
+    const runner = await this.#withConnection((r) => {
+      this.#busy = busy;
+      this.#endBusy = end;
+      return r;
+    });
+    try {
+      yield* iterateRows(runner, s, this.#intMode);
+    } finally {
+      if (this.#busy === busy) this.#busy = this.#endBusy = undefined;
+      end();
+    }
+  }
+
   /** A no-op for a local database (there is nothing to sync from); resolves to undefined. */
   async sync(): Promise<undefined> {
     return this.#withConnection(() => undefined);
@@ -99,6 +126,32 @@ export class LocalClient implements Client {
     while (this.#busy !== undefined && !this.#closed) await this.#busy;
     if (this.#closed) throw new ClientError('The client is closed', 'CLIENT_CLOSED');
     return work(runner);
+  }
+}
+
+/**
+ * Steps `s` on the runner's connection and yields each row shaped as `StatementRunner.run` shapes
+ * it (integers per `intMode`, blobs as `ArrayBuffer`, column-name properties). A statement that
+ * returns no rows is run and yields nothing. Shared with the replica client's local reads.
+ */
+export function* iterateRows(runner: StatementRunner, s: NormalizedStatement, intMode: IntMode): Generator<Row, void, undefined> {
+  const stmt = runner.db.prepare<SqlValue[]>(s.sql);
+  if (!stmt.reader) {
+    stmt.run(...s.args);
+    return;
+  }
+  stmt.raw();
+  if (intMode !== 'number') stmt.safeIntegers();
+  const names = rowPropertyNames(stmt.columns().map((c) => c.name));
+  for (const values of stmt.iterate(...s.args)) {
+    const row = values as Value[];
+    for (let i = 0; i < row.length; i++) {
+      const v: unknown = row[i];
+      if (typeof v === 'bigint' && intMode === 'string') row[i] = v.toString();
+      // Blobs are fresh exact-size copies, so their buffer is the blob.
+      else if (v instanceof Uint8Array) row[i] = v.buffer as ArrayBuffer;
+    }
+    yield nameRows([row], names)[0]!;
   }
 }
 

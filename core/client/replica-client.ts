@@ -1,10 +1,10 @@
 import type { Database, OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
 import { ClientError } from './client-error.ts';
-import { LocalClient } from './local-client.ts';
+import { iterateRows, LocalClient } from './local-client.ts';
 import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
 import type { LocalReplica, PrimaryTransaction, PrimaryTransport } from './transport.ts';
-import type { Client, InArgs, InStatement, IntMode, ResultSet, Transaction, TransactionMode } from './types.ts';
+import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode } from './types.ts';
 
 /** Options of {@link ReplicaClient}, from `createClient`'s config. */
 export interface ReplicaClientOptions {
@@ -102,6 +102,23 @@ export class ReplicaClient implements Client {
     const { results, position } = await this.#transport.batch(normalized, mode);
     this.#wrote(position);
     return results;
+  }
+
+  /**
+   * A statement served locally (read-only, replica caught up) steps through the replica's file row
+   * by row; anything else runs on the primary and its rows are yielded from the result.
+   */
+  async *iterate(stmt: InStatement, args?: InArgs): AsyncIterableIterator<Row> {
+    const s = normalizeStatement(stmt, args);
+    this.#check();
+    const runner = await this.#localFor([s.sql]);
+    if (runner !== undefined) {
+      yield* iterateRows(runner, s, this.#options.intMode);
+      return;
+    }
+    const { result, position } = await this.#transport.execute(s);
+    this.#wrote(position);
+    yield* result.rows;
   }
 
   async transaction(mode: TransactionMode = 'write'): Promise<Transaction> {

@@ -63,6 +63,19 @@ export interface Client {
   batch(stmts: InStatement[], mode?: TransactionMode): Promise<ResultSet[]>;
   transaction(mode?: TransactionMode): Promise<Transaction>;
   executeMultiple(sql: string): Promise<void>;
+  /**
+   * Runs one statement and yields its rows one by one, as `execute` shapes them. Locally served
+   * reads step through SQLite (the result is never held whole, whatever its size); the client's
+   * connection is held meanwhile, so other calls on the client wait until the iterator ends:
+   * finish it, `break` out of `for await`, or call `return()`. A statement that runs on a primary
+   * is executed there and its rows are yielded from the result.
+   *
+   * @example
+   * for await (const row of client.iterate('SELECT * FROM events WHERE day = ?', ['2024-01-01'])) {
+   *   console.log(row.id);
+   * }
+   */
+  iterate(stmt: InStatement, args?: InArgs): AsyncIterableIterator<Row>;
   sync(): Promise<unknown>;
   close(): void;
   readonly closed: boolean;
