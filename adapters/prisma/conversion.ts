@@ -1,0 +1,136 @@
+import { ColumnTypeEnum, type ArgType, type ColumnType } from '@prisma/driver-adapter-utils';
+import type { InValue, Row, Value } from '../../core/client/types.ts';
+
+/** How Prisma `DateTime` values are written: ISO 8601 text (Prisma 7) or epoch milliseconds (Prisma ≤ 6). */
+export type TimestampFormat = 'iso8601' | 'unixepoch-ms';
+
+// Declared column types as SQLite's own type names spell them (Prisma's quaint conventions).
+const DECLARED: Record<string, ColumnType> = {
+  DECIMAL: ColumnTypeEnum.Numeric,
+  FLOAT: ColumnTypeEnum.Float,
+  DOUBLE: ColumnTypeEnum.Double,
+  'DOUBLE PRECISION': ColumnTypeEnum.Double,
+  NUMERIC: ColumnTypeEnum.Double,
+  REAL: ColumnTypeEnum.Double,
+  TINYINT: ColumnTypeEnum.Int32,
+  SMALLINT: ColumnTypeEnum.Int32,
+  MEDIUMINT: ColumnTypeEnum.Int32,
+  INT: ColumnTypeEnum.Int32,
+  INTEGER: ColumnTypeEnum.Int32,
+  SERIAL: ColumnTypeEnum.Int32,
+  INT2: ColumnTypeEnum.Int32,
+  BIGINT: ColumnTypeEnum.Int64,
+  'UNSIGNED BIG INT': ColumnTypeEnum.Int64,
+  INT8: ColumnTypeEnum.Int64,
+  DATETIME: ColumnTypeEnum.DateTime,
+  TIMESTAMP: ColumnTypeEnum.DateTime,
+  TIME: ColumnTypeEnum.Time,
+  DATE: ColumnTypeEnum.Date,
+  TEXT: ColumnTypeEnum.Text,
+  CLOB: ColumnTypeEnum.Text,
+  CHARACTER: ColumnTypeEnum.Text,
+  VARCHAR: ColumnTypeEnum.Text,
+  'VARYING CHARACTER': ColumnTypeEnum.Text,
+  NCHAR: ColumnTypeEnum.Text,
+  'NATIVE CHARACTER': ColumnTypeEnum.Text,
+  NVARCHAR: ColumnTypeEnum.Text,
+  BLOB: ColumnTypeEnum.Bytes,
+  BOOLEAN: ColumnTypeEnum.Boolean,
+  JSONB: ColumnTypeEnum.Json,
+};
+
+/** The Prisma column type of a declared type (`VARCHAR(255)` as `VARCHAR`); undefined when unknown or empty. */
+function fromDeclaredType(declared: string): ColumnType | undefined {
+  if (declared === '') return undefined;
+  const known = DECLARED[declared] ?? DECLARED[declared.toUpperCase()];
+  if (known !== undefined) return known;
+  const paren = declared.indexOf('(');
+  return paren > 0 ? DECLARED[declared.slice(0, paren).trim().toUpperCase()] : undefined;
+}
+
+/** The Prisma column type of a value, for result columns without a declared type (expressions). */
+function fromValue(value: Exclude<Value, null>): ColumnType {
+  switch (typeof value) {
+    case 'string': return ColumnTypeEnum.Text;
+    case 'bigint': return ColumnTypeEnum.Int64;
+    case 'number': return ColumnTypeEnum.UnknownNumber;
+    default: return ColumnTypeEnum.Bytes;
+  }
+}
+
+/**
+ * The Prisma column types of a result: from each column's declared type
+ * (`sqlite3_column_decltype`), else from the column's first non-null value, else `Int32`
+ * (what Prisma's own SQLite connector assumes for a column of nulls).
+ */
+export function columnTypesOf(declaredTypes: readonly string[], rows: readonly Row[]): ColumnType[] {
+  const types: ColumnType[] = new Array(declaredTypes.length);
+  for (let i = 0; i < declaredTypes.length; i++) {
+    let type = fromDeclaredType(declaredTypes[i]!);
+    if (type === undefined) {
+      for (const row of rows) {
+        const value = row[i];
+        if (value !== null && value !== undefined) {
+          type = fromValue(value);
+          break;
+        }
+      }
+    }
+    types[i] = type ?? ColumnTypeEnum.Int32;
+  }
+  return types;
+}
+
+/**
+ * A result row as Prisma reads it: integers as numbers when exact, else as decimal strings;
+ * blobs as `Uint8Array`; `DateTime` columns holding epoch milliseconds as ISO 8601 text.
+ */
+export function toPrismaRow(row: Row, types: readonly ColumnType[]): unknown[] {
+  const out: unknown[] = new Array(row.length);
+  for (let i = 0; i < row.length; i++) {
+    const value = row[i];
+    const type = types[i];
+    if (typeof value === 'bigint') {
+      if (type === ColumnTypeEnum.DateTime) out[i] = new Date(Number(value)).toISOString();
+      else if (value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER) out[i] = Number(value);
+      else out[i] = value.toString();
+    } else if (typeof value === 'number') {
+      if (type === ColumnTypeEnum.DateTime) out[i] = new Date(value).toISOString();
+      else if ((type === ColumnTypeEnum.Int32 || type === ColumnTypeEnum.Int64) && !Number.isInteger(value)) out[i] = Math.trunc(value);
+      else out[i] = value;
+    } else if (value instanceof ArrayBuffer) {
+      out[i] = new Uint8Array(value);
+    } else {
+      out[i] = value;
+    }
+  }
+  return out;
+}
+
+/**
+ * A Prisma query argument as a wasmlite statement argument. BigInts bind as `bigint`, Decimals as
+ * their exact text (SQLite's `DECIMAL` affinity stores it as an INTEGER when integral, else as a
+ * REAL), booleans as 1/0, `DateTime`s in the chosen {@link TimestampFormat}, bytes as `Uint8Array`.
+ */
+export function toWasmliteArg(arg: unknown, type: ArgType | undefined, timestampFormat: TimestampFormat): InValue {
+  if (arg === null || arg === undefined) return null;
+  const scalar = type?.scalarType;
+  if (typeof arg === 'string') {
+    switch (scalar) {
+      case 'bigint': return BigInt(arg);
+      case 'int': return Number.parseInt(arg, 10);
+      case 'float': return Number.parseFloat(arg);
+      case 'datetime': return formatTimestamp(new Date(arg), timestampFormat);
+      case 'bytes': return Buffer.from(arg, 'base64');
+      default: return arg;
+    }
+  }
+  if (typeof arg === 'boolean') return arg ? 1 : 0;
+  if (arg instanceof Date) return formatTimestamp(arg, timestampFormat);
+  if (Array.isArray(arg) && scalar === 'bytes') return Uint8Array.from(arg as number[]);
+  return arg as InValue;
+}
+
+function formatTimestamp(date: Date, format: TimestampFormat): InValue {
+  return format === 'unixepoch-ms' ? date.getTime() : date.toISOString().replace('Z', '+00:00');
+}

@@ -1,0 +1,6 @@
+export { PrismaWasmlite, type PrismaWasmliteConfig, type PrismaWasmliteOptions } from './prisma-wasmlite.ts';
+export { WasmliteAdapter } from './wasmlite-adapter.ts';
+export { WasmliteTransaction } from './wasmlite-transaction.ts';
+export { WasmliteQueryable } from './wasmlite-queryable.ts';
+export { toDriverAdapterError } from './errors.ts';
+export type { TimestampFormat } from './conversion.ts';
