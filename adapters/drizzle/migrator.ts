@@ -1,0 +1,47 @@
+import { sql } from 'drizzle-orm';
+import { readMigrationFiles, type MigrationConfig } from 'drizzle-orm/migrator';
+import type { WasmliteDatabase } from './driver.ts';
+
+export type { MigrationConfig } from 'drizzle-orm/migrator';
+
+/**
+ * Applies the migrations `drizzle-kit generate` wrote to `migrationsFolder` that the database
+ * has not had yet, all in one write transaction (on the primary, in replica mode), and records
+ * each in `__drizzle_migrations` (or `migrationsTable`) with the same layout as Drizzle's own
+ * SQLite drivers (`id`, `hash`, `created_at` = the journal's `when`), so a database migrated by
+ * drizzle-orm/libsql or better-sqlite3 carries on here and the reverse. Running it again applies
+ * nothing. A failing statement rolls every pending migration back and rejects with a
+ * `DrizzleQueryError` naming it (the `SqliteError` as `cause`).
+ *
+ * `PRAGMA foreign_keys` is turned OFF before the transaction and back ON after it, failure or
+ * not: inside a transaction the pragma is a no-op, and the table rebuilds drizzle-kit generates
+ * (`DROP TABLE` of a referenced table) would otherwise cascade and delete rows (Drizzle issue
+ * 4640). After `migrate` foreign keys are enforced on the connection that ran it, as after
+ * drizzle-orm/libsql's `migrate`.
+ *
+ * @example
+ * import { migrate } from 'wasmlite/drizzle/migrator';
+ * await migrate(db, { migrationsFolder: './drizzle' });
+ */
+export async function migrate<TSchema extends Record<string, unknown>>(db: WasmliteDatabase<TSchema>, config: MigrationConfig): Promise<void> {
+  const migrations = readMigrationFiles(config);
+  const table = sql.identifier(config.migrationsTable ?? '__drizzle_migrations');
+  await db.run(sql`CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
+  await db.run(sql`PRAGMA foreign_keys = OFF`);
+  try {
+    await db.transaction(async (tx) => {
+      // Read inside the write transaction: two migrators at once cannot both apply a migration.
+      const [last] = await tx.values<[unknown]>(sql`SELECT created_at FROM ${table} ORDER BY created_at DESC LIMIT 1`);
+      const appliedUntil = last === undefined ? undefined : Number(last[0]);
+      for (const migration of migrations) {
+        if (appliedUntil !== undefined && migration.folderMillis <= appliedUntil) continue;
+        for (const statement of migration.sql) {
+          if (statement.trim() !== '') await tx.run(sql.raw(statement));
+        }
+        await tx.run(sql`INSERT INTO ${table} ("hash", "created_at") VALUES (${migration.hash}, ${migration.folderMillis})`);
+      }
+    }, { behavior: 'immediate' });
+  } finally {
+    await db.run(sql`PRAGMA foreign_keys = ON`);
+  }
+}
