@@ -8,6 +8,7 @@ import { TransactionRegistry } from '../primary/transaction-registry.ts';
 import { WriterLock } from '../primary/writer-lock.ts';
 import { decodeBatch, decodeStatement, decodeTransactionBegin, encodeValue } from './json-values.ts';
 import { streamLog } from './log-stream.ts';
+import { streamSnapshot } from './snapshot-stream.ts';
 import { PrimaryMetrics } from './primary-metrics.ts';
 import type { TokenAuth } from './token-auth.ts';
 
@@ -145,15 +146,13 @@ export class PrimaryServer {
       }
       case 'GET /v1/snapshot': {
         this.#options.auth.check(req.headers.authorization);
-        // Between transactions on the writer connection: the bytes and the position agree.
-        const [bytes, position] = await this.#lock.run(() => [this.#primary.db.serialize(), this.#primary.position()] as const);
-        res.writeHead(200, {
-          'content-type': 'application/vnd.sqlite3',
-          'content-length': bytes.length,
-          'x-wasmlite-position': position.toString(),
-          'x-wasmlite-db-id': this.#primary.dbId,
-        });
-        res.end(bytes);
+        try {
+          await streamSnapshot(res, this.#primary, this.#lock);
+        } catch (error) {
+          // Once the headers are out, the only way to say "incomplete" is to cut the connection.
+          if (!res.headersSent) throw error;
+          res.destroy();
+        }
         return;
       }
       case 'POST /v1/transactions': {

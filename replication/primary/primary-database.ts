@@ -35,6 +35,8 @@ export interface PrimaryDatabaseOptions {
  * primary.position().txid; // 1n
  */
 export class PrimaryDatabase {
+  /** The database file. */
+  readonly path: string;
   /** The writer connection: run everything on it, one thing at a time. */
   readonly db: Database;
   /** The transaction log (read it for replicas; never append to it). */
@@ -48,8 +50,9 @@ export class PrimaryDatabase {
   readonly #listeners: Set<(record: TxRecord) => void>;
   #closed = false;
 
-  private constructor(db: Database, log: TransactionLog, dbId: string, recovered: number, capture: WalCapture, stop: () => void, listeners: Set<(record: TxRecord) => void>) {
+  private constructor(path: string, db: Database, log: TransactionLog, dbId: string, recovered: number, capture: WalCapture, stop: () => void, listeners: Set<(record: TxRecord) => void>) {
     this.#listeners = listeners;
+    this.path = path;
     this.db = db;
     this.log = log;
     this.dbId = dbId;
@@ -82,7 +85,7 @@ export class PrimaryDatabase {
       db = await open(options.path, { journalMode: 'wal' });
       db.pragma('synchronous = FULL');
       capture.start(db, log.lastPosition());
-      return new PrimaryDatabase(db, log, dbId, recovered, capture, stop, listeners);
+      return new PrimaryDatabase(options.path, db, log, dbId, recovered, capture, stop, listeners);
     } catch (error) {
       db?.close();
       stop?.();

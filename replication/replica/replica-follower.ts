@@ -60,6 +60,30 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/**
+ * Writes a snapshot response's body to `file` as it arrives (memory stays at one network chunk
+ * whatever the database's size) and fsyncs it. Throws if the body ends short of `content-length`,
+ * so a cut-off snapshot is never taken for a database.
+ */
+async function downloadDurably(response: Response, file: string, signal: () => boolean): Promise<void> {
+  const expected = Number(response.headers.get('content-length'));
+  if (!Number.isSafeInteger(expected) || expected < 0) throw new Error('GET /v1/snapshot: no content-length');
+  const out = await fs.promises.open(file, 'w');
+  let received = 0;
+  try {
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      if (signal()) return;
+      // Positional writes of whole chunks: a short write is retried by the loop.
+      for (let done = 0; done < chunk.length;) done += (await out.write(chunk, done, chunk.length - done, received + done)).bytesWritten;
+      received += chunk.length;
+    }
+    if (received !== expected) throw new Error(`GET /v1/snapshot: the body ended after ${received} of ${expected} bytes`);
+    await out.sync();
+  } finally {
+    await out.close();
+  }
+}
+
 function writeFileDurably(file: string, bytes: Uint8Array): void {
   const fd = fs.openSync(file, 'w');
   try {
@@ -105,6 +129,8 @@ export class ReplicaFollower {
   #replica: Replica | undefined;
   #dbId: string | undefined;
   #connected = false;
+  /** The last failure reported while not connected, so that retries do not repeat it. */
+  #lastFailure: string | undefined;
   #closed = false;
   #backoff: number;
   #abort: AbortController | undefined;
@@ -263,7 +289,10 @@ export class ReplicaFollower {
         }
       } catch (error) {
         if (this.#closed) break;
-        if (this.#connected) this.#log(`connection to ${this.#url} lost (${(error as Error).message}); reconnecting`);
+        const message = (error as Error).message;
+        if (this.#connected) this.#log(`connection to ${this.#url} lost (${message}); reconnecting`);
+        else if (message !== this.#lastFailure) this.#log(`cannot follow ${this.#url} (${message}); retrying`);
+        this.#lastFailure = message;
         this.#connected = false;
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.#backoff);
@@ -299,10 +328,17 @@ export class ReplicaFollower {
     if (response.status !== 200) throw new Error(`GET /v1/snapshot: HTTP ${response.status} ${await response.text()}`);
     const position = Position.parse(response.headers.get('x-wasmlite-position') ?? '');
     const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    if (this.#closed) return;
     const temp = `${this.path}.snapshot-tmp`;
-    writeFileDurably(temp, bytes);
+    try {
+      await downloadDurably(response, temp, () => this.#closed);
+    } catch (error) {
+      fs.rmSync(temp, { force: true });
+      throw error;
+    }
+    if (this.#closed) {
+      fs.rmSync(temp, { force: true });
+      return;
+    }
     const event = { newHistory: this.#dbId !== undefined && this.#dbId !== dbId };
     for (const listener of this.#replaceListeners) listener(event);
     this.#replica?.close();
@@ -346,6 +382,7 @@ export class ReplicaFollower {
       }
       if (!this.#connected) this.#log(`following ${this.#url} from ${replica.position}`);
       this.#connected = true;
+      this.#lastFailure = undefined;
       this.#backoff = this.#minBackoff;
       const resetIdle = (): void => {
         clearTimeout(idle);
