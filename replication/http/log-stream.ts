@@ -21,9 +21,9 @@ function frame(bytes: Uint8Array): Uint8Array[] {
  * connected, `retention` keeps every record it has yet to send.
  *
  * @example
- * streamLog(response, primary, retention, 8n, 5000, () => streams--);
+ * streamLog(response, primary, retention, 8n, 5000, 'async', () => streams--);
  */
-export function streamLog(res: ServerResponse, primary: PrimaryDatabase, retention: LogRetention, from: bigint, heartbeatMs: number, onEnd: () => void): void {
+export function streamLog(res: ServerResponse, primary: PrimaryDatabase, retention: LogRetention, from: bigint, heartbeatMs: number, durability: 'async' | 'quorum', onEnd: () => void): void {
   const log = primary.log;
   const first = log.firstTxid();
   if (first !== undefined && from < first) {
@@ -38,6 +38,8 @@ export function streamLog(res: ServerResponse, primary: PrimaryDatabase, retenti
     'cache-control': 'no-store',
     'x-wasmlite-position': position.toString(),
     'x-wasmlite-db-id': primary.dbId,
+    // In quorum mode writes wait for replicas' reports: a replica then reports each apply at once.
+    'x-wasmlite-durability': durability,
   });
   res.flushHeaders();
   let next = from;

@@ -1,4 +1,10 @@
 import type { TxRecord } from '../log/index.ts';
+import type { ReplicaStatus } from '../primary/replica-tracker.ts';
+
+/** A Prometheus label value: backslash, quote and newline escaped. */
+function label(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
 
 /**
  * The counters behind `GET /metrics`, rendered in the Prometheus text format.
@@ -11,6 +17,7 @@ export class PrimaryMetrics {
   #transactions = 0;
   #bytes = 0;
   readonly #requests = new Map<number, number>();
+  readonly #acks = new Map<number, number>();
 
   /** Counts a logged transaction and its encoded size (FORMAT.md: 96 + pages × (4 + pageSize) + 4). */
   record(record: TxRecord): void {
@@ -23,8 +30,13 @@ export class PrimaryMetrics {
     this.#requests.set(status, (this.#requests.get(status) ?? 0) + 1);
   }
 
-  /** The metrics as Prometheus text, with `streams` log stream clients connected now. */
-  render(streams: number): string {
+  /** Counts a replica's report (`POST /v1/ack`) by status. */
+  ack(status: number): void {
+    this.#acks.set(status, (this.#acks.get(status) ?? 0) + 1);
+  }
+
+  /** The metrics as Prometheus text, with `streams` log stream clients and `replicas` reporting now. */
+  render(streams: number, replicas: readonly ReplicaStatus[]): string {
     const lines = [
       '# HELP wasmlite_transactions_total Transactions committed and logged by this process.',
       '# TYPE wasmlite_transactions_total counter',
@@ -38,6 +50,15 @@ export class PrimaryMetrics {
       '# HELP wasmlite_log_stream_clients Log stream clients connected.',
       '# TYPE wasmlite_log_stream_clients gauge',
       `wasmlite_log_stream_clients ${streams}`,
+      '# HELP wasmlite_replica_reports_total Position reports from replicas (POST /v1/ack), by status; not in wasmlite_http_requests_total.',
+      '# TYPE wasmlite_replica_reports_total counter',
+      ...[...this.#acks].sort(([a], [b]) => a - b).map(([status, n]) => `wasmlite_replica_reports_total{status="${status}"} ${n}`),
+      '# HELP wasmlite_replica_lag_transactions Transactions committed here that a replica has not reported applied.',
+      '# TYPE wasmlite_replica_lag_transactions gauge',
+      ...replicas.map((r) => `wasmlite_replica_lag_transactions{replica="${label(r.name)}",id="${r.id}"} ${r.lagTxids}`),
+      '# HELP wasmlite_replica_lag_seconds Age of the oldest transaction a replica has not reported applied.',
+      '# TYPE wasmlite_replica_lag_seconds gauge',
+      ...replicas.map((r) => `wasmlite_replica_lag_seconds{replica="${label(r.name)}",id="${r.id}"} ${r.lagMs < 0 ? 'NaN' : r.lagMs / 1000}`),
     ];
     return `${lines.join('\n')}\n`;
   }

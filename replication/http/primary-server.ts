@@ -4,6 +4,7 @@ import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
 import { StatementExecutor, type StatementResult } from '../primary/statement-executor.ts';
+import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import { TransactionRegistry } from '../primary/transaction-registry.ts';
 import { WriterLock } from '../primary/writer-lock.ts';
 import { decodeBatch, decodeStatement, decodeTransactionBegin, encodeValue } from './json-values.ts';
@@ -16,7 +17,7 @@ import type { TokenAuth } from './token-auth.ts';
  * Options of {@link PrimaryServer}.
  *
  * @example
- * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention });
+ * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention, durability: 'async', quorumTimeoutMs: 10_000 });
  */
 export interface PrimaryServerOptions {
   readonly auth: TokenAuth;
@@ -28,7 +29,17 @@ export interface PrimaryServerOptions {
   readonly transactionTimeoutMs: number;
   /** Told which records each log stream still has to send, so compaction keeps them. */
   readonly retention: LogRetention;
+  /**
+   * `async`: a write is acknowledged once it is in the primary's log, durably. `quorum`: also
+   * once a replica has reported it applied durably (`POST /v1/ack`).
+   */
+  readonly durability: Durability;
+  /** In `quorum` mode, how long a write waits for a replica before it fails with 503 `QUORUM_TIMEOUT`. */
+  readonly quorumTimeoutMs: number;
 }
+
+/** When the primary acknowledges a write: see {@link PrimaryServerOptions.durability}. */
+export type Durability = 'async' | 'quorum';
 
 const TRANSACTION_ROUTE = /^\/v1\/transactions\/([^/]+)\/(execute|batch|commit|rollback)$/;
 
@@ -43,7 +54,7 @@ const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
  * JSON `{ error: { code, message } }` with a 4xx/5xx status; none takes the server down.
  *
  * @example
- * const server = new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention });
+ * const server = new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention, durability: 'async', quorumTimeoutMs: 10_000 });
  * await server.listen('127.0.0.1', 0);
  */
 export class PrimaryServer {
@@ -55,6 +66,7 @@ export class PrimaryServer {
   readonly #metrics = new PrimaryMetrics();
   readonly #server: Server;
   readonly #stopCounting: () => void;
+  readonly #replicas: ReplicaTracker;
   #streams = 0;
 
   constructor(primary: PrimaryDatabase, options: PrimaryServerOptions) {
@@ -62,9 +74,16 @@ export class PrimaryServer {
     this.#options = Object.freeze({ ...options });
     this.#executor = new StatementExecutor(primary.db);
     this.#transactions = new TransactionRegistry(this.#executor, this.#lock, options.transactionTimeoutMs);
-    this.#stopCounting = primary.onRecord((record) => this.#metrics.record(record));
+    // A replica not heard of for three heartbeats (it reports on each) is gone.
+    this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs);
+    this.#stopCounting = primary.onRecord((record) => {
+      this.#metrics.record(record);
+      this.#replicas.committed(record);
+    });
     this.#server = createServer((req, res) => {
-      res.on('finish', () => this.#metrics.request(res.statusCode));
+      // Replicas' reports are counted apart: they come on their own, not from a user's request.
+      const ack = req.url === '/v1/ack';
+      res.on('finish', () => (ack ? this.#metrics.ack(res.statusCode) : this.#metrics.request(res.statusCode)));
       this.#handle(req, res).catch((error: unknown) => this.#fail(res, error));
     });
     this.#server.on('clientError', (_error, socket) => {
@@ -91,6 +110,7 @@ export class PrimaryServer {
   close(): Promise<void> {
     this.#stopCounting();
     this.#transactions.close();
+    this.#replicas.close();
     return new Promise((resolve) => {
       this.#server.close(() => resolve());
       this.#server.closeAllConnections();
@@ -114,25 +134,29 @@ export class PrimaryServer {
           dbId: this.#primary.dbId,
           log: { firstTxid: log.firstTxid()?.toString() ?? null, lastTxid: log.lastPosition()?.txid.toString() ?? null },
           logFirstTxid: log.firstTxid()?.toString() ?? null,
+          durability: this.#options.durability,
           streams: this.#streams,
+          replicas: this.#replicas.list(),
         });
       }
       case 'GET /metrics':
         this.#options.auth.check(req.headers.authorization);
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(this.#metrics.render(this.#streams));
+        res.end(this.#metrics.render(this.#streams, this.#replicas.list()));
         return;
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);
         const statement = decodeStatement(await this.#body(req), 'body');
+        const before = this.#primary.position().txid;
         const result = await this.#lock.run(() => this.#executor.execute(statement, access));
-        return json(res, 200, { ...encodeResult(result), position: this.#primary.position().toString() });
+        return json(res, 200, { ...encodeResult(result), position: await this.#acknowledged(before) });
       }
       case 'POST /v1/batch': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { statements, mode } = decodeBatch(await this.#body(req));
+        const before = this.#primary.position().txid;
         const results = await this.#lock.run(() => this.#executor.batch(statements, access, mode));
-        return json(res, 200, { results: results.map(encodeResult), position: this.#primary.position().toString() });
+        return json(res, 200, { results: results.map(encodeResult), position: await this.#acknowledged(before) });
       }
       case 'GET /v1/log': {
         this.#options.auth.check(req.headers.authorization);
@@ -140,7 +164,7 @@ export class PrimaryServer {
         if (from === null || !/^\d{1,20}$/.test(from) || BigInt(from) < 1n) {
           throw new RequestError(400, 'BAD_REQUEST', 'Expected the "from" parameter to be a positive integer txid');
         }
-        streamLog(res, this.#primary, this.#options.retention, BigInt(from), this.#options.heartbeatMs, () => this.#streams--);
+        streamLog(res, this.#primary, this.#options.retention, BigInt(from), this.#options.heartbeatMs, this.#options.durability, () => this.#streams--);
         this.#streams++;
         return;
       }
@@ -154,6 +178,11 @@ export class PrimaryServer {
           res.destroy();
         }
         return;
+      }
+      case 'POST /v1/ack': {
+        this.#options.auth.check(req.headers.authorization);
+        this.#replicas.report(await this.#body(req));
+        return json(res, 200, {});
       }
       case 'POST /v1/transactions': {
         const access = this.#options.auth.check(req.headers.authorization);
@@ -180,15 +209,32 @@ export class PrimaryServer {
         const results = this.#transactions.batch(id, statements);
         return json(res, 200, { results: results.map(encodeResult), position: this.#primary.position().toString() });
       }
-      case 'commit':
+      case 'commit': {
         await this.#body(req, true);
+        // The transaction holds the writer: nothing else commits between these two lines.
+        const before = this.#primary.position().txid;
         this.#transactions.commit(id);
-        return json(res, 200, { position: this.#primary.position().toString() });
+        return json(res, 200, { position: await this.#acknowledged(before) });
+      }
       default:
         await this.#body(req, true);
         this.#transactions.rollback(id);
         return json(res, 200, { position: this.#primary.position().toString() });
     }
+  }
+
+  /**
+   * The position to answer a request with once its writes (if any: the position moved past
+   * `before`) are as durable as `durability` asks. In `quorum` mode that waits for a replica's
+   * report, and a {@link RequestError} 503 `QUORUM_TIMEOUT` says the write is committed here but
+   * not acknowledged: it may be lost if this primary is lost.
+   */
+  async #acknowledged(before: bigint): Promise<string> {
+    const position = this.#primary.position();
+    if (this.#options.durability !== 'quorum' || position.txid <= before) return position.toString();
+    if (await this.#replicas.waitFor(position.txid, this.#options.quorumTimeoutMs)) return position.toString();
+    throw new RequestError(503, 'QUORUM_TIMEOUT',
+      `the write is committed on the primary at ${position} but no replica reported it durable within ${this.#options.quorumTimeoutMs} ms: it is not acknowledged and may be lost if the primary is lost`);
   }
 
   /** Reads a JSON body of at most `maxBodyBytes` (413 beyond, 400 if not JSON; `undefined` if empty and `optional`). */

@@ -9,6 +9,7 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const HEARTBEAT_MS = 5000;
 const TRANSACTION_TIMEOUT_MS = 5000;
 const LOG_RETAIN_TXIDS = 10_000;
+const QUORUM_TIMEOUT_MS = 10_000;
 
 /**
  * Options of {@link startPrimary}.
@@ -46,6 +47,15 @@ export interface PrimaryOptions {
   readonly logRetainTxids?: number;
   /** Start a new log segment once the current one holds this many bytes (default 64 MiB). */
   readonly logSegmentBytes?: number;
+  /**
+   * When a write is acknowledged (default `async`): `async` once it is in this primary's log on
+   * disk; `quorum` also once at least one replica has reported it applied and fsynced, so that
+   * losing this primary's disk loses no acknowledged write. A `quorum` write no replica confirms
+   * within `quorumTimeoutMs` fails with 503 `QUORUM_TIMEOUT` (it stays committed here).
+   */
+  readonly durability?: 'async' | 'quorum';
+  /** In `quorum` mode, how long a write waits for a replica's report, in ms (default 10000). */
+  readonly quorumTimeoutMs?: number;
 }
 
 /**
@@ -122,6 +132,10 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   if (logSegmentBytes !== undefined && (!Number.isSafeInteger(logSegmentBytes) || logSegmentBytes < 1)) {
     throw new TypeError('Expected the "logSegmentBytes" option to be a positive integer');
   }
+  const durability = options.durability ?? 'async';
+  if (durability !== 'async' && durability !== 'quorum') throw new TypeError('Expected the "durability" option to be "async" or "quorum"');
+  const quorumTimeoutMs = options.quorumTimeoutMs ?? QUORUM_TIMEOUT_MS;
+  if (!Number.isSafeInteger(quorumTimeoutMs) || quorumTimeoutMs < 1) throw new TypeError('Expected the "quorumTimeoutMs" option to be a positive integer');
   const auth = new TokenAuth({ read: tokens.read, write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])] });
   if (!auth.enabled && !isLoopback(host)) {
     throw new TypeError(`Expected a token ("authToken" or "tokens") to serve on the non-loopback host ${host}`);
@@ -138,7 +152,7 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   };
   compact();
   const stopCompacting = primary.onRecord(compact);
-  const server = new PrimaryServer(primary, { auth, maxBodyBytes, heartbeatMs, transactionTimeoutMs, retention });
+  const server = new PrimaryServer(primary, { auth, maxBodyBytes, heartbeatMs, transactionTimeoutMs, retention, durability, quorumTimeoutMs });
   let url: string;
   try {
     url = await server.listen(host, port);

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import nodePath from 'node:path';
 import { ClientError } from '../../core/client/client-error.ts';
 import { Position, PositionMismatchError, TxRecord, type PositionLike } from '../log/index.ts';
@@ -28,7 +30,12 @@ export interface ReplicaFollowerOptions {
   readonly sync?: boolean;
   /** Where re-bootstraps and connection changes are reported (default `console.warn`). */
   readonly log?: (message: string) => void;
+  /** How the primary's `/status` names this replica (default `<hostname>:<absolute path>`). */
+  readonly name?: string;
 }
+
+/** In `async` mode the primary only shows replicas' positions: reports are sent at most this often. */
+const REPORT_INTERVAL_MS = 250;
 
 interface Waiter {
   /** Whether the replica, now at `position`, has what the waiter waits for. */
@@ -121,6 +128,14 @@ export class ReplicaFollower {
   readonly #sync: boolean;
   readonly #log: (message: string) => void;
   readonly #dbIdFile: string;
+  readonly #id = randomUUID();
+  readonly #name: string;
+  /** Whether the primary waits for replicas' reports (its `x-wasmlite-durability: quorum`). */
+  #quorum = false;
+  #reporting = false;
+  #reportAgain = false;
+  #reportTimer: NodeJS.Timeout | undefined;
+  #lastReport = 0;
   readonly #waiters = new Set<Waiter>();
   readonly #replaceListeners = new Set<(event: { readonly newHistory: boolean }) => void>();
   readonly #ready: Promise<void>;
@@ -159,6 +174,8 @@ export class ReplicaFollower {
     this.#log = options.log ?? ((message) => console.warn(`wasmlite replica ${this.path}: ${message}`));
     this.#backoff = this.#minBackoff;
     this.#dbIdFile = `${this.path}-dbid`;
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) throw new TypeError('Expected the "name" option to be a non-empty string');
+    this.#name = options.name ?? `${os.hostname()}:${nodePath.resolve(this.path)}`;
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -269,6 +286,7 @@ export class ReplicaFollower {
       this.#closed = true;
       this.#abort?.abort();
       this.#wake?.();
+      clearTimeout(this.#reportTimer);
       this.#rejectReady(new Error('the replica follower is closed'));
       for (const waiter of this.#waiters) waiter.reject(new Error('the replica follower is closed'));
       this.#waiters.clear();
@@ -383,6 +401,8 @@ export class ReplicaFollower {
       if (!this.#connected) this.#log(`following ${this.#url} from ${replica.position}`);
       this.#connected = true;
       this.#lastFailure = undefined;
+      this.#quorum = response.headers.get('x-wasmlite-durability') === 'quorum';
+      this.#report();
       this.#backoff = this.#minBackoff;
       const resetIdle = (): void => {
         clearTimeout(idle);
@@ -391,7 +411,11 @@ export class ReplicaFollower {
       resetIdle();
       for await (const frame of readFrames(response.body as unknown as AsyncIterable<Uint8Array>)) {
         resetIdle();
-        if (frame.length === 0) continue;
+        if (frame.length === 0) {
+          // A heartbeat: the primary hears from an idle replica as often as it sends them.
+          this.#report();
+          continue;
+        }
         const record = TxRecord.decode(frame);
         if (record.txid <= replica.position.txid) continue;
         try {
@@ -402,12 +426,47 @@ export class ReplicaFollower {
           return `divergence (${error.message})`;
         }
         this.#notify();
+        this.#report();
       }
       throw new Error('the log stream ended');
     } finally {
       clearTimeout(idle);
       if (this.#abort === controller) this.#abort = undefined;
     }
+  }
+
+  /**
+   * Tells the primary this replica's position (`POST /v1/ack`): at once in quorum mode, where
+   * writes wait for it, else at most every {@link REPORT_INTERVAL_MS}. One report at a time; a
+   * failed one is dropped (the next apply or heartbeat sends the position again).
+   */
+  #report(): void {
+    if (this.#closed || this.#replica === undefined) return;
+    if (this.#reporting) {
+      this.#reportAgain = true;
+      return;
+    }
+    const wait = this.#quorum ? 0 : this.#lastReport + REPORT_INTERVAL_MS - Date.now();
+    if (wait > 0) {
+      this.#reportTimer ??= setTimeout(() => {
+        this.#reportTimer = undefined;
+        this.#report();
+      }, wait);
+      return;
+    }
+    this.#reporting = true;
+    this.#lastReport = Date.now();
+    const body = JSON.stringify({ replica: this.#id, name: this.#name, position: this.position().toString(), durable: this.#sync });
+    fetch(`${this.#url}/v1/ack`, { method: 'POST', headers: { ...this.#headers, 'content-type': 'application/json' }, body })
+      .then((response) => response.body?.cancel())
+      .catch(() => {})
+      .finally(() => {
+        this.#reporting = false;
+        if (this.#reportAgain) {
+          this.#reportAgain = false;
+          this.#report();
+        }
+      });
   }
 
   #notify(): void {
