@@ -1,0 +1,126 @@
+import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
+import type { Client, InValue, ResultSet, Row, Transaction, TransactionMode, Value } from '../../core/index.ts';
+
+/**
+ * One Kysely connection over a wasmlite {@link Client}. Outside a transaction every query goes
+ * straight to the client; between `begin()` and `commit()`/`rollback()` the connection holds a
+ * client transaction (`client.transaction(mode)`), so its queries run inside it and other
+ * connections' queries never do. Made and pooled by `WasmliteDriver`.
+ */
+export class WasmliteConnection implements DatabaseConnection {
+  readonly #client: Client;
+  #transaction: Transaction | undefined;
+
+  constructor(client: Client) {
+    this.#client = client;
+  }
+
+  /** True while this connection holds a client transaction. */
+  get inTransaction(): boolean {
+    return this.#transaction !== undefined;
+  }
+
+  /**
+   * Runs one compiled query. Reads give `rows`; a statement that changed rows (or returns none)
+   * also gives `numAffectedRows` and `insertId` as bigints. Errors are the client's, unchanged.
+   */
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+    const result = await (this.#transaction ?? this.#client).execute({ sql: compiledQuery.sql, args: compiledQuery.parameters as InValue[] });
+    return toQueryResult<R>(result);
+  }
+
+  /**
+   * Yields the rows in chunks of `chunkSize`. Outside a transaction they come from
+   * `client.iterate()`, which steps through SQLite for locally served reads; inside one, from the
+   * transaction's result.
+   */
+  async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
+    if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new TypeError('Expected the "chunkSize" argument to be a positive integer');
+    const stmt = { sql: compiledQuery.sql, args: compiledQuery.parameters as InValue[] };
+    const source: AsyncIterable<Row> | Iterable<Row> = this.#transaction === undefined
+      ? this.#client.iterate(stmt)
+      : (await this.#transaction.execute(stmt)).rows;
+    let columns: Column[] | undefined;
+    let chunk: R[] = [];
+    for await (const row of source) {
+      // A streamed row does not come with its column list: its names are its own properties
+      // after the indexes, in column order (read by name, as the client names them).
+      columns ??= Object.keys(row).slice(row.length).map((name): Column => [name, name]);
+      chunk.push(rowObject(row, columns) as R);
+      if (chunk.length === chunkSize) {
+        yield { rows: chunk };
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) yield { rows: chunk };
+  }
+
+  /** Begins a client transaction; this connection's queries run in it until it ends. */
+  async begin(mode: TransactionMode): Promise<void> {
+    if (this.#transaction !== undefined) throw new Error('a transaction is already open on this connection');
+    this.#transaction = await this.#client.transaction(mode);
+  }
+
+  /** Commits what `begin()` began. */
+  async commit(): Promise<void> {
+    await this.#take().commit();
+  }
+
+  /** Rolls back what `begin()` began. */
+  async rollback(): Promise<void> {
+    await this.#take().rollback();
+  }
+
+  /** Ends a transaction left open (rolled back), so the pooled connection starts clean. */
+  reset(): void {
+    this.#transaction?.close();
+    this.#transaction = undefined;
+  }
+
+  #take(): Transaction {
+    const transaction = this.#transaction;
+    if (transaction === undefined) throw new Error('no transaction is open on this connection');
+    this.#transaction = undefined;
+    return transaction;
+  }
+}
+
+/** Shapes a client result as Kysely's `QueryResult`. */
+function toQueryResult<R>(result: ResultSet): QueryResult<R> {
+  const { columns, rows, rowsAffected, lastInsertRowid } = result;
+  if (columns.length === 0) return { rows: [], numAffectedRows: BigInt(rowsAffected), insertId: lastInsertRowid };
+  const keys = columnKeys(columns);
+  const objects = new Array<R>(rows.length);
+  for (let r = 0; r < rows.length; r++) objects[r] = rowObject(rows[r]!, keys) as R;
+  if (rowsAffected === 0) return { rows: objects };
+  return { rows: objects, numAffectedRows: BigInt(rowsAffected), insertId: lastInsertRowid };
+}
+
+/** A result column: where to read it in a row (index or name), and its name. */
+type Column = [at: number | string, name: string];
+
+/** Each column name once: the first column with a name wins, as in the client's rows. */
+function columnKeys(columns: readonly string[]): Column[] {
+  const seen = new Set<string>();
+  const out: Column[] = [];
+  columns.forEach((name, i) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    out.push([i, name]);
+  });
+  return out;
+}
+
+/**
+ * A row as a plain object keyed by column name. Blobs become Buffers (the client gives
+ * ArrayBuffers; Kysely's SQLite users get Buffers from better-sqlite3), without a copy.
+ */
+function rowObject(row: Row, columns: readonly Column[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i < columns.length; i++) {
+    const [at, name] = columns[i]!;
+    const v = (row as unknown as Record<number | string, Value>)[at]!;
+    out[name] = v instanceof ArrayBuffer ? Buffer.from(v) : v;
+  }
+  return out;
+}

@@ -1,0 +1,3 @@
+import { kyselySuite } from './suite/index.ts';
+
+kyselySuite('0.29');

@@ -1,0 +1,48 @@
+import path from 'node:path';
+import { Kysely, sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { WasmliteDialect } from '../../../../adapters/kysely/index.ts';
+import type { ClientKind } from '../../support/clients.ts';
+import { useKysely } from './setup.ts';
+
+/** `WasmliteDialect` built from a client or from createClient's options. */
+export function dialectCases(kind: ClientKind): void {
+  const kysely = useKysely();
+
+  describe('dialect', () => {
+    it('opens its own client from { url, syncUrl } and closes it on destroy', async () => {
+      const { fixture } = await kysely.open(kind);
+      const url = `file:${path.join(fixture.dir, 'own.db')}`;
+      const db = new Kysely<any>({ dialect: new WasmliteDialect(kind === 'replica' ? { url, syncUrl: fixture.primary!.url } : { url }) });
+      await sql`create table t (x)`.execute(db);
+      await sql`insert into t values (${1})`.execute(db);
+      expect((await sql<{ x: number }>`select x from t`.execute(db)).rows).toEqual([{ x: 1 }]);
+      await db.destroy();
+      await expect(sql`select 1`.execute(db)).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    });
+
+    it('leaves a client it was given open on destroy', async () => {
+      const { db, fixture } = await kysely.open(kind);
+      await sql`select 1`.execute(db);
+      await db.destroy();
+      expect(fixture.client.closed).toBe(false);
+      expect((await fixture.client.execute('SELECT 2 AS two')).rows[0]!.two).toBe(2);
+    });
+
+    it('runs onCreateConnection for each new connection', async () => {
+      const { fixture } = await kysely.open(kind);
+      let created = 0;
+      const db = new Kysely<any>({ dialect: new WasmliteDialect({ client: fixture.client, onCreateConnection: async () => void created++ }) });
+      await sql`select 1`.execute(db);
+      await sql`select 1`.execute(db);
+      expect(created).toBe(1);
+      await db.destroy();
+    });
+
+    it('checks its config up front', () => {
+      expect(() => new WasmliteDialect(undefined as never)).toThrow(TypeError);
+      expect(() => new WasmliteDialect({} as never)).toThrow('Expected the "client" or "url" option');
+    });
+  });
+}

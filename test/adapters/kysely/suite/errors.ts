@@ -1,0 +1,49 @@
+import { sql } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { SqliteError } from '../../../../core/index.ts';
+import type { ClientKind } from '../../support/clients.ts';
+import { openSeeded, useKysely } from './setup.ts';
+
+/** Errors reach the caller as the client raised them: wasmlite's `SqliteError`, with its code. */
+export function errorCases(kind: ClientKind): void {
+  const kysely = useKysely();
+
+  describe('errors', () => {
+    it('rejects a unique violation with SqliteError SQLITE_CONSTRAINT_UNIQUE', async () => {
+      const { db } = await openSeeded(kysely, kind);
+      const error = await db.insertInto('pet').values({ name: 'Catto', owner_id: 1, species: 'cat' }).execute().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SqliteError);
+      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_UNIQUE' });
+      expect((error as Error).message).toMatch(/UNIQUE constraint failed: pet.name/);
+    });
+
+    it('rejects a not-null violation and a syntax error with their codes', async () => {
+      const { db } = await openSeeded(kysely, kind);
+      await expect(db.insertInto('pet').values({ name: null as never, owner_id: 1, species: 'cat' }).execute()).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_NOTNULL' });
+      const syntax = await sql`selec 1`.execute(db).catch((e: unknown) => e);
+      expect(syntax).toBeInstanceOf(SqliteError);
+      expect(syntax).toMatchObject({ code: 'SQLITE_ERROR' });
+      expect((syntax as Error).message).toMatch(/syntax error/);
+    });
+
+    it('rejects a query on a missing table or column', async () => {
+      const { db } = await openSeeded(kysely, kind);
+      await expect(sql`select * from nowhere`.execute(db)).rejects.toThrow(/no such table: nowhere/);
+      await expect(db.selectFrom('person').select('nope' as never).execute()).rejects.toThrow(/no such column: "?nope/);
+    });
+
+    it('reports a foreign key violation through pragma foreign_key_check', async () => {
+      const { db } = await openSeeded(kysely, kind);
+      // Foreign keys are off by default in SQLite, as with Kysely's SqliteDialect.
+      await db.insertInto('pet').values({ name: 'Orphan', owner_id: 99, species: 'cat' }).execute();
+      const bad = await sql<{ table: string; parent: string }>`pragma foreign_key_check`.execute(db);
+      expect(bad.rows).toMatchObject([{ table: 'pet', parent: 'person' }]);
+    });
+
+    it('leaves the Kysely instance usable after an error', async () => {
+      const { db } = await openSeeded(kysely, kind);
+      await expect(sql`select nope`.execute(db)).rejects.toBeInstanceOf(SqliteError);
+      expect(await db.selectFrom('person').select('id').where('id', '=', 2).executeTakeFirst()).toEqual({ id: 2 });
+    });
+  });
+}
