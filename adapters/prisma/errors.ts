@@ -1,15 +1,44 @@
 import { DriverAdapterError, type Error as DriverError, type MappedError } from '@prisma/driver-adapter-utils';
 
-// SQLite's primary result codes (sqlite3.h), for errors whose numeric code did not travel with
-// them (a primary's error over HTTP carries only the name).
+// SQLite's result codes by name (sqlite3.h), for errors whose number did not travel with them
+// (a primary's error over HTTP carries only the name). An extended code is its primary code
+// plus (position in its family's list) << 8; '' holds a number that has no name.
 const PRIMARY_CODES: Record<string, number> = {
-  SQLITE_ERROR: 1, SQLITE_INTERNAL: 2, SQLITE_PERM: 3, SQLITE_ABORT: 4, SQLITE_BUSY: 5, SQLITE_LOCKED: 6,
-  SQLITE_NOMEM: 7, SQLITE_READONLY: 8, SQLITE_INTERRUPT: 9, SQLITE_IOERR: 10, SQLITE_CORRUPT: 11,
-  SQLITE_NOTFOUND: 12, SQLITE_FULL: 13, SQLITE_CANTOPEN: 14, SQLITE_PROTOCOL: 15, SQLITE_EMPTY: 16,
-  SQLITE_SCHEMA: 17, SQLITE_TOOBIG: 18, SQLITE_CONSTRAINT: 19, SQLITE_MISMATCH: 20, SQLITE_MISUSE: 21,
-  SQLITE_NOLFS: 22, SQLITE_AUTH: 23, SQLITE_FORMAT: 24, SQLITE_RANGE: 25, SQLITE_NOTADB: 26,
-  SQLITE_NOTICE: 27, SQLITE_WARNING: 28,
+  ERROR: 1, INTERNAL: 2, PERM: 3, ABORT: 4, BUSY: 5, LOCKED: 6, NOMEM: 7, READONLY: 8, INTERRUPT: 9,
+  IOERR: 10, CORRUPT: 11, NOTFOUND: 12, FULL: 13, CANTOPEN: 14, PROTOCOL: 15, EMPTY: 16, SCHEMA: 17,
+  TOOBIG: 18, CONSTRAINT: 19, MISMATCH: 20, MISUSE: 21, NOLFS: 22, AUTH: 23, FORMAT: 24, RANGE: 25,
+  NOTADB: 26, NOTICE: 27, WARNING: 28,
 };
+const EXTENDED_NAMES: Record<string, string[]> = {
+  ERROR: ['MISSING_COLLSEQ', 'RETRY', 'SNAPSHOT', 'RESERVESIZE', 'KEY', 'UNABLE'],
+  IOERR: ['READ', 'SHORT_READ', 'WRITE', 'FSYNC', 'DIR_FSYNC', 'TRUNCATE', 'FSTAT', 'UNLOCK', 'RDLOCK', 'DELETE',
+    'BLOCKED', 'NOMEM', 'ACCESS', 'CHECKRESERVEDLOCK', 'LOCK', 'CLOSE', 'DIR_CLOSE', 'SHMOPEN', 'SHMSIZE', 'SHMLOCK',
+    'SHMMAP', 'SEEK', 'DELETE_NOENT', 'MMAP', 'GETTEMPPATH', 'CONVPATH', 'VNODE', 'AUTH', 'BEGIN_ATOMIC',
+    'COMMIT_ATOMIC', 'ROLLBACK_ATOMIC', 'DATA', 'CORRUPTFS', 'IN_PAGE'],
+  LOCKED: ['SHAREDCACHE', 'VTAB'],
+  BUSY: ['RECOVERY', 'SNAPSHOT', 'TIMEOUT'],
+  CANTOPEN: ['NOTEMPDIR', 'ISDIR', 'FULLPATH', 'CONVPATH', 'DIRTYWAL', 'SYMLINK'],
+  CORRUPT: ['VTAB', 'SEQUENCE', 'INDEX'],
+  READONLY: ['RECOVERY', 'CANTLOCK', 'ROLLBACK', 'DBMOVED', 'CANTINIT', 'DIRECTORY'],
+  ABORT: ['', 'ROLLBACK'],
+  CONSTRAINT: ['CHECK', 'COMMITHOOK', 'FOREIGNKEY', 'FUNCTION', 'NOTNULL', 'PRIMARYKEY', 'TRIGGER', 'UNIQUE', 'VTAB',
+    'ROWID', 'PINNED', 'DATATYPE'],
+  NOTICE: ['RECOVER_WAL', 'RECOVER_ROLLBACK', 'RBU'],
+  WARNING: ['AUTOINDEX'],
+  AUTH: ['USER'],
+};
+
+/** `SQLITE_CONSTRAINT_CHECK` → 275; undefined for a name SQLite does not have. */
+export function resultCodeOf(name: string): number | undefined {
+  if (!name.startsWith('SQLITE_')) return undefined;
+  const rest = name.slice('SQLITE_'.length);
+  const cut = rest.indexOf('_');
+  const family = cut < 0 ? rest : rest.slice(0, cut);
+  const primary = PRIMARY_CODES[family];
+  if (primary === undefined || cut < 0) return primary;
+  const index = EXTENDED_NAMES[family]?.indexOf(rest.slice(cut + 1)) ?? -1;
+  return index < 0 ? undefined : primary | ((index + 1) << 8);
+}
 
 /** The part of wasmlite's `SqliteError` and `ClientError` the mapping reads. */
 interface CodedError {
@@ -30,8 +59,7 @@ function failedFields(message: string): string[] | undefined {
 
 function extendedCode(error: CodedError): number {
   if (typeof error.rawCode === 'number' && error.rawCode > 0) return error.rawCode;
-  const family = /^SQLITE_[A-Z]+/.exec(error.code)?.[0];
-  return (family !== undefined ? PRIMARY_CODES[family] : undefined) ?? 1;
+  return resultCodeOf(error.code) ?? 1;
 }
 
 function mapSqliteError(error: CodedError): MappedError {

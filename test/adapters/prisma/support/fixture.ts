@@ -16,16 +16,20 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, it } from 'vitest';
-import { PrismaWasmlite, type PrismaWasmliteOptions } from '../../../../adapters/prisma/index.ts';
+import { PrismaWasmlite, type PrismaWasmliteConfig, type PrismaWasmliteOptions } from '../../../../adapters/prisma/index.ts';
 import { useClients, type ClientFixture, type ClientKind } from '../../support/clients.ts';
 import { generatePrismaClient } from './generate.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** The DDL of schema.prisma, as `prisma migrate diff --from-empty` prints it for SQLite. */
+/**
+ * The DDL of schema.prisma, as `prisma migrate diff --from-empty` prints it for SQLite, with one
+ * deliberate drift: `Profile.bio` is optional in the schema but NOT NULL here, so that a
+ * not-null violation (P2011) can get past the client's validation to the database.
+ */
 export const SCHEMA_SQL = [
   `CREATE TABLE "User" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "email" TEXT NOT NULL, "name" TEXT NOT NULL, "age" INTEGER, "role" TEXT NOT NULL DEFAULT 'USER')`,
-  `CREATE TABLE "Profile" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "bio" TEXT, "userId" INTEGER NOT NULL,
+  `CREATE TABLE "Profile" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "bio" TEXT NOT NULL, "userId" INTEGER NOT NULL,
     CONSTRAINT "Profile_userId_fkey" FOREIGN KEY ("userId") REFERENCES "User" ("id") ON DELETE CASCADE ON UPDATE CASCADE)`,
   `CREATE TABLE "Post" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "title" TEXT NOT NULL, "published" BOOLEAN NOT NULL DEFAULT false,
     "views" INTEGER NOT NULL DEFAULT 0, "authorId" INTEGER NOT NULL, "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
@@ -78,7 +82,9 @@ export interface PrismaFixture {
 }
 
 /** Opens Prisma Clients for the calling test file; disconnects them (and closes their databases) after each test. */
-export function usePrisma(): { open(kind: ClientKind, options?: PrismaWasmliteOptions): Promise<PrismaFixture> } {
+export function usePrisma(): {
+  open(kind: ClientKind, options?: PrismaWasmliteOptions, config?: Partial<PrismaWasmliteConfig>): Promise<PrismaFixture>;
+} {
   const clients = useClients();
   const open: Db[] = [];
   beforeAll(async () => {
@@ -89,7 +95,7 @@ export function usePrisma(): { open(kind: ClientKind, options?: PrismaWasmliteOp
   });
 
   return {
-    async open(kind, options) {
+    async open(kind, options, extra) {
       const gen = await loadGenerated();
       const fixture = await clients.open(kind);
       await fixture.client.batch(SCHEMA_SQL, 'write');
@@ -99,7 +105,7 @@ export function usePrisma(): { open(kind: ClientKind, options?: PrismaWasmliteOp
         const config = kind === 'local'
           ? { url: `file:${fixture.file}` }
           : { url: `file:${file}`, syncUrl: fixture.primary!.url, bookmark: fixture.client.bookmark! };
-        const db = new gen.PrismaClient({ adapter: new PrismaWasmlite(config, { ...options, ...more }) });
+        const db = new gen.PrismaClient({ adapter: new PrismaWasmlite({ ...config, ...extra }, { ...options, ...more }) });
         open.push(db);
         return db;
       };
