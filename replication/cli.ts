@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npx wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file f] [--log-dir d]`
+ * `npx wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file f] [--log-dir d] [--durability async|quorum]`
  *
  * Serves a database as a replication primary until SIGINT/SIGTERM. The token file holds one
  * token a line: a bare line is a read-write token, `read <token>` a read-only one; blank lines
@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPrimary } from './primary/index.ts';
 
-const USAGE = 'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>]';
+const USAGE = 'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>] [--durability async|quorum]';
 
 function readTokens(file: string): { read: string[]; write: string[] } {
   const tokens = { read: [] as string[], write: [] as string[] };
@@ -32,20 +32,24 @@ async function main(): Promise<void> {
       host: { type: 'string', default: '127.0.0.1' },
       'token-file': { type: 'string' },
       'log-dir': { type: 'string' },
+      durability: { type: 'string', default: 'async' },
     },
   });
   const [command, path] = positionals;
   if (command !== 'primary' || path === undefined || positionals.length !== 2) throw new TypeError(USAGE);
   if (!/^\d+$/.test(values.port)) throw new TypeError('Expected --port to be an integer between 0 and 65535');
   const tokenFile = values['token-file'];
+  const durability = values.durability;
+  if (durability !== 'async' && durability !== 'quorum') throw new TypeError('Expected --durability to be async or quorum');
   const primary = await startPrimary({
     path,
     host: values.host,
     port: Number(values.port),
     tokens: tokenFile === undefined ? undefined : readTokens(tokenFile),
     logDir: values['log-dir'],
+    durability,
   });
-  console.log(`primary ${path} at ${primary.url}, position ${primary.position()}`);
+  console.log(`primary ${path} at ${primary.url}, position ${primary.position()}, durability ${durability}`);
   const stop = (): void => {
     primary.close().then(() => process.exit(0), (error: unknown) => {
       console.error(error);

@@ -25,6 +25,23 @@ describe('replication/cli.ts primary', () => {
     expect(await exited).toBe(0);
   });
 
+  it('runs in quorum durability when asked, and refuses an unknown durability', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'primary', path.join(temp.dir, 'app.db'), '--port', '0', '--durability', 'quorum'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+    expect(line).toContain('durability quorum');
+    const url = /(http:\/\/\S+),/.exec(line)![1]!;
+    expect((await call(url, '/status')).body.durability).toBe('quorum');
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+
+    const wrong = spawn(process.execPath, ['--import', 'tsx', CLI, 'primary', path.join(temp.dir, 'app.db'), '--durability', 'eventual'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    wrong.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    expect(await new Promise((resolve) => wrong.once('exit', resolve))).toBe(1);
+    expect(stderr).toContain('Expected --durability to be async or quorum');
+  });
+
   it('refuses a public host without a token', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'primary', path.join(temp.dir, 'app.db'), '--host', '0.0.0.0'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
