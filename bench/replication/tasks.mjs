@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { BUNDLE } from './bundle-path.mjs';
 
-const { HttpTransport, ReplicaFollower, Position, TxRecord, createClient, open, WalCapture, TransactionLog, defaultVfs, loadEngine } = await import(BUNDLE);
+const { HttpTransport, Replica, ReplicaFollower, Position, TxRecord, createClient, open, WalCapture, TransactionLog, defaultVfs, loadEngine } = await import(BUNDLE);
 
 /** Wall-clock ms with sub-ms precision, comparable across processes on one machine. */
 export const now = () => performance.timeOrigin + performance.now();
@@ -80,17 +80,18 @@ export async function follow({ url, path: file }, io) {
 /**
  * Inserts one row a transaction into `lag` through `HttpTransport` (the primary's HTTP API, as a
  * replica client forwards a write). `mode: 'closed'`: `clients` concurrent loops, each awaiting its
- * write before the next, for `seconds`. `mode: 'open'`: writes started at `rate` a second on a
- * fixed schedule (`t0 + i / rate`, never drifting), whatever is still in flight. Half a second of
- * the same writes first warms both sides up. Returns per write [id, acknowledged ms, sent ms].
+ * write before the next, for `seconds`. `mode: 'open'`: writes due at `rate` a second on a fixed
+ * schedule (`t0 + i / rate`, never drifting), taken in order by `clients` loops (a write due while
+ * every loop is busy waits; its latency counts from when it was due), so that at most `clients`
+ * requests (connections) are in flight. Half a second of closed-loop writes first warms both sides
+ * up. Returns per write [id, acknowledged ms, due or sent ms].
  */
-export async function write({ url, mode, rate, clients = 1, seconds, maxInflight = 1024 }) {
+export async function write({ url, mode, rate, clients = 1, seconds }) {
   const transports = Array.from({ length: clients }, () => new HttpTransport({ syncUrl: url }));
   let errors = 0;
   let firstError;
   const acks = [];
-  const insert = async (transport, keep) => {
-    const sent = now();
+  const insert = async (transport, keep, sent = now()) => {
     try {
       const { result } = await transport.execute({ sql: INSERT_LAG, args: [VALUE] });
       if (keep) acks.push(Number(result.lastInsertRowid), now(), sent);
@@ -115,41 +116,51 @@ export async function write({ url, mode, rate, clients = 1, seconds, maxInflight
   const started = performance.now();
   let sent = 0;
   let peakInflight = 0;
-  let skipped = 0;
   if (mode === 'closed') {
     sent = await closedLoop(seconds * 1000, true);
   } else {
+    // `clients` loops take the due writes in order; a write due while all are busy waits in the
+    // queue, and its latency counts from when it was due.
     const interval = 1000 / rate;
     const total = Math.round(rate * seconds);
-    let inflight = 0;
-    await new Promise((resolve) => {
-      const tick = () => {
-        const due = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
-        while (sent < due) {
-          sent++;
-          if (inflight >= maxInflight) {
-            skipped++;
-            continue;
-          }
-          inflight++;
-          peakInflight = Math.max(peakInflight, inflight);
-          insert(transports[sent % transports.length], true).finally(() => {
-            inflight--;
-            if (sent >= total && inflight === 0) resolve();
+    const due = [];
+    let wake;
+    let scheduled = 0;
+    const tick = () => {
+      const now = performance.now();
+      const until = Math.min(total, Math.floor((now - started) / interval) + 1);
+      while (scheduled < until) due.push(performance.timeOrigin + started + scheduled++ * interval);
+      peakInflight = Math.max(peakInflight, due.length);
+      wake?.();
+      if (scheduled < total) setTimeout(tick, 1);
+    };
+    tick();
+    await Promise.all(transports.map(async (t) => {
+      for (;;) {
+        if (due.length === 0) {
+          if (scheduled >= total) return;
+          await new Promise((resolve) => {
+            const previous = wake;
+            wake = () => {
+              wake = undefined;
+              previous?.();
+              resolve();
+            };
           });
+          continue;
         }
-        if (sent < total) setTimeout(tick, 1);
-        else if (inflight === 0) resolve();
-      };
-      tick();
-    });
+        const at = due.shift();
+        sent++;
+        await insert(t, true, at);
+      }
+    }));
   }
   const elapsed = performance.now() - started;
   const latency = [];
   for (let i = 0; i < acks.length; i += 3) latency.push(acks[i + 1] - acks[i + 2]);
   for (const t of transports) t.close();
   return {
-    acks: Float64Array.from(acks), sent, completed: acks.length / 3, errors, firstError, skipped, peakInflight,
+    acks: Float64Array.from(acks), sent, completed: acks.length / 3, errors, firstError, peakQueue: peakInflight,
     elapsedMs: elapsed, txPerSecond: (acks.length / 3) / (elapsed / 1000), latency: percentiles(latency),
   };
 }
@@ -255,9 +266,10 @@ export async function reads({ url, replicaPath, localPath, rows, ops, rounds }) 
  * What capturing costs a commit, as test/replication/capture/capture-cost.ts measures it but as
  * four databases side by side: 1-page commits (`UPDATE` of a 3000-byte row, one row a page) with
  * no observer and with the primary's capture (WalCapture appending to a TransactionLog), at
- * `synchronous=OFF` with a log that does not fsync (the CPU cost alone) and at `synchronous=FULL`
- * with a log that fsyncs every append (what a commit on the primary is). Rounds interleave the
- * variants; µs a commit, medians.
+ * `synchronous=OFF` with a log that does not fsync (the CPU cost alone; also with a sink that drops
+ * the record: checksums and record without the log) and at `synchronous=FULL` with a log that
+ * fsyncs every append (what a commit on the primary is). Rounds interleave the variants; µs a
+ * commit, medians.
  */
 export async function captureCost({ dir, commits, durableCommits, rounds }) {
   const vfs = defaultVfs(await loadEngine());
@@ -271,6 +283,7 @@ export async function captureCost({ dir, commits, durableCommits, rounds }) {
   setup.close();
   const variants = [
     { name: 'plain', sync: 'OFF', capture: false },
+    { name: 'record', sync: 'OFF', capture: true, drop: true },
     { name: 'capture', sync: 'OFF', capture: true },
     { name: 'plain', sync: 'FULL', capture: false },
     { name: 'capture', sync: 'FULL', capture: true },
@@ -283,8 +296,8 @@ export async function captureCost({ dir, commits, durableCommits, rounds }) {
     let stop;
     let capture;
     if (variant.capture) {
-      log = TransactionLog.open(`${file}-log`, { fsync: variant.sync === 'FULL' });
-      capture = new WalCapture({ dbId: '00112233445566778899aabbccddeeff', epoch: 1n, sink: (record) => log.append(record) });
+      if (!variant.drop) log = TransactionLog.open(`${file}-log`, { fsync: variant.sync === 'FULL' });
+      capture = new WalCapture({ dbId: '00112233445566778899aabbccddeeff', epoch: 1n, sink: (record) => log?.append(record) });
       stop = vfs.observe(file, capture);
     }
     const db = await open(file, { journalMode: 'wal' });
@@ -397,6 +410,51 @@ export async function streamBytes({ url, small }) {
   await reading;
   t.close();
   return { wireBytes, bodyBytes, records, pages, pageBytes, complete: lastTxid >= last, transactions: Number(last - from + 1n) };
+}
+
+/**
+ * What one `Replica.apply` costs (the follower applies records one at a time, so this bounds the
+ * rate a replica keeps up with): `n` 1-page records captured from a primary-like database, applied
+ * to a copy with a reader connection open on it (as applications have), with `sync` (the
+ * default: position file fsynced, `synchronous=FULL`) and without. µs an apply, p50 and p99.
+ */
+export async function applyCost({ dir, n }) {
+  const out = {};
+  for (const sync of [true, false]) {
+    const primaryPath = path.join(dir, `apply-${sync}-primary.db`);
+    const replicaPath = path.join(dir, `apply-${sync}-replica.db`);
+    const setup = await open(primaryPath, { journalMode: 'wal' });
+    setup.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
+    const fill = setup.prepare('INSERT INTO t VALUES (?, randomblob(3000))');
+    setup.transaction(() => {
+      for (let i = 1; i <= 200; i++) fill.run(i);
+    })();
+    setup.close();
+    fs.copyFileSync(primaryPath, replicaPath);
+    const records = [];
+    const capture = new WalCapture({ dbId: '0'.repeat(32), epoch: 1n, sink: (record) => records.push(record) });
+    const stop = defaultVfs(await loadEngine()).observe(primaryPath, capture);
+    const db = await open(primaryPath, { journalMode: 'wal' });
+    const start = capture.start(db);
+    const update = db.prepare('UPDATE t SET v = randomblob(3000) WHERE id = ?');
+    for (let i = 0; i < n + 20; i++) update.run(1 + (i % 200));
+    db.close();
+    stop();
+    const replica = await Replica.open(replicaPath, { from: start, sync });
+    const reader = await open(replicaPath);
+    const count = reader.prepare('SELECT count(*) FROM t').pluck();
+    const times = [];
+    for (const [i, record] of records.entries()) {
+      const t0 = performance.now();
+      replica.apply(record);
+      if (i >= 20) times.push((performance.now() - t0) * 1000);
+      count.get();
+    }
+    reader.close();
+    replica.close();
+    out[sync ? 'sync' : 'nosync'] = percentiles(times);
+  }
+  return out;
 }
 
 /** Builds a database of `mib` MiB for the snapshot measurement: 1 MiB zero blobs, no journal, no fsync. */
