@@ -1,0 +1,244 @@
+/**
+ * The Kysely suite of `npm run bench`: the same Kysely queries through `WasmliteDialect` (a local
+ * wasmlite client) and through Kysely's own `SqliteDialect` on better-sqlite3, in the same run.
+ *
+ * ```sh
+ * node bench/run.mjs --only=none --suites=kysely --quick
+ * ```
+ *
+ * `adapters/kysely/index.ts` is bundled with esbuild first (core inside, kysely external), so no
+ * TypeScript loader runs in a timing. Each repetition starts one fresh `node` process per dialect
+ * (this file, as a child), in alternating order; in it every workload first runs once untimed
+ * (JIT and WebAssembly tier-up) and then timed. Both databases are files in WAL mode with
+ * `synchronous=NORMAL`; times are medians over the repetitions.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundle, ROOT } from '../bundle.mjs';
+import { waitForQuiet } from '../quiet.mjs';
+
+const BUNDLE = 'bench/.build/kysely.mjs';
+const TARGET = 1.2;
+const PEERS = ['better-sqlite3', 'wasmlite'];
+
+const SIZES = {
+  quick: { rows: 2_000, point: 5_000, range: 500, join: 200, all: 20, insert: 500, batch: 5_000, update: 1_000, reps: 3 },
+  full: { rows: 10_000, point: 20_000, range: 2_000, join: 500, all: 50, insert: 2_000, batch: 20_000, update: 5_000, reps: 5 },
+};
+
+/** The workloads, in report order: [name, what it does]. */
+const WORKLOADS = [
+  ['point', 'select one row by primary key'],
+  ['range', 'select 100 rows: where, order by, limit'],
+  ['join', 'join + group by + having over the table'],
+  ['all', 'select every row of the table'],
+  ['insert', 'insert one row, autocommit'],
+  ['batch', 'insert rows in one transaction'],
+  ['update', 'update one row by primary key'],
+];
+
+// ---------------------------------------------------------------- child: one process, one dialect
+
+async function openKysely(peer, file) {
+  const { Kysely, SqliteDialect, sql } = await import('kysely');
+  let db;
+  if (peer === 'wasmlite') {
+    const { WasmliteDialect } = await import(pathToFileURL(path.join(ROOT, BUNDLE)).href);
+    db = new Kysely({ dialect: new WasmliteDialect({ url: `file:${file}` }) });
+  } else {
+    const { default: Database } = await import('better-sqlite3');
+    db = new Kysely({ dialect: new SqliteDialect({ database: new Database(file) }) });
+  }
+  await sql`pragma journal_mode = wal`.execute(db);
+  await sql`pragma synchronous = normal`.execute(db);
+  return { db, sql };
+}
+
+async function fill(db, sql, rows) {
+  await db.schema.createTable('person')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('age', 'integer', (c) => c.notNull())
+    .addColumn('city', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('pet')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('owner_id', 'integer', (c) => c.notNull())
+    .addColumn('species', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema.createIndex('pet_owner').on('pet').column('owner_id').execute();
+  await db.schema.createTable('log').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('msg', 'text').execute();
+  await db.transaction().execute(async (trx) => {
+    for (let i = 1; i <= rows; i += 500) {
+      const people = [];
+      const pets = [];
+      for (let id = i; id < i + 500 && id <= rows; id++) {
+        people.push({ id, name: `person ${id}`, age: id % 90, city: `city ${id % 50}` });
+        pets.push({ id, owner_id: id, species: ['cat', 'dog', 'hamster'][id % 3] });
+      }
+      await trx.insertInto('person').values(people).execute();
+      await trx.insertInto('pet').values(pets).execute();
+    }
+  });
+  await sql`analyze`.execute(db);
+}
+
+/** Each workload: `run(db, sql, size, pass)` → a checksum, the same for both dialects. */
+const RUNS = {
+  async point(db, _sql, s) {
+    let sum = 0;
+    for (let i = 0; i < s.point; i++) {
+      const row = await db.selectFrom('person').selectAll().where('id', '=', (i * 7919) % s.rows + 1).executeTakeFirst();
+      sum += row.age;
+    }
+    return sum;
+  },
+  async range(db, _sql, s) {
+    let sum = 0;
+    for (let i = 0; i < s.range; i++) {
+      const rows = await db.selectFrom('person').select(['id', 'name', 'age']).where('id', '>', (i * 31) % (s.rows - 100)).orderBy('id').limit(100).execute();
+      for (const row of rows) sum += row.age;
+    }
+    return sum;
+  },
+  async join(db, _sql, s) {
+    let sum = 0;
+    for (let i = 0; i < s.join; i++) {
+      const rows = await db.selectFrom('person').innerJoin('pet', 'pet.owner_id', 'person.id')
+        .select((eb) => ['pet.species', eb.fn.countAll().as('n'), eb.fn.avg('person.age').as('age')])
+        .where('person.city', '=', `city ${i % 50}`)
+        .groupBy('pet.species').having((eb) => eb.fn.countAll(), '>', 0).orderBy('pet.species')
+        .execute();
+      for (const row of rows) sum += Number(row.n);
+    }
+    return sum;
+  },
+  async all(db, _sql, s) {
+    let sum = 0;
+    for (let i = 0; i < s.all; i++) for (const row of await db.selectFrom('person').selectAll().execute()) sum += row.age;
+    return sum;
+  },
+  async insert(db, _sql, s, pass) {
+    for (let i = 0; i < s.insert; i++) await db.insertInto('log').values({ msg: `${pass} ${i}` }).execute();
+    return s.insert;
+  },
+  async batch(db, _sql, s, pass) {
+    await db.transaction().execute(async (trx) => {
+      for (let i = 0; i < s.batch; i++) await trx.insertInto('log').values({ msg: `batch ${pass} ${i}` }).execute();
+    });
+    return s.batch;
+  },
+  async update(db, _sql, s) {
+    let changed = 0;
+    for (let i = 0; i < s.update; i++) {
+      const r = await db.updateTable('person').set((eb) => ({ age: eb('age', '+', 1) })).where('id', '=', (i * 104729) % s.rows + 1).executeTakeFirst();
+      changed += Number(r.numUpdatedRows);
+    }
+    return changed;
+  },
+};
+
+async function child({ peer, dir, size }) {
+  const file = path.join(dir, `${peer}.db`);
+  const { db, sql } = await openKysely(peer, file);
+  try {
+    await fill(db, sql, size.rows);
+    const out = {};
+    for (const [name] of WORKLOADS) {
+      await RUNS[name](db, sql, size, 'warm-up');
+      const started = performance.now();
+      const check = await RUNS[name](db, sql, size, 'timed');
+      out[name] = { ms: performance.now() - started, check };
+    }
+    return out;
+  } finally {
+    await db.destroy();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    process.stdout.write(`@@result ${JSON.stringify(await child(JSON.parse(process.argv[2])))}\n`);
+  } catch (error) {
+    process.stdout.write(`@@error ${JSON.stringify({ message: String(error?.stack ?? error) })}\n`);
+    process.exitCode = 1;
+  }
+}
+
+// ---------------------------------------------------------------- parent: the suite
+
+function runChild(spec) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk) => (out += chunk));
+    proc.on('error', reject);
+    proc.on('exit', () => {
+      const line = out.split('\n').find((l) => l.startsWith('@@'));
+      if (line?.startsWith('@@result ')) resolve(JSON.parse(line.slice(9)));
+      else reject(new Error(`kysely bench child (${spec.peer}) failed: ${line ? JSON.parse(line.slice(8)).message : out}`));
+    });
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+export default {
+  title: 'Kysely: WasmliteDialect vs SqliteDialect on better-sqlite3',
+  async run({ quick, reps, log }) {
+    const missing = await bundle('adapters/kysely/index.ts', BUNDLE);
+    if (missing) throw new Error(`wasmlite/kysely: ${missing}`);
+    const size = quick ? SIZES.quick : SIZES.full;
+    const repetitions = reps ?? size.reps;
+    const times = Object.fromEntries(PEERS.map((p) => [p, Object.fromEntries(WORKLOADS.map(([w]) => [w, []]))]));
+    const busy = [];
+    for (let rep = 0; rep < repetitions; rep++) {
+      for (const peer of rep % 2 ? [...PEERS].reverse() : PEERS) {
+        const quiet = await waitForQuiet(quick ? 2_000 : 5_000);
+        if (quiet.busy) busy.push(`${peer} rep ${rep + 1}`);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-kysely-'));
+        try {
+          const result = await runChild({ peer, dir, size });
+          for (const [w] of WORKLOADS) times[peer][w].push(result[w]);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      log(`repetition ${rep + 1}/${repetitions} done`);
+    }
+    const rows = [];
+    const ratios = [];
+    for (const [w, what] of WORKLOADS) {
+      const [base, ours] = PEERS.map((p) => median(times[p][w].map((t) => t.ms)));
+      const checks = new Set(PEERS.flatMap((p) => times[p][w].map((t) => t.check)));
+      if (checks.size !== 1) throw new Error(`${w}: the dialects disagree on the result (${[...checks].join(' vs ')})`);
+      const ratio = ours / base;
+      ratios.push(ratio);
+      rows.push(`| ${w} | ${what} | ${base.toFixed(1)} | ${ours.toFixed(1)} | ${ratio.toFixed(2)}× |`);
+    }
+    const geomean = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
+    const worst = Math.max(...ratios);
+    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'kysely', 'package.json'), 'utf8'));
+    const markdown = `Kysely ${version}: the same query builders through \`WasmliteDialect\` (a local wasmlite client, bundled from \`adapters/kysely/index.ts\`) and through Kysely's \`SqliteDialect\` on better-sqlite3, files in WAL mode with \`synchronous=NORMAL\`, ${size.rows.toLocaleString('en-US')} people and pets; one fresh process per dialect and repetition, every workload once untimed first; medians of ${repetitions}. Ratio = wasmlite ÷ better-sqlite3 (lower is better).
+
+| workload | what | better-sqlite3 (ms) | wasmlite (ms) | ratio |
+| :-- | :-- | --: | --: | --: |
+${rows.join('\n')}
+| **geometric mean** | | | | **${geomean.toFixed(2)}×** |
+${busy.length > 0 ? `\nThe machine was busy when these started: ${busy.join(', ')}.\n` : ''}`;
+    return {
+      markdown,
+      targets: [
+        [`Kysely on wasmlite within ${TARGET}× of Kysely on better-sqlite3 (geometric mean of the workloads)`, `${geomean.toFixed(2)}×`, geomean <= TARGET],
+        [`… and on every workload (worst)`, `${worst.toFixed(2)}× (${WORKLOADS[ratios.indexOf(worst)][0]})`, worst <= TARGET],
+      ],
+    };
+  },
+};
