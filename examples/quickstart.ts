@@ -1,4 +1,4 @@
-// The first thing to run: `npm install && npm start`.
+// `npm run start:local`: the single-file example (`npm start` runs the cluster demo).
 // Opens a real SQLite file with the synchronous Database, writes and reads it, then does the same
 // through the async Client (the @libsql/client shape the ORM adapters use), and prints what it did.
 import { mkdirSync } from 'node:fs';

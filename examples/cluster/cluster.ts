@@ -1,4 +1,4 @@
-// `npm run start:cluster`: a primary and two replicas, each its own process on 127.0.0.1.
+// `npm start`: a primary and two replicas, each its own process on 127.0.0.1.
 // Writes go through replica A, reads come back from replica B (read-your-writes through A's
 // bookmark), and the replication lag A-ack → B-applied is measured for every write.
 import { randomBytes } from 'node:crypto';
@@ -74,6 +74,17 @@ try {
   const sorted = [...lags].sort((x, y) => x - y);
   const ms = (v: number): string => `${v.toFixed(2)} ms`;
   step(`replication lag, A's ack → B applied, over ${sorted.length} writes: min ${ms(sorted[0]!)}, median ${ms(sorted[sorted.length >> 1]!)}, max ${ms(sorted.at(-1)!)}${sorted[0] === 0 ? ` (${sorted.filter((v) => v === 0).length} applied on B before A had its ack)` : ''}`);
+  // What the primary knows of its replicas: each reports its position (POST /v1/ack) after applies,
+  // at most every 50 ms in the default durability mode, so the last report may take that long.
+  type Status = { replicas: Array<{ name: string; position: string; lagTxids: number; lagMs: number }> };
+  let status: Status;
+  for (let tries = 0; ; tries++) {
+    status = (await (await fetch(`${url}/status`, { headers: { authorization: `Bearer ${env.WASMLITE_TOKEN}` } })).json()) as Status;
+    if (tries === 20 || (status.replicas.length === 2 && status.replicas.every((r) => r.position === p))) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  step(`the primary's /status lists ${status.replicas.length} replicas:`);
+  for (const r of status.replicas) console.log(`         ${r.name}  at ${r.position}, ${r.lagTxids} transactions / ${r.lagMs} ms behind`);
   if (p !== pa || p !== pb) throw new Error('the replicas did not end at the primary\'s position');
 } finally {
   for (const node of nodes.reverse()) await node.stop().catch(() => node.kill('SIGKILL'));

@@ -35,7 +35,7 @@ export interface ReplicaFollowerOptions {
 }
 
 /** In `async` mode the primary only shows replicas' positions: reports are sent at most this often. */
-const REPORT_INTERVAL_MS = 250;
+const REPORT_INTERVAL_MS = 50;
 
 interface Waiter {
   /** Whether the replica, now at `position`, has what the waiter waits for. */
