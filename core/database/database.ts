@@ -25,6 +25,12 @@ export interface OpenOptions {
   safeIntegers?: boolean;
   /** Journal mode set at open; default `'wal'` for files, SQLite's default for `:memory:`. */
   journalMode?: JournalMode;
+  /**
+   * Enforce foreign keys (`PRAGMA foreign_keys`) from the start (default true, as in
+   * better-sqlite3; SQLite's own default is off). A replication primary's writer connection keeps
+   * this default, so replica clients see the same enforcement as local ones.
+   */
+  foreignKeys?: boolean;
   /** Name of a registered VFS to use instead of wasmlite's node:fs VFS (tests, `MemoryVfs`). */
   vfs?: string;
 }
@@ -57,7 +63,7 @@ export function checkOpenArguments(path: unknown, options: unknown): asserts opt
   if (typeof path !== 'string') throw new TypeError('Expected first argument to be a string');
   if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
   const o = options as Record<string, unknown>;
-  for (const key of ['readonly', 'fileMustExist', 'safeIntegers'] as const) {
+  for (const key of ['readonly', 'fileMustExist', 'safeIntegers', 'foreignKeys'] as const) {
     if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`Expected the "${key}" option to be a boolean`);
   }
   if (o.timeout !== undefined && !(Number.isInteger(o.timeout) && (o.timeout as number) >= 0 && (o.timeout as number) <= 0x7fffffff)) {
@@ -122,6 +128,7 @@ export class Database {
       // backed up into a WAL file (SQLite refuses differing page sizes there). Only a new, empty
       // database takes it.
       if (!this.readonly) this.exec('PRAGMA page_size = 4096');
+      if (options.foreignKeys ?? true) this.exec('PRAGMA foreign_keys = ON');
       const mode = options.journalMode ?? (this.memory ? undefined : 'wal');
       if (mode !== undefined && !this.readonly) {
         const got = String(this.prepare(`PRAGMA journal_mode = ${mode}`).pluck().get()).toLowerCase();

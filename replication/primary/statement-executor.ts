@@ -37,6 +37,8 @@ export type BatchMode = 'write' | 'read' | 'deferred';
 const CACHE_SIZE = 128;
 /** Leading comments and whitespace, then a transaction-control keyword. */
 const TRANSACTION_CONTROL = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
+/** Savepoint statements: accepted inside a transaction (an interactive one or a batch), where they cannot end it. */
+const SAVEPOINT_CONTROL = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:SAVEPOINT|RELEASE|ROLLBACK(?:\s+TRANSACTION)?\s+TO)\b/i;
 /** Another file would be written without the capture, or read with a read token. */
 const ATTACH = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:ATTACH|DETACH)\b/i;
 /** The capture needs WAL mode with locking_mode=NORMAL, so the primary keeps both. */
@@ -48,7 +50,8 @@ const MODE_CHANGE = /\b(?:journal_mode|locking_mode)\s*[=(]/i;
  * reports read-only (`Statement.readonly`), anything else is a {@link RequestError} 403.
  * Transaction control (`BEGIN`, `COMMIT`, …), journal or locking mode changes and `ATTACH` are
  * refused (400): a transaction left open would block every other request, the capture needs WAL,
- * and an attached file would be written unlogged (SQLite reports `ATTACH` read-only).
+ * and an attached file would be written unlogged (SQLite reports `ATTACH` read-only). Savepoints
+ * (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`) are accepted inside a transaction, where they nest.
  * SQLite failures are thrown as `SqliteError`s; a failed batch changes nothing.
  *
  * @example
@@ -197,6 +200,13 @@ export class StatementExecutor {
   #prepare(sql: string, access: Access): Statement<SqlValue[]> {
     let stmt = this.#cache.get(sql);
     if (stmt === undefined) {
+      if (SAVEPOINT_CONTROL.test(sql)) {
+        if (!this.#db.inTransaction) {
+          throw new RequestError(400, 'TRANSACTION_CONTROL', 'savepoints are accepted inside a transaction only (an interactive transaction or a batch)');
+        }
+        // Not cached: whether it is allowed depends on the moment.
+        return this.#db.prepare<SqlValue[]>(sql);
+      }
       if (TRANSACTION_CONTROL.test(sql)) {
         throw new RequestError(400, 'TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
       }

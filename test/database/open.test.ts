@@ -58,6 +58,26 @@ describe('open(path)', () => {
   });
 });
 
+describe('open() foreign keys', () => {
+  it('enforces foreign keys by default, as better-sqlite3 does, and not with foreignKeys: false', async () => {
+    const schema = 'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (p INTEGER REFERENCES parent(id))';
+    const native = openNative(':memory:');
+    native.exec(schema);
+    expect(() => native.prepare('INSERT INTO child VALUES (1)').run()).toThrow(/FOREIGN KEY/);
+    native.close();
+
+    const db = tmp.track(await open(tmp.file()));
+    db.exec(schema);
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() => db.prepare('INSERT INTO child VALUES (1)').run()).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }));
+
+    const off = tmp.track(await open(':memory:', { foreignKeys: false }));
+    off.exec(schema);
+    expect(off.prepare('INSERT INTO child VALUES (1)').run().changes).toBe(1);
+    await expect(open(':memory:', { foreignKeys: 'yes' as unknown as boolean })).rejects.toThrow('Expected the "foreignKeys" option to be a boolean');
+  });
+});
+
 describe('open() page size', () => {
   it('gives new file and in-memory databases 4 KiB pages, as native SQLite does', async () => {
     const file = tmp.track(await open(tmp.file('pages.db')));

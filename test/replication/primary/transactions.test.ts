@@ -67,6 +67,37 @@ describe('interactive transactions on the primary', () => {
     expect((await call(url, '/v1/execute', { sql: 'SELECT id, v FROM t' })).body.rows).toEqual([[1, 1]]);
   });
 
+  it('nests savepoints inside a transaction and a batch, and refuses them (and ROLLBACK, COMMIT) where they would end or open one', async () => {
+    const { url } = await start();
+    const { id } = (await call(url, '/v1/transactions', { mode: 'write' })).body;
+    const run = async (sql: string) => (await call(url, `/v1/transactions/${id}/execute`, { sql })).status;
+    expect(await run('INSERT INTO t (id, v) VALUES (1, 1)')).toBe(200);
+    expect(await run('SAVEPOINT outer_sp')).toBe(200);
+    expect(await run('INSERT INTO t (id, v) VALUES (2, 2)')).toBe(200);
+    expect(await run('SAVEPOINT inner_sp')).toBe(200);
+    expect(await run('INSERT INTO t (id, v) VALUES (3, 3)')).toBe(200);
+    expect(await run('ROLLBACK TRANSACTION TO inner_sp')).toBe(200);
+    expect(await run('RELEASE inner_sp')).toBe(200);
+    expect(await run('/* still */ RELEASE SAVEPOINT outer_sp')).toBe(200);
+    expect(await run('ROLLBACK')).toBe(400);
+    expect(await run('COMMIT')).toBe(400);
+    await call(url, `/v1/transactions/${id}/commit`, undefined, undefined, '');
+    expect((await call(url, '/v1/execute', { sql: 'SELECT id FROM t ORDER BY id' })).body.rows).toEqual([[1], [2]]);
+
+    const batch = await call(url, '/v1/batch', { mode: 'write', statements: [
+      { sql: 'SAVEPOINT b' }, { sql: 'INSERT INTO t (id, v) VALUES (4, 4)' }, { sql: 'ROLLBACK TO b' }, { sql: 'RELEASE b' }, { sql: 'INSERT INTO t (id, v) VALUES (5, 5)' },
+    ] });
+    expect(batch.status).toBe(200);
+    expect((await call(url, '/v1/execute', { sql: 'SELECT id FROM t ORDER BY id' })).body.rows).toEqual([[1], [2], [5]]);
+
+    // Alone, a savepoint would open a transaction that outlives the request.
+    const alone = await call(url, '/v1/execute', { sql: 'SAVEPOINT lonely' });
+    expect(alone.status).toBe(400);
+    expect(alone.body.error.message).toMatch(/inside a transaction only/);
+    expect((await call(url, '/v1/execute', { sql: 'INSERT INTO t (id, v) VALUES (6, 6)' })).status).toBe(200);
+    expect(await count(url)).toBe(4);
+  });
+
   it('makes a write sent while a transaction is open wait, then land after the commit', async () => {
     const { url } = await start();
     const { id } = (await call(url, '/v1/transactions', { mode: 'write' })).body;
