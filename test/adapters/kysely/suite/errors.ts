@@ -32,12 +32,13 @@ export function errorCases(kind: ClientKind): void {
       await expect(db.selectFrom('person').select('nope' as never).execute()).rejects.toThrow(/no such column: "?nope/);
     });
 
-    it('reports a foreign key violation through pragma foreign_key_check', async () => {
+    it('enforces foreign keys (on from the start, as in better-sqlite3)', async () => {
       const { db } = await openSeeded(kysely, kind);
-      // Foreign keys are off by default in SQLite, as with Kysely's SqliteDialect.
-      await db.insertInto('pet').values({ name: 'Orphan', owner_id: 99, species: 'cat' }).execute();
-      const bad = await sql<{ table: string; parent: string }>`pragma foreign_key_check`.execute(db);
-      expect(bad.rows).toMatchObject([{ table: 'pet', parent: 'person' }]);
+      const error = await db.insertInto('pet').values({ name: 'Orphan', owner_id: 99, species: 'cat' }).execute().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SqliteError);
+      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+      const bad = await sql`pragma foreign_key_check`.execute(db);
+      expect(bad.rows).toEqual([]);
     });
 
     it('leaves the Kysely instance usable after an error', async () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { CLIENT_KINDS } from '../../support/clients.ts';
 import { dialectCases } from './dialect.ts';
 import { errorCases } from './errors.ts';
+import { executionCases } from './execution.ts';
 import { migrationCases } from './migrations.ts';
 import { mutationCases } from './mutations.ts';
 import { schemaCases } from './schema.ts';
@@ -30,6 +31,7 @@ export function kyselySuite(version: '0.28' | '0.29'): void {
       schemaCases(kind);
       migrationCases(kind);
       errorCases(kind);
+      executionCases(kind);
       dialectCases(kind);
     });
   });

@@ -116,10 +116,7 @@ export function transactionCases(kind: ClientKind): void {
       expect(await db.selectFrom('pet').select('name').where('name', '=', 'Kept').executeTakeFirst()).toEqual({ name: 'Kept' });
     });
 
-    // A primary refuses SAVEPOINT/RELEASE/ROLLBACK TO inside an interactive transaction
-    // (TRANSACTION_CONTROL, replication/primary/statement-executor.ts): savepoints work locally
-    // only until it accepts them there. \`it.fails\` keeps the gap visible and turns red once fixed.
-    (kind === 'replica' ? it.fails : it)('rolls back to a savepoint, releases one, and commits the rest', async () => {
+    it('rolls back to a savepoint, releases one, and commits the rest', async () => {
       const { db } = await openSeeded(kysely, kind);
       const trx = await db.startTransaction().execute();
       await trx.insertInto('pet').values({ name: 'BeforeSavepoint', owner_id: 1, species: 'cat' }).execute();
