@@ -1,0 +1,300 @@
+/**
+ * The Prisma suite of `npm run bench`: the same Prisma Client queries on `PrismaWasmlite` (a local
+ * wasmlite client) and on Prisma's own `@prisma/adapter-better-sqlite3`, in the same run.
+ *
+ * ```sh
+ * node bench/run.mjs --only=none --suites=prisma --quick
+ * ```
+ *
+ * Before timing, the suite generates a Prisma Client for its schema (Prisma 7, the `prisma-client`
+ * generator, offline: `PRISMA_SCHEMA_ENGINE_BINARY` points at a stub) into `bench/.build/`, and
+ * bundles it and `adapters/prisma/index.ts` with esbuild, so no TypeScript loader runs in a
+ * timing. Each repetition starts one fresh `node` process per adapter (this file, as a child), in
+ * alternating order; in it every workload first runs once untimed (JIT, WebAssembly tier-up, the
+ * query compiler's caches) and then timed. Both databases are files in WAL mode with
+ * `synchronous=NORMAL`; times are medians over the repetitions.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundle, ROOT } from '../bundle.mjs';
+import { waitForQuiet } from '../quiet.mjs';
+
+const ADAPTER_BUNDLE = 'bench/.build/prisma-adapter.mjs';
+const CLIENT_DIR = 'bench/.build/prisma-client';
+const CLIENT_BUNDLE = 'bench/.build/prisma-client.mjs';
+const TARGET = 1.2;
+const PEERS = ['better-sqlite3', 'wasmlite'];
+
+const SIZES = {
+  quick: { rows: 2_000, point: 1_500, range: 200, include: 150, group: 100, all: 5, insert: 300, batch: 1_000, update: 500, reps: 3 },
+  full: { rows: 5_000, point: 5_000, range: 600, include: 400, group: 300, all: 15, insert: 1_000, batch: 3_000, update: 1_500, reps: 5 },
+};
+
+/** The workloads, in report order: [name, what it does]. */
+const WORKLOADS = [
+  ['point', 'findUnique by id'],
+  ['range', 'findMany: where, orderBy, take 50'],
+  ['include', 'findMany take 20 by id, with include of a relation'],
+  ['group', 'groupBy city with _count and _avg over the table (SQLite-bound)'],
+  ['all', 'findMany of the whole table'],
+  ['insert', 'create one row, autocommit'],
+  ['batch', 'creates in one interactive $transaction'],
+  ['update', 'update one row by id (increment)'],
+];
+
+const SCHEMA = `
+generator client {
+  provider     = "prisma-client"
+  output       = "OUTPUT"
+  runtime      = "nodejs"
+  moduleFormat = "esm"
+}
+
+datasource db {
+  provider = "sqlite"
+}
+
+model Person {
+  id   Int    @id @default(autoincrement())
+  name String
+  age  Int
+  city String
+  pets Pet[]
+}
+
+model Pet {
+  id      Int    @id @default(autoincrement())
+  ownerId Int
+  species String
+  owner   Person @relation(fields: [ownerId], references: [id])
+}
+
+model Log {
+  id  Int    @id @default(autoincrement())
+  msg String
+}
+`;
+
+const SCHEMA_SQL = [
+  'CREATE TABLE "Person" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "name" TEXT NOT NULL, "age" INTEGER NOT NULL, "city" TEXT NOT NULL)',
+  'CREATE TABLE "Pet" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "ownerId" INTEGER NOT NULL, "species" TEXT NOT NULL, CONSTRAINT "Pet_ownerId_fkey" FOREIGN KEY ("ownerId") REFERENCES "Person" ("id") ON DELETE RESTRICT ON UPDATE CASCADE)',
+  'CREATE INDEX "Pet_ownerId_idx" ON "Pet"("ownerId")',
+  'CREATE TABLE "Log" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "msg" TEXT NOT NULL)',
+];
+
+// ---------------------------------------------------------------- child: one process, one adapter
+
+async function openPrisma(peer, file) {
+  const { PrismaClient } = await import(pathToFileURL(path.join(ROOT, CLIENT_BUNDLE)).href);
+  let adapter;
+  if (peer === 'wasmlite') {
+    const { PrismaWasmlite } = await import(pathToFileURL(path.join(ROOT, ADAPTER_BUNDLE)).href);
+    adapter = new PrismaWasmlite({ url: `file:${file}` });
+  } else {
+    const { PrismaBetterSqlite3 } = await import('@prisma/adapter-better-sqlite3');
+    adapter = new PrismaBetterSqlite3({ url: `file:${file}` });
+  }
+  const db = new PrismaClient({ adapter });
+  await db.$queryRawUnsafe('PRAGMA journal_mode = wal');
+  await db.$queryRawUnsafe('PRAGMA synchronous = normal');
+  return db;
+}
+
+async function fill(db, rows) {
+  for (const sql of SCHEMA_SQL) await db.$executeRawUnsafe(sql);
+  for (let i = 1; i <= rows; i += 500) {
+    const people = [];
+    const pets = [];
+    for (let id = i; id < i + 500 && id <= rows; id++) {
+      people.push({ id, name: `person ${id}`, age: id % 90, city: `city ${id % 50}` });
+      pets.push({ id, ownerId: id, species: ['cat', 'dog', 'hamster'][id % 3] });
+    }
+    await db.person.createMany({ data: people });
+    await db.pet.createMany({ data: pets });
+  }
+  await db.$executeRawUnsafe('ANALYZE');
+}
+
+/** Each workload: `run(db, size, pass)` → a checksum, the same for both adapters. */
+const RUNS = {
+  async point(db, s) {
+    let sum = 0;
+    for (let i = 0; i < s.point; i++) sum += (await db.person.findUnique({ where: { id: (i * 7919) % s.rows + 1 } })).age;
+    return sum;
+  },
+  async range(db, s) {
+    let sum = 0;
+    for (let i = 0; i < s.range; i++) {
+      const rows = await db.person.findMany({ where: { id: { gt: (i * 31) % (s.rows - 50) } }, orderBy: { id: 'asc' }, take: 50, select: { id: true, name: true, age: true } });
+      for (const row of rows) sum += row.age;
+    }
+    return sum;
+  },
+  async include(db, s) {
+    let sum = 0;
+    for (let i = 0; i < s.include; i++) {
+      const rows = await db.person.findMany({ where: { id: { gt: (i * 37) % (s.rows - 20) } }, take: 20, orderBy: { id: 'asc' }, include: { pets: true } });
+      for (const row of rows) sum += row.pets.length + row.age;
+    }
+    return sum;
+  },
+  async group(db, s) {
+    let sum = 0;
+    for (let i = 0; i < s.group; i++) {
+      const groups = await db.person.groupBy({ by: ['city'], where: { age: { gte: i % 60 } }, _count: { _all: true }, _avg: { age: true }, orderBy: { city: 'asc' } });
+      for (const g of groups) sum += g._count._all;
+    }
+    return sum;
+  },
+  async all(db, s) {
+    let sum = 0;
+    for (let i = 0; i < s.all; i++) for (const row of await db.person.findMany()) sum += row.age;
+    return sum;
+  },
+  async insert(db, s, pass) {
+    for (let i = 0; i < s.insert; i++) await db.log.create({ data: { msg: `${pass} ${i}` } });
+    return s.insert;
+  },
+  async batch(db, s, pass) {
+    await db.$transaction(async (tx) => {
+      for (let i = 0; i < s.batch; i++) await tx.log.create({ data: { msg: `batch ${pass} ${i}` } });
+    }, { timeout: 120_000 });
+    return s.batch;
+  },
+  async update(db, s) {
+    let changed = 0;
+    for (let i = 0; i < s.update; i++) {
+      await db.person.update({ where: { id: (i * 104729) % s.rows + 1 }, data: { age: { increment: 1 } } });
+      changed++;
+    }
+    return changed;
+  },
+};
+
+async function child({ peer, dir, size }) {
+  const db = await openPrisma(peer, path.join(dir, `${peer}.db`));
+  try {
+    await fill(db, size.rows);
+    const out = {};
+    for (const [name] of WORKLOADS) {
+      await RUNS[name](db, size, 'warm-up');
+      const started = performance.now();
+      const check = await RUNS[name](db, size, 'timed');
+      out[name] = { ms: performance.now() - started, check };
+    }
+    return out;
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    process.stdout.write(`@@result ${JSON.stringify(await child(JSON.parse(process.argv[2])))}\n`);
+  } catch (error) {
+    process.stdout.write(`@@error ${JSON.stringify({ message: String(error?.stack ?? error) })}\n`);
+    process.exitCode = 1;
+  }
+}
+
+// ---------------------------------------------------------------- parent: the suite
+
+/** Generates the client (offline, stub schema engine) and bundles it; returns why it could not. */
+async function buildClient() {
+  const require = createRequire(import.meta.url);
+  const out = path.join(ROOT, CLIENT_DIR);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-prisma-'));
+  try {
+    const stub = path.join(work, 'schema-engine');
+    fs.writeFileSync(stub, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const schema = path.join(work, 'schema.prisma');
+    fs.writeFileSync(schema, SCHEMA.replace('"OUTPUT"', JSON.stringify(out)));
+    fs.rmSync(out, { recursive: true, force: true });
+    execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'generate', '--schema', schema], {
+      cwd: work, stdio: 'pipe',
+      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stub, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+    });
+  } catch (error) {
+    return `prisma generate failed: ${String(error.stderr ?? error.message).trim().split('\n').pop()}`;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  return bundle(`${CLIENT_DIR}/client.ts`, CLIENT_BUNDLE);
+}
+
+function runChild(spec) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk) => (out += chunk));
+    proc.on('error', reject);
+    proc.on('exit', () => {
+      const line = out.split('\n').find((l) => l.startsWith('@@'));
+      if (line?.startsWith('@@result ')) resolve(JSON.parse(line.slice(9)));
+      else reject(new Error(`prisma bench child (${spec.peer}) failed: ${line ? JSON.parse(line.slice(8)).message : out}`));
+    });
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+export default {
+  title: 'Prisma: PrismaWasmlite vs @prisma/adapter-better-sqlite3',
+  async run({ quick, reps, log }) {
+    const missing = (await bundle('adapters/prisma/index.ts', ADAPTER_BUNDLE)) ?? (await buildClient());
+    if (missing) throw new Error(`wasmlite/prisma: ${missing}`);
+    const size = quick ? SIZES.quick : SIZES.full;
+    const repetitions = reps ?? size.reps;
+    const times = Object.fromEntries(PEERS.map((p) => [p, Object.fromEntries(WORKLOADS.map(([w]) => [w, []]))]));
+    const busy = [];
+    for (let rep = 0; rep < repetitions; rep++) {
+      for (const peer of rep % 2 ? [...PEERS].reverse() : PEERS) {
+        const quiet = await waitForQuiet(5_000);
+        if (quiet.busy) busy.push(`${peer} rep ${rep + 1}`);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-prisma-'));
+        try {
+          const result = await runChild({ peer, dir, size });
+          for (const [w] of WORKLOADS) times[peer][w].push(result[w]);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      log(`repetition ${rep + 1}/${repetitions} done`);
+    }
+    const rows = [];
+    const ratios = [];
+    for (const [w, what] of WORKLOADS) {
+      const [base, ours] = PEERS.map((p) => median(times[p][w].map((t) => t.ms)));
+      const checks = new Set(PEERS.flatMap((p) => times[p][w].map((t) => t.check)));
+      if (checks.size !== 1) throw new Error(`${w}: the adapters disagree on the result (${[...checks].join(' vs ')})`);
+      const ratio = ours / base;
+      ratios.push(ratio);
+      rows.push(`| ${w} | ${what} | ${base.toFixed(1)} | ${ours.toFixed(1)} | ${ratio.toFixed(2)}× |`);
+    }
+    const geomean = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
+    const worst = Math.max(...ratios);
+    const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/@prisma/client/package.json'), 'utf8')).version;
+    const markdown = `Prisma Client ${version} (the \`prisma-client\` generator): the same queries on \`PrismaWasmlite\` (a local wasmlite client, bundled from \`adapters/prisma/index.ts\`) and on \`@prisma/adapter-better-sqlite3\`, files in WAL mode with \`synchronous=NORMAL\`, ${size.rows.toLocaleString('en-US')} people and pets; one fresh process per adapter and repetition, every workload once untimed first; medians of ${repetitions}. Ratio = wasmlite ÷ better-sqlite3 (lower is better).
+
+| workload | what | better-sqlite3 (ms) | wasmlite (ms) | ratio |
+| :-- | :-- | --: | --: | --: |
+${rows.join('\n')}
+| **geometric mean** | | | | **${geomean.toFixed(2)}×** |
+${busy.length > 0 ? `\nThe machine was busy when these started: ${busy.join(', ')}.\n` : ''}`;
+    return {
+      markdown,
+      targets: [
+        [`Prisma on wasmlite within ${TARGET}× of Prisma on better-sqlite3 (geometric mean of the workloads)`, `${geomean.toFixed(2)}×`, geomean <= TARGET],
+        [`… and on every workload (worst)`, `${worst.toFixed(2)}× (${WORKLOADS[ratios.indexOf(worst)][0]})`, worst <= TARGET],
+      ],
+    };
+  },
+};
