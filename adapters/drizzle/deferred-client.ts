@@ -1,4 +1,4 @@
-import { createClient, type Client, type Config, type InArgs, type InStatement, type ResultSet, type Row, type Transaction, type TransactionMode } from '../../core/index.ts';
+import { createClient, type Client, type Config, type InArgs, type InStatement, type ResultSet, type Row, type Transaction, type TransactionMode, type TransactionOptions } from '../../core/index.ts';
 
 /**
  * A {@link Client} for `createClient(config)` with a `syncUrl`, usable at once although the
@@ -32,7 +32,8 @@ export function deferredReplicaClient(config: Config): Client {
     },
     execute: async (stmt: InStatement, args?: InArgs): Promise<ResultSet> => (await ready).execute(stmt, args),
     batch: async (stmts: InStatement[], mode?: TransactionMode): Promise<ResultSet[]> => (await ready).batch(stmts, mode),
-    transaction: async (mode?: TransactionMode): Promise<Transaction> => (await ready).transaction(mode),
+    transaction: async (mode?: TransactionMode, options?: TransactionOptions): Promise<Transaction> => (await ready).transaction(mode, options),
+    migrate: async (stmts: InStatement[]): Promise<ResultSet[]> => (await ready).migrate(stmts),
     executeMultiple: async (sql: string): Promise<void> => (await ready).executeMultiple(sql),
     iterate(stmt: InStatement, args?: InArgs): AsyncIterableIterator<Row> {
       return (async function* () {

@@ -1,7 +1,7 @@
 export { createClient } from './create-client.ts';
 export { ClientError, type ClientErrorCode } from './client-error.ts';
 export type {
-  Client, Config, InArgs, InStatement, InValue, IntMode, ResultSet, Row, Transaction, TransactionMode, Value,
+  Client, Config, InArgs, InStatement, InValue, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions, Value,
 } from './types.ts';
 export { ReplicaClient, type ReplicaClientOptions } from './replica-client.ts';
 export {

@@ -3,7 +3,7 @@ import type { SqlValue } from '../sqlite3/values.ts';
 import { ClientError } from './client-error.ts';
 import { nameRows, rowPropertyNames } from './result-set.ts';
 import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
-import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, Value } from './types.ts';
+import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions, Value } from './types.ts';
 
 const BEGIN: Record<TransactionMode, string> = {
   write: 'BEGIN IMMEDIATE',
@@ -16,6 +16,43 @@ function checkMode(mode: unknown): TransactionMode {
     throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
   }
   return mode;
+}
+
+/** Checks `Client.transaction`'s options; a TypeError names what is wrong. */
+export function checkTransactionOptions(options: unknown): TransactionOptions {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object') throw new TypeError('Expected the transaction options to be an object');
+  const { foreignKeys, ...rest } = options as Record<string, unknown>;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new TypeError(`Unknown transaction option "${unknown[0]}"`);
+  if (foreignKeys !== undefined && typeof foreignKeys !== 'boolean') throw new TypeError('Expected the "foreignKeys" transaction option to be a boolean');
+  return foreignKeys === undefined ? {} : { foreignKeys };
+}
+
+/**
+ * Runs `stmts` in one write transaction of `client` with foreign keys off: `Client.migrate` for
+ * both kinds of client.
+ */
+export async function migrateWith(client: Client, stmts: InStatement[]): Promise<ResultSet[]> {
+  if (!Array.isArray(stmts)) throw new TypeError('Expected first argument to be an array of statements');
+  const tx = await client.transaction('write', { foreignKeys: false });
+  try {
+    const results: ResultSet[] = [];
+    for (const stmt of stmts) results.push(await tx.execute(stmt));
+    await tx.commit();
+    return results;
+  } finally {
+    tx.close();
+  }
+}
+
+/** Sets `PRAGMA foreign_keys` (outside a transaction) and returns what puts the previous value back. */
+function setForeignKeys(db: Database, on: boolean): () => void {
+  const before = Number(db.pragma('foreign_keys', { simple: true })) === 1;
+  db.exec(`PRAGMA foreign_keys = ${on ? 'ON' : 'OFF'}`);
+  return () => {
+    if (db.open && !db.inTransaction) db.exec(`PRAGMA foreign_keys = ${before ? 'ON' : 'OFF'}`);
+  };
 }
 
 /**
@@ -65,19 +102,31 @@ export class LocalClient implements Client {
     });
   }
 
-  async transaction(mode: TransactionMode = 'write'): Promise<Transaction> {
+  async transaction(mode: TransactionMode = 'write', options?: TransactionOptions): Promise<Transaction> {
     checkMode(mode);
+    const { foreignKeys } = checkTransactionOptions(options);
     return this.#withConnection((runner) => {
       let end!: () => void;
       const busy = new Promise<void>((resolve) => (end = resolve));
-      begin(runner, mode);
+      const restore = foreignKeys === undefined ? undefined : setForeignKeys(runner.db, foreignKeys);
+      try {
+        begin(runner, mode);
+      } catch (error) {
+        restore?.();
+        throw error;
+      }
       this.#busy = busy;
       this.#endBusy = end;
       return new LocalTransaction(runner, mode, () => {
+        restore?.();
         if (this.#busy === busy) this.#busy = this.#endBusy = undefined;
         end();
       });
     });
+  }
+
+  migrate(stmts: InStatement[]): Promise<ResultSet[]> {
+    return migrateWith(this, stmts);
   }
 
   /**

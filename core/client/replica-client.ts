@@ -1,10 +1,10 @@
 import type { Database, OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
 import { ClientError } from './client-error.ts';
-import { iterateRows, LocalClient } from './local-client.ts';
+import { checkTransactionOptions, iterateRows, LocalClient, migrateWith } from './local-client.ts';
 import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
 import type { LocalReplica, PrimaryTransaction, PrimaryTransport } from './transport.ts';
-import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode } from './types.ts';
+import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions } from './types.ts';
 
 /** Options of {@link ReplicaClient}, from `createClient`'s config. */
 export interface ReplicaClientOptions {
@@ -121,11 +121,13 @@ export class ReplicaClient implements Client {
     yield* result.rows;
   }
 
-  async transaction(mode: TransactionMode = 'write'): Promise<Transaction> {
+  async transaction(mode: TransactionMode = 'write', options?: TransactionOptions): Promise<Transaction> {
     if (mode !== 'write' && mode !== 'read' && mode !== 'deferred') throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
+    const checked = checkTransactionOptions(options);
     this.#check();
-    if (mode !== 'read') {
-      const remote = await this.#transport.transaction(mode);
+    // Foreign key settings concern writes: such a transaction runs on the primary whatever its mode.
+    if (mode !== 'read' || checked.foreignKeys !== undefined) {
+      const remote = await this.#transport.transaction(mode, checked);
       return new ReplicaWriteTransaction(remote, (position) => this.#wrote(position));
     }
     if ((await this.#localFor([])) === undefined) {
@@ -133,6 +135,11 @@ export class ReplicaClient implements Client {
     }
     this.#reader ??= new LocalClient(open(this.#path, this.#options.open), this.#options.intMode);
     return this.#reader.transaction('read');
+  }
+
+  /** The statements in one write transaction on the primary with foreign keys off there. */
+  migrate(stmts: InStatement[]): Promise<ResultSet[]> {
+    return migrateWith(this, stmts);
   }
 
   async executeMultiple(_sql: string): Promise<void> {

@@ -1,5 +1,5 @@
 import type { NormalizedStatement } from './statement-runner.ts';
-import type { IntMode, ResultSet, TransactionMode } from './types.ts';
+import type { IntMode, ResultSet, TransactionMode, TransactionOptions } from './types.ts';
 
 /**
  * The primary as a replica client sees it: runs statements and batches there and says where the
@@ -22,7 +22,7 @@ export interface PrimaryTransport {
    * A ClientError `TRANSACTION_CLOSED` from its methods once the primary has ended it (committed,
    * rolled back, or rolled back after its idle timeout).
    */
-  transaction(mode: TransactionMode): Promise<PrimaryTransaction>;
+  transaction(mode: TransactionMode, options?: TransactionOptions): Promise<PrimaryTransaction>;
   close(): void;
 }
 

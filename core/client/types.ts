@@ -57,12 +57,33 @@ export interface Transaction {
   readonly closed: boolean;
 }
 
+/**
+ * Options of `Client.transaction` beyond its mode.
+ *
+ * @example
+ * const tx = await client.transaction('write', { foreignKeys: false }); // a migration that rebuilds tables
+ */
+export interface TransactionOptions {
+  /**
+   * Foreign key enforcement during the transaction: set before it begins (inside a transaction
+   * `PRAGMA foreign_keys` does nothing) and put back when it ends, however it ends. A migration
+   * that drops and recreates a referenced table needs `false`, or the drop cascades. For a replica
+   * client this applies on the primary, where the transaction runs.
+   */
+  foreignKeys?: boolean;
+}
+
 /** The asynchronous client API (the shape of @libsql/client's `Client`). */
 export interface Client {
   execute(stmt: InStatement, args?: InArgs): Promise<ResultSet>;
   batch(stmts: InStatement[], mode?: TransactionMode): Promise<ResultSet[]>;
-  transaction(mode?: TransactionMode): Promise<Transaction>;
+  transaction(mode?: TransactionMode, options?: TransactionOptions): Promise<Transaction>;
   executeMultiple(sql: string): Promise<void>;
+  /**
+   * Runs the statements in one write transaction with foreign keys off (as @libsql/client's
+   * `migrate`): all of them commit, or none. For schema migrations that rebuild tables.
+   */
+  migrate(stmts: InStatement[]): Promise<ResultSet[]>;
   /**
    * Runs one statement and yields its rows one by one, as `execute` shapes them. Locally served
    * reads step through SQLite (the result is never held whole, whatever its size); the client's

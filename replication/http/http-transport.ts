@@ -2,7 +2,7 @@ import { ClientError } from '../../core/client/client-error.ts';
 import { nameRows, ResultSetImpl, rowPropertyNames } from '../../core/client/result-set.ts';
 import type { NormalizedStatement } from '../../core/client/statement-runner.ts';
 import type { PrimaryTransaction, PrimaryTransport } from '../../core/client/transport.ts';
-import type { IntMode, ResultSet, TransactionMode, Value } from '../../core/client/types.ts';
+import type { IntMode, ResultSet, TransactionMode, TransactionOptions, Value } from '../../core/client/types.ts';
 import { SqliteError } from '../../core/database/sqlite-error.ts';
 
 /**
@@ -137,8 +137,9 @@ export class HttpTransport implements PrimaryTransport {
     return { results: body.results.map((r) => decodeResult(r, this.#intMode)), position: body.position };
   }
 
-  async transaction(mode: TransactionMode): Promise<PrimaryTransaction> {
-    const { id } = (await this.#post('/v1/transactions', { mode })) as { id: string };
+  async transaction(mode: TransactionMode, options: TransactionOptions = {}): Promise<PrimaryTransaction> {
+    const begin = options.foreignKeys === undefined ? { mode } : { mode, foreignKeys: options.foreignKeys };
+    const { id } = (await this.#post('/v1/transactions', begin)) as { id: string };
     const route = `/v1/transactions/${encodeURIComponent(id)}`;
     return {
       execute: async (stmt) => decodeResult((await this.#post(`${route}/execute`, encodeStatement(stmt))) as WireResult, this.#intMode),

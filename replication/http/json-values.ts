@@ -111,16 +111,19 @@ export function decodeBatch(value: unknown): { statements: StatementInput[]; mod
 }
 
 /**
- * A `POST /v1/transactions` body: `{ mode? }` (default `deferred`); an empty body is `{}`.
+ * A `POST /v1/transactions` body: `{ mode?, foreignKeys? }` (default `deferred`, enforcement as it is);
+ * an empty body is `{}`.
  *
  * @example
  * decodeTransactionBegin({ mode: 'write' }); // { mode: 'write' }
  */
-export function decodeTransactionBegin(value: unknown): { mode: BatchMode } {
+export function decodeTransactionBegin(value: unknown): { mode: BatchMode; foreignKeys?: boolean } {
   if (value === undefined) return { mode: 'deferred' };
-  const o = checkObject(value, 'body', ['mode']);
+  const o = checkObject(value, 'body', ['mode', 'foreignKeys']);
   if (o.mode !== undefined && (typeof o.mode !== 'string' || !MODES.has(o.mode))) {
     throw bad('Expected body.mode to be one of write, read, deferred');
   }
-  return { mode: (o.mode as BatchMode | undefined) ?? 'deferred' };
+  if (o.foreignKeys !== undefined && typeof o.foreignKeys !== 'boolean') throw bad('Expected body.foreignKeys to be a boolean');
+  const mode = (o.mode as BatchMode | undefined) ?? 'deferred';
+  return o.foreignKeys === undefined ? { mode } : { mode, foreignKeys: o.foreignKeys };
 }

@@ -186,8 +186,8 @@ export class PrimaryServer {
       }
       case 'POST /v1/transactions': {
         const access = this.#options.auth.check(req.headers.authorization);
-        const { mode } = decodeTransactionBegin(await this.#body(req, true));
-        return json(res, 200, { id: await this.#transactions.begin(mode, access) });
+        const { mode, foreignKeys } = decodeTransactionBegin(await this.#body(req, true));
+        return json(res, 200, { id: await this.#transactions.begin(mode, access, foreignKeys) });
       }
       default: {
         const match = req.method === 'POST' ? TRANSACTION_ROUTE.exec(url.pathname) : null;

@@ -68,6 +68,8 @@ export class StatementExecutor {
   readonly #savepoint: Statement;
   readonly #release: Statement;
   readonly #rollbackTo: Statement;
+  /** The foreign key enforcement to restore once the interactive transaction ends, if it changed it. */
+  #foreignKeysAfter: boolean | undefined;
 
   constructor(db: Database) {
     this.#db = db;
@@ -95,8 +97,28 @@ export class StatementExecutor {
    * executor.executeIn({ sql: 'INSERT INTO t VALUES (1)' }, 'write');
    * executor.commit();
    */
-  begin(mode: BatchMode): void {
-    this.#begin[mode].run();
+  begin(mode: BatchMode, foreignKeys?: boolean): void {
+    if (foreignKeys !== undefined) {
+      // Set before BEGIN: inside a transaction the pragma does nothing.
+      this.#foreignKeysAfter = Number(this.#db.pragma('foreign_keys', { simple: true })) === 1;
+      this.#db.exec(`PRAGMA foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+    }
+    try {
+      this.#begin[mode].run();
+    } catch (error) {
+      this.settle();
+      throw error;
+    }
+  }
+
+  /**
+   * Puts back what {@link begin} changed for the transaction (foreign key enforcement) once it is
+   * over, however it ended; does nothing while a transaction is open or when nothing changed.
+   */
+  settle(): void {
+    if (this.#foreignKeysAfter === undefined || this.#db.inTransaction || !this.#db.open) return;
+    this.#db.exec(`PRAGMA foreign_keys = ${this.#foreignKeysAfter ? 'ON' : 'OFF'}`);
+    this.#foreignKeysAfter = undefined;
   }
 
   /**

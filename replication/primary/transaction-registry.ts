@@ -50,13 +50,13 @@ export class TransactionRegistry {
    * @example
    * const id = await registry.begin('deferred', 'write');
    */
-  async begin(mode: BatchMode, access: Access): Promise<string> {
+  async begin(mode: BatchMode, access: Access, foreignKeys?: boolean): Promise<string> {
     if (access === 'read' && mode !== 'read') throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token can only open a read transaction');
     this.#checkOpen();
     const release = await this.#lock.acquire();
     try {
       this.#checkOpen();
-      this.#executor.begin(mode);
+      this.#executor.begin(mode, foreignKeys);
     } catch (error) {
       release();
       throw error;
@@ -177,6 +177,11 @@ export class TransactionRegistry {
 
   #end(tx: OpenTransaction): void {
     clearTimeout(tx.timer);
+    try {
+      this.#executor.settle();
+    } catch {
+      // The connection is unusable; the requests behind it will get that error themselves.
+    }
     if (this.#open === tx) this.#open = undefined;
     tx.release();
   }
