@@ -66,8 +66,12 @@ export class WasmliteConnection implements DatabaseConnection {
     await this.#take().commit();
   }
 
-  /** Rolls back what `begin()` began. */
+  /**
+   * Rolls back what `begin()` began. Nothing to do when the transaction is already over: Kysely
+   * rolls back after a failed commit, and a failed commit has ended the client transaction.
+   */
   async rollback(): Promise<void> {
+    if (this.#transaction === undefined) return;
     await this.#take().rollback();
   }
 

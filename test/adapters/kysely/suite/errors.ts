@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { SqliteError } from '../../../../core/index.ts';
+import { ClientError, SqliteError } from '../../../../core/index.ts';
 import type { ClientKind } from '../../support/clients.ts';
 import { openSeeded, useKysely } from './setup.ts';
 
@@ -39,6 +39,14 @@ export function errorCases(kind: ClientKind): void {
       expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
       const bad = await sql`pragma foreign_key_check`.execute(db);
       expect(bad.rows).toEqual([]);
+    });
+
+    it('passes a ClientError through: a query on a closed client', async () => {
+      const { db, fixture } = await openSeeded(kysely, kind);
+      fixture.client.close();
+      const error = await db.selectFrom('person').selectAll().execute().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClientError);
+      expect(error).toMatchObject({ code: 'CLIENT_CLOSED' });
     });
 
     it('leaves the Kysely instance usable after an error', async () => {

@@ -69,6 +69,21 @@ export function transactionCases(kind: ClientKind): void {
       expect(names.sort()).toEqual(['Catto', 'Doggo', 'Hammo']);
     });
 
+    it('passes a failing commit\'s SqliteError through and leaves nothing of the transaction', async () => {
+      const { db } = await openSeeded(kysely, kind);
+      await sql`create table tag (id integer primary key, pet_id integer references pet (id) deferrable initially deferred)`.execute(db);
+      const error = await db.transaction().execute(async (trx) => {
+        await sql`insert into tag values (1, 99)`.execute(trx);
+        await trx.insertInto('toy').values({ name: 'Lost', price: 1, pet_id: 1 }).execute();
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(SqliteError);
+      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+      expect(await count(db, 'tag')).toBe(0);
+      expect(await count(db, 'toy')).toBe(1);
+      await db.transaction().execute((trx) => sql`insert into tag values (2, 1)`.execute(trx));
+      expect(await count(db, 'tag')).toBe(1);
+    });
+
     it('runs concurrent transactions of one Kysely one after another', async () => {
       const { db } = await kysely.open(kind);
       await sql`create table counter (n integer not null)`.execute(db);
