@@ -1,11 +1,11 @@
 /**
  * One measurement of the replication benchmark in a child process (see processes.mjs): started
- * with `{ kind: 'task', params: { task, params } }`, it runs `tasks[task](params, io)` and answers
- * `{ result }` (or `{ error }`). A task may announce `{ ready }` (io.ready(value)) and wait for the
+ * with `{ kind: 'task', params: { task, params } }`, it runs `tasks[task](params, io)`
+ * (tasks/index.mjs) and answers `{ result }` (or `{ error }`). A task may announce `{ ready }` (io.ready(value)) and wait for the
  * suite's `{ stop }` message (io.stopped, a promise of that message); io.onMessage and io.send
  * carry anything else.
  */
-import * as tasks from './tasks.mjs';
+import * as tasks from './tasks/index.mjs';
 
 process.once('message', async ({ params: { task, params } }) => {
   let stop;
