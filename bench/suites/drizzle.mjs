@@ -1,0 +1,273 @@
+/**
+ * The Drizzle suite of `npm run bench`: the same Drizzle queries on wasmlite (`wasmlite/drizzle`
+ * over a local client), on better-sqlite3 (`drizzle-orm/better-sqlite3`) and on @libsql/client
+ * with a local file (`drizzle-orm/libsql`), in the same run.
+ *
+ * ```sh
+ * node bench/run.mjs --only=none --suites=drizzle --quick
+ * ```
+ *
+ * `adapters/drizzle/index.ts` is bundled with esbuild first (core inside, drizzle-orm external),
+ * so no TypeScript loader runs in a timing. Each repetition starts one fresh `node` process per
+ * driver (this file, as a child), in rotating order; in it every workload runs once untimed (JIT
+ * and WebAssembly tier-up), then timed. All three use a file in WAL mode with
+ * `synchronous=NORMAL`; times are medians over the repetitions, ratios are to better-sqlite3.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bundle, ROOT } from '../bundle.mjs';
+import { waitForQuiet } from '../quiet.mjs';
+
+const BUNDLE = 'bench/.build/drizzle.mjs';
+const TARGET = 1.2;
+const BASELINE = 'better-sqlite3';
+const PEERS = ['better-sqlite3', 'wasmlite', 'libsql'];
+/** The workloads the issue's target names. */
+const TARGETED = ['point', 'insert'];
+
+const SIZES = {
+  quick: { rows: 2_000, point: 4_000, prepared: 4_000, range: 400, relational: 200, insert: 500, batch: 4_000, update: 1_000, reps: 3 },
+  full: { rows: 10_000, point: 20_000, prepared: 20_000, range: 2_000, relational: 500, insert: 2_000, batch: 20_000, update: 5_000, reps: 5 },
+};
+
+/** The workloads, in report order: [name, what it does]. */
+const WORKLOADS = [
+  ['point', 'select one row by primary key (query built each time)'],
+  ['prepared', 'the same through a prepared statement with a placeholder'],
+  ['range', 'select 100 rows: where, order by, limit'],
+  ['relational', 'db.query findMany with a nested relation, 20 people'],
+  ['insert', 'insert one row, autocommit'],
+  ['batch', 'insert rows in one transaction'],
+  ['update', 'update one row by primary key'],
+];
+
+// ---------------------------------------------------------------- child: one process, one driver
+
+async function openDrizzle(peer, file) {
+  const { sqliteTable, integer, text } = await import('drizzle-orm/sqlite-core');
+  const { relations } = await import('drizzle-orm');
+  const person = sqliteTable('person', { id: integer('id').primaryKey(), name: text('name').notNull(), age: integer('age').notNull(), city: text('city').notNull() });
+  const pet = sqliteTable('pet', { id: integer('id').primaryKey(), ownerId: integer('owner_id').notNull(), species: text('species').notNull() });
+  const log = sqliteTable('log', { id: integer('id').primaryKey(), msg: text('msg') });
+  const personRelations = relations(person, ({ many }) => ({ pets: many(pet) }));
+  const petRelations = relations(pet, ({ one }) => ({ owner: one(person, { fields: [pet.ownerId], references: [person.id] }) }));
+  const schema = { person, pet, log, personRelations, petRelations };
+  let db;
+  let close;
+  if (peer === 'wasmlite') {
+    const { drizzle } = await import(pathToFileURL(path.join(ROOT, BUNDLE)).href);
+    db = drizzle({ connection: { url: `file:${file}` }, schema });
+    close = () => db.$client.close();
+  } else if (peer === 'libsql') {
+    const { drizzle } = await import('drizzle-orm/libsql');
+    db = drizzle({ connection: { url: `file:${file}` }, schema });
+    close = () => db.$client.close();
+  } else {
+    const { drizzle } = await import('drizzle-orm/better-sqlite3');
+    db = drizzle({ connection: { source: file }, schema });
+    close = () => db.$client.close();
+  }
+  const { sql } = await import('drizzle-orm');
+  await db.run(sql`pragma journal_mode = wal`);
+  await db.run(sql`pragma synchronous = normal`);
+  return { db, schema, close, sync: peer === 'better-sqlite3' };
+}
+
+/**
+ * Runs the queries `make(tx, i)` for i < n in one transaction: synchronously on better-sqlite3
+ * (its transactions refuse a promise), each awaited elsewhere.
+ */
+async function inTransaction({ db, sync }, n, make) {
+  if (sync) {
+    db.transaction((tx) => {
+      for (let i = 0; i < n; i++) make(tx, i).run();
+    });
+  } else {
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < n; i++) await make(tx, i);
+    });
+  }
+}
+
+async function fill(ctx, rows) {
+  const { db, schema: { person, pet } } = ctx;
+  const { sql } = await import('drizzle-orm');
+  await db.run(sql`create table person (id integer primary key, name text not null, age integer not null, city text not null)`);
+  await db.run(sql`create table pet (id integer primary key, owner_id integer not null, species text not null)`);
+  await db.run(sql`create index pet_owner on pet (owner_id)`);
+  await db.run(sql`create table log (id integer primary key, msg text)`);
+  const people = [];
+  const pets = [];
+  for (let id = 1; id <= rows; id++) {
+    people.push({ id, name: `person ${id}`, age: id % 90, city: `city ${id % 50}` });
+    pets.push({ id, ownerId: id, species: ['cat', 'dog', 'hamster'][id % 3] });
+  }
+  const chunks = Math.ceil(rows / 500);
+  await inTransaction(ctx, chunks * 2, (tx, i) => {
+    const chunk = i >> 1;
+    return i % 2 === 0 ? tx.insert(person).values(people.slice(chunk * 500, chunk * 500 + 500)) : tx.insert(pet).values(pets.slice(chunk * 500, chunk * 500 + 500));
+  });
+  await db.run(sql`analyze`);
+}
+
+/** Each workload: `run(ctx, size, pass)` → a checksum, the same for every driver. */
+const RUNS = {
+  async point({ db, schema: { person } }, s) {
+    const { eq } = await import('drizzle-orm');
+    let sum = 0;
+    for (let i = 0; i < s.point; i++) {
+      const row = await db.select().from(person).where(eq(person.id, (i * 7919) % s.rows + 1)).get();
+      sum += row.age;
+    }
+    return sum;
+  },
+  async prepared({ db, schema: { person } }, s) {
+    const { eq, sql } = await import('drizzle-orm');
+    const byId = db.select().from(person).where(eq(person.id, sql.placeholder('id'))).prepare();
+    let sum = 0;
+    for (let i = 0; i < s.prepared; i++) sum += (await byId.get({ id: (i * 7919) % s.rows + 1 })).age;
+    return sum;
+  },
+  async range({ db, schema: { person } }, s) {
+    const { gt } = await import('drizzle-orm');
+    let sum = 0;
+    for (let i = 0; i < s.range; i++) {
+      const rows = await db.select({ id: person.id, name: person.name, age: person.age }).from(person).where(gt(person.id, (i * 31) % (s.rows - 100))).orderBy(person.id).limit(100);
+      for (const row of rows) sum += row.age;
+    }
+    return sum;
+  },
+  async relational({ db }, s) {
+    let sum = 0;
+    for (let i = 0; i < s.relational; i++) {
+      const start = (i * 37) % (s.rows - 20);
+      const people = await db.query.person.findMany({ where: (p, { gt }) => gt(p.id, start), orderBy: (p, { asc }) => asc(p.id), limit: 20, with: { pets: true } });
+      for (const p of people) sum += p.age + p.pets.length;
+    }
+    return sum;
+  },
+  async insert({ db, schema: { log } }, s, pass) {
+    for (let i = 0; i < s.insert; i++) await db.insert(log).values({ msg: `${pass} ${i}` });
+    return s.insert;
+  },
+  async batch(ctx, s, pass) {
+    const { log } = ctx.schema;
+    await inTransaction(ctx, s.batch, (tx, i) => tx.insert(log).values({ msg: `batch ${pass} ${i}` }));
+    return s.batch;
+  },
+  async update({ db, schema: { person } }, s) {
+    const { eq, sql } = await import('drizzle-orm');
+    let changed = 0;
+    for (let i = 0; i < s.update; i++) {
+      const result = await db.update(person).set({ age: sql`${person.age} + 1` }).where(eq(person.id, (i * 104729) % s.rows + 1)).run();
+      changed += Number(result.changes ?? result.rowsAffected);
+    }
+    return changed;
+  },
+};
+
+async function child({ peer, dir, size }) {
+  const ctx = await openDrizzle(peer, path.join(dir, `${peer}.db`));
+  try {
+    await fill(ctx, size.rows);
+    const out = {};
+    for (const [name] of WORKLOADS) {
+      await RUNS[name](ctx, size, 'warm-up');
+      const started = performance.now();
+      const check = await RUNS[name](ctx, size, 'timed');
+      out[name] = { ms: performance.now() - started, check };
+    }
+    return out;
+  } finally {
+    ctx.close();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  try {
+    process.stdout.write(`@@result ${JSON.stringify(await child(JSON.parse(process.argv[2])))}\n`);
+  } catch (error) {
+    process.stdout.write(`@@error ${JSON.stringify({ message: String(error?.stack ?? error) })}\n`);
+    process.exitCode = 1;
+  }
+}
+
+// ---------------------------------------------------------------- parent: the suite
+
+function runChild(spec) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk) => (out += chunk));
+    proc.on('error', reject);
+    proc.on('exit', () => {
+      const line = out.split('\n').find((l) => l.startsWith('@@'));
+      if (line?.startsWith('@@result ')) resolve(JSON.parse(line.slice(9)));
+      else reject(new Error(`drizzle bench child (${spec.peer}) failed: ${line ? JSON.parse(line.slice(8)).message : out}`));
+    });
+  });
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function version(pkg) {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+}
+
+export default {
+  title: 'Drizzle: wasmlite/drizzle vs drizzle-orm/better-sqlite3 and drizzle-orm/libsql',
+  async run({ quick, reps, log }) {
+    const missing = await bundle('adapters/drizzle/index.ts', BUNDLE);
+    if (missing) throw new Error(`wasmlite/drizzle: ${missing}`);
+    const size = quick ? SIZES.quick : SIZES.full;
+    const repetitions = reps ?? size.reps;
+    const times = Object.fromEntries(PEERS.map((p) => [p, Object.fromEntries(WORKLOADS.map(([w]) => [w, []]))]));
+    const busy = [];
+    for (let rep = 0; rep < repetitions; rep++) {
+      const order = PEERS.map((_, i) => PEERS[(i + rep) % PEERS.length]);
+      for (const peer of order) {
+        const quiet = await waitForQuiet(quick ? 2_000 : 5_000);
+        if (quiet.busy) busy.push(`${peer} rep ${rep + 1}`);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-drizzle-'));
+        try {
+          const result = await runChild({ peer, dir, size });
+          for (const [w] of WORKLOADS) times[peer][w].push(result[w]);
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      log(`repetition ${rep + 1}/${repetitions} done`);
+    }
+    const rows = [];
+    const ratio = {};
+    for (const [w, what] of WORKLOADS) {
+      const checks = new Set(PEERS.flatMap((p) => times[p][w].map((t) => t.check)));
+      if (checks.size !== 1) throw new Error(`${w}: the drivers disagree on the result (${[...checks].join(' vs ')})`);
+      const ms = Object.fromEntries(PEERS.map((p) => [p, median(times[p][w].map((t) => t.ms))]));
+      ratio[w] = ms.wasmlite / ms[BASELINE];
+      const libsqlRatio = ms.libsql / ms[BASELINE];
+      rows.push(`| ${w} | ${what} | ${ms[BASELINE].toFixed(1)} | ${ms.wasmlite.toFixed(1)} | **${ratio[w].toFixed(2)}×** | ${ms.libsql.toFixed(1)} | ${libsqlRatio.toFixed(2)}× |`);
+    }
+    const markdown = `drizzle-orm ${version('drizzle-orm')}: the same Drizzle queries on wasmlite (\`wasmlite/drizzle\` over a local client, bundled from \`adapters/drizzle/index.ts\`), on better-sqlite3 ${version('better-sqlite3')} (\`drizzle-orm/better-sqlite3\`) and on @libsql/client ${version('@libsql/client')} with a local file (\`drizzle-orm/libsql\`); files in WAL mode with \`synchronous=NORMAL\`, ${size.rows.toLocaleString('en-US')} people and pets; one fresh process per driver and repetition, every workload once untimed first; medians of ${repetitions}. Ratios are to better-sqlite3 (lower is better).
+
+| workload | what | better-sqlite3 (ms) | wasmlite (ms) | wasmlite ratio | libsql (ms) | libsql ratio |
+| :-- | :-- | --: | --: | --: | --: | --: |
+${rows.join('\n')}
+${busy.length > 0 ? `\nThe machine was busy when these started: ${busy.join(', ')}.\n` : ''}`;
+    return {
+      markdown,
+      targets: TARGETED.map((w) => [
+        `Drizzle on wasmlite within ${TARGET}× of Drizzle on better-sqlite3: ${WORKLOADS.find(([n]) => n === w)[1]}`,
+        `${ratio[w].toFixed(2)}×`,
+        ratio[w] <= TARGET,
+      ]),
+    };
+  },
+};
