@@ -1,5 +1,7 @@
 import type { Database, OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
+import { loadEngine } from '../sqlite3/engine.ts';
+import { splitStatements } from '../sqlite3/split-statements.ts';
 import { ClientError } from './client-error.ts';
 import { checkTransactionOptions, iterateRows, LocalClient, migrateWith } from './local-client.ts';
 import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
@@ -30,8 +32,9 @@ export interface ReplicaClientOptions {
  * until the replica has applied it. Interactive transactions: `read` ones run locally; `write`
  * and `deferred` ones run on the primary, on its writer connection (other writes to the primary,
  * this client's included, wait until the transaction ends; an idle one is rolled back by the
- * primary after its timeout), and their commit moves the bookmark. `executeMultiple` throws a
- * ClientError `NOT_SUPPORTED` for now.
+ * primary after its timeout), and their commit moves the bookmark. `executeMultiple` sends the
+ * script to the primary, which runs it as SQLite's `exec` would (the script may begin and commit
+ * transactions; one it leaves open is rolled back).
  *
  * @example
  * const client = createClient({ url: 'file:replica.db', syncUrl: 'http://127.0.0.1:7878' });
@@ -142,9 +145,14 @@ export class ReplicaClient implements Client {
     return migrateWith(this, stmts);
   }
 
-  async executeMultiple(_sql: string): Promise<void> {
-    throw new ClientError('executeMultiple is not supported yet against a primary: use batch()', 'NOT_SUPPORTED');
+  /** Sends the script to the primary (it may write), then reads after it see what it did. */
+  async executeMultiple(sql: string): Promise<void> {
+    if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
+    this.#check();
+    const { position } = await this.#transport.script(sql);
+    this.#wrote(position);
   }
+
 
   /** Waits until the replica has applied the primary's current position; resolves with it. */
   async sync(): Promise<{ position: string }> {
@@ -255,8 +263,11 @@ class ReplicaWriteTransaction implements Transaction {
     return this.#guard(this.#remote.batch(normalized));
   }
 
-  async executeMultiple(_sql: string): Promise<void> {
-    throw new ClientError('executeMultiple is not supported yet in a transaction on a primary: use batch()', 'NOT_SUPPORTED');
+  /** Runs the script's statements one by one in the transaction (split here as SQLite's tokenizer would). */
+  async executeMultiple(sql: string): Promise<void> {
+    if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
+    this.#check();
+    for (const statement of splitStatements(await loadEngine(), sql)) await this.execute(statement);
   }
 
   async commit(): Promise<void> {

@@ -23,6 +23,8 @@ export interface PrimaryTransport {
    * rolled back, or rolled back after its idle timeout).
    */
   transaction(mode: TransactionMode, options?: TransactionOptions): Promise<PrimaryTransaction>;
+  /** Runs a script of statements in order, as `executeMultiple` does; resolves with the position after it. */
+  script(sql: string): Promise<{ position: string }>;
   close(): void;
 }
 

@@ -22,6 +22,7 @@ export interface RawExports {
   sqlite3_interrupt(db: number): void;
   sqlite3_txn_state(db: number, schema: number): number;
   sqlite3_exec(db: number, sql: number, cb: number, arg: number, errmsg: number): number;
+  sqlite3_complete(sql: number): number;
 
   sqlite3_prepare_v3(db: number, sql: number, nByte: number, flags: number, ppStmt: number, pzTail: number): number;
   sqlite3_finalize(stmt: number): number;

@@ -137,6 +137,10 @@ export class HttpTransport implements PrimaryTransport {
     return { results: body.results.map((r) => decodeResult(r, this.#intMode)), position: body.position };
   }
 
+  async script(sql: string): Promise<{ position: string }> {
+    return { position: ((await this.#post('/v1/script', { sql })) as { position: string }).position };
+  }
+
   async transaction(mode: TransactionMode, options: TransactionOptions = {}): Promise<PrimaryTransaction> {
     const begin = options.foreignKeys === undefined ? { mode } : { mode, foreignKeys: options.foreignKeys };
     const { id } = (await this.#post('/v1/transactions', begin)) as { id: string };

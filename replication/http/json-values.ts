@@ -127,3 +127,15 @@ export function decodeTransactionBegin(value: unknown): { mode: BatchMode; forei
   const mode = (o.mode as BatchMode | undefined) ?? 'deferred';
   return o.foreignKeys === undefined ? { mode } : { mode, foreignKeys: o.foreignKeys };
 }
+
+/**
+ * A `POST /v1/script` body: `{ sql }`, a script of one or more statements.
+ *
+ * @example
+ * decodeScript({ sql: 'CREATE TABLE a (x); CREATE TABLE b (y);' }); // { sql: '…' }
+ */
+export function decodeScript(value: unknown): { sql: string } {
+  const o = checkObject(value, 'body', ['sql']);
+  if (typeof o.sql !== 'string') throw bad('Expected body.sql to be a string');
+  return { sql: o.sql };
+}

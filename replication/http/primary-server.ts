@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { SqliteError } from '../../core/index.ts';
+import { loadEngine } from '../../core/sqlite3/engine.ts';
+import { splitStatements } from '../../core/sqlite3/split-statements.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
@@ -7,7 +9,7 @@ import { StatementExecutor, type StatementResult } from '../primary/statement-ex
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import { TransactionRegistry } from '../primary/transaction-registry.ts';
 import { WriterLock } from '../primary/writer-lock.ts';
-import { decodeBatch, decodeStatement, decodeTransactionBegin, encodeValue } from './json-values.ts';
+import { decodeBatch, decodeScript, decodeStatement, decodeTransactionBegin, encodeValue } from './json-values.ts';
 import { streamLog } from './log-stream.ts';
 import { streamSnapshot } from './snapshot-stream.ts';
 import { PrimaryMetrics } from './primary-metrics.ts';
@@ -157,6 +159,14 @@ export class PrimaryServer {
         const before = this.#primary.position().txid;
         const results = await this.#lock.run(() => this.#executor.batch(statements, access, mode));
         return json(res, 200, { results: results.map(encodeResult), position: await this.#acknowledged(before) });
+      }
+      case 'POST /v1/script': {
+        const access = this.#options.auth.check(req.headers.authorization);
+        if (access === 'read') throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a script');
+        const statements = splitStatements(await loadEngine(), decodeScript(await this.#body(req)).sql);
+        const before = this.#primary.position().txid;
+        await this.#lock.run(() => this.#executor.script(statements));
+        return json(res, 200, { position: await this.#acknowledged(before) });
       }
       case 'GET /v1/log': {
         this.#options.auth.check(req.headers.authorization);

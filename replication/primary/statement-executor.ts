@@ -197,6 +197,34 @@ export class StatementExecutor {
   }
 
   /**
+   * Runs a script's statements (split by `splitStatements`) one after another as `sqlite3_exec`
+   * does: in autocommit mode, where the script may `BEGIN` and `COMMIT` itself; the first failure
+   * stops it and is rethrown, and what earlier statements committed stays. A transaction the
+   * script leaves open is rolled back (a {@link RequestError} 400 if the script otherwise
+   * succeeded), and `PRAGMA foreign_keys` is put back as it was, so nothing of the script's
+   * connection state outlives it. `ATTACH` and journal or locking mode changes are refused.
+   *
+   * @example
+   * executor.script(['PRAGMA foreign_keys = OFF;', 'BEGIN;', 'DROP TABLE old;', 'COMMIT;']);
+   */
+  script(statements: readonly string[]): void {
+    const foreignKeys = Number(this.#db.pragma('foreign_keys', { simple: true })) === 1;
+    try {
+      for (const sql of statements) {
+        if (ATTACH.test(sql)) throw new RequestError(400, 'ATTACH_REFUSED', 'the primary serves one database: ATTACH and DETACH are refused');
+        if (MODE_CHANGE.test(sql)) throw new RequestError(400, 'MODE_CHANGE', 'the primary keeps journal_mode=wal and locking_mode=normal');
+        this.#db.exec(sql);
+      }
+      if (this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
+    } finally {
+      if (this.#db.inTransaction) this.#rollback.run();
+      if ((Number(this.#db.pragma('foreign_keys', { simple: true })) === 1) !== foreignKeys) {
+        this.#db.exec(`PRAGMA foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+      }
+    }
+  }
+
+  /**
    * Runs the statements in one transaction: all of them commit, or (on the first failure, which
    * is rethrown) none. A read access checks every statement before running any.
    *
