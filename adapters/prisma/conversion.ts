@@ -107,10 +107,28 @@ export function toPrismaRow(row: Row, types: readonly ColumnType[]): unknown[] {
   return out;
 }
 
+const INTEGRAL = /^-?\d+$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
 /**
- * A Prisma query argument as a wasmlite statement argument. BigInts bind as `bigint`, Decimals as
- * their exact text (SQLite's `DECIMAL` affinity stores it as an INTEGER when integral, else as a
- * REAL), booleans as 1/0, `DateTime`s in the chosen {@link TimestampFormat}, bytes as `Uint8Array`.
+ * A Decimal (or Float: Prisma sends both as decimal text) as a number SQLite compares as one:
+ * an integral value as a 64-bit integer when it fits (exact beyond 2^53), anything else as the
+ * nearest double, which is what SQLite itself would store in a `DECIMAL` or `REAL` column. Text
+ * would be stored the same way, but compares as text against an expression (`AVG(x) > ?`).
+ */
+function decimalArg(text: string): number | bigint {
+  if (INTEGRAL.test(text)) {
+    const integer = BigInt(text);
+    if (integer >= INT64_MIN && integer <= INT64_MAX) return integer;
+  }
+  return Number.parseFloat(text);
+}
+
+/**
+ * A Prisma query argument as a wasmlite statement argument. BigInts bind as `bigint`, Decimals and
+ * Floats as numbers (integral ones as exact 64-bit integers), booleans as 1/0, `DateTime`s in the
+ * chosen {@link TimestampFormat}, bytes as `Uint8Array`.
  */
 export function toWasmliteArg(arg: unknown, type: ArgType | undefined, timestampFormat: TimestampFormat): InValue {
   if (arg === null || arg === undefined) return null;
@@ -120,6 +138,7 @@ export function toWasmliteArg(arg: unknown, type: ArgType | undefined, timestamp
       case 'bigint': return BigInt(arg);
       case 'int': return Number.parseInt(arg, 10);
       case 'float': return Number.parseFloat(arg);
+      case 'decimal': return decimalArg(arg);
       case 'datetime': return formatTimestamp(new Date(arg), timestampFormat);
       case 'bytes': return Buffer.from(arg, 'base64');
       default: return arg;

@@ -2,7 +2,6 @@ import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapt
 import { createClient } from '../../core/client/create-client.ts';
 import type { Client, Config } from '../../core/client/types.ts';
 import type { TimestampFormat } from './conversion.ts';
-import { toDriverAdapterError } from './errors.ts';
 import { WasmliteAdapter } from './wasmlite-adapter.ts';
 import { ADAPTER_NAME } from './wasmlite-queryable.ts';
 
@@ -27,7 +26,6 @@ export interface PrismaWasmliteOptions {
  *
  * Give it `createClient` options (the client is created on `connect()` and closed on
  * `$disconnect()`), or a `Client` you created (best with `intMode: 'bigint'`; you close it).
- * Foreign keys are enforced (`PRAGMA foreign_keys = ON`), as with Prisma's own SQLite engines.
  *
  * @example
  * import { PrismaClient } from './generated/prisma/client.ts';
@@ -68,24 +66,14 @@ export class PrismaWasmlite implements SqlMigrationAwareDriverAdapterFactory {
 
   /** Opens the client (loading `wasmlite/replication` when `syncUrl` is given) and returns the adapter. */
   async connect(): Promise<WasmliteAdapter> {
-    if (isClient(this.#source)) return this.#adapter(this.#source, false);
+    if (isClient(this.#source)) return new WasmliteAdapter(this.#source, this.#timestampFormat, false);
     if (this.#source.syncUrl !== undefined) await import('../../replication/index.ts');
-    return this.#adapter(createClient({ ...this.#source, intMode: 'bigint' }), true);
+    return new WasmliteAdapter(createClient({ ...this.#source, intMode: 'bigint' }), this.#timestampFormat, true);
   }
 
   /** A local database for `prisma migrate dev`'s shadow database (`shadowDatabaseUrl`, default `:memory:`). */
   async connectToShadowDb(): Promise<WasmliteAdapter> {
-    return this.#adapter(createClient({ url: this.#shadowDatabaseUrl, intMode: 'bigint' }), true);
-  }
-
-  async #adapter(client: Client, owned: boolean): Promise<WasmliteAdapter> {
-    try {
-      await client.execute('PRAGMA foreign_keys = ON');
-    } catch (error) {
-      if (owned) client.close();
-      throw toDriverAdapterError(error);
-    }
-    return new WasmliteAdapter(client, this.#timestampFormat, owned);
+    return new WasmliteAdapter(createClient({ url: this.#shadowDatabaseUrl, intMode: 'bigint' }), this.#timestampFormat, true);
   }
 }
 

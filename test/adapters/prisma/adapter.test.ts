@@ -5,7 +5,6 @@ import { loadEngine } from '../../../core/sqlite3/engine.ts';
 import { PrismaWasmlite, toDriverAdapterError } from '../../../adapters/prisma/index.ts';
 import { resultCodeOf } from '../../../adapters/prisma/errors.ts';
 import { CLIENT_KINDS, useClients, type ClientKind } from '../support/clients.ts';
-import { itExceptOnReplica } from './support/fixture.ts';
 
 const clients = useClients();
 
@@ -75,8 +74,7 @@ describe.each(CLIENT_KINDS)('the Prisma adapter on a %s client', (kind) => {
     expect((await adapter.queryRaw(q('SELECT x FROM t'))).rows).toEqual([[1]]);
   });
 
-  // Replica mode: the primary refuses SAVEPOINT in an interactive transaction.
-  itExceptOnReplica(kind)('creates, rolls back to and releases savepoints', async () => {
+  it('creates, rolls back to and releases savepoints', async () => {
     const { adapter } = await connect(kind);
     await adapter.executeRaw(q('CREATE TABLE t (x)'));
     const tx = await adapter.startTransaction();
@@ -97,8 +95,7 @@ describe.each(CLIENT_KINDS)('the Prisma adapter on a %s client', (kind) => {
     await tx.rollback();
   });
 
-  // Replica mode: a replica client has no executeMultiple against the primary yet (ClientError NOT_SUPPORTED).
-  itExceptOnReplica(kind)('runs a script of several statements', async () => {
+  it('runs a script of several statements', async () => {
     const { adapter } = await connect(kind);
     await adapter.executeScript('CREATE TABLE a (x); CREATE TABLE b (y); INSERT INTO a VALUES (1);');
     expect((await adapter.queryRaw(q('SELECT count(*) AS n FROM a, sqlite_master'))).rows).toEqual([[2]]);
@@ -113,7 +110,7 @@ describe.each(CLIENT_KINDS)('the Prisma adapter on a %s client', (kind) => {
     expect(fixture.client.closed).toBe(false);
   });
 
-  it('turns foreign keys on for the client\'s own connection', async () => {
+  it('enforces foreign keys, as the client does by default', async () => {
     const { adapter } = await connect(kind);
     expect((await adapter.queryRaw(q('PRAGMA foreign_keys'))).rows).toEqual([[1]]);
   });

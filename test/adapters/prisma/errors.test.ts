@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { open } from '../../../core/index.ts';
 import { CLIENT_KINDS } from '../support/clients.ts';
-import { itExceptOnReplica, usePrisma } from './support/fixture.ts';
+import { usePrisma } from './support/fixture.ts';
 
 const prisma = usePrisma();
 
@@ -46,9 +46,7 @@ describe.each(CLIENT_KINDS)('Prisma errors on a %s client', (kind) => {
     expect(await db.profile.count()).toBe(0);
   });
 
-  // Replica mode: the primary's writer connection does not enforce foreign keys (PRAGMA
-  // foreign_keys is per connection, and a replica client runs it locally).
-  itExceptOnReplica(kind)('reports a foreign key violation as P2003 and cascades deletes', async () => {
+  it('reports a foreign key violation as P2003 and cascades deletes', async () => {
     const { db } = await prisma.open(kind);
     const error = await rejection(db.post.create({ data: { title: 'orphan', authorId: 999 } }));
     expect(error.code).toBe('P2003');

@@ -46,6 +46,19 @@ describe.each(CLIENT_KINDS)('Prisma scalars on a %s client', (kind) => {
     expect((await db.scalars.create({ data: { decimal: '2.5' } })).decimal.toString()).toBe('2.5');
     const over = await db.scalars.findMany({ where: { decimal: { gt: new generated.Prisma.Decimal('12345.6789') } }, select: { decimal: true }, orderBy: { decimal: 'asc' } });
     expect(over.map((r: { decimal: object }) => r.decimal.toString())).toEqual(['123456789012345', '12345678901234567', '9223372036854775807']);
+    // Compared with an expression (no column affinity), a Decimal argument is still a number.
+    const [cmp] = await db.$queryRaw`SELECT ${new generated.Prisma.Decimal('0.5')} > 0.25 AS gt, ${new generated.Prisma.Decimal('12345678901234567')} - 1 AS minus`;
+    expect([cmp.gt, cmp.minus]).toEqual([1n, 12345678901234566n]);
+  });
+
+  it('compares Float and Decimal arguments with computed values', async () => {
+    const { db } = await prisma.open(kind);
+    await db.scalars.createMany({ data: [{ float: 1, int: 1, decimal: '1.5', string: 'a' }, { float: 2.5, int: 2, decimal: '2.5', string: 'a' }, { float: 10, int: 3, decimal: '3', string: 'b' }] });
+    const groups = await db.scalars.groupBy({ by: ['string'], _avg: { float: true }, having: { float: { _avg: { gt: 1.5 } } }, orderBy: { string: 'asc' } });
+    expect(groups).toEqual([{ string: 'a', _avg: { float: 1.75 } }, { string: 'b', _avg: { float: 10 } }]);
+    const sums = await db.scalars.groupBy({ by: ['string'], _sum: { decimal: true }, having: { decimal: { _sum: { lt: 3.5 } } } });
+    expect(sums.map((g: { string: string; _sum: { decimal: object } }) => [g.string, g._sum.decimal.toString()])).toEqual([['b', '3']]);
+    expect(await db.scalars.count({ where: { float: { gt: 2 } } })).toBe(2);
   });
 
   it('round-trips String as full UTF-8, Boolean, enums and Json', async () => {

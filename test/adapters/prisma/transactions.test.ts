@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_KINDS } from '../support/clients.ts';
-import { itExceptOnReplica, usePrisma, type Db } from './support/fixture.ts';
+import { usePrisma, type Db } from './support/fixture.ts';
 
 const prisma = usePrisma();
 
@@ -70,8 +70,7 @@ describe.each(CLIENT_KINDS)('Prisma transactions on a %s client', (kind) => {
     expect(await names(db)).toEqual(['a', 'b']);
   });
 
-  // Replica mode: the primary refuses SAVEPOINT in an interactive transaction (TRANSACTION_CONTROL).
-  itExceptOnReplica(kind)('runs nested transactions as savepoints: an inner failure undoes only the inner writes', async () => {
+  it('runs nested transactions as savepoints: an inner failure undoes only the inner writes', async () => {
     const { db } = await prisma.open(kind);
     await db.$transaction(async (tx: Db) => {
       await tx.user.create(user('outer-1'));

@@ -15,7 +15,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, it } from 'vitest';
+import { afterEach, beforeAll } from 'vitest';
 import { PrismaWasmlite, type PrismaWasmliteConfig, type PrismaWasmliteOptions } from '../../../../adapters/prisma/index.ts';
 import { useClients, type ClientFixture, type ClientKind } from '../../support/clients.ts';
 import { generatePrismaClient } from './generate.ts';
@@ -114,11 +114,3 @@ export function usePrisma(): {
   };
 }
 
-/**
- * `it`, but `it.fails` on a replica client: for behaviour that replica mode lacks because of a
- * gap in replication/ that an adapter cannot work around (named at each use). When the gap is
- * closed the test starts passing, `it.fails` turns red, and the marker goes.
- */
-export function itExceptOnReplica(kind: ClientKind): typeof it.fails {
-  return kind === 'replica' ? it.fails : it;
-}
