@@ -1,7 +1,12 @@
 import { ColumnTypeEnum, type ArgType, type ColumnType } from '@prisma/driver-adapter-utils';
 import type { InValue, Row, Value } from '../../core/client/types.ts';
 
-/** How Prisma `DateTime` values are written: ISO 8601 text (Prisma 7) or epoch milliseconds (Prisma ≤ 6). */
+/**
+ * How Prisma `DateTime` values are written: ISO 8601 text (Prisma 7) or epoch milliseconds (Prisma ≤ 6).
+ *
+ * @example
+ * new PrismaWasmlite({ url: 'file:legacy.db' }, { timestampFormat: 'unixepoch-ms' });
+ */
 export type TimestampFormat = 'iso8601' | 'unixepoch-ms';
 
 // Declared column types as SQLite's own type names spell them (Prisma's quaint conventions).

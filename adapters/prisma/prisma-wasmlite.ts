@@ -5,10 +5,20 @@ import type { TimestampFormat } from './conversion.ts';
 import { WasmliteAdapter } from './wasmlite-adapter.ts';
 import { ADAPTER_NAME } from './wasmlite-queryable.ts';
 
-/** Where `PrismaWasmlite` connects: wasmlite `createClient` options (integers are always read as bigints). */
+/**
+ * Where `PrismaWasmlite` connects: wasmlite `createClient` options (integers are always read as bigints).
+ *
+ * @example
+ * const config: PrismaWasmliteConfig = { url: 'file:replica.db', syncUrl: 'http://127.0.0.1:7878', authToken };
+ */
 export type PrismaWasmliteConfig = Omit<Config, 'intMode'>;
 
-/** Options of {@link PrismaWasmlite}. */
+/**
+ * Options of {@link PrismaWasmlite}.
+ *
+ * @example
+ * new PrismaWasmlite({ url: 'file:dev.db' }, { timestampFormat: 'unixepoch-ms', shadowDatabaseUrl: 'file:shadow.db' });
+ */
 export interface PrismaWasmliteOptions {
   /**
    * How `DateTime` values are written: `'iso8601'` text (default, as Prisma 7's SQLite adapters)

@@ -13,6 +13,10 @@ const MAX_BIND_VALUES = 32766;
  * Queries run through the client, so in replica mode reads are local and writes go to the
  * primary; an interactive transaction is a `client.transaction('write')`, and while it is open
  * the client's other calls wait: they never run inside it.
+ *
+ * @example
+ * const adapter = await new PrismaWasmlite({ url: 'file:dev.db' }).connect();
+ * const rs = await adapter.queryRaw({ sql: 'SELECT id FROM "User" WHERE id = ?', args: [1], argTypes: [{ scalarType: 'int', arity: 'scalar' }] });
  */
 export class WasmliteAdapter extends WasmliteQueryable<Client> implements SqlDriverAdapter {
   readonly #ownsClient: boolean;

@@ -14,6 +14,11 @@ export const ADAPTER_NAME = 'wasmlite';
 /**
  * Runs Prisma's queries on a wasmlite `Client` or `Transaction`: arguments converted to
  * wasmlite values, results to Prisma's column types and values, errors to Prisma's error kinds.
+ * A failure is a `DriverAdapterError` (see {@link toDriverAdapterError}).
+ *
+ * @example
+ * const queryable = new WasmliteQueryable(client, 'iso8601');
+ * const { columnNames, columnTypes, rows } = await queryable.queryRaw({ sql: 'SELECT 1 AS one', args: [], argTypes: [] });
  */
 export class WasmliteQueryable<Target extends StatementTarget = StatementTarget> implements SqlQueryable {
   readonly provider = 'sqlite';

@@ -15,6 +15,11 @@ function checkSavepoint(name: string): string {
 /**
  * A Prisma interactive transaction over a wasmlite interactive `Transaction` (in replica mode
  * it runs on the primary). Nested Prisma transactions are SQLite savepoints inside it.
+ *
+ * @example
+ * const tx = await adapter.startTransaction();
+ * await tx.executeRaw({ sql: 'INSERT INTO t VALUES (1)', args: [], argTypes: [] });
+ * await tx.commit();
  */
 export class WasmliteTransaction extends WasmliteQueryable<Transaction> implements PrismaTransaction {
   /** The wasmlite transaction itself begins and ends: Prisma sends no BEGIN/COMMIT of its own. */
