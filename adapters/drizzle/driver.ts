@@ -3,7 +3,7 @@ import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import { BaseSQLiteDatabase, SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import { createClient, type Client, type Config, type ResultSet } from '../../core/index.ts';
 import { deferredReplicaClient } from './deferred-client.ts';
-import { WasmliteSession } from './session.ts';
+import { WasmliteSession, type WasmliteTransaction, type WasmliteTransactionConfig } from './session.ts';
 
 /**
  * A Drizzle database over a wasmlite {@link Client}: everything of drizzle-orm's async SQLite
@@ -26,6 +26,24 @@ export class WasmliteDatabase<TSchema extends Record<string, unknown> = Record<s
   ) {
     super('async', dialect, session, schema as RelationalSchemaConfig<any>);
     this.#session = session;
+  }
+
+  /**
+   * Runs `transaction` in one Client transaction (see {@link WasmliteTransactionConfig}): a `write`
+   * one unless `behavior: 'deferred'`; on the primary in replica mode. Calls on `db` made
+   * meanwhile wait for it to end, so they never run inside it.
+   *
+   * @example
+   * await db.transaction(async (tx) => {
+   *   await tx.update(accounts).set({ balance: sql`balance - 10` }).where(eq(accounts.id, 1));
+   *   await tx.update(accounts).set({ balance: sql`balance + 10` }).where(eq(accounts.id, 2));
+   * });
+   */
+  override async transaction<T>(
+    transaction: (tx: WasmliteTransaction<TSchema, ExtractTablesWithRelations<TSchema>>) => Promise<T>,
+    config?: WasmliteTransactionConfig,
+  ): Promise<T> {
+    return this.#session.transaction(transaction, config);
   }
 
   /**

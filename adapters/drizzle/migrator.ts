@@ -13,11 +13,11 @@ export type { MigrationConfig } from 'drizzle-orm/migrator';
  * nothing. A failing statement rolls every pending migration back and rejects with a
  * `DrizzleQueryError` naming it (the `SqliteError` as `cause`).
  *
- * `PRAGMA foreign_keys` is turned OFF before the transaction and back ON after it, failure or
- * not: inside a transaction the pragma is a no-op, and the table rebuilds drizzle-kit generates
- * (`DROP TABLE` of a referenced table) would otherwise cascade and delete rows (Drizzle issue
- * 4640). After `migrate` foreign keys are enforced on the connection that ran it, as after
- * drizzle-orm/libsql's `migrate`.
+ * Foreign keys are off for the transaction: the Client sets `PRAGMA foreign_keys = OFF` before
+ * it begins (inside a transaction the pragma is a no-op) and puts the previous setting back (ON
+ * by default) when it ends, failure or not, on the primary in replica mode. Otherwise the table
+ * rebuilds drizzle-kit generates (`DROP TABLE` of a referenced table) would cascade and delete
+ * the referencing rows (Drizzle issue 4640).
  *
  * @example
  * import { migrate } from 'wasmlite/drizzle/migrator';
@@ -27,21 +27,16 @@ export async function migrate<TSchema extends Record<string, unknown>>(db: Wasml
   const migrations = readMigrationFiles(config);
   const table = sql.identifier(config.migrationsTable ?? '__drizzle_migrations');
   await db.run(sql`CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
-  await db.run(sql`PRAGMA foreign_keys = OFF`);
-  try {
-    await db.transaction(async (tx) => {
-      // Read inside the write transaction: two migrators at once cannot both apply a migration.
-      const [last] = await tx.values<[unknown]>(sql`SELECT created_at FROM ${table} ORDER BY created_at DESC LIMIT 1`);
-      const appliedUntil = last === undefined ? undefined : Number(last[0]);
-      for (const migration of migrations) {
-        if (appliedUntil !== undefined && migration.folderMillis <= appliedUntil) continue;
-        for (const statement of migration.sql) {
-          if (statement.trim() !== '') await tx.run(sql.raw(statement));
-        }
-        await tx.run(sql`INSERT INTO ${table} ("hash", "created_at") VALUES (${migration.hash}, ${migration.folderMillis})`);
+  await db.transaction(async (tx) => {
+    // Read inside the write transaction: two migrators at once cannot both apply a migration.
+    const [last] = await tx.values<[unknown]>(sql`SELECT created_at FROM ${table} ORDER BY created_at DESC LIMIT 1`);
+    const appliedUntil = last === undefined ? undefined : Number(last[0]);
+    for (const migration of migrations) {
+      if (appliedUntil !== undefined && migration.folderMillis <= appliedUntil) continue;
+      for (const statement of migration.sql) {
+        if (statement.trim() !== '') await tx.run(sql.raw(statement));
       }
-    }, { behavior: 'immediate' });
-  } finally {
-    await db.run(sql`PRAGMA foreign_keys = ON`);
-  }
+      await tx.run(sql`INSERT INTO ${table} ("hash", "created_at") VALUES (${migration.hash}, ${migration.folderMillis})`);
+    }
+  }, { behavior: 'immediate', foreignKeys: false });
 }

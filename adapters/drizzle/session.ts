@@ -9,6 +9,18 @@ import type { Client, InStatement, InValue, ResultSet, Transaction, TransactionM
 import { WasmlitePreparedQuery, type CustomResultMapper, type PreparedQueryConfig, type QueryMetadata } from './prepared-query.ts';
 import { objectRow, objectRows, plainRows } from './row-mapping.ts';
 
+/**
+ * `db.transaction`'s config: Drizzle's `behavior`, plus the Client's `foreignKeys` (enforcement
+ * during the transaction, set before it begins and put back after it, on the primary in replica
+ * mode; `false` for a migration that rebuilds referenced tables).
+ *
+ * @example
+ * await db.transaction(async (tx) => { … }, { behavior: 'immediate', foreignKeys: false });
+ */
+export interface WasmliteTransactionConfig extends SQLiteTransactionConfig {
+  foreignKeys?: boolean;
+}
+
 /** Options of a {@link WasmliteSession}, from `drizzle()`'s config. */
 export interface WasmliteSessionOptions {
   logger?: Logger;
@@ -105,18 +117,19 @@ export class WasmliteSession<TFullSchema extends Record<string, unknown>, TSchem
 
   /**
    * Runs `transaction` in a Client interactive transaction (`behavior` → Client mode, see
-   * {@link MODES}); commits when it resolves, rolls back when it throws (including
-   * `tx.rollback()`, which rejects with Drizzle's `TransactionRollbackError`).
+   * {@link MODES}; `foreignKeys` passed on); commits when it resolves, rolls back when it throws
+   * (including `tx.rollback()`, which rejects with Drizzle's `TransactionRollbackError`).
    */
   async transaction<T>(
     transaction: (tx: WasmliteTransaction<TFullSchema, TSchema>) => T | Promise<T>,
-    config?: SQLiteTransactionConfig,
+    config?: WasmliteTransactionConfig,
   ): Promise<T> {
-    const behavior = config?.behavior;
-    if (behavior !== undefined && !(behavior in MODES)) {
+    const { behavior, foreignKeys } = config ?? {};
+    if (behavior !== undefined && !Object.hasOwn(MODES, behavior)) {
       throw new TypeError('Expected the "behavior" option to be "deferred", "immediate" or "exclusive"');
     }
-    const clientTx = await this.#client.transaction(behavior === undefined ? 'write' : MODES[behavior]);
+    const mode = behavior === undefined ? 'write' : MODES[behavior];
+    const clientTx = await this.#client.transaction(mode, foreignKeys === undefined ? undefined : { foreignKeys });
     const session = new WasmliteSession<TFullSchema, TSchema>(this.#client, this.#dialect, this.#schema, this.#options, clientTx);
     const tx = new WasmliteTransaction<TFullSchema, TSchema>(this.#dialect, session, this.#schema);
     let result: T;

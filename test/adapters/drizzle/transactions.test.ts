@@ -6,7 +6,7 @@
 import { eq, sql, TransactionRollbackError } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { CLIENT_KINDS } from '../support/clients.ts';
-import { towns } from './schema.ts';
+import { residents, towns } from './schema.ts';
 import { useDrizzle } from './support.ts';
 
 const dbs = useDrizzle();
@@ -89,6 +89,16 @@ describe.each(CLIENT_KINDS)('drizzle transactions, %s client', (kind) => {
   it('refuses an unknown behavior before starting', async () => {
     const { db } = await dbs.open(kind);
     await expect(db.transaction(async () => {}, { behavior: 'eager' as 'deferred' })).rejects.toThrow(TypeError);
+  });
+
+  it('turns foreign keys off for one transaction with { foreignKeys: false } and back on after it', async () => {
+    const { db } = await dbs.open(kind);
+    await expect(db.insert(residents).values({ name: 'orphan', townId: 99 })).rejects.toMatchObject({ cause: { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' } });
+    await db.transaction(async (tx) => {
+      await tx.insert(residents).values({ id: 1, name: 'orphan', townId: 99 });
+    }, { foreignKeys: false });
+    expect(await db.select({ id: residents.id }).from(residents)).toEqual([{ id: 1 }]);
+    await expect(db.insert(residents).values({ name: 'orphan', townId: 98 })).rejects.toMatchObject({ cause: { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' } });
   });
 
   it('runs reads inside the transaction against its own uncommitted writes', async () => {
