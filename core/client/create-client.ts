@@ -29,6 +29,9 @@ export function createClient(config: Config): Client {
   if (intMode !== 'number' && intMode !== 'bigint' && intMode !== 'string') {
     throw new TypeError('Expected the "intMode" option to be "number", "bigint" or "string"');
   }
+  if ((config.offline as unknown) !== undefined && (config.offline as unknown) !== false) {
+    throw new ClientError('offline writes are not supported: a replica client sends writes to the primary and fails with PRIMARY_UNREACHABLE when it cannot reach it', 'NOT_SUPPORTED');
+  }
   const factory = config.syncUrl === undefined ? undefined : replicaBackendFactory();
   if (config.syncUrl !== undefined && factory === undefined) {
     throw new ClientError('syncUrl needs the replication module: import \'wasmlite/replication\' first', 'URL_SCHEME_NOT_SUPPORTED');

@@ -52,6 +52,7 @@ export class ReplicaClient implements Client {
   #runner: Promise<StatementRunner> | undefined;
   #reader: LocalClient | undefined;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(path: string, replica: LocalReplica, transport: PrimaryTransport, options: ReplicaClientOptions) {
     this.#path = path;
@@ -161,13 +162,20 @@ export class ReplicaClient implements Client {
     return { position };
   }
 
-  close(): void {
-    if (this.#closed) return;
+  /**
+   * Closes the client: calls in flight to the primary fail, local reads stop, the replica stops
+   * following. Returns (unlike `Client.close`'s type says) a promise that resolves once the
+   * follower has stopped and its files are closed, e.g. before deleting them; calling it again
+   * returns the same promise.
+   */
+  close(): Promise<void> {
+    if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
     this.#stopListening();
     this.#closeLocal();
     this.#transport.close();
-    void this.#replica.close().catch(() => {});
+    this.#closing = this.#replica.close().catch(() => {});
+    return this.#closing;
   }
 
   #check(): void {

@@ -131,4 +131,11 @@ export interface Config {
   bookmark?: string;
   /** With `syncUrl`: accepted for @libsql/client compatibility; the replica follows the primary's stream continuously. */
   syncInterval?: number;
+  /**
+   * Offline writes (@libsql/client's `offline`: write locally, push later) are not offered: a
+   * replica client sends every write to the primary and fails fast with `PRIMARY_UNREACHABLE`
+   * when it cannot reach it, so an acknowledged write is always on the primary. `true` is a
+   * ClientError `NOT_SUPPORTED`.
+   */
+  offline?: false;
 }

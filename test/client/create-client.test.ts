@@ -82,6 +82,14 @@ describe('createClient() with a URL it cannot use', () => {
     expect(error.code).toBe(code);
   });
 
+  it('refuses offline writes with NOT_SUPPORTED, saying writes fail fast instead', () => {
+    const error = thrown(() => createClient({ url: ':memory:', offline: true as never }));
+    expect(error).toBeInstanceOf(ClientError);
+    expect(error.code).toBe('NOT_SUPPORTED');
+    expect(error.message).toMatch(/offline writes are not supported.*PRIMARY_UNREACHABLE/);
+    createClient({ url: ':memory:', offline: false }).close();
+  });
+
   it('throws a ClientError URL_INVALID for a missing url', () => {
     expect(thrown(() => createClient({} as never)).code).toBe('URL_INVALID');
   });

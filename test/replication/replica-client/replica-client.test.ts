@@ -90,6 +90,27 @@ describe('replica client', () => {
     await expect(numbers.execute('INSERT INTO t (i) VALUES (9007199254740993) RETURNING i')).rejects.toThrow(/cannot be represented as a number/);
   });
 
+  it('close() resolves once the replica has stopped following, and again with the same promise', async () => {
+    const primary = await primaryAt(path.join(temp.dir, 'primary.db'));
+    const file = path.join(temp.dir, 'closing.db');
+    const client = createClient({ url: `file:${file}`, syncUrl: primary.url });
+    await client.execute('CREATE TABLE t (x)');
+    await client.sync();
+    const closing = (client as unknown as { close(): Promise<void> }).close();
+    expect(closing).toBeInstanceOf(Promise);
+    expect((client as unknown as { close(): Promise<void> }).close()).toBe(closing);
+    await closing;
+    expect(client.closed).toBe(true);
+    const files = (): string => fs.readdirSync(temp.dir).filter((n) => n.startsWith('closing.db')).sort().join(',');
+    const [before, names] = [fs.readFileSync(file), files()];
+    const writer = createClient({ url: `file:${path.join(temp.dir, 'writer.db')}`, syncUrl: primary.url });
+    cleanups.push(() => writer.close());
+    for (let i = 0; i < 5; i++) await writer.execute({ sql: 'INSERT INTO t VALUES (?)', args: [i] });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(fs.readFileSync(file).equals(before)).toBe(true);
+    expect(files()).toBe(names);
+  });
+
   it('gives a second client the first one\'s writes through its bookmark', async () => {
     const dir = temp.dir;
     const primary = await primaryAt(path.join(dir, 'primary.db'));
