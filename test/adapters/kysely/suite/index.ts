@@ -29,7 +29,7 @@ export function kyselySuite(version: '0.28' | '0.29'): void {
       streamingCases(kind);
       transactionCases(kind);
       schemaCases(kind);
-      migrationCases(kind);
+      migrationCases(kind, version);
       errorCases(kind);
       executionCases(kind);
       dialectCases(kind);

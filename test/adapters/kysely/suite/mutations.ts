@@ -123,6 +123,17 @@ export function mutationCases(kind: ClientKind): void {
       expect(await db.selectFrom('pet').select(['owner_id', 'species']).where('name', '=', 'Doggo').executeTakeFirst()).toEqual({ owner_id: 1, species: 'cat' });
     });
 
+    it('reports affected rows and the insert id of raw statements', async () => {
+      const { db } = await openSeeded(kysely, kind);
+      const inserted = await sql`insert into person (first_name, gender) values (${'New'}, ${'other'})`.execute(db);
+      expect(inserted.insertId).toBe(4n);
+      expect(inserted.numAffectedRows).toBe(1n);
+      expect(inserted.rows).toEqual([]);
+      const deleted = await sql`delete from pet where owner_id in (select id from person where gender = ${'male'})`.execute(db);
+      expect(deleted.numAffectedRows).toBe(2n);
+      expect(deleted.rows).toEqual([]);
+    });
+
     it('reports 0n affected rows and no insert id for a statement that changes no row', async () => {
       const { db } = await openSeeded(kysely, kind);
       const result = await db.executeQuery(sql`delete from person where id = ${99}`.compile(db));

@@ -44,6 +44,11 @@ export function schemaCases(kind: ClientKind): void {
       expect(plaything.columns.map((c) => c.name)).toEqual(['id', 'name', 'price', 'pet_id']);
     });
 
+    it('reports no schemas (SQLite has none to list)', async () => {
+      const { db } = await openSeeded(kysely, kind);
+      expect(await db.introspection.getSchemas()).toEqual([]);
+    });
+
     it('creates and drops indexes, unique ones enforced', async () => {
       const { db } = await openSeeded(kysely, kind);
       await db.schema.createIndex('person_last_name_unique').on('person').column('last_name').unique().execute();
