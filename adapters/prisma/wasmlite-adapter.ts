@@ -51,8 +51,11 @@ export class WasmliteAdapter extends WasmliteQueryable<Client> implements SqlDri
     return { maxBindValues: MAX_BIND_VALUES, supportsRelationJoins: false };
   }
 
-  /** Closes the client, unless it was handed to `PrismaWasmlite` by the caller (who then closes it). */
+  /**
+   * Closes the client, unless it was handed to `PrismaWasmlite` by the caller (who then closes
+   * it); waits for a replica's follower to stop when its `close()` returns a promise.
+   */
   async dispose(): Promise<void> {
-    if (this.#ownsClient) this.target.close();
+    if (this.#ownsClient) await (this.target.close() as unknown);
   }
 }
