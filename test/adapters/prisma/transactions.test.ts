@@ -130,7 +130,7 @@ describe.each(CLIENT_KINDS)('Prisma transactions on a %s client', (kind) => {
       const { age } = await tx.user.findUniqueOrThrow({ where: { id } });
       await sleep(20);
       await tx.user.update({ where: { id }, data: { age: age + 1 } });
-    });
+    }, { maxWait: 30_000 });
     await Promise.all([increment(), increment(), increment()]);
     expect((await db.user.findUniqueOrThrow({ where: { id } })).age).toBe(3);
   });
