@@ -1,5 +1,5 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
-import type { Client, InValue, ResultSet, Row, Transaction, TransactionMode, Value } from '../../core/index.ts';
+import { SqliteError, type Client, type InValue, type ResultSet, type Row, type Transaction, type TransactionMode, type Value } from '../../core/index.ts';
 
 /**
  * One Kysely connection over a wasmlite {@link Client}. Outside a transaction every query goes
@@ -10,6 +10,10 @@ import type { Client, InValue, ResultSet, Row, Transaction, TransactionMode, Val
 export class WasmliteConnection implements DatabaseConnection {
   readonly #client: Client;
   #transaction: Transaction | undefined;
+  /** Kysely's Migrator holds this connection (see `WasmliteAdapter`). */
+  #migrating = false;
+  /** The open transaction is a migration's: foreign keys off, checked before the commit. */
+  #migration = false;
 
   constructor(client: Client) {
     this.#client = client;
@@ -55,15 +59,41 @@ export class WasmliteConnection implements DatabaseConnection {
     if (chunk.length > 0) yield { rows: chunk };
   }
 
-  /** Begins a client transaction; this connection's queries run in it until it ends. */
+  /**
+   * Begins a client transaction; this connection's queries run in it until it ends. A migration's
+   * transaction runs with foreign keys off, as SQLite's procedure for schema changes asks: a
+   * migration that drops and recreates a referenced table must not cascade into other tables.
+   */
   async begin(mode: TransactionMode): Promise<void> {
     if (this.#transaction !== undefined) throw new Error('a transaction is already open on this connection');
-    this.#transaction = await this.#client.transaction(mode);
+    this.#transaction = await this.#client.transaction(mode, this.#migrating ? { foreignKeys: false } : undefined);
+    this.#migration = this.#migrating;
   }
 
-  /** Commits what `begin()` began. */
+  /**
+   * Commits what `begin()` began. A migration's transaction is first checked with
+   * `PRAGMA foreign_key_check`: a violation left behind fails the commit with a `SqliteError`
+   * `SQLITE_CONSTRAINT_FOREIGNKEY`, and the transaction stays open for Kysely to roll back.
+   */
   async commit(): Promise<void> {
+    if (this.#migration && this.#transaction !== undefined) {
+      const { rows } = await this.#transaction.execute('PRAGMA foreign_key_check');
+      if (rows.length > 0) {
+        const where = rows.slice(0, 3).map((r) => `${String(r[0])} row ${String(r[1])} → ${String(r[2])}`).join(', ');
+        throw new SqliteError(`FOREIGN KEY constraint failed after the migration: ${where}${rows.length > 3 ? ', …' : ''}`, 'SQLITE_CONSTRAINT_FOREIGNKEY', 787);
+      }
+    }
     await this.#take().commit();
+  }
+
+  /** Kysely's Migrator takes this connection: its next transaction is a migration's. */
+  startMigration(): void {
+    this.#migrating = this.#transaction === undefined;
+  }
+
+  /** Kysely's Migrator is done with this connection. */
+  endMigration(): void {
+    this.#migrating = false;
   }
 
   /**
@@ -79,12 +109,14 @@ export class WasmliteConnection implements DatabaseConnection {
   reset(): void {
     this.#transaction?.close();
     this.#transaction = undefined;
+    this.#migrating = this.#migration = false;
   }
 
   #take(): Transaction {
     const transaction = this.#transaction;
     if (transaction === undefined) throw new Error('no transaction is open on this connection');
     this.#transaction = undefined;
+    this.#migration = false;
     return transaction;
   }
 }

@@ -40,6 +40,15 @@ export function dialectCases(kind: ClientKind): void {
       await db.destroy();
     });
 
+    it('returns integers as the client\'s intMode says', async () => {
+      const { db } = await kysely.open(kind, { intMode: 'bigint' });
+      await sql`create table big (id integer primary key, n integer)`.execute(db);
+      const inserted = await sql`insert into big values (${1}, ${9007199254740993n})`.execute(db);
+      expect(inserted.insertId).toBe(1n);
+      const { rows } = await sql<{ id: bigint; n: bigint }>`select id, n from big`.execute(db);
+      expect(rows).toEqual([{ id: 1n, n: 9007199254740993n }]);
+    });
+
     it('checks its config up front', () => {
       expect(() => new WasmliteDialect(undefined as never)).toThrow(TypeError);
       expect(() => new WasmliteDialect({} as never)).toThrow('Expected the "client" or "url" option');
