@@ -1,4 +1,4 @@
-import { entityKind, fillPlaceholders, type Logger, type Query } from 'drizzle-orm';
+import { DrizzleQueryError, entityKind, fillPlaceholders, type Logger, type Query } from 'drizzle-orm';
 import type { Cache } from 'drizzle-orm/cache/core';
 import type { WithCacheConfig } from 'drizzle-orm/cache/core/types';
 import { SQLitePreparedQuery, type PreparedQueryConfig as PreparedQueryConfigBase, type SelectedFieldsOrdered, type SQLiteExecuteMethod } from 'drizzle-orm/sqlite-core';
@@ -49,6 +49,8 @@ export class WasmlitePreparedQuery<T extends PreparedQueryConfig = PreparedQuery
 
   readonly #executor: Executor;
   readonly #logger: Logger;
+  /** Whether Drizzle's cache may be involved; without one, queries skip its async wrapper. */
+  readonly #cached: boolean;
   readonly #fields: SelectedFieldsOrdered | undefined;
   readonly #customResultMapper: CustomResultMapper | undefined;
   readonly #arrayMode: boolean;
@@ -68,28 +70,29 @@ export class WasmlitePreparedQuery<T extends PreparedQueryConfig = PreparedQuery
     super('async', executeMethod, query, cache, queryMetadata, cacheConfig);
     this.#executor = executor;
     this.#logger = logger;
+    this.#cached = cache !== undefined;
     this.#fields = fields;
     this.#arrayMode = arrayMode;
     this.#customResultMapper = customResultMapper;
   }
 
   /** Runs the statement; resolves with the Client's `ResultSet` (`rowsAffected`, `lastInsertRowid`). */
-  async run(placeholderValues?: Record<string, unknown>): Promise<ResultSet> {
+  run(placeholderValues?: Record<string, unknown>): Promise<ResultSet> {
     return this.#execute(placeholderValues, (rs) => rs);
   }
 
   /** Runs the statement; resolves with every row mapped to an object. */
-  async all(placeholderValues?: Record<string, unknown>): Promise<T['all']> {
+  all(placeholderValues?: Record<string, unknown>): Promise<T['all']> {
     return this.#execute(placeholderValues, (rs) => this.mapAllResult(rs));
   }
 
   /** Runs the statement; resolves with the first row mapped to an object, or `undefined`. */
-  async get(placeholderValues?: Record<string, unknown>): Promise<T['get']> {
+  get(placeholderValues?: Record<string, unknown>): Promise<T['get']> {
     return this.#execute(placeholderValues, (rs) => this.mapGetResult(rs));
   }
 
   /** Runs the statement; resolves with the rows as arrays of values. */
-  async values(placeholderValues?: Record<string, unknown>): Promise<T['values']> {
+  values(placeholderValues?: Record<string, unknown>): Promise<T['values']> {
     return this.#execute(placeholderValues, (rs) => plainRows(rs.rows));
   }
 
@@ -117,13 +120,26 @@ export class WasmlitePreparedQuery<T extends PreparedQueryConfig = PreparedQuery
     return this.#arrayMode;
   }
 
-  async #execute<R>(placeholderValues: Record<string, unknown> | undefined, map: (rs: ResultSet) => R): Promise<R> {
+  /**
+   * Runs the statement with `placeholderValues` filled in and maps its result; rejects (never
+   * throws) with a DrizzleQueryError whose cause is the Client's error, as drizzle-orm's own
+   * `queryWithCache` does, which runs it when a cache is configured. Without one the promise
+   * chain is built here directly: this is every query's hot path.
+   */
+  #execute<R>(placeholderValues: Record<string, unknown> | undefined, map: (rs: ResultSet) => R): Promise<R> {
     const { sql } = this.query;
-    const params = fillPlaceholders(this.query.params, placeholderValues ?? {});
+    let params: unknown[];
+    try {
+      params = fillPlaceholders(this.query.params, placeholderValues ?? {});
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.#logger.logQuery(sql, params);
-    // queryWithCache wraps a failure in DrizzleQueryError (cause: the SqliteError) and serves/fills the cache.
-    const self = this as unknown as QueryWithCache;
-    return self.queryWithCache(sql, params, async () => map(await this.#executor.execute({ sql, args: params as InValue[] })));
+    const run = () => this.#executor.execute({ sql, args: params as InValue[] }).then(map);
+    if (this.#cached) return (this as unknown as QueryWithCache).queryWithCache(sql, params, run);
+    return run().catch((cause: unknown) => {
+      throw new DrizzleQueryError(sql, params, cause as Error);
+    });
   }
 
   /** Set by Drizzle's select builder after prepare (which joined tables may be all-null). */
