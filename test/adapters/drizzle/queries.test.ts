@@ -144,6 +144,21 @@ describe.each(CLIENT_KINDS)('drizzle selects, %s client', (kind) => {
     expect(inserted).toEqual([{ active: true }]);
   });
 
+  it('nests the selection of a joined subquery that itself joins two tables', async () => {
+    const { db } = await withTownsAndResidents();
+    // Distinct column names inside the subquery: SQLite resolves a duplicated one to the first.
+    const located = db.select({ who: { id: residents.id, name: residents.name }, where: { town: sql<string>`${towns.name}`.as('town_name') } })
+      .from(residents).leftJoin(towns, eq(residents.townId, towns.id)).as('located');
+    const rows = await db.select().from(towns).leftJoin(located, eq(located.who.id, towns.id)).where(eq(towns.id, 2));
+    expect(rows).toEqual([{ towns: { id: 2, name: 'Lima' }, located: { who: { id: 2, name: 'Bo' }, where: { town: 'Lima' } } }]);
+  });
+
+  it('refuses to select every field of a $with subquery whose SQL fields have no alias', async () => {
+    const { db } = await dbs.open(kind);
+    const sq = db.$with('sq').as(db.select({ upper: sql<string>`upper(${towns.name})` }).from(towns));
+    expect(() => db.select().from(sq).prepare()).toThrow();
+  });
+
   it('refuses at prepare time to select a column of a table not in the query', async () => {
     const { db } = await dbs.open(kind);
     expect(() => db.select({ name: towns.name }).from(people).prepare()).toThrow();
