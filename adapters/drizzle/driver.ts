@@ -31,7 +31,8 @@ export class WasmliteDatabase<TSchema extends Record<string, unknown> = Record<s
   /**
    * Runs `transaction` in one Client transaction (see {@link WasmliteTransactionConfig}): a `write`
    * one unless `behavior: 'deferred'`; on the primary in replica mode. Calls on `db` made
-   * meanwhile wait for it to end, so they never run inside it.
+   * meanwhile never run inside it: they wait for its end (reads through a replica run on the
+   * replica's file at once).
    *
    * @example
    * await db.transaction(async (tx) => {

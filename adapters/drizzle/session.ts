@@ -48,7 +48,8 @@ interface BatchQuery {
  * Drizzle's async SQLite session over a wasmlite {@link Client}: prepares queries, runs
  * `db.batch` as one Client batch, opens transactions with `client.transaction(mode)`. Inside a
  * transaction a session of its own runs everything on that {@link Transaction}; calls on the
- * Client meanwhile wait for it to end (the Client's rule), so they never leak into it.
+ * Client meanwhile never run inside it (the Client's rule: a local client makes them wait for its
+ * end; a replica client runs reads on its file and writes wait for the primary's writer).
  *
  * Created by `drizzle()`; not usually constructed by hand.
  * @example
