@@ -1,5 +1,6 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
-import { SqliteError, type Client, type InValue, type ResultSet, type Row, type Transaction, type TransactionMode, type Value } from '../../core/index.ts';
+import { SqliteError, type Client, type InValue, type Row, type Transaction, type TransactionMode } from '../../core/index.ts';
+import { rowObject, streamedColumns, toQueryResult, type Column } from './query-result.ts';
 
 /**
  * One Kysely connection over a wasmlite {@link Client}. Outside a transaction every query goes
@@ -47,9 +48,7 @@ export class WasmliteConnection implements DatabaseConnection {
     let columns: Column[] | undefined;
     let chunk: R[] = [];
     for await (const row of source) {
-      // A streamed row does not come with its column list: its names are its own properties
-      // after the indexes, in column order (read by name, as the client names them).
-      columns ??= Object.keys(row).slice(row.length).map((name): Column => [name, name]);
+      columns ??= streamedColumns(row);
       chunk.push(rowObject(row, columns) as R);
       if (chunk.length === chunkSize) {
         yield { rows: chunk };
@@ -119,44 +118,4 @@ export class WasmliteConnection implements DatabaseConnection {
     this.#migration = false;
     return transaction;
   }
-}
-
-/** Shapes a client result as Kysely's `QueryResult`. */
-function toQueryResult<R>(result: ResultSet): QueryResult<R> {
-  const { columns, rows, rowsAffected, lastInsertRowid } = result;
-  if (columns.length === 0) return { rows: [], numAffectedRows: BigInt(rowsAffected), insertId: lastInsertRowid };
-  const keys = columnKeys(columns);
-  const objects = new Array<R>(rows.length);
-  for (let r = 0; r < rows.length; r++) objects[r] = rowObject(rows[r]!, keys) as R;
-  if (rowsAffected === 0) return { rows: objects };
-  return { rows: objects, numAffectedRows: BigInt(rowsAffected), insertId: lastInsertRowid };
-}
-
-/** A result column: where to read it in a row (index or name), and its name. */
-type Column = [at: number | string, name: string];
-
-/** Each column name once: the first column with a name wins, as in the client's rows. */
-function columnKeys(columns: readonly string[]): Column[] {
-  const seen = new Set<string>();
-  const out: Column[] = [];
-  columns.forEach((name, i) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    out.push([i, name]);
-  });
-  return out;
-}
-
-/**
- * A row as a plain object keyed by column name. Blobs become Buffers (the client gives
- * ArrayBuffers; Kysely's SQLite users get Buffers from better-sqlite3), without a copy.
- */
-function rowObject(row: Row, columns: readonly Column[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (let i = 0; i < columns.length; i++) {
-    const [at, name] = columns[i]!;
-    const v = (row as unknown as Record<number | string, Value>)[at]!;
-    out[name] = v instanceof ArrayBuffer ? Buffer.from(v) : v;
-  }
-  return out;
 }
