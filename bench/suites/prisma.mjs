@@ -30,8 +30,8 @@ const TARGET = 1.2;
 const PEERS = ['better-sqlite3', 'wasmlite'];
 
 const SIZES = {
-  quick: { rows: 2_000, point: 1_500, range: 200, include: 150, group: 100, all: 5, insert: 300, batch: 1_000, update: 500, reps: 3 },
-  full: { rows: 5_000, point: 5_000, range: 600, include: 400, group: 300, all: 15, insert: 1_000, batch: 3_000, update: 1_500, reps: 5 },
+  quick: { rows: 1_500, point: 1_000, range: 150, include: 100, group: 60, all: 4, insert: 200, batch: 600, update: 300, reps: 3 },
+  full: { rows: 3_000, point: 3_000, range: 400, include: 250, group: 150, all: 8, insert: 600, batch: 2_000, update: 1_000, reps: 5 },
 };
 
 /** The workloads, in report order: [name, what it does]. */
