@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { BUNDLE } from '../bundle-path.mjs';
 
-const { ReplicaFollower, open } = await import(BUNDLE);
+const { Replica, ReplicaFollower, open } = await import(BUNDLE);
 
 /** Builds a database of `mib` MiB for the snapshot measurement: 1 MiB zero blobs, no journal, no fsync. */
 export async function buildBig({ path: file, mib }) {
@@ -20,10 +20,11 @@ export async function buildBig({ path: file, mib }) {
 /**
  * A new replica bootstrapping from the primary's snapshot: `ReplicaFollower.start` → `ready()`
  * (snapshot downloaded, written with fsync, every page checksummed by `Replica.open`) → a reader
- * connection's first query. Then, for the split, a bare download of the snapshot (fetch, bytes
- * counted and dropped).
+ * connection's first query. Then, for the split, `Replica.open` of the file alone (it checksums
+ * every page, as the bootstrap's did) and a bare download of the snapshot's first
+ * `sampleBytes` (fetch, bytes counted and dropped): the rate the primary serves it at.
  */
-export async function bootstrap({ url, path: file, expectRows }) {
+export async function bootstrap({ url, path: file, expectRows, sampleBytes }) {
   const t0 = performance.now();
   const follower = ReplicaFollower.start({ path: file, syncUrl: url, log: () => {} });
   await follower.ready();
@@ -34,11 +35,24 @@ export async function bootstrap({ url, path: file, expectRows }) {
   reader.close();
   await follower.close();
   const rssAfterBootstrapMiB = process.resourceUsage().maxRSS / 1024;
+  // Opening the replica again redoes the checksum of every page that the bootstrap's open did.
+  const t0Open = performance.now();
+  (await Replica.open(file)).close();
+  const openMs = performance.now() - t0Open;
+  // The stream alone, up to `sampleBytes`: how fast the primary serves a snapshot.
+  const controller = new AbortController();
   const t1 = performance.now();
-  const response = await fetch(`${url}/v1/snapshot`);
-  let firstByteMs = performance.now() - t1;
+  const response = await fetch(`${url}/v1/snapshot`, { signal: controller.signal });
+  const firstByteMs = performance.now() - t1;
   let bytes = 0;
-  for await (const chunk of response.body) bytes += chunk.length;
+  try {
+    for await (const chunk of response.body) {
+      bytes += chunk.length;
+      if (bytes >= sampleBytes) break;
+    }
+  } finally {
+    controller.abort();
+  }
   const downloadMs = performance.now() - t1;
-  return { readyMs, firstReadMs, rows: Number(rows), rowsOk: Number(rows) === expectRows, rssAfterBootstrapMiB, firstByteMs, downloadMs, bytes, fileBytes: fs.statSync(file).size };
+  return { readyMs, firstReadMs, openMs, rows: Number(rows), rowsOk: Number(rows) === expectRows, rssAfterBootstrapMiB, firstByteMs, downloadMs, bytes, fileBytes: fs.statSync(file).size };
 }
