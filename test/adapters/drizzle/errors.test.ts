@@ -54,6 +54,13 @@ describe.each(CLIENT_KINDS)('drizzle errors, %s client', (kind) => {
     expect(error.cause).toMatchObject({ code: 'CLIENT_CLOSED' });
   });
 
+  it('refuses to round an integer beyond 2^53: the cause is a RangeError', async () => {
+    const { db } = await dbs.open(kind);
+    await db.run(sql`insert into towns (id, name) values (9007199254740993, 'far')`);
+    const error = await failure(db.select().from(towns));
+    expect(error.cause).toBeInstanceOf(RangeError);
+  });
+
   it('stays usable after a failed query', async () => {
     const { db } = await dbs.open(kind);
     await failure(db.run(sql`insert into towns (id) values (1)`));
