@@ -20,9 +20,8 @@ import { bundle } from '../bundle.mjs';
 import { BUNDLE_FILE } from '../replication/bundle-path.mjs';
 import { waitForQuiet } from '../quiet.mjs';
 import { Node } from '../replication/processes.mjs';
-import { percentiles } from '../replication/stats.mjs';
+import { lagOf, lastIdOf, noGrowth } from '../replication/lag-analysis.mjs';
 import { FILL_READS } from '../replication/workload.mjs';
-
 
 const SIZES = {
   quick: { openSeconds: 2, closedSeconds: 1.5, ryw: 300, readRows: 10_000, readOps: 5_000, readRounds: 3, commits: 1000, durableCommits: 150, captureRounds: 5, applies: 200, bytesSmall: 200, snapshotMiB: 256 },
@@ -34,13 +33,6 @@ async function execute(url, sql, args = []) {
   const body = await response.json();
   if (response.status !== 200) throw new Error(`${sql}: HTTP ${response.status} ${JSON.stringify(body)}`);
   return body;
-}
-
-/** The highest id a write run had acknowledged. */
-function lastIdOf(result) {
-  let last = 0;
-  for (let i = 0; i < result.acks.length; i += 3) last = Math.max(last, result.acks[i]);
-  return last;
 }
 
 /** How long the suite waits for the replica to apply a run's writes before the next run. */
@@ -67,46 +59,6 @@ async function task(name, params) {
 const ms = (v, digits = 2) => (v === undefined || Number.isNaN(v) ? '—' : `${v.toFixed(digits)} ms`);
 const int = (v) => Math.round(v).toLocaleString('en-US');
 const ratio = (v) => `${v.toFixed(2)}×`;
-
-/**
- * Commit-to-visible lag of one write run: for each acknowledged id, the time the follower's reader
- * first saw it minus the time the writer had its acknowledgement (negative, i.e. visible on the
- * replica before the HTTP answer reached the writer, counts as 0), overall and by thirds of the run.
- */
-function lagOf(run, visible) {
-  const rows = [];
-  let missing = 0;
-  let early = 0;
-  for (let i = 0; i < run.acks.length; i += 3) {
-    const id = run.acks[i];
-    const seen = visible[id];
-    if (!seen) {
-      missing++;
-      continue;
-    }
-    const lag = seen - run.acks[i + 1];
-    if (lag < 0) early++;
-    rows.push([run.acks[i + 1], Math.max(0, lag)]);
-  }
-  rows.sort((a, b) => a[0] - b[0]);
-  const seen = [];
-  for (let i = 0; i < run.acks.length; i += 3) if (visible[run.acks[i]]) seen.push(visible[run.acks[i]]);
-  const span = (seen.reduce((a, b) => Math.max(a, b), -Infinity) - seen.reduce((a, b) => Math.min(a, b), Infinity)) / 1000;
-  const third = Math.floor(rows.length / 3);
-  return {
-    ...percentiles(rows.map((r) => r[1])),
-    first: percentiles(rows.slice(0, third).map((r) => r[1])),
-    last: percentiles(rows.slice(rows.length - third).map((r) => r[1])),
-    missing,
-    early,
-    applyRate: span > 0 ? seen.length / span : NaN,
-  };
-}
-
-/** Whether the lag did not grow over a run: the last third's median within 50% (or 0.5 ms) of the first's. */
-function noGrowth(lag) {
-  return lag.last.p50 <= lag.first.p50 + Math.max(0.5, lag.first.p50 * 0.5);
-}
 
 async function measure({ quick, log }, dir) {
   const size = quick ? SIZES.quick : SIZES.full;
