@@ -29,8 +29,8 @@ const PEERS = ['better-sqlite3', 'wasmlite', 'libsql'];
 const TARGETED = ['point', 'insert'];
 
 const SIZES = {
-  quick: { rows: 2_000, point: 4_000, prepared: 10_000, range: 400, relational: 200, insert: 1_500, batch: 4_000, update: 1_000, reps: 3 },
-  full: { rows: 10_000, point: 20_000, prepared: 50_000, range: 2_000, relational: 500, insert: 5_000, batch: 20_000, update: 5_000, reps: 5 },
+  quick: { rows: 1_000, point: 2_000, prepared: 4_000, range: 150, relational: 80, insert: 1_000, batch: 1_500, update: 400, reps: 3 },
+  full: { rows: 5_000, point: 6_000, prepared: 15_000, range: 600, relational: 200, insert: 2_500, batch: 6_000, update: 2_000, reps: 5 },
 };
 
 /** The workloads, in report order: [name, what it does]. */
