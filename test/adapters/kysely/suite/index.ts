@@ -9,6 +9,7 @@ import { CLIENT_KINDS } from '../../support/clients.ts';
 import { dialectCases } from './dialect.ts';
 import { errorCases } from './errors.ts';
 import { executionCases } from './execution.ts';
+import { expressionCases } from './expressions.ts';
 import { migrationCases } from './migrations.ts';
 import { mutationCases } from './mutations.ts';
 import { schemaCases } from './schema.ts';
@@ -25,6 +26,7 @@ export function kyselySuite(version: '0.28' | '0.29'): void {
 
     describe.each(CLIENT_KINDS)('%s client', (kind) => {
       selectCases(kind);
+      expressionCases(kind);
       mutationCases(kind);
       streamingCases(kind);
       transactionCases(kind);
