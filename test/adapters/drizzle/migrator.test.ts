@@ -108,7 +108,7 @@ describe.each(CLIENT_KINDS)('drizzle migrate, %s client', (kind) => {
     expect(await db.values(sql`select id from posts`)).toEqual([]);
   });
 
-  it('rolls every pending migration back when one fails, and rejects with the failing statement', async () => {
+  it('rolls everything back when a migration fails, and rejects with the failing statement', async () => {
     const { db } = await dbs.open(kind, { tables: [] });
     const folder = migrationsFolder([
       { tag: '0000_ok', when: 1, sql: 'CREATE TABLE a (id integer PRIMARY KEY);\n--> statement-breakpoint\nINSERT INTO a VALUES (1);' },
@@ -118,9 +118,14 @@ describe.each(CLIENT_KINDS)('drizzle migrate, %s client', (kind) => {
     expect(error).toBeInstanceOf(DrizzleQueryError);
     expect((error as DrizzleQueryError).query).toContain('INSERT INTO missing');
     expect((error as DrizzleQueryError).cause).toBeInstanceOf(SqliteError);
-    const tables = await db.values<[string]>(sql`select name from sqlite_schema where type = 'table' order by name`);
-    expect(tables.map(([name]) => name)).toEqual(['__drizzle_migrations']);
-    expect(await db.values(sql`select * from __drizzle_migrations`)).toEqual([]);
+    // The database is left as it was: not even the migrations table is created.
+    expect(await db.values(sql`select name from sqlite_schema`)).toEqual([]);
+  });
+
+  it('applies each migration once when two migrations of the same database run at once', async () => {
+    const { db } = await dbs.open(kind, { tables: [] });
+    await Promise.all([migrate(db, { migrationsFolder: EXAMPLE }), migrate(db, { migrationsFolder: EXAMPLE })]);
+    expect(await db.values(sql`select created_at from __drizzle_migrations order by rowid`)).toEqual(exampleMigrations().map((m) => [m.when]));
   });
 
   it('uses migrationsTable when given', async () => {
