@@ -8,7 +8,8 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { drizzle } from '../../../adapters/drizzle/index.ts';
 import { CLIENT_KINDS } from '../support/clients.ts';
-import { towns } from './schema.ts';
+import { authors, books, library, LIBRARY_TABLES } from './relations.ts';
+import { CREATE_TABLES, towns } from './schema.ts';
 import { useDrizzle } from './support.ts';
 
 const dbs = useDrizzle();
@@ -17,12 +18,15 @@ describe.each(CLIENT_KINDS)('drizzle statement routing, %s client', (kind) => {
   // Requests the primary answered between two readings: n, plus the first reading's own /metrics request.
   const onPrimary = (n: number) => (kind === 'replica' ? n + 1 : 0);
 
-  it('serves selects, relational-free reads and read-only batches without the primary', async () => {
-    const { db, fixture } = await dbs.open(kind);
+  it('serves selects, relational queries, $count and read-only batches without the primary', async () => {
+    const { db, fixture } = await dbs.open(kind, { schema: library, tables: [...CREATE_TABLES, ...LIBRARY_TABLES] });
     await db.insert(towns).values([{ id: 1, name: 'Oslo' }, { id: 2, name: 'Lima' }]);
-    await db.select().from(towns); // waits for the replica to apply the insert
+    await db.insert(authors).values({ id: 1, name: 'Ursula' });
+    await db.insert(books).values({ id: 1, title: 'Earthsea', authorId: 1 });
+    await db.select().from(towns); // waits for the replica to apply the inserts
     const before = await fixture.primaryRequests();
     expect(await db.select().from(towns).where(eq(towns.id, 2))).toEqual([{ id: 2, name: 'Lima' }]);
+    expect(await db.query.authors.findFirst({ columns: { name: true }, with: { books: { columns: { title: true } } } })).toEqual({ name: 'Ursula', books: [{ title: 'Earthsea' }] });
     expect(await db.$count(towns)).toBe(2);
     await db.batch([db.select().from(towns), db.select({ id: towns.id }).from(towns)]);
     expect(await fixture.primaryRequests()).toBe(before + onPrimary(0));
