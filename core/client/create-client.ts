@@ -3,6 +3,7 @@ import { checkOpenArguments, type OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
 import { ClientError } from './client-error.ts';
 import { LocalClient } from './local-client.ts';
+import { PendingClient } from './pending-client.ts';
 import { ReplicaClient } from './replica-client.ts';
 import { replicaBackendFactory, type ReplicaBackendFactory } from './transport.ts';
 import type { Client, Config, IntMode } from './types.ts';
@@ -13,9 +14,10 @@ import type { Client, Config, IntMode } from './types.ts';
  * `url` is `file:path.db`, `file:///abs/path.db` or `:memory:`; the database opens on first
  * use (an open failure rejects that first call). Throws a ClientError for a URL it cannot use.
  *
- * With `syncUrl` (after `import 'wasmlite/replication'`), the file is a replica of that primary:
- * read-only statements run locally, everything else on the primary, with read-your-writes
- * (`readYourWrites`, `readYourWritesTimeout`, `onReplicaLag`, `bookmark`).
+ * With `syncUrl`, the file is a replica of that primary: read-only statements run locally,
+ * everything else on the primary, with read-your-writes (`readYourWrites`,
+ * `readYourWritesTimeout`, `onReplicaLag`, `bookmark`). The replication module is loaded on
+ * first use if `wasmlite/replication` was not imported.
  *
  * @example
  * import { createClient } from 'wasmlite';
@@ -32,14 +34,10 @@ export function createClient(config: Config): Client {
   if ((config.offline as unknown) !== undefined && (config.offline as unknown) !== false) {
     throw new ClientError('offline writes are not supported: a replica client sends writes to the primary and fails with PRIMARY_UNREACHABLE when it cannot reach it', 'NOT_SUPPORTED');
   }
-  const factory = config.syncUrl === undefined ? undefined : replicaBackendFactory();
-  if (config.syncUrl !== undefined && factory === undefined) {
-    throw new ClientError('syncUrl needs the replication module: import \'wasmlite/replication\' first', 'URL_SCHEME_NOT_SUPPORTED');
-  }
   const path = localPath(config.url);
   const options: OpenOptions = config.timeout === undefined ? {} : { timeout: config.timeout };
   checkOpenArguments(path, options);
-  if (factory !== undefined) return createReplicaClient(factory, path, options, intMode, config);
+  if (config.syncUrl !== undefined) return createReplicaClient(path, options, intMode, config);
   return new LocalClient(open(path, options), intMode);
 }
 
@@ -66,7 +64,13 @@ export function localPath(url: unknown): string {
   }
 }
 
-function createReplicaClient(factory: ReplicaBackendFactory, path: string, open: OpenOptions, intMode: IntMode, config: Config): ReplicaClient {
+/**
+ * The replica client for `config`, its options checked here (synchronously). The replication
+ * module registers how replicas follow and reach the primary; if nobody imported it yet, it is
+ * loaded now (dynamically, so that programs without `syncUrl` never load it) and a
+ * {@link PendingClient} stands in until it is.
+ */
+function createReplicaClient(path: string, open: OpenOptions, intMode: IntMode, config: Config): Client {
   if (path === ':memory:') throw new ClientError('A replica needs a file: url, not :memory:', 'URL_INVALID');
   if (typeof config.syncUrl !== 'string' || config.syncUrl === '') throw new ClientError('Expected the "syncUrl" option to be a non-empty string', 'URL_INVALID');
   const readYourWrites = config.readYourWrites ?? true;
@@ -80,10 +84,22 @@ function createReplicaClient(factory: ReplicaBackendFactory, path: string, open:
   if (config.bookmark !== undefined && (typeof config.bookmark !== 'string' || config.bookmark === '')) {
     throw new TypeError('Expected the "bookmark" option to be a non-empty string');
   }
+  const syncConfig = { ...config, syncUrl: config.syncUrl };
+  const options = { intMode, open, readYourWrites, readYourWritesTimeout, onReplicaLag, bookmark: config.bookmark };
+  const factory = replicaBackendFactory();
+  if (factory === undefined) {
+    const ready = import('../../replication/index.ts').then(() => replicaClientFrom(replicaBackendFactory()!, path, syncConfig, options));
+    return new PendingClient(ready, config.bookmark);
+  }
+  return replicaClientFrom(factory, path, syncConfig, options);
+}
+
+function replicaClientFrom(factory: ReplicaBackendFactory, path: string, config: Config & { syncUrl: string }, options: ConstructorParameters<typeof ReplicaClient>[3]): ReplicaClient {
+  const { intMode } = options;
   const { replica, transport } = factory({
     path, syncUrl: config.syncUrl, intMode,
     ...(config.authToken === undefined ? {} : { authToken: config.authToken }),
     ...(config.syncInterval === undefined ? {} : { syncInterval: config.syncInterval }),
   });
-  return new ReplicaClient(path, replica, transport, { intMode, open, readYourWrites, readYourWritesTimeout, onReplicaLag, bookmark: config.bookmark });
+  return new ReplicaClient(path, replica, transport, options);
 }

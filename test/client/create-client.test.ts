@@ -94,10 +94,11 @@ describe('createClient() with a URL it cannot use', () => {
     expect(thrown(() => createClient({} as never)).code).toBe('URL_INVALID');
   });
 
-  it('throws a ClientError for syncUrl, which needs replication', () => {
+  it('throws a ClientError at once for a replica of :memory:, before loading replication', () => {
     const error = thrown(() => createClient({ url: ':memory:', syncUrl: 'http://primary:8080' }));
     expect(error).toBeInstanceOf(ClientError);
-    expect(error.code).toBe('URL_SCHEME_NOT_SUPPORTED');
+    expect(error.code).toBe('URL_INVALID');
+    expect(thrown(() => createClient({ url: 'file:x.db', syncUrl: 'http://primary:8080', readYourWritesTimeout: -1 }))).toBeInstanceOf(TypeError);
   });
 
   it('throws a TypeError for a bad timeout, with the one wording', () => {
@@ -111,9 +112,11 @@ describe('createClient() with a URL it cannot use', () => {
     expect(() => createClient(undefined as never)).toThrow(TypeError);
   });
 
-  it('does not create a file for a URL it rejects', () => {
+  it('does not create a file for a config it rejects', () => {
     const file = tmp.file('never.db');
-    expect(() => createClient({ url: `file:${file}`, syncUrl: 'http://x' })).toThrow(ClientError);
+    expect(() => createClient({ url: `file:${file}`, intMode: 'float' as never })).toThrow(TypeError);
+    expect(() => createClient({ url: `file:${file}`, syncUrl: 'http://x', onReplicaLag: 'wait' as never })).toThrow(TypeError);
+    expect(() => createClient({ url: `file:${file}`, offline: true as never })).toThrow(ClientError);
     expect(fs.existsSync(file)).toBe(false);
   });
 });
