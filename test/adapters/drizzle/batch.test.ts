@@ -5,7 +5,8 @@
  */
 import { DrizzleQueryError, eq, sql } from 'drizzle-orm';
 import { SqliteError } from '../../../core/index.ts';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { ResultSet } from '../../../core/index.ts';
 import { CLIENT_KINDS } from '../support/clients.ts';
 import { authors, books, library, LIBRARY_TABLES } from './relations.ts';
 import { towns } from './schema.ts';
@@ -23,6 +24,9 @@ describe.each(CLIENT_KINDS)('drizzle batch, %s client', (kind) => {
       db.select({ name: towns.name }).from(towns).where(eq(towns.id, 2)),
       db.update(towns).set({ name: 'Bergen' }).where(eq(towns.id, 1)).returning(),
     ]);
+    expectTypeOf(returned).toEqualTypeOf<{ id: number }[]>();
+    expectTypeOf(ran).toEqualTypeOf<ResultSet>();
+    expectTypeOf(partial).toEqualTypeOf<{ name: string }[]>();
     expect(returned).toEqual([{ id: 1 }]);
     expect(ran).toMatchObject({ columns: [], rows: [], rowsAffected: 1, lastInsertRowid: 2n });
     expect(all).toEqual([{ id: 1, name: 'Oslo' }, { id: 2, name: 'Lima' }]);
