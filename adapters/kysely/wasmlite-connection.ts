@@ -7,6 +7,12 @@ import { rowObject, streamedColumns, toQueryResult, type Column } from './query-
  * straight to the client; between `begin()` and `commit()`/`rollback()` the connection holds a
  * client transaction (`client.transaction(mode)`), so its queries run inside it and other
  * connections' queries never do. Made and pooled by `WasmliteDriver`.
+ *
+ * @example
+ * await db.connection().execute(async (conn) => {
+ *   // every query here runs on one WasmliteConnection
+ *   await conn.selectFrom('person').selectAll().execute();
+ * });
  */
 export class WasmliteConnection implements DatabaseConnection {
   readonly #client: Client;

@@ -1,6 +1,7 @@
 import { createQueryId, IdentifierNode, RawNode, type CompiledQuery, type DatabaseConnection, type Driver, type QueryCompiler, type TransactionSettings } from 'kysely';
 import { createClient, type Client } from '../../core/index.ts';
 import type { WasmliteDialectConfig } from './wasmlite-dialect-config.ts';
+import type { WasmliteDialect } from './wasmlite-dialect.ts';
 import { WasmliteConnection } from './wasmlite-connection.ts';
 
 /**
@@ -8,6 +9,18 @@ import { WasmliteConnection } from './wasmlite-connection.ts';
  * reuse) and maps Kysely's transactions onto client transactions: `write` (BEGIN IMMEDIATE; on
  * the primary in replica mode) unless the transaction is `read only`, which runs as a client
  * `read` transaction (locally in replica mode). Savepoints are statements in that transaction.
+ * Made by {@link WasmliteDialect}; use it directly only to wrap or extend it.
+ *
+ * @example
+ * class TracedDriver extends WasmliteDriver {
+ *   override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings) {
+ *     console.log('begin', settings.accessMode ?? 'read write');
+ *     await super.beginTransaction(connection, settings);
+ *   }
+ * }
+ * class TracedDialect extends WasmliteDialect {
+ *   override createDriver() { return new TracedDriver({ client }); }
+ * }
  */
 export class WasmliteDriver implements Driver {
   readonly #config: WasmliteDialectConfig;
