@@ -129,6 +129,15 @@ describe('local client: iterate() holds the connection', () => {
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(4);
   });
 
+  it('rejects the next row once the client is closed mid-way', async () => {
+    const { client } = await clients.open('local');
+    const rows = client.iterate('SELECT value FROM json_each(\'[1,2,3]\')');
+    expect((await rows.next()).value?.value).toBe(1);
+    client.close();
+    await expect(rows.next()).rejects.toThrow(/closed/);
+    await expect(client.execute('SELECT 1')).rejects.toMatchObject({ code: 'CLIENT_CLOSED' });
+  });
+
   it('releases the connection when a row fails mid-way', async () => {
     const { client } = await clients.open('local');
     const rows = client.iterate("SELECT CASE WHEN value < 3 THEN value ELSE json('{') END AS v FROM json_each('[1,2,3]')");
