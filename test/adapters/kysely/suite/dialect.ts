@@ -49,6 +49,24 @@ export function dialectCases(kind: ClientKind): void {
       expect(rows).toEqual([{ id: 1n, n: 9007199254740993n }]);
     });
 
+    it('reads from the local file and writes on the primary in replica mode', async () => {
+      const { db, fixture } = await kysely.open(kind);
+      await sql`create table t (x integer)`.execute(db);
+      const beforeWrite = await fixture.primaryRequests();
+      await sql`insert into t values (${1})`.execute(db);
+      const beforeReads = await fixture.primaryRequests();
+      for (let i = 0; i < 5; i++) expect((await sql<{ x: number }>`select x from t`.execute(db)).rows).toEqual([{ x: 1 }]);
+      for await (const row of db.selectFrom('t' as never).select('x' as never).stream()) expect(row).toEqual({ x: 1 });
+      const after = await fixture.primaryRequests();
+      if (kind === 'replica') {
+        // The insert went to the primary; the reads did not (only the /metrics requests counted here).
+        expect(beforeReads - beforeWrite).toBe(2);
+        expect(after - beforeReads).toBe(1);
+      } else {
+        expect(after).toBe(0);
+      }
+    });
+
     it('checks its config up front', () => {
       expect(() => new WasmliteDialect(undefined as never)).toThrow(TypeError);
       expect(() => new WasmliteDialect({} as never)).toThrow('Expected the "client" or "url" option');
