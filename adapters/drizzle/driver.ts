@@ -2,7 +2,6 @@ import { createTableRelationsHelpers, DefaultLogger, entityKind, extractTablesRe
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import { BaseSQLiteDatabase, SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import { createClient, type Client, type Config, type ResultSet } from '../../core/index.ts';
-import { deferredReplicaClient } from './deferred-client.ts';
 import { WasmliteSession, type WasmliteTransaction, type WasmliteTransactionConfig } from './session.ts';
 
 /**
@@ -107,7 +106,8 @@ export function drizzle<TSchema extends Record<string, unknown> = Record<string,
 
 function openClient(connection: WasmliteConnection): Client {
   const config: Config = typeof connection === 'string' ? { url: connection } : connection;
-  return config.syncUrl === undefined ? createClient(config) : deferredReplicaClient(config);
+  // With a syncUrl, createClient loads the replication module itself on first use.
+  return createClient(config);
 }
 
 function isClient(value: unknown): value is Client {
