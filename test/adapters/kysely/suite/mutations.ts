@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { ClientKind } from '../../support/clients.ts';
 import { count, openSeeded, useKysely } from './setup.ts';
@@ -132,6 +132,28 @@ export function mutationCases(kind: ClientKind): void {
       const deleted = await sql`delete from pet where owner_id in (select id from person where gender = ${'male'})`.execute(db);
       expect(deleted.numAffectedRows).toBe(2n);
       expect(deleted.rows).toEqual([]);
+    });
+
+    it('upserts on a composite conflict target, and returns computed expressions', async () => {
+      const { db } = await kysely.open(kind);
+      await db.schema.createTable('score').addColumn('player', 'text').addColumn('game', 'text').addColumn('points', 'integer', (c) => c.notNull()).addUniqueConstraint('score_player_game', ['player', 'game']).execute();
+      const scores = db as unknown as Kysely<{ score: { player: string; game: string; points: number } }>;
+      const add = (points: number) => scores
+        .insertInto('score')
+        .values({ player: 'ada', game: 'chess', points })
+        .onConflict((oc) => oc.columns(['player', 'game']).doUpdateSet((eb) => ({ points: eb('score.points', '+', eb.ref('excluded.points')) })))
+        .returning((eb) => ['points', eb('points', '*', 2).as('double'), sql<string>`player || '/' || game`.as('key')])
+        .executeTakeFirstOrThrow();
+      expect(await add(3)).toEqual({ points: 3, double: 6, key: 'ada/chess' });
+      expect(await add(4)).toEqual({ points: 7, double: 14, key: 'ada/chess' });
+    });
+
+    it('quotes identifiers that need it', async () => {
+      const { db } = await kysely.open(kind);
+      const weird = db as unknown as Kysely<Record<string, Record<string, string>>>;
+      await weird.schema.createTable('odd "table"').addColumn('select', 'text').addColumn('a"b', 'text').execute();
+      await weird.insertInto('odd "table"').values({ select: 'x', 'a"b': 'y' }).execute();
+      expect(await weird.selectFrom('odd "table"').selectAll().execute()).toEqual([{ select: 'x', 'a"b': 'y' }]);
     });
 
     it('reports 0n affected rows and no insert id for a statement that changes no row', async () => {
