@@ -122,7 +122,7 @@ describe('local client: iterate() holds the connection', () => {
     expect(insert.settled).toBe(false);
     expect(transaction.settled).toBe(false);
     expect((await rows.next()).value?.x).toBe(2);
-    await rows.return(undefined);
+    await rows.return!(undefined);
     await insert.promise;
     const tx = await transaction.promise;
     await tx.rollback();
