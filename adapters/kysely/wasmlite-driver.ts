@@ -38,8 +38,7 @@ export class WasmliteDriver implements Driver {
       return;
     }
     const { onCreateConnection: _, client: __, ...options } = this.#config;
-    // Replication is loaded only when a replica is asked for.
-    if (options.syncUrl !== undefined) await import('../../replication/index.ts');
+    // With syncUrl, createClient loads wasmlite/replication itself, on first use.
     this.#client = createClient(options);
     this.#owned = true;
   }
