@@ -47,6 +47,9 @@ export function dialectCases(kind: ClientKind): void {
       expect(inserted.insertId).toBe(1n);
       const { rows } = await sql<{ id: bigint; n: bigint }>`select id, n from big`.execute(db);
       expect(rows).toEqual([{ id: 1n, n: 9007199254740993n }]);
+      // RETURNING runs on the primary in replica mode: the same types come back.
+      const returned = await sql<{ id: bigint; n: bigint; r: number }>`insert into big values (${2}, ${2}) returning id, n, 2.0 as r`.execute(db);
+      expect(returned.rows).toEqual([{ id: 2n, n: 2n, r: 2 }]);
     });
 
     it('reads from the local file and writes on the primary in replica mode', async () => {
