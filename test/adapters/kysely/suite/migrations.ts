@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
-import { FileMigrationProvider, Migrator, NO_MIGRATIONS } from 'kysely/migration';
+import { FileMigrationProvider, Migrator, NO_MIGRATIONS, type MigrationProvider } from 'kysely/migration';
 import { describe, expect, it } from 'vitest';
 import { SqliteError } from '../../../../core/index.ts';
 import type { ClientKind } from '../../support/clients.ts';
@@ -56,6 +56,18 @@ export function migrationCases(kind: ClientKind, version: '0.28' | '0.29'): void
       expect((await migrator(db).migrateTo('2024-01-02-pet')).results).toEqual([{ migrationName: '2024-01-02-pet', direction: 'Up', status: 'Success' }]);
       const executed = await migrator(db).getMigrations();
       expect(executed.every((m) => m.executedAt instanceof Date)).toBe(true);
+    });
+
+    it('keeps its records in tables of the given names, and refuses a run when an applied migration is missing', async () => {
+      const { db } = await kysely.open(kind);
+      const named = (provider: MigrationProvider = new FileMigrationProvider({ fs, path, migrationFolder: path.join(here, '..', 'migrations') })) =>
+        new Migrator({ db, provider, migrationTableName: 'schema_history', migrationLockTableName: 'schema_lock' });
+      expect((await named().migrateToLatest()).error).toBeUndefined();
+      // Only Kysely's default names count as its internal tables.
+      expect(await tableNames(db)).toEqual(['person', 'pet', 'schema_history', 'schema_lock']);
+      const onlyFirst = { getMigrations: async () => ({ '2024-01-02-pet': { up: async () => {} } }) };
+      const result = await named(onlyFirst).migrateToLatest();
+      expect((result.error as Error).message).toMatch(/2024-01-01-person.*missing/);
     });
 
     it('applies nothing of a run in which a migration fails', async () => {

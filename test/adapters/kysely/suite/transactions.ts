@@ -108,10 +108,12 @@ export function transactionCases(kind: ClientKind): void {
       else expect(after).toBe(0);
     });
 
-    it('refuses writes in a read only transaction and still reads', async () => {
-      const { db } = await openSeeded(kysely, kind);
+    it('refuses writes in a read only transaction and still reads, locally in replica mode', async () => {
+      const { db, fixture } = await openSeeded(kysely, kind);
+      const before = await fixture.primaryRequests();
       const people = await db.transaction().setAccessMode('read only').execute((trx) => trx.selectFrom('person').select('id').execute());
       expect(people).toHaveLength(3);
+      if (kind === 'replica') expect(await fixture.primaryRequests()).toBe(before + 1);
       const error = await db.transaction().setAccessMode('read only').execute((trx) => trx.deleteFrom('toy').execute()).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SqliteError);
       expect((error as SqliteError).code).toMatch(/^SQLITE_READONLY/);
