@@ -59,6 +59,14 @@ export function streamingCases(kind: ClientKind): void {
       expect(seen).toEqual(['Catto', 'Doggo', 'Hammo', 'Nemo']);
     });
 
+    it('hands the rows out in chunks of chunkSize', async () => {
+      const { db } = await openSeeded(kysely, kind);
+      await db.insertInto('pet').values([{ name: 'A', owner_id: 1, species: 'cat' }, { name: 'B', owner_id: 1, species: 'cat' }]).execute();
+      const chunks: number[] = [];
+      for await (const result of db.getExecutor().stream(db.selectFrom('pet').select('name').orderBy('id').compile(), 2)) chunks.push(result.rows.length);
+      expect(chunks).toEqual([2, 2, 1]);
+    });
+
     it('rejects the stream with the query error', async () => {
       const { db } = await openSeeded(kysely, kind);
       const stream = sql`select nope from person`.compile(db);
