@@ -135,3 +135,18 @@ describe.each(CLIENT_KINDS)('Prisma transactions on a %s client', (kind) => {
     expect((await db.user.findUniqueOrThrow({ where: { id } })).age).toBe(3);
   });
 });
+
+describe('Prisma transactions on a replica client', () => {
+  it('reports a transaction the primary rolled back after its idle timeout as closed (P1018), and goes on', async () => {
+    const { db } = await prisma.open('replica');
+    const idle = db.$transaction(async (tx: Db) => {
+      await tx.user.create(user('a'));
+      await sleep(5_600); // the primary's transactionTimeoutMs is 5000
+      await tx.user.create(user('b'));
+    }, { timeout: 30_000 });
+    await expect(idle).rejects.toMatchObject({ code: 'P1018', meta: { driverAdapterError: { cause: { kind: 'TransactionAlreadyClosed' } } } });
+    expect(await names(db)).toEqual([]);
+    await db.user.create(user('c'));
+    expect(await names(db)).toEqual(['c']);
+  });
+});
