@@ -108,3 +108,15 @@ describe.each(CLIENT_KINDS)('Prisma errors on a %s client', (kind) => {
     expect(syntax.message).toContain('SQLITE_ERROR');
   });
 });
+
+describe('Prisma errors on a replica client', () => {
+  it('reports an unreachable primary as P1001 and still reads the local replica', async () => {
+    const { db, clients } = await prisma.open('replica');
+    await db.user.create({ data: { email: 'a@example.com', name: 'A' } });
+    await clients.primary!.close();
+    const error = await rejection(db.user.create({ data: { email: 'b@example.com', name: 'B' } }));
+    expect(error.code).toBe('P1001');
+    expect(error.meta?.driverAdapterError?.cause).toMatchObject({ kind: 'DatabaseNotReachable', originalCode: 'PRIMARY_UNREACHABLE' });
+    expect(await db.user.findMany({ select: { email: true } })).toEqual([{ email: 'a@example.com' }]);
+  });
+});
