@@ -5,7 +5,7 @@ import { splitStatements } from '../sqlite3/split-statements.ts';
 import { ClientError } from './client-error.ts';
 import { checkTransactionOptions, iterateRows, LocalClient, migrateWith } from './local-client.ts';
 import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
-import type { LocalReplica, PrimaryTransaction, PrimaryTransport } from './transport.ts';
+import { primaryPositionOf, type LocalReplica, type PrimaryTransaction, type PrimaryTransport } from './transport.ts';
 import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions } from './types.ts';
 
 /** Options of {@link ReplicaClient}, from `createClient`'s config. */
@@ -81,7 +81,7 @@ export class ReplicaClient implements Client {
     this.#check();
     const runner = await this.#localFor([s.sql]);
     if (runner !== undefined) return runner.run(s);
-    const { result, position } = await this.#transport.execute(s);
+    const { result, position } = await this.#onPrimary(() => this.#transport.execute(s));
     this.#wrote(position);
     return result;
   }
@@ -103,7 +103,7 @@ export class ReplicaClient implements Client {
         throw error;
       }
     }
-    const { results, position } = await this.#transport.batch(normalized, mode);
+    const { results, position } = await this.#onPrimary(() => this.#transport.batch(normalized, mode));
     this.#wrote(position);
     return results;
   }
@@ -120,7 +120,7 @@ export class ReplicaClient implements Client {
       yield* iterateRows(runner, s, this.#options.intMode);
       return;
     }
-    const { result, position } = await this.#transport.execute(s);
+    const { result, position } = await this.#onPrimary(() => this.#transport.execute(s));
     this.#wrote(position);
     yield* result.rows;
   }
@@ -150,7 +150,7 @@ export class ReplicaClient implements Client {
   async executeMultiple(sql: string): Promise<void> {
     if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
     this.#check();
-    const { position } = await this.#transport.script(sql);
+    const { position } = await this.#onPrimary(() => this.#transport.script(sql));
     this.#wrote(position);
   }
 
@@ -180,6 +180,20 @@ export class ReplicaClient implements Client {
 
   #check(): void {
     if (this.#closed) throw new ClientError('The client is closed', 'CLIENT_CLOSED');
+  }
+
+  /**
+   * Runs a call to the primary; when the primary answers it with an error, the client's reads
+   * from then on wait for the position the primary was at (the error carries it).
+   */
+  async #onPrimary<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      const position = primaryPositionOf(error);
+      if (position !== undefined) this.#wrote(position);
+      throw error;
+    }
   }
 
   #wrote(position: string): void {

@@ -107,3 +107,23 @@ export function registerReplicaBackend(factory: ReplicaBackendFactory): void {
 export function replicaBackendFactory(): ReplicaBackendFactory | undefined {
   return registered;
 }
+
+const primaryPositions = new WeakMap<object, string>();
+
+/**
+ * Marks an error the primary answered with its position at that moment; returns the error. A
+ * replica client moves its bookmark there, so that a read after a failed write (a constraint
+ * violation, say) sees what the write collided with.
+ *
+ * @example
+ * throw withPrimaryPosition(new SqliteError(message, code, rawCode), body.position);
+ */
+export function withPrimaryPosition<E extends object>(error: E, position: unknown): E {
+  if (typeof position === 'string' && position !== '') primaryPositions.set(error, position);
+  return error;
+}
+
+/** The primary's position an error was marked with by {@link withPrimaryPosition}, if any. */
+export function primaryPositionOf(error: unknown): string | undefined {
+  return error !== null && typeof error === 'object' ? primaryPositions.get(error) : undefined;
+}

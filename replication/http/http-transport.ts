@@ -1,7 +1,7 @@
 import { ClientError } from '../../core/client/client-error.ts';
 import { nameRows, ResultSetImpl, rowPropertyNames } from '../../core/client/result-set.ts';
 import type { NormalizedStatement } from '../../core/client/statement-runner.ts';
-import type { PrimaryTransaction, PrimaryTransport } from '../../core/client/transport.ts';
+import { withPrimaryPosition, type PrimaryTransaction, type PrimaryTransport } from '../../core/client/transport.ts';
 import type { IntMode, ResultSet, TransactionMode, TransactionOptions, Value } from '../../core/client/types.ts';
 import { SqliteError } from '../../core/database/sqlite-error.ts';
 
@@ -93,8 +93,7 @@ function decodeResult(wire: WireResult, intMode: IntMode): ResultSet {
  * The primary over its HTTP protocol (replication/PROTOCOL.md, `/v1/execute`, `/v1/batch` and
  * `/v1/transactions`).
  * Never retries: an unreachable primary is a ClientError `PRIMARY_UNREACHABLE` at once, an
- * SQLite failure there a `SqliteError` with the primary's code (`rawCode` 0: the protocol does
- * not carry it), an ended transaction (`TRANSACTION_NOT_FOUND`/`TRANSACTION_EXPIRED`) a
+ * SQLite failure there a `SqliteError` with the primary's `code` and `rawCode`, an ended transaction (`TRANSACTION_NOT_FOUND`/`TRANSACTION_EXPIRED`) a
  * ClientError `TRANSACTION_CLOSED`, any other error answer a ClientError `PRIMARY_ERROR`. A begin
  * that waits behind other transactions on the primary longer than `timeoutMs` fails as unreachable.
  *
@@ -184,13 +183,16 @@ export class HttpTransport implements PrimaryTransport {
       throw new ClientError(`the primary answered ${status} with a body that is not JSON`, 'PRIMARY_ERROR');
     }
     if (status === 200) return body;
-    const error = (body as { error?: { code?: unknown; message?: unknown } }).error;
+    const { error, position } = body as { error?: { code?: unknown; rawCode?: unknown; message?: unknown }; position?: unknown };
     const code = typeof error?.code === 'string' ? error.code : `HTTP_${status}`;
     const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
-    if (code.startsWith('SQLITE_')) throw new SqliteError(message, code, 0);
-    if (code === 'TRANSACTION_NOT_FOUND' || code === 'TRANSACTION_EXPIRED') {
-      throw new ClientError(`the transaction is over on the primary (${code}): ${message}`, 'TRANSACTION_CLOSED');
+    if (code.startsWith('SQLITE_')) {
+      const rawCode = Number.isSafeInteger(error?.rawCode) ? (error!.rawCode as number) : 0;
+      throw withPrimaryPosition(new SqliteError(message, code, rawCode), position);
     }
-    throw new ClientError(`primary refused the request (${code}): ${message}`, 'PRIMARY_ERROR');
+    if (code === 'TRANSACTION_NOT_FOUND' || code === 'TRANSACTION_EXPIRED') {
+      throw withPrimaryPosition(new ClientError(`the transaction is over on the primary (${code}): ${message}`, 'TRANSACTION_CLOSED'), position);
+    }
+    throw withPrimaryPosition(new ClientError(`primary refused the request (${code}): ${message}`, 'PRIMARY_ERROR'), position);
   }
 }

@@ -275,16 +275,19 @@ export class PrimaryServer {
       res.destroy();
       return;
     }
-    if (error instanceof RequestError) return json(res, error.status, { error: { code: error.code, message: error.message, ...error.details } });
+    // Where the primary stood when it failed the request: a client that reads next waits for that,
+    // so it sees whatever its write collided with (the row behind a constraint error, say).
+    const position = this.#primary.position().toString();
+    if (error instanceof RequestError) return json(res, error.status, { error: { code: error.code, message: error.message, ...error.details }, position });
     if (error instanceof SqliteError) {
       const status = BAD_INPUT_CODES.test(error.code) ? 400 : BUSY_CODES.test(error.code) ? 503 : 500;
-      return json(res, status, { error: { code: error.code, message: error.message } });
+      return json(res, status, { error: { code: error.code, rawCode: error.rawCode, message: error.message }, position });
     }
     if (error instanceof RangeError || error instanceof TypeError) {
       // Statement.run/bind: wrong parameter count or type, more than one statement.
-      return json(res, 400, { error: { code: 'BAD_REQUEST', message: error.message } });
+      return json(res, 400, { error: { code: 'BAD_REQUEST', message: error.message }, position });
     }
-    return json(res, 500, { error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) } });
+    return json(res, 500, { error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }, position });
   }
 }
 

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientError, createClient, type Client } from '../../../core/index.ts';
@@ -109,6 +110,42 @@ describe('replica client', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(fs.readFileSync(file).equals(before)).toBe(true);
     expect(files()).toBe(names);
+  });
+
+  it('after a write the primary refused, reads see what it collided with, even while the replica lags; rawCode intact', async () => {
+    const primary = await primaryAt(path.join(temp.dir, 'primary.db'));
+    // The lagging client's log stream passes through a link that stops delivering after bootstrap.
+    let stalled = false;
+    const link = http.createServer((req, res) => {
+      const forward = http.request(`${primary.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        if (!req.url!.startsWith('/v1/log')) return void answer.pipe(res);
+        answer.on('data', (chunk: Buffer) => stalled || res.write(chunk));
+        answer.on('close', () => res.destroy());
+      });
+      forward.on('error', () => res.destroy());
+      req.pipe(forward);
+    });
+    await new Promise<void>((resolve) => link.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => {
+      link.close(() => resolve());
+      link.closeAllConnections();
+    }));
+    const linkUrl = `http://127.0.0.1:${(link.address() as { port: number }).port}`;
+
+    const writer = replicaClient(path.join(temp.dir, 'writer.db'), primary.url);
+    await writer.execute('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)');
+    const lagging = createClient({ url: `file:${path.join(temp.dir, 'lagging.db')}`, syncUrl: linkUrl, readYourWritesTimeout: 200 });
+    cleanups.push(() => lagging.close());
+    await lagging.sync();
+    stalled = true;
+    await writer.execute({ sql: 'INSERT INTO users (email) VALUES (?)', args: ['ada@example.com'] });
+
+    const error = await lagging.execute({ sql: 'INSERT INTO users (email) VALUES (?)', args: ['ada@example.com'] }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'SqliteError', code: 'SQLITE_CONSTRAINT_UNIQUE', rawCode: 2067 });
+    // The replica has not applied the writer's insert, so this read goes to the primary.
+    const found = await lagging.execute({ sql: 'SELECT id FROM users WHERE email = ?', args: ['ada@example.com'] });
+    expect(found.rows).toHaveLength(1);
   });
 
   it('gives a second client the first one\'s writes through its bookmark', async () => {
