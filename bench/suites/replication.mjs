@@ -142,7 +142,7 @@ async function measure({ quick, log }, dir) {
   const primaryRss = (await primary.stop())?.maxRssMiB;
 
   // ---- throughput and lag
-  md.push(`Every process below is a separate \`node\` on 127.0.0.1; the machine has ${os.cpus().length} cores for all of them. The primary is \`startPrimary\` (one writer connection, \`synchronous=FULL\`, every commit appended to the log with fsync before it is acknowledged). Writers are \`HttpTransport\`s (what a replica client forwards a write with), all in one process, one row of 100 characters a transaction; "closed loop": N clients each awaiting its write before the next; "open loop": writes due on a fixed schedule (\`t0 + i / rate\`, no drift), sent by up to 64 clients (a write due while all 64 are busy waits, and its latency counts from when it was due). Half a second of writes warms each run up untimed.`);
+  md.push(`Every process below is a separate \`node\` on 127.0.0.1; the machine has ${os.cpus().length} cores for all of them. The primary is \`startPrimary\` (one writer connection, \`synchronous=FULL\`, every commit appended to the log with fsync before it is acknowledged). Writers are \`HttpTransport\`s (what a replica client forwards a write with), all in one process, one row of 100 characters a transaction; "closed loop": N clients each awaiting its write before the next; "open loop": writes due on a fixed schedule (\`t0 + i / rate\`, no drift), sent by up to 64 clients (a write due while all 64 are busy waits, and its latency counts from when it was due). Half a second of the same writes at the same pace warms each run up untimed.`);
   md.push('');
   md.push(`Write throughput through the primary, no replica connected (${size.closedSeconds} s each):`);
   md.push('');

@@ -60,7 +60,7 @@ export async function follow({ url, path: file, sync = true }, io) {
  * write before the next, for `seconds`. `mode: 'open'`: writes due at `rate` a second on a fixed
  * schedule (`t0 + i / rate`, never drifting), taken in order by `clients` loops (a write due while
  * every loop is busy waits; its latency counts from when it was due), so that at most `clients`
- * requests (connections) are in flight. Half a second of closed-loop writes first warms both sides
+ * requests (connections) are in flight. Half a second of the same writes first warms both sides
  * up. Returns per write [id, acknowledged ms, due or sent ms].
  */
 export async function write({ url, mode, rate, clients = 1, seconds }) {
@@ -88,26 +88,18 @@ export async function write({ url, mode, rate, clients = 1, seconds }) {
     }));
     return count;
   };
-  await closedLoop(500, false);
-
-  const started = performance.now();
-  let sent = 0;
-  let peakInflight = 0;
-  if (mode === 'closed') {
-    sent = await closedLoop(seconds * 1000, true);
-  } else {
-    // `clients` loops take the due writes in order; a write due while all are busy waits in the
-    // queue, and its latency counts from when it was due.
+  // `clients` loops take the due writes in order; a write due while all are busy waits in the
+  // queue, and its latency counts from when it was due.
+  const openLoop = async (ms, keep) => {
+    const started = performance.now();
     const interval = 1000 / rate;
-    const total = Math.round(rate * seconds);
+    const total = Math.round((rate * ms) / 1000);
     const due = [];
     let wake;
     let scheduled = 0;
     const tick = () => {
-      const now = performance.now();
-      const until = Math.min(total, Math.floor((now - started) / interval) + 1);
+      const until = Math.min(total, Math.floor((performance.now() - started) / interval) + 1);
       while (scheduled < until) due.push(performance.timeOrigin + started + scheduled++ * interval);
-      peakInflight = Math.max(peakInflight, due.length);
       wake?.();
       if (scheduled < total) setTimeout(tick, 1);
     };
@@ -126,18 +118,22 @@ export async function write({ url, mode, rate, clients = 1, seconds }) {
           });
           continue;
         }
-        const at = due.shift();
-        sent++;
-        await insert(t, true, at);
+        await insert(t, keep, due.shift());
       }
     }));
-  }
+    return total;
+  };
+  const run = mode === 'closed' ? closedLoop : openLoop;
+  // The warm-up runs at the measured pace: a faster one would leave the replica a backlog.
+  await run(500, false);
+  const started = performance.now();
+  const sent = await run(seconds * 1000, true);
   const elapsed = performance.now() - started;
   const latency = [];
   for (let i = 0; i < acks.length; i += 3) latency.push(acks[i + 1] - acks[i + 2]);
   for (const t of transports) t.close();
   return {
-    acks: Float64Array.from(acks), sent, completed: acks.length / 3, errors, firstError, peakQueue: peakInflight,
+    acks: Float64Array.from(acks), sent, completed: acks.length / 3, errors, firstError,
     elapsedMs: elapsed, txPerSecond: (acks.length / 3) / (elapsed / 1000), latency: percentiles(latency),
   };
 }
