@@ -50,12 +50,27 @@ export async function streamSnapshot(res: ServerResponse, primary: PrimaryDataba
   }
 }
 
+/**
+ * One pass over `sqlite_dbpage`, stepped a chunk at a time: a range query per chunk would scan
+ * the virtual table from the start each time (it has no pgno constraint plan), quadratic in the
+ * database's size.
+ */
 async function sendPages(res: ServerResponse, reader: Database, pageCount: number): Promise<void> {
-  const chunk = reader.prepare<[number, number]>('SELECT data FROM sqlite_dbpage WHERE pgno BETWEEN ? AND ? ORDER BY pgno').pluck();
-  for (let first = 1; first <= pageCount; first += CHUNK_PAGES) {
-    const pages = chunk.all(first, Math.min(first + CHUNK_PAGES - 1, pageCount)) as Uint8Array[];
-    if (res.destroyed) throw new Error('the client went away during the snapshot');
-    if (!res.write(Buffer.concat(pages))) await drained(res);
+  const rows = reader.prepare('SELECT pgno, data FROM sqlite_dbpage').raw().iterate() as IterableIterator<[number, Uint8Array]>;
+  let expected = 1;
+  try {
+    while (expected <= pageCount) {
+      const pages: Uint8Array[] = [];
+      for (let n = 0; n < CHUNK_PAGES && expected <= pageCount; n++, expected++) {
+        const next = rows.next();
+        if (next.done === true || next.value[0] !== expected) throw new Error(`sqlite_dbpage returned ${next.done === true ? 'no page' : `page ${next.value[0]}`} where page ${expected} was due`);
+        pages.push(next.value[1]);
+      }
+      if (res.destroyed) throw new Error('the client went away during the snapshot');
+      if (!res.write(Buffer.concat(pages))) await drained(res);
+    }
+  } finally {
+    rows.return?.();
   }
 }
 
