@@ -50,6 +50,12 @@ export class ReplicaClient implements Client {
   readonly #stopListening: () => void;
   #bookmark: string | undefined;
   #runner: Promise<StatementRunner> | undefined;
+  /** `#runner` once it has resolved, so that a read does not wait a turn for it. */
+  #openRunner: StatementRunner | undefined;
+  /** Whether the replica has been bootstrapped (it stays so). */
+  #bootstrapped = false;
+  /** The last bookmark the replica was seen to have applied: reads at it need not wait again. */
+  #reached: string | undefined;
   #reader: LocalClient | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -203,6 +209,8 @@ export class ReplicaClient implements Client {
   #closeLocal(): void {
     const runner = this.#runner;
     this.#runner = undefined;
+    this.#openRunner = undefined;
+    this.#reached = undefined;
     void runner?.then((r) => r.db.close(), () => {});
     this.#reader?.close();
     this.#reader = undefined;
@@ -217,37 +225,49 @@ export class ReplicaClient implements Client {
    */
   async #localFor(sqls: readonly string[]): Promise<StatementRunner | undefined> {
     const timeout = this.#options.readYourWritesTimeout;
-    try {
-      await withTimeout(this.#replica.ready(), timeout, 'the local replica is not bootstrapped yet');
-    } catch {
-      this.#check();
-      return undefined;
+    if (!this.#bootstrapped) {
+      try {
+        await withTimeout(this.#replica.ready(), timeout, 'the local replica is not bootstrapped yet');
+        this.#bootstrapped = true;
+      } catch {
+        this.#check();
+        return undefined;
+      }
     }
-    const runner = await this.#open();
+    // The common case (replica open, bookmark already reached) runs without waiting a turn.
+    let runner = this.#openRunner ?? await this.#open();
     let kind = classify(runner, sqls);
     if (kind === 'write') return undefined;
     const target = this.#bookmark;
-    if (this.#options.readYourWrites && target !== undefined) {
+    if (this.#options.readYourWrites && target !== undefined && target !== this.#reached) {
       try {
         await this.#replica.waitFor(target, timeout);
+        this.#reached = target;
       } catch (cause) {
         this.#check();
         if (kind === 'unknown' || this.#options.onReplicaLag === 'primary') return undefined;
         throw new ClientError(`the replica has not reached ${target} within ${timeout} ms: ${(cause as Error).message}`, 'REPLICA_LAG');
       }
+      this.#check();
+      // The file may have been replaced (a re-bootstrap) while this waited.
+      runner = this.#openRunner ?? await this.#open();
     }
-    this.#check();
-    if (kind === 'unknown') kind = classify(await this.#open(), sqls);
-    return kind === 'read' ? this.#open() : undefined;
+    if (kind === 'unknown') kind = classify(runner, sqls);
+    return kind === 'read' ? runner : undefined;
   }
 
   #open(): Promise<StatementRunner> {
     this.#check();
-    this.#runner ??= open(this.#path, this.#options.open).then((db: Database) => {
-      // Nothing may write the replica's file but the replica: the bytes must stay the primary's.
-      db.exec('PRAGMA query_only = 1');
-      return new StatementRunner(db, this.#options.intMode);
-    });
+    if (this.#runner === undefined) {
+      const runner = open(this.#path, this.#options.open).then((db: Database) => {
+        // Nothing may write the replica's file but the replica: the bytes must stay the primary's.
+        db.exec('PRAGMA query_only = 1');
+        const opened = new StatementRunner(db, this.#options.intMode);
+        if (this.#runner === runner) this.#openRunner = opened;
+        return opened;
+      });
+      this.#runner = runner;
+    }
     return this.#runner;
   }
 }
