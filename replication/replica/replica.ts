@@ -1,13 +1,16 @@
 import { Database } from '../../core/database/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
-import fs from 'node:fs';
 import { defaultVfs, type SqliteVfs } from '../../core/vfs/index.ts';
 import { PageChecksumTable } from '../capture/index.ts';
 import { Position, PositionMismatchError, type PositionLike, type TxRecord } from '../log/index.ts';
-import { PositionFile } from './position-file.ts';
+import { PositionFile, type PositionWriter } from './position-file.ts';
 import { stampPageOne } from './stamp-page-one.ts';
 
-/** The WAL size (in frames) past which an apply checkpoints, as SQLite's default autocheckpoint. */
+/**
+ * How many WAL frames the applies write between checkpoints (SQLite's default autocheckpoint).
+ * Counting frames, not the WAL file's size: the file keeps its size when SQLite restarts the
+ * WAL from its beginning after a complete checkpoint.
+ */
 const CHECKPOINT_FRAMES = 1000;
 
 /**
@@ -30,16 +33,42 @@ export interface ReplicaOptions {
   readonly vfs?: Pick<SqliteVfs, 'name' | 'withChangeCounter'>;
 }
 
+/** Every page of the database in `db`, checksummed; one statement is one read transaction. */
+function scanPages(db: Database): PageChecksumTable {
+  const table = new PageChecksumTable(Number(db.pragma('page_size', { simple: true })));
+  for (const [pgno, data] of db.prepare('SELECT pgno, data FROM sqlite_dbpage').raw().iterate()) {
+    if (pgno !== table.pageCount + 1) throw new Error(`sqlite_dbpage returned page ${String(pgno)} after page ${table.pageCount}`);
+    table.push(data as Uint8Array);
+  }
+  return table;
+}
+
+function checkRecord(record: TxRecord): void {
+  if (record === null || typeof record !== 'object' || !Array.isArray(record.pages)) throw new TypeError('Expected the record to be a TxRecord');
+}
+
+/** What one commit writes: the last image of each page of a run of records, and where it leads. */
+interface Run {
+  readonly post: Position;
+  readonly pages: Map<number, Uint8Array | null>;
+  readonly oldPageCount: number;
+  readonly pageCount: number;
+  /** The change counter of the run's last page 1, as SQLite will stamp it. */
+  readonly counter: number | undefined;
+}
+
 /**
  * A replica's local database: an ordinary WAL-mode SQLite file that applications read through
- * their own `open()` connections in this process, to which {@link Replica.apply} adds the
- * primary's transactions one {@link TxRecord} at a time.
+ * their own `open()` connections in this process, to which {@link Replica.apply} and
+ * {@link Replica.applyBatch} add the primary's transactions ({@link TxRecord}s).
  *
- * Each apply is one ordinary WAL commit made by a fresh connection that writes the record's pages
+ * Each apply is one ordinary WAL commit made by a fresh connection that writes the records' pages
  * through `sqlite_dbpage`: readers pick it up at their next read transaction exactly as a local
  * commit (page cache and schema included) and a reader inside a read transaction keeps its
  * snapshot. The position lives in the file `<path>-position` (README.md), written before the
- * commit, so a crash at any moment leaves a database at the position before or after the record.
+ * commit, so a crash at any moment leaves a database at the position before or after the commit.
+ * One more connection stays open, idle, until {@link Replica.close}, so that the WAL is not
+ * checkpointed and deleted after every apply; the applies checkpoint it every 1000 frames.
  *
  * No other connection may write to the database: the replica's bytes must stay the primary's.
  *
@@ -51,20 +80,36 @@ export interface ReplicaOptions {
 export class Replica {
   /** The database file. */
   readonly path: string;
-  readonly #positionFile: string;
   readonly #sync: boolean;
   readonly #connect: () => Database;
   readonly #vfs: Pick<SqliteVfs, 'withChangeCounter'>;
-  readonly #table: PageChecksumTable;
+  /**
+   * Open from `open` to `close` and never used: while it is, closing an applying connection is
+   * not closing the last connection, which would checkpoint and delete the WAL every apply.
+   */
+  readonly #keeper: Database;
+  readonly #positions: PositionWriter;
+  #table: PageChecksumTable;
+  /**
+   * Set when an apply failed after the checksum table moved on and rebuilding it failed too: the
+   * file is at `pre` or `post`, and the table is rebuilt before the next apply.
+   */
+  #stale: { readonly pre: Position; readonly post: Position } | undefined;
   #position: Position;
+  /** WAL frames written since the last checkpoint. */
+  #frames = 0;
   #open = true;
 
-  private constructor(path: string, sync: boolean, connect: () => Database, vfs: Pick<SqliteVfs, 'withChangeCounter'>, table: PageChecksumTable, position: Position) {
-    this.#vfs = vfs;
+  private constructor(
+    path: string, sync: boolean, connect: () => Database, vfs: Pick<SqliteVfs, 'withChangeCounter'>,
+    keeper: Database, positions: PositionWriter, table: PageChecksumTable, position: Position,
+  ) {
     this.path = path;
-    this.#positionFile = `${path}-position`;
     this.#sync = sync;
     this.#connect = connect;
+    this.#vfs = vfs;
+    this.#keeper = keeper;
+    this.#positions = positions;
     this.#table = table;
     this.#position = position;
   }
@@ -102,35 +147,34 @@ export class Replica {
       db.pragma('wal_autocheckpoint = 0');
       return db;
     };
-    const db = connect();
-    let table: PageChecksumTable;
+    // The connection that scans the database stays open as the keeper; it reads nothing after.
+    const keeper = connect();
     try {
-      const mode = String(db.pragma('journal_mode', { simple: true })).toLowerCase();
+      const mode = String(keeper.pragma('journal_mode', { simple: true })).toLowerCase();
       if (mode !== 'wal') throw new TypeError(`Expected the replica database to be in WAL mode, it is in ${mode} mode`);
-      table = new PageChecksumTable(Number(db.pragma('page_size', { simple: true })));
-      // One statement is one read transaction: a consistent snapshot of every page.
-      for (const [pgno, data] of db.prepare('SELECT pgno, data FROM sqlite_dbpage').raw().iterate()) {
-        if (pgno !== table.pageCount + 1) throw new Error(`sqlite_dbpage returned page ${String(pgno)} after page ${table.pageCount}`);
-        table.push(data as Uint8Array);
-      }
-    } finally {
-      db.close();
-    }
+      const table = scanPages(keeper);
 
-    const positionFile = `${path}-position`;
-    const saved = PositionFile.read(positionFile);
-    let position: Position;
-    if (saved !== undefined) {
-      if (table.checksum === saved.to.checksum) position = saved.to;
-      else if (table.checksum === saved.from.checksum) position = saved.from;
-      else throw new PositionMismatchError(saved.to, new Position(saved.to.txid, table.checksum));
-    } else {
-      if (from === undefined) throw new TypeError(`Expected the "from" option: ${path} has no position file`);
-      if (table.checksum !== from.checksum) throw new PositionMismatchError(from, new Position(from.txid, table.checksum));
-      position = from;
+      const positionFile = `${path}-position`;
+      const saved = PositionFile.read(positionFile);
+      let position: Position;
+      if (saved !== undefined) {
+        if (table.checksum === saved.to.checksum) position = saved.to;
+        else if (table.checksum === saved.from.checksum) position = saved.from;
+        else throw new PositionMismatchError(saved.to, new Position(saved.to.txid, table.checksum));
+      } else {
+        if (from === undefined) throw new TypeError(`Expected the "from" option: ${path} has no position file`);
+        if (table.checksum !== from.checksum) throw new PositionMismatchError(from, new Position(from.txid, table.checksum));
+        position = from;
+      }
+      // Replaced whole once per open (which also turns a version-1 file into version 2), then
+      // written in place by each apply.
+      PositionFile.write(positionFile, { from: position, to: position }, sync);
+      const positions = PositionFile.open(positionFile, sync);
+      return new Replica(path, sync, connect, vfs, keeper, positions, table, position);
+    } catch (error) {
+      keeper.close();
+      throw error;
     }
-    PositionFile.write(positionFile, { from: position, to: position }, sync);
-    return new Replica(path, sync, connect, vfs, table, position);
   }
 
   /** Where the database is: the last record applied. */
@@ -154,80 +198,166 @@ export class Replica {
    */
   apply(record: TxRecord): Position {
     if (!this.#open) throw new TypeError('The replica is closed');
-    if (record === null || typeof record !== 'object' || !Array.isArray(record.pages)) throw new TypeError('Expected the record to be a TxRecord');
-    const pre = this.#position;
-    if (record.txid !== pre.txid + 1n || record.preChecksum !== pre.checksum) {
-      throw new PositionMismatchError(pre, new Position(record.txid - 1n, record.preChecksum));
-    }
-    const table = this.#table;
-    if (record.pageSize !== table.pageSize) {
-      throw new TypeError(`Expected the record's page size to be the replica's (${table.pageSize}), got ${record.pageSize}`);
-    }
-    // What SQLite will write: page 1 stamped as its WAL writer does. The primary's page 1 was
-    // stamped the same way, so this differs from the record only for a foreign SQLite version.
-    const stamped = stampPageOne(record.pages);
-    const plan = table.plan(stamped.pages, record.commitPageCount);
-    const post = new Position(record.txid, record.postChecksum);
-    if (plan.checksum !== record.postChecksum) throw new PositionMismatchError(new Position(record.txid, plan.checksum), post);
-
-    PositionFile.write(this.#positionFile, { from: pre, to: post }, this.#sync);
-    this.#write(record, table.pageCount, stamped.counter);
-    plan.apply();
-    this.#position = post;
-    return post;
+    checkRecord(record);
+    return this.#applyRecords([record]);
   }
 
   /**
-   * Ends the replica; the database and its readers stay as they are. Closing twice does nothing.
+   * Applies consecutive records with as few commits as it can, and returns the new position: the
+   * last page image of each page of a run of records is written in one WAL commit, with one
+   * position write. Readers see the records of a commit at once, never part of one. A record that
+   * shrinks the database is committed on its own. Each record is checked in turn as by
+   * {@link Replica.apply}; the first that does not fit throws the same errors, after the
+   * records before it are applied (the position says how far it got).
+   *
+   * @example
+   * const pos = replica.applyBatch(records); // pos.txid === records.at(-1).txid
+   */
+  applyBatch(records: readonly TxRecord[]): Position {
+    if (!this.#open) throw new TypeError('The replica is closed');
+    if (!Array.isArray(records)) throw new TypeError('Expected the "records" argument to be an array of TxRecords');
+    for (const record of records) checkRecord(record);
+    return this.#applyRecords(records);
+  }
+
+  /**
+   * Ends the replica and closes its idle connection (the last connection to close checkpoints
+   * the WAL); the database and its readers stay as they are. Closing twice does nothing.
    *
    * @example
    * replica.close();
    */
   close(): void {
+    if (!this.#open) return;
     this.#open = false;
+    this.#positions.close();
+    this.#keeper.close();
+  }
+
+  #applyRecords(records: readonly TxRecord[]): Position {
+    if (this.#stale !== undefined) this.#recover(this.#stale.pre, this.#stale.post);
+    for (let next = 0; next < records.length;) next = this.#applyRun(records, next);
+    return this.#position;
+  }
+
+  /**
+   * Applies records from `start` in one commit, as many as continue without shrinking the
+   * database (a shrinking record goes alone), and returns the index of the first not applied.
+   * Throws the first record's error before writing anything, a later record's after the commit.
+   */
+  #applyRun(records: readonly TxRecord[], start: number): number {
+    const table = this.#table;
+    const pre = this.#position;
+    const oldPageCount = table.pageCount;
+    const pages = new Map<number, Uint8Array | null>();
+    let post = pre;
+    let counter: number | undefined;
+    let refused: Error | undefined;
+    let next = start;
+    let moved = false;
+    try {
+      for (; next < records.length; next++) {
+        const record = records[next]!;
+        if (record.txid !== post.txid + 1n || record.preChecksum !== post.checksum) {
+          refused = new PositionMismatchError(post, new Position(record.txid - 1n, record.preChecksum));
+          break;
+        }
+        if (record.pageSize !== table.pageSize) {
+          refused = new TypeError(`Expected the record's page size to be the replica's (${table.pageSize}), got ${record.pageSize}`);
+          break;
+        }
+        const pageCount = table.pageCount;
+        const shrinks = record.commitPageCount < pageCount;
+        // A page truncated away and written again by a later record of the same commit would
+        // need its zeros written too: a shrinking record keeps its commit to itself.
+        if (shrinks && next > start) break;
+        // What SQLite will write: page 1 stamped as its WAL writer does. The primary's page 1 was
+        // stamped the same way, so this differs from the record only for a foreign SQLite version.
+        const stamped = stampPageOne(record.pages);
+        const plan = table.plan(stamped.pages, record.commitPageCount);
+        const after = new Position(record.txid, record.postChecksum);
+        if (plan.checksum !== record.postChecksum) {
+          refused = new PositionMismatchError(new Position(record.txid, plan.checksum), after);
+          break;
+        }
+        // The table moves on before the commit; a failure from here on rebuilds it (#recover).
+        moved = true;
+        plan.apply();
+        let last = 0;
+        for (const { pgno, data } of stamped.pages) {
+          pages.set(pgno, data);
+          last = pgno;
+        }
+        // Growth the record does not carry reads as zeros, as on the primary.
+        if (record.commitPageCount > Math.max(pageCount, last)) pages.set(record.commitPageCount, null);
+        if (stamped.counter !== undefined) counter = stamped.counter;
+        post = after;
+        if (shrinks) {
+          next++;
+          break;
+        }
+      }
+      if (next === start) throw refused!;
+      this.#positions.write({ from: pre, to: post });
+      this.#write({ post, pages, oldPageCount, pageCount: table.pageCount, counter });
+    } catch (error) {
+      if (moved && this.#position === pre) {
+        this.#stale = { pre, post };
+        try {
+          this.#recover(pre, post);
+        } catch {
+          // Still stale: the next apply tries again.
+        }
+      }
+      throw error;
+    }
+    if (refused !== undefined) throw refused;
+    return next;
   }
 
   /**
    * One WAL commit on a connection of its own, closed after it: `sqlite_dbpage` writes bypass the
    * btree layer, so that connection's schema and header caches go stale, and a fresh connection
-   * per apply means they are never used (README.md).
+   * per commit means they are never used (README.md).
    */
-  #write(record: TxRecord, oldPageCount: number, counter: number | undefined): void {
-    const opened: Database[] = [];
+  #write(run: Run): void {
+    let db: Database | undefined;
     const commit = (): void => {
-      const db = this.#connect();
-      opened.push(db);
-      this.#commit(db, record, oldPageCount);
+      db = this.#connect();
+      this.#commit(db, run);
     };
     try {
       // SQLite stamps page 1 with the change counter it read plus one (README.md); the connection
       // opens inside the override because opening already reads page 1.
-      if (counter === undefined) commit();
-      else this.#vfs.withChangeCounter(this.path, (counter - 1) >>> 0, record.pageSize, commit);
-      const wal = fs.statSync(`${this.path}-wal`, { throwIfNoEntry: false });
-      if (wal !== undefined && wal.size > CHECKPOINT_FRAMES * (record.pageSize + 24)) opened[0]!.pragma('wal_checkpoint(PASSIVE)');
+      if (run.counter === undefined) commit();
+      else this.#vfs.withChangeCounter(this.path, (run.counter - 1) >>> 0, this.#table.pageSize, commit);
+      this.#position = run.post;
+      this.#frames += run.pages.size;
+      if (this.#frames >= CHECKPOINT_FRAMES) {
+        this.#frames = 0;
+        // PASSIVE never waits for readers; what they still need is copied by a later one.
+        db!.pragma('wal_checkpoint(PASSIVE)');
+      }
     } finally {
-      for (const db of opened) db.close();
+      db?.close();
     }
   }
 
-  #commit(db: Database, record: TxRecord, oldPageCount: number): void {
+  #commit(db: Database, run: Run): void {
     db.exec('BEGIN IMMEDIATE');
     try {
       const insert = db.prepare('INSERT INTO sqlite_dbpage (pgno, data) VALUES (?, ?)');
-      const count = record.commitPageCount;
+      const pgnos = [...run.pages.keys()].sort((a, b) => a - b);
+      const zeros = new Uint8Array(this.#table.pageSize);
       // Page 1 goes after the other pages: each run checks the schema cookie in page 1 against
       // the connection's schema, and a new cookie makes SQLite reload the schema, which must not
       // happen from half-written pages.
-      const pageOne = record.pages[0]?.pgno === 1 ? record.pages[0] : undefined;
-      for (const { pgno, data } of record.pages) if (pgno !== 1) insert.run(pgno, data);
-      const last = record.pages.length === 0 ? 0 : record.pages[record.pages.length - 1]!.pgno;
-      // Growth the record does not carry reads as zeros, as on the primary.
-      if (count > Math.max(oldPageCount, last)) insert.run(count, new Uint8Array(record.pageSize));
-      if (pageOne !== undefined) insert.run(1, pageOne.data);
+      for (const pgno of pgnos) if (pgno !== 1) insert.run(pgno, run.pages.get(pgno) ?? zeros);
+      const pageOne = run.pages.get(1);
+      if (pageOne !== undefined) insert.run(1, pageOne ?? zeros);
       // A NULL page truncates the database to the pages before it; it goes last because writing
       // any page after it cancels the truncation.
-      if (count < oldPageCount) insert.run(count + 1, null);
+      if (run.pageCount < run.oldPageCount) insert.run(run.pageCount + 1, null);
       db.exec('COMMIT');
     } catch (error) {
       if (db.inTransaction) db.exec('ROLLBACK');
@@ -235,4 +365,25 @@ export class Replica {
     }
   }
 
+  /**
+   * Rebuilds the checksum table from the file after a failed apply, and takes the position the
+   * file is at: `pre`, or `post` if the commit made it to the file before the failure. Anything
+   * else closes the replica with a {@link PositionMismatchError}.
+   */
+  #recover(pre: Position, post: Position): void {
+    const db = this.#connect();
+    try {
+      this.#table = scanPages(db);
+    } finally {
+      db.close();
+    }
+    this.#stale = undefined;
+    const checksum = this.#table.checksum;
+    if (checksum === post.checksum) this.#position = post;
+    else if (checksum === pre.checksum) this.#position = pre;
+    else {
+      this.close();
+      throw new PositionMismatchError(pre, new Position(pre.txid, checksum));
+    }
+  }
 }
