@@ -4,7 +4,7 @@ import os from 'node:os';
 import nodePath from 'node:path';
 import { ClientError } from '../../core/client/client-error.ts';
 import { Position, PositionMismatchError, TxRecord, type PositionLike } from '../log/index.ts';
-import { readFrames } from './frame-reader.ts';
+import { readFrameBatches } from './frame-reader.ts';
 import { Replica } from './replica.ts';
 import { ReplicaTimeoutError } from './replica-timeout-error.ts';
 
@@ -33,6 +33,10 @@ export interface ReplicaFollowerOptions {
   /** How the primary's `/status` names this replica (default `<hostname>:<absolute path>`). */
   readonly name?: string;
 }
+
+/** The most records, and about the most bytes of them, applied in one commit. */
+const BATCH_RECORDS = 64;
+const BATCH_BYTES = 4 << 20;
 
 /** In `async` mode the primary only shows replicas' positions: reports are sent at most this often. */
 const REPORT_INTERVAL_MS = 50;
@@ -409,30 +413,73 @@ export class ReplicaFollower {
         idle = setTimeout(() => controller.abort(), this.#idleTimeout);
       };
       resetIdle();
-      for await (const frame of readFrames(response.body as unknown as AsyncIterable<Uint8Array>)) {
+      for await (const frames of readFrameBatches(response.body as unknown as AsyncIterable<Uint8Array>)) {
         resetIdle();
-        if (frame.length === 0) {
-          // A heartbeat: the primary hears from an idle replica as often as it sends them.
-          this.#report();
-          continue;
-        }
-        const record = TxRecord.decode(frame);
-        if (record.txid <= replica.position.txid) continue;
-        try {
-          replica.apply(record);
-        } catch (error) {
-          if (!(error instanceof PositionMismatchError)) throw error;
+        const reason = this.#applyFrames(replica, frames);
+        if (reason !== undefined) {
           controller.abort();
-          return `divergence (${error.message})`;
+          return reason;
         }
-        this.#notify();
-        this.#report();
       }
       throw new Error('the log stream ended');
     } finally {
       clearTimeout(idle);
       if (this.#abort === controller) this.#abort = undefined;
     }
+  }
+
+  /**
+   * Applies the records among `frames` (what the stream has delivered so far), several to a
+   * commit (up to {@link BATCH_RECORDS} records or {@link BATCH_BYTES} bytes): readers see them
+   * at once, and the commit's syncs are shared. Waiters are told after each commit. Returns the
+   * reason to re-bootstrap if the records do not continue the replica; a record that does not
+   * decode throws, after the records before it are applied.
+   */
+  #applyFrames(replica: Replica, frames: readonly Uint8Array[]): string | undefined {
+    let batch: TxRecord[] = [];
+    let bytes = 0;
+    let heartbeat = false;
+    const flush = (): string | undefined => {
+      if (batch.length === 0) return undefined;
+      const records = batch;
+      batch = [];
+      bytes = 0;
+      try {
+        replica.applyBatch(records);
+      } catch (error) {
+        if (!(error instanceof PositionMismatchError)) throw error;
+        return `divergence (${error.message})`;
+      } finally {
+        // The records before a failing one are applied.
+        this.#notify();
+      }
+      this.#report();
+      return undefined;
+    };
+    try {
+      for (const frame of frames) {
+        if (frame.length === 0) {
+          heartbeat = true;
+          continue;
+        }
+        const record = TxRecord.decode(frame);
+        if (record.txid <= (batch.at(-1)?.txid ?? replica.position.txid)) continue;
+        batch.push(record);
+        bytes += frame.length;
+        if (batch.length >= BATCH_RECORDS || bytes >= BATCH_BYTES) {
+          const reason = flush();
+          if (reason !== undefined) return reason;
+        }
+      }
+    } catch (error) {
+      const reason = flush();
+      if (reason !== undefined) return reason;
+      throw error;
+    }
+    const reason = flush();
+    // A heartbeat: the primary hears from an idle replica as often as it sends them.
+    if (heartbeat) this.#report();
+    return reason;
   }
 
   /**
