@@ -138,4 +138,35 @@ describe('Replica.applyBatch', () => {
       primary.close();
     }
   });
+
+  it('keeps its position and checksums after a commit that fails, and applies the records again later', async () => {
+    const dir = fs.realpathSync(temp.dir);
+    const primary = await capturePrimary(dir, 46, 40);
+    const blocker = await open(primary.replicaPath);
+    let replica: Replica | undefined;
+    try {
+      replica = await Replica.open(primary.replicaPath, { from: primary.start, sync: false, timeout: 0 });
+      const [r1, r2, r3] = primary.records as [TxRecord, TxRecord, TxRecord];
+      replica.apply(r1);
+      // Another connection holds the write lock: the commit fails with SQLITE_BUSY after the
+      // records were checked (the checksum table moved on and must be put back).
+      blocker.exec('BEGIN IMMEDIATE');
+      expect(() => replica!.applyBatch([r2, r3])).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+      expect(() => replica!.apply(r2)).toThrow(expect.objectContaining({ code: 'SQLITE_BUSY' }));
+      expect(replica.position).toEqual(positionOf(r1));
+      blocker.exec('ROLLBACK');
+      expect(liveChecksum(blocker)).toBe(r1.postChecksum);
+      expect(replica.applyBatch(primary.records.slice(1))).toEqual(positionOf(primary.records.at(-1)!));
+      expect(liveChecksum(blocker)).toBe(primary.records.at(-1)!.postChecksum);
+      replica.close();
+      // The position file names where the database is.
+      const again = await Replica.open(primary.replicaPath);
+      expect(again.position).toEqual(positionOf(primary.records.at(-1)!));
+      again.close();
+    } finally {
+      replica?.close();
+      blocker.close();
+      primary.close();
+    }
+  });
 });
