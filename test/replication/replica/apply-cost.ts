@@ -1,58 +1,39 @@
-// `npx tsx test/replication/replica/apply-cost.ts`: µs per Replica.apply (medians), 1-page and
-// 20-page records, with one long-lived reader open on the replica (as applications have).
+// `npx tsx test/replication/replica/apply-cost.ts`: µs per record applied (medians), 1-page and
+// 20-page records, one record a commit (Replica.apply) and 16 a commit (Replica.applyBatch), with
+// one long-lived reader open on the replica (as applications have).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { open } from '../../../core/index.ts';
-import { loadEngine } from '../../../core/sqlite3/engine.ts';
-import { defaultVfs } from '../../../core/vfs/index.ts';
-import { WalCapture } from '../../../replication/capture/index.ts';
-import type { TxRecord } from '../../../replication/log/index.ts';
 import { Replica } from '../../../replication/replica/index.ts';
+import { captureUpdates } from './updates.ts';
 
-const N = 300;
+const N = 320;
 
-async function measure(pagesPerTx: number, sync: boolean): Promise<number> {
+async function measure(rowsPerTx: number, sync: boolean, batch: number): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-apply-cost-'));
   try {
-    const primaryPath = path.join(dir, 'primary.db');
-    const replicaPath = path.join(dir, 'replica.db');
-    const setup = await open(primaryPath);
-    // One row a page: row i lives on its own leaf page.
-    setup.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
-    const insert = setup.prepare('INSERT INTO t VALUES (?, randomblob(3000))');
-    setup.transaction(() => { for (let i = 1; i <= 200; i++) insert.run(i); })();
-    setup.close();
-    fs.copyFileSync(primaryPath, replicaPath);
-
-    const records: TxRecord[] = [];
-    const capture = new WalCapture({ dbId: '0'.repeat(32), epoch: 1n, sink: (r) => records.push(r) });
-    const stop = defaultVfs(await loadEngine()).observe(primaryPath, capture);
-    const db = await open(primaryPath);
-    const start = capture.start(db);
-    const update = db.prepare('UPDATE t SET v = randomblob(3000) WHERE id = ?');
-    for (let i = 0; i < N; i++) db.transaction(() => { for (let k = 0; k < pagesPerTx; k++) update.run(1 + ((i * pagesPerTx + k) % 200)); })();
-    db.close();
-    stop();
-
+    const { replicaPath, start, records } = await captureUpdates(dir, N, rowsPerTx);
     const replica = await Replica.open(replicaPath, { from: start, sync });
     const reader = await open(replicaPath);
     const times: number[] = [];
-    for (const record of records) {
+    for (let at = 0; at < records.length; at += batch) {
       const t0 = performance.now();
-      replica.apply(record);
-      times.push((performance.now() - t0) * 1000);
+      if (batch === 1) replica.apply(records[at]!);
+      else replica.applyBatch(records.slice(at, at + batch));
+      times.push(((performance.now() - t0) * 1000) / batch);
       reader.prepare('SELECT count(*) FROM t').pluck().get();
     }
     reader.close();
     replica.close();
     const pages = records.reduce((n, r) => n + r.pages.length, 0) / records.length;
     times.sort((a, b) => a - b);
-    console.log(`${pagesPerTx} row(s)/tx (${pages.toFixed(1)} pages a record), sync=${sync}: median ${times[times.length >> 1]!.toFixed(0)} µs`);
-    return times[times.length >> 1]!;
+    const median = times[times.length >> 1]!;
+    console.log(`${rowsPerTx} row(s)/tx (${pages.toFixed(1)} pages a record), sync=${sync}, ${batch} a commit: median ${median.toFixed(0)} µs a record`);
+    return median;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-for (const sync of [false, true]) for (const pages of [1, 20]) await measure(pages, sync);
+for (const sync of [false, true]) for (const rows of [1, 20]) for (const batch of [1, 16]) await measure(rows, sync, batch);
