@@ -42,6 +42,12 @@ export interface OpenMode {
    * so that a journal or WAL created by one user stays usable by the database's owner.
    */
   permissionsOf?: string | undefined;
+  /**
+   * Nobody but this thread writes the file while it is open (the VFS holds the database's owner
+   * lock, or the file is private to the process), so a backend may keep the file's size in memory
+   * instead of asking the OS at every {@link FileHandle.size}.
+   */
+  owned?: boolean | undefined;
 }
 
 /** The answer of {@link Filesystem.stat}. */

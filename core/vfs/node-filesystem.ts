@@ -1,12 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoError } from './errno-error.ts';
+import { FileSizeTable, type KnownSize } from './file-size-table.ts';
 import type { FileHandle, FileStat, Filesystem, OpenMode } from './filesystem.ts';
 
 const { O_RDONLY, O_RDWR, O_CREAT, O_EXCL } = fs.constants;
 
 /** Permissions of created files, as SQLite's unix VFS (before the umask). */
 const FILE_MODE = 0o644;
+
+// Per thread, not per instance: every NodeFilesystem of the thread writes the same files.
+const knownSizes = new FileSizeTable();
 
 /**
  * The {@link Filesystem} of the machine, over synchronous node:fs calls: reads and writes go
@@ -28,21 +32,24 @@ export class NodeFilesystem implements Filesystem {
     const like = mode.create && mode.permissionsOf !== undefined ? statQuietly(mode.permissionsOf) : undefined;
     const fd = fs.openSync(file, flags, like === undefined ? FILE_MODE : like.mode & 0o777);
     if (like !== undefined) copyPermissions(fd, like);
-    // Linux lets a directory be opened read-only; SQLite must be told it is a directory.
-    if (!mode.write) {
-      let isDirectory = false;
+    if (!mode.write || mode.owned === true) {
+      let stat: fs.BigIntStats;
       try {
-        isDirectory = fs.fstatSync(fd).isDirectory();
+        stat = fs.fstatSync(fd, { bigint: true });
       } catch (error) {
         fs.closeSync(fd);
         throw error;
       }
-      if (isDirectory) {
+      // Linux lets a directory be opened read-only; SQLite must be told it is a directory.
+      if (stat.isDirectory()) {
         fs.closeSync(fd);
         throw errnoError('EISDIR', 'open', file);
       }
+      // An fstat costs a microsecond, and SQLite asks for the size at every read transaction in
+      // rollback-journal mode; while the thread owns the file, its own writes are all that change it.
+      if (mode.owned === true) return new NodeFileHandle(fd, knownSizes.attach(`${stat.dev}:${stat.ino}`, Number(stat.size)));
     }
-    return new NodeFileHandle(fd);
+    return new NodeFileHandle(fd, null);
   }
 
   delete(file: string): void {
@@ -117,12 +124,18 @@ function copyPermissions(fd: number, like: fs.Stats): void {
   }
 }
 
-/** An open file descriptor. Loops on short reads and writes, which POSIX allows at any time. */
+/**
+ * An open file descriptor. Loops on short reads and writes, which POSIX allows at any time. With a
+ * {@link KnownSize}, keeps the file's size there (exact while nobody else writes the file) and
+ * answers `size()` from it.
+ */
 class NodeFileHandle implements FileHandle {
   readonly #fd: number;
+  readonly #known: KnownSize | null;
 
-  constructor(fd: number) {
+  constructor(fd: number, known: KnownSize | null) {
     this.#fd = fd;
+    this.#known = known;
   }
 
   read(buffer: Uint8Array, offset: number, length: number, position: number): number {
@@ -137,15 +150,29 @@ class NodeFileHandle implements FileHandle {
 
   write(buffer: Uint8Array, offset: number, length: number, position: number): void {
     let done = 0;
-    while (done < length) {
-      const n = fs.writeSync(this.#fd, buffer, offset + done, length - done, position + done);
-      if (n === 0) throw errnoError('EIO', 'write');
-      done += n;
+    try {
+      while (done < length) {
+        const n = fs.writeSync(this.#fd, buffer, offset + done, length - done, position + done);
+        if (n === 0) throw errnoError('EIO', 'write');
+        done += n;
+      }
+    } catch (error) {
+      // Part of it may have been written (and the file extended): ask the OS next time.
+      if (this.#known !== null) this.#known.size = -1;
+      throw error;
     }
+    const known = this.#known;
+    if (known !== null && known.size >= 0 && position + length > known.size) known.size = position + length;
   }
 
   truncate(size: number): void {
-    fs.ftruncateSync(this.#fd, size);
+    try {
+      fs.ftruncateSync(this.#fd, size);
+    } catch (error) {
+      if (this.#known !== null) this.#known.size = -1;
+      throw error;
+    }
+    if (this.#known !== null) this.#known.size = size;
   }
 
   sync(dataOnly: boolean): void {
@@ -154,10 +181,15 @@ class NodeFileHandle implements FileHandle {
   }
 
   size(): number {
-    return fs.fstatSync(this.#fd).size;
+    const known = this.#known;
+    if (known !== null && known.size >= 0) return known.size;
+    const size = fs.fstatSync(this.#fd).size;
+    if (known !== null) known.size = size;
+    return size;
   }
 
   close(): void {
+    if (this.#known !== null) knownSizes.detach(this.#known);
     fs.closeSync(this.#fd);
   }
 }

@@ -228,9 +228,13 @@ export class SqliteVfs {
         const create = write && (flags & SQLITE_OPEN_CREATE) !== 0;
         // As os_unix.c: a journal or WAL gets the database file's permissions (and owner, as root).
         const permissionsOf = type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL ? databaseOf(name) : undefined;
+        // Only this thread writes a file it owns (or that is private to the process): the file
+        // system may keep its size. A journal or WAL is owned with its database.
+        const fileOwned = this.#owner === undefined
+          || (type === SQLITE_OPEN_MAIN_DB ? owned !== null : (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL) && this.#owns(databaseOf(name)));
         let handle: FileHandle;
         try {
-          handle = this.filesystem.open(name, { write, create, exclusive: create && (flags & SQLITE_OPEN_EXCLUSIVE) !== 0, permissionsOf });
+          handle = this.filesystem.open(name, { write, create, exclusive: create && (flags & SQLITE_OPEN_EXCLUSIVE) !== 0, permissionsOf, owned: fileOwned });
         } catch (error) {
           const code = errorCode(error);
           if (!write || (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')) throw error;
@@ -240,7 +244,7 @@ export class SqliteVfs {
             throw error;
           }
           // As os_unix.c: a file that cannot be written is opened read-only, and SQLite is told.
-          handle = this.filesystem.open(name, { write: false, create: false, exclusive: false });
+          handle = this.filesystem.open(name, { write: false, create: false, exclusive: false, owned: fileOwned });
           granted = readOnly(flags);
         }
         const syncDirectory = create && (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL);
@@ -264,6 +268,13 @@ export class SqliteVfs {
       if (owned !== null) this.#owner!.release(owned);
       return failure !== 0 ? vfsFailure(error, failure) : openFailure(error);
     }
+  }
+
+  /** Whether a connection of this VFS has the database at `path` open as its owner. */
+  #owns(path: string | undefined): boolean {
+    if (path === undefined) return false;
+    for (const file of this.#files.values()) if (file.owned && file.path === path) return true;
+    return false;
   }
 
   #close(pFile: number): number {

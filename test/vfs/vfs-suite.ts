@@ -204,6 +204,93 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
       });
     });
 
+    describe('file sizes seen by another connection', () => {
+      /** The same database through both connections: rows, page count and a clean integrity check. */
+      function expectSame(a: Oo1Db, b: Oo1Db, rows: number): void {
+        for (const d of [a, b]) {
+          expect(d.selectValue('SELECT count(*) FROM t')).toBe(rows);
+          expect(d.selectValue('PRAGMA integrity_check')).toBe('ok');
+        }
+        expect(b.selectValue('PRAGMA page_count')).toBe(a.selectValue('PRAGMA page_count'));
+      }
+
+      for (const mode of ['delete', 'truncate', 'persist', 'wal'] as const) {
+        it(`sees the other's growth, rollbacks and VACUUM shrinking in ${mode.toUpperCase()} mode`, () => {
+          const a = db('s.db');
+          a.exec(`PRAGMA journal_mode = ${mode}; PRAGMA cache_size = 10; CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB)`);
+          const b = db('s.db');
+          b.exec('PRAGMA cache_size = 10');
+          expectSame(a, b, 0);
+          // Spilling transactions (tiny caches) write the files before they commit or roll back.
+          a.exec(`INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(400)}`);
+          expectSame(a, b, 400);
+          b.exec(`BEGIN; INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(300)}; ROLLBACK`);
+          expectSame(a, b, 400);
+          b.exec(`INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(300)}`);
+          expectSame(a, b, 700);
+          a.exec('DELETE FROM t WHERE id > 50');
+          if (mode === 'wal') a.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+          const before = h.readFile(h.path('s.db')).length;
+          b.exec('VACUUM');
+          if (mode === 'wal') a.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+          expect(h.readFile(h.path('s.db')).length).toBeLessThan(before / 4);
+          expectSame(a, b, 50);
+          a.exec(`INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(100)}`);
+          expectSame(a, b, 150);
+          close(a);
+          close(b);
+          const again = db('s.db');
+          expect(again.selectValue('SELECT count(*) FROM t')).toBe(150);
+          expect(again.selectValue('PRAGMA integrity_check')).toBe('ok');
+        });
+      }
+
+      it('sees a WAL grow, get truncated by a checkpoint, and start again after the last close', () => {
+        const a = db('g.db');
+        a.exec('PRAGMA journal_mode = wal; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB)');
+        const b = db('g.db');
+        a.exec(`INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(200)}`);
+        const grown = h.readFile(h.path('g.db-wal')).length;
+        expect(grown).toBeGreaterThan(200 * 900);
+        expectSame(a, b, 200);
+        // The reader checkpoints what the writer appended, then the writer restarts the WAL.
+        expect(b.selectArrays('PRAGMA wal_checkpoint(TRUNCATE)')[0]).toEqual([0, 0, 0]);
+        expect(h.readFile(h.path('g.db-wal')).length).toBe(0);
+        a.exec('INSERT INTO t (pad) VALUES (randomblob(900))');
+        expect(h.readFile(h.path('g.db-wal')).length).toBeLessThan(grown);
+        expectSame(a, b, 201);
+        // journal_size_limit cuts a WAL that grew past it when the next writer restarts it.
+        b.exec('PRAGMA journal_size_limit = 0');
+        a.exec(`INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(100)}`);
+        expect(b.selectArrays('PRAGMA wal_checkpoint(PASSIVE)')[0]).toEqual([0, expect.any(Number), expect.any(Number)]);
+        b.exec('INSERT INTO t (pad) VALUES (randomblob(10))');
+        expectSame(a, b, 302);
+        close(a);
+        close(b);
+        expect(h.exists(h.path('g.db-wal'))).toBe(false);
+        // A new WAL of the same name starts from its real (empty) size.
+        const c = db('g.db');
+        const d = db('g.db');
+        c.exec(`INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(50)}`);
+        expectSame(c, d, 352);
+        d.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+        expectSame(c, d, 352);
+      });
+
+      it('reads a hot journal that another connection left in place at its real size', () => {
+        const a = db('hot.db');
+        a.exec(`PRAGMA journal_mode = persist; PRAGMA cache_size = 5; CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB); INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(100)}`);
+        const b = db('hot.db');
+        b.exec('PRAGMA journal_mode = persist');
+        // b's small transaction reuses the bigger persisted journal a wrote, then rolls back.
+        b.exec('BEGIN; UPDATE t SET pad = randomblob(10) WHERE id = 1');
+        b.exec('ROLLBACK');
+        a.exec(`BEGIN; UPDATE t SET pad = randomblob(950); ROLLBACK`);
+        expectSame(a, b, 100);
+        expect(b.selectValue('SELECT count(*) FROM t WHERE length(pad) = 900')).toBe(100);
+      });
+    });
+
     it('handles a database much bigger than the page cache', () => {
       const a = db('big.db');
       a.exec('PRAGMA cache_size = 20; CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB, n INT)');
