@@ -1,2 +1,2 @@
-export { PositionFile, type PositionPair } from './position-file.ts';
+export { PositionFile, type PositionPair, type PositionWriter } from './position-file.ts';
 export { Replica, type ReplicaOptions } from './replica.ts';

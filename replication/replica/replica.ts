@@ -1,7 +1,7 @@
 import { Database } from '../../core/database/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { defaultVfs, type SqliteVfs } from '../../core/vfs/index.ts';
-import { PageChecksumTable } from '../capture/index.ts';
+import { PageChecksumTable, type ChecksumPlan } from '../capture/index.ts';
 import { Position, PositionMismatchError, type PositionLike, type TxRecord } from '../log/index.ts';
 import { PositionFile, type PositionWriter } from './position-file.ts';
 import { stampPageOne } from './stamp-page-one.ts';
@@ -273,8 +273,16 @@ export class Replica {
         if (shrinks && next > start) break;
         // What SQLite will write: page 1 stamped as its WAL writer does. The primary's page 1 was
         // stamped the same way, so this differs from the record only for a foreign SQLite version.
-        const stamped = stampPageOne(record.pages);
-        const plan = table.plan(stamped.pages, record.commitPageCount);
+        let stamped: ReturnType<typeof stampPageOne>;
+        let plan: ChecksumPlan;
+        try {
+          stamped = stampPageOne(record.pages);
+          plan = table.plan(stamped.pages, record.commitPageCount);
+        } catch (error) {
+          // A malformed record (pages out of order or of the wrong size) fails here, like a refused one.
+          refused = error as Error;
+          break;
+        }
         const after = new Position(record.txid, record.postChecksum);
         if (plan.checksum !== record.postChecksum) {
           refused = new PositionMismatchError(new Position(record.txid, plan.checksum), after);

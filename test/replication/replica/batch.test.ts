@@ -123,13 +123,19 @@ describe('Replica.applyBatch', () => {
       expect(replica.position).toEqual(positionOf(r3));
       expect(liveChecksum(reader)).toBe(r3.postChecksum);
 
+      // A malformed record is refused the same way, after the ones before it.
+      const malformed: TxRecord = { ...primary.records[4]!, pages: [{ pgno: 1, data: new Uint8Array(10) }] };
+      expect(() => replica.applyBatch([r4, malformed])).toThrow();
+      expect(replica.position).toEqual(positionOf(r4));
+      expect(liveChecksum(reader)).toBe(r4.postChecksum);
+
       // A first record that does not fit changes nothing.
-      expect(() => replica.applyBatch([r2, r3])).toThrow(PositionMismatchError);
-      expect(replica.position).toEqual(positionOf(r3));
-      expect(replica.applyBatch([])).toEqual(positionOf(r3));
+      expect(() => replica.applyBatch([r3, r4])).toThrow(PositionMismatchError);
+      expect(replica.position).toEqual(positionOf(r4));
+      expect(replica.applyBatch([])).toEqual(positionOf(r4));
       expect(() => replica.applyBatch(undefined as unknown as TxRecord[])).toThrow(TypeError);
 
-      expect(replica.applyBatch(primary.records.slice(3))).toEqual(positionOf(primary.records.at(-1)!));
+      expect(replica.applyBatch(primary.records.slice(4))).toEqual(positionOf(primary.records.at(-1)!));
       expect(liveChecksum(reader)).toBe(primary.records.at(-1)!.postChecksum);
       replica.close();
       expect(() => replica.applyBatch([r1])).toThrow(TypeError);
