@@ -97,6 +97,7 @@ describe('Replica.apply', () => {
       expect(dump(reader)).toEqual(before);
       replica.apply(first);
       expect(liveChecksum(primary.replicaPath, reader)).toBe(first.postChecksum);
+      replica.close();
     } finally {
       reader.close();
       primary.close();
@@ -116,6 +117,7 @@ describe('Replica.apply', () => {
       expect(replica.position).toEqual(primary.start);
       expect(liveChecksum(primary.replicaPath, reader)).toBe(primary.start.checksum);
       expect(replica.apply(first).checksum).toBe(first.postChecksum);
+      replica.close();
     } finally {
       reader.close();
       primary.close();
@@ -134,6 +136,7 @@ describe('Replica.apply', () => {
       expect(again.position).toEqual(new Position(half.at(-1)!.txid, half.at(-1)!.postChecksum));
       for (const record of primary.records.slice(half.length)) again.apply(record);
       expect(again.position.checksum).toBe(primary.records.at(-1)!.postChecksum);
+      again.close();
     } finally {
       primary.close();
     }
