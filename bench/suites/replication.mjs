@@ -162,7 +162,7 @@ async function measure({ quick, log }, dir) {
   md.push('');
   md.push(`Peak RSS: primary ${int(primaryRss ?? NaN)} MiB, follower ${int(followerRss)} MiB.${lagRuns.some((r) => r.lag.missing) ? ' **Some acknowledged writes were never seen on the replica.**' : ''}`);
   md.push('');
-  md.push(`What one apply costs on a replica (\`Replica.apply\` of a 1-page record, a reader connection open on the file, in one process, ${size.applies} applies): the follower applies records one at a time, each as its own WAL commit on a fresh connection, so this bounds the rate a replica keeps up with.`);
+  md.push(`What one apply costs on a replica (\`Replica.apply\` of a 1-page record, a reader connection open on the file, in one process, ${size.applies} applies): a follower that keeps up applies each record as its own WAL commit on a fresh connection, so this bounds the rate a replica keeps up with record by record (one that fell behind applies up to 64 buffered records per commit).`);
   md.push('');
   md.push('| apply | p50 | p99 | at most, one after the other |');
   md.push('| :-- | --: | --: | --: |');

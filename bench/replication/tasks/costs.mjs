@@ -97,7 +97,7 @@ export async function captureCost({ dir, commits, durableCommits, rounds }) {
 }
 
 /**
- * What one `Replica.apply` costs (the follower applies records one at a time, so this bounds the
+ * What one `Replica.apply` costs (a follower that keeps up applies records one per commit, so this bounds the
  * rate a replica keeps up with): `n` 1-page records captured from a primary-like database, applied
  * to a copy with a reader connection open on it (as applications have), with `sync` (the
  * default: position file fsynced, `synchronous=FULL`) and without. µs an apply, p50 and p99.
