@@ -68,6 +68,8 @@ describe('durability when the primary dies with its disk', () => {
     cleanups.push(() => follower.close());
     await follower.ready();
     expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE w (uid TEXT PRIMARY KEY)' })).status).toBe(200);
+    // The replica has the table before the load starts (in async mode the write did not wait for it).
+    await follower.sync();
 
     const acknowledged: string[] = [];
     let killed = false;
