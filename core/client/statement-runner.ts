@@ -52,6 +52,9 @@ function fromDate(v: unknown): unknown {
 export class StatementRunner {
   readonly db: Database;
   readonly #intMode: IntMode;
+  /** The statement `#prepare` returned last, and its SQL. */
+  #lastSql: string | undefined;
+  #last: Prepared | undefined;
   readonly #cache = new Map<string, Prepared>();
   #changes: Statement<SqlValue[]> | undefined;
   #totalChanges: Statement<SqlValue> | undefined;
@@ -103,10 +106,15 @@ export class StatementRunner {
   }
 
   #prepare(sql: string): Prepared {
+    // The statement used last is already the most recent in the LRU (a replica client asks
+    // whether a statement is read-only, then runs it): no reordering needed.
+    if (sql === this.#lastSql) return this.#last!;
     let p = this.#cache.get(sql);
     if (p !== undefined) {
       this.#cache.delete(sql);
       this.#cache.set(sql, p);
+      this.#lastSql = sql;
+      this.#last = p;
       return p;
     }
     const stmt = this.db.prepare<SqlValue[]>(sql);
@@ -118,6 +126,8 @@ export class StatementRunner {
     }
     this.#cache.set(sql, p);
     if (this.#cache.size > CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#lastSql = sql;
+    this.#last = p;
     return p;
   }
 }
