@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { SqliteError } from '../../core/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { splitStatements } from '../../core/sqlite3/split-statements.ts';
+import type { Position } from '../log/index.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
@@ -149,24 +150,21 @@ export class PrimaryServer {
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);
         const statement = decodeStatement(await this.#body(req), 'body');
-        const before = this.#primary.position().txid;
-        const result = await this.#lock.run(() => this.#executor.execute(statement, access));
-        return json(res, 200, { ...encodeResult(result), position: await this.#acknowledged(before) });
+        const [result, before, after] = await this.#lock.run(() => this.#measured(() => this.#executor.execute(statement, access)));
+        return json(res, 200, { ...encodeResult(result), position: await this.#acknowledged(before, after) });
       }
       case 'POST /v1/batch': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { statements, mode } = decodeBatch(await this.#body(req));
-        const before = this.#primary.position().txid;
-        const results = await this.#lock.run(() => this.#executor.batch(statements, access, mode));
-        return json(res, 200, { results: results.map(encodeResult), position: await this.#acknowledged(before) });
+        const [results, before, after] = await this.#lock.run(() => this.#measured(() => this.#executor.batch(statements, access, mode)));
+        return json(res, 200, { results: results.map(encodeResult), position: await this.#acknowledged(before, after) });
       }
       case 'POST /v1/script': {
         const access = this.#options.auth.check(req.headers.authorization);
         if (access === 'read') throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a script');
         const statements = splitStatements(await loadEngine(), decodeScript(await this.#body(req)).sql);
-        const before = this.#primary.position().txid;
-        await this.#lock.run(() => this.#executor.script(statements));
-        return json(res, 200, { position: await this.#acknowledged(before) });
+        const [, before, after] = await this.#lock.run(() => this.#measured(() => this.#executor.script(statements)));
+        return json(res, 200, { position: await this.#acknowledged(before, after) });
       }
       case 'GET /v1/log': {
         this.#options.auth.check(req.headers.authorization);
@@ -221,10 +219,9 @@ export class PrimaryServer {
       }
       case 'commit': {
         await this.#body(req, true);
-        // The transaction holds the writer: nothing else commits between these two lines.
-        const before = this.#primary.position().txid;
-        this.#transactions.commit(id);
-        return json(res, 200, { position: await this.#acknowledged(before) });
+        // The transaction holds the writer: nothing else commits around this.
+        const [, before, after] = this.#measured(() => this.#transactions.commit(id));
+        return json(res, 200, { position: await this.#acknowledged(before, after) });
       }
       default:
         await this.#body(req, true);
@@ -234,13 +231,23 @@ export class PrimaryServer {
   }
 
   /**
-   * The position to answer a request with once its writes (if any: the position moved past
-   * `before`) are as durable as `durability` asks. In `quorum` mode that waits for a replica's
-   * report, and a {@link RequestError} 503 `QUORUM_TIMEOUT` says the write is committed here but
-   * not acknowledged: it may be lost if this primary is lost.
+   * Runs `work` (under the writer lock) and returns its result with the txid before it and the
+   * position after it, so that the answer reflects this request's writes and no one else's.
    */
-  async #acknowledged(before: bigint): Promise<string> {
-    const position = this.#primary.position();
+  #measured<T>(work: () => T): [T, bigint, Position] {
+    const before = this.#primary.position().txid;
+    const result = work();
+    return [result, before, this.#primary.position()];
+  }
+
+  /**
+   * The position to answer a request with (`position`, read right after it ran) once its writes,
+   * if it made any (the txid moved past `before`), are as durable as `durability` asks. In
+   * `quorum` mode that waits for a replica's report, and a {@link RequestError} 503
+   * `QUORUM_TIMEOUT` says the write is committed here but not acknowledged: it may be lost if
+   * this primary is lost.
+   */
+  async #acknowledged(before: bigint, position: Position): Promise<string> {
     if (this.#options.durability !== 'quorum' || position.txid <= before) return position.toString();
     if (await this.#replicas.waitFor(position.txid, this.#options.quorumTimeoutMs)) return position.toString();
     throw new RequestError(503, 'QUORUM_TIMEOUT',

@@ -117,6 +117,19 @@ describe('replicas as the primary sees them: /status and quorum durability', () 
     expect((await call(primary.url, '/v1/execute', { sql: 'INSERT INTO t VALUES (2)' })).status).toBe(200);
   });
 
+  it('in quorum mode never makes a read wait for a write that committed while the read queued', async () => {
+    const primary = await start({ durability: 'quorum', quorumTimeoutMs: 400 });
+    // An interactive transaction holds the writer; a read queues behind it; the commit moves the position.
+    const { id } = (await call(primary.url, '/v1/transactions', { mode: 'write' })).body;
+    await call(primary.url, `/v1/transactions/${id}/execute`, { sql: 'CREATE TABLE t (x)' });
+    const read = call(primary.url, '/v1/execute', { sql: 'SELECT 1' });
+    await new Promise((r) => setTimeout(r, 50));
+    const commit = call(primary.url, `/v1/transactions/${id}/commit`, undefined, undefined, '');
+    expect((await read).status).toBe(200);
+    // The commit itself has no replica to confirm it.
+    expect((await commit).body.error.code).toBe('QUORUM_TIMEOUT');
+  });
+
   it('refuses malformed reports with 400 and never counts a position of another history', async () => {
     const primary = await start({ durability: 'quorum', quorumTimeoutMs: 300 });
     for (const body of [[], { replica: 'x' }, { replica: 'bad id!', name: 'n', position: '0000000000000000/0000000000000000', durable: true },
