@@ -504,7 +504,8 @@ export class ReplicaFollower {
     this.#reporting = true;
     this.#lastReport = Date.now();
     const body = JSON.stringify({ replica: this.#id, name: this.#name, position: this.position().toString(), durable: this.#sync });
-    fetch(`${this.#url}/v1/ack`, { method: 'POST', headers: { ...this.#headers, 'content-type': 'application/json' }, body })
+    // Bounded, so that a primary that stops answering cannot hold reports back for good.
+    fetch(`${this.#url}/v1/ack`, { method: 'POST', headers: { ...this.#headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.#idleTimeout) })
       .then((response) => response.body?.cancel())
       .catch(() => {})
       .finally(() => {
