@@ -13,13 +13,10 @@
  * and WebAssembly tier-up), then timed. All three use a file in WAL mode with
  * `synchronous=NORMAL`; times are medians over the repetitions, ratios are to better-sqlite3.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { bundle, ROOT } from '../bundle.mjs';
-import { waitForQuiet } from '../quiet.mjs';
+import { busyNote, checkAgreement, measurePeers, medianMs, packageVersion, serveChild, timeWorkloads } from '../peer-suite.mjs';
 
 const BUNDLE = 'bench/.build/drizzle.mjs';
 const TARGET = 1.2;
@@ -173,53 +170,15 @@ async function child({ peer, dir, size }) {
   const ctx = await openDrizzle(peer, path.join(dir, `${peer}.db`));
   try {
     await fill(ctx, size.rows);
-    const out = {};
-    for (const [name] of WORKLOADS) {
-      await RUNS[name](ctx, size, 'warm-up');
-      const started = performance.now();
-      const check = await RUNS[name](ctx, size, 'timed');
-      out[name] = { ms: performance.now() - started, check };
-    }
-    return out;
+    return await timeWorkloads(WORKLOADS, (name, phase) => RUNS[name](ctx, size, phase));
   } finally {
     ctx.close();
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    process.stdout.write(`@@result ${JSON.stringify(await child(JSON.parse(process.argv[2])))}\n`);
-  } catch (error) {
-    process.stdout.write(`@@error ${JSON.stringify({ message: String(error?.stack ?? error) })}\n`);
-    process.exitCode = 1;
-  }
-}
+await serveChild(import.meta.url, child);
 
 // ---------------------------------------------------------------- parent: the suite
-
-function runChild(spec) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.on('data', (chunk) => (out += chunk));
-    proc.on('error', reject);
-    proc.on('exit', () => {
-      const line = out.split('\n').find((l) => l.startsWith('@@'));
-      if (line?.startsWith('@@result ')) resolve(JSON.parse(line.slice(9)));
-      else reject(new Error(`drizzle bench child (${spec.peer}) failed: ${line ? JSON.parse(line.slice(8)).message : out}`));
-    });
-  });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function version(pkg) {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
-}
 
 export default {
   title: 'Drizzle: wasmlite/drizzle vs drizzle-orm/better-sqlite3 and drizzle-orm/libsql',
@@ -228,39 +187,24 @@ export default {
     if (missing) throw new Error(`wasmlite/drizzle: ${missing}`);
     const size = quick ? SIZES.quick : SIZES.full;
     const repetitions = reps ?? size.reps;
-    const times = Object.fromEntries(PEERS.map((p) => [p, Object.fromEntries(WORKLOADS.map(([w]) => [w, []]))]));
-    const busy = [];
-    for (let rep = 0; rep < repetitions; rep++) {
-      const order = PEERS.map((_, i) => PEERS[(i + rep) % PEERS.length]);
-      for (const peer of order) {
-        const quiet = await waitForQuiet(quick ? 2_000 : 5_000);
-        if (quiet.busy) busy.push(`${peer} rep ${rep + 1}`);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-drizzle-'));
-        try {
-          const result = await runChild({ peer, dir, size });
-          for (const [w] of WORKLOADS) times[peer][w].push(result[w]);
-        } finally {
-          fs.rmSync(dir, { recursive: true, force: true });
-        }
-      }
-      log(`repetition ${rep + 1}/${repetitions} done`);
-    }
+    const { times, busy } = await measurePeers({
+      file: import.meta.url, name: 'drizzle', peers: PEERS, keys: WORKLOADS.map(([w]) => w), size, repetitions, quietMs: quick ? 2_000 : 5_000, log,
+    });
     const rows = [];
     const ratio = {};
     for (const [w, what] of WORKLOADS) {
-      const checks = new Set(PEERS.flatMap((p) => times[p][w].map((t) => t.check)));
-      if (checks.size !== 1) throw new Error(`${w}: the drivers disagree on the result (${[...checks].join(' vs ')})`);
-      const ms = Object.fromEntries(PEERS.map((p) => [p, median(times[p][w].map((t) => t.ms))]));
+      checkAgreement(times, PEERS, w, 'drivers');
+      const ms = Object.fromEntries(PEERS.map((p) => [p, medianMs(times, p, w)]));
       ratio[w] = ms.wasmlite / ms[BASELINE];
       const libsqlRatio = ms.libsql / ms[BASELINE];
       rows.push(`| ${w} | ${what} | ${ms[BASELINE].toFixed(1)} | ${ms.wasmlite.toFixed(1)} | **${ratio[w].toFixed(2)}×** | ${ms.libsql.toFixed(1)} | ${libsqlRatio.toFixed(2)}× |`);
     }
-    const markdown = `drizzle-orm ${version('drizzle-orm')}: the same Drizzle queries on wasmlite (\`wasmlite/drizzle\` over a local client, bundled from \`adapters/drizzle/index.ts\`), on better-sqlite3 ${version('better-sqlite3')} (\`drizzle-orm/better-sqlite3\`) and on @libsql/client ${version('@libsql/client')} with a local file (\`drizzle-orm/libsql\`); files in WAL mode with \`synchronous=NORMAL\`, ${size.rows.toLocaleString('en-US')} people and pets; one fresh process per driver and repetition, every workload once untimed first; medians of ${repetitions}. Ratios are to better-sqlite3 (lower is better).
+    const markdown = `drizzle-orm ${packageVersion('drizzle-orm')}: the same Drizzle queries on wasmlite (\`wasmlite/drizzle\` over a local client, bundled from \`adapters/drizzle/index.ts\`), on better-sqlite3 ${packageVersion('better-sqlite3')} (\`drizzle-orm/better-sqlite3\`) and on @libsql/client ${packageVersion('@libsql/client')} with a local file (\`drizzle-orm/libsql\`); files in WAL mode with \`synchronous=NORMAL\`, ${size.rows.toLocaleString('en-US')} people and pets; one fresh process per driver and repetition, every workload once untimed first; medians of ${repetitions}. Ratios are to better-sqlite3 (lower is better).
 
 | workload | what | better-sqlite3 (ms) | wasmlite (ms) | wasmlite ratio | libsql (ms) | libsql ratio |
 | :-- | :-- | --: | --: | --: | --: | --: |
 ${rows.join('\n')}
-${busy.length > 0 ? `\nThe machine was busy when these started: ${busy.join(', ')}.\n` : ''}`;
+${busyNote(busy)}`;
     return {
       markdown,
       targets: TARGETED.map((w) => [

@@ -12,13 +12,10 @@
  * (JIT and WebAssembly tier-up) and then timed. Both databases are files in WAL mode with
  * `synchronous=NORMAL`; times are medians over the repetitions.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { bundle, ROOT } from '../bundle.mjs';
-import { waitForQuiet } from '../quiet.mjs';
+import { busyNote, checkAgreement, geometricMean, measurePeers, medianMs, packageVersion, serveChild, timeWorkloads } from '../peer-suite.mjs';
 
 const BUNDLE = 'bench/.build/kysely.mjs';
 /** Core alone, for the reference row that runs the join's SQL without Kysely. */
@@ -177,12 +174,7 @@ async function child({ peer, dir, size }) {
   let compiled;
   try {
     await fill(db, sql, size.rows);
-    for (const [name] of WORKLOADS) {
-      await RUNS[name](db, sql, size, 'warm-up');
-      const started = performance.now();
-      const check = await RUNS[name](db, sql, size, 'timed');
-      out[name] = { ms: performance.now() - started, check };
-    }
+    Object.assign(out, await timeWorkloads(WORKLOADS, (name, phase) => RUNS[name](db, sql, size, phase)));
     compiled = joinQuery(db).compile();
   } finally {
     await db.destroy();
@@ -192,36 +184,9 @@ async function child({ peer, dir, size }) {
   return out;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    process.stdout.write(`@@result ${JSON.stringify(await child(JSON.parse(process.argv[2])))}\n`);
-  } catch (error) {
-    process.stdout.write(`@@error ${JSON.stringify({ message: String(error?.stack ?? error) })}\n`);
-    process.exitCode = 1;
-  }
-}
+await serveChild(import.meta.url, child);
 
 // ---------------------------------------------------------------- parent: the suite
-
-function runChild(spec) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.on('data', (chunk) => (out += chunk));
-    proc.on('error', reject);
-    proc.on('exit', () => {
-      const line = out.split('\n').find((l) => l.startsWith('@@'));
-      if (line?.startsWith('@@result ')) resolve(JSON.parse(line.slice(9)));
-      else reject(new Error(`kysely bench child (${spec.peer}) failed: ${line ? JSON.parse(line.slice(8)).message : out}`));
-    });
-  });
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
 
 export default {
   title: 'Kysely: WasmliteDialect vs SqliteDialect on better-sqlite3',
@@ -230,40 +195,26 @@ export default {
     if (missing) throw new Error(`wasmlite/kysely: ${missing}`);
     const size = quick ? SIZES.quick : SIZES.full;
     const repetitions = reps ?? size.reps;
-    const times = Object.fromEntries(PEERS.map((p) => [p, Object.fromEntries([...WORKLOADS, REFERENCE].map(([w]) => [w, []]))]));
-    const busy = [];
-    for (let rep = 0; rep < repetitions; rep++) {
-      for (const peer of rep % 2 ? [...PEERS].reverse() : PEERS) {
-        const quiet = await waitForQuiet(quick ? 2_000 : 5_000);
-        if (quiet.busy) busy.push(`${peer} rep ${rep + 1}`);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-kysely-'));
-        try {
-          const result = await runChild({ peer, dir, size });
-          for (const [w] of [...WORKLOADS, REFERENCE]) times[peer][w].push(result[w]);
-        } finally {
-          fs.rmSync(dir, { recursive: true, force: true });
-        }
-      }
-      log(`repetition ${rep + 1}/${repetitions} done`);
-    }
+    const { times, busy } = await measurePeers({
+      file: import.meta.url, name: 'kysely', peers: PEERS, keys: [...WORKLOADS, REFERENCE].map(([w]) => w), size, repetitions, quietMs: quick ? 2_000 : 5_000, log,
+    });
     const rows = [];
     const ratios = [];
     for (const [w, what] of WORKLOADS) {
-      const [base, ours] = PEERS.map((p) => median(times[p][w].map((t) => t.ms)));
-      const checks = new Set(PEERS.flatMap((p) => times[p][w].map((t) => t.check)));
-      if (checks.size !== 1) throw new Error(`${w}: the dialects disagree on the result (${[...checks].join(' vs ')})`);
+      const [base, ours] = PEERS.map((p) => medianMs(times, p, w));
+      checkAgreement(times, PEERS, w, 'dialects');
       const ratio = ours / base;
       ratios.push(ratio);
       rows.push(`| ${w} | ${what} | ${base.toFixed(1)} | ${ours.toFixed(1)} | ${ratio.toFixed(2)}× |`);
     }
     const reference = (() => {
       const [w, what] = REFERENCE;
-      const [base, ours] = PEERS.map((p) => median(times[p][w].map((t) => t.ms)));
+      const [base, ours] = PEERS.map((p) => medianMs(times, p, w));
       return `| ${w} | ${what} | ${base.toFixed(1)} | ${ours.toFixed(1)} | ${(ours / base).toFixed(2)}× |`;
     })();
-    const geomean = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
+    const geomean = geometricMean(ratios);
     const worst = Math.max(...ratios);
-    const { version } = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', 'kysely', 'package.json'), 'utf8'));
+    const version = packageVersion('kysely');
     const markdown = `Kysely ${version}: the same query builders through \`WasmliteDialect\` (a local wasmlite client, bundled from \`adapters/kysely/index.ts\`) and through Kysely's \`SqliteDialect\` on better-sqlite3, files in WAL mode with \`synchronous=NORMAL\`, ${size.rows.toLocaleString('en-US')} people and pets; one fresh process per dialect and repetition, every workload once untimed first; medians of ${repetitions}. Ratio = wasmlite ÷ better-sqlite3 (lower is better).
 
 | workload | what | better-sqlite3 (ms) | wasmlite (ms) | ratio |
@@ -273,7 +224,7 @@ ${rows.join('\n')}
 ${reference}
 
 The last row is a reference, not a Kysely workload: the join's compiled SQL run ${size.join} times through each driver's own synchronous API, without Kysely or the Client. Where \`join\` misses, this row shows the time goes to SQLite executing the query (WebAssembly against native code), not to the dialect.
-${busy.length > 0 ? `\nThe machine was busy when these started: ${busy.join(', ')}.\n` : ''}`;
+${busyNote(busy)}`;
     return {
       markdown,
       targets: [

@@ -14,14 +14,14 @@
  * query compiler's caches) and then timed. Both databases are files in WAL mode with
  * `synchronous=NORMAL`; times are medians over the repetitions.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { bundle, ROOT } from '../bundle.mjs';
-import { waitForQuiet } from '../quiet.mjs';
+import { busyNote, checkAgreement, geometricMean, measurePeers, medianMs, packageVersion, serveChild, timeWorkloads } from '../peer-suite.mjs';
 
 const ADAPTER_BUNDLE = 'bench/.build/prisma-adapter.mjs';
 const CLIENT_DIR = 'bench/.build/prisma-client';
@@ -179,27 +179,13 @@ async function child({ peer, dir, size }) {
   const db = await openPrisma(peer, path.join(dir, `${peer}.db`));
   try {
     await fill(db, size.rows);
-    const out = {};
-    for (const [name] of WORKLOADS) {
-      await RUNS[name](db, size, 'warm-up');
-      const started = performance.now();
-      const check = await RUNS[name](db, size, 'timed');
-      out[name] = { ms: performance.now() - started, check };
-    }
-    return out;
+    return await timeWorkloads(WORKLOADS, (name, phase) => RUNS[name](db, size, phase));
   } finally {
     await db.$disconnect();
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  try {
-    process.stdout.write(`@@result ${JSON.stringify(await child(JSON.parse(process.argv[2])))}\n`);
-  } catch (error) {
-    process.stdout.write(`@@error ${JSON.stringify({ message: String(error?.stack ?? error) })}\n`);
-    process.exitCode = 1;
-  }
-}
+await serveChild(import.meta.url, child);
 
 // ---------------------------------------------------------------- parent: the suite
 
@@ -226,26 +212,6 @@ async function buildClient() {
   return bundle(`${CLIENT_DIR}/client.ts`, CLIENT_BUNDLE);
 }
 
-function runChild(spec) {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    proc.stdout.on('data', (chunk) => (out += chunk));
-    proc.on('error', reject);
-    proc.on('exit', () => {
-      const line = out.split('\n').find((l) => l.startsWith('@@'));
-      if (line?.startsWith('@@result ')) resolve(JSON.parse(line.slice(9)));
-      else reject(new Error(`prisma bench child (${spec.peer}) failed: ${line ? JSON.parse(line.slice(8)).message : out}`));
-    });
-  });
-}
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
-
 export default {
   title: 'Prisma: PrismaWasmlite vs @prisma/adapter-better-sqlite3',
   async run({ quick, reps, log }) {
@@ -253,42 +219,28 @@ export default {
     if (missing) throw new Error(`wasmlite/prisma: ${missing}`);
     const size = quick ? SIZES.quick : SIZES.full;
     const repetitions = reps ?? size.reps;
-    const times = Object.fromEntries(PEERS.map((p) => [p, Object.fromEntries(WORKLOADS.map(([w]) => [w, []]))]));
-    const busy = [];
-    for (let rep = 0; rep < repetitions; rep++) {
-      for (const peer of rep % 2 ? [...PEERS].reverse() : PEERS) {
-        const quiet = await waitForQuiet(5_000);
-        if (quiet.busy) busy.push(`${peer} rep ${rep + 1}`);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-prisma-'));
-        try {
-          const result = await runChild({ peer, dir, size });
-          for (const [w] of WORKLOADS) times[peer][w].push(result[w]);
-        } finally {
-          fs.rmSync(dir, { recursive: true, force: true });
-        }
-      }
-      log(`repetition ${rep + 1}/${repetitions} done`);
-    }
+    const { times, busy } = await measurePeers({
+      file: import.meta.url, name: 'prisma', peers: PEERS, keys: WORKLOADS.map(([w]) => w), size, repetitions, quietMs: 5_000, log,
+    });
     const rows = [];
     const ratios = [];
     for (const [w, what] of WORKLOADS) {
-      const [base, ours] = PEERS.map((p) => median(times[p][w].map((t) => t.ms)));
-      const checks = new Set(PEERS.flatMap((p) => times[p][w].map((t) => t.check)));
-      if (checks.size !== 1) throw new Error(`${w}: the adapters disagree on the result (${[...checks].join(' vs ')})`);
+      const [base, ours] = PEERS.map((p) => medianMs(times, p, w));
+      checkAgreement(times, PEERS, w, 'adapters');
       const ratio = ours / base;
       ratios.push(ratio);
       rows.push(`| ${w} | ${what} | ${base.toFixed(1)} | ${ours.toFixed(1)} | ${ratio.toFixed(2)}× |`);
     }
-    const geomean = Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
+    const geomean = geometricMean(ratios);
     const worst = Math.max(...ratios);
-    const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules/@prisma/client/package.json'), 'utf8')).version;
+    const version = packageVersion('@prisma/client');
     const markdown = `Prisma Client ${version} (the \`prisma-client\` generator): the same queries on \`PrismaWasmlite\` (a local wasmlite client, bundled from \`adapters/prisma/index.ts\`) and on \`@prisma/adapter-better-sqlite3\`, files in WAL mode with \`synchronous=NORMAL\`, ${size.rows.toLocaleString('en-US')} people and pets; one fresh process per adapter and repetition, every workload once untimed first; medians of ${repetitions}. Ratio = wasmlite ÷ better-sqlite3 (lower is better).
 
 | workload | what | better-sqlite3 (ms) | wasmlite (ms) | ratio |
 | :-- | :-- | --: | --: | --: |
 ${rows.join('\n')}
 | **geometric mean** | | | | **${geomean.toFixed(2)}×** |
-${busy.length > 0 ? `\nThe machine was busy when these started: ${busy.join(', ')}.\n` : ''}`;
+${busyNote(busy)}`;
     return {
       markdown,
       targets: [

@@ -1,0 +1,117 @@
+/**
+ * What the ORM suites (`bench/suites/{drizzle,kysely,prisma}.mjs`) share: each measures the same
+ * workloads through several peers (wasmlite and the drivers it is compared with), every peer in a
+ * fresh child process per repetition — the suite file itself, run as a script — and reports
+ * medians and ratios.
+ *
+ * ```js
+ * // the child side, at the bottom of a suite file:
+ * serveChild(import.meta.url, child);
+ * // the parent side, in the suite's run():
+ * const { times, busy } = await measurePeers({ file: import.meta.url, name: 'kysely', peers, keys, size, repetitions, quietMs, log });
+ * const ms = medianMs(times, 'wasmlite', 'point');
+ * ```
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ROOT } from './bundle.mjs';
+import { waitForQuiet } from './quiet.mjs';
+import { median } from './report.mjs';
+
+/**
+ * In a child: runs each workload once untimed (warm-up), then timed; `{ [name]: { ms, check } }`.
+ * `run(name, phase)` returns the workload's check value.
+ */
+export async function timeWorkloads(workloads, run) {
+  const out = {};
+  for (const [name] of workloads) {
+    await run(name, 'warm-up');
+    const started = performance.now();
+    const check = await run(name, 'timed');
+    out[name] = { ms: performance.now() - started, check };
+  }
+  return out;
+}
+
+/**
+ * When the suite file `moduleUrl` is run as a script (a child of {@link measurePeers}): runs
+ * `child(spec)` on the JSON spec in argv and prints `@@result {json}` or `@@error {json}`.
+ */
+export async function serveChild(moduleUrl, child) {
+  if (process.argv[1] !== fileURLToPath(moduleUrl)) return;
+  try {
+    process.stdout.write(`@@result ${JSON.stringify(await child(JSON.parse(process.argv[2])))}\n`);
+  } catch (error) {
+    process.stdout.write(`@@error ${JSON.stringify({ message: String(error?.stack ?? error) })}\n`);
+    process.exitCode = 1;
+  }
+}
+
+function runChild(moduleUrl, name, spec) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, [fileURLToPath(moduleUrl), JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout.on('data', (chunk) => (out += chunk));
+    proc.on('error', reject);
+    proc.on('exit', () => {
+      const line = out.split('\n').find((l) => l.startsWith('@@'));
+      if (line?.startsWith('@@result ')) resolve(JSON.parse(line.slice(9)));
+      else reject(new Error(`${name} bench child (${spec.peer}) failed: ${line ? JSON.parse(line.slice(8)).message : out}`));
+    });
+  });
+}
+
+/**
+ * Runs the suite's child once per peer and repetition, in a fresh temp dir each time, the peers'
+ * order rotating between repetitions so that drift hits every peer alike, each run once the
+ * machine is idle (up to `quietMs`). Resolves with `times[peer][key]` = the children's
+ * `{ ms, check }` for each of `keys`, and the runs that started on a busy machine.
+ */
+export async function measurePeers({ file, name, peers, keys, size, repetitions, quietMs, log }) {
+  const times = Object.fromEntries(peers.map((p) => [p, Object.fromEntries(keys.map((k) => [k, []]))]));
+  const busy = [];
+  for (let rep = 0; rep < repetitions; rep++) {
+    for (const peer of peers.map((_, i) => peers[(i + rep) % peers.length])) {
+      const quiet = await waitForQuiet(quietMs);
+      if (quiet.busy) busy.push(`${peer} rep ${rep + 1}`);
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `wasmlite-bench-${name}-`));
+      try {
+        const result = await runChild(file, name, { peer, dir, size });
+        for (const k of keys) times[peer][k].push(result[k]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    log(`repetition ${rep + 1}/${repetitions} done`);
+  }
+  return { times, busy };
+}
+
+/** The median time of `key` for `peer`. */
+export function medianMs(times, peer, key) {
+  return median(times[peer][key].map((t) => t.ms));
+}
+
+/** Throws unless every run of every peer gave `key` the same check value (`what`: "drivers", "dialects"…). */
+export function checkAgreement(times, peers, key, what) {
+  const checks = new Set(peers.flatMap((p) => times[p][key].map((t) => t.check)));
+  if (checks.size !== 1) throw new Error(`${key}: the ${what} disagree on the result (${[...checks].join(' vs ')})`);
+}
+
+/** The geometric mean of ratios. */
+export function geometricMean(ratios) {
+  return Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
+}
+
+/** The version of an installed package. */
+export function packageVersion(pkg) {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+}
+
+/** The note under a suite's table when some runs started on a busy machine, else ''. */
+export function busyNote(busy) {
+  return busy.length > 0 ? `\nThe machine was busy when these started: ${busy.join(', ')}.\n` : '';
+}
