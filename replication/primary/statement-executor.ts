@@ -112,8 +112,9 @@ export class StatementExecutor {
   }
 
   /**
-   * Puts back what {@link begin} changed for the transaction (foreign key enforcement) once it is
-   * over, however it ended; does nothing while a transaction is open or when nothing changed.
+   * Puts back the foreign key enforcement {@link begin} or {@link script} changed once the
+   * transaction or script is over, however it ended; does nothing while a transaction is open or
+   * when nothing was changed.
    */
   settle(): void {
     if (this.#foreignKeysAfter === undefined || this.#db.inTransaction || !this.#db.open) return;
@@ -208,7 +209,8 @@ export class StatementExecutor {
    * executor.script(['PRAGMA foreign_keys = OFF;', 'BEGIN;', 'DROP TABLE old;', 'COMMIT;']);
    */
   script(statements: readonly string[]): void {
-    const foreignKeys = Number(this.#db.pragma('foreign_keys', { simple: true })) === 1;
+    // Whatever the script does to foreign key enforcement is undone by settle(), as after begin().
+    this.#foreignKeysAfter = Number(this.#db.pragma('foreign_keys', { simple: true })) === 1;
     try {
       for (const sql of statements) {
         if (ATTACH.test(sql)) throw new RequestError(400, 'ATTACH_REFUSED', 'the primary serves one database: ATTACH and DETACH are refused');
@@ -218,9 +220,7 @@ export class StatementExecutor {
       if (this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
-      if ((Number(this.#db.pragma('foreign_keys', { simple: true })) === 1) !== foreignKeys) {
-        this.#db.exec(`PRAGMA foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
-      }
+      this.settle();
     }
   }
 
