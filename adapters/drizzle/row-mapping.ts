@@ -1,6 +1,6 @@
 import * as orm from 'drizzle-orm';
 import type { SelectedFieldsOrdered } from 'drizzle-orm/sqlite-core';
-import type { ResultSet, Row } from '../../core/index.ts';
+import { rowValues, type ResultSet, type Row } from '../../core/index.ts';
 
 type MapResultRow = (
   fields: SelectedFieldsOrdered,
@@ -28,22 +28,24 @@ export function normalizeValue(value: unknown): unknown {
 }
 
 /**
- * The rows of a result as plain value arrays, blobs as `Buffer`s. The Client's rows are fresh
- * arrays owned by the caller, so blobs are replaced in place; the column-name properties the
- * Client adds stay but nothing reads them (Drizzle maps by position).
+ * The rows of a result as plain value arrays, blobs as `Buffer`s: each row's own values
+ * (`rowValues`, no copy, no per-cell getter), blobs replaced in place.
  */
 export function valueRows(rows: Row[]): unknown[][] {
-  for (const row of rows) {
-    for (let i = 0; i < row.length; i++) {
-      if (row[i] instanceof ArrayBuffer) (row as unknown[])[i] = Buffer.from(row[i] as ArrayBuffer);
+  const out = new Array<unknown[]>(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    const values: unknown[] = rowValues(rows[r]!);
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] instanceof ArrayBuffer) values[i] = Buffer.from(values[i] as ArrayBuffer);
     }
+    out[r] = values;
   }
-  return rows;
+  return out;
 }
 
-/** The rows as plain value arrays without the Client's name properties (what `values()` returns). */
+/** The rows as plain value arrays (what `values()` returns): a copy of each row's values. */
 export function plainRows(rows: Row[]): unknown[][] {
-  return rows.map((row) => Array.from(row, normalizeValue));
+  return rows.map((row) => rowValues(row).map(normalizeValue));
 }
 
 /**
@@ -52,9 +54,10 @@ export function plainRows(rows: Row[]): unknown[][] {
  */
 export function objectRow(columns: readonly string[], row: Row): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const values = rowValues(row);
   for (let i = 0; i < columns.length; i++) {
     const name = columns[i]!;
-    if (!Object.prototype.hasOwnProperty.call(out, name)) out[name] = normalizeValue(row[i]);
+    if (!Object.prototype.hasOwnProperty.call(out, name)) out[name] = normalizeValue(values[i]);
   }
   return out;
 }

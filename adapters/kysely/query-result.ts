@@ -7,7 +7,8 @@ import type { ResultSet, Row, Value } from '../../core/index.ts';
 
 /**
  * Shapes a client result as Kysely's `QueryResult`. Whether the statement returns rows is what
- * the prepared statement said (`columns`), never a guess from the SQL text.
+ * the prepared statement said (`columns`), never a guess from the SQL text; one that returns rows
+ * gives `rows` only, as Kysely's own SqliteDriver does (no `numAffectedRows` for `RETURNING`).
  *
  * @example
  * toQueryResult(await client.execute('INSERT INTO t (x) VALUES (1)')) // { rows: [], numAffectedRows: 1n, insertId: 1n }
@@ -18,8 +19,8 @@ export function toQueryResult<R>(result: ResultSet): QueryResult<R> {
   const keys = columnKeys(columns);
   const objects = new Array<R>(rows.length);
   for (let r = 0; r < rows.length; r++) objects[r] = rowObject(rows[r]!, keys) as R;
-  if (rowsAffected === 0) return { rows: objects };
-  return { rows: objects, numAffectedRows: BigInt(rowsAffected), insertId: lastInsertRowid };
+  // As Kysely's SqliteDriver: a statement that returns rows (INSERT … RETURNING too) gives rows only.
+  return { rows: objects };
 }
 
 /** A result column: where to read it in a row (index or name), and its name. */
@@ -38,11 +39,11 @@ function columnKeys(columns: readonly string[]): Column[] {
 }
 
 /**
- * The columns of a streamed row, which does not come with its column list: its names are its own
- * properties after the indexes, in column order (read by name, as the client names them).
+ * The columns of a streamed row, which does not come with its column list: its enumerable own
+ * properties are the column names, in column order (read by name, as the client names them).
  */
 export function streamedColumns(row: Row): Column[] {
-  return Object.keys(row).slice(row.length).map((name): Column => [name, name]);
+  return Object.keys(row).map((name): Column => [name, name]);
 }
 
 /**

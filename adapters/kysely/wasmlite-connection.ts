@@ -1,5 +1,5 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
-import { SqliteError, type Client, type InValue, type Row, type Transaction, type TransactionMode } from '../../core/index.ts';
+import { LibsqlError, type Client, type InValue, type Row, type Transaction, type TransactionMode } from '../../core/index.ts';
 import { rowObject, streamedColumns, toQueryResult, type Column } from './query-result.ts';
 
 /**
@@ -77,7 +77,7 @@ export class WasmliteConnection implements DatabaseConnection {
 
   /**
    * Commits what `begin()` began. A migration's transaction is first checked with
-   * `PRAGMA foreign_key_check`: a violation left behind fails the commit with a `SqliteError`
+   * `PRAGMA foreign_key_check`: a violation left behind fails the commit with a `LibsqlError`
    * `SQLITE_CONSTRAINT_FOREIGNKEY`, and the transaction stays open for Kysely to roll back.
    */
   async commit(): Promise<void> {
@@ -85,7 +85,7 @@ export class WasmliteConnection implements DatabaseConnection {
       const { rows } = await this.#transaction.execute('PRAGMA foreign_key_check');
       if (rows.length > 0) {
         const where = rows.slice(0, 3).map((r) => `${String(r[0])} row ${String(r[1])} → ${String(r[2])}`).join(', ');
-        throw new SqliteError(`FOREIGN KEY constraint failed after the migration: ${where}${rows.length > 3 ? ', …' : ''}`, 'SQLITE_CONSTRAINT_FOREIGNKEY', 787);
+        throw new LibsqlError(`FOREIGN KEY constraint failed after the migration: ${where}${rows.length > 3 ? ', …' : ''}`, 'SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT_FOREIGNKEY', 787);
       }
     }
     await this.#take().commit();

@@ -1,4 +1,6 @@
 import { DriverAdapterError, type Error as DriverError, type MappedError } from '@prisma/driver-adapter-utils';
+import { LibsqlError } from '../../core/client/libsql-error.ts';
+import { SqliteError } from '../../core/database/sqlite-error.ts';
 
 // SQLite's result codes by name (sqlite3.h), for errors whose number did not travel with them
 // (a primary's error over HTTP carries only the name). An extended code is its primary code
@@ -104,7 +106,9 @@ function mapClientError(error: CodedError): MappedError | undefined {
  * @example
  * try { await client.execute(sql) } catch (e) { throw toDriverAdapterError(e) }
  */
-export function toDriverAdapterError(error: unknown): unknown {
+export function toDriverAdapterError(thrown: unknown): unknown {
+  // The Client's LibsqlError keeps the engine's SqliteError (extended code, bare message) as its cause.
+  const error = thrown instanceof LibsqlError && thrown.cause instanceof SqliteError ? thrown.cause : thrown;
   if (!isCodedError(error)) return error;
   const mapped = error.code.startsWith('SQLITE_') ? mapSqliteError(error) : mapClientError(error);
   if (mapped === undefined) return error;

@@ -1,3 +1,5 @@
+import { LibsqlError } from './libsql-error.ts';
+
 /** Codes of {@link ClientError}. */
 export type ClientErrorCode =
   | 'URL_INVALID' | 'URL_SCHEME_NOT_SUPPORTED' | 'CLIENT_CLOSED' | 'TRANSACTION_CLOSED' | 'ARGS_INVALID'
@@ -5,18 +7,19 @@ export type ClientErrorCode =
 
 /**
  * A misuse of the `Client` that SQLite never saw: a bad URL, a call on a closed client or
- * transaction, malformed statement arguments. Failures inside SQLite are `SqliteError`s.
+ * transaction, malformed statement arguments, a primary that cannot be reached. A
+ * {@link LibsqlError} (so `catch (e) { if (e instanceof LibsqlError) … }` sees it, as in libSQL)
+ * with no `extendedCode` or `rawCode`; failures inside SQLite are plain `LibsqlError`s.
  *
  * @example
  * await tx.commit();
  * await tx.execute('SELECT 1'); // ClientError { code: 'TRANSACTION_CLOSED' }
  */
-export class ClientError extends Error {
-  readonly code: ClientErrorCode;
+export class ClientError extends LibsqlError {
+  declare readonly code: ClientErrorCode;
 
-  constructor(message: string, code: ClientErrorCode) {
-    super(message);
-    this.code = code;
+  constructor(message: string, code: ClientErrorCode, cause?: Error) {
+    super(message, code, undefined, undefined, cause);
   }
 
   override get name(): string {

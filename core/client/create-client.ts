@@ -26,10 +26,10 @@ import type { Client, Config, IntMode } from './types.ts';
  * const rs = await client.execute({ sql: 'SELECT ? AS x', args: [1] }); // rs.rows[0].x === 1
  */
 export function createClient(config: Config): Client {
-  if (config === null || typeof config !== 'object') throw new TypeError('Expected the "config" argument to be an object');
+  if (config === null || typeof config !== 'object') throw new TypeError(`Expected the "config" argument to be an object (client configuration as object, got ${config === null ? 'null' : typeof config})`);
   const intMode = config.intMode ?? 'number';
   if (intMode !== 'number' && intMode !== 'bigint' && intMode !== 'string') {
-    throw new TypeError('Expected the "intMode" option to be "number", "bigint" or "string"');
+    throw new TypeError(`Expected the "intMode" option to be "number", "bigint" or "string", got ${JSON.stringify(String(intMode))}`);
   }
   if ((config.offline as unknown) !== undefined && (config.offline as unknown) !== false) {
     throw new ClientError('offline writes are not supported: a replica client sends writes to the primary and fails with PRIMARY_UNREACHABLE when it cannot reach it', 'NOT_SUPPORTED');
@@ -46,7 +46,9 @@ export function localPath(url: unknown): string {
   if (typeof url !== 'string' || url === '') throw new ClientError('Expected the "url" option to be a non-empty string', 'URL_INVALID');
   if (url === ':memory:' || url === 'file::memory:') return ':memory:';
   if (!url.startsWith('file:')) {
-    throw new ClientError(`Unsupported URL ${JSON.stringify(url)}: use file:path.db or :memory:`, 'URL_SCHEME_NOT_SUPPORTED');
+    const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(url)?.[1];
+    const named = scheme === undefined ? '' : ` (scheme ${JSON.stringify(scheme)})`;
+    throw new ClientError(`Unsupported URL ${JSON.stringify(url)}${named}: use file:path.db or :memory:`, 'URL_SCHEME_NOT_SUPPORTED');
   }
   const rest = url.slice('file:'.length).split('?')[0]!;
   if (rest.startsWith('//')) {

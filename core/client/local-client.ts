@@ -1,7 +1,8 @@
 import type { Database } from '../database/database.ts';
 import type { SqlValue } from '../sqlite3/values.ts';
 import { ClientError } from './client-error.ts';
-import { nameRows, rowPropertyNames } from './result-set.ts';
+import { LibsqlBatchError, toBatchError, toLibsqlError } from './libsql-error.ts';
+import { rowMaker } from './libsql-row.ts';
 import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
 import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions, Value } from './types.ts';
 
@@ -74,7 +75,9 @@ export class LocalClient implements Client {
 
   constructor(database: Promise<Database>, intMode: IntMode) {
     this.#intMode = intMode;
-    this.#ready = database.then((db) => (this.#runner = new StatementRunner(db, intMode)));
+    this.#ready = database.then((db) => (this.#runner = new StatementRunner(db, intMode)), (error: unknown) => {
+      throw toLibsqlError(error);
+    });
     // The error is reported by the first call that needs the database.
     this.#ready.catch(() => {});
   }
@@ -92,13 +95,22 @@ export class LocalClient implements Client {
     if (!Array.isArray(stmts)) throw new TypeError('Expected first argument to be an array of statements');
     checkMode(mode);
     const normalized = stmts.map((s) => normalizeStatement(s));
-    return this.#withConnection((runner) => runAtomically(runner, mode, () => normalized.map((s) => runner.run(s))));
+    return this.#withConnection((runner) => runBatch(runner, mode, normalized));
   }
 
+  /**
+   * Runs the script as SQLite's `exec` does (it may begin and commit its own transactions); the
+   * first failure stops it. Whatever transaction it leaves open, failed or not, is rolled back,
+   * as libSQL does: later calls never run inside it.
+   */
   async executeMultiple(sql: string): Promise<void> {
     if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
     return this.#withConnection((runner) => {
-      runner.db.exec(sql);
+      try {
+        runner.db.exec(sql);
+      } finally {
+        if (runner.db.open && runner.db.inTransaction) runner.db.exec('ROLLBACK');
+      }
     });
   }
 
@@ -146,6 +158,8 @@ export class LocalClient implements Client {
     });
     try {
       yield* iterateRows(runner, s, this.#intMode);
+    } catch (error) {
+      throw toLibsqlError(error);
     } finally {
       if (this.#busy === busy) this.#busy = this.#endBusy = undefined;
       end();
@@ -174,7 +188,11 @@ export class LocalClient implements Client {
     const runner = this.#runner ?? (await this.#ready);
     while (this.#busy !== undefined && !this.#closed) await this.#busy;
     if (this.#closed) throw new ClientError('The client is closed', 'CLIENT_CLOSED');
-    return work(runner);
+    try {
+      return work(runner);
+    } catch (error) {
+      throw toLibsqlError(error);
+    }
   }
 }
 
@@ -191,7 +209,7 @@ export function* iterateRows(runner: StatementRunner, s: NormalizedStatement, in
   }
   stmt.raw();
   if (intMode !== 'number') stmt.safeIntegers();
-  const names = rowPropertyNames(stmt.columns().map((c) => c.name));
+  const make = rowMaker(stmt.columns().map((c) => c.name));
   for (const values of stmt.iterate(...s.args)) {
     const row = values as Value[];
     for (let i = 0; i < row.length; i++) {
@@ -200,7 +218,7 @@ export function* iterateRows(runner: StatementRunner, s: NormalizedStatement, in
       // Blobs are fresh exact-size copies, so their buffer is the blob.
       else if (v instanceof Uint8Array) row[i] = v.buffer as ArrayBuffer;
     }
-    yield nameRows([row], names)[0]!;
+    yield make(row);
   }
 }
 
@@ -226,6 +244,34 @@ function finish(runner: StatementRunner, mode: TransactionMode, sql: 'COMMIT' | 
   } finally {
     if (mode === 'read' && runner.db.open) runner.db.exec('PRAGMA query_only = 0');
   }
+}
+
+/**
+ * Runs `stmts` as one transaction begun in `mode`: all of them commit, or none. A failure rejects
+ * with a {@link LibsqlBatchError} naming the statement; a statement that would commit or roll
+ * back the batch's transaction (SQLite's compiled program says so) fails with
+ * `TRANSACTION_CLOSED` before it runs, and one that ended it anyway (SQLite is back in autocommit
+ * mode after it) fails the same way: nothing of the batch is kept. Shared with the replica
+ * client's local read batches.
+ */
+export function runBatch(runner: StatementRunner, mode: TransactionMode, stmts: readonly NormalizedStatement[]): ResultSet[] {
+  return runAtomically(runner, mode, () => {
+    const results: ResultSet[] = [];
+    for (let i = 0; i < stmts.length; i++) {
+      const s = stmts[i]!;
+      try {
+        const control = runner.transactionControl(s.sql);
+        if (control === 'commit' || control === 'rollback') {
+          throw new LibsqlBatchError('a batch is one transaction: a statement in it cannot commit or roll it back', i, 'TRANSACTION_CLOSED');
+        }
+        results.push(runner.run(s));
+      } catch (error) {
+        throw toBatchError(error, i);
+      }
+      if (!runner.db.inTransaction) throw new LibsqlBatchError('The transaction has been rolled back', i, 'TRANSACTION_CLOSED');
+    }
+    return results;
+  });
 }
 
 /** Runs `work` in one transaction: committed if it returns, rolled back if it throws. */
@@ -265,22 +311,28 @@ class LocalTransaction implements Transaction {
     return this.#guard(() => this.#runner.run(s));
   }
 
+  /**
+   * Runs the statements in order, in the transaction. As in libSQL, the first failure (a
+   * {@link LibsqlBatchError} naming the statement) stops the batch and the transaction is not
+   * rolled back: the statements before it stay in it. A statement that ended the transaction
+   * (a `ROLLBACK`) makes the next one fail with `TRANSACTION_CLOSED`.
+   */
   async batch(stmts: InStatement[]): Promise<ResultSet[]> {
     if (!Array.isArray(stmts)) throw new TypeError('Expected first argument to be an array of statements');
     const normalized = stmts.map((s) => normalizeStatement(s));
     this.#check();
-    // Atomic inside the transaction too: a failing statement undoes the batch's earlier ones.
     const db = this.#runner.db;
     return this.#guard(() => {
-      db.exec('SAVEPOINT wasmlite_batch');
-      try {
-        const results = normalized.map((s) => this.#runner.run(s));
-        db.exec('RELEASE wasmlite_batch');
-        return results;
-      } catch (error) {
-        if (db.inTransaction) db.exec('ROLLBACK TO wasmlite_batch; RELEASE wasmlite_batch');
-        throw error;
+      const results: ResultSet[] = [];
+      for (let i = 0; i < normalized.length; i++) {
+        if (!db.inTransaction) throw new LibsqlBatchError('The transaction has been rolled back', i, 'TRANSACTION_CLOSED');
+        try {
+          results.push(this.#runner.run(normalized[i]!));
+        } catch (error) {
+          throw toBatchError(error, i);
+        }
       }
+      return results;
     });
   }
 
@@ -292,12 +344,20 @@ class LocalTransaction implements Transaction {
 
   async commit(): Promise<void> {
     this.#check();
-    this.#end('COMMIT');
+    try {
+      this.#end('COMMIT');
+    } catch (error) {
+      throw toLibsqlError(error);
+    }
   }
 
   async rollback(): Promise<void> {
     if (this.#closed) return;
-    this.#end('ROLLBACK');
+    try {
+      this.#end('ROLLBACK');
+    } catch (error) {
+      throw toLibsqlError(error);
+    }
   }
 
   close(): void {
@@ -331,10 +391,13 @@ class LocalTransaction implements Transaction {
    */
   #guard<T>(work: () => T): T {
     try {
-      return work();
+      const result = work();
+      // A statement that ended the transaction (ROLLBACK, COMMIT in a script): it is over.
+      if (this.#runner.db.open && !this.#runner.db.inTransaction) this.#end('ROLLBACK');
+      return result;
     } catch (error) {
       if (this.#runner.db.open && !this.#runner.db.inTransaction) this.#end('ROLLBACK');
-      throw error;
+      throw toLibsqlError(error);
     }
   }
 }

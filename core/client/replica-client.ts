@@ -3,7 +3,8 @@ import { open } from '../database/open.ts';
 import { loadEngine } from '../sqlite3/engine.ts';
 import { splitStatements } from '../sqlite3/split-statements.ts';
 import { ClientError } from './client-error.ts';
-import { checkTransactionOptions, iterateRows, LocalClient, migrateWith } from './local-client.ts';
+import { toBatchError, toLibsqlError } from './libsql-error.ts';
+import { checkTransactionOptions, iterateRows, LocalClient, migrateWith, runBatch } from './local-client.ts';
 import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
 import { primaryPositionOf, type LocalReplica, type PrimaryTransaction, type PrimaryTransport } from './transport.ts';
 import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions } from './types.ts';
@@ -59,6 +60,11 @@ export class ReplicaClient implements Client {
   #reader: LocalClient | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** The call made last on this client, until it has settled (see {@link #enter}). */
+  #last: Turn | undefined;
+  /** Write transactions open on the primary, and the releases of closed ones still in flight. */
+  readonly #transactions = new Set<ReplicaWriteTransaction>();
+  readonly #releases = new Set<Promise<void>>();
 
   constructor(path: string, replica: LocalReplica, transport: PrimaryTransport, options: ReplicaClientOptions) {
     this.#path = path;
@@ -85,11 +91,19 @@ export class ReplicaClient implements Client {
   async execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
     const s = normalizeStatement(stmt, args);
     this.#check();
-    const runner = await this.#localFor([s.sql]);
-    if (runner !== undefined) return runner.run(s);
-    const { result, position } = await this.#onPrimary(() => this.#transport.execute(s));
-    this.#wrote(position);
-    return result;
+    const turn = this.#enter();
+    try {
+      await this.#after(turn);
+      const runner = await this.#localFor([s.sql]);
+      if (runner !== undefined) return runner.run(s);
+      const { result, position } = await this.#onPrimary(() => this.#transport.execute(s));
+      this.#wrote(position);
+      return result;
+    } catch (error) {
+      throw toLibsqlError(error);
+    } finally {
+      this.#leave(turn);
+    }
   }
 
   async batch(stmts: InStatement[], mode: TransactionMode = 'deferred'): Promise<ResultSet[]> {
@@ -97,21 +111,19 @@ export class ReplicaClient implements Client {
     if (mode !== 'write' && mode !== 'read' && mode !== 'deferred') throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
     const normalized = stmts.map((s) => normalizeStatement(s));
     this.#check();
-    const runner = mode === 'write' ? undefined : await this.#localFor(normalized.map((s) => s.sql));
-    if (runner !== undefined) {
-      runner.db.exec('BEGIN DEFERRED');
-      try {
-        const results = normalized.map((s) => runner.run(s));
-        runner.db.exec('COMMIT');
-        return results;
-      } catch (error) {
-        if (runner.db.inTransaction) runner.db.exec('ROLLBACK');
-        throw error;
-      }
+    const turn = this.#enter();
+    try {
+      await this.#after(turn);
+      const runner = mode === 'write' ? undefined : await this.#localFor(normalized.map((s) => s.sql));
+      if (runner !== undefined) return runBatch(runner, 'deferred', normalized);
+      const { results, position } = await this.#onPrimary(() => this.#transport.batch(normalized, mode));
+      this.#wrote(position);
+      return results;
+    } catch (error) {
+      throw toLibsqlError(error);
+    } finally {
+      this.#leave(turn);
     }
-    const { results, position } = await this.#onPrimary(() => this.#transport.batch(normalized, mode));
-    this.#wrote(position);
-    return results;
   }
 
   /**
@@ -121,30 +133,62 @@ export class ReplicaClient implements Client {
   async *iterate(stmt: InStatement, args?: InArgs): AsyncIterableIterator<Row> {
     const s = normalizeStatement(stmt, args);
     this.#check();
-    const runner = await this.#localFor([s.sql]);
-    if (runner !== undefined) {
-      yield* iterateRows(runner, s, this.#options.intMode);
-      return;
+    const turn = this.#enter();
+    let rows: Iterable<Row>;
+    try {
+      await this.#after(turn);
+      const runner = await this.#localFor([s.sql]);
+      if (runner !== undefined) {
+        rows = iterateRows(runner, s, this.#options.intMode);
+      } else {
+        const { result, position } = await this.#onPrimary(() => this.#transport.execute(s));
+        this.#wrote(position);
+        rows = result.rows;
+      }
+    } catch (error) {
+      throw toLibsqlError(error);
+    } finally {
+      // Settled once routed: later calls need not wait for the caller to finish iterating.
+      this.#leave(turn);
     }
-    const { result, position } = await this.#onPrimary(() => this.#transport.execute(s));
-    this.#wrote(position);
-    yield* result.rows;
+    try {
+      yield* rows;
+    } catch (error) {
+      throw toLibsqlError(error);
+    }
   }
 
   async transaction(mode: TransactionMode = 'write', options?: TransactionOptions): Promise<Transaction> {
     if (mode !== 'write' && mode !== 'read' && mode !== 'deferred') throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
     const checked = checkTransactionOptions(options);
     this.#check();
-    // Foreign key settings concern writes: such a transaction runs on the primary whatever its mode.
-    if (mode !== 'read' || checked.foreignKeys !== undefined) {
-      const remote = await this.#transport.transaction(mode, checked);
-      return new ReplicaWriteTransaction(remote, (position) => this.#wrote(position));
+    const turn = this.#enter();
+    try {
+      await this.#after(turn);
+      // Foreign key settings concern writes: such a transaction runs on the primary whatever its mode.
+      if (mode !== 'read' || checked.foreignKeys !== undefined) {
+        const remote = await this.#transport.transaction(mode, checked);
+        if (this.#closed) {
+          await remote.rollback().catch(() => {});
+          throw new ClientError('The client is closed', 'CLIENT_CLOSED');
+        }
+        const tx = new ReplicaWriteTransaction(remote, {
+          committed: (position) => this.#wrote(position),
+          ended: (release) => this.#ended(tx, release),
+        });
+        this.#transactions.add(tx);
+        return tx;
+      }
+      if ((await this.#localFor([])) === undefined) {
+        throw new ClientError('the local replica has not reached this client\'s bookmark: a read transaction cannot start yet', 'REPLICA_LAG');
+      }
+      this.#reader ??= new LocalClient(open(this.#path, this.#options.open), this.#options.intMode);
+      return await this.#reader.transaction('read');
+    } catch (error) {
+      throw toLibsqlError(error);
+    } finally {
+      this.#leave(turn);
     }
-    if ((await this.#localFor([])) === undefined) {
-      throw new ClientError('the local replica has not reached this client\'s bookmark: a read transaction cannot start yet', 'REPLICA_LAG');
-    }
-    this.#reader ??= new LocalClient(open(this.#path, this.#options.open), this.#options.intMode);
-    return this.#reader.transaction('read');
   }
 
   /** The statements in one write transaction on the primary with foreign keys off there. */
@@ -156,22 +200,38 @@ export class ReplicaClient implements Client {
   async executeMultiple(sql: string): Promise<void> {
     if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
     this.#check();
-    const { position } = await this.#onPrimary(() => this.#transport.script(sql));
-    this.#wrote(position);
+    const turn = this.#enter();
+    try {
+      await this.#after(turn);
+      const { position } = await this.#onPrimary(() => this.#transport.script(sql));
+      this.#wrote(position);
+    } catch (error) {
+      throw toLibsqlError(error);
+    } finally {
+      this.#leave(turn);
+    }
   }
 
 
   /** Waits until the replica has applied the primary's current position; resolves with it. */
   async sync(): Promise<{ position: string }> {
     this.#check();
-    const position = (await this.#replica.sync()).toString();
-    return { position };
+    const turn = this.#enter();
+    try {
+      await this.#after(turn);
+      const position = (await this.#replica.sync()).toString();
+      return { position };
+    } finally {
+      this.#leave(turn);
+    }
   }
 
   /**
-   * Closes the client: calls in flight to the primary fail, local reads stop, the replica stops
-   * following. Returns (unlike `Client.close`'s type says) a promise that resolves once the
-   * follower has stopped and its files are closed, e.g. before deleting them; calling it again
+   * Closes the client: write transactions still open on the primary are rolled back there (and
+   * the rollbacks of transactions closed just before are awaited), so the primary's writer is free
+   * at once; then calls in flight to the primary fail, local reads stop, the replica stops
+   * following. Returns (unlike `Client.close`'s type says) a promise that resolves once all that
+   * is done and the follower's files are closed, e.g. before deleting them; calling it again
    * returns the same promise.
    */
   close(): Promise<void> {
@@ -179,9 +239,48 @@ export class ReplicaClient implements Client {
     this.#closed = true;
     this.#stopListening();
     this.#closeLocal();
-    this.#transport.close();
-    this.#closing = this.#replica.close().catch(() => {});
+    for (const tx of this.#transactions) tx.close();
+    const releases = [...this.#releases];
+    this.#closing = Promise.allSettled(releases)
+      .then(() => this.#transport.close())
+      .then(() => this.#replica.close())
+      .catch(() => {});
     return this.#closing;
+  }
+
+  /** A write transaction ended; `release` settles once the primary has let it go. */
+  #ended(tx: ReplicaWriteTransaction, release: Promise<void>): void {
+    this.#transactions.delete(tx);
+    const kept = release.catch(() => {}).finally(() => this.#releases.delete(kept));
+    this.#releases.add(kept);
+  }
+
+  /**
+   * Starts a call's turn. Calls on one client act in the order they were made, as a local
+   * client's do: a read issued after a write that is still in flight (not awaited) waits for it,
+   * so it sees the row, and writes reach the primary in order.
+   */
+  #enter(): Turn {
+    const turn: Turn = { previous: this.#last, settled: false, wake: undefined, done: undefined };
+    this.#last = turn;
+    return turn;
+  }
+
+  /** Waits until the call made before `turn` has settled (at once in the common case). */
+  async #after(turn: Turn): Promise<void> {
+    const previous = turn.previous;
+    turn.previous = undefined;
+    if (previous === undefined || previous.settled) return;
+    previous.done ??= new Promise<void>((resolve) => (previous.wake = resolve));
+    await previous.done;
+    this.#check();
+  }
+
+  #leave(turn: Turn): void {
+    turn.settled = true;
+    turn.previous = undefined;
+    turn.wake?.();
+    if (this.#last === turn) this.#last = undefined;
   }
 
   #check(): void {
@@ -280,12 +379,12 @@ export class ReplicaClient implements Client {
  */
 class ReplicaWriteTransaction implements Transaction {
   readonly #remote: PrimaryTransaction;
-  readonly #onCommit: (position: string) => void;
+  readonly #events: TransactionEvents;
   #closed = false;
 
-  constructor(remote: PrimaryTransaction, onCommit: (position: string) => void) {
+  constructor(remote: PrimaryTransaction, events: TransactionEvents) {
     this.#remote = remote;
-    this.#onCommit = onCommit;
+    this.#events = events;
   }
 
   get closed(): boolean {
@@ -295,7 +394,11 @@ class ReplicaWriteTransaction implements Transaction {
   async execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
     const s = normalizeStatement(stmt, args);
     this.#check();
-    return this.#guard(this.#remote.execute(s));
+    return this.#guard(this.#remote.execute(s).then((result) => {
+      // A ROLLBACK (or COMMIT) run as a statement ended the transaction on the primary.
+      if (!result.open) this.#end(Promise.resolve());
+      return result.result;
+    }));
   }
 
   async batch(stmts: InStatement[]): Promise<ResultSet[]> {
@@ -314,22 +417,41 @@ class ReplicaWriteTransaction implements Transaction {
 
   async commit(): Promise<void> {
     this.#check();
-    this.#closed = true;
-    const { position } = await this.#remote.commit();
-    this.#onCommit(position);
+    const commit = this.#remote.commit();
+    this.#end(commit.then(() => {}));
+    try {
+      const { position } = await commit;
+      this.#events.committed(position);
+    } catch (error) {
+      throw toLibsqlError(error);
+    }
   }
 
   async rollback(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
-    await this.#remote.rollback();
+    const rollback = this.#remote.rollback();
+    this.#end(rollback);
+    try {
+      await rollback;
+    } catch (error) {
+      throw toLibsqlError(error);
+    }
   }
 
+  /**
+   * Rolls back unless committed. The rollback is sent at once; the client's `close()` waits for
+   * it, so closing the client right after frees the primary's writer at once. (If it cannot reach
+   * the primary, the primary's idle timeout rolls the transaction back.)
+   */
   close(): void {
     if (this.#closed) return;
+    this.#end(this.#remote.rollback());
+  }
+
+  #end(release: Promise<void>): void {
+    if (this.#closed) return;
     this.#closed = true;
-    // Best effort: if this does not reach the primary, its timeout rolls the transaction back.
-    this.#remote.rollback().catch(() => {});
+    this.#events.ended(release);
   }
 
   #check(): void {
@@ -341,10 +463,26 @@ class ReplicaWriteTransaction implements Transaction {
       return await request;
     } catch (error) {
       // Ended on the primary (timed out, or rolled back by SQLite): later calls fail here at once.
-      if (error instanceof ClientError && error.code === 'TRANSACTION_CLOSED') this.#closed = true;
-      throw error;
+      if (error instanceof ClientError && error.code === 'TRANSACTION_CLOSED') this.#end(Promise.resolve());
+      throw toLibsqlError(error);
     }
   }
+}
+
+/** What a {@link ReplicaWriteTransaction} tells its client. */
+interface TransactionEvents {
+  /** Committed at `position`: the client's bookmark. */
+  committed(position: string): void;
+  /** Over; `release` settles once the primary has let the transaction go. */
+  ended(release: Promise<void>): void;
+}
+
+/** One call's place in a {@link ReplicaClient}'s order. */
+interface Turn {
+  previous: Turn | undefined;
+  settled: boolean;
+  wake: (() => void) | undefined;
+  done: Promise<void> | undefined;
 }
 
 /**

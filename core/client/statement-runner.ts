@@ -2,14 +2,18 @@ import type { Database } from '../database/database.ts';
 import type { Statement } from '../database/statement.ts';
 import type { SqlValue } from '../sqlite3/values.ts';
 import { ClientError } from './client-error.ts';
-import { nameRows, ResultSetImpl, rowPropertyNames } from './result-set.ts';
-import type { InArgs, InStatement, IntMode, ResultSet, Value } from './types.ts';
+import { rowMaker, type RowMaker } from './libsql-row.ts';
+import { ResultSetImpl } from './result-set.ts';
+import { transactionControl, type TransactionControl } from './transaction-control.ts';
+import type { InArgs, InStatement, IntMode, ResultSet, Row, Value } from './types.ts';
 
 interface Prepared {
   stmt: Statement<SqlValue[]>;
   columns: string[];
   columnTypes: string[];
-  names: Array<[number, string]>;
+  make: RowMaker;
+  /** What the statement does to the transaction (see `transactionControl`), once asked; null for nothing. */
+  control?: TransactionControl | null;
   /** `stmt.reprepares` when the columns were read: `SELECT *` changes shape with the schema. */
   reprepares: number;
 }
@@ -31,14 +35,44 @@ export function normalizeStatement(stmt: InStatement, args?: InArgs): Normalized
   else if (stmt !== null && typeof stmt === 'object') ({ sql, args: a = args } = stmt);
   if (typeof sql !== 'string') throw new ClientError('Expected a statement: a string, { sql, args } or [sql, args]', 'ARGS_INVALID');
   if (a === undefined || a === null) return { sql, args: [] };
-  if (Array.isArray(a)) return { sql, args: a.some((v) => v instanceof Date) ? a.map(fromDate) : a };
+  if (Array.isArray(a)) {
+    let dates = false;
+    for (let i = 0; i < a.length; i++) dates = checkArgument(a[i]) || dates;
+    return { sql, args: dates ? a.map(fromDate) : a };
+  }
   if (typeof a === 'object') {
     const named: Record<string, unknown> = {};
     // As in @libsql/client, a key's prefix does not have to match the SQL's: { $id } binds :id.
-    for (const [k, v] of Object.entries(a)) named[/^[:@$]/.test(k) ? k.slice(1) : k] = fromDate(v);
+    for (const [k, v] of Object.entries(a)) {
+      checkArgument(v);
+      named[/^[:@$]/.test(k) ? k.slice(1) : k] = fromDate(v);
+    }
     return { sql, args: [named] };
   }
   throw new ClientError('Expected args to be an array or an object', 'ARGS_INVALID');
+}
+
+const MIN_INT64 = -(2n ** 63n);
+const MAX_INT64 = 2n ** 63n - 1n;
+
+/**
+ * Refuses an argument @libsql/client refuses (with its error classes and words): `undefined`
+ * (a TypeError), a number that is not finite and a bigint beyond 64 bits (RangeErrors). Returns
+ * whether it is a Date (bound as epoch milliseconds).
+ */
+function checkArgument(v: unknown): boolean {
+  switch (typeof v) {
+    case 'number':
+      if (!Number.isFinite(v)) throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments');
+      return false;
+    case 'bigint':
+      if (v < MIN_INT64 || v > MAX_INT64) throw new RangeError('bigint is too large to be represented as a 64-bit integer and passed as argument');
+      return false;
+    case 'undefined':
+      throw new TypeError('undefined cannot be passed as argument to the database');
+    default:
+      return v instanceof Date;
+  }
 }
 
 function fromDate(v: unknown): unknown {
@@ -69,6 +103,13 @@ export class StatementRunner {
     return this.#prepare(sql).stmt.readonly;
   }
 
+  /** Whether the statement begins, commits or rolls back the transaction (SQLite's compiled program says). */
+  transactionControl(sql: string): TransactionControl | undefined {
+    const p = this.#prepare(sql);
+    if (p.control === undefined) p.control = transactionControl(this.db, p.stmt, sql) ?? null;
+    return p.control ?? undefined;
+  }
+
   /** Runs one statement and returns its result set. */
   run({ sql, args }: NormalizedStatement): ResultSet {
     const p = this.#prepare(sql);
@@ -84,15 +125,20 @@ export class StatementRunner {
       this.#totalChanges ??= this.db.prepare('SELECT total_changes()').pluck().safeIntegers();
       totalBefore = this.#totalChanges.get();
     }
-    let rows = stmt.all(...args) as Value[][];
+    const values = stmt.all(...args) as Value[][];
     if (stmt.reprepares !== p.reprepares) describe(p);
-    if (this.#intMode === 'string') rows = rows.map((row) => row.map((v) => (typeof v === 'bigint' ? v.toString() : v)));
-    for (const row of rows) {
+    const stringify = this.#intMode === 'string';
+    const { make } = p;
+    const rows = new Array<Row>(values.length);
+    for (let r = 0; r < values.length; r++) {
+      const row = values[r]!;
       for (let i = 0; i < row.length; i++) {
         const v: unknown = row[i];
         // Blobs are fresh exact-size copies (see readColumn), so their buffer is the blob.
         if (v instanceof Uint8Array) row[i] = v.buffer as ArrayBuffer;
+        else if (stringify && typeof v === 'bigint') row[i] = v.toString();
       }
+      rows[r] = make(row);
     }
     let rowsAffected = 0;
     let lastInsertRowid: bigint | undefined;
@@ -102,7 +148,7 @@ export class StatementRunner {
       rowsAffected = total === totalBefore ? 0 : Number(changes);
       if (rowsAffected > 0) lastInsertRowid = rowid;
     }
-    return new ResultSetImpl(p.columns, p.columnTypes, nameRows(rows, p.names), rowsAffected, lastInsertRowid);
+    return new ResultSetImpl(p.columns, p.columnTypes, rows, rowsAffected, lastInsertRowid);
   }
 
   #prepare(sql: string): Prepared {
@@ -118,7 +164,7 @@ export class StatementRunner {
       return p;
     }
     const stmt = this.db.prepare<SqlValue[]>(sql);
-    p = { stmt, columns: [], columnTypes: [], names: [], reprepares: 0 };
+    p = { stmt, columns: [], columnTypes: [], make: rowMaker([]), reprepares: 0 };
     if (stmt.reader) {
       stmt.raw();
       if (this.#intMode !== 'number') stmt.safeIntegers();
@@ -137,6 +183,6 @@ function describe(p: Prepared): void {
   const defs = p.stmt.columns();
   p.columns = defs.map((c) => c.name);
   p.columnTypes = defs.map((c) => c.type ?? '');
-  p.names = rowPropertyNames(p.columns);
+  p.make = rowMaker(p.columns);
   p.reprepares = p.stmt.reprepares;
 }

@@ -37,7 +37,11 @@ export interface PrimaryTransport {
  * const { position } = await tx.commit();
  */
 export interface PrimaryTransaction {
-  execute(stmt: NormalizedStatement): Promise<ResultSet>;
+  /**
+   * Runs one statement in the transaction; `open` is false when the statement ended it (a
+   * `ROLLBACK`, which libSQL accepts inside an interactive transaction).
+   */
+  execute(stmt: NormalizedStatement): Promise<{ result: ResultSet; open: boolean }>;
   /** All statements stay in the transaction, or (on the first failure) none; it stays open. */
   batch(stmts: NormalizedStatement[]): Promise<ResultSet[]>;
   /** Commits; resolves with the primary's position after it. The transaction is over either way. */

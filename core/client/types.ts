@@ -11,10 +11,19 @@ export type InStatement = string | { sql: string; args?: InArgs } | [sql: string
 export type Value = null | string | number | bigint | ArrayBuffer;
 
 /**
- * A result row: an array of values that also has each column's name as a property
- * (`row[0]` and `row.id`). A name that would shadow an index, `length` or `__proto__` is left out.
+ * A result row, shaped as @libsql/client shapes it: an object with each column's value under
+ * its name (`row.id`, enumerable, so `JSON.stringify(row)` and `Object.entries(row)` give the
+ * columns) and under its index (`row[0]`, with `length`; not enumerable). A name that would
+ * shadow an index, `length` or `__proto__` is readable by index only; with duplicate names the
+ * first column wins. Not an `Array`: `Array.from(row)` or `[...row]` gives the values.
  */
-export type Row = Value[] & Record<string, Value>;
+export interface Row {
+  length: number;
+  [index: number]: Value;
+  [name: string]: Value;
+  /** The values in column order (an addition to libSQL's rows, which are not iterable). */
+  [Symbol.iterator](): IterableIterator<Value>;
+}
 
 /** How a transaction or batch begins: `write` (BEGIN IMMEDIATE), `read` (read-only), `deferred`. */
 export type TransactionMode = 'write' | 'read' | 'deferred';

@@ -1,5 +1,7 @@
 import { ClientError } from '../../core/client/client-error.ts';
-import { nameRows, ResultSetImpl, rowPropertyNames } from '../../core/client/result-set.ts';
+import { toBatchError, toLibsqlError } from '../../core/client/libsql-error.ts';
+import { shapeRows } from '../../core/client/libsql-row.ts';
+import { ResultSetImpl } from '../../core/client/result-set.ts';
 import type { NormalizedStatement } from '../../core/client/statement-runner.ts';
 import { withPrimaryPosition, type PrimaryTransaction, type PrimaryTransport } from '../../core/client/transport.ts';
 import type { IntMode, ResultSet, TransactionMode, TransactionOptions, Value } from '../../core/client/types.ts';
@@ -84,7 +86,7 @@ function decodeCell(value: unknown, intMode: IntMode, column: number): Value {
 function decodeResult(wire: WireResult, intMode: IntMode): ResultSet {
   const rows = wire.rows.map((row) => row.map((cell, i) => decodeCell(cell, intMode, i)));
   return new ResultSetImpl(
-    wire.columns, wire.columnTypes, nameRows(rows, rowPropertyNames(wire.columns)), wire.rowsAffected,
+    wire.columns, wire.columnTypes, shapeRows(rows, wire.columns), wire.rowsAffected,
     wire.lastInsertRowid === null ? undefined : BigInt(wire.lastInsertRowid),
   );
 }
@@ -93,7 +95,8 @@ function decodeResult(wire: WireResult, intMode: IntMode): ResultSet {
  * The primary over its HTTP protocol (replication/PROTOCOL.md, `/v1/execute`, `/v1/batch` and
  * `/v1/transactions`).
  * Never retries: an unreachable primary is a ClientError `PRIMARY_UNREACHABLE` at once, an
- * SQLite failure there a `SqliteError` with the primary's `code` and `rawCode`, an ended transaction (`TRANSACTION_NOT_FOUND`/`TRANSACTION_EXPIRED`) a
+ * SQLite failure there a `LibsqlError` (its `extendedCode` and `rawCode` the primary's; a
+ * `LibsqlBatchError` with the statement's index for a batch), an ended transaction (`TRANSACTION_NOT_FOUND`/`TRANSACTION_EXPIRED`) a
  * ClientError `TRANSACTION_CLOSED`, any other error answer a ClientError `PRIMARY_ERROR`. A begin
  * that waits behind other transactions on the primary longer than `timeoutMs` fails as unreachable.
  *
@@ -145,7 +148,10 @@ export class HttpTransport implements PrimaryTransport {
     const { id } = (await this.#post('/v1/transactions', begin)) as { id: string };
     const route = `/v1/transactions/${encodeURIComponent(id)}`;
     return {
-      execute: async (stmt) => decodeResult((await this.#post(`${route}/execute`, encodeStatement(stmt))) as WireResult, this.#intMode),
+      execute: async (stmt) => {
+        const body = (await this.#post(`${route}/execute`, encodeStatement(stmt))) as WireResult & { open?: boolean };
+        return { result: decodeResult(body, this.#intMode), open: body.open !== false };
+      },
       batch: async (stmts) => ((await this.#post(`${route}/batch`, { statements: stmts.map(encodeStatement) })) as { results: WireResult[] }).results.map((r) => decodeResult(r, this.#intMode)),
       commit: async () => ({ position: ((await this.#post(`${route}/commit`, undefined)) as { position: string }).position }),
       rollback: async () => {
@@ -183,16 +189,28 @@ export class HttpTransport implements PrimaryTransport {
       throw new ClientError(`the primary answered ${status} with a body that is not JSON`, 'PRIMARY_ERROR');
     }
     if (status === 200) return body;
-    const { error, position } = body as { error?: { code?: unknown; rawCode?: unknown; message?: unknown }; position?: unknown };
-    const code = typeof error?.code === 'string' ? error.code : `HTTP_${status}`;
-    const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
-    if (code.startsWith('SQLITE_')) {
-      const rawCode = Number.isSafeInteger(error?.rawCode) ? (error!.rawCode as number) : 0;
-      throw withPrimaryPosition(new SqliteError(message, code, rawCode), position);
-    }
-    if (code === 'TRANSACTION_NOT_FOUND' || code === 'TRANSACTION_EXPIRED') {
-      throw withPrimaryPosition(new ClientError(`the transaction is over on the primary (${code}): ${message}`, 'TRANSACTION_CLOSED'), position);
-    }
-    throw withPrimaryPosition(new ClientError(`primary refused the request (${code}): ${message}`, 'PRIMARY_ERROR'), position);
+    const { error, position } = body as { error?: { code?: unknown; rawCode?: unknown; message?: unknown; statementIndex?: unknown }; position?: unknown };
+    const failure = errorFromAnswer(status, error);
+    const index = error?.statementIndex;
+    throw withPrimaryPosition(Number.isSafeInteger(index) ? (toBatchError(failure, index as number) as Error) : failure, position);
   }
+}
+
+/**
+ * The client error for a primary's error answer: an SQLite failure as a LibsqlError (the
+ * primary's SqliteError, rebuilt, as its cause), an ended transaction as a ClientError
+ * `TRANSACTION_CLOSED`, anything else a ClientError `PRIMARY_ERROR`.
+ */
+function errorFromAnswer(status: number, error: { code?: unknown; rawCode?: unknown; message?: unknown } | undefined): Error {
+  const code = typeof error?.code === 'string' ? error.code : `HTTP_${status}`;
+  const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
+  if (code.startsWith('SQLITE_')) {
+    const rawCode = Number.isSafeInteger(error?.rawCode) ? (error!.rawCode as number) : 0;
+    return toLibsqlError(new SqliteError(message, code, rawCode)) as Error;
+  }
+  if (code === 'TRANSACTION_NOT_FOUND' || code === 'TRANSACTION_EXPIRED') {
+    return new ClientError(`the transaction is over on the primary (${code}): ${message}`, 'TRANSACTION_CLOSED');
+  }
+  if (code === 'TRANSACTION_CLOSED') return new ClientError(message, 'TRANSACTION_CLOSED');
+  return new ClientError(`primary refused the request (${code}): ${message}`, 'PRIMARY_ERROR');
 }

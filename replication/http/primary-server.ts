@@ -6,7 +6,7 @@ import type { Position } from '../log/index.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
-import { StatementExecutor, type StatementResult } from '../primary/statement-executor.ts';
+import { failedStatementIndex, StatementExecutor, type StatementResult } from '../primary/statement-executor.ts';
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import { TransactionRegistry } from '../primary/transaction-registry.ts';
 import { WriterLock } from '../primary/writer-lock.ts';
@@ -210,7 +210,8 @@ export class PrimaryServer {
     switch (action) {
       case 'execute': {
         const statement = decodeStatement(await this.#body(req), 'body');
-        return json(res, 200, { ...encodeResult(this.#transactions.execute(id, statement)), position: this.#primary.position().toString() });
+        const result = this.#transactions.execute(id, statement);
+        return json(res, 200, { ...encodeResult(result), open: this.#transactions.isOpen(id), position: this.#primary.position().toString() });
       }
       case 'batch': {
         const { statements } = decodeBatch(await this.#body(req));
@@ -285,14 +286,17 @@ export class PrimaryServer {
     // Where the primary stood when it failed the request: a client that reads next waits for that,
     // so it sees whatever its write collided with (the row behind a constraint error, say).
     const position = this.#primary.position().toString();
-    if (error instanceof RequestError) return json(res, error.status, { error: { code: error.code, message: error.message, ...error.details }, position });
+    // A batch statement's failure says which statement failed.
+    const index = failedStatementIndex(error);
+    const at = index === undefined ? {} : { statementIndex: index };
+    if (error instanceof RequestError) return json(res, error.status, { error: { code: error.code, message: error.message, ...error.details, ...at }, position });
     if (error instanceof SqliteError) {
       const status = BAD_INPUT_CODES.test(error.code) ? 400 : BUSY_CODES.test(error.code) ? 503 : 500;
-      return json(res, status, { error: { code: error.code, rawCode: error.rawCode, message: error.message }, position });
+      return json(res, status, { error: { code: error.code, rawCode: error.rawCode, message: error.message, ...at }, position });
     }
     if (error instanceof RangeError || error instanceof TypeError) {
       // Statement.run/bind: wrong parameter count or type, more than one statement.
-      return json(res, 400, { error: { code: 'BAD_REQUEST', message: error.message }, position });
+      return json(res, 400, { error: { code: 'BAD_REQUEST', message: error.message, ...at }, position });
     }
     return json(res, 500, { error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }, position });
   }

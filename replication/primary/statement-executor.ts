@@ -1,5 +1,6 @@
 import type { Database, Statement } from '../../core/index.ts';
 import type { SqlValue } from '../../core/index.ts';
+import { transactionControl, type TransactionControl } from '../../core/client/transaction-control.ts';
 import { RequestError } from './request-error.ts';
 
 /**
@@ -35,8 +36,6 @@ export type Access = 'read' | 'write';
 export type BatchMode = 'write' | 'read' | 'deferred';
 
 const CACHE_SIZE = 128;
-/** Leading comments and whitespace, then a transaction-control keyword. */
-const TRANSACTION_CONTROL = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:BEGIN|COMMIT|END|ROLLBACK|SAVEPOINT|RELEASE)\b/i;
 /** Savepoint statements: accepted inside a transaction (an interactive one or a batch), where they cannot end it. */
 const SAVEPOINT_CONTROL = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:SAVEPOINT|RELEASE|ROLLBACK(?:\s+TRANSACTION)?\s+TO)\b/i;
 /** Another file would be written without the capture, or read with a read token. */
@@ -45,14 +44,43 @@ const ATTACH = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:ATTACH|DETACH)\b/i;
 const MODE_CHANGE = /\b(?:journal_mode|locking_mode)\s*[=(]/i;
 
 /**
+ * Where a statement runs: on its own (`execute`), in an interactive transaction, or in a batch's
+ * transaction. It decides what a transaction-control statement gets.
+ */
+type Context = 'execute' | 'transaction' | 'batch';
+
+const statementIndexes = new WeakMap<object, number>();
+
+/** Marks `error` as the failure of a batch's statement `index`; returns it. */
+function failedAt(error: unknown, index: number): unknown {
+  if (error !== null && typeof error === 'object' && !statementIndexes.has(error)) statementIndexes.set(error, index);
+  return error;
+}
+
+/**
+ * The zero-based index of the batch statement `error` is the failure of (sent to clients as the
+ * error's `statementIndex`), or undefined for an error that is not a batch statement's.
+ *
+ * @example
+ * try { executor.batch(inputs, 'write') } catch (e) { failedStatementIndex(e); } // 1
+ */
+export function failedStatementIndex(error: unknown): number | undefined {
+  return error !== null && typeof error === 'object' ? statementIndexes.get(error) : undefined;
+}
+
+/**
  * Runs statements and batches on the primary's writer connection, one at a time (everything is
  * synchronous, so requests cannot interleave). A read access runs only statements that SQLite
  * reports read-only (`Statement.readonly`), anything else is a {@link RequestError} 403.
- * Transaction control (`BEGIN`, `COMMIT`, …), journal or locking mode changes and `ATTACH` are
- * refused (400): a transaction left open would block every other request, the capture needs WAL,
- * and an attached file would be written unlogged (SQLite reports `ATTACH` read-only). Savepoints
- * (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`) are accepted inside a transaction, where they nest.
- * SQLite failures are thrown as `SqliteError`s; a failed batch changes nothing.
+ * Transaction control (`BEGIN`, `COMMIT`, …, recognised by the program SQLite compiles, see
+ * `transactionControl`), journal or locking mode changes and `ATTACH` are refused (400): a
+ * transaction left open would block every other request, the capture needs WAL, and an attached
+ * file would be written unlogged (SQLite reports `ATTACH` read-only). Inside an interactive
+ * transaction a `ROLLBACK` is accepted and ends it (as libSQL does); in a batch, a statement that
+ * would commit or roll back the batch's transaction fails it with 400 `TRANSACTION_CLOSED`.
+ * Savepoints (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`) are accepted inside a transaction, where they
+ * nest. SQLite failures are thrown as `SqliteError`s; a failed batch changes nothing. A batch
+ * statement's failure is marked with its index ({@link failedStatementIndex}).
  *
  * @example
  * const executor = new StatementExecutor(db);
@@ -65,9 +93,6 @@ export class StatementExecutor {
   readonly #begin: Record<BatchMode, Statement>;
   readonly #commit: Statement;
   readonly #rollback: Statement;
-  readonly #savepoint: Statement;
-  readonly #release: Statement;
-  readonly #rollbackTo: Statement;
   /** The foreign key enforcement to restore once the interactive transaction ends, if it changed it. */
   #foreignKeysAfter: boolean | undefined;
 
@@ -77,9 +102,6 @@ export class StatementExecutor {
     this.#begin = { write: db.prepare('BEGIN IMMEDIATE'), read: db.prepare('BEGIN DEFERRED'), deferred: db.prepare('BEGIN DEFERRED') };
     this.#commit = db.prepare('COMMIT');
     this.#rollback = db.prepare('ROLLBACK');
-    this.#savepoint = db.prepare('SAVEPOINT wasmlite_batch');
-    this.#release = db.prepare('RELEASE wasmlite_batch');
-    this.#rollbackTo = db.prepare('ROLLBACK TO wasmlite_batch');
   }
 
   /** Whether a transaction is open on the connection. */
@@ -130,30 +152,29 @@ export class StatementExecutor {
    * executor.executeIn({ sql: 'SELECT count(*) FROM t' }, 'read').rows; // [[1n]]
    */
   executeIn(input: StatementInput, access: Access): StatementResult {
-    return this.#run(this.#prepare(input.sql, access), input.args);
+    return this.#run(this.#prepare(input.sql, access, 'transaction'), input.args);
   }
 
   /**
-   * Runs the statements inside the open transaction, under a savepoint: on the first failure
-   * (rethrown) none of them stays, and the transaction stays open.
+   * Runs the statements in order inside the open transaction, as libSQL's `Transaction.batch`
+   * does: the first failure (rethrown, marked with its index) stops it, the statements before it
+   * stay and the transaction stays open. A statement after one that ended the transaction (a
+   * `ROLLBACK`) fails with 400 `TRANSACTION_CLOSED`.
    *
    * @example
    * executor.batchIn([{ sql: 'INSERT INTO t VALUES (2)' }, { sql: 'INSERT INTO t VALUES (3)' }], 'write');
    */
   batchIn(inputs: readonly StatementInput[], access: Access): StatementResult[] {
-    for (const input of inputs) this.#prepare(input.sql, access);
-    this.#savepoint.run();
-    try {
-      const results = inputs.map((input) => this.#run(this.#prepare(input.sql, access), input.args));
-      this.#release.run();
-      return results;
-    } catch (error) {
-      if (this.#db.inTransaction) {
-        this.#rollbackTo.run();
-        this.#release.run();
+    const results: StatementResult[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      try {
+        if (!this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CLOSED', 'the transaction has been rolled back');
+        results.push(this.#run(this.#prepare(inputs[i]!.sql, access, 'transaction'), inputs[i]!.args));
+      } catch (error) {
+        throw failedAt(error, i);
       }
-      throw error;
     }
+    return results;
   }
 
   /**
@@ -232,13 +253,26 @@ export class StatementExecutor {
    * executor.batch([{ sql: 'INSERT INTO t VALUES (1)' }, { sql: 'INSERT INTO t VALUES (2)' }], 'write', 'write');
    */
   batch(inputs: readonly StatementInput[], access: Access, mode: BatchMode = 'deferred'): StatementResult[] {
-    if (access === 'read') for (const input of inputs) this.#prepare(input.sql, access);
+    if (access === 'read') {
+      inputs.forEach((input, i) => {
+        try {
+          this.#prepare(input.sql, access, 'batch');
+        } catch (error) {
+          throw failedAt(error, i);
+        }
+      });
+    }
     this.#begin[access === 'read' ? 'read' : mode].run();
     try {
-      const results = inputs.map((input) => {
-        const result = this.#run(this.#prepare(input.sql, access), input.args);
-        if (!this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CONTROL', 'a batch cannot end its own transaction');
-        return result;
+      const results = inputs.map((input, i) => {
+        try {
+          const result = this.#run(this.#prepare(input.sql, access, 'batch'), input.args);
+          // SQLite is back in autocommit mode: the statement ended the batch's transaction.
+          if (!this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CLOSED', 'the batch\'s transaction has been rolled back');
+          return result;
+        } catch (error) {
+          throw failedAt(error, i);
+        }
       });
       this.#commit.run();
       return results;
@@ -247,7 +281,7 @@ export class StatementExecutor {
     }
   }
 
-  #prepare(sql: string, access: Access): Statement<SqlValue[]> {
+  #prepare(sql: string, access: Access, context: Context = 'execute'): Statement<SqlValue[]> {
     let stmt = this.#cache.get(sql);
     if (stmt === undefined) {
       if (SAVEPOINT_CONTROL.test(sql)) {
@@ -257,12 +291,12 @@ export class StatementExecutor {
         // Not cached: whether it is allowed depends on the moment.
         return this.#db.prepare<SqlValue[]>(sql);
       }
-      if (TRANSACTION_CONTROL.test(sql)) {
-        throw new RequestError(400, 'TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
-      }
       if (ATTACH.test(sql)) throw new RequestError(400, 'ATTACH_REFUSED', 'the primary serves one database: ATTACH and DETACH are refused');
       if (MODE_CHANGE.test(sql)) throw new RequestError(400, 'MODE_CHANGE', 'the primary keeps journal_mode=wal and locking_mode=normal');
       stmt = this.#db.prepare<SqlValue[]>(sql);
+      const control = transactionControl(this.#db, stmt, sql);
+      // Not cached either: never on the paths that serve ordinary statements.
+      if (control !== undefined) return this.#controlling(stmt, control, context);
       if (stmt.reader) stmt.raw().safeIntegers();
       this.#cache.set(sql, stmt);
       if (this.#cache.size > CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
@@ -272,6 +306,18 @@ export class StatementExecutor {
     }
     if (access === 'read' && !stmt.readonly) throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a statement that writes');
     return stmt;
+  }
+
+  /** A transaction-control statement, if `context` accepts it; the typed refusal otherwise. */
+  #controlling(stmt: Statement<SqlValue[]>, control: TransactionControl, context: Context): Statement<SqlValue[]> {
+    if (context === 'transaction' && control === 'rollback') return stmt;
+    if (context === 'batch' && control !== 'begin') {
+      throw new RequestError(400, 'TRANSACTION_CLOSED', 'a batch is one transaction: a statement in it cannot commit or roll it back');
+    }
+    if (context === 'transaction') {
+      throw new RequestError(400, 'TRANSACTION_CONTROL', 'inside a transaction, end it with its commit or rollback (a ROLLBACK statement is accepted too)');
+    }
+    throw new RequestError(400, 'TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
   }
 
   #run(stmt: Statement<SqlValue[]>, args: StatementInput['args']): StatementResult {

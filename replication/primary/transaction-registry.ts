@@ -67,6 +67,11 @@ export class TransactionRegistry {
     return tx.id;
   }
 
+  /** Whether transaction `id` is the open one (a statement in it may have ended it). */
+  isOpen(id: string): boolean {
+    return this.#open?.id === id;
+  }
+
   /**
    * Runs one statement in transaction `id`.
    *

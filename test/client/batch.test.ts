@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createClient, SqliteError, type Client } from '../../core/index.ts';
+import { createClient, LibsqlError, type Client } from '../../core/index.ts';
 import { useTempDir } from '../support/temp-dir.ts';
 import { rejection } from '../database/thrown.ts';
 
@@ -35,13 +35,13 @@ describe('client.batch()', () => {
     const error = await rejection(
       client.batch(["INSERT INTO t (name) VALUES ('a')", "INSERT INTO t (name) VALUES ('b')", "INSERT INTO t (name) VALUES ('a')"]),
     );
-    expect(error).toBeInstanceOf(SqliteError);
-    expect(error.code).toBe('SQLITE_CONSTRAINT_UNIQUE');
+    expect(error).toBeInstanceOf(LibsqlError);
+    expect(error.extendedCode).toBe('SQLITE_CONSTRAINT_UNIQUE');
     expect(await names()).toEqual([]);
   });
 
   it('is atomic when a statement has bad SQL or bad args', async () => {
-    expect(await rejection(client.batch(["INSERT INTO t (name) VALUES ('a')", 'SELEC 1']))).toBeInstanceOf(SqliteError);
+    expect(await rejection(client.batch(["INSERT INTO t (name) VALUES ('a')", 'SELEC 1']))).toBeInstanceOf(LibsqlError);
     expect(await rejection(client.batch(["INSERT INTO t (name) VALUES ('a')", { sql: 'INSERT INTO t (name) VALUES (?)', args: [] }]))).toBeInstanceOf(RangeError);
     expect(await names()).toEqual([]);
   });
@@ -49,8 +49,8 @@ describe('client.batch()', () => {
   it('is atomic when the COMMIT fails (a deferred foreign key)', async () => {
     await client.executeMultiple('PRAGMA foreign_keys = ON; CREATE TABLE child (p INTEGER REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)');
     const error = await rejection(client.batch(["INSERT INTO t (name) VALUES ('a')", 'INSERT INTO child VALUES (42)']));
-    expect(error).toBeInstanceOf(SqliteError);
-    expect(error.code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    expect(error).toBeInstanceOf(LibsqlError);
+    expect(error.extendedCode).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
     expect(await names()).toEqual([]);
     expect((await client.execute('SELECT count(*) AS n FROM child')).rows[0]!.n).toBe(0);
   });
@@ -92,7 +92,7 @@ describe('client.batch() modes', () => {
   it('read mode refuses a write with SQLITE_READONLY and changes nothing', async () => {
     await client.execute("INSERT INTO t (name) VALUES ('a')");
     const error = await rejection(client.batch(['SELECT 1', "INSERT INTO t (name) VALUES ('b')"], 'read'));
-    expect(error).toBeInstanceOf(SqliteError);
+    expect(error).toBeInstanceOf(LibsqlError);
     expect(error.code).toMatch(/^SQLITE_READONLY/);
     expect(await names()).toEqual(['a']);
   });
@@ -110,7 +110,7 @@ describe('client.batch() modes', () => {
     await other.execute('SELECT 1');
     const tx = await client.transaction('write');
     const error = await rejection(other.batch(["INSERT INTO t (name) VALUES ('x')"], 'write'));
-    expect(error).toBeInstanceOf(SqliteError);
+    expect(error).toBeInstanceOf(LibsqlError);
     expect(error.code).toMatch(/^SQLITE_BUSY/);
     await tx.rollback();
     await other.batch(["INSERT INTO t (name) VALUES ('x')"], 'write');

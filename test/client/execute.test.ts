@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ClientError, createClient, SqliteError, type Client } from '../../core/index.ts';
+import { ClientError, createClient, LibsqlError, type Client } from '../../core/index.ts';
 import { useTempDir } from '../support/temp-dir.ts';
 import { rejection } from '../database/thrown.ts';
 
@@ -62,13 +62,15 @@ describe('client.execute() forms', () => {
     expect((await rejection(client.execute('SELECT ?', 5 as never))).code).toBe('ARGS_INVALID');
   });
 
-  it('rejects with a SqliteError for invalid SQL, and the client stays usable', async () => {
+  it('rejects with a LibsqlError for invalid SQL, and the client stays usable', async () => {
     const error = await rejection(client.execute('SELEC 1'));
-    expect(error).toBeInstanceOf(SqliteError);
+    expect(error).toBeInstanceOf(LibsqlError);
     expect(error.code).toBe('SQLITE_ERROR');
-    expect(error.message).toBe('near "SELEC": syntax error');
+    // libSQL's messages start with the code.
+    expect(error.message).toBe('SQLITE_ERROR: near "SELEC": syntax error');
+    expect(error.cause).toMatchObject({ name: 'SqliteError', message: 'near "SELEC": syntax error' });
     const unique = await rejection(client.execute('INSERT INTO users (id, name) VALUES (1, ?)', ['dup']));
-    expect(unique.code).toBe('SQLITE_CONSTRAINT_PRIMARYKEY');
+    expect(unique.extendedCode).toBe('SQLITE_CONSTRAINT_PRIMARYKEY');
     expect((await client.execute('SELECT count(*) AS n FROM users')).rows[0]!.n).toBe(2);
   });
 
@@ -87,10 +89,15 @@ describe('ResultSet', () => {
     expect(rs.lastInsertRowid).toBeUndefined();
   });
 
-  it('gives rows that are arrays in column order with each column name as a property', async () => {
+  it('gives rows as libSQL shapes them: values by index and by name, only the names enumerable', async () => {
     const rs = await client.execute('SELECT id, name, score FROM users ORDER BY id');
     const row = rs.rows[0]!;
-    expect(Array.isArray(row)).toBe(true);
+    expect(Array.isArray(row)).toBe(false);
+    expect(Object.keys(row)).toEqual(['id', 'name', 'score']);
+    expect(JSON.stringify(row)).toBe('{"id":1,"name":"ada","score":9.5}');
+    expect(Object.entries(row)).toEqual([['id', 1], ['name', 'ada'], ['score', 9.5]]);
+    expect(Array.from(row)).toEqual([1, 'ada', 9.5]);
+    expect(row).toEqual({ id: 1, name: 'ada', score: 9.5 });
     expect(row.length).toBe(3);
     expect([...row]).toEqual([1, 'ada', 9.5]);
     expect(row[1]).toBe('ada');
@@ -105,11 +112,12 @@ describe('ResultSet', () => {
     expect(row.a).toBe(1);
   });
 
-  it('leaves out names that would break the array: length, indexes and __proto__', async () => {
+  it('leaves out names that would shadow the row: length, indexes and __proto__ (readable by index)', async () => {
     const row = (await client.execute("SELECT 'L' AS length, 'I' AS \"0\", x'01' AS __proto__, 'ok' AS fine")).rows[0]!;
     expect(row.length).toBe(4);
     expect(row[0]).toBe('L');
-    expect(Object.getPrototypeOf(row)).toBe(Array.prototype);
+    expect(row[1]).toBe('I');
+    expect(Object.keys(row)).toEqual(['fine']);
     expect(row.fine).toBe('ok');
   });
 

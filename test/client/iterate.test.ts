@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SqliteError, type Client, type Row } from '../../core/index.ts';
+import { LibsqlError, type Client, type Row } from '../../core/index.ts';
 import { CLIENT_KINDS, useClients } from '../adapters/support/clients.ts';
 
 const clients = useClients();
@@ -90,11 +90,11 @@ describe.each(CLIENT_KINDS)('%s client: iterate()', (kind) => {
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
   });
 
-  it('rejects with the SqliteError and leaves the client usable', async () => {
+  it('rejects with the LibsqlError and leaves the client usable', async () => {
     const client = await seeded();
     const error = await collect(client.iterate('SELECT nope FROM t')).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SqliteError);
-    expect((error as SqliteError).code).toBe('SQLITE_ERROR');
+    expect(error).toBeInstanceOf(LibsqlError);
+    expect((error as LibsqlError).code).toBe('SQLITE_ERROR');
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(2);
   });
 
@@ -141,7 +141,7 @@ describe('local client: iterate() holds the connection', () => {
   it('releases the connection when a row fails mid-way', async () => {
     const { client } = await clients.open('local');
     const rows = client.iterate("SELECT CASE WHEN value < 3 THEN value ELSE json('{') END AS v FROM json_each('[1,2,3]')");
-    await expect(collect(rows)).rejects.toBeInstanceOf(SqliteError);
+    await expect(collect(rows)).rejects.toBeInstanceOf(LibsqlError);
     expect((await client.execute('SELECT 1 AS one')).rows[0]!.one).toBe(1);
   });
 });

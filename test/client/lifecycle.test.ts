@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ClientError, createClient, open, SqliteError } from '../../core/index.ts';
+import { ClientError, createClient, open, LibsqlError } from '../../core/index.ts';
 import { useTempDir } from '../support/temp-dir.ts';
 import { rejection } from '../database/thrown.ts';
 
@@ -20,10 +20,10 @@ describe('client.executeMultiple()', () => {
     expect((await client.execute('SELECT sum(x) AS s FROM t')).rows[0]!.s).toBe(3);
   });
 
-  it('stops at the first failing statement with a SqliteError, keeping the earlier ones', async () => {
+  it('stops at the first failing statement with a LibsqlError, keeping the earlier ones', async () => {
     const client = tmp.track(createClient({ url: ':memory:' }));
     const error = await rejection(client.executeMultiple('CREATE TABLE t (x); INSERT INTO t VALUES (1); SELEC; INSERT INTO t VALUES (2)'));
-    expect(error).toBeInstanceOf(SqliteError);
+    expect(error).toBeInstanceOf(LibsqlError);
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
   });
 
@@ -94,17 +94,17 @@ describe('client.close()', () => {
 });
 
 describe('a database that cannot be opened', () => {
-  it('does not throw from createClient, and rejects the first call with the SqliteError', async () => {
+  it('does not throw from createClient, and rejects the first call with the LibsqlError', async () => {
     const client = tmp.track(createClient({ url: pathToFileURL(tmp.dir).href }));
     const error = await rejection(client.execute('SELECT 1'));
-    expect(error).toBeInstanceOf(SqliteError);
+    expect(error).toBeInstanceOf(LibsqlError);
     expect(error.code).toMatch(/^SQLITE_CANTOPEN/);
   });
 
   it('rejects every later call with the same error', async () => {
     const client = tmp.track(createClient({ url: pathToFileURL(path.join(tmp.dir, 'no', 'such', 'dir.db')).href }));
     const first = await rejection(client.execute('SELECT 1'));
-    expect(first).toBeInstanceOf(SqliteError);
+    expect(first).toBeInstanceOf(LibsqlError);
     expect(await rejection(client.batch(['SELECT 1']))).toBe(first);
     expect(await rejection(client.transaction())).toBe(first);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SqliteError } from '../../core/index.ts';
+import { LibsqlError } from '../../core/index.ts';
 import { CLIENT_KINDS, useClients } from '../adapters/support/clients.ts';
 
 // A migration as drizzle-kit and Prisma write them: rebuild a referenced table under a new
@@ -31,8 +31,8 @@ describe.each(CLIENT_KINDS)('migrations with foreign keys off, %s client', (kind
   it('enforces foreign keys by default, here and on a primary', async () => {
     const { client } = await seeded();
     const error = await client.execute('INSERT INTO child (parent) VALUES (99)').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SqliteError);
-    expect((error as SqliteError).code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    expect(error).toBeInstanceOf(LibsqlError);
+    expect((error as LibsqlError).extendedCode).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
     // This is what a migration with foreign keys on would do: the cascade empties child.
     const tx = await client.transaction('write');
     await tx.execute('DELETE FROM parent WHERE id = 2');
@@ -48,7 +48,7 @@ describe.each(CLIENT_KINDS)('migrations with foreign keys off, %s client', (kind
     expect(await children(client)).toBe(3);
     expect((await client.execute('SELECT name FROM parent ORDER BY id')).rows.map((r) => r.name)).toEqual(['', '']);
     const error = await client.execute('INSERT INTO child (parent) VALUES (99)').catch((e: unknown) => e);
-    expect((error as SqliteError).code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    expect((error as LibsqlError).extendedCode).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
   });
 
   it('migrate() changes nothing when a statement fails, and foreign keys stay enforced', async () => {

@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ClientError, createClient, SqliteError, type Client } from '../../core/index.ts';
+import { ClientError, createClient, LibsqlBatchError, LibsqlError, type Client } from '../../core/index.ts';
 import { useTempDir } from '../support/temp-dir.ts';
 import { rejection } from '../database/thrown.ts';
 
@@ -66,24 +66,28 @@ describe('client.transaction()', () => {
     const tx = await client.transaction();
     await tx.execute('INSERT INTO t VALUES (1)');
     const error = await rejection(tx.execute('INSERT INTO t VALUES (1)'));
-    expect(error).toBeInstanceOf(SqliteError);
-    expect(error.code).toBe('SQLITE_CONSTRAINT_UNIQUE');
+    expect(error).toBeInstanceOf(LibsqlError);
+    expect(error.extendedCode).toBe('SQLITE_CONSTRAINT_UNIQUE');
     expect(tx.closed).toBe(false);
     await tx.execute('INSERT INTO t VALUES (2)');
     await tx.commit();
     expect(await values()).toEqual([1, 2]);
   });
 
-  it('batch() returns a ResultSet per statement and undoes only its own statements when one fails', async () => {
+  // libSQL's Transaction.batch stops at a failure without rolling anything back (the statements
+  // before it stay in the transaction); this test asserted wasmlite's former all-or-nothing batch.
+  it('batch() returns a ResultSet per statement and stops at a failing one, keeping those before it, as libSQL does', async () => {
     const tx = await client.transaction();
     await tx.execute('INSERT INTO t VALUES (1)');
     const results = await tx.batch(['INSERT INTO t VALUES (2)', 'SELECT count(*) AS n FROM t']);
     expect(results.map((r) => r.rowsAffected)).toEqual([1, 0]);
     expect(results[1]!.rows[0]!.n).toBe(2);
-    expect(await rejection(tx.batch(['INSERT INTO t VALUES (3)', 'INSERT INTO t VALUES (1)']))).toBeInstanceOf(SqliteError);
+    const error = await rejection(tx.batch(['INSERT INTO t VALUES (3)', 'INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (4)']));
+    expect(error).toBeInstanceOf(LibsqlBatchError);
+    expect(error).toMatchObject({ statementIndex: 1, code: 'SQLITE_CONSTRAINT' });
     expect(tx.closed).toBe(false);
     await tx.commit();
-    expect(await values()).toEqual([1, 2]);
+    expect(await values()).toEqual([1, 2, 3]);
   });
 
   it('executeMultiple() runs several statements inside it', async () => {
@@ -99,8 +103,8 @@ describe('client.transaction()', () => {
     await tx.execute('INSERT INTO t VALUES (1)');
     await tx.execute('INSERT INTO child VALUES (42)');
     const error = await rejection(tx.commit());
-    expect(error).toBeInstanceOf(SqliteError);
-    expect(error.code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    expect(error).toBeInstanceOf(LibsqlError);
+    expect(error.extendedCode).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
     expect(tx.closed).toBe(true);
     expect(await count()).toBe(0);
   });
@@ -143,8 +147,8 @@ describe('a transaction that SQLite rolled back itself', () => {
     const tx = await client.transaction();
     await tx.execute('INSERT INTO t VALUES (2)');
     const error = await rejection(tx.execute('INSERT OR ROLLBACK INTO t VALUES (1)'));
-    expect(error).toBeInstanceOf(SqliteError);
-    expect(error.code).toBe('SQLITE_CONSTRAINT_UNIQUE');
+    expect(error).toBeInstanceOf(LibsqlError);
+    expect(error.extendedCode).toBe('SQLITE_CONSTRAINT_UNIQUE');
     expect(tx.closed).toBe(true);
     const next = await rejection(tx.execute('INSERT INTO t VALUES (3)'));
     expect(next).toBeInstanceOf(ClientError);
@@ -261,7 +265,7 @@ describe('transaction modes', () => {
     const tx = await client.transaction('read');
     expect(await tx.execute('SELECT count(*) AS n FROM t').then((rs) => rs.rows[0]!.n)).toBe(1);
     const error = await rejection(tx.execute('INSERT INTO t VALUES (2)'));
-    expect(error).toBeInstanceOf(SqliteError);
+    expect(error).toBeInstanceOf(LibsqlError);
     expect(error.code).toMatch(/^SQLITE_READONLY/);
     await tx.commit();
     expect(await values()).toEqual([1]);
@@ -292,7 +296,7 @@ describe('transaction modes', () => {
     await other.execute('SELECT 1');
     const tx = await client.transaction();
     const error = await rejection(other.execute('INSERT INTO t VALUES (9)'));
-    expect(error).toBeInstanceOf(SqliteError);
+    expect(error).toBeInstanceOf(LibsqlError);
     expect(error.code).toMatch(/^SQLITE_BUSY/);
     await tx.commit();
     await other.execute('INSERT INTO t VALUES (9)');

@@ -4,7 +4,7 @@
  * `db.run/all/get/values`).
  */
 import { DrizzleQueryError, eq, sql } from 'drizzle-orm';
-import { SqliteError } from '../../../core/index.ts';
+import { LibsqlError } from '../../../core/index.ts';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { ResultSet } from '../../../core/index.ts';
 import { CLIENT_KINDS } from '../support/clients.ts';
@@ -64,7 +64,7 @@ describe.each(CLIENT_KINDS)('drizzle batch, %s client', (kind) => {
     expect(missing).toBeUndefined();
   });
 
-  it('is atomic: a failing statement undoes the batch\'s earlier ones and rejects with the SqliteError as cause', async () => {
+  it('is atomic: a failing statement undoes the batch\'s earlier ones and rejects with the LibsqlError as cause', async () => {
     const { db } = await dbs.open(kind);
     await db.insert(towns).values({ id: 1, name: 'Oslo' });
     const error = await db.batch([
@@ -72,8 +72,8 @@ describe.each(CLIENT_KINDS)('drizzle batch, %s client', (kind) => {
       db.insert(towns).values({ id: 1, name: 'duplicate' }),
     ]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DrizzleQueryError);
-    expect((error as DrizzleQueryError).cause).toBeInstanceOf(SqliteError);
-    expect((error as DrizzleQueryError).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    expect((error as DrizzleQueryError).cause).toBeInstanceOf(LibsqlError);
+    expect((error as DrizzleQueryError).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
     expect(await db.select().from(towns)).toEqual([{ id: 1, name: 'Oslo' }]);
   });
 

@@ -1,12 +1,12 @@
 /**
  * Failures through wasmlite/drizzle, local and replica: Drizzle's DrizzleQueryError with the
- * query and parameters, the wasmlite SqliteError (code intact) or ClientError as `cause`, and a
+ * query and parameters, the wasmlite LibsqlError (code intact) or ClientError as `cause`, and a
  * database that stays usable afterwards.
  */
 import { DrizzleQueryError, eq, sql } from 'drizzle-orm';
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 import { describe, expect, it } from 'vitest';
-import { ClientError, SqliteError } from '../../../core/index.ts';
+import { ClientError, LibsqlError } from '../../../core/index.ts';
 import { CLIENT_KINDS } from '../support/clients.ts';
 import { towns } from './schema.ts';
 import { useDrizzle } from './support.ts';
@@ -20,29 +20,29 @@ async function failure(promise: Promise<unknown>): Promise<DrizzleQueryError> {
 }
 
 describe.each(CLIENT_KINDS)('drizzle errors, %s client', (kind) => {
-  it('wraps a constraint violation with the query, its parameters and the SqliteError', async () => {
+  it('wraps a constraint violation with the query, its parameters and the LibsqlError', async () => {
     const { db } = await dbs.open(kind);
     await db.insert(towns).values({ id: 1, name: 'Oslo' });
     const error = await failure(db.insert(towns).values({ id: 1, name: 'again' }));
     expect(error.query).toBe('insert into "towns" ("id", "name") values (?, ?)');
     expect(error.params).toEqual([1, 'again']);
-    expect(error.cause).toBeInstanceOf(SqliteError);
-    expect(error.cause).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    expect(error.cause).toBeInstanceOf(LibsqlError);
+    expect(error.cause).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
   });
 
   it('keeps the extended code of NOT NULL, UNIQUE and CHECK violations', async () => {
     const strict = sqliteTable('strict', { id: integer('id').primaryKey(), email: text('email').unique(), age: integer('age') });
     const { db } = await dbs.open(kind, { tables: ['CREATE TABLE strict (id integer PRIMARY KEY, email text NOT NULL UNIQUE, age integer CHECK (age >= 0))'] });
     await db.insert(strict).values({ email: 'a@x' });
-    expect((await failure(db.insert(strict).values({ email: 'a@x' }))).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT_UNIQUE' });
-    expect((await failure(db.insert(strict).values({}))).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT_NOTNULL' });
-    expect((await failure(db.insert(strict).values({ email: 'b@x', age: -1 }))).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT_CHECK' });
+    expect((await failure(db.insert(strict).values({ email: 'a@x' }))).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
+    expect((await failure(db.insert(strict).values({}))).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_NOTNULL' });
+    expect((await failure(db.insert(strict).values({ email: 'b@x', age: -1 }))).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_CHECK' });
   });
 
   it('wraps SQL errors of raw queries', async () => {
     const { db } = await dbs.open(kind);
     const error = await failure(db.all(sql`select * from no_such_table`));
-    expect(error.cause).toBeInstanceOf(SqliteError);
+    expect(error.cause).toBeInstanceOf(LibsqlError);
     expect(error.cause).toMatchObject({ code: 'SQLITE_ERROR', message: expect.stringContaining('no_such_table') });
   });
 
@@ -74,7 +74,7 @@ describe.each(CLIENT_KINDS)('drizzle errors, %s client', (kind) => {
       await tx.insert(towns).values({ id: 1, name: 'Oslo' });
       await tx.insert(towns).values({ id: 1, name: 'again' });
     }));
-    expect(error.cause).toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    expect(error.cause).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
     expect(await db.$count(towns)).toBe(0);
   });
 });

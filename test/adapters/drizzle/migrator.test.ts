@@ -12,7 +12,7 @@ import { DrizzleQueryError, sql } from 'drizzle-orm';
 import { drizzle as drizzleLibsql } from 'drizzle-orm/libsql';
 import { migrate as migrateLibsql } from 'drizzle-orm/libsql/migrator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, SqliteError } from '../../../core/index.ts';
+import { createClient, LibsqlError } from '../../../core/index.ts';
 import { drizzle } from '../../../adapters/drizzle/index.ts';
 import { migrate } from '../../../adapters/drizzle/migrator.ts';
 import { CLIENT_KINDS } from '../support/clients.ts';
@@ -117,7 +117,7 @@ describe.each(CLIENT_KINDS)('drizzle migrate, %s client', (kind) => {
     const error = await migrate(db, { migrationsFolder: folder }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DrizzleQueryError);
     expect((error as DrizzleQueryError).query).toContain('INSERT INTO missing');
-    expect((error as DrizzleQueryError).cause).toBeInstanceOf(SqliteError);
+    expect((error as DrizzleQueryError).cause).toBeInstanceOf(LibsqlError);
     // The database is left as it was: not even the migrations table is created.
     expect(await db.values(sql`select name from sqlite_schema`)).toEqual([]);
   });

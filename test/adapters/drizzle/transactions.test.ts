@@ -93,12 +93,12 @@ describe.each(CLIENT_KINDS)('drizzle transactions, %s client', (kind) => {
 
   it('turns foreign keys off for one transaction with { foreignKeys: false } and back on after it', async () => {
     const { db } = await dbs.open(kind);
-    await expect(db.insert(residents).values({ name: 'orphan', townId: 99 })).rejects.toMatchObject({ cause: { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' } });
+    await expect(db.insert(residents).values({ name: 'orphan', townId: 99 })).rejects.toMatchObject({ cause: { code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' } });
     await db.transaction(async (tx) => {
       await tx.insert(residents).values({ id: 1, name: 'orphan', townId: 99 });
     }, { foreignKeys: false });
     expect(await db.select({ id: residents.id }).from(residents)).toEqual([{ id: 1 }]);
-    await expect(db.insert(residents).values({ name: 'orphan', townId: 98 })).rejects.toMatchObject({ cause: { code: 'SQLITE_CONSTRAINT_FOREIGNKEY' } });
+    await expect(db.insert(residents).values({ name: 'orphan', townId: 98 })).rejects.toMatchObject({ cause: { code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' } });
   });
 
   it('runs reads inside the transaction against its own uncommitted writes', async () => {

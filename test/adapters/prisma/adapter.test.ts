@@ -162,7 +162,7 @@ describe('toDriverAdapterError', () => {
     expect(fromPrimary.cause).toMatchObject({ kind: 'sqlite', extendedCode: 275 });
     expect((toDriverAdapterError(new SqliteError('database is locked', 'SQLITE_BUSY', 5)) as DriverAdapterError).cause.kind).toBe('SocketTimeout');
     expect((toDriverAdapterError(new SqliteError('database table is locked', 'SQLITE_LOCKED_SHAREDCACHE', 262)) as DriverAdapterError).cause.kind).toBe('SocketTimeout');
-    expect((toDriverAdapterError(new ClientError('gone', 'TRANSACTION_CLOSED')) as DriverAdapterError).cause).toMatchObject({ kind: 'TransactionAlreadyClosed', cause: 'gone' });
+    expect((toDriverAdapterError(new ClientError('gone', 'TRANSACTION_CLOSED')) as DriverAdapterError).cause).toMatchObject({ kind: 'TransactionAlreadyClosed', cause: 'TRANSACTION_CLOSED: gone' });
     expect((toDriverAdapterError(new ClientError('down', 'PRIMARY_UNREACHABLE')) as DriverAdapterError).cause.kind).toBe('DatabaseNotReachable');
     const other = new TypeError('x');
     expect(toDriverAdapterError(other)).toBe(other);

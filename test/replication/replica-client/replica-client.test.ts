@@ -142,7 +142,7 @@ describe('replica client', () => {
     await writer.execute({ sql: 'INSERT INTO users (email) VALUES (?)', args: ['ada@example.com'] });
 
     const error = await lagging.execute({ sql: 'INSERT INTO users (email) VALUES (?)', args: ['ada@example.com'] }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'SqliteError', code: 'SQLITE_CONSTRAINT_UNIQUE', rawCode: 2067 });
+    expect(error).toMatchObject({ name: 'LibsqlError', code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE', rawCode: 2067 });
     // The replica has not applied the writer's insert, so this read goes to the primary.
     const found = await lagging.execute({ sql: 'SELECT id FROM users WHERE email = ?', args: ['ada@example.com'] });
     expect(found.rows).toHaveLength(1);
@@ -171,7 +171,7 @@ describe('replica client', () => {
     const tx = await client.transaction('read');
     expect((await tx.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
     await tx.commit();
-    await expect(client.execute('INSERT INTO nope VALUES (1)')).rejects.toMatchObject({ name: 'SqliteError', code: 'SQLITE_ERROR' });
+    await expect(client.execute('INSERT INTO nope VALUES (1)')).rejects.toMatchObject({ name: 'LibsqlError', code: 'SQLITE_ERROR' });
   });
 
   it('catches up from its persisted position after a restart, without a new snapshot', async () => {

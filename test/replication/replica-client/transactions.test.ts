@@ -84,7 +84,7 @@ describe('replica client write transactions', () => {
     const { client } = await setup();
     const tx = await client.transaction('write');
     await tx.execute("INSERT INTO t (id, v) VALUES (1, 'a')");
-    await expect(tx.execute("INSERT INTO t (id, v) VALUES (1, 'b')")).rejects.toMatchObject({ name: 'SqliteError', code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    await expect(tx.execute("INSERT INTO t (id, v) VALUES (1, 'b')")).rejects.toMatchObject({ name: 'LibsqlError', code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
     await tx.executeMultiple("INSERT INTO t (id, v) VALUES (2, 'x;y'); -- two;\n DELETE FROM t WHERE id = 2;");
     await expect(tx.executeMultiple('COMMIT')).rejects.toMatchObject({ code: 'PRIMARY_ERROR' });
     expect((await tx.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);

@@ -1,27 +1,27 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { ClientError, SqliteError } from '../../../../core/index.ts';
+import { ClientError, LibsqlError } from '../../../../core/index.ts';
 import type { ClientKind } from '../../support/clients.ts';
 import { openSeeded, useKysely } from './setup.ts';
 
-/** Errors reach the caller as the client raised them: wasmlite's `SqliteError`, with its code. */
+/** Errors reach the caller as the client raised them: wasmlite's `LibsqlError`, with its code. */
 export function errorCases(kind: ClientKind): void {
   const kysely = useKysely();
 
   describe('errors', () => {
-    it('rejects a unique violation with SqliteError SQLITE_CONSTRAINT_UNIQUE', async () => {
+    it('rejects a unique violation with LibsqlError SQLITE_CONSTRAINT_UNIQUE', async () => {
       const { db } = await openSeeded(kysely, kind);
       const error = await db.insertInto('pet').values({ name: 'Catto', owner_id: 1, species: 'cat' }).execute().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SqliteError);
-      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_UNIQUE' });
+      expect(error).toBeInstanceOf(LibsqlError);
+      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
       expect((error as Error).message).toMatch(/UNIQUE constraint failed: pet.name/);
     });
 
     it('rejects a not-null violation and a syntax error with their codes', async () => {
       const { db } = await openSeeded(kysely, kind);
-      await expect(db.insertInto('pet').values({ name: null as never, owner_id: 1, species: 'cat' }).execute()).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_NOTNULL' });
+      await expect(db.insertInto('pet').values({ name: null as never, owner_id: 1, species: 'cat' }).execute()).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_NOTNULL' });
       const syntax = await sql`selec 1`.execute(db).catch((e: unknown) => e);
-      expect(syntax).toBeInstanceOf(SqliteError);
+      expect(syntax).toBeInstanceOf(LibsqlError);
       expect(syntax).toMatchObject({ code: 'SQLITE_ERROR' });
       expect((syntax as Error).message).toMatch(/syntax error/);
     });
@@ -35,8 +35,8 @@ export function errorCases(kind: ClientKind): void {
     it('enforces foreign keys (on from the start, as in better-sqlite3)', async () => {
       const { db } = await openSeeded(kysely, kind);
       const error = await db.insertInto('pet').values({ name: 'Orphan', owner_id: 99, species: 'cat' }).execute().catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SqliteError);
-      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+      expect(error).toBeInstanceOf(LibsqlError);
+      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
       const bad = await sql`pragma foreign_key_check`.execute(db);
       expect(bad.rows).toEqual([]);
     });
@@ -51,7 +51,7 @@ export function errorCases(kind: ClientKind): void {
 
     it('leaves the Kysely instance usable after an error', async () => {
       const { db } = await openSeeded(kysely, kind);
-      await expect(sql`select nope`.execute(db)).rejects.toBeInstanceOf(SqliteError);
+      await expect(sql`select nope`.execute(db)).rejects.toBeInstanceOf(LibsqlError);
       expect(await db.selectFrom('person').select('id').where('id', '=', 2).executeTakeFirst()).toEqual({ id: 2 });
     });
   });

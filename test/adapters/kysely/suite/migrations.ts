@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import { FileMigrationProvider, Migrator, NO_MIGRATIONS, type MigrationProvider } from 'kysely/migration';
 import { describe, expect, it } from 'vitest';
-import { SqliteError } from '../../../../core/index.ts';
+import { LibsqlError } from '../../../../core/index.ts';
 import type { ClientKind } from '../../support/clients.ts';
 import { useKysely } from './setup.ts';
 
@@ -101,14 +101,14 @@ export function migrationCases(kind: ClientKind, version: '0.28' | '0.29'): void
       expect(await db.selectFrom('pet').selectAll().execute()).toEqual([{ id: 1, owner_id: 1 }]);
       expect(await db.selectFrom('person').selectAll().execute()).toEqual([{ id: 1, name: 'Ada', age: 0 }]);
       // And on again afterwards.
-      await expect((db as Kysely<any>).insertInto('pet').values({ id: 2, owner_id: 99 }).execute()).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+      await expect((db as Kysely<any>).insertInto('pet').values({ id: 2, owner_id: 99 }).execute()).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
     });
 
     it('refuses to commit a migration that leaves a foreign key violation', async () => {
       const { db } = await kysely.open(kind);
       const result = await migrator(db, 'migrations-dangling').migrateToLatest();
-      expect(result.error).toBeInstanceOf(SqliteError);
-      expect(result.error).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+      expect(result.error).toBeInstanceOf(LibsqlError);
+      expect(result.error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
       expect((result.error as Error).message).toMatch(/pet row 1 → person/);
       expect(await tableNames(db)).toEqual([]);
     });

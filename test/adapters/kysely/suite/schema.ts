@@ -54,7 +54,7 @@ export function schemaCases(kind: ClientKind): void {
       await db.schema.createIndex('person_last_name_unique').on('person').column('last_name').unique().execute();
       const indexes = await sql<{ name: string }>`select name from sqlite_master where type = 'index' and name like 'person_%'`.execute(db);
       expect(indexes.rows).toEqual([{ name: 'person_last_name_unique' }]);
-      await expect(db.insertInto('person').values({ first_name: 'X', last_name: 'Aniston', middle_name: null, gender: 'other', marital_status: null }).execute()).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_UNIQUE' });
+      await expect(db.insertInto('person').values({ first_name: 'X', last_name: 'Aniston', middle_name: null, gender: 'other', marital_status: null }).execute()).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
       await db.schema.dropIndex('person_last_name_unique').execute();
       await db.insertInto('person').values({ first_name: 'X', last_name: 'Aniston', middle_name: null, gender: 'other', marital_status: null }).execute();
     });
@@ -70,9 +70,9 @@ export function schemaCases(kind: ClientKind): void {
         .execute();
       await create();
       await create();
-      await expect(sql`insert into pair values (1, 0)`.execute(db)).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_CHECK' });
+      await expect(sql`insert into pair values (1, 0)`.execute(db)).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_CHECK' });
       await sql`insert into pair values (1, 1)`.execute(db);
-      await expect(sql`insert into pair values (1, 1)`.execute(db)).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+      await expect(sql`insert into pair values (1, 1)`.execute(db)).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
       await db.schema.dropTable('pair').ifExists().execute();
       await db.schema.dropTable('pair').ifExists().execute();
       expect(await db.introspection.getTables()).toEqual([]);

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { SqliteError } from '../../../../core/index.ts';
+import { LibsqlError } from '../../../../core/index.ts';
 import type { ClientKind } from '../../support/clients.ts';
 import { count, openSeeded, useKysely } from './setup.ts';
 
@@ -43,14 +43,14 @@ export function transactionCases(kind: ClientKind): void {
       expect(await count(db, 'toy')).toBe(1);
     });
 
-    it('rolls back on a failing statement and passes its SqliteError through', async () => {
+    it('rolls back on a failing statement and passes its LibsqlError through', async () => {
       const { db } = await openSeeded(kysely, kind);
       const error = await db.transaction().execute(async (trx) => {
         await trx.insertInto('pet').values({ name: 'Fresh', owner_id: 1, species: 'cat' }).execute();
         await trx.insertInto('pet').values({ name: 'Catto', owner_id: 1, species: 'cat' }).execute();
       }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SqliteError);
-      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_UNIQUE' });
+      expect(error).toBeInstanceOf(LibsqlError);
+      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
       expect(await db.selectFrom('pet').select('id').where('name', '=', 'Fresh').executeTakeFirst()).toBeUndefined();
     });
 
@@ -69,15 +69,15 @@ export function transactionCases(kind: ClientKind): void {
       expect(names.sort()).toEqual(['Catto', 'Doggo', 'Hammo']);
     });
 
-    it('passes a failing commit\'s SqliteError through and leaves nothing of the transaction', async () => {
+    it('passes a failing commit\'s LibsqlError through and leaves nothing of the transaction', async () => {
       const { db } = await openSeeded(kysely, kind);
       await sql`create table tag (id integer primary key, pet_id integer references pet (id) deferrable initially deferred)`.execute(db);
       const error = await db.transaction().execute(async (trx) => {
         await sql`insert into tag values (1, 99)`.execute(trx);
         await trx.insertInto('toy').values({ name: 'Lost', price: 1, pet_id: 1 }).execute();
       }).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SqliteError);
-      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
+      expect(error).toBeInstanceOf(LibsqlError);
+      expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
       expect(await count(db, 'tag')).toBe(0);
       expect(await count(db, 'toy')).toBe(1);
       await db.transaction().execute((trx) => sql`insert into tag values (2, 1)`.execute(trx));
@@ -115,8 +115,8 @@ export function transactionCases(kind: ClientKind): void {
       expect(people).toHaveLength(3);
       if (kind === 'replica') expect(await fixture.primaryRequests()).toBe(before + 1);
       const error = await db.transaction().setAccessMode('read only').execute((trx) => trx.deleteFrom('toy').execute()).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(SqliteError);
-      expect((error as SqliteError).code).toMatch(/^SQLITE_READONLY/);
+      expect(error).toBeInstanceOf(LibsqlError);
+      expect((error as LibsqlError).code).toMatch(/^SQLITE_READONLY/);
       expect(await count(db, 'toy')).toBe(1);
     });
 
