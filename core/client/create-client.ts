@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkOpenArguments, type OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
@@ -14,7 +17,8 @@ import type { Client, Config, IntMode } from './types.ts';
  * `url` is `file:path.db`, `file:///abs/path.db` or `:memory:`; the database opens on first
  * use (an open failure rejects that first call). Throws a ClientError for a URL it cannot use.
  *
- * With `syncUrl`, the file is a replica of that primary: read-only statements run locally,
+ * With `syncUrl`, the file is a replica of that primary (with `:memory:`, a replica in a private
+ * temporary directory removed by `close()`): read-only statements run locally,
  * everything else on the primary, with read-your-writes (`readYourWrites`,
  * `readYourWritesTimeout`, `onReplicaLag`, `bookmark`). The replication module is loaded on
  * first use if `wasmlite/replication` was not imported.
@@ -72,8 +76,7 @@ export function localPath(url: unknown): string {
  * loaded now (dynamically, so that programs without `syncUrl` never load it) and a
  * {@link PendingClient} stands in until it is.
  */
-function createReplicaClient(path: string, open: OpenOptions, intMode: IntMode, config: Config): Client {
-  if (path === ':memory:') throw new ClientError('A replica needs a file: url, not :memory:', 'URL_INVALID');
+function createReplicaClient(given: string, open: OpenOptions, intMode: IntMode, config: Config): Client {
   if (typeof config.syncUrl !== 'string' || config.syncUrl === '') throw new ClientError('Expected the "syncUrl" option to be a non-empty string', 'URL_INVALID');
   const readYourWrites = config.readYourWrites ?? true;
   if (typeof readYourWrites !== 'boolean') throw new TypeError('Expected the "readYourWrites" option to be a boolean');
@@ -87,7 +90,11 @@ function createReplicaClient(path: string, open: OpenOptions, intMode: IntMode, 
     throw new TypeError('Expected the "bookmark" option to be a non-empty string');
   }
   const syncConfig = { ...config, syncUrl: config.syncUrl };
-  const options = { intMode, open, readYourWrites, readYourWritesTimeout, onReplicaLag, bookmark: config.bookmark };
+  // A replica "in memory": the follower needs files (snapshot, position), so it gets a private
+  // temporary directory of its own, removed when the client is closed.
+  const temporaryDirectory = given === ':memory:' ? mkdtempSync(join(tmpdir(), 'wasmlite-replica-')) : undefined;
+  const path = temporaryDirectory === undefined ? given : join(temporaryDirectory, 'replica.db');
+  const options = { intMode, open, readYourWrites, readYourWritesTimeout, onReplicaLag, bookmark: config.bookmark, temporaryDirectory };
   const factory = replicaBackendFactory();
   if (factory === undefined) {
     const ready = import('../../replication/index.ts').then(() => replicaClientFrom(replicaBackendFactory()!, path, syncConfig, options));

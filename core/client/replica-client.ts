@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import type { Database, OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
 import { loadEngine } from '../sqlite3/engine.ts';
@@ -21,6 +22,8 @@ export interface ReplicaClientOptions {
   readonly onReplicaLag: 'primary' | 'error';
   /** A position (another client's `bookmark`) to read at least. */
   readonly bookmark: string | undefined;
+  /** A directory holding only this replica (`url: ':memory:'`), removed once the client is closed. */
+  readonly temporaryDirectory?: string | undefined;
 }
 
 /**
@@ -244,7 +247,11 @@ export class ReplicaClient implements Client {
     this.#closing = Promise.allSettled(releases)
       .then(() => this.#transport.close())
       .then(() => this.#replica.close())
-      .catch(() => {});
+      .catch(() => {})
+      .then(() => {
+        const dir = this.#options.temporaryDirectory;
+        if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+      });
     return this.#closing;
   }
 

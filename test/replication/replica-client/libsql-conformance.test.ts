@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createClient, type Client } from '../../../core/index.ts';
@@ -52,4 +54,18 @@ it('frees the primary\'s writer at once when a client is closed with a transacti
   cleanups.push(() => other.close());
   await other.execute('INSERT INTO t VALUES (2)');
   expect((await other.execute('SELECT x FROM t')).rows.map((r) => r.x)).toEqual([2]);
+});
+
+it('holds a replica of a :memory: url in a private temporary directory, removed by close()', async () => {
+  const primary = await startPrimary({ path: path.join(temp.dir, 'memory-primary.db') });
+  cleanups.push(() => primary.close());
+  const before = new Set(fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('wasmlite-replica-')));
+  const client = createClient({ url: ':memory:', syncUrl: primary.url });
+  await client.execute('CREATE TABLE m (x)');
+  await client.execute('INSERT INTO m VALUES (1)');
+  expect((await client.execute('SELECT count(*) AS n FROM m')).rows[0]!.n).toBe(1);
+  const made = fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('wasmlite-replica-') && !before.has(name));
+  expect(made).toHaveLength(1);
+  await client.close();
+  expect(fs.existsSync(path.join(os.tmpdir(), made[0]!))).toBe(false);
 });
