@@ -89,9 +89,15 @@ export class PrimaryServer {
       res.on('finish', () => (ack ? this.#metrics.ack(res.statusCode) : this.#metrics.request(res.statusCode)));
       this.#handle(req, res).catch((error: unknown) => this.#fail(res, error));
     });
-    this.#server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n');
-      else socket.destroy();
+    // HTTP that node:http cannot parse never reaches #handle: answer it in JSON like any error.
+    this.#server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return socket.destroy();
+      // The request line counts toward the header limit, so a 100 KB URL lands here too.
+      const [status, reason, code, message] = error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'the request line and headers are larger than the server accepts']
+        : [400, 'Bad Request', 'BAD_HTTP', `the request is not valid HTTP (${error.code ?? error.message})`];
+      const body = JSON.stringify({ error: { code, message } });
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
     });
   }
 
@@ -201,7 +207,7 @@ export class PrimaryServer {
         const match = req.method === 'POST' ? TRANSACTION_ROUTE.exec(url.pathname) : null;
         if (match === null) throw new RequestError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
         this.#options.auth.check(req.headers.authorization);
-        return this.#transaction(req, res, decodeURIComponent(match[1]!), match[2]!);
+        return this.#transaction(req, res, decodeTransactionId(match[1]!), match[2]!);
       }
     }
   }
@@ -261,7 +267,12 @@ export class PrimaryServer {
     const declared = Number(req.headers['content-length']);
     const chunks: Buffer[] = [];
     let size = 0;
-    let over = Number.isFinite(declared) && declared > limit;
+    // A declared length past the limit is refused before any byte is read: waiting for a body
+    // that may never come (`Content-Length: 99999999999` and two bytes) would answer nothing.
+    if (Number.isFinite(declared) && declared > limit) {
+      throw new RequestError(413, 'BODY_TOO_LARGE', `the request body is declared as ${declared} bytes, more than the ${limit} allowed`);
+    }
+    let over = false;
     for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
       if (size > limit) over = true;
@@ -271,8 +282,15 @@ export class PrimaryServer {
     }
     if (over) throw new RequestError(413, 'BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`);
     if (optional && size === 0) return undefined;
+    let text: string;
     try {
-      return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      text = STRICT_UTF8.decode(Buffer.concat(chunks));
+    } catch {
+      // Decoding leniently would store U+FFFD in place of the client's bytes.
+      throw new RequestError(400, 'BAD_UTF8', 'the request body is not valid UTF-8');
+    }
+    try {
+      return JSON.parse(text);
     } catch {
       throw new RequestError(400, 'BAD_JSON', 'the request body is not valid JSON');
     }
@@ -289,6 +307,8 @@ export class PrimaryServer {
     // A batch statement's failure says which statement failed.
     const index = failedStatementIndex(error);
     const at = index === undefined ? {} : { statementIndex: index };
+    // An unread body cannot be skipped to reach the next request on this connection: close it.
+    if (error instanceof RequestError && error.status === 413) res.setHeader('connection', 'close');
     if (error instanceof RequestError) return json(res, error.status, { error: { code: error.code, message: error.message, ...error.details, ...at }, position });
     if (error instanceof SqliteError) {
       const status = BAD_INPUT_CODES.test(error.code) ? 400 : BUSY_CODES.test(error.code) ? 503 : 500;
@@ -299,6 +319,18 @@ export class PrimaryServer {
       return json(res, 400, { error: { code: 'BAD_REQUEST', message: error.message, ...at }, position });
     }
     return json(res, 500, { error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }, position });
+  }
+}
+
+/** UTF-8 that refuses malformed bytes instead of replacing them. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A transaction id from its URL path segment; a 400 for %-encoding that does not decode. */
+function decodeTransactionId(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new RequestError(400, 'BAD_REQUEST', `the transaction id ${JSON.stringify(segment.slice(0, 64))} is not valid %-encoding`);
   }
 }
 

@@ -38,7 +38,8 @@ export class TokenAuth {
    */
   check(header: string | undefined): Access {
     if (!this.enabled) return 'write';
-    const match = header === undefined ? null : /^Bearer (.+)$/.exec(header);
+    // The scheme is case-insensitive (RFC 9110 §11.1): `bearer`, `BEARER` and `Bearer` are one.
+    const match = header === undefined ? null : /^Bearer +(.+)$/i.exec(header);
     if (match === null) throw new RequestError(401, 'UNAUTHORIZED', 'missing bearer token');
     const given = digest(match[1]!);
     let write = false;
