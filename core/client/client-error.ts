@@ -2,7 +2,7 @@ import { LibsqlError } from './libsql-error.ts';
 
 /** Codes of {@link ClientError}. */
 export type ClientErrorCode =
-  | 'URL_INVALID' | 'URL_SCHEME_NOT_SUPPORTED' | 'CLIENT_CLOSED' | 'TRANSACTION_CLOSED' | 'ARGS_INVALID'
+  | 'URL_INVALID' | 'URL_SCHEME_NOT_SUPPORTED' | 'URL_PARAM_NOT_SUPPORTED' | 'CLIENT_CLOSED' | 'TRANSACTION_CLOSED' | 'ARGS_INVALID'
   | 'PRIMARY_UNREACHABLE' | 'PRIMARY_ERROR' | 'REPLICA_LAG' | 'NOT_SUPPORTED';
 
 /**

@@ -10,6 +10,7 @@ import { PendingClient } from './pending-client.ts';
 import { ReplicaClient } from './replica-client.ts';
 import { replicaBackendFactory, type ReplicaBackendFactory } from './transport.ts';
 import type { Client, Config, IntMode } from './types.ts';
+import { checkUrlQuery } from './url-query.ts';
 
 /**
  * Creates a {@link Client} in @libsql/client's shape, so a libSQL user changes one import.
@@ -39,7 +40,11 @@ export function createClient(config: Config): Client {
     throw new ClientError('offline writes are not supported: a replica client sends writes to the primary and fails with PRIMARY_UNREACHABLE when it cannot reach it', 'NOT_SUPPORTED');
   }
   const path = localPath(config.url);
-  const options: OpenOptions = config.timeout === undefined ? {} : { timeout: config.timeout };
+  // libSQL installs no busy handler unless asked (`timeout`): a locked database fails at once
+  // with SQLITE_BUSY. A replica client keeps the Database's default, since its own follower
+  // writes the file it reads.
+  const timeout = config.timeout ?? (config.syncUrl === undefined ? 0 : undefined);
+  const options: OpenOptions = timeout === undefined ? {} : { timeout };
   checkOpenArguments(path, options);
   if (config.syncUrl !== undefined) return createReplicaClient(path, options, intMode, config);
   return new LocalClient(open(path, options), intMode);
@@ -48,7 +53,9 @@ export function createClient(config: Config): Client {
 /** The file path (or `:memory:`) a `file:` URL names. */
 export function localPath(url: unknown): string {
   if (typeof url !== 'string' || url === '') throw new ClientError('Expected the "url" option to be a non-empty string', 'URL_INVALID');
-  if (url === ':memory:' || url === 'file::memory:') return ':memory:';
+  if (url === ':memory:') return ':memory:';
+  checkUrlQuery(url);
+  if (url.split('?')[0] === 'file::memory:') return ':memory:';
   if (!url.startsWith('file:')) {
     const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(url)?.[1];
     const named = scheme === undefined ? '' : ` (scheme ${JSON.stringify(scheme)})`;

@@ -128,7 +128,7 @@ export interface Config {
   authToken?: string;
   /** How integers are returned (default `number`). */
   intMode?: IntMode;
-  /** Busy timeout of the local database in ms (default 5000). */
+  /** Busy timeout of the local database in ms. Default: 0 (a locked database fails at once with SQLITE_BUSY, as libSQL's), 5000 for a replica client. */
   timeout?: number;
   /** With `syncUrl`: a local read first waits for the client's last write to be applied (default true). */
   readYourWrites?: boolean;

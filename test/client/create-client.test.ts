@@ -42,11 +42,16 @@ describe('createClient({ url })', () => {
     expect(fs.existsSync(file)).toBe(true);
   });
 
-  it('ignores a query string after the path', async () => {
+  it("accepts libSQL's tls and authToken query parameters on a file URL", async () => {
     const file = tmp.file('q.db');
-    const client = tmp.track(createClient({ url: `${pathToFileURL(file).href}?mode=rwc` }));
+    const client = tmp.track(createClient({ url: `${pathToFileURL(file).href}?tls=0&authToken=x` }));
     await client.execute('CREATE TABLE t (x)');
     expect(fs.existsSync(file)).toBe(true);
+  });
+
+  it('accepts file::memory: with a cache parameter', async () => {
+    const client = tmp.track(createClient({ url: 'file::memory:?cache=private' }));
+    expect((await client.execute('SELECT 1 AS one')).rows[0]!.one).toBe(1);
   });
 
   it('opens a private in-memory database for :memory:', async () => {
@@ -74,6 +79,16 @@ describe('createClient() with a URL it cannot use', () => {
     ['file:', 'URL_INVALID'],
     ['file:%', 'URL_INVALID'],
     ['file://remote-host/x.db', 'URL_INVALID'],
+    ['file:x.db?mode=rwc', 'URL_PARAM_NOT_SUPPORTED'],
+    ['ws://localhost?foo=bar', 'URL_PARAM_NOT_SUPPORTED'],
+    ['file::memory:?tls=0', 'URL_PARAM_NOT_SUPPORTED'],
+    ['file::memory:?cache=none', 'URL_INVALID'],
+    ['libsql://localhost?tls=yes', 'URL_INVALID'],
+    ['libsql://localhost?tls=0', 'URL_INVALID'],
+    ['ws://localhost?tls=1', 'URL_INVALID'],
+    ['https://localhost?tls=0', 'URL_INVALID'],
+    ['file:x.db#part', 'URL_INVALID'],
+    ['libsql://localhost:8080?tls=0', 'URL_SCHEME_NOT_SUPPORTED'],
   ])('throws a ClientError for %j with code %s', (url, code) => {
     const error = thrown(() => createClient({ url }));
     expect(error).toBeInstanceOf(ClientError);

@@ -71,6 +71,6 @@ describe('drizzle() arguments', () => {
   });
 
   it('reports a bad syncUrl setup at construction, as createClient does', () => {
-    expect(() => drizzle({ connection: { url: ':memory:', syncUrl: 'http://127.0.0.1:1' } })).toThrow(expect.objectContaining({ code: 'URL_INVALID' }));
+    expect(() => drizzle({ connection: { url: 'file:replica.db', syncUrl: '' } })).toThrow(expect.objectContaining({ code: 'URL_INVALID' }));
   });
 });
