@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -215,6 +216,35 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
     expect(error.code).toBe('MIGRATION_MODIFIED');
     expect(error.migrationNames).toEqual([INIT.name]);
     expect((await history(fixture.client)).map((r) => r.migration_name)).toEqual([INIT.name, POSTS.name]);
+  });
+});
+
+describe('migrate() on a history other writers left', () => {
+  it('accepts a checksum in the unpadded form early Prisma versions wrote (prisma-engines issue 1887)', async () => {
+    const fixture = await clients.open('local');
+    const folder = writeMigrationsFolder(fixture.dir, [INIT]);
+    await migrate(fixture.client, { migrationsFolder: folder });
+    const digest = crypto.createHash('sha256').update(INIT.sql).digest();
+    expect(digest.some((byte) => byte < 0x10)).toBe(true); // so that the two forms differ
+    const unpadded = [...digest].map((byte) => byte.toString(16)).join('');
+    await fixture.client.execute({ sql: 'UPDATE _prisma_migrations SET checksum = ?', args: [unpadded] });
+
+    addMigration(folder, POSTS);
+    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({ appliedMigrationNames: [POSTS.name] });
+  });
+
+  it('reads timestamps stored as text (Prisma through a driver adapter, SQLite\'s current_timestamp) and prints them as Prisma does', async () => {
+    const fixture = await clients.open('local');
+    const folder = writeMigrationsFolder(fixture.dir, [INIT, POSTS]);
+    await migrate(fixture.client, { migrationsFolder: folder });
+    await fixture.client.execute({ sql: 'UPDATE _prisma_migrations SET started_at = ?, finished_at = ? WHERE migration_name = ?', args: ['2024-01-01T12:00:00.123+00:00', '2024-01-01T12:00:01.000+00:00', INIT.name] });
+    await fixture.client.execute({ sql: "UPDATE _prisma_migrations SET started_at = '2024-01-02 08:30:00', finished_at = NULL, logs = NULL WHERE migration_name = ?", args: [POSTS.name] });
+
+    const error = await rejection(migrate(fixture.client, { migrationsFolder: folder }));
+    expect(error.code).toBe('P3009');
+    expect(error.message).toContain(`\nThe \`${POSTS.name}\` migration started at 2024-01-02 08:30:00 UTC failed`);
+    await fixture.client.execute("UPDATE _prisma_migrations SET started_at = '2024-01-02T08:30:00.250Z'");
+    expect((await rejection(migrate(fixture.client, { migrationsFolder: folder }))).message).toContain('started at 2024-01-02 08:30:00.250 UTC failed');
   });
 });
 
