@@ -50,7 +50,8 @@ export interface MigrateResult {
  * failure there can leave half a migration behind; here it cannot). That transaction is also the
  * lock: two runs at once (two processes through one primary) apply each migration once; the
  * second finds it recorded and skips it. A `migration.sql` must not begin, commit or roll back a
- * transaction of its own (a `BEGIN` fails, a `COMMIT` or `ROLLBACK` is recorded as a failure).
+ * transaction of its own: a `BEGIN` fails; a `COMMIT` or `ROLLBACK` is recorded as a failure on a
+ * local client, and refused by the primary (a `ClientError`, nothing recorded) through a replica.
  *
  * Refuses before applying anything, with a {@link PrismaMigrateError}:
  * - `P3019`: `migration_lock.toml` names another provider;
@@ -128,11 +129,12 @@ async function applyMigration(client: Client, migration: MigrationDirectory, all
   const { script, checksum } = migration;
   const startedAt = epochMillis();
   let failure: MigrationFailure | undefined;
+  let id: string | undefined;
   const applied = await inWriteTransaction(client, async (tx) => {
     const records = await readMigrationRecords(tx);
     checkHistory(records, all);
     if (isApplied(records, migration.name)) return { commit: false, value: false };
-    const id = await recordStarted(tx, migration.name, checksum, startedAt);
+    id = await recordStarted(tx, migration.name, checksum, startedAt);
     try {
       await tx.executeMultiple(script);
       if (tx.closed) throw new ScriptEndedTransaction();
@@ -148,10 +150,12 @@ async function applyMigration(client: Client, migration: MigrationDirectory, all
 
   const logs = failureLogs(migration.name, failure);
   await inWriteTransaction(client, async (tx) => {
-    // Another run may have recorded the same failure meanwhile: one row is enough.
     const records = await readMigrationRecords(tx);
-    if (records.some((r) => r.migrationName === migration.name && r.rolledBackAt === null)) return { commit: false, value: undefined };
-    await recordFailed(tx, await recordStarted(tx, migration.name, checksum, startedAt), logs);
+    // A COMMIT in the script committed this run's row: it gets the logs.
+    if (records.some((r) => r.id === id)) await recordFailed(tx, id!, logs);
+    // Another run may have recorded the same failure meanwhile: one row is enough.
+    else if (records.some((r) => r.migrationName === migration.name && r.rolledBackAt === null)) return { commit: false, value: undefined };
+    else await recordFailed(tx, await recordStarted(tx, migration.name, checksum, startedAt), logs);
     return { commit: true, value: undefined };
   });
   throw new PrismaMigrateError('P3018', `P3018: ${logs.trimEnd()}`, [migration.name], { cause: failure.error });

@@ -300,15 +300,25 @@ describe('migrate() refuses', () => {
     expect((await history(fixture.client)).map((r) => r.migration_name)).toEqual([INIT.name]);
   });
 
-  it('a migration.sql that commits the transaction it runs in, recording it as not finished', async () => {
-    const fixture = await clients.open('local');
-    const folder = writeMigrationsFolder(fixture.dir, [INIT, { name: POSTS.name, sql: `${POSTS.sql}COMMIT;\n` }]);
-    const error = await rejection(migrate(fixture.client, { migrationsFolder: folder }));
+  it('a migration.sql that commits the transaction it runs in: recorded as failed locally, refused by the primary through a replica', async () => {
+    const local = await clients.open('local');
+    const folder = writeMigrationsFolder(local.dir, [INIT, { name: POSTS.name, sql: `${POSTS.sql}COMMIT;\n` }]);
+    const error = await rejection(migrate(local.client, { migrationsFolder: folder }));
     expect(error.code).toBe('P3018');
     expect(error.message).toContain('ended the transaction');
-    const rows = await history(fixture.client);
+    const rows = await history(local.client);
     expect(rows.map((r) => [r.migration_name, r.finished_at])).toEqual([[INIT.name, expect.anything()], [POSTS.name, null]]);
-    expect((await rejection(migrate(fixture.client, { migrationsFolder: folder }))).code).toBe('P3009');
+    expect(rows[1]!.logs).toContain(`Migration name: ${POSTS.name}\n\nDatabase error code: none\n\nDatabase error:\nmigration.sql ended the transaction`);
+    expect((await rejection(migrate(local.client, { migrationsFolder: folder }))).code).toBe('P3009');
+
+    // The primary refuses transaction control inside a transaction: nothing of the migration runs or is recorded.
+    const replica = await clients.open('replica');
+    const refused = await migrate(replica.client, { migrationsFolder: folder }).then(() => undefined, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(LibsqlError);
+    expect((refused as LibsqlError).code).toBe('PRIMARY_ERROR');
+    expect((refused as LibsqlError).message).toContain('TRANSACTION_CONTROL');
+    expect((await history(replica.client)).map((r) => r.migration_name)).toEqual([INIT.name]);
+    expect(await tableNames(replica.client)).not.toContain('Post');
   });
 
   it('bad arguments with TypeErrors, before touching the database', async () => {
