@@ -5,7 +5,7 @@ import type { Client } from '../../core/client/types.ts';
 import { migrate } from './migrate.ts';
 
 /** The command's usage, printed by `--help` and after a bad option. */
-export const PRISMA_MIGRATE_USAGE = `usage: wasmlite prisma migrate-deploy --url <file:path.db> [--sync-url <http://primary:7878>] [--auth-token-file <file>] [--migrations <dir>]
+const PRISMA_MIGRATE_USAGE = `usage: wasmlite prisma migrate-deploy --url <file:path.db> [--sync-url <http://primary:7878>] [--auth-token-file <file>] [--migrations <dir>]
 
 Applies the pending migrations of a Prisma migrations folder, as \`prisma migrate deploy\` does,
 without Prisma's native schema engine, and records them in _prisma_migrations as Prisma does.
