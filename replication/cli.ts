@@ -5,12 +5,18 @@
  * Serves a database as a replication primary until SIGINT/SIGTERM. The token file holds one
  * token a line: a bare line is a read-write token, `read <token>` a read-only one; blank lines
  * and lines starting with `#` are skipped.
+ *
+ * `npx wasmlite prisma migrate-deploy --url <file:…> [--sync-url <http://…>] [--auth-token-file f] [--migrations dir]`
+ *
+ * Applies a Prisma migrations folder (`prisma migrate deploy` without Prisma's native engine);
+ * see adapters/prisma/migrate-cli.ts, loaded only for this command.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPrimary } from './primary/index.ts';
 
-const USAGE = 'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>] [--durability async|quorum]';
+const USAGE = 'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>] [--durability async|quorum]\n'
+  + '       wasmlite prisma migrate-deploy --url <file:path.db> [--sync-url <http://…>] [--auth-token-file <file>] [--migrations <dir>]';
 
 function readTokens(file: string): { read: string[]; write: string[] } {
   const tokens = { read: [] as string[], write: [] as string[] };
@@ -25,6 +31,11 @@ function readTokens(file: string): { read: string[]; write: string[] } {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'prisma') {
+    const { runPrismaCli } = await import('../adapters/prisma/migrate-cli.ts');
+    process.exitCode = await runPrismaCli(process.argv.slice(3));
+    return;
+  }
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {

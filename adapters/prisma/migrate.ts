@@ -1,10 +1,11 @@
 import { ClientError } from '../../core/client/client-error.ts';
+import { LibsqlError } from '../../core/client/libsql-error.ts';
 import type { Client, Transaction } from '../../core/client/types.ts';
 import { checksumMatches } from './migration-checksum.ts';
 import { readMigrationsFolder, type MigrationDirectory } from './migrations-folder.ts';
 import {
-  createMigrationsTable, formatTimestamp, hasAnyTable, hasMigrationsTable, readMigrationRecords, recordFailed, recordFinished, recordStarted,
-  type MigrationRecord,
+  createMigrationsTable, epochMillis, formatTimestamp, hasAnyTable, hasMigrationsTable, readMigrationRecords, recordFailed, recordFinished,
+  recordStarted, type MigrationRecord,
 } from './migrations-table.ts';
 import { PrismaMigrateError } from './prisma-migrate-error.ts';
 
@@ -45,9 +46,12 @@ export interface MigrateResult {
  *
  * Each migration is one write transaction with foreign keys off (a table rebuild by Prisma drops
  * and recreates referenced tables; with enforcement on, the drop would cascade): its row and its
- * SQL commit together or not at all. That transaction is also the lock: two runs at once (two
- * processes through one primary) apply each migration once; the second finds it recorded and
- * skips it. A `migration.sql` must not begin or commit a transaction of its own.
+ * SQL commit together or not at all (Prisma's engine runs the script outside a transaction, so a
+ * failure there can leave half a migration behind; here it cannot). That transaction is also the
+ * lock: two runs at once (two processes through one primary) apply each migration once; the
+ * second finds it recorded and skips it. A `migration.sql` must not begin, commit or roll back a
+ * transaction of its own: a `BEGIN` fails; a `COMMIT` or `ROLLBACK` is recorded as a failure on a
+ * local client, and refused by the primary (a `ClientError`, nothing recorded) through a replica.
  *
  * Refuses before applying anything, with a {@link PrismaMigrateError}:
  * - `P3019`: `migration_lock.toml` names another provider;
@@ -58,9 +62,12 @@ export interface MigrateResult {
  *   not count). Prisma's own `deploy` applies the rest regardless; this stops instead.
  *
  * A migration whose SQL fails is rolled back whole and recorded as Prisma records a failure (its
- * row with `logs`, `finished_at` NULL), and `migrate` rejects with `P3018` (the SQLite error as
- * `cause`); the migrations before it stay applied. Until that row is resolved, every run refuses
- * with `P3009`. A missing `migrationsFolder` is a `TypeError`.
+ * row with Prisma's P3018 text in `logs`, `finished_at` NULL), and `migrate` rejects with `P3018`
+ * (the SQLite error as `cause`); the migrations before it stay applied. Until that row is
+ * resolved, every run refuses with `P3009`. A pending migration without a readable
+ * `migration.sql` rejects with `P3015`. A failure of the client itself (the primary unreachable,
+ * the client closed) rejects with that `ClientError` and records nothing. A missing
+ * `migrationsFolder` is a `TypeError`.
  *
  * @example
  * import { createClient } from 'wasmlite';
@@ -79,19 +86,25 @@ export async function migrate(client: Client, options: MigrateOptions): Promise<
   }
   const { lockProvider, migrations } = readMigrationsFolder(options.migrationsFolder);
   if (lockProvider !== undefined && lockProvider !== PROVIDER) {
-    throw new PrismaMigrateError('P3019', `P3019: the migrations folder is locked to provider "${lockProvider}" (migration_lock.toml), not "${PROVIDER}": these migrations were written for another database`);
+    throw new PrismaMigrateError(
+      'P3019',
+      `P3019: the datasource provider \`${PROVIDER}\` does not match the one specified in the migration_lock.toml, \`${lockProvider}\`: these migrations were written for another database`,
+    );
   }
 
   const pending = await inWriteTransaction(client, async (tx) => {
     if (!(await hasMigrationsTable(tx))) {
       if (await hasAnyTable(tx)) {
-        throw new PrismaMigrateError('P3005', 'P3005: the database schema is not empty but has no _prisma_migrations table: it was not created by Prisma Migrate; baseline it first (mark the migrations it already has as applied)');
+        throw new PrismaMigrateError(
+          'P3005',
+          'P3005: the database schema is not empty (it has tables but no _prisma_migrations): baseline it first, see https://pris.ly/d/migrate-baseline',
+        );
       }
       await createMigrationsTable(tx);
     }
     const records = await readMigrationRecords(tx);
     checkHistory(records, migrations);
-    return migrations.filter((migration) => !isApplied(records, migration.name));
+    return { commit: true, value: migrations.filter((migration) => !isApplied(records, migration.name)) };
   });
 
   const appliedMigrationNames: string[] = [];
@@ -107,50 +120,64 @@ export async function migrate(client: Client, options: MigrateOptions): Promise<
  */
 async function applyMigration(client: Client, migration: MigrationDirectory, all: readonly MigrationDirectory[]): Promise<boolean> {
   if (migration.script === undefined) {
-    throw new PrismaMigrateError('MIGRATION_UNREADABLE', `cannot read migration ${migration.name}: ${migration.readError}`, [migration.name]);
+    throw new PrismaMigrateError(
+      'P3015',
+      `P3015: could not find the migration file at ${migration.scriptPath} (${migration.readError}): restore it or delete the migration's folder`,
+      [migration.name],
+    );
   }
-  const script = migration.script;
-  let failure: unknown;
+  const { script, checksum } = migration;
+  const startedAt = epochMillis();
+  let failure: MigrationFailure | undefined;
+  let id: string | undefined;
   const applied = await inWriteTransaction(client, async (tx) => {
     const records = await readMigrationRecords(tx);
     checkHistory(records, all);
-    if (isApplied(records, migration.name)) return false;
-    const id = await recordStarted(tx, migration.name, migration.checksum);
+    if (isApplied(records, migration.name)) return { commit: false, value: false };
+    id = await recordStarted(tx, migration.name, checksum, startedAt);
     try {
       await tx.executeMultiple(script);
+      if (tx.closed) throw new ScriptEndedTransaction();
     } catch (error) {
-      // The connection, not the SQL, failed: the transaction is rolled back and nothing is recorded.
-      if (isConnectionFailure(error)) throw error;
-      failure = error;
-      return false; // rolled back: nothing of the migration is kept
+      failure = asMigrationFailure(error);
+      if (failure === undefined) throw error;
+      return { commit: false, value: false };
     }
     await recordFinished(tx, id);
-    return true;
+    return { commit: true, value: true };
   });
   if (failure === undefined) return applied;
 
   const logs = failureLogs(migration.name, failure);
   await inWriteTransaction(client, async (tx) => {
-    // Another run may have recorded the same failure meanwhile: one row is enough.
     const records = await readMigrationRecords(tx);
-    if (records.some((r) => r.migrationName === migration.name && r.rolledBackAt === null)) return false;
-    await recordFailed(tx, await recordStarted(tx, migration.name, migration.checksum), logs);
-    return true;
+    // A COMMIT in the script committed this run's row: it gets the logs.
+    if (records.some((r) => r.id === id)) await recordFailed(tx, id!, logs);
+    // Another run may have recorded the same failure meanwhile: one row is enough.
+    else if (records.some((r) => r.migrationName === migration.name && r.rolledBackAt === null)) return { commit: false, value: undefined };
+    else await recordFailed(tx, await recordStarted(tx, migration.name, checksum, startedAt), logs);
+    return { commit: true, value: undefined };
   });
-  throw new PrismaMigrateError('P3018', `P3018: ${logs}`, [migration.name], { cause: failure });
+  throw new PrismaMigrateError('P3018', `P3018: ${logs.trimEnd()}`, [migration.name], { cause: failure.error });
+}
+
+/** What a transaction's work returns: its value, and whether to commit (rather than roll back). */
+interface Outcome<T> {
+  readonly commit: boolean;
+  readonly value: T;
 }
 
 /**
- * Runs `work` in a write transaction with foreign keys off; commits if it returns `true` or a
- * value other than `false`, rolls back otherwise and when it throws.
+ * Runs `work` in a write transaction with foreign keys off, commits or rolls back as it says
+ * (and rolls back when it throws), and returns its value.
  */
-async function inWriteTransaction<T>(client: Client, work: (tx: Transaction) => Promise<T>): Promise<T> {
+async function inWriteTransaction<T>(client: Client, work: (tx: Transaction) => Promise<Outcome<T>>): Promise<T> {
   const tx = await client.transaction('write', { foreignKeys: false });
   try {
-    const result = await work(tx);
-    if (result === false) await rollback(tx);
-    else await tx.commit();
-    return result;
+    const { commit, value } = await work(tx);
+    if (commit) await tx.commit();
+    else await rollback(tx);
+    return value;
   } catch (error) {
     await rollback(tx);
     throw error;
@@ -172,10 +199,14 @@ async function rollback(tx: Transaction): Promise<void> {
 function checkHistory(records: readonly MigrationRecord[], migrations: readonly MigrationDirectory[]): void {
   const failed = records.filter((r) => r.finishedAt === null && r.rolledBackAt === null);
   if (failed.length > 0) {
-    const details = failed.map((r) => `the ${r.migrationName} migration started at ${formatTimestamp(r.startedAt)} failed`).join('; ');
+    // Prisma's P3009 text: one line per failed migration, with its logs.
+    const details = failed.map((r) => {
+      const logs = r.logs?.trim() ?? '';
+      return `The \`${r.migrationName}\` migration started at ${formatTimestamp(r.startedAt)} failed${logs === '' ? '' : ` with the following logs:\n${logs}`}`;
+    });
     throw new PrismaMigrateError(
       'P3009',
-      `P3009: failed migrations in the database, no new migration is applied until they are resolved: ${details}. Fix the database, then mark each as rolled back (prisma migrate resolve --rolled-back <name>) to apply it again, or as applied (--applied <name>)`,
+      `P3009: migrate found failed migrations in the target database, new migrations will not be applied; fix the database, then mark each as rolled back (prisma migrate resolve --rolled-back <name>) to apply it again, or as applied (--applied <name>): https://pris.ly/d/migrate-resolve\n${details.join('\n')}`,
       failed.map((r) => r.migrationName),
     );
   }
@@ -192,15 +223,42 @@ function isApplied(records: readonly MigrationRecord[], name: string): boolean {
   return records.some((r) => r.migrationName === name && r.rolledBackAt === null);
 }
 
-/** Client errors that say nothing about the migration's SQL: the primary or the client went away. */
-const CONNECTION_FAILURES: ReadonlySet<string> = new Set(['PRIMARY_UNREACHABLE', 'CLIENT_CLOSED', 'TRANSACTION_CLOSED']);
-
-function isConnectionFailure(error: unknown): boolean {
-  return error instanceof ClientError && CONNECTION_FAILURES.has(error.code);
+/** A `COMMIT`, `END` or `ROLLBACK` in a migration.sql ended the transaction it runs in. */
+class ScriptEndedTransaction extends Error {
+  constructor() {
+    super('migration.sql ended the transaction it runs in (a COMMIT, END or ROLLBACK in it): what it did up to there may have been committed');
+  }
 }
 
-function failureLogs(name: string, error: unknown): string {
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  return `migration ${name} failed to apply and was rolled back (nothing of it was kept): ${typeof code === 'string' ? `${code}: ` : ''}${message}`;
+/** Why a migration's script failed, for Prisma's P3018 text: SQLite's extended result code and message. */
+interface MigrationFailure {
+  readonly error: Error;
+  readonly databaseErrorCode: string;
+  readonly databaseError: string;
+}
+
+/**
+ * The failure of the migration itself: an error SQLite reported for its SQL (a `LibsqlError`
+ * with SQLite's result code), or the script ending the transaction. Anything else (the client
+ * closed, the primary unreachable) says nothing about the migration: `undefined`.
+ */
+function asMigrationFailure(error: unknown): MigrationFailure | undefined {
+  if (error instanceof ScriptEndedTransaction || (error instanceof ClientError && error.code === 'TRANSACTION_CLOSED')) {
+    const ended = new ScriptEndedTransaction();
+    return { error: ended, databaseErrorCode: 'none', databaseError: ended.message };
+  }
+  if (error instanceof LibsqlError && error.rawCode !== undefined) {
+    const sqliteMessage = error.cause instanceof Error ? error.cause.message : error.message;
+    return { error, databaseErrorCode: String(error.rawCode), databaseError: sqliteMessage };
+  }
+  return undefined;
+}
+
+/**
+ * The `logs` Prisma's engine records for a migration that failed: its P3018 message (without
+ * the engine's tracing span list that follows it there).
+ */
+function failureLogs(name: string, failure: MigrationFailure): string {
+  return 'A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n'
+    + `Migration name: ${name}\n\nDatabase error code: ${failure.databaseErrorCode}\n\nDatabase error:\n${failure.databaseError}\n\n`;
 }

@@ -16,7 +16,7 @@ export const SCRIPT_FILE = 'migration.sql';
  */
 export type MigrationDirectory =
   | { readonly name: string; readonly script: string; readonly checksum: string }
-  | { readonly name: string; readonly script: undefined; readonly readError: string };
+  | { readonly name: string; readonly script: undefined; readonly scriptPath: string; readonly readError: string };
 
 /**
  * What {@link readMigrationsFolder} found.
@@ -32,12 +32,14 @@ export interface MigrationsFolder {
 }
 
 /**
- * Reads a Prisma migrations folder as the Prisma CLI lists it: every subfolder is a migration
- * (files and symbolic links beside them are not), ordered by `String#localeCompare` of the
- * folder names (so `20240101000000_init` comes before `20240102000000_posts`); the script is
- * read as UTF-8 text, and a subfolder without a readable `migration.sql` is kept with its error
- * (Prisma fails on it only when it has to apply it). Throws a `TypeError` if `folder` is not a
- * directory.
+ * Reads a Prisma migrations folder as the Prisma CLI lists it (its `listMigrations`): every
+ * subfolder is a migration (files and symbolic links beside them are not), ordered by
+ * `String#localeCompare` of the folder names (so `20240101000000_init` comes before
+ * `20240102000000_posts`); the script is read as UTF-8 text as it is (a byte order mark or CRLF
+ * line endings stay, and count in the checksum), and a subfolder without a readable
+ * `migration.sql` is kept with its error (Prisma fails on it only when it has to apply it).
+ * Throws a `TypeError` if `folder` is not a directory (the Prisma CLI takes a missing folder for
+ * an empty one; here a mistyped path is an error, not a run that applies nothing).
  *
  * @example
  * readMigrationsFolder('./prisma/migrations').migrations.map((m) => m.name); // ['20240101000000_init', …]
@@ -57,15 +59,22 @@ export function readMigrationsFolder(folder: string): MigrationsFolder {
 }
 
 function readMigration(folder: string, name: string): MigrationDirectory {
+  const scriptPath = path.join(folder, name, SCRIPT_FILE);
   try {
-    const script = fs.readFileSync(path.join(folder, name, SCRIPT_FILE), 'utf8');
+    const script = fs.readFileSync(scriptPath, 'utf8');
     return { name, script, checksum: migrationChecksum(script) };
   } catch (error) {
-    return { name, script: undefined, readError: (error as Error).message };
+    return { name, script: undefined, scriptPath, readError: (error as Error).message };
   }
 }
 
-/** The value of the lock file's first line that starts with `provider`, read as Prisma reads it. */
+/** What Prisma takes for the provider of a lock file with no `provider` line (so it never matches). */
+const PROVIDER_NOT_FOUND = '<PROVIDER NOT FOUND>';
+
+/**
+ * The value of the lock file's first line that starts with `provider`, read as Prisma's engine
+ * reads it: every leading `provider = ` and the double quotes around the value taken off.
+ */
 function readLockProvider(folder: string): string | undefined {
   let content: string;
   try {
@@ -74,7 +83,7 @@ function readLockProvider(folder: string): string | undefined {
     return undefined;
   }
   const line = content.split(/\r?\n/).find((l) => l.startsWith('provider'));
-  if (line === undefined) return '<provider not found>';
+  if (line === undefined) return PROVIDER_NOT_FOUND;
   let value = line;
   while (value.startsWith('provider = ')) value = value.slice('provider = '.length);
   return value.replace(/^"+|"+$/g, '');

@@ -6,12 +6,12 @@
  *   Prisma Migrate: baseline it first);
  * - `P3009`: a migration recorded as failed (started, never finished nor rolled back) is in the
  *   table: nothing more is applied until it is resolved;
+ * - `P3015`: a migration to apply has no readable `migration.sql`;
  * - `P3018`: a migration's SQL failed: it was recorded as failed, nothing of it was kept, and
- *   the SQLite or client error is the `cause`;
+ *   the SQLite error (a `LibsqlError`) is the `cause`;
  * - `P3019`: `migration_lock.toml` names another provider than `sqlite`;
  * - `MIGRATION_MODIFIED`: an applied migration's `migration.sql` no longer has the recorded
- *   checksum (Prisma's `migrate deploy` goes on regardless, `migrate status` reports it);
- * - `MIGRATION_UNREADABLE`: a pending migration's folder has no readable `migration.sql`.
+ *   checksum (Prisma's `migrate deploy` goes on regardless, `migrate status` reports it).
  *
  * @example
  * try {
@@ -37,5 +37,10 @@ export class PrismaMigrateError extends Error {
   }
 }
 
-/** Codes of {@link PrismaMigrateError}. */
-export type PrismaMigrateErrorCode = 'P3005' | 'P3009' | 'P3018' | 'P3019' | 'MIGRATION_MODIFIED' | 'MIGRATION_UNREADABLE';
+/**
+ * Codes of {@link PrismaMigrateError}.
+ *
+ * @example
+ * const code: PrismaMigrateErrorCode = 'P3009';
+ */
+export type PrismaMigrateErrorCode = 'P3005' | 'P3009' | 'P3015' | 'P3018' | 'P3019' | 'MIGRATION_MODIFIED';

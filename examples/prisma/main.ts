@@ -1,12 +1,14 @@
 // Prisma on wasmlite: `npm run example:prisma` (optionally followed by a directory for the files).
-// Generates the client (setup.ts), then runs a few queries on a local file — nested create,
-// include, filter and order, an interactive transaction, an aggregate with Decimal, groupBy — and
-// the same client as a replica of a wasmlite primary: reads local, writes on the primary.
+// Generates the client (setup.ts), applies ./migrations, then runs a few queries on a local file —
+// nested create, include, filter and order, an interactive transaction, an aggregate with
+// Decimal, groupBy — and the same on a replica of a wasmlite primary: the migrations and the
+// writes run on the primary, the reads on the local replica.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createClient } from 'wasmlite';
 import { PrismaWasmlite } from 'wasmlite/prisma';
 import { startPrimary } from 'wasmlite/replication';
-import { createTables, generateClient } from './setup.ts';
+import { applyMigrations, generateClient } from './setup.ts';
 
 const dir = process.argv[2] ?? join(import.meta.dirname, '..', '..', '.tmp', 'prisma-example');
 mkdirSync(dir, { recursive: true });
@@ -17,9 +19,11 @@ const clientFile: string = generateClient();
 const { PrismaClient } = await import(clientFile);
 
 // --- A local database file -----------------------------------------------------------------
-const prisma = new PrismaClient({ adapter: new PrismaWasmlite({ url: `file:${join(dir, 'library.db')}` }) });
+// One wasmlite client for the migrations and for Prisma (integers as bigints, as Prisma needs).
+const local = createClient({ url: `file:${join(dir, 'library.db')}`, intMode: 'bigint' });
+const prisma = new PrismaClient({ adapter: new PrismaWasmlite(local) });
 try {
-  await createTables(prisma);
+  const migrated = await applyMigrations(local);
   await prisma.author.deleteMany(); // start from the same rows on every run (books cascade)
 
   const le = await prisma.author.create({
@@ -48,8 +52,10 @@ try {
 
   const perAuthor = await prisma.book.groupBy({ by: ['authorId'], _count: { _all: true }, orderBy: { authorId: 'asc' } });
   console.log('books per author:', perAuthor.map((g: { _count: { _all: number } }) => g._count._all).join(', '));
+  console.log(`local migrations: ${migrated}`);
 } finally {
   await prisma.$disconnect();
+  local.close(); // the adapter does not close a client it was given
 }
 
 // --- A replica of a wasmlite primary ----------------------------------------------------------
@@ -58,14 +64,16 @@ const replicaFile = join(dir, 'replica.db');
 for (const file of [primaryFile, replicaFile]) rmSync(file + '-log', { recursive: true, force: true });
 for (const file of [primaryFile, replicaFile]) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
 const primary = await startPrimary({ path: primaryFile, port: 0 });
-const replica = new PrismaClient({ adapter: new PrismaWasmlite({ url: `file:${replicaFile}`, syncUrl: primary.url }) });
+const replicaClient = createClient({ url: `file:${replicaFile}`, syncUrl: primary.url, intMode: 'bigint' });
+const replica = new PrismaClient({ adapter: new PrismaWasmlite(replicaClient) });
 try {
-  await createTables(replica); // DDL goes to the primary
+  console.log(`replica migrations: ${await applyMigrations(replicaClient)}`); // run on the primary
   const author = await replica.author.create({ data: { email: 'stanislaw@example.com', name: 'Stanisław Lem', books: { create: { title: 'Solaris', year: 1961, price: '8.75' } } } });
   // Read your writes: this read runs on the local replica, after it has applied the create.
   const read = await replica.author.findUnique({ where: { id: author.id }, include: { books: true } });
   console.log(`replica read: ${read.name}, ${read.books[0].title} (primary at ${primary.position()})`);
 } finally {
   await replica.$disconnect();
+  await replicaClient.close();
   await primary.close();
 }

@@ -1,25 +1,18 @@
-// Setup for the Prisma example: generate the client and create the tables.
+// Setup for the Prisma example: generate the client and apply the migrations.
 //
-// In your own project these are `npx prisma generate` and a migration. Here the client is
-// generated offline (Prisma only needs its schema engine for migrations, so
-// PRISMA_SCHEMA_ENGINE_BINARY may point at any executable) and the tables are created by the SQL
-// that `prisma migrate diff --from-empty --to-schema schema.prisma --script` prints.
+// In your own project these are `npx prisma generate` and `npx wasmlite prisma migrate-deploy`
+// (or `migrate()` as below). Here the client is generated offline (Prisma only needs its schema
+// engine for migrations, so PRISMA_SCHEMA_ENGINE_BINARY may point at any executable), and
+// ./migrations is what `prisma migrate dev` writes for schema.prisma.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import type { Client } from 'wasmlite';
+import { migrate } from 'wasmlite/prisma';
 
 const here = import.meta.dirname;
-
-/** The schema's tables (`IF NOT EXISTS`, so setup can run on every start). */
-export const SCHEMA_SQL = [
-  `CREATE TABLE IF NOT EXISTS "Author" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "email" TEXT NOT NULL, "name" TEXT NOT NULL)`,
-  `CREATE TABLE IF NOT EXISTS "Book" ("id" INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT, "title" TEXT NOT NULL, "year" INTEGER NOT NULL,
-    "price" DECIMAL NOT NULL, "authorId" INTEGER NOT NULL, "addedAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    CONSTRAINT "Book_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "Author" ("id") ON DELETE CASCADE ON UPDATE CASCADE)`,
-  `CREATE UNIQUE INDEX IF NOT EXISTS "Author_email_key" ON "Author"("email")`,
-];
 
 /** Generates ./generated/client.ts from schema.prisma unless it is already newer than the schema. */
 export function generateClient(): string {
@@ -41,7 +34,11 @@ export function generateClient(): string {
   return client;
 }
 
-/** Creates the tables through any Prisma Client (statement by statement: on a replica each goes to the primary). */
-export async function createTables(prisma: { $executeRawUnsafe(sql: string): Promise<number> }): Promise<void> {
-  for (const sql of SCHEMA_SQL) await prisma.$executeRawUnsafe(sql);
+/**
+ * Applies ./migrations that the database has not had yet (on a replica client: on the primary)
+ * and says which, as `npx wasmlite prisma migrate-deploy` would.
+ */
+export async function applyMigrations(client: Client): Promise<string> {
+  const { appliedMigrationNames } = await migrate(client, { migrationsFolder: path.join(here, 'migrations') });
+  return appliedMigrationNames.length === 0 ? 'no pending migrations' : `applied ${appliedMigrationNames.join(', ')}`;
 }

@@ -19,7 +19,7 @@ function runExample(dir: string): string {
 }
 
 describe('examples/prisma', () => {
-  it('generates its client, queries a local file and a replica, and runs again on the same files', () => {
+  it('generates its client, applies its migrations, queries a local file and a replica, and runs again on the same files', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-prisma-example-'));
     dirs.push(dir);
     const first = runExample(dir);
@@ -27,10 +27,14 @@ describe('examples/prisma', () => {
     expect(first).toContain('1970s: The Dispossessed (1974, Ursula K. Le Guin); Kindred (1979, Octavia E. Butler)');
     expect(first).toContain('total price 43.74, average year 1978.5');
     expect(first).toContain('books per author: 2, 2');
-    expect(first).toMatch(/replica read: Stanisław Lem, Solaris \(primary at 0000000000000004\//);
+    expect(first).toContain('local migrations: applied 20240101000000_init');
+    expect(first).toContain('replica migrations: applied 20240101000000_init');
+    // Two commits on the primary for the migrations (the history table, the migration), one for the create.
+    expect(first).toMatch(/replica read: Stanisław Lem, Solaris \(primary at 0000000000000003\//);
     expect(fs.existsSync(path.join(dir, 'library.db'))).toBe(true);
 
     const second = runExample(dir);
     expect(second.split('\n').slice(0, 4)).toEqual(first.split('\n').slice(0, 4));
+    expect(second).toContain('local migrations: no pending migrations');
   });
 });
