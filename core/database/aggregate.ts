@@ -12,10 +12,13 @@ export interface AggregateOptions<Accumulator = any> {
    * called at the start of each group that returns it.
    */
   start?: Accumulator | (() => Accumulator);
-  /** Adds one row: called with the accumulator and the row's arguments; a returned value other than `undefined` replaces the accumulator. */
-  step: (accumulator: Accumulator, ...args: SqlValue[]) => Accumulator | void;
+  /**
+   * Adds one row: called with the accumulator and the row's arguments; a returned value other
+   * than `undefined` replaces the accumulator.
+   */
+  step: (accumulator: Accumulator, ...args: SqlValue[]) => unknown;
   /** Removes a row that left the window (makes the aggregate a window function); returns like `step`. */
-  inverse?: (accumulator: Accumulator, ...args: SqlValue[]) => Accumulator | void;
+  inverse?: (accumulator: Accumulator, ...args: SqlValue[]) => unknown;
   /** Turns the accumulator into the SQL result (default: the accumulator itself). */
   result?: (accumulator: Accumulator) => unknown;
   /** Pass INTEGER arguments as bigints (default: the database's `defaultSafeIntegers`). */
@@ -58,7 +61,14 @@ class Aggregate {
   readonly #bigints: boolean;
   readonly #groups = new Map<number, Group>();
 
-  constructor(connection: Connection, start: unknown, step: StepFunction, inverse: StepFunction | null, result: ((a: any) => unknown) | null, bigints: boolean) {
+  constructor(
+    connection: Connection,
+    start: unknown,
+    step: StepFunction,
+    inverse: StepFunction | null,
+    result: ((accumulator: any) => unknown) | null,
+    bigints: boolean,
+  ) {
     this.#connection = connection;
     this.#e = connection.e;
     this.#start = start;
@@ -144,7 +154,8 @@ function callbacks(e: Engine): AggregateCallbacks {
   let installed = callbacksByEngine.get(e);
   if (installed !== undefined) return installed;
   const wasm = e.module.wasm;
-  const install = (fn: (...args: number[]) => void, signature: string) => wasm.installFunction(fn as (...args: never[]) => unknown, signature);
+  const install = (fn: (...args: number[]) => void, signature: string) =>
+    wasm.installFunction(fn as (...args: never[]) => unknown, signature);
   // The user data of every aggregate is its id in `aggregates`; an id that is gone can only be
   // met if SQLite called after xDestroy, which it does not.
   const find = (ctx: number) => aggregates.get(e.x.sqlite3_user_data(ctx));
@@ -190,7 +201,12 @@ function declaredLength(fn: StepFunction): number {
  * @example
  * registerAggregate(connection, 'total', { start: 0, step: (sum, x) => sum + x }, false);
  */
-export function registerAggregate(connection: Connection, name: unknown, options: unknown, defaultSafeIntegers: boolean): void {
+export function registerAggregate(
+  connection: Connection,
+  name: unknown,
+  options: unknown,
+  defaultSafeIntegers: boolean,
+): void {
   if (typeof name !== 'string') throw new TypeError('Expected first argument to be a string');
   if (typeof options !== 'object' || options === null) throw new TypeError('Expected second argument to be an options object');
   if (name === '') throw new TypeError('User-defined function name cannot be an empty string');
@@ -208,7 +224,9 @@ export function registerAggregate(connection: Connection, name: unknown, options
     // The accumulator is the first parameter of step() and inverse(), not an SQL argument.
     argumentCount = Math.max(declaredLength(step), inverse === null ? 0 : declaredLength(inverse)) - 1;
     if (argumentCount < 0) argumentCount = 0;
-    if (argumentCount > MAX_ARGUMENTS) throw new RangeError(`User-defined functions cannot have more than ${MAX_ARGUMENTS} arguments`);
+    if (argumentCount > MAX_ARGUMENTS) {
+      throw new RangeError(`User-defined functions cannot have more than ${MAX_ARGUMENTS} arguments`);
+    }
   }
   let flags = SQLITE_UTF8;
   if (deterministic) flags |= SQLITE_DETERMINISTIC;

@@ -45,7 +45,7 @@ export type TableFactory = (this: TableFactoryContext, ...moduleArguments: strin
 
 /** A table definition that passed every check, with the declaration SQLite is given. */
 export interface CheckedTable {
-  /** `CREATE TABLE x(...)` for `sqlite3_declare_vtab`: the parameters as HIDDEN columns first, then the columns. */
+  /** `CREATE TABLE x(...)` for `sqlite3_declare_vtab`: parameters as HIDDEN columns first, then the columns. */
   readonly declaration: string;
   readonly columns: readonly string[];
   /** Column name → position in `columns`, for rows yielded as objects. */
@@ -90,18 +90,24 @@ export function checkTableDefinition(definition: unknown, verb: 'used' | 'return
     throw new TypeError(`${prefix} with an invalid "rows" property (should be a generator function)`);
   }
   const columns = stringList(def.columns);
-  if (columns === undefined) throw new TypeError(`${prefix} with an invalid "columns" property (should be an array of strings)`);
+  if (columns === undefined) {
+    throw new TypeError(`${prefix} with an invalid "columns" property (should be an array of strings)`);
+  }
   if (new Set(columns).size !== columns.length) throw new TypeError(`${prefix} with duplicate column names`);
   if (columns.length === 0) throw new RangeError(`${prefix} with zero columns`);
 
   let parameters: string[];
   if (Object.hasOwn(def, 'parameters')) {
     const given = stringList(def.parameters);
-    if (given === undefined) throw new TypeError(`${prefix} with an invalid "parameters" property (should be an array of strings)`);
+    if (given === undefined) {
+      throw new TypeError(`${prefix} with an invalid "parameters" property (should be an array of strings)`);
+    }
     parameters = given;
   } else {
     const { length } = rows;
-    if (!Number.isInteger(length) || length < 0) throw new TypeError('Expected function.length to be a positive integer');
+    if (!Number.isInteger(length) || length < 0) {
+      throw new TypeError('Expected function.length to be a positive integer');
+    }
     parameters = Array.from({ length }, (_, i) => `$${i + 1}`);
   }
   if (new Set(parameters).size !== parameters.length) throw new TypeError(`${prefix} with duplicate parameter names`);
@@ -110,18 +116,24 @@ export function checkTableDefinition(definition: unknown, verb: 'used' | 'return
   }
   for (const parameter of parameters) {
     if (columns.includes(parameter)) {
-      throw new TypeError(`${prefix} with column "${parameter}" which was ambiguously defined as both a column and parameter`);
+      throw new TypeError(
+        `${prefix} with column "${parameter}" which was ambiguously defined as both a column and parameter`,
+      );
     }
   }
 
   let safeIntegers: boolean | undefined;
   if (Object.hasOwn(def, 'safeIntegers')) {
-    if (typeof def.safeIntegers !== 'boolean') throw new TypeError(`${prefix} with an invalid "safeIntegers" property (should be a boolean)`);
+    if (typeof def.safeIntegers !== 'boolean') {
+      throw new TypeError(`${prefix} with an invalid "safeIntegers" property (should be a boolean)`);
+    }
     safeIntegers = def.safeIntegers;
   }
   let directOnly = false;
   if (Object.hasOwn(def, 'directOnly')) {
-    if (typeof def.directOnly !== 'boolean') throw new TypeError(`${prefix} with an invalid "directOnly" property (should be a boolean)`);
+    if (typeof def.directOnly !== 'boolean') {
+      throw new TypeError(`${prefix} with an invalid "directOnly" property (should be a boolean)`);
+    }
     directOnly = def.directOnly;
   }
 

@@ -89,11 +89,10 @@ export class TableScan {
     try {
       setResult(this.#e, ctx, this.#row[i - count]);
     } catch (error) {
-      const column = this.#table.columns[i - count];
-      if (error instanceof RangeError) {
-        throw new RangeError(`Virtual table module "${this.#module}" yielded a bigint that was too big in column "${column}"`, { cause: error });
-      }
-      throw new TypeError(`Virtual table module "${this.#module}" yielded an invalid value in column "${column}"`, { cause: error });
+      const where = `in column "${this.#table.columns[i - count]}"`;
+      const prefix = `Virtual table module "${this.#module}" yielded`;
+      if (error instanceof RangeError) throw new RangeError(`${prefix} a bigint that was too big ${where}`, { cause: error });
+      throw new TypeError(`${prefix} an invalid value ${where}`, { cause: error });
     }
   }
 

@@ -27,9 +27,14 @@ export function messageOf(error: unknown): string {
 export function failCall(connection: Connection, ctx: number, error: unknown): void {
   connection.pendingError = error;
   const e = connection.e;
-  const message = messageOf(error);
-  const n = Buffer.byteLength(message);
-  const ptr = e.scratch(n + 1);
-  e.buf.write(message, ptr, n, 'utf8');
-  e.x.sqlite3_result_error(ctx, ptr, n);
+  try {
+    const message = messageOf(error);
+    const n = Buffer.byteLength(message);
+    const ptr = e.scratch(n + 1);
+    e.buf.write(message, ptr, n, 'utf8');
+    e.x.sqlite3_result_error(ctx, ptr, n);
+  } catch {
+    // No heap left for the text: the call still fails, and the caller still gets `error`.
+    e.x.sqlite3_result_error_nomem(ctx);
+  }
 }

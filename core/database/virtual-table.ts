@@ -104,13 +104,24 @@ function modulesFor(e: Engine): Modules {
   if (built !== undefined) return built;
   const layout = layoutOf(e);
   const wasm = e.module.wasm;
-  const install = (fn: (...args: number[]) => number | void, signature: string) => wasm.installFunction(fn as (...args: never[]) => unknown, signature);
+  const install = (fn: (...args: number[]) => number | void, signature: string) =>
+    wasm.installFunction(fn as (...args: never[]) => unknown, signature);
 
+  // A message SQLite takes over and frees; 0 (no message) if the heap is exhausted. Allocated
+  // before any heap view is taken: allocating may grow the heap and detach older views.
+  const errorText = (message: string): number => {
+    try {
+      return e.allocCString(message);
+    } catch {
+      return 0;
+    }
+  };
   const setVtabError = (vtab: number, message: string) => {
+    const text = errorText(message);
     const slot = vtab + layout.vtabErrMsg;
     const old = e.dv.getUint32(slot, true);
     if (old !== 0) e.x.sqlite3_free(old);
-    e.dv.setUint32(slot, e.allocCString(message), true);
+    e.dv.setUint32(slot, text, true);
   };
   const failScan = (cursor: number, error: unknown): number => {
     const open = scans.get(cursor);
@@ -129,7 +140,8 @@ function modulesFor(e: Engine): Modules {
       const [moduleName = module.name, database = 'main', tableName = moduleName, ...moduleArguments] = args;
       let table: CheckedTable;
       if (typeof module.source === 'function') {
-        const definition: unknown = module.source.apply({ module: moduleName, database, table: tableName }, moduleArguments);
+        const context = { module: moduleName, database, table: tableName };
+        const definition: unknown = module.source.apply(context, moduleArguments);
         if (typeof definition !== 'object' || definition === null) {
           throw new TypeError(`Virtual table module "${moduleName}" did not return a table definition object`);
         }
@@ -155,7 +167,8 @@ function modulesFor(e: Engine): Modules {
       return SQLITE_OK;
     } catch (error) {
       module.connection.pendingError = error;
-      e.dv.setUint32(pzErr, e.allocCString(messageOf(error)), true);
+      const text = errorText(messageOf(error));
+      e.dv.setUint32(pzErr, text, true);
       return SQLITE_ERROR;
     }
   };
@@ -308,7 +321,10 @@ function modulesFor(e: Engine): Modules {
  * refusal is a `SqliteError`.
  *
  * @example
- * registerTable(connection, 'squares', { columns: ['n', 'square'], *rows() { for (let n = 1; n <= 3; n++) yield [n, n * n]; } }, () => false);
+ * registerTable(connection, 'squares', {
+ *   columns: ['n', 'square'],
+ *   *rows() { for (let n = 1; n <= 3; n++) yield [n, n * n]; },
+ * }, () => false);
  */
 export function registerTable(
   connection: Connection,
