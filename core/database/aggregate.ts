@@ -98,7 +98,7 @@ class Aggregate {
     const group = this.#group(ctx, ptr);
     if (group === undefined) return;
     // A window function's final call only ends the group: its values were reported by xValue.
-    if (final && group.window) return void this.#groups.delete(ptr);
+    if (final && group.window) return this.#end(ptr);
     if (!final) group.window = true;
     if (!group.failed) {
       try {
@@ -109,7 +109,11 @@ class Aggregate {
         failCall(this.#connection, ctx, error);
       }
     }
-    if (final) this.#groups.delete(ptr);
+    if (final) this.#end(ptr);
+  }
+
+  #end(ptr: number): void {
+    if (this.#groups.delete(ptr)) liveGroups--;
   }
 
   #context(ctx: number): number {
@@ -126,6 +130,7 @@ class Aggregate {
     u8[ptr] = 1;
     const group: Group = { value: this.#start, failed: false, window: false };
     this.#groups.set(ptr, group);
+    liveGroups++;
     if (typeof this.#start === 'function') {
       try {
         group.value = this.#start();
@@ -139,6 +144,7 @@ class Aggregate {
 }
 
 const aggregates = new HandleTable<Aggregate>();
+let liveGroups = 0;
 
 /** The C callbacks shared by every aggregate of an engine, installed into its function table once. */
 interface AggregateCallbacks {
@@ -255,4 +261,9 @@ export function registerAggregate(
 /** @internal How many aggregates are registered across connections (tests check none leak). */
 export function registeredAggregateCount(): number {
   return aggregates.size;
+}
+
+/** @internal How many groups have started and not yet been finalized by SQLite (tests check none leak). */
+export function liveGroupCount(): number {
+  return liveGroups;
 }

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { registeredAggregateCount } from '../../core/database/aggregate.ts';
+import { liveGroupCount, registeredAggregateCount } from '../../core/database/aggregate.ts';
 import { open, SqliteError, type Database } from '../../core/index.ts';
 import { useTempDir } from '../support/temp-dir.ts';
 import { thrown } from './thrown.ts';
@@ -370,6 +370,18 @@ describe('db.aggregate() options and arguments', () => {
     expect(registeredAggregateCount()).toBe(before + 2);
     own.close();
     expect(registeredAggregateCount()).toBe(before);
+  });
+
+  it('keeps no group state once a statement finishes, is broken off or fails', () => {
+    const before = liveGroupCount();
+    db.aggregate('sum_w', { start: 0, step: (s: number, x) => s + (x as number), inverse: (s: number, x) => s - (x as number) });
+    let n = 0;
+    db.aggregate('fails_late', { step: (_acc, _x) => { if (++n === 4) throw new Error('late'); } });
+    column('SELECT sum_w(amount) FROM sales GROUP BY region');
+    for (const _ of db.prepare('SELECT sum_w(amount) OVER (ORDER BY rowid ROWS 1 PRECEDING) FROM sales').iterate()) break;
+    for (const _ of db.prepare('SELECT region, sum_w(amount) FROM sales GROUP BY region').iterate()) break;
+    expect(() => column('SELECT fails_late(amount) FROM sales GROUP BY region')).toThrow('late');
+    expect(liveGroupCount()).toBe(before);
   });
 
   it('is a TypeError on a closed database', () => {
