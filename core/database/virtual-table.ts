@@ -131,6 +131,12 @@ function modulesFor(e: Engine): Modules {
     return SQLITE_ERROR;
   };
 
+  const refuse = (pzErr: number, message: string): number => {
+    const text = errorText(message);
+    e.dv.setUint32(pzErr, text, true);
+    return SQLITE_ERROR;
+  };
+
   const connect = (db: number, aux: number, argc: number, argv: number, ppVtab: number, pzErr: number): number => {
     const module = modules.get(aux);
     if (module === undefined) return SQLITE_ERROR;
@@ -156,9 +162,13 @@ function modulesFor(e: Engine): Modules {
       } finally {
         e.x.sqlite3_free(sql);
       }
-      if (rc !== SQLITE_OK) throw new TypeError(`failed to declare virtual table "${tableName}"`);
+      // SQLite's own refusals are reported as SQLite errors (a SqliteError for the caller).
+      if (rc !== SQLITE_OK) {
+        const reason = e.cstring(e.x.sqlite3_errmsg(db));
+        return refuse(pzErr, `failed to declare virtual table "${tableName}": ${reason}`);
+      }
       if (table.directOnly && e.x.sqlite3__wasm_vtab_config(db, SQLITE_VTAB_DIRECTONLY, 0) !== SQLITE_OK) {
-        throw new TypeError(`failed to configure virtual table "${tableName}"`);
+        return refuse(pzErr, `failed to configure virtual table "${tableName}"`);
       }
       const vtab = allocZeroed(e, layout.vtabSize);
       if (vtab === 0) return SQLITE_NOMEM;
@@ -167,17 +177,15 @@ function modulesFor(e: Engine): Modules {
       return SQLITE_OK;
     } catch (error) {
       module.connection.pendingError = error;
-      const text = errorText(messageOf(error));
-      e.dv.setUint32(pzErr, text, true);
-      return SQLITE_ERROR;
+      return refuse(pzErr, messageOf(error));
     }
   };
 
   // Plans pass every parameter the query constrains with `=` to xFilter, in parameter order,
   // flagged in idxNum; a plan that would leave a constrained parameter out (its value is not
   // known yet at that point of a join) is refused with SQLITE_CONSTRAINT, so SQLite picks a join
-  // order where it is known. Parameters are never compared by SQLite (omit): the generator
-  // answers for them.
+  // order where it is known. SQLite does not check the = it passed again (omit): the generator
+  // answers for it; a second = on the same parameter stays a check against the hidden column.
   const bestIndex = (vtab: number, info: number): number => {
     const connected = tables.get(vtab);
     if (connected === undefined) return SQLITE_ERROR;

@@ -345,6 +345,13 @@ describe('db.table() options and registration', () => {
     expect(rows('SELECT * FROM odd WHERE "p)""" = 5')).toEqual([{ 'a "quoted"); name': 5 }]);
   });
 
+  it('reports SQLite\'s refusal of the declared columns as a SqliteError when the table is used', () => {
+    db.table('cased', { columns: ['name', 'NAME'], *rows() { yield ['a', 'b']; } });
+    const error = thrown(() => db.prepare('SELECT * FROM cased'));
+    expect(error).toBeInstanceOf(SqliteError);
+    expect(error.message).toBe('failed to declare virtual table "cased": duplicate column name: NAME');
+  });
+
   it('replaces a module registered under the same name', () => {
     db.table('version', { columns: ['v'], *rows() { yield [1]; } });
     expect(column('SELECT v FROM version')).toEqual([1]);
