@@ -5,7 +5,17 @@ import type { Connection } from './connection.ts';
 import { HandleTable } from './handle-table.ts';
 import { failCall } from './user-code-error.ts';
 
-/** Options of `Database.aggregate()`, better-sqlite3's. */
+/**
+ * Options of `Database.aggregate()`, better-sqlite3's.
+ *
+ * @example
+ * const average: AggregateOptions<{ sum: number; n: number }> = {
+ *   start: () => ({ sum: 0, n: 0 }),
+ *   step: (acc, x) => { acc.sum += x as number; acc.n++; },
+ *   inverse: (acc, x) => { acc.sum -= x as number; acc.n--; },
+ *   result: (acc) => (acc.n === 0 ? null : acc.sum / acc.n),
+ * };
+ */
 export interface AggregateOptions<Accumulator = any> {
   /**
    * The initial accumulator: a value used as-is by every group (default `null`), or a function

@@ -39,7 +39,15 @@ export interface TableFactoryContext {
 
 /**
  * Makes a table definition for each `CREATE VIRTUAL TABLE t USING name(arg1, arg2)`; receives the
- * module arguments as SQLite gives them (strings, `'arg1'`, `'arg2'`).
+ * module arguments as SQLite gives them (strings, `'arg1'`, `'arg2'`). An exception it throws
+ * fails the CREATE VIRTUAL TABLE (or the first use of the table in a later session) unchanged.
+ *
+ * @example
+ * const lines: TableFactory = (file) => ({
+ *   columns: ['line'],
+ *   *rows() { for (const line of fs.readFileSync(file, 'utf8').split('\n')) yield [line]; },
+ * });
+ * db.table('lines', lines).exec('CREATE VIRTUAL TABLE notes USING lines(notes.txt)');
  */
 export type TableFactory = (this: TableFactoryContext, ...moduleArguments: string[]) => TableDefinition;
 
