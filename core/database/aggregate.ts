@@ -112,7 +112,8 @@ class Aggregate {
     if (!final) group.window = true;
     if (!group.failed) {
       try {
-        const value = this.#result === null ? group.value : this.#result(group.value);
+        const result = this.#result;
+        const value = result === null ? group.value : result(group.value);
         setResult(this.#e, ctx, value);
       } catch (error) {
         group.failed = true;
@@ -141,9 +142,10 @@ class Aggregate {
     const group: Group = { value: this.#start, failed: false, window: false };
     this.#groups.set(ptr, group);
     liveGroups++;
-    if (typeof this.#start === 'function') {
+    const start = this.#start;
+    if (typeof start === 'function') {
       try {
-        group.value = this.#start();
+        group.value = start();
       } catch (error) {
         group.failed = true;
         failCall(this.#connection, ctx, error);

@@ -113,6 +113,30 @@ describe('db.aggregate() accumulation', () => {
     expect(one('SELECT arity(1)')).toBe('replaced');
   });
 
+  it('calls start(), step(), inverse() and result() without a this', () => {
+    const receivers = new Set<unknown>();
+    db.aggregate('who', {
+      start: function (this: unknown) {
+        receivers.add(this);
+        return 0;
+      },
+      step: function (this: unknown, n: number, _x) {
+        receivers.add(this);
+        return n + 1;
+      },
+      inverse: function (this: unknown, n: number, _x) {
+        receivers.add(this);
+        return n - 1;
+      },
+      result: function (this: unknown, n: number) {
+        receivers.add(this);
+        return n;
+      },
+    });
+    expect(column('SELECT who(amount) OVER (ORDER BY rowid ROWS 1 PRECEDING) FROM sales')).toEqual([1, 2, 2, 2, 2]);
+    expect([...receivers]).toEqual([undefined]);
+  });
+
   it('returns the database, for chaining', () => {
     expect(db.aggregate('a', { step: () => {} })).toBe(db);
   });
