@@ -18,8 +18,7 @@ export class Connection {
   #ptr: number;
   /** Statement pointers not yet finalized; finalized on close. */
   readonly statements = new Set<number>();
-  /** An exception thrown by a user function during the current step, rethrown as-is. */
-  pendingError: unknown = undefined;
+  #kept: { error: unknown } | undefined;
 
   constructor(engine: Engine, ptr: number) {
     this.e = engine;
@@ -36,12 +35,24 @@ export class Connection {
     return this.#ptr;
   }
 
-  /** Builds the error for result code `rc` from the connection's error message. */
-  error(rc: number): Error {
-    if (this.pendingError !== undefined) {
-      const pending = this.pendingError;
-      this.pendingError = undefined;
-      return pending instanceof Error ? pending : new Error(String(pending));
+  /**
+   * An exception thrown by user code that SQLite called during the current step (a function, an
+   * aggregate, a virtual table), to be rethrown unchanged by the call that ran the step, whatever
+   * was thrown (`throw 'text'` rethrows the string). Setting it keeps the latest one.
+   */
+  set pendingError(error: unknown) {
+    this.#kept = { error };
+  }
+
+  /**
+   * Builds the error for result code `rc` from the connection's error message, or returns the
+   * kept exception of user code ({@link pendingError}) as it was thrown.
+   */
+  error(rc: number): unknown {
+    if (this.#kept !== undefined) {
+      const { error } = this.#kept;
+      this.#kept = undefined;
+      return error;
     }
     const ptr = this.#ptr;
     const message = ptr === 0 ? this.e.cstring(this.e.x.sqlite3_errstr(rc)) : this.e.cstring(this.e.x.sqlite3_errmsg(ptr));

@@ -6,9 +6,12 @@ import {
   SQLITE_UTF8,
 } from '../sqlite3/constants.ts';
 import { readValues, setResult, type SqlValue } from '../sqlite3/values.ts';
+import { registerAggregate, type AggregateOptions } from './aggregate.ts';
 import { Connection } from './connection.ts';
 import { Statement } from './statement.ts';
+import type { TableDefinition, TableFactory } from './table-definition.ts';
 import { wrapTransaction, type TransactionFunction, type TransactionStatements } from './transaction.ts';
+import { registerTable } from './virtual-table.ts';
 
 /** Journal modes a database can be opened with. */
 export type JournalMode = 'wal' | 'delete' | 'truncate' | 'persist' | 'memory' | 'off';
@@ -281,6 +284,38 @@ export class Database {
       throw c.error(rc);
     }
     this.#functions.push(ptr);
+    return this;
+  }
+
+  /**
+   * Registers an aggregate SQL function (better-sqlite3's `aggregate`): `step(accumulator, ...args)`
+   * runs per row and its return value, unless `undefined`, becomes the accumulator; `start` (a
+   * value, or a function called per group) is the first accumulator (default `null`); `result`
+   * turns the last one into the SQL value. With `inverse` it is also a window function. Takes
+   * `step.length - 1` arguments unless `varargs`. An exception thrown by any of them aborts the
+   * statement and reaches the caller unchanged. See {@link AggregateOptions}.
+   * @example
+   * db.aggregate('product', { start: 1, step: (p, x) => p * x });
+   * db.prepare('SELECT product(x) FROM t').pluck().get();
+   */
+  aggregate<Accumulator = any>(name: string, options: AggregateOptions<Accumulator>): this {
+    registerAggregate(this.#c, name, options, this.#safeIntegers);
+    return this;
+  }
+
+  /**
+   * Registers a virtual table whose rows come from a generator function (better-sqlite3's
+   * `table`). With a {@link TableDefinition} the table exists at once under `name` and works as a
+   * table-valued function (`SELECT * FROM name(?, ?)`); with a {@link TableFactory},
+   * `CREATE VIRTUAL TABLE t USING name(args…)` calls the factory with the module arguments.
+   * Read-only. Rows of the wrong shape or with non-SQL values fail the statement with a
+   * TypeError; exceptions of the generator or factory reach the caller unchanged.
+   * @example
+   * db.table('numbers', { columns: ['n'], parameters: ['stop'], *rows(stop) { for (let n = 1; n <= stop; n++) yield [n]; } });
+   * db.prepare('SELECT n FROM numbers(3)').pluck().all(); // [1, 2, 3]
+   */
+  table(name: string, definition: TableDefinition | TableFactory): this {
+    registerTable(this.#c, name, definition, () => this.#safeIntegers);
     return this;
   }
 

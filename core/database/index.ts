@@ -3,3 +3,5 @@ export { Database, type BackupResult, type FunctionOptions, type JournalMode, ty
 export { Statement, type ColumnDefinition, type RunResult } from './statement.ts';
 export { SqliteError } from './sqlite-error.ts';
 export type { TransactionFunction } from './transaction.ts';
+export type { AggregateOptions } from './aggregate.ts';
+export type { TableDefinition, TableFactory, TableFactoryContext } from './table-definition.ts';

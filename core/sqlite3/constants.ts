@@ -51,6 +51,12 @@ export const SQLITE_UTF8 = 1;
 export const SQLITE_DETERMINISTIC = 0x800;
 export const SQLITE_DIRECTONLY = 0x80000;
 
+export const SQLITE_CONSTRAINT = 19;
+export const SQLITE_INDEX_CONSTRAINT_EQ = 2;
+export const SQLITE_INDEX_CONSTRAINT_LIMIT = 73;
+export const SQLITE_INDEX_CONSTRAINT_OFFSET = 74;
+export const SQLITE_VTAB_DIRECTONLY = 3;
+
 export const SQLITE_LOCK_NONE = 0;
 export const SQLITE_LOCK_SHARED = 1;
 export const SQLITE_LOCK_RESERVED = 2;

@@ -80,6 +80,18 @@ export interface RawExports {
   sqlite3_result_blob(ctx: number, ptr: number, n: number, destructor: number): void;
   sqlite3_result_error(ctx: number, msg: number, n: number): void;
   sqlite3_result_error_code(ctx: number, code: number): void;
+  sqlite3_result_error_nomem(ctx: number): void;
+  sqlite3_user_data(ctx: number): number;
+  sqlite3_aggregate_context(ctx: number, nBytes: number): number;
+  sqlite3_create_window_function(
+    db: number, name: number, nArg: number, flags: number, app: number,
+    xStep: number, xFinal: number, xValue: number, xInverse: number, xDestroy: number,
+  ): number;
+
+  sqlite3_create_module_v2(db: number, name: number, module: number, aux: number, xDestroy: number): number;
+  sqlite3_declare_vtab(db: number, sql: number): number;
+  /** `sqlite3_vtab_config(db, op, int)`: the C function is variadic, so the build exports this fixed-arity wrapper. */
+  sqlite3__wasm_vtab_config(db: number, op: number, arg: number): number;
 
   sqlite3_serialize(db: number, schema: number, pSize: number, flags: number): number;
   sqlite3_deserialize(db: number, schema: number, data: number, size: bigint, bufSize: bigint, flags: number): number;

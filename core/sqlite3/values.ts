@@ -145,8 +145,13 @@ export function readValues(e: Engine, argc: number, argv: number, bigints: boole
     const v = e.dv.getUint32(argv + 4 * i, true);
     switch (e.x.sqlite3_value_type(v)) {
       case SQLITE_INTEGER: {
-        const big = e.x.sqlite3_value_int64(v);
-        out[i] = bigints ? big : checkedNumber(big, `argument ${i + 1}`);
+        // As for columns: the double is exact below 2^53, and reading it allocates no BigInt.
+        const d = bigints ? 0 : e.x.sqlite3_value_double(v);
+        if (!bigints && d < TWO_POW_53 && d > -TWO_POW_53) out[i] = d;
+        else {
+          const big = e.x.sqlite3_value_int64(v);
+          out[i] = bigints ? big : checkedNumber(big, `argument ${i + 1}`);
+        }
         break;
       }
       case SQLITE_FLOAT:
