@@ -6,7 +6,7 @@ import type { Position } from '../log/index.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
-import { failedStatementIndex, StatementExecutor, type StatementResult } from '../primary/statement-executor.ts';
+import { failedStatementIndex, StatementExecutor, type ExecutorLimits, type StatementResult } from '../primary/statement-executor.ts';
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import { TransactionRegistry } from '../primary/transaction-registry.ts';
 import { WriterLock } from '../primary/writer-lock.ts';
@@ -22,7 +22,7 @@ import type { TokenAuth } from './token-auth.ts';
  * @example
  * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention, durability: 'async', quorumTimeoutMs: 10_000 });
  */
-export interface PrimaryServerOptions {
+export interface PrimaryServerOptions extends ExecutorLimits {
   readonly auth: TokenAuth;
   /** Largest request body accepted; larger gets 413. */
   readonly maxBodyBytes: number;
@@ -75,7 +75,7 @@ export class PrimaryServer {
   constructor(primary: PrimaryDatabase, options: PrimaryServerOptions) {
     this.#primary = primary;
     this.#options = Object.freeze({ ...options });
-    this.#executor = new StatementExecutor(primary.db);
+    this.#executor = new StatementExecutor(primary.db, options);
     this.#transactions = new TransactionRegistry(this.#executor, this.#lock, options.transactionTimeoutMs);
     // A replica not heard of for three heartbeats (it reports on each) is gone.
     this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs);
