@@ -311,8 +311,11 @@ export class PrimaryServer {
     if (error instanceof RequestError && error.status === 413) res.setHeader('connection', 'close');
     if (error instanceof RequestError) return json(res, error.status, { error: { code: error.code, message: error.message, ...error.details, ...at }, position });
     if (error instanceof SqliteError) {
-      const status = BAD_INPUT_CODES.test(error.code) ? 400 : BUSY_CODES.test(error.code) ? 503 : 500;
-      return json(res, status, { error: { code: error.code, rawCode: error.rawCode, message: error.message, ...at }, position });
+      const status = BAD_INPUT_CODES.test(error.code) ? 400 : BUSY_CODES.test(error.code) ? 503 : error.code === 'SQLITE_FULL' ? 507 : 500;
+      // The file system's errno behind an I/O failure (ENOSPC, EIO, …); not its message, which names server paths.
+      const errno = (error.cause as { code?: unknown } | undefined)?.code;
+      const cause = typeof errno === 'string' && /^E[A-Z0-9]+$/.test(errno) ? { errno } : {};
+      return json(res, status, { error: { code: error.code, rawCode: error.rawCode, message: error.message, ...cause, ...at }, position });
     }
     if (error instanceof RangeError || error instanceof TypeError) {
       // Statement.run/bind: wrong parameter count or type, more than one statement.
