@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * `npx wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file f] [--log-dir d] [--durability async|quorum]
- *   [--statement-timeout-ms 5000] [--max-response-rows 1000000] [--max-response-bytes 33554432]`
+ *   [--statement-timeout-ms 5000] [--max-response-rows 200000] [--max-response-bytes 10485760]`
  *
  * Serves a database as a replication primary until SIGINT/SIGTERM. The token file holds one
  * token a line: a bare line is a read-write token, `read <token>` a read-only one; blank lines

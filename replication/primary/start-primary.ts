@@ -11,8 +11,8 @@ const TRANSACTION_TIMEOUT_MS = 5000;
 const LOG_RETAIN_TXIDS = 10_000;
 const QUORUM_TIMEOUT_MS = 10_000;
 const STATEMENT_TIMEOUT_MS = 5000;
-const MAX_RESPONSE_ROWS = 1_000_000;
-const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+const MAX_RESPONSE_ROWS = 200_000;
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 /**
  * Options of {@link startPrimary}.
@@ -65,9 +65,9 @@ export interface PrimaryOptions {
    * the server's thread, so this also bounds how long `/health` and the log stream wait.
    */
   readonly statementTimeoutMs?: number;
-  /** The most rows one answer may hold, over a batch's statements (default 1 000 000; 400 `RESPONSE_TOO_LARGE` beyond). */
+  /** The most rows one answer may hold, over a batch's statements (default 200 000; 400 `RESPONSE_TOO_LARGE` beyond). */
   readonly maxResponseRows?: number;
-  /** The most bytes of JSON the rows of one answer may take (default 32 MiB; 400 `RESPONSE_TOO_LARGE` beyond). */
+  /** The most bytes of JSON the rows of one answer may take (default 10 MiB; 400 `RESPONSE_TOO_LARGE` beyond). */
   readonly maxResponseBytes?: number;
 }
 
