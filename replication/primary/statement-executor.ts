@@ -400,13 +400,17 @@ export class StatementExecutor {
     const totalBefore = this.#changes.get()![2];
     // A write's RETURNING rows come after all of its changes are made, and stopping there would
     // keep them: the savepoint lets an answer too large (or any failure) undo the statement alone.
+    const alone = !this.#db.inTransaction;
     this.#savepoint.open.run();
     let rows: SqlValue[][];
     try {
       rows = this.#rows(stmt, params);
     } catch (error) {
-      // SQLite itself may have rolled the transaction back (an interrupt, a full disk): then the savepoint is gone.
-      if (this.#db.inTransaction) {
+      // SQLite itself may have rolled the transaction back (an interrupt, a full disk): then the
+      // savepoint is gone. A savepoint that began the transaction is rolled back whole, so that
+      // nothing commits (RELEASE would commit page 1 with a new change counter).
+      if (this.#db.inTransaction && alone) this.#rollback.run();
+      else if (this.#db.inTransaction) {
         this.#savepoint.undo.run();
         this.#savepoint.release.run();
       }

@@ -60,9 +60,13 @@ describe('the primary\'s limits', () => {
     it('undoes a write whose RETURNING rows are too many, in autocommit and inside a transaction', async () => {
       const url = await start({ maxResponseRows: 100 });
       const before = txid();
-      const refused = await call(url, '/v1/execute', { sql: `INSERT INTO t (v) ${counter(101)}SELECT x FROM c RETURNING id` }, 'w');
+      const positionBefore = primary!.position().toString();
+      const refused = await call(url, '/v1/execute', { sql: `INSERT INTO t (v) ${counter(101)}SELECT randomblob(2000) FROM c RETURNING id` }, 'w');
       expect(refused.body.error?.code).toBe('RESPONSE_TOO_LARGE');
       expect(await count(url)).toBe(0);
+      // The rows grew the file, so page 1 changed and was restored: not even that empty
+      // transaction was committed, the position (and so every byte) is the same.
+      expect(primary!.position().toString()).toBe(positionBefore);
       expect(txid()).toBe(before);
       expect((await call(url, '/v1/execute', { sql: `INSERT INTO t (v) ${counter(100)}SELECT x FROM c RETURNING id` }, 'w')).body.rows).toHaveLength(100);
 
