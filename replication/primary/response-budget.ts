@@ -16,7 +16,7 @@ const REAL_BYTES = 24;
  * `maxBytes` bytes, {@link count} throws a {@link RequestError} 400 `RESPONSE_TOO_LARGE`.
  *
  * @example
- * const budget = new ResponseBudget(1_000_000, 32 << 20);
+ * const budget = new ResponseBudget(200_000, 10 << 20);
  * budget.reset(); // at the start of each request
  * for (const row of stmt.iterate()) { budget.count(row); rows.push(row); }
  */

@@ -41,7 +41,7 @@ export type BatchMode = 'write' | 'read' | 'deferred';
  * What one request may cost on the writer connection (each limit is off when left out).
  *
  * @example
- * new StatementExecutor(db, { statementTimeoutMs: 5000, maxResponseRows: 1_000_000, maxResponseBytes: 32 << 20 });
+ * new StatementExecutor(db, { statementTimeoutMs: 5000, maxResponseRows: 200_000, maxResponseBytes: 10 << 20 });
  */
 export interface ExecutorLimits {
   /** How long, in ms, one request's statements may run together before SQLite interrupts them. */
