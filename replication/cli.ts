@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npx wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file f] [--log-dir d] [--durability async|quorum]`
+ * `npx wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file f] [--log-dir d] [--durability async|quorum]
+ *   [--statement-timeout-ms 5000] [--max-response-rows 200000] [--max-response-bytes 10485760]`
  *
  * Serves a database as a replication primary until SIGINT/SIGTERM. The token file holds one
  * token a line: a bare line is a read-write token, `read <token>` a read-only one; blank lines
@@ -15,8 +16,19 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPrimary } from './primary/index.ts';
 
-const USAGE = 'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>] [--durability async|quorum]\n'
+const USAGE = 'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>] [--durability async|quorum]'
+  + ' [--statement-timeout-ms <ms>] [--max-response-rows <rows>] [--max-response-bytes <bytes>]\n'
   + '       wasmlite prisma migrate-deploy --url <file:path.db> [--sync-url <http://…>] [--auth-token-file <file>] [--migrations <dir>]';
+
+/** The limit flags, by the `startPrimary` option each one sets (its checks and defaults apply). */
+const LIMIT_FLAGS = { statementTimeoutMs: 'statement-timeout-ms', maxResponseRows: 'max-response-rows', maxResponseBytes: 'max-response-bytes' } as const;
+
+/** The number a limit flag gives, `undefined` when it is absent; `startPrimary` checks its range. */
+function limitFlag(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new TypeError(`Expected --${flag} to be a positive integer`);
+  return Number(value);
+}
 
 function readTokens(file: string): { read: string[]; write: string[] } {
   const tokens = { read: [] as string[], write: [] as string[] };
@@ -44,6 +56,9 @@ async function main(): Promise<void> {
       'token-file': { type: 'string' },
       'log-dir': { type: 'string' },
       durability: { type: 'string', default: 'async' },
+      [LIMIT_FLAGS.statementTimeoutMs]: { type: 'string' },
+      [LIMIT_FLAGS.maxResponseRows]: { type: 'string' },
+      [LIMIT_FLAGS.maxResponseBytes]: { type: 'string' },
     },
   });
   const [command, path] = positionals;
@@ -59,6 +74,9 @@ async function main(): Promise<void> {
     tokens: tokenFile === undefined ? undefined : readTokens(tokenFile),
     logDir: values['log-dir'],
     durability,
+    statementTimeoutMs: limitFlag(values[LIMIT_FLAGS.statementTimeoutMs], LIMIT_FLAGS.statementTimeoutMs),
+    maxResponseRows: limitFlag(values[LIMIT_FLAGS.maxResponseRows], LIMIT_FLAGS.maxResponseRows),
+    maxResponseBytes: limitFlag(values[LIMIT_FLAGS.maxResponseBytes], LIMIT_FLAGS.maxResponseBytes),
   });
   console.log(`primary ${path} at ${primary.url}, position ${primary.position()}, durability ${durability}`);
   const stop = (): void => {

@@ -110,6 +110,8 @@ export class Database {
   readonly #vfs: string;
   #safeIntegers: boolean;
   #tx: TransactionStatements | undefined;
+  /** The installed progress handler's function table slot, 0 if none. */
+  #progress = 0;
 
   /** @internal Use `open()`, which loads the engine first. */
   constructor(engine: Engine, path: string, options: OpenOptions, vfs: string) {
@@ -319,6 +321,42 @@ export class Database {
     return this;
   }
 
+  /**
+   * @internal Calls `interrupt` every `ops` virtual machine instructions while a statement runs on
+   * this connection (`sqlite3_progress_handler`); when it returns true SQLite stops the statement
+   * with `SQLITE_INTERRUPT` and rolls back what the statement (in autocommit mode, its transaction)
+   * wrote. `undefined` removes the handler. The handler must not use the connection.
+   *
+   * @example
+   * const deadline = performance.now() + 1000;
+   * db.progressHandler(10_000, () => performance.now() > deadline);
+   */
+  progressHandler(ops: number, interrupt: (() => boolean) | undefined): this {
+    if (!Number.isSafeInteger(ops) || ops < 1) throw new TypeError('Expected the "ops" argument to be a positive integer');
+    const db = this.#c.ptr;
+    const { x, module } = this.#e;
+    const previous = this.#progress;
+    this.#progress = 0;
+    if (interrupt === undefined) {
+      x.sqlite3_progress_handler(db, 0, 0, 0);
+    } else {
+      const c = this.#c;
+      const callback = (): number => {
+        try {
+          return interrupt() ? 1 : 0;
+        } catch (error) {
+          // Nothing throws into WASM: the step that was interrupted rethrows it.
+          c.pendingError = error;
+          return 1;
+        }
+      };
+      this.#progress = module.wasm.installFunction(callback as (...args: never[]) => unknown, 'i(p)');
+      x.sqlite3_progress_handler(db, ops, this.#progress, 0);
+    }
+    if (previous !== 0) module.wasm.uninstallFunction(previous);
+    return this;
+  }
+
   /** Makes INTEGER results bigints for statements prepared after this call. */
   defaultSafeIntegers(toggle = true): this {
     this.#safeIntegers = toggle;
@@ -402,6 +440,8 @@ export class Database {
     this.#c.close();
     for (const ptr of this.#functions) this.#e.module.wasm.uninstallFunction(ptr);
     this.#functions.length = 0;
+    if (this.#progress !== 0) this.#e.module.wasm.uninstallFunction(this.#progress);
+    this.#progress = 0;
     return this;
   }
 }

@@ -295,7 +295,8 @@ export class Statement<Row = Record<string, SqlValue>> {
     const positional: unknown[] = [];
     let named: Record<string, unknown> | undefined;
     for (const p of params) {
-      if (Array.isArray(p)) positional.push(...p);
+      // A loop, not push(...p): spreading a million values would overflow the call stack.
+      if (Array.isArray(p)) for (const v of p) positional.push(v);
       else if (isNamedParameterObject(p)) {
         if (named !== undefined) throw new TypeError('Named parameters must be given in one object');
         named = p;

@@ -20,6 +20,7 @@ export interface RawExports {
   sqlite3_total_changes(db: number): number;
   sqlite3_last_insert_rowid(db: number): bigint;
   sqlite3_interrupt(db: number): void;
+  sqlite3_progress_handler(db: number, ops: number, callback: number, arg: number): void;
   sqlite3_txn_state(db: number, schema: number): number;
   sqlite3_exec(db: number, sql: number, cb: number, arg: number, errmsg: number): number;
   sqlite3_complete(sql: number): number;

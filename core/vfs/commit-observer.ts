@@ -62,7 +62,8 @@ export interface CommitObserver {
    *
    * Throwing refuses the commit: the commit frame is not written (a crash or reopen can never
    * bring the transaction back from the WAL), the write fails with `SQLITE_IOERR_WRITE` keeping
-   * the thrown error as the cause, and SQLite rolls the whole transaction back. Must not call
+   * the thrown error as the cause (`SQLITE_FULL` if the error's `code` is `ENOSPC` or `EDQUOT`:
+   * the observer's own storage is full), and SQLite rolls the whole transaction back. Must not call
    * back into SQLite.
    */
   commit(commit: WalCommit): void;

@@ -21,7 +21,12 @@ type ReadOwner =
   | { kind: 'record'; record: OwnerRecord; text: string }
   | { kind: 'unreadable'; text: string; young: boolean };
 
-/** An unreadable lock file younger than this may be one still being written (no hard links). */
+/**
+ * An unreadable lock file younger than this may be one still being written, where the file system
+ * has no hard links (a lock is then created empty and written after). Where hard links work a
+ * lock appears whole, so an unreadable one is damage (a power cut before its bytes reached the
+ * disk leaves it empty) and is taken over at once.
+ */
 const WRITE_GRACE_MS = 10_000;
 const MAX_ATTEMPTS = 50;
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
@@ -96,7 +101,7 @@ export class OwnerLock implements MainFileOwner {
       const owner = readOwner(lockPath);
       if (owner.kind === 'missing') continue;
       if (owner.kind === 'record' && this.#isLive(owner.record)) throw this.#busy(dbPath, owner.record);
-      if ((owner.kind === 'unreadable' && owner.young) || attempt >= MAX_ATTEMPTS) {
+      if ((owner.kind === 'unreadable' && this.#mayBeWriting(lockPath, owner)) || attempt >= MAX_ATTEMPTS) {
         throw this.#busy(dbPath, owner.kind === 'record' ? owner.record : undefined);
       }
       this.#takeOver(lockPath, owner.text);
@@ -136,7 +141,7 @@ export class OwnerLock implements MainFileOwner {
     const takeoverPath = `${lockPath}-takeover`;
     if (!this.#create(takeoverPath)) {
       const other = readOwner(takeoverPath);
-      if ((other.kind === 'record' && !this.#isLive(other.record)) || (other.kind === 'unreadable' && !other.young)) {
+      if ((other.kind === 'record' && !this.#isLive(other.record)) || (other.kind === 'unreadable' && !this.#mayBeWriting(takeoverPath, other))) {
         removeIfUnchanged(takeoverPath, other.text);
       }
       Atomics.wait(sleepCell, 0, 0, 5);
@@ -160,7 +165,7 @@ export class OwnerLock implements MainFileOwner {
     } catch (error) {
       const code = errorCode(error);
       if (code === 'EEXIST') return false;
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'ENOSYS') throw error;
+      if (!isNoHardLinks(code)) throw error;
       // No hard links on this file system: exclusive create, then write (see WRITE_GRACE_MS).
       let fd: number;
       try {
@@ -181,6 +186,27 @@ export class OwnerLock implements MainFileOwner {
       } catch {
         // Already gone; nothing to clean.
       }
+    }
+  }
+
+  /**
+   * Whether the unreadable lock at `path` may be one another process is still writing: only
+   * where the file system has no hard links (see WRITE_GRACE_MS), found by linking a probe file
+   * beside it (a link to an existing name fails with EEXIST before the file system is asked).
+   */
+  #mayBeWriting(path: string, owner: { young: boolean }): boolean {
+    if (!owner.young) return false;
+    const probe = `${path}.${this.#record.token}.probe`;
+    try {
+      fs.writeFileSync(probe, '');
+      fs.linkSync(probe, `${probe}-link`);
+      fs.unlinkSync(`${probe}-link`);
+      return false;
+    } catch (error) {
+      if (isNoHardLinks(errorCode(error))) return true;
+      throw error;
+    } finally {
+      fs.rmSync(probe, { force: true });
     }
   }
 
@@ -237,6 +263,11 @@ function removeIfUnchanged(path: string, text: string): void {
   } catch {
     // Gone already, or unreadable: either way not ours to remove.
   }
+}
+
+/** The codes `link` fails with on a file system without hard links. */
+function isNoHardLinks(code: string | undefined): boolean {
+  return code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'ENOSYS';
 }
 
 function isPermissionError(error: unknown): boolean {

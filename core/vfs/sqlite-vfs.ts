@@ -233,21 +233,32 @@ export class SqliteVfs {
         const fileOwned = this.#owner === undefined
           || (type === SQLITE_OPEN_MAIN_DB ? owned !== null : (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL) && this.#owns(databaseOf(name)));
         let handle: FileHandle;
+        let created = create;
         try {
           handle = this.filesystem.open(name, { write, create, exclusive: create && (flags & SQLITE_OPEN_EXCLUSIVE) !== 0, permissionsOf, owned: fileOwned });
         } catch (error) {
           const code = errorCode(error);
           if (!write || (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')) throw error;
           const isJournal = type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL;
-          if (create && isJournal && code === 'EACCES' && this.filesystem.stat(name) === null) {
+          const missing = create && isJournal && this.filesystem.stat(name) === null;
+          if (missing && type === SQLITE_OPEN_WAL) {
+            // A WAL database in a directory this process may not write, with no -wal file: every
+            // commit is in the database file (the last connection checkpointed and deleted the
+            // WAL), so SQLite reads it through an empty WAL of its own, read-only. Native SQLite
+            // needs a -shm it can map for that; the wal-index here is in the heap.
+            handle = new MemoryFile();
+            created = false;
+          } else if (missing && code === 'EACCES') {
             failure = SQLITE_READONLY_DIRECTORY;
             throw error;
+          } else {
+            // As os_unix.c: a file that cannot be written is opened read-only, and SQLite is told.
+            handle = this.filesystem.open(name, { write: false, create: false, exclusive: false, owned: fileOwned });
+            created = false;
           }
-          // As os_unix.c: a file that cannot be written is opened read-only, and SQLite is told.
-          handle = this.filesystem.open(name, { write: false, create: false, exclusive: false, owned: fileOwned });
           granted = readOnly(flags);
         }
-        const syncDirectory = create && (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL);
+        const syncDirectory = created && (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL);
         const lock = type === SQLITE_OPEN_MAIN_DB ? this.#locks.attach(name) : null;
         const observed = type === SQLITE_OPEN_MAIN_DB ? name : type === SQLITE_OPEN_WAL ? databaseOf(name) : undefined;
         const tracker = observed === undefined ? undefined : this.#observers.get(observed);

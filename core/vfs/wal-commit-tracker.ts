@@ -1,7 +1,7 @@
 import { SQLITE_IOERR_WRITE, SQLITE_OK } from '../sqlite3/constants.ts';
 import type { CommitObserver, CommitPage, WalCommit } from './commit-observer.ts';
 import type { FileHandle } from './filesystem.ts';
-import { vfsFailure, vfsRefusal } from './vfs-error.ts';
+import { vfsFailure } from './vfs-error.ts';
 
 const WAL_HEADER_SIZE = 32;
 const FRAME_HEADER_SIZE = 24;
@@ -191,7 +191,9 @@ export class WalCommitTracker {
     try {
       this.#observer!.commit(commit);
     } catch (error) {
-      return vfsRefusal(error, SQLITE_IOERR_WRITE);
+      // An observer that could not store the commit for a full disk (the log's ENOSPC) is a full
+      // disk to SQLite too: SQLITE_FULL, the transaction rolled back, the error kept as cause.
+      return vfsFailure(error, SQLITE_IOERR_WRITE);
     }
     this.#committed = { index: held.index, commit };
     handle.write(this.#heldHeader, 0, FRAME_HEADER_SIZE, offset - FRAME_HEADER_SIZE);

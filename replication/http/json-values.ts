@@ -8,6 +8,12 @@ const REAL = /^(-?Infinity|-?\d+(\.\d+)?(e[+-]?\d+)?)$/;
 const MIN_I64 = -(1n << 63n);
 const MAX_I64 = (1n << 63n) - 1n;
 const MODES = new Set(['write', 'read', 'deferred']);
+/**
+ * SQLite's ceiling on a statement's parameters (`SQLITE_MAX_VARIABLE_NUMBER`, the build's
+ * `SQLITE_LIMIT_VARIABLE_NUMBER`): more arguments than that can never all bind, so they are
+ * refused before anything decodes or binds them.
+ */
+const MAX_ARGUMENTS = 32766;
 
 function bad(message: string): RequestError {
   return new RequestError(400, 'BAD_REQUEST', message);
@@ -73,8 +79,8 @@ function checkObject(value: unknown, where: string, allowed: readonly string[]):
 }
 
 /**
- * A `{ sql, args? }` object from a request body. A {@link RequestError} 400 for an unknown field
- * or a wrong type.
+ * A `{ sql, args? }` object from a request body. A {@link RequestError} 400 for an unknown field,
+ * a wrong type or more arguments than a statement can have.
  *
  * @example
  * decodeStatement({ sql: 'SELECT ?', args: [1] }, 'body');
@@ -83,6 +89,10 @@ export function decodeStatement(value: unknown, where: string): StatementInput {
   const o = checkObject(value, where, ['sql', 'args']);
   if (typeof o.sql !== 'string') throw bad(`Expected ${where}.sql to be a string`);
   if (o.args === undefined || o.args === null) return { sql: o.sql };
+  const count = Array.isArray(o.args) ? o.args.length : typeof o.args === 'object' ? Object.keys(o.args).length : 0;
+  if (count > MAX_ARGUMENTS) {
+    throw bad(`Expected ${where}.args to have at most ${MAX_ARGUMENTS} values (SQLite's SQLITE_LIMIT_VARIABLE_NUMBER), got ${count}`);
+  }
   if (Array.isArray(o.args)) return { sql: o.sql, args: o.args.map((v, i) => decodeValue(v, `${where}.args[${i}]`)) };
   if (typeof o.args === 'object') {
     const named: Record<string, SqlValue> = {};

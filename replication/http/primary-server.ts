@@ -6,7 +6,7 @@ import type { Position } from '../log/index.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
-import { failedStatementIndex, StatementExecutor, type StatementResult } from '../primary/statement-executor.ts';
+import { failedStatementIndex, StatementExecutor, type ExecutorLimits, type StatementResult } from '../primary/statement-executor.ts';
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import { TransactionRegistry } from '../primary/transaction-registry.ts';
 import { WriterLock } from '../primary/writer-lock.ts';
@@ -22,7 +22,7 @@ import type { TokenAuth } from './token-auth.ts';
  * @example
  * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention, durability: 'async', quorumTimeoutMs: 10_000 });
  */
-export interface PrimaryServerOptions {
+export interface PrimaryServerOptions extends ExecutorLimits {
   readonly auth: TokenAuth;
   /** Largest request body accepted; larger gets 413. */
   readonly maxBodyBytes: number;
@@ -75,7 +75,7 @@ export class PrimaryServer {
   constructor(primary: PrimaryDatabase, options: PrimaryServerOptions) {
     this.#primary = primary;
     this.#options = Object.freeze({ ...options });
-    this.#executor = new StatementExecutor(primary.db);
+    this.#executor = new StatementExecutor(primary.db, options);
     this.#transactions = new TransactionRegistry(this.#executor, this.#lock, options.transactionTimeoutMs);
     // A replica not heard of for three heartbeats (it reports on each) is gone.
     this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs);
@@ -311,8 +311,11 @@ export class PrimaryServer {
     if (error instanceof RequestError && error.status === 413) res.setHeader('connection', 'close');
     if (error instanceof RequestError) return json(res, error.status, { error: { code: error.code, message: error.message, ...error.details, ...at }, position });
     if (error instanceof SqliteError) {
-      const status = BAD_INPUT_CODES.test(error.code) ? 400 : BUSY_CODES.test(error.code) ? 503 : 500;
-      return json(res, status, { error: { code: error.code, rawCode: error.rawCode, message: error.message, ...at }, position });
+      const status = BAD_INPUT_CODES.test(error.code) ? 400 : BUSY_CODES.test(error.code) ? 503 : error.code === 'SQLITE_FULL' ? 507 : 500;
+      // The file system's errno behind an I/O failure (ENOSPC, EIO, …); not its message, which names server paths.
+      const errno = (error.cause as { code?: unknown } | undefined)?.code;
+      const cause = typeof errno === 'string' && /^E[A-Z0-9]+$/.test(errno) ? { errno } : {};
+      return json(res, status, { error: { code: error.code, rawCode: error.rawCode, message: error.message, ...cause, ...at }, position });
     }
     if (error instanceof RangeError || error instanceof TypeError) {
       // Statement.run/bind: wrong parameter count or type, more than one statement.

@@ -1,4 +1,5 @@
-import { open, type Database } from '../../core/index.ts';
+import fs from 'node:fs';
+import { open, SqliteError, type Database } from '../../core/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { defaultVfs } from '../../core/vfs/index.ts';
 import { WalCapture } from '../capture/index.ts';
@@ -27,7 +28,9 @@ export interface PrimaryDatabaseOptions {
  *
  * Opening brings the database level with the log first (see `levelWithLog`), so a crash between
  * a log append and the WAL commit loses nothing. Throws `PositionMismatchError` if the database
- * and the log describe different histories, `OwnerLockError` if another process has either.
+ * and the log describe different histories, `OwnerLockError` if another process has either, a
+ * `SqliteError` `SQLITE_NOTADB` naming the file if it is not a database. A failed open removes the
+ * log directory if it made it, so a refused file leaves nothing behind.
  *
  * @example
  * const primary = await PrimaryDatabase.open({ path, logDir });
@@ -63,6 +66,7 @@ export class PrimaryDatabase {
 
   /** Opens the database and its log (see the class). */
   static async open(options: PrimaryDatabaseOptions): Promise<PrimaryDatabase> {
+    const madeLogDir = !fs.existsSync(options.logDir);
     const log = TransactionLog.open(options.logDir, options.logSegmentBytes === undefined ? {} : { segmentSize: options.logSegmentBytes });
     let stop: (() => void) | undefined;
     let db: Database | undefined;
@@ -90,6 +94,11 @@ export class PrimaryDatabase {
       db?.close();
       stop?.();
       log.close();
+      // Nothing was committed yet, so the directory holds only what this open wrote (the dbid).
+      if (madeLogDir) fs.rmSync(options.logDir, { recursive: true, force: true });
+      if (error instanceof SqliteError && error.code === 'SQLITE_NOTADB') {
+        throw new SqliteError(`${options.path} is not a database: ${error.message}`, error.code, error.rawCode, { cause: error });
+      }
       throw error;
     }
   }

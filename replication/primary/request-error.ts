@@ -14,8 +14,8 @@ export class RequestError extends Error {
   /** Extra JSON fields for the error body (`{ firstTxid }` for 410). */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(status: number, code: string, message: string, details?: Record<string, unknown>) {
-    super(message);
+  constructor(status: number, code: string, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+    super(message, options);
     this.status = status;
     this.code = code;
     this.details = details;

@@ -10,6 +10,9 @@ const HEARTBEAT_MS = 5000;
 const TRANSACTION_TIMEOUT_MS = 5000;
 const LOG_RETAIN_TXIDS = 10_000;
 const QUORUM_TIMEOUT_MS = 10_000;
+const STATEMENT_TIMEOUT_MS = 5000;
+const MAX_RESPONSE_ROWS = 200_000;
+const MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
 
 /**
  * Options of {@link startPrimary}.
@@ -56,6 +59,16 @@ export interface PrimaryOptions {
   readonly durability?: 'async' | 'quorum';
   /** In `quorum` mode, how long a write waits for a replica's report, in ms (default 10000). */
   readonly quorumTimeoutMs?: number;
+  /**
+   * How long one request's statements may run, in ms (default 5000): past it SQLite interrupts
+   * them, what they wrote is rolled back, and the answer is 400 `STATEMENT_TIMEOUT`. SQL runs on
+   * the server's thread, so this also bounds how long `/health` and the log stream wait.
+   */
+  readonly statementTimeoutMs?: number;
+  /** The most rows one answer may hold, over a batch's statements (default 200 000; 400 `RESPONSE_TOO_LARGE` beyond). */
+  readonly maxResponseRows?: number;
+  /** The most bytes of JSON the rows of one answer may take (default 10 MiB; 400 `RESPONSE_TOO_LARGE` beyond). */
+  readonly maxResponseBytes?: number;
 }
 
 /**
@@ -79,6 +92,11 @@ function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
+}
+
+function positiveInteger(value: unknown, name: string): number {
+  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new TypeError(`Expected the "${name}" option to be a positive integer`);
+  return value as number;
 }
 
 function checkTokens(value: unknown, name: string): void {
@@ -118,24 +136,17 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   checkTokens(tokens.write, 'tokens.write');
   const logDir = options.logDir ?? `${path}-log`;
   if (typeof logDir !== 'string' || logDir === '') throw new TypeError('Expected the "logDir" option to be a non-empty string');
-  const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  if (!Number.isSafeInteger(maxBodyBytes) || maxBodyBytes < 1) throw new TypeError('Expected the "maxBodyBytes" option to be a positive integer');
-  const heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
-  if (!Number.isSafeInteger(heartbeatMs) || heartbeatMs < 1) throw new TypeError('Expected the "heartbeatMs" option to be a positive integer');
-  const transactionTimeoutMs = options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS;
-  if (!Number.isSafeInteger(transactionTimeoutMs) || transactionTimeoutMs < 1) {
-    throw new TypeError('Expected the "transactionTimeoutMs" option to be a positive integer');
-  }
-  const logRetainTxids = options.logRetainTxids ?? LOG_RETAIN_TXIDS;
-  if (!Number.isSafeInteger(logRetainTxids) || logRetainTxids < 1) throw new TypeError('Expected the "logRetainTxids" option to be a positive integer');
-  const logSegmentBytes = options.logSegmentBytes;
-  if (logSegmentBytes !== undefined && (!Number.isSafeInteger(logSegmentBytes) || logSegmentBytes < 1)) {
-    throw new TypeError('Expected the "logSegmentBytes" option to be a positive integer');
-  }
+  const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? MAX_BODY_BYTES, 'maxBodyBytes');
+  const heartbeatMs = positiveInteger(options.heartbeatMs ?? HEARTBEAT_MS, 'heartbeatMs');
+  const transactionTimeoutMs = positiveInteger(options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS, 'transactionTimeoutMs');
+  const logRetainTxids = positiveInteger(options.logRetainTxids ?? LOG_RETAIN_TXIDS, 'logRetainTxids');
+  const logSegmentBytes = options.logSegmentBytes === undefined ? undefined : positiveInteger(options.logSegmentBytes, 'logSegmentBytes');
   const durability = options.durability ?? 'async';
   if (durability !== 'async' && durability !== 'quorum') throw new TypeError('Expected the "durability" option to be "async" or "quorum"');
-  const quorumTimeoutMs = options.quorumTimeoutMs ?? QUORUM_TIMEOUT_MS;
-  if (!Number.isSafeInteger(quorumTimeoutMs) || quorumTimeoutMs < 1) throw new TypeError('Expected the "quorumTimeoutMs" option to be a positive integer');
+  const quorumTimeoutMs = positiveInteger(options.quorumTimeoutMs ?? QUORUM_TIMEOUT_MS, 'quorumTimeoutMs');
+  const statementTimeoutMs = positiveInteger(options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS, 'statementTimeoutMs');
+  const maxResponseRows = positiveInteger(options.maxResponseRows ?? MAX_RESPONSE_ROWS, 'maxResponseRows');
+  const maxResponseBytes = positiveInteger(options.maxResponseBytes ?? MAX_RESPONSE_BYTES, 'maxResponseBytes');
   const auth = new TokenAuth({ read: tokens.read, write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])] });
   if (!auth.enabled && !isLoopback(host)) {
     throw new TypeError(`Expected a token ("authToken" or "tokens") to serve on the non-loopback host ${host}`);
@@ -152,7 +163,9 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   };
   compact();
   const stopCompacting = primary.onRecord(compact);
-  const server = new PrimaryServer(primary, { auth, maxBodyBytes, heartbeatMs, transactionTimeoutMs, retention, durability, quorumTimeoutMs });
+  const server = new PrimaryServer(primary, {
+    auth, maxBodyBytes, heartbeatMs, transactionTimeoutMs, retention, durability, quorumTimeoutMs, statementTimeoutMs, maxResponseRows, maxResponseBytes,
+  });
   let url: string;
   try {
     url = await server.listen(host, port);

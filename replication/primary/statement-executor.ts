@@ -2,6 +2,8 @@ import type { Database, Statement } from '../../core/index.ts';
 import type { SqlValue } from '../../core/index.ts';
 import { transactionControl, type TransactionControl } from '../../core/client/transaction-control.ts';
 import { RequestError } from './request-error.ts';
+import { ResponseBudget } from './response-budget.ts';
+import { StatementDeadline } from './statement-deadline.ts';
 
 /**
  * One statement to run: SQL and its parameters, positional or named (keys without the prefix).
@@ -34,6 +36,21 @@ export type Access = 'read' | 'write';
 
 /** How a batch's transaction starts (as in @libsql/client). */
 export type BatchMode = 'write' | 'read' | 'deferred';
+
+/**
+ * What one request may cost on the writer connection (each limit is off when left out).
+ *
+ * @example
+ * new StatementExecutor(db, { statementTimeoutMs: 5000, maxResponseRows: 200_000, maxResponseBytes: 10 << 20 });
+ */
+export interface ExecutorLimits {
+  /** How long, in ms, one request's statements may run together before SQLite interrupts them. */
+  readonly statementTimeoutMs?: number;
+  /** The most rows one answer may hold (over a batch's statements). */
+  readonly maxResponseRows?: number;
+  /** The most bytes of JSON the rows of one answer may take. */
+  readonly maxResponseBytes?: number;
+}
 
 const CACHE_SIZE = 128;
 /** Savepoint statements: accepted inside a transaction (an interactive one or a batch), where they cannot end it. */
@@ -82,6 +99,12 @@ export function failedStatementIndex(error: unknown): number | undefined {
  * nest. SQLite failures are thrown as `SqliteError`s; a failed batch changes nothing. A batch
  * statement's failure is marked with its index ({@link failedStatementIndex}).
  *
+ * Each request (a call of `execute`, `batch`, `script`, `executeIn`, `batchIn`, `commit`) runs
+ * under the {@link ExecutorLimits}: past `statementTimeoutMs` SQLite interrupts it (400
+ * `STATEMENT_TIMEOUT`, what it wrote is rolled back), and rows are counted as they are read, so an
+ * answer past `maxResponseRows` or `maxResponseBytes` stops stepping at once (400
+ * `RESPONSE_TOO_LARGE`; a write with `RETURNING` runs in a savepoint, rolled back then).
+ *
  * @example
  * const executor = new StatementExecutor(db);
  * executor.execute({ sql: 'SELECT 1' }, 'read').rows; // [[1n]]
@@ -93,11 +116,22 @@ export class StatementExecutor {
   readonly #begin: Record<BatchMode, Statement>;
   readonly #commit: Statement;
   readonly #rollback: Statement;
+  /** A write that returns rows runs in this savepoint, so that an answer too large can undo it. */
+  readonly #savepoint: { open: Statement; release: Statement; undo: Statement };
+  readonly #budget: ResponseBudget;
+  readonly #deadline: StatementDeadline | undefined;
   /** The foreign key enforcement to restore once the interactive transaction ends, if it changed it. */
   #foreignKeysAfter: boolean | undefined;
 
-  constructor(db: Database) {
+  constructor(db: Database, limits: ExecutorLimits = {}) {
     this.#db = db;
+    this.#budget = new ResponseBudget(limits.maxResponseRows ?? Infinity, limits.maxResponseBytes ?? Infinity);
+    this.#deadline = limits.statementTimeoutMs === undefined ? undefined : new StatementDeadline(db, limits.statementTimeoutMs);
+    this.#savepoint = {
+      open: db.prepare('SAVEPOINT wasmlite_returning'),
+      release: db.prepare('RELEASE wasmlite_returning'),
+      undo: db.prepare('ROLLBACK TO wasmlite_returning'),
+    };
     this.#changes = db.prepare<SqlValue[]>('SELECT changes(), last_insert_rowid(), total_changes()').raw().safeIntegers();
     this.#begin = { write: db.prepare('BEGIN IMMEDIATE'), read: db.prepare('BEGIN DEFERRED'), deferred: db.prepare('BEGIN DEFERRED') };
     this.#commit = db.prepare('COMMIT');
@@ -152,7 +186,7 @@ export class StatementExecutor {
    * executor.executeIn({ sql: 'SELECT count(*) FROM t' }, 'read').rows; // [[1n]]
    */
   executeIn(input: StatementInput, access: Access): StatementResult {
-    return this.#run(this.#prepare(input.sql, access, 'transaction'), input.args);
+    return this.#request(() => this.#run(this.#prepare(input.sql, access, 'transaction'), input.args));
   }
 
   /**
@@ -165,6 +199,10 @@ export class StatementExecutor {
    * executor.batchIn([{ sql: 'INSERT INTO t VALUES (2)' }, { sql: 'INSERT INTO t VALUES (3)' }], 'write');
    */
   batchIn(inputs: readonly StatementInput[], access: Access): StatementResult[] {
+    return this.#request(() => this.#batchIn(inputs, access));
+  }
+
+  #batchIn(inputs: readonly StatementInput[], access: Access): StatementResult[] {
     const results: StatementResult[] = [];
     for (let i = 0; i < inputs.length; i++) {
       try {
@@ -186,7 +224,7 @@ export class StatementExecutor {
    */
   commit(): void {
     try {
-      this.#commit.run();
+      this.#request(() => this.#commit.run());
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
     }
@@ -211,7 +249,7 @@ export class StatementExecutor {
   execute(input: StatementInput, access: Access): StatementResult {
     const stmt = this.#prepare(input.sql, access);
     try {
-      return this.#run(stmt, input.args);
+      return this.#request(() => this.#run(stmt, input.args));
     } finally {
       // A statement that left a transaction open (a trick the keyword check missed) is undone.
       if (this.#db.inTransaction) this.#rollback.run();
@@ -233,11 +271,13 @@ export class StatementExecutor {
     // Whatever the script does to foreign key enforcement is undone by settle(), as after begin().
     this.#foreignKeysAfter = Number(this.#db.pragma('foreign_keys', { simple: true })) === 1;
     try {
-      for (const sql of statements) {
-        if (ATTACH.test(sql)) throw new RequestError(400, 'ATTACH_REFUSED', 'the primary serves one database: ATTACH and DETACH are refused');
-        if (MODE_CHANGE.test(sql)) throw new RequestError(400, 'MODE_CHANGE', 'the primary keeps journal_mode=wal and locking_mode=normal');
-        this.#db.exec(sql);
-      }
+      this.#request(() => {
+        for (const sql of statements) {
+          if (ATTACH.test(sql)) throw new RequestError(400, 'ATTACH_REFUSED', 'the primary serves one database: ATTACH and DETACH are refused');
+          if (MODE_CHANGE.test(sql)) throw new RequestError(400, 'MODE_CHANGE', 'the primary keeps journal_mode=wal and locking_mode=normal');
+          this.#db.exec(sql);
+        }
+      });
       if (this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
@@ -264,7 +304,7 @@ export class StatementExecutor {
     }
     this.#begin[access === 'read' ? 'read' : mode].run();
     try {
-      const results = inputs.map((input, i) => {
+      const results = this.#request(() => inputs.map((input, i) => {
         try {
           const result = this.#run(this.#prepare(input.sql, access, 'batch'), input.args);
           // SQLite is back in autocommit mode: the statement ended the batch's transaction.
@@ -273,7 +313,7 @@ export class StatementExecutor {
         } catch (error) {
           throw failedAt(error, i);
         }
-      });
+      }));
       this.#commit.run();
       return results;
     } finally {
@@ -320,23 +360,67 @@ export class StatementExecutor {
     throw new RequestError(400, 'TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
   }
 
+  /**
+   * Runs one request's SQL under the limits: a fresh response budget and the statement deadline.
+   * A timeout keeps the failing batch statement's index.
+   */
+  #request<T>(work: () => T): T {
+    this.#budget.reset();
+    if (this.#deadline === undefined) return work();
+    try {
+      return this.#deadline.run(work);
+    } catch (error) {
+      const index = error instanceof RequestError ? failedStatementIndex(error.cause) : undefined;
+      throw index === undefined ? error : failedAt(error, index);
+    }
+  }
+
+  /** The statement's rows, each counted against the response budget as it is read. */
+  #rows(stmt: Statement<SqlValue[]>, params: StatementInput['args'] | readonly never[]): SqlValue[][] {
+    const rows: SqlValue[][] = [];
+    // Leaving the loop early resets the statement: a read stops stepping at once.
+    for (const row of stmt.iterate(params) as IterableIterator<SqlValue[]>) {
+      this.#budget.count(row);
+      rows.push(row);
+    }
+    return rows;
+  }
+
   #run(stmt: Statement<SqlValue[]>, args: StatementInput['args']): StatementResult {
-    const params = args === undefined ? [] : Array.isArray(args) ? args : [args];
+    // Passed whole, not spread: a million arguments would overflow the call stack.
+    const params = args ?? [];
     if (!stmt.reader) {
-      const info = stmt.run(...params);
+      const info = stmt.run(params);
       return { columns: [], columnTypes: [], rows: [], rowsAffected: info.changes, lastInsertRowid: info.changes > 0 ? BigInt(info.lastInsertRowid) : undefined };
     }
     const columns = stmt.columns();
-    const totalBefore = stmt.readonly ? undefined : this.#changes.get()![2];
-    const rows = stmt.all(...params) as SqlValue[][];
-    let rowsAffected = 0;
-    let lastInsertRowid: bigint | undefined;
-    if (!stmt.readonly) {
-      const [changes, rowid, total] = this.#changes.get() as [bigint, bigint, bigint];
-      // Only a moved total_changes() says this statement changed rows, not an earlier one.
-      rowsAffected = total === totalBefore ? 0 : Number(changes);
-      if (rowsAffected > 0) lastInsertRowid = rowid;
+    if (stmt.readonly) {
+      return { columns: columns.map((c) => c.name), columnTypes: columns.map((c) => c.type ?? ''), rows: this.#rows(stmt, params), rowsAffected: 0, lastInsertRowid: undefined };
     }
+    const totalBefore = this.#changes.get()![2];
+    // A write's RETURNING rows come after all of its changes are made, and stopping there would
+    // keep them: the savepoint lets an answer too large (or any failure) undo the statement alone.
+    const alone = !this.#db.inTransaction;
+    this.#savepoint.open.run();
+    let rows: SqlValue[][];
+    try {
+      rows = this.#rows(stmt, params);
+    } catch (error) {
+      // SQLite itself may have rolled the transaction back (an interrupt, a full disk): then the
+      // savepoint is gone. A savepoint that began the transaction is rolled back whole, so that
+      // nothing commits (RELEASE would commit page 1 with a new change counter).
+      if (this.#db.inTransaction && alone) this.#rollback.run();
+      else if (this.#db.inTransaction) {
+        this.#savepoint.undo.run();
+        this.#savepoint.release.run();
+      }
+      throw error;
+    }
+    const [changes, rowid, total] = this.#changes.get() as [bigint, bigint, bigint];
+    this.#savepoint.release.run();
+    // Only a moved total_changes() says this statement changed rows, not an earlier one.
+    const rowsAffected = total === totalBefore ? 0 : Number(changes);
+    const lastInsertRowid = rowsAffected > 0 ? rowid : undefined;
     return { columns: columns.map((c) => c.name), columnTypes: columns.map((c) => c.type ?? ''), rows, rowsAffected, lastInsertRowid };
   }
 }

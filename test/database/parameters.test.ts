@@ -47,6 +47,12 @@ describe('positional parameters', () => {
     expect(() => db.prepare('SELECT ?').get([1, 2])).toThrow(RangeError);
   });
 
+  it('rejects a million values in one array with the count error, not a stack overflow', () => {
+    const error = thrown(() => db.prepare('SELECT ?').get(new Array(1_000_000).fill(1)));
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error.message).toBe('Too many parameter values were provided');
+  });
+
   it('counts parameters up to the highest ?NNN, as SQLite numbers them', () => {
     // ?3 alone makes a statement with three parameters; the first two are nameless.
     expect(() => db.prepare('SELECT ?3').get('only')).toThrow(RangeError);

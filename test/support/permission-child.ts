@@ -1,12 +1,13 @@
 // Child process for the permission tests: opens a database without the write bit (run as an
 // unprivileged user when the tests run as root, since root ignores permission bits) and reports
-// what a user sees, as one JSON line.
-import { open, SqliteError } from '../../core/index.ts';
+// what a user sees, as one JSON line. Arguments: the database, then optionally its journal mode
+// (default delete) and `readonly` to open it with `{ readonly: true }`.
+import { open, SqliteError, type JournalMode } from '../../core/index.ts';
 
-const [path] = process.argv.slice(2) as [string];
+const [path, journalMode = 'delete', readonly] = process.argv.slice(2) as [string, JournalMode?, string?];
 const report: Record<string, unknown> = {};
 try {
-  const db = await open(path, { journalMode: 'delete' });
+  const db = await open(path, readonly === 'readonly' ? { readonly: true } : { journalMode });
   report.readonly = db.readonly;
   report.rows = db.prepare('SELECT v FROM t').pluck().all();
   try {

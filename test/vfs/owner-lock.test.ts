@@ -160,6 +160,16 @@ describe('owner lock across processes', () => {
     expect(fs.existsSync(ownerLockPath(file))).toBe(false);
   });
 
+  it('takes over at once an empty lock file, as a power cut leaves one (its bytes never reached the disk)', () => {
+    // Just written: it used to be refused as "being written" for 10 s, which held start-up back.
+    fs.writeFileSync(ownerLockPath(file), '');
+    const db = openDb(engine, file, defaultVfs(engine).name);
+    expect(JSON.parse(fs.readFileSync(ownerLockPath(file), 'utf8')).pid).toBe(process.pid);
+    db.close();
+    expect(fs.existsSync(ownerLockPath(file))).toBe(false);
+    expect(fs.readdirSync(path.dirname(file)).filter((name) => name.includes('probe'))).toEqual([]);
+  });
+
   it('respects a lock of a live process with the right start time, and of another host', () => {
     const pid = process.ppid;
     fs.writeFileSync(ownerLockPath(file), JSON.stringify({ pid, startTime: processStartTime(pid), hostname: os.hostname(), token: 'live' }));

@@ -3,14 +3,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { open } from '../../core/index.ts';
+import { open, type JournalMode } from '../../core/index.ts';
 
 const child = path.join(import.meta.dirname, '..', 'support', 'permission-child.ts');
 // Root ignores permission bits, so as root the child drops to nobody to see what a user sees.
 const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
 
-function openInChild(file: string): Record<string, unknown> {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', child, file], {
+function openInChild(file: string, ...options: string[]): Record<string, unknown> {
+  const out = execFileSync(process.execPath, ['--import', 'tsx', child, file, ...options], {
     ...asUser,
     env: { ...process.env, HOME: path.dirname(file) },
     encoding: 'utf8',
@@ -32,8 +32,8 @@ describe('files the process may not write', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function createDatabase(file: string): Promise<void> {
-    const db = await open(file, { journalMode: 'delete' });
+  async function createDatabase(file: string, journalMode: JournalMode = 'delete'): Promise<void> {
+    const db = await open(file, { journalMode });
     db.exec("CREATE TABLE t (v); INSERT INTO t VALUES ('kept')");
     db.close();
   }
@@ -59,6 +59,21 @@ describe('files the process may not write', () => {
     const seen = openInChild(file);
     expect(seen).toMatchObject({ rows: ['kept'] });
     expect(String(seen.write)).toMatch(/^SQLITE_READONLY/);
+    expect(fs.readdirSync(locked)).toEqual(['app.db']);
+  });
+
+  it('opens a WAL database in a directory it may not write read-only, with or without { readonly: true }, creating no -wal', async () => {
+    const locked = path.join(dir, 'locked');
+    fs.mkdirSync(locked);
+    const file = path.join(locked, 'app.db');
+    await createDatabase(file, 'wal');
+    fs.chmodSync(file, 0o644);
+    fs.chmodSync(locked, 0o555);
+    for (const options of [['wal'], ['wal', 'readonly']]) {
+      const seen = openInChild(file, ...options);
+      expect(seen, options.join(' ')).toMatchObject({ rows: ['kept'], readonly: options[1] === 'readonly' });
+      expect(String(seen.write)).toMatch(/^SQLITE_READONLY/);
+    }
     expect(fs.readdirSync(locked)).toEqual(['app.db']);
   });
 });
