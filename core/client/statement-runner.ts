@@ -113,9 +113,12 @@ export class StatementRunner {
   /** Runs one statement and returns its result set. */
   run({ sql, args }: NormalizedStatement): ResultSet {
     const p = this.#prepare(sql);
+    // One argument, not spread: spreading a very long list overflows the stack before SQLite's
+    // own limit on variables can refuse it. A lone named-parameter object binds by name.
+    const params = args.length === 1 ? args[0] : args;
     const { stmt } = p;
     if (!stmt.reader) {
-      const info = stmt.run(...args);
+      const info = stmt.run(params);
       return new ResultSetImpl([], [], [], info.changes, info.changes > 0 ? BigInt(info.lastInsertRowid) : undefined);
     }
     // A reader that is not read-only: RETURNING, or a PRAGMA that changes something. Only a
@@ -125,7 +128,7 @@ export class StatementRunner {
       this.#totalChanges ??= this.db.prepare('SELECT total_changes()').pluck().safeIntegers();
       totalBefore = this.#totalChanges.get();
     }
-    const values = stmt.all(...args) as Value[][];
+    const values = stmt.all(params) as Value[][];
     if (stmt.reprepares !== p.reprepares) describe(p);
     const stringify = this.#intMode === 'string';
     const { make } = p;

@@ -77,6 +77,13 @@ describe('client.execute() forms', () => {
   it('rejects a wrong number of args with a RangeError', async () => {
     expect(await rejection(client.execute('SELECT ?, ?', [1]))).toBeInstanceOf(RangeError);
   });
+
+  it('rejects a million args with a RangeError, not a stack overflow, and stays usable', async () => {
+    const error = await rejection(client.execute({ sql: 'SELECT ?', args: new Array(1_000_000).fill(1) }));
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error.message).toBe('Too many parameter values were provided');
+    expect((await client.execute({ sql: 'SELECT ? AS b', args: [new Uint8Array([1, 2])] })).rows[0]!.b).toEqual(new Uint8Array([1, 2]).buffer);
+  });
 });
 
 describe('ResultSet', () => {
