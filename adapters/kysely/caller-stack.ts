@@ -3,10 +3,10 @@
  *
  * V8 keeps 10 frames of a stack. An error raised by the client starts with the client's own
  * frames and, through a replica, its HTTP transport's, so the user's frame often falls past the
- * tenth and the stack ends inside Kysely. Kysely's own Postgres, MySQL and PGlite drivers extend
- * their errors' stacks for the same reason; they capture the caller before each query, which
- * costs a stack capture per query. Here the capture is made only when a query has failed, from
- * the async function that awaited it: V8 rebuilds that stack from the chain of awaiting callers.
+ * tenth and the stack ends inside Kysely. Kysely's own Postgres and MySQL drivers extend their
+ * errors' stacks in the same way: the capture is made only when a query has failed (a capture
+ * per query would cost microseconds each), in the async function that awaited it, whose stack V8
+ * rebuilds from the chain of awaiting callers.
  */
 
 /**
