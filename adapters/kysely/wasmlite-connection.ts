@@ -1,5 +1,6 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
-import { LibsqlError, type Client, type InValue, type Row, type Transaction, type TransactionMode } from '../../core/index.ts';
+import { LibsqlError, type Client, type InValue, type ResultSet, type Row, type Transaction, type TransactionMode } from '../../core/index.ts';
+import { withCallerStack } from './caller-stack.ts';
 import { rowObject, streamedColumns, toQueryResult, type Column } from './query-result.ts';
 
 /**
@@ -33,10 +34,16 @@ export class WasmliteConnection implements DatabaseConnection {
 
   /**
    * Runs one compiled query. Reads give `rows`; a statement that changed rows (or returns none)
-   * also gives `numAffectedRows` and `insertId` as bigints. Errors are the client's, unchanged.
+   * also gives `numAffectedRows` and `insertId` as bigints. Errors are the client's, their stack
+   * extended with the calling code's frames (see `withCallerStack`).
    */
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
-    const result = await (this.#transaction ?? this.#client).execute({ sql: compiledQuery.sql, args: compiledQuery.parameters as InValue[] });
+    let result: ResultSet;
+    try {
+      result = await (this.#transaction ?? this.#client).execute({ sql: compiledQuery.sql, args: compiledQuery.parameters as InValue[] });
+    } catch (error) {
+      throw withCallerStack(error);
+    }
     return toQueryResult<R>(result);
   }
 

@@ -49,6 +49,20 @@ export function errorCases(kind: ClientKind): void {
       expect(error).toMatchObject({ code: 'CLIENT_CLOSED' });
     });
 
+    // V8 keeps 10 frames; the client's own frames (through a replica, its HTTP transport's too)
+    // must not push the caller's out of the stack.
+    it('gives an error a stack that reaches the code that ran the query', async () => {
+      const { db } = await openSeeded(kysely, kind);
+      let error: unknown;
+      try {
+        await db.selectFrom('person').where('id', 'in', -1 as never).execute();
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(LibsqlError);
+      expect((error as Error).stack).toContain(import.meta.filename);
+    });
+
     it('leaves the Kysely instance usable after an error', async () => {
       const { db } = await openSeeded(kysely, kind);
       await expect(sql`select nope`.execute(db)).rejects.toBeInstanceOf(LibsqlError);
