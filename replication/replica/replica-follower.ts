@@ -7,6 +7,7 @@ import { Position, PositionMismatchError, TxRecord, type PositionLike } from '..
 import { readFrameBatches } from './frame-reader.ts';
 import { Replica } from './replica.ts';
 import { ReplicaTimeoutError } from './replica-timeout-error.ts';
+import { verifySnapshot } from './verify-snapshot.ts';
 
 /**
  * Options of {@link ReplicaFollower.start}.
@@ -73,23 +74,24 @@ function fsyncDir(dir: string): void {
 
 /**
  * Writes a snapshot response's body to `file` as it arrives (memory stays at one network chunk
- * whatever the database's size) and fsyncs it. Throws if the body ends short of `content-length`,
- * so a cut-off snapshot is never taken for a database.
+ * whatever the database's size) and fsyncs it; resolves with its length. Throws if the body ends
+ * short of `content-length`, so a cut-off snapshot is never taken for a database.
  */
-async function downloadDurably(response: Response, file: string, signal: () => boolean): Promise<void> {
+async function downloadDurably(response: Response, file: string, signal: () => boolean): Promise<number> {
   const expected = Number(response.headers.get('content-length'));
   if (!Number.isSafeInteger(expected) || expected < 0) throw new Error('GET /v1/snapshot: no content-length');
   const out = await fs.promises.open(file, 'w');
   let received = 0;
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      if (signal()) return;
+      if (signal()) return received;
       // Positional writes of whole chunks: a short write is retried by the loop.
       for (let done = 0; done < chunk.length;) done += (await out.write(chunk, done, chunk.length - done, received + done)).bytesWritten;
       received += chunk.length;
     }
     if (received !== expected) throw new Error(`GET /v1/snapshot: the body ended after ${received} of ${expected} bytes`);
     await out.sync();
+    return received;
   } finally {
     await out.close();
   }
@@ -350,9 +352,13 @@ export class ReplicaFollower {
     if (response.status !== 200) throw new Error(`GET /v1/snapshot: HTTP ${response.status} ${await response.text()}`);
     const position = Position.parse(response.headers.get('x-wasmlite-position') ?? '');
     const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
+    const pageSize = Number(response.headers.get('x-wasmlite-page-size'));
     const temp = `${this.path}.snapshot-tmp`;
     try {
-      await downloadDurably(response, temp, () => this.#closed);
+      const bytes = await downloadDurably(response, temp, () => this.#closed);
+      // Checked before it replaces anything: until a snapshot is proven to be the announced
+      // position, the replica keeps serving what it had (or nothing, on a first bootstrap).
+      if (!this.#closed) verifySnapshot(temp, position, pageSize, bytes);
     } catch (error) {
       fs.rmSync(temp, { force: true });
       throw error;

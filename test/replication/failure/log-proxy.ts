@@ -18,6 +18,9 @@ export class LogProxy {
   readonly #server: http.Server;
   readonly #upstream: URL;
   #pending: { kind: Corruption; done: (txid: bigint) => void } | undefined;
+  #snapshotMarker: { marker: Buffer; done: () => void } | undefined;
+  /** How many `/v1/snapshot` bodies were corrupted. */
+  corruptedSnapshots = 0;
   #held: Array<() => void> | undefined;
 
   private constructor(server: http.Server, upstream: string) {
@@ -45,6 +48,17 @@ export class LogProxy {
     });
   }
 
+  /**
+   * Flips one bit of the next `/v1/snapshot` body that holds `marker` (in the first byte of its
+   * last occurrence: earlier ones may be stale bytes in a page's free space), leaving its length
+   * as it was. Resolves once that body is sent.
+   */
+  corruptNextSnapshot(marker: string): Promise<void> {
+    return new Promise((done) => {
+      this.#snapshotMarker = { marker: Buffer.from(marker), done };
+    });
+  }
+
   /** Lets held and later log streams through. */
   release(): void {
     const held = this.#held ?? [];
@@ -69,6 +83,25 @@ export class LogProxy {
       const out = { ...upRes.headers };
       for (const name of ['connection', 'keep-alive', 'transfer-encoding', ...(isLog ? ['content-length'] : [])]) delete out[name];
       res.writeHead(upRes.statusCode ?? 502, out);
+      const flip = this.#snapshotMarker;
+      if ((req.url ?? '').startsWith('/v1/snapshot') && upRes.statusCode === 200 && flip !== undefined) {
+        const chunks: Buffer[] = [];
+        upRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+        upRes.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const at = body.lastIndexOf(flip.marker);
+          if (at !== -1 && this.#snapshotMarker === flip) {
+            this.#snapshotMarker = undefined;
+            body[at]! ^= 0x01;
+            this.corruptedSnapshots++;
+            res.end(body, () => flip.done());
+            return;
+          }
+          res.end(body);
+        });
+        upRes.on('error', () => res.destroy());
+        return;
+      }
       if (!isLog || upRes.statusCode !== 200) {
         upRes.pipe(res);
         return;
