@@ -3,8 +3,9 @@
  * `npx wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file f] [--log-dir d] [--durability async|quorum]`
  *
  * Serves a database as a replication primary until SIGINT/SIGTERM. The token file holds one
- * token a line: a bare line is a read-write token, `read <token>` a read-only one; blank lines
- * and lines starting with `#` are skipped.
+ * token a line: a bare line is a read-write token, `read <token>` a read-only one, `replicate
+ * <token>` a replica's (reads, and confirms writes in quorum mode); blank lines and lines starting
+ * with `#` are skipped.
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,13 +13,13 @@ import { startPrimary } from './primary/index.ts';
 
 const USAGE = 'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>] [--durability async|quorum]';
 
-function readTokens(file: string): { read: string[]; write: string[] } {
-  const tokens = { read: [] as string[], write: [] as string[] };
+function readTokens(file: string): { read: string[]; write: string[]; replicate: string[] } {
+  const tokens = { read: [] as string[], write: [] as string[], replicate: [] as string[] };
   for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    const match = /^read\s+(\S+)$/.exec(line);
-    if (match !== null) tokens.read.push(match[1]!);
+    const match = /^(read|replicate)\s+(\S+)$/.exec(line);
+    if (match !== null) tokens[match[1] as 'read' | 'replicate'].push(match[2]!);
     else tokens.write.push(line);
   }
   return tokens;

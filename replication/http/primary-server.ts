@@ -78,7 +78,7 @@ export class PrimaryServer {
     this.#executor = new StatementExecutor(primary.db);
     this.#transactions = new TransactionRegistry(this.#executor, this.#lock, options.transactionTimeoutMs);
     // A replica not heard of for three heartbeats (it reports on each) is gone.
-    this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs);
+    this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs, (txid) => primary.log.recordProof(txid));
     this.#stopCounting = primary.onRecord((record) => {
       this.#metrics.record(record);
       this.#replicas.committed(record);
@@ -194,7 +194,7 @@ export class PrimaryServer {
         return;
       }
       case 'POST /v1/ack': {
-        this.#options.auth.check(req.headers.authorization);
+        this.#options.auth.checkReplica(req.headers.authorization);
         this.#replicas.report(await this.#body(req));
         return json(res, 200, {});
       }

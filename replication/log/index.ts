@@ -6,6 +6,7 @@ export {
 } from './page-checksum.ts';
 export { Position, type PositionLike } from './position.ts';
 export { PositionMismatchError } from './position-mismatch-error.ts';
+export { formatProof, PROOF_PATTERN, recordProof } from './record-proof.ts';
 export type { LogRecovery } from './log-recovery.ts';
 export { TransactionLog, type TransactionLogOptions } from './transaction-log.ts';
 export {

@@ -6,6 +6,7 @@ import { encodeFrameHeader } from './log-frame.ts';
 import { recoverLog, type LogRecovery } from './log-recovery.ts';
 import { Position } from './position.ts';
 import { PositionMismatchError } from './position-mismatch-error.ts';
+import { formatProof } from './record-proof.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 import { TxRecord, type TxRecordHeader } from './tx-record.ts';
 
@@ -177,6 +178,20 @@ export class TransactionLog {
   }
 
   /**
+   * The proof of possession of record `txid` (`recordProof`: its trailing CRC-32 in hex),
+   * read from the file without reading the record; `undefined` if the record is not in the log
+   * (compacted, txid 0, or past the end). Throws {@link LogIoError} if the file cannot be read.
+   *
+   * @example
+   * log.recordProof(8n); // 'bf38d07b'
+   */
+  recordProof(txid: bigint): string | undefined {
+    this.#checkOpen();
+    const segment = this.#segmentOf(txid);
+    return segment === undefined ? undefined : formatProof(segment.trailer(txid));
+  }
+
+  /**
    * The position after the last record: its txid and `postChecksum`; `undefined` while the log is
    * empty.
    *
@@ -309,6 +324,13 @@ export class TransactionLog {
     const segments = this.#segments;
     if (segments.length === 0 || txid > segments.at(-1)!.lastTxid) return undefined;
     if (txid < segments[0]!.firstTxid) throw new LogCompactedError(txid, segments[0]!.firstTxid);
+    return this.#segmentOf(txid)!.read(txid);
+  }
+
+  /** The segment that holds record `txid`, if one does. */
+  #segmentOf(txid: bigint): Segment | undefined {
+    const segments = this.#segments;
+    if (segments.length === 0 || txid < segments[0]!.firstTxid || txid > segments.at(-1)!.lastTxid) return undefined;
     let low = 0;
     let high = segments.length - 1;
     while (low < high) {
@@ -316,7 +338,7 @@ export class TransactionLog {
       if (segments[middle]!.firstTxid <= txid) low = middle;
       else high = middle - 1;
     }
-    return segments[low]!.read(txid);
+    return segments[low];
   }
 
   #checkOpen(): void {

@@ -26,8 +26,12 @@ export interface PrimaryOptions {
   readonly port?: number;
   /** A read-write token (same as `tokens.write: [authToken]`). */
   readonly authToken?: string;
-  /** Read-write and read-only tokens. */
-  readonly tokens?: { readonly read?: readonly string[]; readonly write?: readonly string[] };
+  /**
+   * Read-write, read-only and replica tokens. A replica token (`replicate`) reads as a read token
+   * does and may also report as a replica (`POST /v1/ack`), which confirms writes in `quorum`
+   * mode; a read token may not report, a write token may.
+   */
+  readonly tokens?: { readonly read?: readonly string[]; readonly write?: readonly string[]; readonly replicate?: readonly string[] };
   /** The transaction log's directory (default `path + '-log'`). */
   readonly logDir?: string;
   /** Largest request body in bytes (default 8 MiB). */
@@ -116,6 +120,7 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   if (tokens === null || typeof tokens !== 'object') throw new TypeError('Expected the "tokens" option to be an object');
   checkTokens(tokens.read, 'tokens.read');
   checkTokens(tokens.write, 'tokens.write');
+  checkTokens(tokens.replicate, 'tokens.replicate');
   const logDir = options.logDir ?? `${path}-log`;
   if (typeof logDir !== 'string' || logDir === '') throw new TypeError('Expected the "logDir" option to be a non-empty string');
   const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
@@ -136,7 +141,7 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   if (durability !== 'async' && durability !== 'quorum') throw new TypeError('Expected the "durability" option to be "async" or "quorum"');
   const quorumTimeoutMs = options.quorumTimeoutMs ?? QUORUM_TIMEOUT_MS;
   if (!Number.isSafeInteger(quorumTimeoutMs) || quorumTimeoutMs < 1) throw new TypeError('Expected the "quorumTimeoutMs" option to be a positive integer');
-  const auth = new TokenAuth({ read: tokens.read, write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])] });
+  const auth = new TokenAuth({ read: tokens.read, replicate: tokens.replicate, write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])] });
   if (!auth.enabled && !isLoopback(host)) {
     throw new TypeError(`Expected a token ("authToken" or "tokens") to serve on the non-loopback host ${host}`);
   }

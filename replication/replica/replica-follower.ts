@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import { ClientError } from '../../core/client/client-error.ts';
-import { Position, PositionMismatchError, TxRecord, type PositionLike } from '../log/index.ts';
+import { Position, PositionMismatchError, PROOF_PATTERN, recordProof, TxRecord, type PositionLike } from '../log/index.ts';
 import { readFrameBatches } from './frame-reader.ts';
 import { Replica } from './replica.ts';
 import { ReplicaTimeoutError } from './replica-timeout-error.ts';
@@ -20,7 +20,10 @@ export interface ReplicaFollowerOptions {
   readonly path: string;
   /** The primary's base URL. */
   readonly syncUrl: string;
-  /** Bearer token for the primary (a read token is enough). */
+  /**
+   * Bearer token for the primary. A read token is enough to follow; to report this replica's
+   * position (`/status`, and confirming writes in `quorum` mode) it takes a replica or write token.
+   */
   readonly authToken?: string;
   /** First reconnect delay in ms (default 100); doubles up to `maxBackoffMs` (default 5000). */
   readonly minBackoffMs?: number;
@@ -138,7 +141,14 @@ export class ReplicaFollower {
   readonly #name: string;
   /** Whether the primary waits for replicas' reports (its `x-wasmlite-durability: quorum`). */
   #quorum = false;
+  /**
+   * The proof of possession (`recordProof`) of the record at the replica's position, when this
+   * follower received it (or a snapshot with it): what lets its reports confirm writes.
+   */
+  #proven: { readonly txid: bigint; readonly proof: string } | undefined;
   #reporting = false;
+  /** The last refusal of a report that was logged, so that it is logged once. */
+  #lastRefusal: string | undefined;
   #reportAgain = false;
   #reportTimer: NodeJS.Timeout | undefined;
   #lastReport = 0;
@@ -379,6 +389,8 @@ export class ReplicaFollower {
     fsyncDir(nodePath.dirname(nodePath.resolve(this.path)));
     this.#dbId = dbId;
     this.#replica = await Replica.open(this.path, { from: position, sync: this.#sync });
+    const proof = response.headers.get('x-wasmlite-proof');
+    this.#proven = proof !== null && PROOF_PATTERN.test(proof) ? { txid: position.txid, proof } : undefined;
     this.#resolveReady();
     this.#notify();
   }
@@ -445,6 +457,7 @@ export class ReplicaFollower {
     let batch: TxRecord[] = [];
     let bytes = 0;
     let heartbeat = false;
+    const proofs = new Map<bigint, string>();
     const flush = (): string | undefined => {
       if (batch.length === 0) return undefined;
       const records = batch;
@@ -457,6 +470,9 @@ export class ReplicaFollower {
         return `divergence (${error.message})`;
       } finally {
         // The records before a failing one are applied.
+        const txid = replica.position.txid;
+        const proof = proofs.get(txid);
+        if (proof !== undefined) this.#proven = { txid, proof };
         this.#notify();
       }
       this.#report();
@@ -471,6 +487,7 @@ export class ReplicaFollower {
         const record = TxRecord.decode(frame);
         if (record.txid <= (batch.at(-1)?.txid ?? replica.position.txid)) continue;
         batch.push(record);
+        proofs.set(record.txid, recordProof(frame));
         bytes += frame.length;
         if (batch.length >= BATCH_RECORDS || bytes >= BATCH_BYTES) {
           const reason = flush();
@@ -509,10 +526,18 @@ export class ReplicaFollower {
     }
     this.#reporting = true;
     this.#lastReport = Date.now();
-    const body = JSON.stringify({ replica: this.#id, name: this.#name, position: this.position().toString(), durable: this.#sync });
+    const position = this.position();
+    const proof = this.#proven?.txid === position.txid ? this.#proven.proof : null;
+    const body = JSON.stringify({ replica: this.#id, name: this.#name, position: position.toString(), proof, durable: this.#sync });
     // Bounded, so that a primary that stops answering cannot hold reports back for good.
     fetch(`${this.#url}/v1/ack`, { method: 'POST', headers: { ...this.#headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.#idleTimeout) })
-      .then((response) => response.body?.cancel())
+      .then(async (response) => {
+        if (response.status === 200) return void (await response.body?.cancel());
+        // Said once per distinct refusal: a read token (403) is refused at every report.
+        const refusal = `the primary refuses this replica's reports: HTTP ${response.status} ${await response.text()}`;
+        if (refusal !== this.#lastRefusal) this.#log(refusal);
+        this.#lastRefusal = refusal;
+      })
       .catch(() => {})
       .finally(() => {
         this.#reporting = false;
