@@ -132,8 +132,11 @@ export class PrimaryServer {
     switch (route) {
       case 'GET /health': {
         const failure = this.#primary.failure;
-        if (failure !== undefined) return json(res, 503, { ok: false, position: this.#primary.position().toString(), error: { code: 'CAPTURE_STOPPED', message: failure.message } });
-        return json(res, 200, { ok: true, position: this.#primary.position().toString() });
+        // Damaged log records are said, not failed: the database is intact and serves on.
+        const logDamage = this.#primary.logDamage.report();
+        const damage = logDamage === undefined ? {} : { logDamage };
+        if (failure !== undefined) return json(res, 503, { ok: false, position: this.#primary.position().toString(), error: { code: 'CAPTURE_STOPPED', message: failure.message }, ...damage });
+        return json(res, 200, { ok: true, position: this.#primary.position().toString(), ...damage });
       }
       case 'GET /status': {
         this.#options.auth.check(req.headers.authorization);
@@ -143,6 +146,7 @@ export class PrimaryServer {
           dbId: this.#primary.dbId,
           log: { firstTxid: log.firstTxid()?.toString() ?? null, lastTxid: log.lastPosition()?.txid.toString() ?? null },
           logFirstTxid: log.firstTxid()?.toString() ?? null,
+          logDamage: this.#primary.logDamage.report() ?? null,
           durability: this.#options.durability,
           streams: this.#streams,
           replicas: this.#replicas.list(),

@@ -25,6 +25,12 @@ export interface LogRecovery {
   readonly reason: string;
   /** Whether the segment held nothing else and was deleted. */
   readonly segmentDeleted: boolean;
+  /**
+   * The header of the record discarded, when it was complete in length and only its body failed
+   * its CRC. A crash mid-append leaves such a frame only if the database never got the record;
+   * a database at its `postChecksum` means the record was damaged after it was acknowledged.
+   */
+  readonly record?: TxRecordHeader;
 }
 
 /** A log directory's segments as recovered by {@link recoverLog}. */
@@ -75,6 +81,7 @@ export function recoverLog(dir: string, fsync: boolean): RecoveredLog {
       directoryChanged ||= segmentDeleted;
       recovery = {
         path, offset: scanned.end, discardedBytes: size - scanned.end, reason: scanned.torn ?? 'segment holds no records', segmentDeleted,
+        ...(scanned.tornRecord === undefined ? {} : { record: scanned.tornRecord }),
       };
       if (segmentDeleted) break;
     }

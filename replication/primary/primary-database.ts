@@ -5,6 +5,7 @@ import { WalCapture } from '../capture/index.ts';
 import { TransactionLog, type Position, type TxRecord } from '../log/index.ts';
 import { loadDbId } from './db-id-file.ts';
 import { levelWithLog } from './level-with-log.ts';
+import { LogDamage } from './log-damage.ts';
 
 /**
  * Options of {@link PrimaryDatabase.open}.
@@ -19,6 +20,8 @@ export interface PrimaryDatabaseOptions {
   readonly logDir: string;
   /** Start a new log segment once the current one holds this many bytes (default the log's own, 64 MiB). */
   readonly logSegmentBytes?: number;
+  /** Where damage found in the log is told (default `console.warn`). */
+  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -26,7 +29,8 @@ export interface PrimaryDatabaseOptions {
  * the log (durably) before it returns, and {@link onRecord} listeners hear of it right after.
  *
  * Opening brings the database level with the log first (see `levelWithLog`), so a crash between
- * a log append and the WAL commit loses nothing. Throws `PositionMismatchError` if the database
+ * a log append and the WAL commit loses nothing, then reads every record of the log once to find
+ * damaged ones ({@link LogDamage}). Throws `PositionMismatchError` if the database
  * and the log describe different histories, `OwnerLockError` if another process has either.
  *
  * @example
@@ -45,13 +49,19 @@ export class PrimaryDatabase {
   readonly dbId: string;
   /** How many log records were applied to the file at startup to bring it level. */
   readonly recovered: number;
+  /** The log's damaged records, found at startup (every record is verified) or when read since. */
+  readonly logDamage: LogDamage;
   readonly #capture: WalCapture;
   readonly #stopObserving: () => void;
   readonly #listeners: Set<(record: TxRecord) => void>;
   #closed = false;
 
-  private constructor(path: string, db: Database, log: TransactionLog, dbId: string, recovered: number, capture: WalCapture, stop: () => void, listeners: Set<(record: TxRecord) => void>) {
+  private constructor(
+    path: string, db: Database, log: TransactionLog, dbId: string, recovered: number, logDamage: LogDamage, capture: WalCapture, stop: () => void,
+    listeners: Set<(record: TxRecord) => void>,
+  ) {
     this.#listeners = listeners;
+    this.logDamage = logDamage;
     this.path = path;
     this.db = db;
     this.log = log;
@@ -69,6 +79,9 @@ export class PrimaryDatabase {
     try {
       const dbId = loadDbId(log.dir, log.dbId);
       const recovered = await levelWithLog(options.path, log);
+      const warn = options.warn ?? ((message: string) => console.warn(`wasmlite primary ${options.path}: ${message}`));
+      const logDamage = new LogDamage(log, warn);
+      logDamage.scan();
       const listeners = new Set<(record: TxRecord) => void>();
       const capture = new WalCapture({
         dbId,
@@ -85,7 +98,7 @@ export class PrimaryDatabase {
       db = await open(options.path, { journalMode: 'wal' });
       db.pragma('synchronous = FULL');
       capture.start(db, log.lastPosition());
-      return new PrimaryDatabase(options.path, db, log, dbId, recovered, capture, stop, listeners);
+      return new PrimaryDatabase(options.path, db, log, dbId, recovered, logDamage, capture, stop, listeners);
     } catch (error) {
       db?.close();
       stop?.();

@@ -60,6 +60,8 @@ export interface PrimaryOptions {
   readonly durability?: 'async' | 'quorum';
   /** In `quorum` mode, how long a write waits for a replica's report, in ms (default 10000). */
   readonly quorumTimeoutMs?: number;
+  /** Where damage found in the log is told (default `console.warn`, prefixed with the path). */
+  readonly log?: (message: string) => void;
 }
 
 /**
@@ -146,7 +148,8 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
     throw new TypeError(`Expected a token ("authToken" or "tokens") to serve on the non-loopback host ${host}`);
   }
 
-  const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes });
+  if (options.log !== undefined && typeof options.log !== 'function') throw new TypeError('Expected the "log" option to be a function');
+  const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes, warn: options.log });
   const retention = new LogRetention(primary.log, logRetainTxids);
   const compact = (): void => {
     try {
