@@ -49,12 +49,14 @@ export class LogDamage {
     const first = this.#log.firstTxid();
     const last = this.#log.lastPosition()?.txid;
     if (first === undefined || last === undefined) return;
-    for (let txid = first; txid <= last; txid++) {
+    // One pass, and a new one after each damaged record (an iterator ends at its first error).
+    for (let txid = first; txid <= last;) {
       try {
-        this.#log.readFrom(txid).next();
+        for (const _ of this.#log.readEncodedFrom(txid)) if (++txid > last) break;
+        return;
       } catch (error) {
         if (!(error instanceof LogCorruptionError)) throw error;
-        this.note(txid, error);
+        this.note(txid++, error);
       }
     }
   }

@@ -87,16 +87,18 @@ describe('a damaged record in the primary\'s log', () => {
     const port = Number(new URL(primary.url).port);
     await primary.close();
 
+    damageRecord(`${primaryFile()}-log`, 14n);
     damageRecord(`${primaryFile()}-log`, 15n);
     const said: string[] = [];
     primary = await start(port, said);
-    expect(said).toHaveLength(1);
-    expect(said[0]).toMatch(/log record 15 is damaged .*checksum mismatch.*snapshot/);
+    expect(said).toHaveLength(2);
+    expect(said[0]).toMatch(/log record 14 is damaged .*checksum mismatch.*snapshot/);
+    expect(said[1]).toMatch(/log record 15 is damaged/);
     // The first request may meet a keep-alive socket of the stopped server: ask again then.
     const health = await call(primary.url, '/health').catch(() => call(primary.url, '/health'));
     expect(health.status).toBe(200);
-    expect(health.body.logDamage).toMatchObject({ firstTxid: '15', lastTxid: '15', records: 1 });
-    expect((await call(primary.url, '/status')).body.logDamage).toMatchObject({ firstTxid: '15', lastTxid: '15', records: 1 });
+    expect(health.body.logDamage).toMatchObject({ firstTxid: '14', lastTxid: '15', records: 2 });
+    expect((await call(primary.url, '/status')).body.logDamage).toMatchObject({ firstTxid: '14', lastTxid: '15', records: 2 });
     const refused = await call(primary.url, '/v1/log?from=12');
     expect(refused.status).toBe(410);
     expect(refused.body.error).toMatchObject({ code: 'LOG_DAMAGED', firstTxid: '16' });
