@@ -102,8 +102,11 @@ function checkTokens(value: unknown, name: string): void {
  * WAL commit loses nothing).
  *
  * Throws a `TypeError` for bad options, including a non-loopback `host` without a token;
- * `PositionMismatchError` if the database and log describe different histories; `OwnerLockError`
- * if another process has the database or the log; the listen error (`EADDRINUSE`, …).
+ * `PositionMismatchError` if the database and log describe different histories;
+ * `LogCorruptionError` for damaged log headers, or a damaged last record the database already has
+ * (its message says how to recover); `OwnerLockError` if another process has the database or the
+ * log; the listen error (`EADDRINUSE`, …). Damaged record bodies do not stop it: they are told to
+ * `log` and in `/health`, and replicas that need them get a snapshot.
  *
  * @example
  * const primary = await startPrimary({ path: './data.db', port: 7878, authToken: process.env.TOKEN });
