@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { open } from '../../core/index.ts';
-import { databaseChecksum, LogCorruptionError, Position, PositionMismatchError, type TransactionLog, type TxRecord } from '../log/index.ts';
+import { databaseChecksum, Position, PositionMismatchError, type TransactionLog, type TxRecord } from '../log/index.ts';
+import { lastRecordDamaged } from './log-damage-errors.ts';
 
 /**
  * Brings the database file at `path` level with `log` when the log is ahead of it (a crash
@@ -13,7 +14,7 @@ import { databaseChecksum, LogCorruptionError, Position, PositionMismatchError, 
  * Must run before any connection (and before the capture's observer) is attached to the file.
  * Throws {@link PositionMismatchError} (`have` = the log's last position, `got` = the file's) if
  * no record of the log continues the file: the file is not the log's database, or is ahead of it;
- * a {@link LogCorruptionError} that says how to recover if the log's last record was damaged
+ * a `LogCorruptionError` that says how to recover if the log's last record was damaged
  * after the database got it (opening the log took it for a torn append and cut it off).
  *
  * @example
@@ -40,9 +41,10 @@ export async function levelWithLog(path: string, log: TransactionLog): Promise<n
     }
   }
   if (from === undefined) {
-    const cut = log.recovery?.record;
-    if (cut !== undefined && cut.postChecksum === checksum && cut.txid === last.txid + 1n) throw lastRecordDamaged(log, cut.txid);
-    throw new PositionMismatchError(last, new Position(last.txid, checksum));
+    const mismatch = new PositionMismatchError(last, new Position(last.txid, checksum));
+    // A tail cut off at open that the database is past: a damaged record, not a torn append.
+    if (log.recovery !== undefined) throw lastRecordDamaged(log, last.txid + 1n, checksum, mismatch);
+    throw mismatch;
   }
   let applied = 0;
   const fd = fs.openSync(path, 'r+');
@@ -61,17 +63,3 @@ export async function levelWithLog(path: string, log: TransactionLog): Promise<n
   return applied;
 }
 
-/**
- * The log lost its last record to damage (not a torn append: the database has the record), so it
- * cannot continue the database; the message says how to start again.
- */
-function lastRecordDamaged(log: TransactionLog, txid: bigint): LogCorruptionError {
-  const recovery = log.recovery!;
-  return new LogCorruptionError(
-    `the log's last record (txid ${txid}) is damaged, yet the database has it: it was acknowledged, not a torn append, `
-    + `so the log cannot continue the database. To recover, stop every process using ${log.dir}, move that directory aside `
-    + `(keep it to inspect), and start the primary again: it begins a new log, with a new database identity, from the database `
-    + `as it is, and every replica re-bootstraps from a snapshot`,
-    { field: 'checksum', offset: recovery.offset, path: recovery.path },
-  );
-}

@@ -1,11 +1,14 @@
+import fs from 'node:fs';
 import { open, type Database } from '../../core/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { defaultVfs } from '../../core/vfs/index.ts';
 import { WalCapture } from '../capture/index.ts';
-import { TransactionLog, type Position, type TxRecord } from '../log/index.ts';
+import { LogCorruptionError, TransactionLog, type Position, type TxRecord } from '../log/index.ts';
+import { parseSegmentName } from '../log/segment.ts';
 import { loadDbId } from './db-id-file.ts';
 import { levelWithLog } from './level-with-log.ts';
 import { LogDamage } from './log-damage.ts';
+import { withRecoveryHint } from './log-damage-errors.ts';
 
 /**
  * Options of {@link PrimaryDatabase.open}.
@@ -73,7 +76,7 @@ export class PrimaryDatabase {
 
   /** Opens the database and its log (see the class). */
   static async open(options: PrimaryDatabaseOptions): Promise<PrimaryDatabase> {
-    const log = TransactionLog.open(options.logDir, options.logSegmentBytes === undefined ? {} : { segmentSize: options.logSegmentBytes });
+    const log = openLog(options.logDir, options.logSegmentBytes);
     let stop: (() => void) | undefined;
     let db: Database | undefined;
     try {
@@ -144,5 +147,16 @@ export class PrimaryDatabase {
       this.#stopObserving();
       this.log.close();
     }
+  }
+}
+
+/** Opens the log; damage that keeps it from opening is thrown with how to recover from it. */
+function openLog(dir: string, segmentSize: number | undefined): TransactionLog {
+  try {
+    return TransactionLog.open(dir, segmentSize === undefined ? {} : { segmentSize });
+  } catch (error) {
+    if (!(error instanceof LogCorruptionError)) throw error;
+    const segments = fs.readdirSync(dir).filter((name) => parseSegmentName(name) !== undefined).sort();
+    throw withRecoveryHint(error, dir, segments);
   }
 }

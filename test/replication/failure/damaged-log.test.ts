@@ -9,15 +9,18 @@ import { call } from '../primary/http.ts';
 const SEGMENT_HEADER_SIZE = 48;
 const FRAME_HEADER_SIZE = 28;
 
-/** Flips one bit in the middle of record `txid`'s page data, in its segment file under `logDir`. */
-function damageRecord(logDir: string, txid: bigint): void {
+/**
+ * Flips one bit of record `txid` in its segment file under `logDir`: in the middle of its page
+ * data, or with `inHeader` in its header (its `epoch` field).
+ */
+function damageRecord(logDir: string, txid: bigint, inHeader = false): void {
   for (const name of fs.readdirSync(logDir).filter((n) => n.endsWith('.wlog')).sort()) {
     const file = path.join(logDir, name);
     const bytes = fs.readFileSync(file);
     for (let at = SEGMENT_HEADER_SIZE; at < bytes.length;) {
       const length = Number(bytes.readBigUInt64BE(at + 16));
       if (bytes.readBigUInt64BE(at + 8) === txid) {
-        const target = at + FRAME_HEADER_SIZE + Math.floor(length / 2);
+        const target = at + FRAME_HEADER_SIZE + (inHeader ? 40 : Math.floor(length / 2));
         const fd = fs.openSync(file, 'r+');
         try {
           fs.writeSync(fd, Buffer.from([bytes[target]! ^ 0x04]), 0, 1, target);
@@ -164,5 +167,41 @@ describe('a damaged record in the primary\'s log', () => {
     expect((await call(primary.url, '/v1/execute', { sql: 'SELECT count(*) FROM t' })).body.rows).toEqual([[5]]);
     await insert(primary, 1);
     expect((await call(primary.url, '/v1/execute', { sql: 'SELECT count(*) FROM t' })).body.rows).toEqual([[6]]);
+  });
+
+  it('in a header stops start-up with an error that says which segment files to delete, and the replicas converge after', async () => {
+    const file = primaryFile();
+    let primary = await startPrimary({ path: file, logSegmentBytes: 4096, heartbeatMs: 100 });
+    cleanups.push(() => primary.close());
+    await call(primary.url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)' });
+    const messages: string[] = [];
+    let a = follow(primary, 'a', messages);
+    await a.sync();
+    await a.close();
+    await insert(primary, 8);
+    await primary.close();
+    const logDir = `${file}-log`;
+    // Every record is a segment of its own: record 5 is in a sealed segment, record 9 in the last.
+    damageRecord(logDir, 5n, true);
+
+    const error = (await startPrimary({ path: file, logSegmentBytes: 4096 }).catch((e: unknown) => e)) as Error;
+    expect(error.name).toBe('LogCorruptionError');
+    expect(error.message).toMatch(/header checksum mismatch\. To recover, .*delete 0000000000000005\.wlog and the segment files before it \(5 of 9\)/);
+    for (let txid = 1; txid <= 5; txid++) fs.rmSync(path.join(logDir, `${txid.toString(16).padStart(16, '0')}.wlog`));
+
+    primary = await startPrimary({ path: file, logSegmentBytes: 4096, heartbeatMs: 100 });
+    cleanups.push(() => primary.close());
+    expect((await call(primary.url, '/status')).body.logFirstTxid).toBe('6');
+    await insert(primary, 2);
+    a = follow(primary, 'a', messages);
+    await a.sync();
+    expect(messages.some((m) => /compacted past txid 2: re-bootstrapping/.test(m))).toBe(true);
+    expect(a.position().toString()).toBe(primary.position().toString());
+    await primary.close();
+
+    // Record 11 is the last segment's last frame: opening the log cuts it as a torn append.
+    damageRecord(logDir, 11n, true);
+    const inLast = (await startPrimary({ path: file, logSegmentBytes: 4096 }).catch((e: unknown) => e)) as Error;
+    expect(inLast.message).toMatch(/last frame \(txid 11\) was cut off as a torn append .*yet the database is past the log.*To recover, .*move that directory aside/);
   });
 });
