@@ -147,8 +147,10 @@ export class ReplicaFollower {
    */
   #proven: { readonly txid: bigint; readonly proof: string } | undefined;
   #reporting = false;
-  /** The last refusal of a report that was logged, so that it is logged once. */
-  #lastRefusal: string | undefined;
+  /** The status of the last refused report that was logged, so that it is logged once. */
+  #lastRefusal: number | undefined;
+  /** Set when the primary refuses this follower's token for reports (403): it stops sending them. */
+  #reportsRefused = false;
   #reportAgain = false;
   #reportTimer: NodeJS.Timeout | undefined;
   #lastReport = 0;
@@ -508,10 +510,11 @@ export class ReplicaFollower {
   /**
    * Tells the primary this replica's position (`POST /v1/ack`): at once in quorum mode, where
    * writes wait for it, else at most every {@link REPORT_INTERVAL_MS}. One report at a time; a
-   * failed one is dropped (the next apply or heartbeat sends the position again).
+   * failed one is dropped (the next apply or heartbeat sends the position again). A token the
+   * primary does not take for reports (403, a read token) stops them, said once in quorum mode.
    */
   #report(): void {
-    if (this.#closed || this.#replica === undefined) return;
+    if (this.#closed || this.#replica === undefined || this.#reportsRefused) return;
     if (this.#reporting) {
       this.#reportAgain = true;
       return;
@@ -533,10 +536,16 @@ export class ReplicaFollower {
     fetch(`${this.#url}/v1/ack`, { method: 'POST', headers: { ...this.#headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.#idleTimeout) })
       .then(async (response) => {
         if (response.status === 200) return void (await response.body?.cancel());
-        // Said once per distinct refusal: a read token (403) is refused at every report.
         const refusal = `the primary refuses this replica's reports: HTTP ${response.status} ${await response.text()}`;
-        if (refusal !== this.#lastRefusal) this.#log(refusal);
-        this.#lastRefusal = refusal;
+        if (response.status === 403) {
+          // A read token: it follows, but may not report. That matters only to quorum writes.
+          this.#reportsRefused = true;
+          if (this.#quorum) this.#log(`${refusal}; this replica confirms no write`);
+          return;
+        }
+        // Said once per status: a refused report is sent again at every apply and heartbeat.
+        if (response.status !== this.#lastRefusal) this.#log(refusal);
+        this.#lastRefusal = response.status;
       })
       .catch(() => {})
       .finally(() => {

@@ -68,7 +68,15 @@ describe('POST /v1/ack: only a real replica confirms a quorum write', () => {
     expect(next.body.error.code).toBe('QUORUM_TIMEOUT');
     await reader.sync();
     expect(reader.position().toString()).toBe(primary.position().toString());
-    expect(messages.filter((m) => /refuses this replica's reports: HTTP 403/.test(m))).toHaveLength(1);
+    expect(messages.filter((m) => /refuses this replica's reports: HTTP 403.*confirms no write/.test(m))).toHaveLength(1);
+    // Refused once, it stops reporting: five heartbeats later the primary has heard no more.
+    const refusedReports = async (): Promise<string | undefined> => {
+      const metrics = await (await fetch(`${primary.url}/metrics`, { headers: { authorization: `Bearer ${WRITE}` } })).text();
+      return /^wasmlite_replica_reports_total\{status="403"\} (\d+)$/m.exec(metrics)?.[1];
+    };
+    const refused = await refusedReports();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await refusedReports()).toBe(refused);
   });
 
   it('refuses a replica token\'s report of a position it does not hold, and confirms nothing without the proof', async () => {
