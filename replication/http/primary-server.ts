@@ -155,7 +155,7 @@ export class PrimaryServer {
       case 'GET /metrics':
         this.#options.auth.check(req.headers.authorization);
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(this.#metrics.render(this.#streams, this.#replicas.list()));
+        res.end(this.#metrics.render(this.#streams, this.#replicas.list(), this.#primary.logDamage.report()?.records));
         return;
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);

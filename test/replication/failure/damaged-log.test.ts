@@ -102,6 +102,7 @@ describe('a damaged record in the primary\'s log', () => {
     expect(health.status).toBe(200);
     expect(health.body.logDamage).toMatchObject({ firstTxid: '14', lastTxid: '15', records: 2 });
     expect((await call(primary.url, '/status')).body.logDamage).toMatchObject({ firstTxid: '14', lastTxid: '15', records: 2 });
+    expect(await (await fetch(`${primary.url}/metrics`)).text()).toMatch(/^wasmlite_log_damaged_records 2$/m);
     const refused = await call(primary.url, '/v1/log?from=12');
     expect(refused.status).toBe(410);
     expect(refused.body.error).toMatchObject({ code: 'LOG_DAMAGED', firstTxid: '16' });
