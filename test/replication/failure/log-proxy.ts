@@ -18,7 +18,7 @@ export class LogProxy {
   readonly #server: http.Server;
   readonly #upstream: URL;
   #pending: { kind: Corruption; done: (txid: bigint) => void } | undefined;
-  #snapshotMarker: { marker: Buffer; done: () => void } | undefined;
+  #snapshotMarker: { marker: Buffer; left: number; done: () => void } | undefined;
   /** How many `/v1/snapshot` bodies were corrupted. */
   corruptedSnapshots = 0;
   #held: Array<() => void> | undefined;
@@ -49,13 +49,13 @@ export class LogProxy {
   }
 
   /**
-   * Flips one bit of the next `/v1/snapshot` body that holds `marker` (in the first byte of its
-   * last occurrence: earlier ones may be stale bytes in a page's free space), leaving its length
-   * as it was. Resolves once that body is sent.
+   * Flips one bit of each of the next `times` `/v1/snapshot` bodies that hold `marker` (in the
+   * first byte of its last occurrence: earlier ones may be stale bytes in a page's free space),
+   * leaving their length as it was. Resolves once the last of them is sent.
    */
-  corruptNextSnapshot(marker: string): Promise<void> {
+  corruptNextSnapshots(marker: string, times = 1): Promise<void> {
     return new Promise((done) => {
-      this.#snapshotMarker = { marker: Buffer.from(marker), done };
+      this.#snapshotMarker = { marker: Buffer.from(marker), left: times, done };
     });
   }
 
@@ -90,11 +90,12 @@ export class LogProxy {
         upRes.on('end', () => {
           const body = Buffer.concat(chunks);
           const at = body.lastIndexOf(flip.marker);
-          if (at !== -1 && this.#snapshotMarker === flip) {
-            this.#snapshotMarker = undefined;
+          if (at !== -1 && this.#snapshotMarker === flip && flip.left > 0) {
+            const last = --flip.left === 0;
+            if (last) this.#snapshotMarker = undefined;
             body[at]! ^= 0x01;
             this.corruptedSnapshots++;
-            res.end(body, () => flip.done());
+            res.end(body, () => last && flip.done());
             return;
           }
           res.end(body);
