@@ -43,16 +43,8 @@ export class TokenAuth {
    * auth.checkReplica(request.headers.authorization);
    */
   checkReplica(header: string | undefined): void {
-    if (this.check(header) === 'write') return;
-    if (this.#matches(this.#replicate, header)) return;
+    if (this.#role(header) !== 'read') return;
     throw new RequestError(403, 'NOT_A_REPLICA', 'a read token cannot report as a replica: use a replica token ("tokens.replicate") or a write token');
-  }
-
-  #matches(tokens: readonly Buffer[], header: string | undefined): boolean {
-    const given = digest(/^Bearer +(.+)$/i.exec(header ?? '')?.[1] ?? '');
-    let found = false;
-    for (const token of tokens) found = timingSafeEqual(token, given) || found;
-    return found;
   }
 
   /**
@@ -63,19 +55,25 @@ export class TokenAuth {
    * auth.check(request.headers.authorization);
    */
   check(header: string | undefined): Access {
+    // A replica token reads like a read token; only checkReplica tells it apart.
+    return this.#role(header) === 'write' ? 'write' : 'read';
+  }
+
+  #role(header: string | undefined): 'write' | 'replicate' | 'read' {
     if (!this.enabled) return 'write';
     // The scheme is case-insensitive (RFC 9110 §11.1): `bearer`, `BEARER` and `Bearer` are one.
     const match = header === undefined ? null : /^Bearer +(.+)$/i.exec(header);
     if (match === null) throw new RequestError(401, 'UNAUTHORIZED', 'missing bearer token');
     const given = digest(match[1]!);
     let write = false;
+    let replicate = false;
     let read = false;
     // Compare against every token so that the time does not say which one matched.
     for (const token of this.#write) write = timingSafeEqual(token, given) || write;
+    for (const token of this.#replicate) replicate = timingSafeEqual(token, given) || replicate;
     for (const token of this.#read) read = timingSafeEqual(token, given) || read;
-    // A replica token reads like a read token; only checkReplica tells it apart.
-    for (const token of this.#replicate) read = timingSafeEqual(token, given) || read;
     if (write) return 'write';
+    if (replicate) return 'replicate';
     if (read) return 'read';
     throw new RequestError(401, 'UNAUTHORIZED', 'invalid bearer token');
   }
