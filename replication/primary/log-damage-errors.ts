@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import { LogCorruptionError, type TransactionLog } from '../log/index.ts';
 
 /**
@@ -26,23 +25,19 @@ export function lastRecordDamaged(log: TransactionLog, txid: bigint, checksum: b
 }
 
 /**
- * `error` (damage that keeps the log in `dir` from opening: a bad segment, frame or record
- * header) with how to recover added to its message. Damage in a segment other than the last goes
- * with that segment and the older ones (the primary then serves the log from the next segment on,
- * and replicas below it get a snapshot); damage in the last segment needs a new log.
+ * `error` (damage that keeps the log in `dir` from opening: a bad frame or record header in its
+ * last segment, which setting segments aside cannot remove) with how to recover added to its
+ * message: a new log.
  *
  * @example
- * try { TransactionLog.open(dir) } catch (e) { if (e instanceof LogCorruptionError) throw withRecoveryHint(e, dir, segments); }
+ * try { TransactionLog.open(dir, { setAsideDamage: true }) } catch (e) { if (e instanceof LogCorruptionError) throw withRecoveryHint(e, dir); }
  */
-export function withRecoveryHint(error: LogCorruptionError, dir: string, segmentNames: readonly string[]): LogCorruptionError {
-  const damaged = error.path === undefined ? -1 : segmentNames.indexOf(basename(error.path));
-  const last = segmentNames.length - 1;
-  const how = damaged !== -1 && damaged < last
-    ? `stop every process using ${dir} and delete ${segmentNames[damaged]} and the segment files before it `
-      + `(${damaged + 1} of ${segmentNames.length}): the primary then serves the log from ${segmentNames[damaged + 1]} on, and replicas `
-      + `that need an older record re-bootstrap from a snapshot`
-    : startAgain(dir);
-  return new LogCorruptionError(`${error.reason}. To recover, ${how}`, { field: error.field, offset: error.offset, ...(error.path === undefined ? {} : { path: error.path }) });
+export function withRecoveryHint(error: LogCorruptionError, dir: string): LogCorruptionError {
+  const hinted = new LogCorruptionError(`${error.reason}. To recover, ${startAgain(dir)}`, {
+    field: error.field, offset: error.offset, ...(error.path === undefined ? {} : { path: error.path }),
+  });
+  hinted.cause = error;
+  return hinted;
 }
 
 function startAgain(dir: string): string {

@@ -1,22 +1,26 @@
 import { LogCorruptionError, type TransactionLog } from '../log/index.ts';
 
 /**
- * What `/health` and `/status` say of damaged records (`logDamage`): the damaged txids still in
- * the log, and the first damage found.
+ * What `/health` and `/status` say of damage to the log (`logDamage`): the damaged records still
+ * in it (the oldest and newest txids, how many, the first damage found), and the segments set
+ * aside at start-up, if any.
  */
 export interface LogDamageReport {
-  /** The oldest and newest damaged txids, as decimal text. */
-  readonly firstTxid: string;
-  readonly lastTxid: string;
-  /** How many records are damaged. */
+  /** The oldest and newest damaged txids, as decimal text (absent when only `setAside` is). */
+  readonly firstTxid?: string;
+  readonly lastTxid?: string;
+  /** How many records in the log are damaged. */
   readonly records: number;
   /** The first damage found, as `LogCorruptionError` worded it (file, field, offset). */
-  readonly message: string;
+  readonly message?: string;
+  /** Segments set aside at start-up: their files, the txids they held, and why. */
+  readonly setAside?: { readonly files: readonly string[]; readonly firstTxid: string; readonly lastTxid: string; readonly message: string };
 }
 
 /**
  * The records of the primary's log found damaged (a flipped bit in a record's body, found by its
- * CRC): at start-up by {@link LogDamage.scan}, or later when a log stream reads one. A damaged
+ * CRC): at start-up by {@link LogDamage.scan}, or later when a log stream reads one; and the
+ * damaged segments the log set aside when it opened (`TransactionLog.setAside`). A damaged
  * record can never be sent, so a replica that needs it (one that would follow from it or from
  * before it) is sent to a snapshot instead (410, PROTOCOL.md), and the damage is told once to
  * `say` (the primary's stderr) and shown in `/health` and `/status` until compaction deletes it.
@@ -46,6 +50,12 @@ export class LogDamage {
    * damage.scan(); // at start-up, before replicas are served
    */
   scan(): void {
+    const setAside = this.#log.setAside;
+    if (setAside !== undefined) {
+      this.#say(`log segments holding txids ${setAside.firstTxid}..${setAside.lastTxid} are damaged (${setAside.error.message}) `
+        + `and were set aside as ${setAside.paths.join(', ')}; replicas that need those records get a snapshot instead. `
+        + 'The database is intact; delete the files once inspected');
+    }
     const first = this.#log.firstTxid();
     const last = this.#log.lastPosition()?.txid;
     if (first === undefined || last === undefined) return;
@@ -79,12 +89,18 @@ export class LogDamage {
     return this.#current().at(-1);
   }
 
-  /** The damage still in the log, for `/health` and `/status`; `undefined` if there is none. */
+  /** The damage still in the log, and segments set aside, for `/health` and `/status`; `undefined` if none. */
   report(): LogDamageReport | undefined {
     const txids = this.#current();
-    if (txids.length === 0) return undefined;
+    const aside = this.#log.setAside;
+    if (txids.length === 0 && aside === undefined) return undefined;
     return {
-      firstTxid: txids[0]!.toString(), lastTxid: txids.at(-1)!.toString(), records: txids.length, message: this.#records.get(txids[0]!)!,
+      ...(txids.length === 0 ? {} : { firstTxid: txids[0]!.toString(), lastTxid: txids.at(-1)!.toString() }),
+      records: txids.length,
+      ...(txids.length === 0 ? {} : { message: this.#records.get(txids[0]!)! }),
+      ...(aside === undefined ? {} : {
+        setAside: { files: aside.paths, firstTxid: aside.firstTxid.toString(), lastTxid: aside.lastTxid.toString(), message: aside.error.message },
+      }),
     };
   }
 

@@ -1,10 +1,8 @@
-import fs from 'node:fs';
 import { open, type Database } from '../../core/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { defaultVfs } from '../../core/vfs/index.ts';
 import { WalCapture } from '../capture/index.ts';
 import { LogCorruptionError, TransactionLog, type Position, type TxRecord } from '../log/index.ts';
-import { parseSegmentName } from '../log/segment.ts';
 import { loadDbId } from './db-id-file.ts';
 import { levelWithLog } from './level-with-log.ts';
 import { LogDamage } from './log-damage.ts';
@@ -153,10 +151,10 @@ export class PrimaryDatabase {
 /** Opens the log; damage that keeps it from opening is thrown with how to recover from it. */
 function openLog(dir: string, segmentSize: number | undefined): TransactionLog {
   try {
-    return TransactionLog.open(dir, segmentSize === undefined ? {} : { segmentSize });
+    // The database holds every transaction: damage in old segments costs lagging replicas a snapshot, not the primary its start.
+    return TransactionLog.open(dir, { setAsideDamage: true, ...(segmentSize === undefined ? {} : { segmentSize }) });
   } catch (error) {
     if (!(error instanceof LogCorruptionError)) throw error;
-    const segments = fs.readdirSync(dir).filter((name) => parseSegmentName(name) !== undefined).sort();
-    throw withRecoveryHint(error, dir, segments);
+    throw withRecoveryHint(error, dir);
   }
 }

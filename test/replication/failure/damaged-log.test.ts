@@ -170,7 +170,7 @@ describe('a damaged record in the primary\'s log', () => {
     expect((await call(primary.url, '/v1/execute', { sql: 'SELECT count(*) FROM t' })).body.rows).toEqual([[6]]);
   });
 
-  it('in a header stops start-up with an error that says which segment files to delete, and the replicas converge after', async () => {
+  it('in a header of an older segment: the segments up to it are set aside and reported, the replica below re-bootstraps', async () => {
     const file = primaryFile();
     let primary = await startPrimary({ path: file, logSegmentBytes: 4096, heartbeatMs: 100 });
     cleanups.push(() => primary.close());
@@ -185,24 +185,33 @@ describe('a damaged record in the primary\'s log', () => {
     // Every record is a segment of its own: record 5 is in a sealed segment, record 9 in the last.
     damageRecord(logDir, 5n, true);
 
-    const error = (await startPrimary({ path: file, logSegmentBytes: 4096 }).catch((e: unknown) => e)) as Error;
-    expect(error.name).toBe('LogCorruptionError');
-    expect(error.message).toMatch(/header checksum mismatch\. To recover, .*delete 0000000000000005\.wlog and the segment files before it \(5 of 9\)/);
-    for (let txid = 1; txid <= 5; txid++) fs.rmSync(path.join(logDir, `${txid.toString(16).padStart(16, '0')}.wlog`));
-
-    primary = await startPrimary({ path: file, logSegmentBytes: 4096, heartbeatMs: 100 });
+    const said: string[] = [];
+    primary = await startPrimary({ path: file, logSegmentBytes: 4096, heartbeatMs: 100, log: (m) => said.push(m) });
     cleanups.push(() => primary.close());
-    expect((await call(primary.url, '/status')).body.logFirstTxid).toBe('6');
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatch(/log segments holding txids 1\.\.5 are damaged \(corrupt log record: header checksum mismatch.*set aside as .*0000000000000005\.wlog\.damaged/);
+    const status = (await call(primary.url, '/status')).body;
+    expect(status.logFirstTxid).toBe('6');
+    expect(status.logDamage).toMatchObject({ records: 0, setAside: { firstTxid: '1', lastTxid: '5' } });
+    expect(status.logDamage.setAside.files).toHaveLength(5);
+    expect((await call(primary.url, '/health')).body.logDamage.setAside.message).toMatch(/header checksum mismatch/);
+    // Nothing is deleted: the files are there to inspect.
+    expect(fs.readdirSync(logDir).filter((n) => n.endsWith('.wlog.damaged'))).toHaveLength(5);
+
     await insert(primary, 2);
     a = follow(primary, 'a', messages);
     await a.sync();
     expect(messages.some((m) => /compacted past txid 2: re-bootstrapping/.test(m))).toBe(true);
     expect(a.position().toString()).toBe(primary.position().toString());
+    await a.close();
     await primary.close();
+    const bytes = await checkpointed(file);
+    expect((await checkpointed(path.join(temp.dir, 'a.db'))).equals(bytes)).toBe(true);
 
     // Record 11 is the last segment's last frame: opening the log cuts it as a torn append.
     damageRecord(logDir, 11n, true);
-    const inLast = (await startPrimary({ path: file, logSegmentBytes: 4096 }).catch((e: unknown) => e)) as Error;
+    const inLast = (await startPrimary({ path: file, logSegmentBytes: 4096, log: () => {} }).catch((e: unknown) => e)) as Error;
+    expect(inLast.name).toBe('LogCorruptionError');
     expect(inLast.message).toMatch(/last frame \(txid 11\) was cut off as a torn append .*yet the database is past the log.*To recover, .*move that directory aside/);
   });
 });
