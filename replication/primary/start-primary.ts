@@ -103,10 +103,11 @@ function checkTokens(value: unknown, name: string): void {
  *
  * Throws a `TypeError` for bad options, including a non-loopback `host` without a token;
  * `PositionMismatchError` if the database and log describe different histories;
- * `LogCorruptionError` for damaged log headers, or a damaged last record the database already has
- * (its message says how to recover); `OwnerLockError` if another process has the database or the
- * log; the listen error (`EADDRINUSE`, …). Damaged record bodies do not stop it: they are told to
- * `log` and in `/health`, and replicas that need them get a snapshot.
+ * `LogCorruptionError` for damaged headers in the log's last segment, or a damaged last record the
+ * database already has (its message says how to recover); `OwnerLockError` if another process has
+ * the database or the log; the listen error (`EADDRINUSE`, …). Other damage does not stop it:
+ * damaged record bodies, and older segments with damaged headers (set aside as `*.damaged`), are
+ * told to `log` and in `/health`, and replicas that need them get a snapshot.
  *
  * @example
  * const primary = await startPrimary({ path: './data.db', port: 7878, authToken: process.env.TOKEN });
