@@ -4,8 +4,9 @@
  *   [--statement-timeout-ms 5000] [--max-response-rows 200000] [--max-response-bytes 10485760]`
  *
  * Serves a database as a replication primary until SIGINT/SIGTERM. The token file holds one
- * token a line: a bare line is a read-write token, `read <token>` a read-only one; blank lines
- * and lines starting with `#` are skipped.
+ * token a line: a bare line is a read-write token, `read <token>` a read-only one, `replicate
+ * <token>` a replica's (reads, and confirms writes in quorum mode); blank lines and lines starting
+ * with `#` are skipped.
  *
  * `npx wasmlite prisma migrate-deploy --url <file:…> [--sync-url <http://…>] [--auth-token-file f] [--migrations dir]`
  *
@@ -30,13 +31,13 @@ function limitFlag(value: string | undefined, flag: string): number | undefined 
   return Number(value);
 }
 
-function readTokens(file: string): { read: string[]; write: string[] } {
-  const tokens = { read: [] as string[], write: [] as string[] };
+function readTokens(file: string): { read: string[]; write: string[]; replicate: string[] } {
+  const tokens = { read: [] as string[], write: [] as string[], replicate: [] as string[] };
   for (const raw of fs.readFileSync(file, 'utf8').split('\n')) {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
-    const match = /^read\s+(\S+)$/.exec(line);
-    if (match !== null) tokens.read.push(match[1]!);
+    const match = /^(read|replicate)\s+(\S+)$/.exec(line);
+    if (match !== null) tokens[match[1] as 'read' | 'replicate'].push(match[2]!);
     else tokens.write.push(line);
   }
   return tokens;

@@ -1,4 +1,5 @@
 import type { ServerResponse } from 'node:http';
+import { LogCorruptionError } from '../log/index.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
@@ -17,7 +18,9 @@ function frame(bytes: Uint8Array): Uint8Array[] {
  * big-endian length, then `TxRecord.encode` bytes), then each new record as soon as it commits,
  * and a zero-length frame (heartbeat) after `heartbeatMs` without one. Honours backpressure.
  * Throws a {@link RequestError} before anything is sent: 410 (`{ firstTxid }`) if `from` is
- * older than the log, 409 if it is more than one past the primary's position. While it is
+ * older than the log (`LOG_COMPACTED`) or at or before a damaged record (`LOG_DAMAGED`), 409 if
+ * it is more than one past the primary's position. A damaged record met while streaming is
+ * noted in `primary.logDamage` and ends the response. While it is
  * connected, `retention` keeps every record it has yet to send.
  *
  * @example
@@ -28,6 +31,12 @@ export function streamLog(res: ServerResponse, primary: PrimaryDatabase, retenti
   const first = log.firstTxid();
   if (first !== undefined && from < first) {
     throw new RequestError(410, 'LOG_COMPACTED', `txid ${from} is no longer in the log: fetch a snapshot`, { firstTxid: first.toString() });
+  }
+  const damaged = primary.logDamage.lastTxid();
+  if (damaged !== undefined && from <= damaged) {
+    throw new RequestError(410, 'LOG_DAMAGED', `record ${damaged} of the primary's log is damaged, txid ${from} on cannot be sent: fetch a snapshot`, {
+      firstTxid: (damaged + 1n).toString(),
+    });
   }
   const position = primary.position();
   if (from > position.txid + 1n) {
@@ -66,8 +75,10 @@ export function streamLog(res: ServerResponse, primary: PrimaryDatabase, retenti
           return;
         }
       }
-    } catch {
-      // Compacted past this reader, or the log closed: the replica reconnects and is told why.
+    } catch (error) {
+      // A damaged record (found now, if the start-up scan did not): the replica reconnects and
+      // is sent to a snapshot, like one the log was compacted past, or the log closed.
+      if (error instanceof LogCorruptionError) primary.logDamage.note(next, error);
       res.destroy();
     }
   };

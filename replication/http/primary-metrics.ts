@@ -35,8 +35,11 @@ export class PrimaryMetrics {
     this.#acks.set(status, (this.#acks.get(status) ?? 0) + 1);
   }
 
-  /** The metrics as Prometheus text, with `streams` log stream clients and `replicas` reporting now. */
-  render(streams: number, replicas: readonly ReplicaStatus[]): string {
+  /**
+   * The metrics as Prometheus text, with `streams` log stream clients, `replicas` reporting now
+   * and `damagedRecords` damaged records in the log.
+   */
+  render(streams: number, replicas: readonly ReplicaStatus[], damagedRecords = 0): string {
     const lines = [
       '# HELP wasmlite_transactions_total Transactions committed and logged by this process.',
       '# TYPE wasmlite_transactions_total counter',
@@ -50,6 +53,9 @@ export class PrimaryMetrics {
       '# HELP wasmlite_log_stream_clients Log stream clients connected.',
       '# TYPE wasmlite_log_stream_clients gauge',
       `wasmlite_log_stream_clients ${streams}`,
+      '# HELP wasmlite_log_damaged_records Records of the log found damaged (replicas that need them get a snapshot).',
+      '# TYPE wasmlite_log_damaged_records gauge',
+      `wasmlite_log_damaged_records ${damagedRecords}`,
       '# HELP wasmlite_replica_reports_total Position reports from replicas (POST /v1/ack), by status; not in wasmlite_http_requests_total.',
       '# TYPE wasmlite_replica_reports_total counter',
       ...[...this.#acks].sort(([a], [b]) => a - b).map(([status, n]) => `wasmlite_replica_reports_total{status="${status}"} ${n}`),

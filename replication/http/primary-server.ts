@@ -78,7 +78,7 @@ export class PrimaryServer {
     this.#executor = new StatementExecutor(primary.db, options);
     this.#transactions = new TransactionRegistry(this.#executor, this.#lock, options.transactionTimeoutMs);
     // A replica not heard of for three heartbeats (it reports on each) is gone.
-    this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs);
+    this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs, (txid) => primary.log.recordProof(txid));
     this.#stopCounting = primary.onRecord((record) => {
       this.#metrics.record(record);
       this.#replicas.committed(record);
@@ -132,8 +132,11 @@ export class PrimaryServer {
     switch (route) {
       case 'GET /health': {
         const failure = this.#primary.failure;
-        if (failure !== undefined) return json(res, 503, { ok: false, position: this.#primary.position().toString(), error: { code: 'CAPTURE_STOPPED', message: failure.message } });
-        return json(res, 200, { ok: true, position: this.#primary.position().toString() });
+        // Damaged log records are said, not failed: the database is intact and serves on.
+        const logDamage = this.#primary.logDamage.report();
+        const damage = logDamage === undefined ? {} : { logDamage };
+        if (failure !== undefined) return json(res, 503, { ok: false, position: this.#primary.position().toString(), error: { code: 'CAPTURE_STOPPED', message: failure.message }, ...damage });
+        return json(res, 200, { ok: true, position: this.#primary.position().toString(), ...damage });
       }
       case 'GET /status': {
         this.#options.auth.check(req.headers.authorization);
@@ -143,6 +146,7 @@ export class PrimaryServer {
           dbId: this.#primary.dbId,
           log: { firstTxid: log.firstTxid()?.toString() ?? null, lastTxid: log.lastPosition()?.txid.toString() ?? null },
           logFirstTxid: log.firstTxid()?.toString() ?? null,
+          logDamage: this.#primary.logDamage.report() ?? null,
           durability: this.#options.durability,
           streams: this.#streams,
           replicas: this.#replicas.list(),
@@ -151,7 +155,7 @@ export class PrimaryServer {
       case 'GET /metrics':
         this.#options.auth.check(req.headers.authorization);
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(this.#metrics.render(this.#streams, this.#replicas.list()));
+        res.end(this.#metrics.render(this.#streams, this.#replicas.list(), this.#primary.logDamage.report()?.records));
         return;
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);
@@ -194,7 +198,7 @@ export class PrimaryServer {
         return;
       }
       case 'POST /v1/ack': {
-        this.#options.auth.check(req.headers.authorization);
+        this.#options.auth.checkReplica(req.headers.authorization);
         this.#replicas.report(await this.#body(req));
         return json(res, 200, {});
       }

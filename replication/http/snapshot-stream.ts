@@ -35,12 +35,15 @@ export async function streamSnapshot(res: ServerResponse, primary: PrimaryDataba
     } finally {
       release();
     }
+    // What a replica bootstrapped from this snapshot shows `POST /v1/ack` to confirm its position.
+    const proof = position.txid === 0n ? undefined : primary.log.recordProof(position.txid);
     res.writeHead(200, {
       'content-type': 'application/vnd.sqlite3',
       'content-length': pageCount * pageSize,
       'x-wasmlite-position': position.toString(),
       'x-wasmlite-db-id': primary.dbId,
       'x-wasmlite-page-size': pageSize,
+      ...(proof === undefined ? {} : { 'x-wasmlite-proof': proof }),
     });
     await sendPages(res, reader, pageCount);
     res.end();

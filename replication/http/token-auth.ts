@@ -7,26 +7,44 @@ function digest(token: string): Buffer {
 }
 
 /**
- * Bearer-token checks: read-write tokens and read tokens, compared in constant time over
- * SHA-256 digests (equal lengths whatever the token). With no token at all, every request has
- * write access (the primary refuses that on a non-loopback host).
+ * Bearer-token checks: read-write tokens, replica tokens and read tokens, compared in constant
+ * time over SHA-256 digests (equal lengths whatever the token). A replica token reads as a read
+ * token does and may also confirm writes as a replica (`POST /v1/ack`); so may a write token, a
+ * read token may not. With no token at all, every request has write access (the primary refuses
+ * that on a non-loopback host).
  *
  * @example
- * const auth = new TokenAuth({ write: ['s3cret'], read: ['r3ad'] });
+ * const auth = new TokenAuth({ write: ['s3cret'], read: ['r3ad'], replicate: ['f0llow'] });
  * auth.check('Bearer r3ad'); // 'read'
+ * auth.checkReplica('Bearer r3ad'); // throws 403 NOT_A_REPLICA
  */
 export class TokenAuth {
   readonly #write: Buffer[];
   readonly #read: Buffer[];
+  readonly #replicate: Buffer[];
 
-  constructor(tokens: { read?: readonly string[]; write?: readonly string[] }) {
+  constructor(tokens: { read?: readonly string[]; write?: readonly string[]; replicate?: readonly string[] }) {
     this.#write = (tokens.write ?? []).map(digest);
     this.#read = (tokens.read ?? []).map(digest);
+    this.#replicate = (tokens.replicate ?? []).map(digest);
   }
 
   /** Whether any token is configured. */
   get enabled(): boolean {
-    return this.#write.length + this.#read.length > 0;
+    return this.#write.length + this.#read.length + this.#replicate.length > 0;
+  }
+
+  /**
+   * Throws unless the `Authorization` header is a replica's: a replica token or a write token
+   * (or any request when no token is configured). A {@link RequestError} 401 if it is missing or
+   * matches no token, 403 `NOT_A_REPLICA` for a read token.
+   *
+   * @example
+   * auth.checkReplica(request.headers.authorization);
+   */
+  checkReplica(header: string | undefined): void {
+    if (this.#role(header) !== 'read') return;
+    throw new RequestError(403, 'NOT_A_REPLICA', 'a read token cannot report as a replica: use a replica token ("tokens.replicate") or a write token');
   }
 
   /**
@@ -37,17 +55,25 @@ export class TokenAuth {
    * auth.check(request.headers.authorization);
    */
   check(header: string | undefined): Access {
+    // A replica token reads like a read token; only checkReplica tells it apart.
+    return this.#role(header) === 'write' ? 'write' : 'read';
+  }
+
+  #role(header: string | undefined): 'write' | 'replicate' | 'read' {
     if (!this.enabled) return 'write';
     // The scheme is case-insensitive (RFC 9110 §11.1): `bearer`, `BEARER` and `Bearer` are one.
     const match = header === undefined ? null : /^Bearer +(.+)$/i.exec(header);
     if (match === null) throw new RequestError(401, 'UNAUTHORIZED', 'missing bearer token');
     const given = digest(match[1]!);
     let write = false;
+    let replicate = false;
     let read = false;
     // Compare against every token so that the time does not say which one matched.
     for (const token of this.#write) write = timingSafeEqual(token, given) || write;
+    for (const token of this.#replicate) replicate = timingSafeEqual(token, given) || replicate;
     for (const token of this.#read) read = timingSafeEqual(token, given) || read;
     if (write) return 'write';
+    if (replicate) return 'replicate';
     if (read) return 'read';
     throw new RequestError(401, 'UNAUTHORIZED', 'invalid bearer token');
   }

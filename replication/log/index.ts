@@ -6,7 +6,8 @@ export {
 } from './page-checksum.ts';
 export { Position, type PositionLike } from './position.ts';
 export { PositionMismatchError } from './position-mismatch-error.ts';
-export type { LogRecovery } from './log-recovery.ts';
+export { formatProof, PROOF_PATTERN, recordProof } from './record-proof.ts';
+export type { LogRecovery, SetAsideSegments } from './log-recovery.ts';
 export { TransactionLog, type TransactionLogOptions } from './transaction-log.ts';
 export {
   TxRecord, type DecodeOptions, type PageChecksumSource, type TxPage, type TxRecordHeader,

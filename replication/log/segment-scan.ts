@@ -24,6 +24,11 @@ export interface ScannedSegment {
   readonly last: TxRecordHeader | undefined;
   /** Why the bytes from `end` on are not a complete frame (a torn tail), if they are there. */
   readonly torn: string | undefined;
+  /**
+   * The header of the record cut off, when the torn frame was complete in length with a sound
+   * header and only its body failed its CRC: what tells a torn append from a damaged record.
+   */
+  readonly tornRecord?: TxRecordHeader;
 }
 
 /** A place where the frames stop making sense. */
@@ -65,6 +70,7 @@ export function scanSegment(path: string, from: Continuation, isLast: boolean): 
     let txid = from.txid;
     let pre = from.preChecksum;
     let broken: Break | undefined;
+    let tornRecord: TxRecordHeader | undefined;
     while (offset < size) {
       const frame = checkFrame(fd, path, offset, size, txid, pre, header.dbId);
       if ('reason' in frame) {
@@ -84,7 +90,7 @@ export function scanSegment(path: string, from: Continuation, isLast: boolean): 
       broken = checkBody(fd, path, start, offset);
       if (broken !== undefined) {
         offsets.pop();
-        headers.pop();
+        tornRecord = headers.pop();
         txid--;
       }
     }
@@ -101,7 +107,7 @@ export function scanSegment(path: string, from: Continuation, isLast: boolean): 
         field: broken.field, offset: broken.fieldOffset, path,
       });
     }
-    return { header, offsets, end: broken.frameOffset, last: headers.at(-1), torn: broken.reason };
+    return { header, offsets, end: broken.frameOffset, last: headers.at(-1), torn: broken.reason, ...(tornRecord === undefined ? {} : { tornRecord }) };
   } finally {
     closeFile(fd, path);
   }

@@ -171,6 +171,17 @@ export class Segment {
   }
 
   /**
+   * The trailing CRC-32 of record `txid` (which must be in this segment), read from the file: the
+   * 4 bytes before the next frame. Not verified against the record (see {@link Segment.read}).
+   */
+  trailer(txid: bigint): number {
+    const index = Number(txid - this.firstTxid);
+    const end = this.#offsets[index + 1] ?? this.#end;
+    const bytes = readAt(this.#open(), this.path, end - 4, 4);
+    return new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0);
+  }
+
+  /**
    * Writes one frame after the last and, if `durable`, `fdatasync`s it; the frame is indexed only
    * once that has returned. On a failed write the file is cut back to its previous end, so the
    * segment stays as it was; if even that fails, or the fsync fails (the kernel may have dropped

@@ -3,9 +3,10 @@ import { OwnerLock } from '../../core/vfs/index.ts';
 import { deleteFile, ensureDirectory, syncDirectory } from './file-io.ts';
 import { LogCompactedError } from './log-compacted-error.ts';
 import { encodeFrameHeader } from './log-frame.ts';
-import { recoverLog, type LogRecovery } from './log-recovery.ts';
+import { recoverLog, type LogRecovery, type SetAsideSegments } from './log-recovery.ts';
 import { Position } from './position.ts';
 import { PositionMismatchError } from './position-mismatch-error.ts';
+import { formatProof } from './record-proof.ts';
 import { Segment, type SegmentEntry } from './segment.ts';
 import { TxRecord, type TxRecordHeader } from './tx-record.ts';
 
@@ -30,6 +31,13 @@ export interface TransactionLogOptions {
    * benchmarks only: an append that returned can then be lost to a power failure.
    */
   readonly fsync?: boolean;
+  /**
+   * Open despite damage in a segment that is not the last, by setting that segment and the older
+   * ones aside (renamed to `<name>.damaged`; see {@link TransactionLog.setAside}) instead of
+   * throwing (default `false`). For a primary, whose database holds every transaction: replicas
+   * that need a record set aside get a snapshot, as below a compacted log.
+   */
+  readonly setAsideDamage?: boolean;
 }
 
 /**
@@ -40,7 +48,8 @@ export interface TransactionLogOptions {
  *
  * Opening checks every segment (headers, frames, that txids and checksums follow on) and cuts a
  * torn tail (an append that a crash cut short, never acknowledged) off the last one, reporting it
- * in `recovery`. Anything else that is wrong is a {@link LogCorruptionError}, never skipped.
+ * in `recovery`. Anything else that is wrong is a {@link LogCorruptionError}, never skipped
+ * (with `setAsideDamage`, damage before the last segment sets the segments up to it aside).
  * File system failures are {@link LogIoError}s with Node's error as `cause`. One process at a
  * time may open a directory (`OwnerLockError` from another), and one `TransactionLog` in it.
  *
@@ -56,6 +65,8 @@ export class TransactionLog {
   readonly dir: string;
   /** The torn tail cut off when the log was opened, if there was one. */
   readonly recovery: LogRecovery | undefined;
+  /** The damaged segments set aside when the log was opened (`setAsideDamage`), if any were. */
+  readonly setAside: SetAsideSegments | undefined;
   readonly #options: Readonly<Required<TransactionLogOptions>>;
   readonly #segments: Segment[];
   #last: { position: Position; dbId: string } | undefined;
@@ -63,12 +74,16 @@ export class TransactionLog {
   /** Set once an append failed in a way that leaves the end of the log uncertain. */
   #failure: Error | undefined;
 
-  private constructor(dir: string, options: Required<TransactionLogOptions>, segments: Segment[], last: TxRecordHeader | undefined, recovery: LogRecovery | undefined) {
+  private constructor(
+    dir: string, options: Required<TransactionLogOptions>, segments: Segment[], last: TxRecordHeader | undefined, recovery: LogRecovery | undefined,
+    setAside: SetAsideSegments | undefined,
+  ) {
     this.dir = dir;
     this.#options = Object.freeze({ ...options });
     this.#segments = segments;
     this.#last = last === undefined ? undefined : { position: new Position(last.txid, last.postChecksum), dbId: last.dbId };
     this.recovery = recovery;
+    this.setAside = setAside;
   }
 
   /**
@@ -88,6 +103,8 @@ export class TransactionLog {
     }
     const fsync = options.fsync ?? true;
     if (typeof fsync !== 'boolean') throw new TypeError('Expected the "fsync" option to be a boolean');
+    const setAsideDamage = options.setAsideDamage ?? false;
+    if (typeof setAsideDamage !== 'boolean') throw new TypeError('Expected the "setAsideDamage" option to be a boolean');
 
     const real = ensureDirectory(dir);
     if (openDirectories.has(real)) throw new TypeError(`The transaction log in ${real} is already open`);
@@ -95,8 +112,8 @@ export class TransactionLog {
     OwnerLock.forProcess().acquire(lockPath);
     openDirectories.add(real);
     try {
-      const { segments, last, recovery } = recoverLog(real, fsync);
-      return new TransactionLog(real, { segmentSize, fsync }, segments, last, recovery);
+      const { segments, last, recovery, setAside } = recoverLog(real, fsync, setAsideDamage);
+      return new TransactionLog(real, { segmentSize, fsync, setAsideDamage }, segments, last, recovery, setAside);
     } catch (error) {
       openDirectories.delete(real);
       OwnerLock.forProcess().release(lockPath);
@@ -174,6 +191,20 @@ export class TransactionLog {
     return (function* () {
       for (const entry of entries) yield entry.bytes;
     })();
+  }
+
+  /**
+   * The proof of possession of record `txid` (`recordProof`: its trailing CRC-32 in hex),
+   * read from the file without reading the record; `undefined` if the record is not in the log
+   * (compacted, txid 0, or past the end). Throws {@link LogIoError} if the file cannot be read.
+   *
+   * @example
+   * log.recordProof(8n); // 'bf38d07b'
+   */
+  recordProof(txid: bigint): string | undefined {
+    this.#checkOpen();
+    const segment = this.#segmentOf(txid);
+    return segment === undefined ? undefined : formatProof(segment.trailer(txid));
   }
 
   /**
@@ -309,6 +340,13 @@ export class TransactionLog {
     const segments = this.#segments;
     if (segments.length === 0 || txid > segments.at(-1)!.lastTxid) return undefined;
     if (txid < segments[0]!.firstTxid) throw new LogCompactedError(txid, segments[0]!.firstTxid);
+    return this.#segmentOf(txid)!.read(txid);
+  }
+
+  /** The segment that holds record `txid`, if one does. */
+  #segmentOf(txid: bigint): Segment | undefined {
+    const segments = this.#segments;
+    if (segments.length === 0 || txid < segments[0]!.firstTxid || txid > segments.at(-1)!.lastTxid) return undefined;
     let low = 0;
     let high = segments.length - 1;
     while (low < high) {
@@ -316,7 +354,7 @@ export class TransactionLog {
       if (segments[middle]!.firstTxid <= txid) low = middle;
       else high = middle - 1;
     }
-    return segments[low]!.read(txid);
+    return segments[low];
   }
 
   #checkOpen(): void {

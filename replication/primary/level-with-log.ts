@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { open } from '../../core/index.ts';
 import { databaseChecksum, Position, PositionMismatchError, type TransactionLog, type TxRecord } from '../log/index.ts';
+import { lastRecordDamaged } from './log-damage-errors.ts';
 
 /**
  * Brings the database file at `path` level with `log` when the log is ahead of it (a crash
@@ -12,7 +13,9 @@ import { databaseChecksum, Position, PositionMismatchError, type TransactionLog,
  *
  * Must run before any connection (and before the capture's observer) is attached to the file.
  * Throws {@link PositionMismatchError} (`have` = the log's last position, `got` = the file's) if
- * no record of the log continues the file: the file is not the log's database, or is ahead of it.
+ * no record of the log continues the file: the file is not the log's database, or is ahead of it;
+ * a `LogCorruptionError` that says how to recover if the log's last record was damaged
+ * after the database got it (opening the log took it for a torn append and cut it off).
  *
  * @example
  * levelWithLog('/srv/app.db', log); // then observe, open, capture.start(db, log.lastPosition())
@@ -37,7 +40,12 @@ export async function levelWithLog(path: string, log: TransactionLog): Promise<n
       break;
     }
   }
-  if (from === undefined) throw new PositionMismatchError(last, new Position(last.txid, checksum));
+  if (from === undefined) {
+    const mismatch = new PositionMismatchError(last, new Position(last.txid, checksum));
+    // A tail cut off at open that the database is past: a damaged record, not a torn append.
+    if (log.recovery !== undefined) throw lastRecordDamaged(log, last.txid + 1n, checksum, mismatch);
+    throw mismatch;
+  }
   let applied = 0;
   const fd = fs.openSync(path, 'r+');
   try {
@@ -54,3 +62,4 @@ export async function levelWithLog(path: string, log: TransactionLog): Promise<n
   if (after !== last.checksum) throw new PositionMismatchError(last, new Position(last.txid, after));
   return applied;
 }
+

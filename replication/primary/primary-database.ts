@@ -3,9 +3,11 @@ import { open, SqliteError, type Database } from '../../core/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { defaultVfs } from '../../core/vfs/index.ts';
 import { WalCapture } from '../capture/index.ts';
-import { TransactionLog, type Position, type TxRecord } from '../log/index.ts';
+import { LogCorruptionError, TransactionLog, type Position, type TxRecord } from '../log/index.ts';
 import { loadDbId } from './db-id-file.ts';
 import { levelWithLog } from './level-with-log.ts';
+import { LogDamage } from './log-damage.ts';
+import { withRecoveryHint } from './log-damage-errors.ts';
 
 /**
  * Options of {@link PrimaryDatabase.open}.
@@ -20,6 +22,8 @@ export interface PrimaryDatabaseOptions {
   readonly logDir: string;
   /** Start a new log segment once the current one holds this many bytes (default the log's own, 64 MiB). */
   readonly logSegmentBytes?: number;
+  /** Where damage found in the log is told (default `console.warn`). */
+  readonly warn?: (message: string) => void;
 }
 
 /**
@@ -27,10 +31,11 @@ export interface PrimaryDatabaseOptions {
  * the log (durably) before it returns, and {@link onRecord} listeners hear of it right after.
  *
  * Opening brings the database level with the log first (see `levelWithLog`), so a crash between
- * a log append and the WAL commit loses nothing. Throws `PositionMismatchError` if the database
- * and the log describe different histories, `OwnerLockError` if another process has either, a
- * `SqliteError` `SQLITE_NOTADB` naming the file if it is not a database. A failed open removes the
- * log directory if it made it, so a refused file leaves nothing behind.
+ * a log append and the WAL commit loses nothing, then reads every record of the log once to find
+ * damaged ones ({@link LogDamage}). Throws `PositionMismatchError` if the database and the log
+ * describe different histories, `OwnerLockError` if another process has either, a `SqliteError`
+ * `SQLITE_NOTADB` naming the file if it is not a database. A failed open removes the log
+ * directory if it made it, so a refused file leaves nothing behind.
  *
  * @example
  * const primary = await PrimaryDatabase.open({ path, logDir });
@@ -48,13 +53,19 @@ export class PrimaryDatabase {
   readonly dbId: string;
   /** How many log records were applied to the file at startup to bring it level. */
   readonly recovered: number;
+  /** The log's damaged records, found at startup (every record is verified) or when read since. */
+  readonly logDamage: LogDamage;
   readonly #capture: WalCapture;
   readonly #stopObserving: () => void;
   readonly #listeners: Set<(record: TxRecord) => void>;
   #closed = false;
 
-  private constructor(path: string, db: Database, log: TransactionLog, dbId: string, recovered: number, capture: WalCapture, stop: () => void, listeners: Set<(record: TxRecord) => void>) {
+  private constructor(
+    path: string, db: Database, log: TransactionLog, dbId: string, recovered: number, logDamage: LogDamage, capture: WalCapture, stop: () => void,
+    listeners: Set<(record: TxRecord) => void>,
+  ) {
     this.#listeners = listeners;
+    this.logDamage = logDamage;
     this.path = path;
     this.db = db;
     this.log = log;
@@ -67,12 +78,15 @@ export class PrimaryDatabase {
   /** Opens the database and its log (see the class). */
   static async open(options: PrimaryDatabaseOptions): Promise<PrimaryDatabase> {
     const madeLogDir = !fs.existsSync(options.logDir);
-    const log = TransactionLog.open(options.logDir, options.logSegmentBytes === undefined ? {} : { segmentSize: options.logSegmentBytes });
+    const log = openLog(options.logDir, options.logSegmentBytes);
     let stop: (() => void) | undefined;
     let db: Database | undefined;
     try {
       const dbId = loadDbId(log.dir, log.dbId);
       const recovered = await levelWithLog(options.path, log);
+      const warn = options.warn ?? ((message: string) => console.warn(`wasmlite primary ${options.path}: ${message}`));
+      const logDamage = new LogDamage(log, warn);
+      logDamage.scan();
       const listeners = new Set<(record: TxRecord) => void>();
       const capture = new WalCapture({
         dbId,
@@ -89,7 +103,7 @@ export class PrimaryDatabase {
       db = await open(options.path, { journalMode: 'wal' });
       db.pragma('synchronous = FULL');
       capture.start(db, log.lastPosition());
-      return new PrimaryDatabase(options.path, db, log, dbId, recovered, capture, stop, listeners);
+      return new PrimaryDatabase(options.path, db, log, dbId, recovered, logDamage, capture, stop, listeners);
     } catch (error) {
       db?.close();
       stop?.();
@@ -140,5 +154,16 @@ export class PrimaryDatabase {
       this.#stopObserving();
       this.log.close();
     }
+  }
+}
+
+/** Opens the log; damage that keeps it from opening is thrown with how to recover from it. */
+function openLog(dir: string, segmentSize: number | undefined): TransactionLog {
+  try {
+    // The database holds every transaction: damage in old segments costs lagging replicas a snapshot, not the primary its start.
+    return TransactionLog.open(dir, { setAsideDamage: true, ...(segmentSize === undefined ? {} : { segmentSize }) });
+  } catch (error) {
+    if (!(error instanceof LogCorruptionError)) throw error;
+    throw withRecoveryHint(error, dir);
   }
 }

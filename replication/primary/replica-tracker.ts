@@ -1,4 +1,4 @@
-import { Position, type TxRecord } from '../log/index.ts';
+import { Position, PROOF_PATTERN, type TxRecord } from '../log/index.ts';
 import { RequestError } from './request-error.ts';
 
 /** How many recent commits the tracker remembers (txid → checksum and time) to check acks and measure lag. */
@@ -27,6 +27,8 @@ interface Entry {
   position: Position;
   durable: boolean;
   seenAt: number;
+  /** Whether this report confirms `position` for `quorum`: durable, ours, and proven held. */
+  confirms: boolean;
 }
 
 interface Waiter {
@@ -39,11 +41,14 @@ interface Waiter {
  * has applied, after applies and on heartbeats. Feeds `/status` (positions and lag) and the
  * `quorum` durability mode, whose writes wait until a replica has the transaction durably.
  *
- * A report counts only if its checksum is the primary's at that txid, so a replica of another
- * history never confirms anything. Replicas not heard of for `forgetAfterMs` are dropped.
+ * A report of a position that is not the primary's (ahead of it, or another checksum at that
+ * txid) or whose `proof` is not the record's (`recordProof`, looked up with `proofOf`) is
+ * refused. A report confirms its position only with the proof, so knowing the position (which
+ * `/health` publishes) is not enough to confirm a write. Replicas not heard of for
+ * `forgetAfterMs` are dropped.
  *
  * @example
- * const tracker = new ReplicaTracker(primary.position(), 15_000);
+ * const tracker = new ReplicaTracker(primary.position(), 15_000, (txid) => log.recordProof(txid));
  * primary.onRecord((record) => tracker.committed(record));
  * await tracker.waitFor(position.txid, 10_000); // false on timeout
  */
@@ -53,11 +58,13 @@ export class ReplicaTracker {
   readonly #recent = new Map<bigint, readonly [bigint, number]>();
   readonly #waiters = new Set<Waiter>();
   readonly #forgetAfterMs: number;
+  readonly #proofOf: (txid: bigint) => string | undefined;
   #position: Position;
 
-  constructor(position: Position, forgetAfterMs: number) {
+  constructor(position: Position, forgetAfterMs: number, proofOf: (txid: bigint) => string | undefined) {
     this.#position = position;
     this.#forgetAfterMs = forgetAfterMs;
+    this.#proofOf = proofOf;
     this.#recent.set(position.txid, [position.checksum, Date.now()]);
   }
 
@@ -70,12 +77,14 @@ export class ReplicaTracker {
 
   /**
    * Takes a replica's report (the body of `POST /v1/ack`); a {@link RequestError} 400 if it is
-   * malformed. A position the primary does not know as its own is kept for `/status` but confirms
-   * nothing.
+   * malformed, 409 `ACK_REFUSED` if its position is ahead of the primary or of another history
+   * (another checksum at that txid), or its `proof` is not the record's. A report without a proof
+   * (a replica that has not received a record since it started) is listed in `/status` but
+   * confirms nothing.
    */
   report(body: unknown): void {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('Expected the body to be an object');
-    const { replica, name, position, durable, ...rest } = body as Record<string, unknown>;
+    const { replica, name, position, durable, proof = null, ...rest } = body as Record<string, unknown>;
     const extra = Object.keys(rest);
     if (extra.length > 0) throw bad(`Unknown field "${extra[0]}" in the body`);
     if (typeof replica !== 'string' || !/^[\w-]{1,64}$/.test(replica)) throw bad('Expected "replica" to be an id of 1 to 64 letters, digits, "_" or "-"');
@@ -87,9 +96,12 @@ export class ReplicaTracker {
     } catch {
       throw bad('Expected "position" to be a position ("<txid>/<checksum>")');
     }
+    if (proof !== null && (typeof proof !== 'string' || !PROOF_PATTERN.test(proof))) throw bad('Expected "proof" to be null or 8 hex digits');
+    const proven = this.#check(at, proof);
     this.#forgetStale();
-    this.#replicas.set(replica, { name, position: at, durable, seenAt: Date.now() });
-    if (durable && this.#isOurs(at)) {
+    const confirms = durable && proven && this.#isOurs(at);
+    this.#replicas.set(replica, { name, position: at, durable, seenAt: Date.now(), confirms });
+    if (confirms) {
       for (const waiter of this.#waiters) {
         if (at.txid >= waiter.txid) {
           this.#waiters.delete(waiter);
@@ -105,7 +117,7 @@ export class ReplicaTracker {
    */
   waitFor(txid: bigint, timeoutMs: number): Promise<boolean> {
     for (const entry of this.#replicas.values()) {
-      if (entry.durable && entry.position.txid >= txid && this.#isOurs(entry.position)) return Promise.resolve(true);
+      if (entry.confirms && entry.position.txid >= txid) return Promise.resolve(true);
     }
     return new Promise((resolve) => {
       const waiter: Waiter = {
@@ -150,6 +162,21 @@ export class ReplicaTracker {
     this.#waiters.clear();
   }
 
+  /**
+   * Whether a report of `at` with `proof` shows that the replica holds the record at `at`; throws
+   * 409 `ACK_REFUSED` if the report cannot be true of this primary's history.
+   */
+  #check(at: Position, proof: string | null): boolean {
+    if (at.txid > this.#position.txid) throw refused(`position ${at} is ahead of the primary's ${this.#position}`);
+    const known = this.#recent.get(at.txid);
+    if (known !== undefined && known[0] !== at.checksum) throw refused(`position ${at} is not the primary's at txid ${at.txid}`);
+    if (proof === null) return false;
+    const expected = this.#proofOf(at.txid);
+    if (expected === undefined) return false;
+    if (expected !== proof.toLowerCase()) throw refused(`the proof ${proof} is not that of the record at txid ${at.txid}: the replica does not hold it`);
+    return true;
+  }
+
   /** Whether `position` is on the primary's own history (as far as the recent commits tell). */
   #isOurs(position: Position): boolean {
     const known = this.#recent.get(position.txid);
@@ -166,4 +193,8 @@ export class ReplicaTracker {
 
 function bad(message: string): RequestError {
   return new RequestError(400, 'BAD_REQUEST', message);
+}
+
+function refused(message: string): RequestError {
+  return new RequestError(409, 'ACK_REFUSED', message);
 }

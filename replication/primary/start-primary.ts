@@ -29,8 +29,12 @@ export interface PrimaryOptions {
   readonly port?: number;
   /** A read-write token (same as `tokens.write: [authToken]`). */
   readonly authToken?: string;
-  /** Read-write and read-only tokens. */
-  readonly tokens?: { readonly read?: readonly string[]; readonly write?: readonly string[] };
+  /**
+   * Read-write, read-only and replica tokens. A replica token (`replicate`) reads as a read token
+   * does and may also report as a replica (`POST /v1/ack`), which confirms writes in `quorum`
+   * mode; a read token may not report, a write token may.
+   */
+  readonly tokens?: { readonly read?: readonly string[]; readonly write?: readonly string[]; readonly replicate?: readonly string[] };
   /** The transaction log's directory (default `path + '-log'`). */
   readonly logDir?: string;
   /** Largest request body in bytes (default 8 MiB). */
@@ -69,6 +73,8 @@ export interface PrimaryOptions {
   readonly maxResponseRows?: number;
   /** The most bytes of JSON the rows of one answer may take (default 10 MiB; 400 `RESPONSE_TOO_LARGE` beyond). */
   readonly maxResponseBytes?: number;
+  /** Where damage found in the log is told (default `console.warn`, prefixed with the path). */
+  readonly log?: (message: string) => void;
 }
 
 /**
@@ -114,8 +120,12 @@ function checkTokens(value: unknown, name: string): void {
  * WAL commit loses nothing).
  *
  * Throws a `TypeError` for bad options, including a non-loopback `host` without a token;
- * `PositionMismatchError` if the database and log describe different histories; `OwnerLockError`
- * if another process has the database or the log; the listen error (`EADDRINUSE`, …).
+ * `PositionMismatchError` if the database and log describe different histories;
+ * `LogCorruptionError` for damaged headers in the log's last segment, or a damaged last record the
+ * database already has (its message says how to recover); `OwnerLockError` if another process has
+ * the database or the log; the listen error (`EADDRINUSE`, …). Other damage does not stop it:
+ * damaged record bodies, and older segments with damaged headers (set aside as `*.damaged`), are
+ * told to `log` and in `/health`, and replicas that need them get a snapshot.
  *
  * @example
  * const primary = await startPrimary({ path: './data.db', port: 7878, authToken: process.env.TOKEN });
@@ -134,6 +144,7 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   if (tokens === null || typeof tokens !== 'object') throw new TypeError('Expected the "tokens" option to be an object');
   checkTokens(tokens.read, 'tokens.read');
   checkTokens(tokens.write, 'tokens.write');
+  checkTokens(tokens.replicate, 'tokens.replicate');
   const logDir = options.logDir ?? `${path}-log`;
   if (typeof logDir !== 'string' || logDir === '') throw new TypeError('Expected the "logDir" option to be a non-empty string');
   const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? MAX_BODY_BYTES, 'maxBodyBytes');
@@ -147,12 +158,13 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   const statementTimeoutMs = positiveInteger(options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS, 'statementTimeoutMs');
   const maxResponseRows = positiveInteger(options.maxResponseRows ?? MAX_RESPONSE_ROWS, 'maxResponseRows');
   const maxResponseBytes = positiveInteger(options.maxResponseBytes ?? MAX_RESPONSE_BYTES, 'maxResponseBytes');
-  const auth = new TokenAuth({ read: tokens.read, write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])] });
+  const auth = new TokenAuth({ read: tokens.read, replicate: tokens.replicate, write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])] });
   if (!auth.enabled && !isLoopback(host)) {
     throw new TypeError(`Expected a token ("authToken" or "tokens") to serve on the non-loopback host ${host}`);
   }
 
-  const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes });
+  if (options.log !== undefined && typeof options.log !== 'function') throw new TypeError('Expected the "log" option to be a function');
+  const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes, warn: options.log });
   const retention = new LogRetention(primary.log, logRetainTxids);
   const compact = (): void => {
     try {

@@ -3,10 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import { ClientError } from '../../core/client/client-error.ts';
-import { Position, PositionMismatchError, TxRecord, type PositionLike } from '../log/index.ts';
+import { Position, PositionMismatchError, PROOF_PATTERN, recordProof, TxRecord, type PositionLike } from '../log/index.ts';
 import { readFrameBatches } from './frame-reader.ts';
 import { Replica } from './replica.ts';
 import { ReplicaTimeoutError } from './replica-timeout-error.ts';
+import { verifySnapshot } from './verify-snapshot.ts';
 
 /**
  * Options of {@link ReplicaFollower.start}.
@@ -19,7 +20,10 @@ export interface ReplicaFollowerOptions {
   readonly path: string;
   /** The primary's base URL. */
   readonly syncUrl: string;
-  /** Bearer token for the primary (a read token is enough). */
+  /**
+   * Bearer token for the primary. A read token is enough to follow; to report this replica's
+   * position (`/status`, and confirming writes in `quorum` mode) it takes a replica or write token.
+   */
   readonly authToken?: string;
   /** First reconnect delay in ms (default 100); doubles up to `maxBackoffMs` (default 5000). */
   readonly minBackoffMs?: number;
@@ -73,23 +77,24 @@ function fsyncDir(dir: string): void {
 
 /**
  * Writes a snapshot response's body to `file` as it arrives (memory stays at one network chunk
- * whatever the database's size) and fsyncs it. Throws if the body ends short of `content-length`,
- * so a cut-off snapshot is never taken for a database.
+ * whatever the database's size) and fsyncs it; resolves with its length. Throws if the body ends
+ * short of `content-length`, so a cut-off snapshot is never taken for a database.
  */
-async function downloadDurably(response: Response, file: string, signal: () => boolean): Promise<void> {
+async function downloadDurably(response: Response, file: string, signal: () => boolean): Promise<number> {
   const expected = Number(response.headers.get('content-length'));
   if (!Number.isSafeInteger(expected) || expected < 0) throw new Error('GET /v1/snapshot: no content-length');
   const out = await fs.promises.open(file, 'w');
   let received = 0;
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      if (signal()) return;
+      if (signal()) return received;
       // Positional writes of whole chunks: a short write is retried by the loop.
       for (let done = 0; done < chunk.length;) done += (await out.write(chunk, done, chunk.length - done, received + done)).bytesWritten;
       received += chunk.length;
     }
     if (received !== expected) throw new Error(`GET /v1/snapshot: the body ended after ${received} of ${expected} bytes`);
     await out.sync();
+    return received;
   } finally {
     await out.close();
   }
@@ -136,7 +141,16 @@ export class ReplicaFollower {
   readonly #name: string;
   /** Whether the primary waits for replicas' reports (its `x-wasmlite-durability: quorum`). */
   #quorum = false;
+  /**
+   * The proof of possession (`recordProof`) of the record at the replica's position, when this
+   * follower received it (or a snapshot with it): what lets its reports confirm writes.
+   */
+  #proven: { readonly txid: bigint; readonly proof: string } | undefined;
   #reporting = false;
+  /** The status of the last refused report that was logged, so that it is logged once. */
+  #lastRefusal: number | undefined;
+  /** Set when the primary refuses this follower's token for reports (403): it stops sending them. */
+  #reportsRefused = false;
   #reportAgain = false;
   #reportTimer: NodeJS.Timeout | undefined;
   #lastReport = 0;
@@ -350,9 +364,13 @@ export class ReplicaFollower {
     if (response.status !== 200) throw new Error(`GET /v1/snapshot: HTTP ${response.status} ${await response.text()}`);
     const position = Position.parse(response.headers.get('x-wasmlite-position') ?? '');
     const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
+    const pageSize = Number(response.headers.get('x-wasmlite-page-size'));
     const temp = `${this.path}.snapshot-tmp`;
     try {
-      await downloadDurably(response, temp, () => this.#closed);
+      const bytes = await downloadDurably(response, temp, () => this.#closed);
+      // Checked before it replaces anything: until a snapshot is proven to be the announced
+      // position, the replica keeps serving what it had (or nothing, on a first bootstrap).
+      if (!this.#closed) verifySnapshot(temp, position, pageSize, bytes);
     } catch (error) {
       fs.rmSync(temp, { force: true });
       throw error;
@@ -373,6 +391,8 @@ export class ReplicaFollower {
     fsyncDir(nodePath.dirname(nodePath.resolve(this.path)));
     this.#dbId = dbId;
     this.#replica = await Replica.open(this.path, { from: position, sync: this.#sync });
+    const proof = response.headers.get('x-wasmlite-proof');
+    this.#proven = proof !== null && PROOF_PATTERN.test(proof) ? { txid: position.txid, proof } : undefined;
     this.#resolveReady();
     this.#notify();
   }
@@ -439,6 +459,7 @@ export class ReplicaFollower {
     let batch: TxRecord[] = [];
     let bytes = 0;
     let heartbeat = false;
+    const proofs = new Map<bigint, string>();
     const flush = (): string | undefined => {
       if (batch.length === 0) return undefined;
       const records = batch;
@@ -451,6 +472,9 @@ export class ReplicaFollower {
         return `divergence (${error.message})`;
       } finally {
         // The records before a failing one are applied.
+        const txid = replica.position.txid;
+        const proof = proofs.get(txid);
+        if (proof !== undefined) this.#proven = { txid, proof };
         this.#notify();
       }
       this.#report();
@@ -465,6 +489,7 @@ export class ReplicaFollower {
         const record = TxRecord.decode(frame);
         if (record.txid <= (batch.at(-1)?.txid ?? replica.position.txid)) continue;
         batch.push(record);
+        proofs.set(record.txid, recordProof(frame));
         bytes += frame.length;
         if (batch.length >= BATCH_RECORDS || bytes >= BATCH_BYTES) {
           const reason = flush();
@@ -485,10 +510,11 @@ export class ReplicaFollower {
   /**
    * Tells the primary this replica's position (`POST /v1/ack`): at once in quorum mode, where
    * writes wait for it, else at most every {@link REPORT_INTERVAL_MS}. One report at a time; a
-   * failed one is dropped (the next apply or heartbeat sends the position again).
+   * failed one is dropped (the next apply or heartbeat sends the position again). A token the
+   * primary does not take for reports (403, a read token) stops them, said once in quorum mode.
    */
   #report(): void {
-    if (this.#closed || this.#replica === undefined) return;
+    if (this.#closed || this.#replica === undefined || this.#reportsRefused) return;
     if (this.#reporting) {
       this.#reportAgain = true;
       return;
@@ -503,10 +529,24 @@ export class ReplicaFollower {
     }
     this.#reporting = true;
     this.#lastReport = Date.now();
-    const body = JSON.stringify({ replica: this.#id, name: this.#name, position: this.position().toString(), durable: this.#sync });
+    const position = this.position();
+    const proof = this.#proven?.txid === position.txid ? this.#proven.proof : null;
+    const body = JSON.stringify({ replica: this.#id, name: this.#name, position: position.toString(), proof, durable: this.#sync });
     // Bounded, so that a primary that stops answering cannot hold reports back for good.
     fetch(`${this.#url}/v1/ack`, { method: 'POST', headers: { ...this.#headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.#idleTimeout) })
-      .then((response) => response.body?.cancel())
+      .then(async (response) => {
+        if (response.status === 200) return void (await response.body?.cancel());
+        const refusal = `the primary refuses this replica's reports: HTTP ${response.status} ${await response.text()}`;
+        if (response.status === 403) {
+          // A read token: it follows, but may not report. That matters only to quorum writes.
+          this.#reportsRefused = true;
+          if (this.#quorum) this.#log(`${refusal}; this replica confirms no write`);
+          return;
+        }
+        // Said once per status: a refused report is sent again at every apply and heartbeat.
+        if (response.status !== this.#lastRefusal) this.#log(refusal);
+        this.#lastRefusal = response.status;
+      })
       .catch(() => {})
       .finally(() => {
         this.#reporting = false;

@@ -18,6 +18,9 @@ export class LogProxy {
   readonly #server: http.Server;
   readonly #upstream: URL;
   #pending: { kind: Corruption; done: (txid: bigint) => void } | undefined;
+  #snapshotMarker: { marker: Buffer; left: number; done: () => void } | undefined;
+  /** How many `/v1/snapshot` bodies were corrupted. */
+  corruptedSnapshots = 0;
   #held: Array<() => void> | undefined;
 
   private constructor(server: http.Server, upstream: string) {
@@ -45,6 +48,17 @@ export class LogProxy {
     });
   }
 
+  /**
+   * Flips one bit of each of the next `times` `/v1/snapshot` bodies that hold `marker` (in the
+   * first byte of its last occurrence: earlier ones may be stale bytes in a page's free space),
+   * leaving their length as it was. Resolves once the last of them is sent.
+   */
+  corruptNextSnapshots(marker: string, times = 1): Promise<void> {
+    return new Promise((done) => {
+      this.#snapshotMarker = { marker: Buffer.from(marker), left: times, done };
+    });
+  }
+
   /** Lets held and later log streams through. */
   release(): void {
     const held = this.#held ?? [];
@@ -69,6 +83,26 @@ export class LogProxy {
       const out = { ...upRes.headers };
       for (const name of ['connection', 'keep-alive', 'transfer-encoding', ...(isLog ? ['content-length'] : [])]) delete out[name];
       res.writeHead(upRes.statusCode ?? 502, out);
+      const flip = this.#snapshotMarker;
+      if ((req.url ?? '').startsWith('/v1/snapshot') && upRes.statusCode === 200 && flip !== undefined) {
+        const chunks: Buffer[] = [];
+        upRes.on('data', (chunk: Buffer) => chunks.push(chunk));
+        upRes.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const at = body.lastIndexOf(flip.marker);
+          if (at !== -1 && this.#snapshotMarker === flip && flip.left > 0) {
+            const last = --flip.left === 0;
+            if (last) this.#snapshotMarker = undefined;
+            body[at]! ^= 0x01;
+            this.corruptedSnapshots++;
+            res.end(body, () => last && flip.done());
+            return;
+          }
+          res.end(body);
+        });
+        upRes.on('error', () => res.destroy());
+        return;
+      }
       if (!isLog || upRes.statusCode !== 200) {
         upRes.pipe(res);
         return;

@@ -12,15 +12,20 @@ const CLI = fileURLToPath(new URL('../../../replication/cli.ts', import.meta.url
 describe('replication/cli.ts primary', () => {
   const temp = useTempDir();
 
-  it('serves with the tokens of a token file and stops cleanly on SIGTERM', async () => {
+  it('serves with the tokens of a token file (write, read, replicate) and stops cleanly on SIGTERM', async () => {
     const tokens = path.join(temp.dir, 'tokens');
-    fs.writeFileSync(tokens, '# tokens\nwrite-token\nread read-token\n');
+    fs.writeFileSync(tokens, '# tokens\nwrite-token\nread read-token\nreplicate replica-token\n');
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'primary', path.join(temp.dir, 'app.db'), '--port', '0', '--token-file', tokens], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
     const url = /(http:\/\/\S+),/.exec(line)![1]!;
     expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE t (v)' }, 'read-token')).status).toBe(403);
     expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE t (v)' }, 'write-token')).status).toBe(200);
+    // A replica token reads and reports; a read token may not report.
+    const report = { replica: 'r', name: 'r', position: (await call(url, '/health')).body.position, durable: true };
+    expect((await call(url, '/v1/execute', { sql: 'SELECT * FROM t' }, 'replica-token')).status).toBe(200);
+    expect((await call(url, '/v1/ack', report, 'replica-token')).status).toBe(200);
+    expect((await call(url, '/v1/ack', report, 'read-token')).status).toBe(403);
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   });

@@ -130,7 +130,7 @@ describe('replicas as the primary sees them: /status and quorum durability', () 
     expect((await commit).body.error.code).toBe('QUORUM_TIMEOUT');
   });
 
-  it('refuses malformed reports with 400 and never counts a position of another history', async () => {
+  it('refuses malformed reports with 400 and a position of another history with 409', async () => {
     const primary = await start({ durability: 'quorum', quorumTimeoutMs: 300 });
     for (const body of [[], { replica: 'x' }, { replica: 'bad id!', name: 'n', position: '0000000000000000/0000000000000000', durable: true },
       { replica: 'x', name: 'n', position: 'nope', durable: true }, { replica: 'x', name: 'n', position: '0000000000000000/0000000000000000', durable: 'yes' },
@@ -143,7 +143,9 @@ describe('replicas as the primary sees them: /status and quorum durability', () 
     const write = call(primary.url, '/v1/execute', { sql: 'CREATE TABLE t (x)' });
     await until(async () => (primary.position().txid === 1n ? true : undefined));
     const forged = new Position(1n, primary.position().checksum ^ 1n).toString();
-    expect((await call(primary.url, '/v1/ack', { replica: 'forger', name: 'f', position: forged, durable: true })).status).toBe(200);
+    const answer = await call(primary.url, '/v1/ack', { replica: 'forger', name: 'f', position: forged, durable: true });
+    expect(answer.status).toBe(409);
+    expect(answer.body.error.code).toBe('ACK_REFUSED');
     expect((await write).status).toBe(503);
     expect((await call(primary.url, '/health')).status).toBe(200);
   });
