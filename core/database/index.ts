@@ -2,4 +2,5 @@ export { open } from './open.ts';
 export { Database, type BackupResult, type FunctionOptions, type JournalMode, type OpenOptions } from './database.ts';
 export { Statement, type ColumnDefinition, type RunResult } from './statement.ts';
 export { SqliteError } from './sqlite-error.ts';
+export type { Authorizer } from './authorizer.ts';
 export type { TransactionFunction } from './transaction.ts';
