@@ -97,7 +97,7 @@ type Phase = 'compile' | 'run' | 'trusted';
  * other functions) is allowed here; who may write is decided elsewhere (`Statement.readonly`).
  *
  * @example
- * const policy = new RemoteSqlPolicy(db);
+ * const policy = RemoteSqlPolicy.install(db);
  * policy.compile(() => db.prepare('PRAGMA table_info(t)'));        // allowed
  * policy.compile(() => db.prepare('PRAGMA "foreign_keys" = OFF')); // ForbiddenActionError
  * policy.trusted(() => db.exec('PRAGMA foreign_keys = ON'));       // the server's own SQL
@@ -108,10 +108,19 @@ export class RemoteSqlPolicy {
   #usedForeignKeyPragma = false;
   #savepoint = false;
 
-  /** Installs the policy as `db`'s authorizer (replacing any other). */
-  constructor(db: Database) {
-    db.setAuthorizer((action, arg1, arg2, database) => this.#authorize(action, arg1, arg2, database));
+  /**
+   * Installs a policy as `db`'s authorizer (replacing any other) and returns it.
+   *
+   * @example
+   * const policy = RemoteSqlPolicy.install(db);
+   */
+  static install(db: Database): RemoteSqlPolicy {
+    const policy = new RemoteSqlPolicy();
+    db.setAuthorizer((action, arg1, arg2, database) => policy.#authorize(action, arg1, arg2, database));
+    return policy;
   }
+
+  private constructor() {}
 
   /**
    * Runs `prepare`, which compiles remote SQL, under the policy (the phase outside of

@@ -101,7 +101,7 @@ export class StatementExecutor {
     this.#begin = { write: db.prepare('BEGIN IMMEDIATE'), read: db.prepare('BEGIN DEFERRED'), deferred: db.prepare('BEGIN DEFERRED') };
     this.#commit = db.prepare('COMMIT');
     this.#rollback = db.prepare('ROLLBACK');
-    this.#policy = new RemoteSqlPolicy(db);
+    this.#policy = RemoteSqlPolicy.install(db);
   }
 
   /** Closes the connection (rolling back what is open on it); for connections the executor owns. */
