@@ -66,7 +66,7 @@ type Phase = 'compile' | 'run' | 'trusted';
  *   `VACUUM INTO` a file (seen as its `ATTACH` when it runs; a plain `VACUUM`'s own `ATTACH` of a
  *   nameless temporary file is allowed);
  * - `CREATE TEMP TABLE / VIEW / TRIGGER / INDEX`, and any table, view, trigger, index or virtual
- *   table created in `temp` (`CREATE TABLE temp.x`), and any write in `temp` (where every such
+ *   table created in `temp` (`CREATE TABLE temp.x`), and any insert in `temp` (where every such
  *   object is recorded): temporary objects belong to the connection and outlive the request (a
  *   TEMP trigger rewrote other clients' rows);
  * - `load_extension()` and `fts3_tokenizer()`;
@@ -233,9 +233,10 @@ export class RemoteSqlPolicy {
         if (arg1 !== null && arg1.toLowerCase() === 'sqlite_dbpage') {
           throw new ForbiddenActionError('write sqlite_dbpage', 'writing sqlite_dbpage is refused: remote SQL cannot write raw pages');
         }
-        // Every temporary object is a row of temp's schema table: `CREATE TRIGGER temp.x ON main_table`
-        // is authorized as a main trigger, but its row goes there.
-        if (database?.toLowerCase() === 'temp') {
+        // Every temporary object is a row inserted into temp's schema table: `CREATE TRIGGER temp.x
+        // ON main_table` is authorized as a main trigger, but its row goes there. (ALTER TABLE updates
+        // that table, harmlessly, when it renames.)
+        if (action === SQLITE_INSERT && database?.toLowerCase() === 'temp') {
           throw new ForbiddenActionError('CREATE TEMP', `writing ${arg1} in temp is refused: a temporary object would outlive the request on a shared connection`);
         }
         return SQLITE_OK;

@@ -166,6 +166,16 @@ describe('remote SQL under the primary\'s authorizer', () => {
     expect((await call(url, '/v1/execute', { sql: 'PRAGMA user_version' }, READ)).body.rows).toEqual([[7]]);
   });
 
+  it('runs the schema changes migrations make (rename, add column, triggers, views, indexes) for a write token', async () => {
+    const url = await start();
+    const script = `ALTER TABLE child RENAME TO kid; ALTER TABLE kid ADD COLUMN note TEXT; ALTER TABLE kid RENAME COLUMN note TO remark;
+      CREATE TRIGGER kid_audit AFTER INSERT ON kid BEGIN UPDATE kid SET remark = 'seen' WHERE id = new.id; END;
+      CREATE VIEW kids AS SELECT id, remark FROM kid; CREATE INDEX kid_remark ON kid(remark); DROP INDEX child_v;
+      INSERT INTO kid (parent, v) VALUES (1, 1);`;
+    expect((await call(url, '/v1/script', { sql: script }, WRITE)).status).toBe(200);
+    expect((await call(url, '/v1/execute', { sql: 'SELECT remark FROM kids' }, READ)).body.rows).toEqual([['seen']]);
+  });
+
   it('takes foreign key pragmas inside a write transaction, where they cannot outlive it, and not outside', async () => {
     const url = await start();
     const { id } = (await call(url, '/v1/transactions', { mode: 'write' }, WRITE)).body;
