@@ -40,6 +40,13 @@ const HEADER_FIELDS = new Set(['user_version', 'application_id']);
  */
 const FOREIGN_KEY_PRAGMAS = new Set(['foreign_keys', 'defer_foreign_keys']);
 
+/**
+ * Values that turn a boolean pragma on (SQLite's `getBoolean`). Turning foreign keys on is
+ * allowed everywhere: every connection the policy guards has them on already (`open()`'s
+ * default), so it can only put back what a script turned off, never weaken enforcement.
+ */
+const ON = /^(?:on|yes|true|1)$/i;
+
 /** Functions remote SQL may not call. */
 const REFUSED_FUNCTIONS = new Set(['load_extension', 'fts3_tokenizer']);
 
@@ -91,7 +98,10 @@ type Phase = 'compile' | 'run' | 'trusted';
  *   `temp_store`, `mmap_size`, `secure_delete`, `cell_size_check`, `legacy_alter_table`,
  *   `automatic_index`, `trusted_schema`, `writable_schema`, `reverse_unordered_selects`;
  * - writing `user_version` or `application_id`: header fields migration tools version a schema
- *   with, a write to the database (replicated like any), so a write token only.
+ *   with, a write to the database (replicated like any), so a write token only;
+ * - `PRAGMA foreign_keys = ON` (or `1`, `true`, `yes`): the guarded connections enforce foreign
+ *   keys already, so it changes nothing or puts back what a script turned off (ORM setups send it
+ *   on connect).
  *
  * Everything else SQLite compiles (reads, writes, DDL on `main`, transactions and savepoints,
  * other functions) is allowed here; who may write is decided elsewhere (`Statement.readonly`).
@@ -253,6 +263,7 @@ export class RemoteSqlPolicy {
     if (INTROSPECTION.has(pragma)) return SQLITE_OK;
     if (value === null && READABLE.has(pragma)) return SQLITE_OK;
     if (HEADER_FIELDS.has(pragma)) return SQLITE_OK;
+    if (pragma === 'foreign_keys' && value !== null && ON.test(value)) return SQLITE_OK;
     if (this.#foreignKeyPragmas && FOREIGN_KEY_PRAGMAS.has(pragma)) {
       this.#usedForeignKeyPragma = true;
       return SQLITE_OK;

@@ -15,7 +15,7 @@ const STATE_PRAGMAS = [
   'PRAGMA [locking_mode]=EXCLUSIVE', 'PRAGMA "journal_mode"=DELETE', 'PRAGMA main.journal_mode = MEMORY', 'PRAGMA synchronous = OFF',
   'PRAGMA wal_autocheckpoint = 0', 'PRAGMA writable_schema = ON', 'PRAGMA max_page_count = 1', 'PRAGMA cache_size = -1000000',
   'PRAGMA busy_timeout = 0', 'PRAGMA recursive_triggers = ON', 'PRAGMA defer_foreign_keys = ON', 'PRAGMA case_sensitive_like = ON',
-  'PRAGMA temp_store = MEMORY', 'PRAGMA mmap_size = 268435456', 'PRAGMA schema_version = 1', 'PRAGMA wal_checkpoint(TRUNCATE)',
+  'PRAGMA temp_store = MEMORY', 'PRAGMA mmap_size = 268435456', 'PRAGMA schema_version = 1', 'PRAGMA wal_checkpoint(TRUNCATE)', 'PRAGMA foreign_keys = no',
   '/* comment */ PRAGMA Foreign_Keys=0', ';PRAGMA foreign_keys = OFF',
 ];
 
@@ -28,6 +28,11 @@ const INTROSPECTION = [
   'PRAGMA user_version', 'PRAGMA data_version', 'PRAGMA freelist_count', 'PRAGMA foreign_keys', 'PRAGMA synchronous',
   "SELECT name, type FROM pragma_table_info('child')", "SELECT * FROM pragma_index_list('child')",
   "SELECT m.name, p.* FROM sqlite_schema m JOIN pragma_foreign_key_list(m.name) p WHERE m.type = 'table'",
+  // drizzle-kit's introspection
+  "SELECT m.name, p.name, p.hidden FROM sqlite_master m JOIN pragma_table_xinfo(m.name) p WHERE m.type = 'table'",
+  "SELECT il.name, ii.name FROM sqlite_master m, pragma_index_list(m.name) il, pragma_index_info(il.name) ii WHERE m.type = 'table'",
+  // ORM connection setup: turning foreign keys on changes nothing here
+  'PRAGMA foreign_keys = ON', 'PRAGMA foreign_keys = 1',
 ];
 
 describe('remote SQL under the primary\'s authorizer', () => {
