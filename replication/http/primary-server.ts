@@ -57,7 +57,10 @@ const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
  * The primary's HTTP server (protocol in replication/PROTOCOL.md): statements, batches,
  * interactive transactions, the log stream, snapshots, health, status and metrics over
  * `node:http`. Whatever uses the writer connection waits for the {@link WriterLock}, which an
- * open interactive transaction holds until it ends. Every request's failure is a
+ * open interactive write transaction holds until it ends; a read token's requests and read
+ * transactions run on read-only connections ({@link ReadConnections}) and wait for nothing.
+ * Remote SQL is compiled under SQLite's authorizer (`RemoteSqlPolicy`), whose refusals are 403
+ * `FORBIDDEN_ACTION`. Every request's failure is a
  * JSON `{ error: { code, message } }` with a 4xx/5xx status; none takes the server down.
  *
  * @example
@@ -240,7 +243,7 @@ export class PrimaryServer {
       }
       case 'commit': {
         await this.#body(req, true);
-        // The transaction holds the writer: nothing else commits around this.
+        // A write transaction holds the writer, and this is synchronous: nothing else commits around it.
         const [, before, after] = this.#measured(() => this.#transactions.commit(id, owner));
         return json(res, 200, { position: await this.#acknowledged(before, after) });
       }
