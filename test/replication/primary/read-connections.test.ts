@@ -69,6 +69,23 @@ describe('read tokens and read transactions on the primary\'s read-only connecti
     }
   });
 
+  it('refuses a read transaction past the limit with 503 TOO_MANY_TRANSACTIONS, and takes one again once another ends', async () => {
+    const url = await start();
+    const ids: string[] = [];
+    for (let i = 0; i < 64; i++) {
+      const begun = await call(url, '/v1/transactions', { mode: 'read' }, READ);
+      expect(begun.status).toBe(200);
+      ids.push(begun.body.id);
+    }
+    const refused = await call(url, '/v1/transactions', { mode: 'read' }, READ);
+    expect([refused.status, refused.body.error.code]).toEqual([503, 'TOO_MANY_TRANSACTIONS']);
+    // Writes and a read token's statements go on meanwhile.
+    expect((await call(url, '/v1/execute', { sql: 'INSERT INTO t (v) VALUES (2)' }, WRITE)).status).toBe(200);
+    expect((await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' }, READ)).body.rows).toEqual([[2]]);
+    await call(url, `/v1/transactions/${ids.pop()}/rollback`, undefined, READ, '');
+    expect((await call(url, '/v1/transactions', { mode: 'read' }, READ)).status).toBe(200);
+  });
+
   it('answers 404 to any token but the one that began a transaction, and the owner carries on', async () => {
     const url = await start();
     const { id } = (await call(url, '/v1/transactions', { mode: 'write' }, WRITE)).body;
