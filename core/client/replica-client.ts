@@ -39,7 +39,9 @@ export interface ReplicaClientOptions {
  * `ATTACH`): the primary refuses them in turn, and the call rejects with a `LibsqlError`
  * `SQLITE_AUTH` naming the action, as it would for any client of that primary. A batch with any
  * such statement goes to the primary whole, as one transaction. Each write's position is kept (`bookmark`) and a later local read first waits
- * until the replica has applied it. Interactive transactions: `read` ones run locally; `write`
+ * until the replica has applied it. Interactive transactions: `read` ones run locally (under the same policy: a statement it refuses
+ * fails there with the same `SQLITE_AUTH` error, as a read transaction cannot move to the primary
+ * midway); `write`
  * and `deferred` ones run on the primary, on its writer connection (other writes to the primary,
  * this client's included, wait until the transaction ends; an idle one is rolled back by the
  * primary after its timeout), and their commit moves the bookmark. `executeMultiple` sends the
@@ -191,7 +193,7 @@ export class ReplicaClient implements Client {
       if ((await this.#localFor([])) === undefined) {
         throw new ClientError('the local replica has not reached this client\'s bookmark: a read transaction cannot start yet', 'REPLICA_LAG');
       }
-      this.#reader ??= new LocalClient(open(this.#path, this.#options.open), this.#options.intMode);
+      this.#reader ??= this.#openReader();
       return await this.#reader.transaction('read');
     } catch (error) {
       throw toLibsqlError(error);
@@ -366,6 +368,20 @@ export class ReplicaClient implements Client {
     }
     if (kind === 'unknown') kind = classify(runner, sqls);
     return kind === 'read' ? runner : undefined;
+  }
+
+  /**
+   * The client for local read transactions, on a connection of its own under the same policy as
+   * the local reads (a refused statement fails there: a read transaction cannot move to the
+   * primary midway); only the client's own `query_only` toggles are trusted.
+   */
+  #openReader(): LocalClient {
+    let policy: RemoteSqlPolicy | undefined;
+    const db = open(this.#path, this.#options.open).then((opened: Database) => {
+      policy = RemoteSqlPolicy.install(opened);
+      return opened;
+    });
+    return new LocalClient(db, this.#options.intMode, (fn) => policy!.trusted(fn));
   }
 
   #open(): Promise<StatementRunner> {

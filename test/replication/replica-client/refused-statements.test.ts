@@ -56,4 +56,24 @@ describe('replica client: statements SQLite calls read-only that would change th
     expect([batch.code, (batch as LibsqlBatchError).statementIndex]).toEqual(['SQLITE_AUTH', 1]);
     expect((await client.execute('SELECT count(*) AS n FROM parent')).rows[0]!.n).toBe(1);
   });
+
+  it('refuses them locally, with the same error, inside a local read transaction, which carries on', async () => {
+    const { primary, client } = await setUp();
+    const before = await requestCount(primary.url);
+    const tx = await client.transaction('read');
+    for (const sql of ['PRAGMA foreign_keys = OFF', 'PRAGMA locking_mode = EXCLUSIVE', `ATTACH '${path.join(temp.dir, 'x.db')}' AS x`]) {
+      const error = await refusal(tx.execute(sql));
+      expect([error.code, (error.cause as ForbiddenActionError).constructor]).toEqual(['SQLITE_AUTH', ForbiddenActionError]);
+    }
+    expect((await tx.execute('SELECT count(*) AS n FROM parent')).rows[0]!.n).toBe(1);
+    await tx.commit();
+    // All of it ran on the replica: the only request the primary saw is the /metrics one.
+    expect(await requestCount(primary.url)).toBe(before + 1);
+    // The connection was left as it was: a second read transaction works, and writes still go through.
+    const again = await client.transaction('read');
+    expect((await again.execute('PRAGMA locking_mode')).rows[0]![0]).toBe('normal');
+    await again.commit();
+    await client.execute('INSERT INTO parent VALUES (2)');
+    expect((await client.execute('SELECT count(*) AS n FROM parent')).rows[0]!.n).toBe(2);
+  });
 });
