@@ -1,4 +1,5 @@
 import type { Database } from '../database/database.ts';
+import type { Statement } from '../database/statement.ts';
 import {
   SQLITE_ATTACH, SQLITE_CREATE_INDEX, SQLITE_CREATE_TABLE, SQLITE_CREATE_TEMP_INDEX, SQLITE_CREATE_TEMP_TABLE,
   SQLITE_CREATE_TEMP_TRIGGER, SQLITE_CREATE_TEMP_VIEW, SQLITE_CREATE_TRIGGER, SQLITE_CREATE_VIEW, SQLITE_CREATE_VTABLE,
@@ -113,6 +114,9 @@ type Phase = 'compile' | 'run' | 'trusted';
  * policy.trusted(() => db.exec('PRAGMA foreign_keys = ON'));       // the server's own SQL
  */
 export class RemoteSqlPolicy {
+  readonly #db: Database;
+  /** Finds a compiled program's `Vacuum` instruction (see {@link exec}); prepared on first use. */
+  #vacuumProbe: Statement<unknown[]> | undefined;
   #phase: Phase = 'compile';
   #foreignKeyPragmas = false;
   #usedForeignKeyPragma = false;
@@ -125,12 +129,39 @@ export class RemoteSqlPolicy {
    * const policy = RemoteSqlPolicy.install(db);
    */
   static install(db: Database): RemoteSqlPolicy {
-    const policy = new RemoteSqlPolicy();
+    const policy = new RemoteSqlPolicy(db);
     db.setAuthorizer((action, arg1, arg2, database) => policy.#authorize(action, arg1, arg2, database));
     return policy;
   }
 
-  private constructor() {}
+  private constructor(db: Database) {
+    this.#db = db;
+  }
+
+  /**
+   * Runs one statement of a script through `sqlite3_exec` (which finalizes it at once, so a long
+   * script keeps no statements alive), compiled and run under the policy. `exec` cannot tell
+   * compiling from running, so everything is checked as compiled, which refuses a plain
+   * `VACUUM`'s own `ATTACH` of a temporary file: a statement refused at an `ATTACH` whose program
+   * is a `VACUUM` (nothing of it ran) runs again with the run-time rules, where only `VACUUM INTO`
+   * is refused.
+   *
+   * @example
+   * policy.exec('VACUUM;');
+   */
+  exec(sql: string): void {
+    try {
+      this.compile(() => this.#db.exec(sql));
+    } catch (error) {
+      if (!(error instanceof ForbiddenActionError && error.action === 'ATTACH' && this.#isVacuum(sql))) throw error;
+      this.run(() => this.#db.exec(sql));
+    }
+  }
+
+  #isVacuum(sql: string): boolean {
+    this.#vacuumProbe ??= this.trusted(() => this.#db.prepare<unknown[]>("SELECT 1 FROM bytecode(?) WHERE opcode = 'Vacuum'").raw());
+    return this.#vacuumProbe.get(sql) !== undefined;
+  }
 
   /**
    * Runs `prepare`, which compiles remote SQL, under the policy (the phase outside of

@@ -241,14 +241,7 @@ export class StatementExecutor {
     this.#foreignKeysAfter = Number(this.#db.pragma('foreign_keys', { simple: true })) === 1;
     try {
       this.#policy.withForeignKeyPragmas(() => {
-        for (const sql of statements) {
-          const stmt = this.#policy.compile(() => this.#db.prepare<SqlValue[]>(sql));
-          this.#policy.run(() => {
-            if (!stmt.reader) return stmt.run();
-            // Every row is stepped, as sqlite3_exec does (a RETURNING statement, a pragma that acts per row).
-            for (const _ of stmt.raw().iterate());
-          });
-        }
+        for (const sql of statements) this.#policy.exec(sql);
       });
       if (this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
     } finally {

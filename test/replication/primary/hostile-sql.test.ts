@@ -151,6 +151,9 @@ describe('remote SQL under the primary\'s authorizer', () => {
     const vacuum = await call(url, '/v1/execute', { sql: 'VACUUM' }, WRITE);
     expect(vacuum.status).toBe(200);
     expect((await call(url, '/v1/script', { sql: 'INSERT INTO parent VALUES (5); VACUUM;' }, WRITE)).status).toBe(200);
+    const scripted = await call(url, '/v1/script', { sql: `VACUUM INTO '${copy}';` }, WRITE);
+    expect([scripted.status, scripted.body.error.action]).toEqual([403, 'VACUUM INTO']);
+    expect(fs.existsSync(copy)).toBe(false);
     expect((await call(url, '/v1/execute', { sql: 'PRAGMA integrity_check' }, READ)).body.rows).toEqual([['ok']]);
     await expectWriterIntact(url);
   });
