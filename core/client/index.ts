@@ -1,6 +1,7 @@
 export { createClient } from './create-client.ts';
 export { ClientError, type ClientErrorCode } from './client-error.ts';
 export { LibsqlBatchError, LibsqlError } from './libsql-error.ts';
+export { ForbiddenActionError } from './forbidden-action-error.ts';
 export { rowValues } from './libsql-row.ts';
 export type {
   Client, Config, InArgs, InStatement, InValue, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions, Value,

@@ -3,7 +3,7 @@ import type { SqlValue } from '../sqlite3/values.ts';
 import { ClientError } from './client-error.ts';
 import { LibsqlBatchError, toBatchError, toLibsqlError } from './libsql-error.ts';
 import { rowMaker } from './libsql-row.ts';
-import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
+import { normalizeStatement, StatementRunner, type InternalRunner, type NormalizedStatement } from './statement-runner.ts';
 import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions, Value } from './types.ts';
 
 const BEGIN: Record<TransactionMode, string> = {
@@ -73,9 +73,10 @@ export class LocalClient implements Client {
   #busy: Promise<void> | undefined;
   #endBusy: (() => void) | undefined;
 
-  constructor(database: Promise<Database>, intMode: IntMode) {
+  /** `internal` runs the client's own statements (see `InternalRunner`); by default, directly. */
+  constructor(database: Promise<Database>, intMode: IntMode, internal?: InternalRunner) {
     this.#intMode = intMode;
-    this.#ready = database.then((db) => (this.#runner = new StatementRunner(db, intMode)), (error: unknown) => {
+    this.#ready = database.then((db) => (this.#runner = new StatementRunner(db, intMode, internal)), (error: unknown) => {
       throw toLibsqlError(error);
     });
     // The error is reported by the first call that needs the database.
@@ -226,7 +227,7 @@ function begin(runner: StatementRunner, mode: TransactionMode): void {
   runner.db.exec(BEGIN[mode]);
   if (mode === 'read') {
     try {
-      runner.db.exec('PRAGMA query_only = 1');
+      runner.internal(() => runner.db.exec('PRAGMA query_only = 1'));
     } catch (error) {
       runner.db.exec('ROLLBACK');
       throw error;
@@ -242,7 +243,7 @@ function finish(runner: StatementRunner, mode: TransactionMode, sql: 'COMMIT' | 
     if (runner.db.inTransaction) runner.db.exec('ROLLBACK');
     throw error;
   } finally {
-    if (mode === 'read' && runner.db.open) runner.db.exec('PRAGMA query_only = 0');
+    if (mode === 'read' && runner.db.open) runner.internal(() => runner.db.exec('PRAGMA query_only = 0'));
   }
 }
 

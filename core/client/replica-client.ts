@@ -4,8 +4,10 @@ import { open } from '../database/open.ts';
 import { loadEngine } from '../sqlite3/engine.ts';
 import { splitStatements } from '../sqlite3/split-statements.ts';
 import { ClientError } from './client-error.ts';
+import { ForbiddenActionError } from './forbidden-action-error.ts';
 import { toBatchError, toLibsqlError } from './libsql-error.ts';
 import { checkTransactionOptions, iterateRows, LocalClient, migrateWith, runBatch } from './local-client.ts';
+import { RemoteSqlPolicy } from './remote-sql-policy.ts';
 import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
 import { primaryPositionOf, type LocalReplica, type PrimaryTransaction, type PrimaryTransport } from './transport.ts';
 import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions } from './types.ts';
@@ -29,11 +31,17 @@ export interface ReplicaClientOptions {
 /**
  * A {@link Client} over a local replica and its primary (`createClient({ url, syncUrl })`).
  *
- * A statement runs on the local file only if SQLite reports it read-only when prepared there;
- * everything else (and anything that does not prepare locally, e.g. a table the replica does not
- * have yet) goes to the primary; a batch with any such statement goes to the primary whole, as
- * one transaction. Each write's position is kept (`bookmark`) and a later local read first waits
- * until the replica has applied it. Interactive transactions: `read` ones run locally; `write`
+ * A statement runs on the local file only if SQLite reports it read-only when prepared there and
+ * the primary's {@link RemoteSqlPolicy} (SQLite's authorizer, installed on the local connection
+ * too) lets it through; everything else goes to the primary: writes, statements that do not
+ * prepare locally (a table the replica does not have yet), and those the policy refuses, which
+ * SQLite calls read-only but which would change the connection (`PRAGMA foreign_keys = OFF`,
+ * `ATTACH`): the primary refuses them in turn, and the call rejects with a `LibsqlError`
+ * `SQLITE_AUTH` naming the action, as it would for any client of that primary. A batch with any
+ * such statement goes to the primary whole, as one transaction. Each write's position is kept (`bookmark`) and a later local read first waits
+ * until the replica has applied it. Interactive transactions: `read` ones run locally (under the same policy: a statement it refuses
+ * fails there with the same `SQLITE_AUTH` error, as a read transaction cannot move to the primary
+ * midway); `write`
  * and `deferred` ones run on the primary, on its writer connection (other writes to the primary,
  * this client's included, wait until the transaction ends; an idle one is rolled back by the
  * primary after its timeout), and their commit moves the bookmark. `executeMultiple` sends the
@@ -185,7 +193,7 @@ export class ReplicaClient implements Client {
       if ((await this.#localFor([])) === undefined) {
         throw new ClientError('the local replica has not reached this client\'s bookmark: a read transaction cannot start yet', 'REPLICA_LAG');
       }
-      this.#reader ??= new LocalClient(open(this.#path, this.#options.open), this.#options.intMode);
+      this.#reader ??= this.#openReader();
       return await this.#reader.transaction('read');
     } catch (error) {
       throw toLibsqlError(error);
@@ -362,12 +370,28 @@ export class ReplicaClient implements Client {
     return kind === 'read' ? runner : undefined;
   }
 
+  /**
+   * The client for local read transactions, on a connection of its own under the same policy as
+   * the local reads (a refused statement fails there: a read transaction cannot move to the
+   * primary midway); only the client's own `query_only` toggles are trusted.
+   */
+  #openReader(): LocalClient {
+    let policy: RemoteSqlPolicy | undefined;
+    const db = open(this.#path, this.#options.open).then((opened: Database) => {
+      policy = RemoteSqlPolicy.install(opened);
+      return opened;
+    });
+    return new LocalClient(db, this.#options.intMode, (fn) => policy!.trusted(fn));
+  }
+
   #open(): Promise<StatementRunner> {
     this.#check();
     if (this.#runner === undefined) {
       const runner = open(this.#path, this.#options.open).then((db: Database) => {
         // Nothing may write the replica's file but the replica: the bytes must stay the primary's.
         db.exec('PRAGMA query_only = 1');
+        // What the primary refuses is not read-only for routing: it is sent there, and refused.
+        RemoteSqlPolicy.install(db);
         const opened = new StatementRunner(db, this.#options.intMode);
         if (this.#runner === runner) this.#openRunner = opened;
         return opened;
@@ -493,15 +517,17 @@ interface Turn {
 }
 
 /**
- * What SQLite reports once the statements are prepared locally: all read-only, one that writes,
- * or one that does not prepare (the replica may not have its table yet).
+ * What SQLite reports once the statements are prepared locally: all read-only, one that writes
+ * (or that the policy refuses: it goes to the primary too, which has the last word), or one that
+ * does not prepare (the replica may not have its table yet).
  */
 function classify(runner: StatementRunner, sqls: readonly string[]): 'read' | 'write' | 'unknown' {
   let unknown = false;
   for (const sql of sqls) {
     try {
       if (!runner.isReadonly(sql)) return 'write';
-    } catch {
+    } catch (error) {
+      if (error instanceof ForbiddenActionError) return 'write';
       unknown = true;
     }
   }

@@ -80,11 +80,19 @@ function fromDate(v: unknown): unknown {
 }
 
 /**
+ * How the client's own statements (not the user's) run: a connection guarded by a
+ * `RemoteSqlPolicy` passes its `trusted`, so that the client may toggle `query_only`.
+ */
+export type InternalRunner = <T>(fn: () => T) => T;
+
+/**
  * Runs statements on one {@link Database} and shapes results as {@link ResultSet}s, reusing
  * prepared statements through a small LRU cache keyed by SQL text.
  */
 export class StatementRunner {
   readonly db: Database;
+  /** Runs the client's own statements (see {@link InternalRunner}). */
+  readonly internal: InternalRunner;
   readonly #intMode: IntMode;
   /** The statement `#prepare` returned last, and its SQL. */
   #lastSql: string | undefined;
@@ -93,9 +101,10 @@ export class StatementRunner {
   #changes: Statement<SqlValue[]> | undefined;
   #totalChanges: Statement<SqlValue> | undefined;
 
-  constructor(db: Database, intMode: IntMode) {
+  constructor(db: Database, intMode: IntMode, internal: InternalRunner = (fn) => fn()) {
     this.db = db;
     this.#intMode = intMode;
+    this.internal = internal;
   }
 
   /** Prepares (or takes from the cache) and tells whether SQLite reports it read-only. */

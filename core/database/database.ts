@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import type { Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_DONE, SQLITE_OK, SQLITE_OPEN_CREATE,
+  SQLITE_DENY, SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_DONE, SQLITE_IGNORE, SQLITE_OK, SQLITE_OPEN_CREATE,
   SQLITE_OPEN_EXRESCODE, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_PREPARE_PERSISTENT,
   SQLITE_UTF8,
 } from '../sqlite3/constants.ts';
 import { readValues, setResult, type SqlValue } from '../sqlite3/values.ts';
 import { registerAggregate, type AggregateOptions } from './aggregate.ts';
+import type { Authorizer } from './authorizer.ts';
 import { Connection } from './connection.ts';
 import { Statement } from './statement.ts';
 import type { TableDefinition, TableFactory } from './table-definition.ts';
@@ -107,6 +108,8 @@ export class Database {
   readonly #c: Connection;
   readonly #e: Engine;
   readonly #functions: number[] = [];
+  /** The function-table slot of the installed authorizer, 0 for none. */
+  #authorizer = 0;
   readonly #vfs: string;
   #safeIntegers: boolean;
   #tx: TransactionStatements | undefined;
@@ -181,6 +184,8 @@ export class Database {
       const next = e.dv.getUint32(out + 8, true);
       if (next !== 0) e.x.sqlite3_finalize(next);
       if (rc !== SQLITE_OK || next !== 0) {
+        // An authorizer that refused the second statement kept its error: it is not this one.
+        this.#c.pendingError = undefined;
         e.x.sqlite3_finalize(ptr);
         throw new RangeError('The supplied SQL string contains more than one statement');
       }
@@ -357,6 +362,43 @@ export class Database {
     return this;
   }
 
+  /**
+   * Installs `authorizer` (see {@link Authorizer}) on the connection, replacing the previous one;
+   * `null` removes it. SQLite then asks it about every action of every statement compiled on this
+   * connection (statements prepared before are compiled again at their next run). A wasmlite
+   * extension in the shape of node:sqlite's `setAuthorizer`; better-sqlite3 has none.
+   * @example db.setAuthorizer((action) => (action === 24 ? 1 : 0)); // refuse ATTACH
+   */
+  setAuthorizer(authorizer: Authorizer | null): this {
+    if (authorizer !== null && typeof authorizer !== 'function') throw new TypeError('Expected first argument to be a function or null');
+    const db = this.#c.ptr;
+    const e = this.#e;
+    const c = this.#c;
+    let ptr = 0;
+    if (authorizer !== null) {
+      const callback = (_: number, action: number, arg1: number, arg2: number, database: number, trigger: number): number => {
+        // Nothing may throw into WASM: a failure denies the action and is rethrown by prepare.
+        try {
+          const answer = authorizer(action, e.cstring(arg1), e.cstring(arg2), e.cstring(database), e.cstring(trigger));
+          if (answer === SQLITE_OK || answer === SQLITE_DENY || answer === SQLITE_IGNORE) return answer;
+          c.pendingError = new TypeError('Expected the authorizer to return SQLITE_OK (0), SQLITE_DENY (1) or SQLITE_IGNORE (2)');
+        } catch (error) {
+          c.pendingError = error;
+        }
+        return SQLITE_DENY;
+      };
+      ptr = e.module.wasm.installFunction(callback as (...args: never[]) => unknown, 'i(pipppp)');
+    }
+    const rc = e.x.sqlite3_set_authorizer(db, ptr, 0);
+    if (rc !== SQLITE_OK) {
+      if (ptr !== 0) e.module.wasm.uninstallFunction(ptr);
+      throw c.error(rc);
+    }
+    if (this.#authorizer !== 0) e.module.wasm.uninstallFunction(this.#authorizer);
+    this.#authorizer = ptr;
+    return this;
+  }
+
   /** Makes INTEGER results bigints for statements prepared after this call. */
   defaultSafeIntegers(toggle = true): this {
     this.#safeIntegers = toggle;
@@ -442,6 +484,8 @@ export class Database {
     this.#functions.length = 0;
     if (this.#progress !== 0) this.#e.module.wasm.uninstallFunction(this.#progress);
     this.#progress = 0;
+    if (this.#authorizer !== 0) this.#e.module.wasm.uninstallFunction(this.#authorizer);
+    this.#authorizer = 0;
     return this;
   }
 }

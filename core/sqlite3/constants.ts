@@ -110,3 +110,44 @@ export const SQLITE_FCNTL_SYNC = 21;
 export const SQLITE_OPEN_TYPE_MASK = 0x0fff00;
 export const SQLITE_IOERR_SHMLOCK = 10 | (20 << 8);
 export const SQLITE_READONLY_DIRECTORY = 8 | (6 << 8);
+
+/** What an authorizer callback answers (sqlite3.h): allow, fail the statement's preparation, or read NULL. */
+export const SQLITE_DENY = 1;
+export const SQLITE_IGNORE = 2;
+/** The result code of a statement an authorizer denied. */
+export const SQLITE_AUTH = 23;
+
+/** Authorizer action codes (sqlite3.h); the comment says what the callback's two arguments are. */
+export const SQLITE_CREATE_INDEX = 1; // index, table
+export const SQLITE_CREATE_TABLE = 2; // table, NULL
+export const SQLITE_CREATE_TEMP_INDEX = 3; // index, table
+export const SQLITE_CREATE_TEMP_TABLE = 4; // table, NULL
+export const SQLITE_CREATE_TEMP_TRIGGER = 5; // trigger, table
+export const SQLITE_CREATE_TEMP_VIEW = 6; // view, NULL
+export const SQLITE_CREATE_TRIGGER = 7; // trigger, table
+export const SQLITE_CREATE_VIEW = 8; // view, NULL
+export const SQLITE_DELETE = 9; // table, NULL
+export const SQLITE_DROP_INDEX = 10; // index, table
+export const SQLITE_DROP_TABLE = 11; // table, NULL
+export const SQLITE_DROP_TEMP_INDEX = 12; // index, table
+export const SQLITE_DROP_TEMP_TABLE = 13; // table, NULL
+export const SQLITE_DROP_TEMP_TRIGGER = 14; // trigger, table
+export const SQLITE_DROP_TEMP_VIEW = 15; // view, NULL
+export const SQLITE_DROP_TRIGGER = 16; // trigger, table
+export const SQLITE_DROP_VIEW = 17; // view, NULL
+export const SQLITE_INSERT = 18; // table, NULL
+export const SQLITE_PRAGMA = 19; // pragma name, its argument or NULL
+export const SQLITE_READ = 20; // table, column
+export const SQLITE_SELECT = 21; // NULL, NULL
+export const SQLITE_TRANSACTION = 22; // operation, NULL
+export const SQLITE_UPDATE = 23; // table, column
+export const SQLITE_ATTACH = 24; // file name, NULL
+export const SQLITE_DETACH = 25; // schema name, NULL
+export const SQLITE_ALTER_TABLE = 26; // schema name, table
+export const SQLITE_REINDEX = 27; // index, NULL
+export const SQLITE_ANALYZE = 28; // table, NULL
+export const SQLITE_CREATE_VTABLE = 29; // table, module
+export const SQLITE_DROP_VTABLE = 30; // table, module
+export const SQLITE_FUNCTION = 31; // NULL, function name
+export const SQLITE_SAVEPOINT = 32; // operation, savepoint name
+export const SQLITE_RECURSIVE = 33; // NULL, NULL

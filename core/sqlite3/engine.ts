@@ -105,7 +105,8 @@ export class Engine {
 
   /** The WASM heap as a little-endian `DataView`; same validity as {@link u8}. */
   get dv(): DataView {
-    if (this.#dv.byteLength === 0) this.#refresh();
+    // A DataView over a detached buffer throws on byteLength (Node 20); a Uint8Array reads 0.
+    if (this.#u8.byteLength === 0) this.#refresh();
     return this.#dv;
   }
 

@@ -67,6 +67,7 @@ export interface RawExports {
     db: number, name: number, nArg: number, flags: number, app: number,
     xFunc: number, xStep: number, xFinal: number, xDestroy: number,
   ): number;
+  sqlite3_set_authorizer(db: number, xAuth: number, userData: number): number;
   sqlite3_value_type(v: number): number;
   sqlite3_value_int64(v: number): bigint;
   sqlite3_value_double(v: number): number;

@@ -6,6 +6,7 @@ import type { NormalizedStatement } from '../../core/client/statement-runner.ts'
 import { withPrimaryPosition, type PrimaryTransaction, type PrimaryTransport } from '../../core/client/transport.ts';
 import type { IntMode, ResultSet, TransactionMode, TransactionOptions, Value } from '../../core/client/types.ts';
 import { SqliteError } from '../../core/database/sqlite-error.ts';
+import { ForbiddenActionError } from '../../core/client/forbidden-action-error.ts';
 
 /**
  * Options of {@link HttpTransport}.
@@ -96,7 +97,9 @@ function decodeResult(wire: WireResult, intMode: IntMode): ResultSet {
  * `/v1/transactions`).
  * Never retries: an unreachable primary is a ClientError `PRIMARY_UNREACHABLE` at once, an
  * SQLite failure there a `LibsqlError` (its `extendedCode` and `rawCode` the primary's; a
- * `LibsqlBatchError` with the statement's index for a batch), an ended transaction (`TRANSACTION_NOT_FOUND`/`TRANSACTION_EXPIRED`) a
+ * `LibsqlBatchError` with the statement's index for a batch; a statement the primary's authorizer
+ * refused, 403 `FORBIDDEN_ACTION`, a `LibsqlError` `SQLITE_AUTH` whose cause is a
+ * `ForbiddenActionError`), an ended transaction (`TRANSACTION_NOT_FOUND`/`TRANSACTION_EXPIRED`) a
  * ClientError `TRANSACTION_CLOSED`, any other error answer a ClientError `PRIMARY_ERROR`. A begin
  * that waits behind other transactions on the primary longer than `timeoutMs` fails as unreachable.
  *
@@ -207,6 +210,11 @@ function errorFromAnswer(status: number, error: { code?: unknown; rawCode?: unkn
   if (code.startsWith('SQLITE_')) {
     const rawCode = Number.isSafeInteger(error?.rawCode) ? (error!.rawCode as number) : 0;
     return toLibsqlError(new SqliteError(message, code, rawCode)) as Error;
+  }
+  // Refused by the primary's authorizer: the same error a local refusal is (SQLITE_AUTH, naming the action).
+  if (code === 'FORBIDDEN_ACTION') {
+    const action = typeof (error as { action?: unknown }).action === 'string' ? (error as { action: string }).action : 'unknown';
+    return toLibsqlError(new ForbiddenActionError(action, message)) as Error;
   }
   if (code === 'TRANSACTION_NOT_FOUND' || code === 'TRANSACTION_EXPIRED') {
     return new ClientError(`the transaction is over on the primary (${code}): ${message}`, 'TRANSACTION_CLOSED');

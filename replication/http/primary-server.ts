@@ -1,11 +1,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { SqliteError } from '../../core/index.ts';
+import { ForbiddenActionError, SqliteError } from '../../core/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { splitStatements } from '../../core/sqlite3/split-statements.ts';
 import type { Position } from '../log/index.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
+import { ReadConnections } from '../primary/read-connections.ts';
 import { failedStatementIndex, StatementExecutor, type ExecutorLimits, type StatementResult } from '../primary/statement-executor.ts';
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import { TransactionRegistry } from '../primary/transaction-registry.ts';
@@ -44,6 +45,9 @@ export interface PrimaryServerOptions extends ExecutorLimits {
 /** When the primary acknowledges a write: see {@link PrimaryServerOptions.durability}. */
 export type Durability = 'async' | 'quorum';
 
+/** Read transactions open at once, each on a read-only connection of its own. */
+const MAX_READ_TRANSACTIONS = 64;
+
 const TRANSACTION_ROUTE = /^\/v1\/transactions\/([^/]+)\/(execute|batch|commit|rollback)$/;
 
 const BAD_INPUT_CODES = /^SQLITE_(ERROR|CONSTRAINT|MISMATCH|RANGE|TOOBIG|AUTH)/;
@@ -53,7 +57,10 @@ const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
  * The primary's HTTP server (protocol in replication/PROTOCOL.md): statements, batches,
  * interactive transactions, the log stream, snapshots, health, status and metrics over
  * `node:http`. Whatever uses the writer connection waits for the {@link WriterLock}, which an
- * open interactive transaction holds until it ends. Every request's failure is a
+ * open interactive write transaction holds until it ends; a read token's requests and read
+ * transactions run on read-only connections ({@link ReadConnections}) and wait for nothing.
+ * Remote SQL is compiled under SQLite's authorizer (`RemoteSqlPolicy`), whose refusals are 403
+ * `FORBIDDEN_ACTION`. Every request's failure is a
  * JSON `{ error: { code, message } }` with a 4xx/5xx status; none takes the server down.
  *
  * @example
@@ -66,6 +73,8 @@ export class PrimaryServer {
   readonly #executor: StatementExecutor;
   readonly #lock = new WriterLock();
   readonly #transactions: TransactionRegistry;
+  /** Where a read token's SQL runs: never on the writer. */
+  readonly #reads: ReadConnections;
   readonly #metrics = new PrimaryMetrics();
   readonly #server: Server;
   readonly #stopCounting: () => void;
@@ -76,7 +85,8 @@ export class PrimaryServer {
     this.#primary = primary;
     this.#options = Object.freeze({ ...options });
     this.#executor = new StatementExecutor(primary.db, options);
-    this.#transactions = new TransactionRegistry(this.#executor, this.#lock, options.transactionTimeoutMs);
+    this.#reads = new ReadConnections(primary.path, MAX_READ_TRANSACTIONS, options);
+    this.#transactions = new TransactionRegistry(this.#executor, this.#lock, this.#reads, options.transactionTimeoutMs);
     // A replica not heard of for three heartbeats (it reports on each) is gone.
     this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs, (txid) => primary.log.recordProof(txid));
     this.#stopCounting = primary.onRecord((record) => {
@@ -119,6 +129,7 @@ export class PrimaryServer {
   close(): Promise<void> {
     this.#stopCounting();
     this.#transactions.close();
+    this.#reads.close();
     this.#replicas.close();
     return new Promise((resolve) => {
       this.#server.close(() => resolve());
@@ -160,13 +171,19 @@ export class PrimaryServer {
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);
         const statement = decodeStatement(await this.#body(req), 'body');
-        const [result, before, after] = await this.#lock.run(() => this.#measured(() => this.#executor.execute(statement, access)));
+        const reader = access === 'read' ? await this.#reads.shared() : undefined;
+        const [result, before, after] = reader !== undefined
+          ? this.#measured(() => reader.execute(statement, access))
+          : await this.#lock.run(() => this.#measured(() => this.#executor.execute(statement, access)));
         return json(res, 200, { ...encodeResult(result), position: await this.#acknowledged(before, after) });
       }
       case 'POST /v1/batch': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { statements, mode } = decodeBatch(await this.#body(req));
-        const [results, before, after] = await this.#lock.run(() => this.#measured(() => this.#executor.batch(statements, access, mode)));
+        const reader = access === 'read' ? await this.#reads.shared() : undefined;
+        const [results, before, after] = reader !== undefined
+          ? this.#measured(() => reader.batch(statements, access, mode))
+          : await this.#lock.run(() => this.#measured(() => this.#executor.batch(statements, access, mode)));
         return json(res, 200, { results: results.map(encodeResult), position: await this.#acknowledged(before, after) });
       }
       case 'POST /v1/script': {
@@ -205,38 +222,38 @@ export class PrimaryServer {
       case 'POST /v1/transactions': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { mode, foreignKeys } = decodeTransactionBegin(await this.#body(req, true));
-        return json(res, 200, { id: await this.#transactions.begin(mode, access, foreignKeys) });
+        return json(res, 200, { id: await this.#transactions.begin(mode, access, foreignKeys, this.#options.auth.holder(req.headers.authorization)) });
       }
       default: {
         const match = req.method === 'POST' ? TRANSACTION_ROUTE.exec(url.pathname) : null;
         if (match === null) throw new RequestError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
         this.#options.auth.check(req.headers.authorization);
-        return this.#transaction(req, res, decodeTransactionId(match[1]!), match[2]!);
+        return this.#transaction(req, res, decodeTransactionId(match[1]!), this.#options.auth.holder(req.headers.authorization), match[2]!);
       }
     }
   }
 
-  async #transaction(req: IncomingMessage, res: ServerResponse, id: string, action: string): Promise<void> {
+  async #transaction(req: IncomingMessage, res: ServerResponse, id: string, owner: string, action: string): Promise<void> {
     switch (action) {
       case 'execute': {
         const statement = decodeStatement(await this.#body(req), 'body');
-        const result = this.#transactions.execute(id, statement);
+        const result = this.#transactions.execute(id, owner, statement);
         return json(res, 200, { ...encodeResult(result), open: this.#transactions.isOpen(id), position: this.#primary.position().toString() });
       }
       case 'batch': {
         const { statements } = decodeBatch(await this.#body(req));
-        const results = this.#transactions.batch(id, statements);
+        const results = this.#transactions.batch(id, owner, statements);
         return json(res, 200, { results: results.map(encodeResult), position: this.#primary.position().toString() });
       }
       case 'commit': {
         await this.#body(req, true);
-        // The transaction holds the writer: nothing else commits around this.
-        const [, before, after] = this.#measured(() => this.#transactions.commit(id));
+        // A write transaction holds the writer, and this is synchronous: nothing else commits around it.
+        const [, before, after] = this.#measured(() => this.#transactions.commit(id, owner));
         return json(res, 200, { position: await this.#acknowledged(before, after) });
       }
       default:
         await this.#body(req, true);
-        this.#transactions.rollback(id);
+        this.#transactions.rollback(id, owner);
         return json(res, 200, { position: this.#primary.position().toString() });
     }
   }
@@ -314,6 +331,9 @@ export class PrimaryServer {
     // An unread body cannot be skipped to reach the next request on this connection: close it.
     if (error instanceof RequestError && error.status === 413) res.setHeader('connection', 'close');
     if (error instanceof RequestError) return json(res, error.status, { error: { code: error.code, message: error.message, ...error.details, ...at }, position });
+    if (error instanceof ForbiddenActionError) {
+      return json(res, 403, { error: { code: 'FORBIDDEN_ACTION', action: error.action, rawCode: error.rawCode, message: error.message, ...at }, position });
+    }
     if (error instanceof SqliteError) {
       const status = BAD_INPUT_CODES.test(error.code) ? 400 : BUSY_CODES.test(error.code) ? 503 : error.code === 'SQLITE_FULL' ? 507 : 500;
       // The file system's errno behind an I/O failure (ENOSPC, EIO, …); not its message, which names server paths.

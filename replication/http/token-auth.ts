@@ -61,10 +61,9 @@ export class TokenAuth {
 
   #role(header: string | undefined): 'write' | 'replicate' | 'read' {
     if (!this.enabled) return 'write';
-    // The scheme is case-insensitive (RFC 9110 §11.1): `bearer`, `BEARER` and `Bearer` are one.
-    const match = header === undefined ? null : /^Bearer +(.+)$/i.exec(header);
-    if (match === null) throw new RequestError(401, 'UNAUTHORIZED', 'missing bearer token');
-    const given = digest(match[1]!);
+    const token = bearerToken(header);
+    if (token === undefined) throw new RequestError(401, 'UNAUTHORIZED', 'missing bearer token');
+    const given = digest(token);
     let write = false;
     let replicate = false;
     let read = false;
@@ -77,4 +76,23 @@ export class TokenAuth {
     if (read) return 'read';
     throw new RequestError(401, 'UNAUTHORIZED', 'invalid bearer token');
   }
+
+  /**
+   * Who holds the token in an `Authorization` header that {@link check} accepted: the hex
+   * SHA-256 of the token (the same token, however the header spells the scheme, is one holder),
+   * or `''` with no token configured (every caller is then the same anonymous holder). The
+   * primary gives an interactive transaction to its holder only.
+   *
+   * @example
+   * registry.begin(mode, auth.check(header), undefined, auth.holder(header));
+   */
+  holder(header: string | undefined): string {
+    const token = this.enabled ? bearerToken(header) : undefined;
+    return token === undefined ? '' : digest(token).toString('hex');
+  }
+}
+
+/** The token of a `Bearer` header; the scheme is case-insensitive (RFC 9110 §11.1). */
+function bearerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : /^Bearer +(.+)$/i.exec(header)?.[1];
 }

@@ -1,5 +1,6 @@
 import type { Database, Statement } from '../../core/index.ts';
 import type { SqlValue } from '../../core/index.ts';
+import { RemoteSqlPolicy } from '../../core/client/remote-sql-policy.ts';
 import { transactionControl, type TransactionControl } from '../../core/client/transaction-control.ts';
 import { RequestError } from './request-error.ts';
 import { ResponseBudget } from './response-budget.ts';
@@ -53,12 +54,6 @@ export interface ExecutorLimits {
 }
 
 const CACHE_SIZE = 128;
-/** Savepoint statements: accepted inside a transaction (an interactive one or a batch), where they cannot end it. */
-const SAVEPOINT_CONTROL = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:SAVEPOINT|RELEASE|ROLLBACK(?:\s+TRANSACTION)?\s+TO)\b/i;
-/** Another file would be written without the capture, or read with a read token. */
-const ATTACH = /^(?:\s|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*(?:ATTACH|DETACH)\b/i;
-/** The capture needs WAL mode with locking_mode=NORMAL, so the primary keeps both. */
-const MODE_CHANGE = /\b(?:journal_mode|locking_mode)\s*[=(]/i;
 
 /**
  * Where a statement runs: on its own (`execute`), in an interactive transaction, or in a batch's
@@ -86,18 +81,21 @@ export function failedStatementIndex(error: unknown): number | undefined {
 }
 
 /**
- * Runs statements and batches on the primary's writer connection, one at a time (everything is
- * synchronous, so requests cannot interleave). A read access runs only statements that SQLite
- * reports read-only (`Statement.readonly`), anything else is a {@link RequestError} 403.
- * Transaction control (`BEGIN`, `COMMIT`, …, recognised by the program SQLite compiles, see
- * `transactionControl`), journal or locking mode changes and `ATTACH` are refused (400): a
- * transaction left open would block every other request, the capture needs WAL, and an attached
- * file would be written unlogged (SQLite reports `ATTACH` read-only). Inside an interactive
- * transaction a `ROLLBACK` is accepted and ends it (as libSQL does); in a batch, a statement that
- * would commit or roll back the batch's transaction fails it with 400 `TRANSACTION_CLOSED`.
- * Savepoints (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`) are accepted inside a transaction, where they
- * nest. SQLite failures are thrown as `SqliteError`s; a failed batch changes nothing. A batch
- * statement's failure is marked with its index ({@link failedStatementIndex}).
+ * Runs statements and batches on one of the primary's connections (the writer, or a read-only
+ * one), one at a time (everything is synchronous, so requests cannot interleave). Every statement
+ * is compiled under a {@link RemoteSqlPolicy}, SQLite's authorizer: `ATTACH`, `VACUUM INTO`,
+ * TEMP objects and pragmas that change the connection fail with a `ForbiddenActionError` before
+ * anything runs (foreign key pragmas are let through inside a write transaction, where they
+ * cannot outlive it, and in scripts, which put them back). A read access runs only statements
+ * that SQLite reports read-only (`Statement.readonly`), anything else is a {@link RequestError}
+ * 403. Transaction control (`BEGIN`, `COMMIT`, …, recognised by the program SQLite compiles, see
+ * `transactionControl`) is refused (400): a transaction left open would block every other
+ * request. Inside an interactive transaction a `ROLLBACK` is accepted and ends it (as libSQL
+ * does); in a batch, a statement that would commit or roll back the batch's transaction fails it
+ * with 400 `TRANSACTION_CLOSED`. Savepoints (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, recognised by
+ * the authorizer) are accepted inside a transaction, where they nest. SQLite failures are thrown
+ * as `SqliteError`s; a failed batch changes nothing. A batch statement's failure is marked with
+ * its index ({@link failedStatementIndex}).
  *
  * Each request (a call of `execute`, `batch`, `script`, `executeIn`, `batchIn`, `commit`) runs
  * under the {@link ExecutorLimits}: past `statementTimeoutMs` SQLite interrupts it (400
@@ -120,6 +118,7 @@ export class StatementExecutor {
   readonly #savepoint: { open: Statement; release: Statement; undo: Statement };
   readonly #budget: ResponseBudget;
   readonly #deadline: StatementDeadline | undefined;
+  readonly #policy: RemoteSqlPolicy;
   /** The foreign key enforcement to restore once the interactive transaction ends, if it changed it. */
   #foreignKeysAfter: boolean | undefined;
 
@@ -136,6 +135,12 @@ export class StatementExecutor {
     this.#begin = { write: db.prepare('BEGIN IMMEDIATE'), read: db.prepare('BEGIN DEFERRED'), deferred: db.prepare('BEGIN DEFERRED') };
     this.#commit = db.prepare('COMMIT');
     this.#rollback = db.prepare('ROLLBACK');
+    this.#policy = RemoteSqlPolicy.install(db);
+  }
+
+  /** Closes the connection (rolling back what is open on it); for connections the executor owns. */
+  close(): void {
+    this.#db.close();
   }
 
   /** Whether a transaction is open on the connection. */
@@ -157,7 +162,7 @@ export class StatementExecutor {
     if (foreignKeys !== undefined) {
       // Set before BEGIN: inside a transaction the pragma does nothing.
       this.#foreignKeysAfter = Number(this.#db.pragma('foreign_keys', { simple: true })) === 1;
-      this.#db.exec(`PRAGMA foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`);
+      this.#policy.trusted(() => this.#db.exec(`PRAGMA foreign_keys = ${foreignKeys ? 'ON' : 'OFF'}`));
     }
     try {
       this.#begin[mode].run();
@@ -174,7 +179,8 @@ export class StatementExecutor {
    */
   settle(): void {
     if (this.#foreignKeysAfter === undefined || this.#db.inTransaction || !this.#db.open) return;
-    this.#db.exec(`PRAGMA foreign_keys = ${this.#foreignKeysAfter ? 'ON' : 'OFF'}`);
+    const on = this.#foreignKeysAfter;
+    this.#policy.trusted(() => this.#db.exec(`PRAGMA foreign_keys = ${on ? 'ON' : 'OFF'}`));
     this.#foreignKeysAfter = undefined;
   }
 
@@ -261,8 +267,9 @@ export class StatementExecutor {
    * does: in autocommit mode, where the script may `BEGIN` and `COMMIT` itself; the first failure
    * stops it and is rethrown, and what earlier statements committed stays. A transaction the
    * script leaves open is rolled back (a {@link RequestError} 400 if the script otherwise
-   * succeeded), and `PRAGMA foreign_keys` is put back as it was, so nothing of the script's
-   * connection state outlives it. `ATTACH` and journal or locking mode changes are refused.
+   * succeeded), and `PRAGMA foreign_keys` is put back as it was (`defer_foreign_keys` SQLite
+   * resets itself), so nothing of the script's connection state outlives it. The policy refuses
+   * the rest (`ATTACH`, other pragma setters, TEMP objects) statement by statement.
    *
    * @example
    * executor.script(['PRAGMA foreign_keys = OFF;', 'BEGIN;', 'DROP TABLE old;', 'COMMIT;']);
@@ -271,13 +278,9 @@ export class StatementExecutor {
     // Whatever the script does to foreign key enforcement is undone by settle(), as after begin().
     this.#foreignKeysAfter = Number(this.#db.pragma('foreign_keys', { simple: true })) === 1;
     try {
-      this.#request(() => {
-        for (const sql of statements) {
-          if (ATTACH.test(sql)) throw new RequestError(400, 'ATTACH_REFUSED', 'the primary serves one database: ATTACH and DETACH are refused');
-          if (MODE_CHANGE.test(sql)) throw new RequestError(400, 'MODE_CHANGE', 'the primary keeps journal_mode=wal and locking_mode=normal');
-          this.#db.exec(sql);
-        }
-      });
+      this.#request(() => this.#policy.withForeignKeyPragmas(() => {
+        for (const sql of statements) this.#policy.exec(sql);
+      }));
       if (this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
@@ -324,16 +327,18 @@ export class StatementExecutor {
   #prepare(sql: string, access: Access, context: Context = 'execute'): Statement<SqlValue[]> {
     let stmt = this.#cache.get(sql);
     if (stmt === undefined) {
-      if (SAVEPOINT_CONTROL.test(sql)) {
+      const compile = (): Statement<SqlValue[]> => this.#policy.compile(() => this.#db.prepare<SqlValue[]>(sql));
+      // Inside a write transaction foreign key pragmas cannot outlive it (SQLite ignores or resets them there).
+      stmt = access === 'write' && this.#db.inTransaction ? this.#policy.withForeignKeyPragmas(compile) : compile();
+      if (this.#policy.savepoint) {
         if (!this.#db.inTransaction) {
           throw new RequestError(400, 'TRANSACTION_CONTROL', 'savepoints are accepted inside a transaction only (an interactive transaction or a batch)');
         }
         // Not cached: whether it is allowed depends on the moment.
-        return this.#db.prepare<SqlValue[]>(sql);
+        return stmt;
       }
-      if (ATTACH.test(sql)) throw new RequestError(400, 'ATTACH_REFUSED', 'the primary serves one database: ATTACH and DETACH are refused');
-      if (MODE_CHANGE.test(sql)) throw new RequestError(400, 'MODE_CHANGE', 'the primary keeps journal_mode=wal and locking_mode=normal');
-      stmt = this.#db.prepare<SqlValue[]>(sql);
+      // Nor is a foreign key pragma let through because a transaction was open.
+      if (this.#policy.usedForeignKeyPragma) return this.#checkAccess(stmt, access);
       const control = transactionControl(this.#db, stmt, sql);
       // Not cached either: never on the paths that serve ordinary statements.
       if (control !== undefined) return this.#controlling(stmt, control, context);
@@ -344,6 +349,10 @@ export class StatementExecutor {
       this.#cache.delete(sql);
       this.#cache.set(sql, stmt);
     }
+    return this.#checkAccess(stmt, access);
+  }
+
+  #checkAccess(stmt: Statement<SqlValue[]>, access: Access): Statement<SqlValue[]> {
     if (access === 'read' && !stmt.readonly) throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a statement that writes');
     return stmt;
   }
@@ -387,6 +396,10 @@ export class StatementExecutor {
   }
 
   #run(stmt: Statement<SqlValue[]>, args: StatementInput['args']): StatementResult {
+    return this.#policy.run(() => this.#step(stmt, args));
+  }
+
+  #step(stmt: Statement<SqlValue[]>, args: StatementInput['args']): StatementResult {
     // Passed whole, not spread: a million arguments would overflow the call stack.
     const params = args ?? [];
     if (!stmt.reader) {

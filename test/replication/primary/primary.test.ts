@@ -193,8 +193,8 @@ describe('startPrimary', () => {
       [400, 'BAD_REQUEST', { sql: 'SELECT 1; SELECT 2' }],
       [400, 'SQLITE_ERROR', { sql: 'SELEC nonsense' }],
       [400, 'TRANSACTION_CONTROL', { sql: 'BEGIN' }],
-      [400, 'ATTACH_REFUSED', { sql: `ATTACH '${path.join(temp.dir, 'other.db')}' AS other` }],
-      [400, 'MODE_CHANGE', { sql: 'PRAGMA journal_mode = delete' }],
+      [403, 'FORBIDDEN_ACTION', { sql: `ATTACH '${path.join(temp.dir, 'other.db')}' AS other` }],
+      [403, 'FORBIDDEN_ACTION', { sql: 'PRAGMA journal_mode = delete' }],
       [400, 'BAD_REQUEST', { statements: 'no' }],
       [404, 'NOT_FOUND', { sql: 'SELECT 1' }],
     ];

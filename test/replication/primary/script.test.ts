@@ -35,8 +35,8 @@ describe('POST /v1/script', () => {
     expect((await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM p' }, 'r')).body.rows).toEqual([[0]]);
 
     const attach = await call(url, '/v1/script', { sql: "INSERT INTO p VALUES (2); ATTACH 'other.db' AS other;" }, 'w');
-    expect([attach.status, attach.body.error.code]).toEqual([400, 'ATTACH_REFUSED']);
-    expect((await call(url, '/v1/script', { sql: 'PRAGMA journal_mode = delete;' }, 'w')).body.error.code).toBe('MODE_CHANGE');
+    expect([attach.status, attach.body.error.code, attach.body.error.action]).toEqual([403, 'FORBIDDEN_ACTION', 'ATTACH']);
+    expect((await call(url, '/v1/script', { sql: 'PRAGMA journal_mode = delete;' }, 'w')).body.error).toMatchObject({ code: 'FORBIDDEN_ACTION', action: 'PRAGMA journal_mode' });
 
     // A script that turns foreign keys off and forgets to turn them on leaves them on.
     expect((await call(url, '/v1/script', { sql: 'PRAGMA foreign_keys = OFF; INSERT INTO c VALUES (99);' }, 'w')).status).toBe(200);
