@@ -44,6 +44,11 @@ export class Connection {
     this.#kept = { error };
   }
 
+  /** Drops a kept exception of user code that belongs to no call (e.g. an authorizer's, for a tail that is not run). */
+  dropPendingError(): void {
+    this.#kept = undefined;
+  }
+
   /**
    * Builds the error for result code `rc` from the connection's error message, or returns the
    * kept exception of user code ({@link pendingError}) as it was thrown.

@@ -185,7 +185,7 @@ export class Database {
       if (next !== 0) e.x.sqlite3_finalize(next);
       if (rc !== SQLITE_OK || next !== 0) {
         // An authorizer that refused the second statement kept its error: it is not this one.
-        this.#c.pendingError = undefined;
+        this.#c.dropPendingError();
         e.x.sqlite3_finalize(ptr);
         throw new RangeError('The supplied SQL string contains more than one statement');
       }

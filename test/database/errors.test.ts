@@ -80,6 +80,16 @@ describe('invalid SQL', () => {
     expectUsable();
   });
 
+  it('is SQLite\'s own error after a refused multi-statement prepare, with an authorizer installed', () => {
+    db.setAuthorizer(() => 0);
+    expect(thrown(() => db.prepare('SELECT 1; SELECT 2')).message).toBe('The supplied SQL string contains more than one statement');
+    const error = thrown(() => db.prepare('SELEC 1'));
+    expect(error).toBeInstanceOf(SqliteError);
+    expect(error.message).toBe('near "SELEC": syntax error');
+    db.setAuthorizer(null);
+    expectUsable();
+  });
+
   it('names a missing table or column', () => {
     expect(thrown(() => db.prepare('SELECT * FROM nope')).message).toBe('no such table: nope');
     expect(thrown(() => db.prepare('SELECT nope FROM u')).message).toBe('no such column: nope');
