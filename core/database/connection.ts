@@ -20,6 +20,17 @@ export class Connection {
   readonly statements = new Set<number>();
   /** An exception thrown by a user function during the current step, rethrown as-is. */
   pendingError: unknown = undefined;
+  /**
+   * True while SQLite runs a statement of this connection (a step, `exec`): user functions run
+   * then, and any other use of the connection from inside one is refused.
+   */
+  busy = false;
+  /** Open statement iterators; while there are any, only reads may run (unless `unsafe`). */
+  iterators = 0;
+  /** better-sqlite3's unsafe mode: writes and `exec` are allowed while iterating. */
+  unsafe = false;
+  /** Called with the SQL (parameters expanded) of each statement before it runs. */
+  verbose: ((sql: string) => void) | undefined = undefined;
 
   constructor(engine: Engine, ptr: number) {
     this.e = engine;
@@ -36,16 +47,45 @@ export class Connection {
     return this.#ptr;
   }
 
-  /** Builds the error for result code `rc` from the connection's error message. */
-  error(rc: number): Error {
+  /**
+   * Builds the error for result code `rc` from the connection's error message; if a user
+   * function threw during the step, that thrown value itself, whatever it is.
+   */
+  error(rc: number): unknown {
     if (this.pendingError !== undefined) {
       const pending = this.pendingError;
       this.pendingError = undefined;
-      return pending instanceof Error ? pending : new Error(String(pending));
+      return pending;
     }
     const ptr = this.#ptr;
     const message = ptr === 0 ? this.e.cstring(this.e.x.sqlite3_errstr(rc)) : this.e.cstring(this.e.x.sqlite3_errmsg(ptr));
     return sqliteError(this.e, rc, message ?? 'unknown error');
+  }
+
+  /** The connection is open and not running a statement: a TypeError otherwise. */
+  checkNotBusy(): void {
+    if (this.#ptr === 0) throw new TypeError('The database connection is not open');
+    if (this.busy) throw busyError();
+  }
+
+  /** Like {@link checkNotBusy}, and no statement iterator is open (unless `unsafe` is allowed). */
+  checkIdle(allowUnsafe: boolean): void {
+    this.checkNotBusy();
+    if (this.iterators > 0 && !(allowUnsafe && this.unsafe)) throw busyError();
+  }
+
+  /**
+   * Hands the statement's SQL, parameters expanded, to the `verbose` logger. A logger that throws
+   * stops the statement before it runs.
+   */
+  log(stmt: number): void {
+    const logger = this.verbose;
+    if (logger === undefined) return;
+    const x = this.e.x;
+    const expanded = x.sqlite3_expanded_sql(stmt);
+    const sql = expanded === 0 ? this.e.cstring(x.sqlite3_sql(stmt)) : this.e.cstring(expanded);
+    if (expanded !== 0) x.sqlite3_free(expanded);
+    logger.call(undefined, sql ?? '');
   }
 
   /** Throws the error for `rc` unless it is `SQLITE_OK`. */
@@ -62,6 +102,11 @@ export class Connection {
     if (rc !== 0) throw this.error(rc);
     this.#ptr = 0;
   }
+}
+
+/** better-sqlite3's refusal of a connection in use by a running statement or an iterator. */
+export function busyError(): TypeError {
+  return new TypeError('This database connection is busy executing a query');
 }
 
 /**
