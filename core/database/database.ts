@@ -325,6 +325,8 @@ export class Database {
    * insertMany(rows); insertMany.immediate(rows);
    */
   transaction<F extends (...args: any[]) => any>(fn: F): TransactionFunction<F> {
+    if (typeof fn !== 'function') throw new TypeError('Expected first argument to be a function');
+    this.#c.checkNotBusy();
     return wrapTransaction(this, () => this.inTransaction, () => (this.#tx ??= this.#transactionStatements()), fn);
   }
 

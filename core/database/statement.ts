@@ -44,6 +44,10 @@ function checkToggle(toggle: unknown): void {
   if (typeof toggle !== 'boolean') throw new TypeError('Expected first argument to be a boolean');
 }
 
+function isBinary(v: object): boolean {
+  return ArrayBuffer.isView(v) || v instanceof ArrayBuffer;
+}
+
 function isNamedParameterObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;
   const proto = Object.getPrototypeOf(v);
@@ -344,15 +348,15 @@ export class Statement<Row = Record<string, SqlValue>> {
     for (const p of params) {
       if (Array.isArray(p)) positional.push(...p);
       else if (isNamedParameterObject(p)) {
-        if (named !== undefined) throw new TypeError('Named parameters must be given in one object');
+        if (named !== undefined) throw new TypeError('You cannot specify named parameters in two different objects');
         named = p;
+      } else if (plan.named.length > 0 && ((typeof p === 'object' && p !== null && !isBinary(p)) || typeof p === 'function')) {
+        throw new TypeError('Named parameters can only be passed within plain objects');
       } else positional.push(p);
     }
     if (positional.length < plan.positional.length) throw new RangeError('Too few parameter values were provided');
     if (positional.length > plan.positional.length) throw new RangeError('Too many parameter values were provided');
-    if (named !== undefined && plan.named.length === 0) {
-      throw new TypeError('This statement has no named parameters, but an object of named parameters was given');
-    }
+    // As in better-sqlite3, an object given to a statement without named parameters binds nothing.
     const e = this.#e;
     const ptr = this.#ptr;
     for (let i = 0; i < positional.length; i++) {

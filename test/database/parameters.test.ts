@@ -86,12 +86,21 @@ describe('named parameters', () => {
     expect(() => db.prepare('SELECT :a').get()).toThrow(TypeError);
   });
 
-  it('rejects named values split over two objects with a TypeError', () => {
-    expect(() => db.prepare('SELECT :a, :b').get({ a: 1 }, { b: 2 })).toThrow(TypeError);
+  it('rejects named values split over two objects with better-sqlite3\'s TypeError', () => {
+    expect(() => db.prepare('SELECT :a, :b').get({ a: 1 }, { b: 2 })).toThrow(
+      new TypeError('You cannot specify named parameters in two different objects'),
+    );
   });
 
-  it('rejects an object of named values for a statement without named parameters', () => {
-    expect(() => db.prepare('SELECT 1').get({ a: 1 })).toThrow(TypeError);
+  it('ignores an object given to a statement without named parameters, as better-sqlite3 does', () => {
+    expect(db.prepare('SELECT 1 AS one').get({ a: 1 })).toEqual({ one: 1 });
+    expect(db.prepare('SELECT ? AS v').get(5, {})).toEqual({ v: 5 });
+  });
+
+  it('rejects a non-plain object or a function where named values are expected with a TypeError', () => {
+    for (const odd of [new (class Named {})(), () => 1, new Map()]) {
+      expect(() => db.prepare('SELECT :a').get({ a: 1 }, odd)).toThrow(new TypeError('Named parameters can only be passed within plain objects'));
+    }
   });
 
   it('mixes positional and named parameters in one call, in either order', () => {

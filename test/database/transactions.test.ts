@@ -15,6 +15,11 @@ const count = (on: Database = db) => on.prepare('SELECT count(*) FROM t').pluck(
 const values = (on: Database = db) => on.prepare('SELECT x FROM t ORDER BY x').pluck().all();
 
 describe('db.transaction(fn)', () => {
+  it('is a TypeError on a closed database, as better-sqlite3 prepares its statements at once', () => {
+    db.close();
+    expect(() => db.transaction(() => 1)).toThrow(new TypeError('The database connection is not open'));
+  });
+
   it('has default, deferred, immediate and exclusive variants, each carrying all four and the database', () => {
     const trx = db.transaction(() => db.inTransaction);
     expect(trx.default).toBe(trx);
