@@ -29,6 +29,20 @@ function expectUsable(): void {
 }
 
 describe('SqliteError', () => {
+  it('can be called with or without new, as better-sqlite3\'s, and checks its code', () => {
+    for (const error of [SqliteError('no such table: t', 'SQLITE_ERROR', 1), new SqliteError('no such table: t', 'SQLITE_ERROR', 1)]) {
+      expect(error).toBeInstanceOf(SqliteError);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe('SqliteError');
+      expect([error.message, error.code, error.rawCode]).toEqual(['no such table: t', 'SQLITE_ERROR', 1]);
+      expect(typeof error.stack).toBe('string');
+    }
+    expect(SqliteError(123 as never, 'SQLITE_ERROR').message).toBe('123');
+    expect(() => SqliteError('x', 5 as never)).toThrow(new TypeError('Expected second argument to be a string'));
+    class Mine extends SqliteError {}
+    expect(new Mine('m', 'SQLITE_BUSY')).toBeInstanceOf(SqliteError);
+  });
+
   it('is an Error named SqliteError with the extended code name, the number and SQLite\'s message', () => {
     const error = thrown(() => db.prepare("INSERT INTO u (email, name) VALUES ('a@x', 'dup')").run());
     expect(error).toBeInstanceOf(SqliteError);
