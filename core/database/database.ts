@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
-import { access, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_LOCKED, SQLITE_DONE, SQLITE_OK, SQLITE_ROW, SQLITE_OPEN_CREATE,
+  SQLITE_CANTOPEN, SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_OK, SQLITE_ROW, SQLITE_OPEN_CREATE,
   SQLITE_OPEN_EXRESCODE, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_PREPARE_PERSISTENT,
   SQLITE_UTF8,
 } from '../sqlite3/constants.ts';
 import { readValues, setResult, type SqlValue } from '../sqlite3/values.ts';
-import { busyError, Connection } from './connection.ts';
+import { checkAttached, checkBackupArguments, runBackup, type BackupOptions, type BackupResult } from './backup.ts';
+import { Connection } from './connection.ts';
 import { Statement } from './statement.ts';
 import { wrapTransaction, type TransactionFunction, type TransactionStatements } from './transaction.ts';
 
@@ -54,27 +54,6 @@ export interface FunctionOptions {
   safeIntegers?: boolean;
 }
 
-/** What `Database.backup()` reports when it finishes, and hands its `progress` callback. */
-export interface BackupResult {
-  totalPages: number;
-  remainingPages: number;
-}
-
-/** Options of `Database.backup()`. */
-export interface BackupOptions {
-  /** The schema to copy: `main` (default), `temp` or an attached database's name. */
-  attached?: string;
-  /**
-   * Called after each step that left pages to copy; a number returned is the next step's size in
-   * pages (0 pauses the backup until a later call returns more), a throw aborts the backup.
-   */
-  progress?: ((state: BackupResult) => number | void) | null;
-  /** Pages copied per event-loop turn until `progress` says otherwise (default 100). */
-  pagesPerStep?: number;
-  /** How long a lock held by another connection may stall the backup, in ms (default 5000). */
-  busyTimeout?: number;
-}
-
 /** Options of `Database.serialize()`. */
 export interface SerializeOptions {
   /** The schema to serialize: `main` (default), `temp` or an attached database's name. */
@@ -85,8 +64,7 @@ const JOURNAL_MODES = new Set<string>(['wal', 'delete', 'truncate', 'persist', '
 const OPEN_OPTIONS = new Set<string>(['readonly', 'fileMustExist', 'timeout', 'safeIntegers', 'journalMode', 'foreignKeys', 'vfs', 'verbose', 'nativeBinding']);
 // better-sqlite3 compiles SQLite with SQLITE_MAX_FUNCTION_ARG's old default; its check is kept.
 const MAX_FUNCTION_ARGUMENTS = 100;
-const DEFAULT_BACKUP_PAGES = 100;
-const MAX_BACKUP_PAGES = 0x7fffffff;
+
 const registry = new FinalizationRegistry<{ connection: Connection; ptr: number }>(({ connection, ptr }) => {
   if (connection.isOpen && connection.statements.delete(ptr)) connection.e.x.sqlite3_finalize(ptr);
 });
@@ -436,70 +414,9 @@ export class Database {
    * @example await db.backup('backup.db', { progress: ({ remainingPages }) => (remainingPages > 1000 ? 500 : 100) });
    */
   async backup(destination: string, options: BackupOptions = {}): Promise<BackupResult> {
-    if (typeof destination !== 'string') throw new TypeError('Expected first argument to be a string');
-    if (options === null || typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
-    const file = destination.trim();
-    const schema = checkAttached(options);
-    const progress = options.progress ?? null;
-    if (file === '') throw new TypeError('Backup filename cannot be an empty string');
-    if (file === ':memory:') throw new TypeError('Invalid backup filename ":memory:"');
-    if (progress !== null && typeof progress !== 'function') throw new TypeError('Expected the "progress" option to be a function');
-    let pages = options.pagesPerStep ?? DEFAULT_BACKUP_PAGES;
-    if (!Number.isInteger(pages) || pages < 1) throw new TypeError('Expected the "pagesPerStep" option to be a positive integer');
-    if (options.busyTimeout !== undefined && !(Number.isInteger(options.busyTimeout) && options.busyTimeout >= 0)) {
-      throw new TypeError('Expected the "busyTimeout" option to be a non-negative integer');
-    }
-    const path = resolve(file);
-    await access(dirname(path)).catch(() => {
-      throw new TypeError('Cannot save backup because the directory does not exist');
-    });
-    const created = await access(path).then(() => false, () => true);
-    this.#c.checkNotBusy();
     const e = this.#e;
-    const target = new Connection(e, openHandle(e, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, this.#vfs));
-    let done = false;
-    try {
-      const backup = e.x.sqlite3_backup_init(target.ptr, e.cstr('main'), this.#c.ptr, e.cstr(schema));
-      if (backup === 0) throw target.error(e.x.sqlite3_extended_errcode(target.ptr));
-      let rc = SQLITE_OK;
-      let failure: unknown;
-      // A lock held elsewhere (SQLITE_BUSY/LOCKED) is retried on later turns, up to this long.
-      const giveUpAt = Date.now() + (options.busyTimeout ?? 5000);
-      // The first step copies nothing: it only reads the page counts for the first report.
-      let step = 0;
-      let result: BackupResult = { totalPages: 0, remainingPages: 0 };
-      try {
-        for (;;) {
-          await new Promise((r) => setImmediate(r));
-          if (!this.#c.isOpen) throw new TypeError('The database connection was closed during the backup');
-          rc = e.x.sqlite3_backup_step(backup, step);
-          result = { totalPages: e.x.sqlite3_backup_pagecount(backup), remainingPages: e.x.sqlite3_backup_remaining(backup) };
-          if (rc === SQLITE_DONE) break;
-          const locked = (rc & 0xff) === SQLITE_BUSY || (rc & 0xff) === SQLITE_LOCKED;
-          if (rc !== SQLITE_OK && (!locked || Date.now() > giveUpAt)) break;
-          step = pages;
-          if (progress !== null) {
-            const next = progress.call(undefined, { ...result });
-            if (next !== undefined) {
-              if (typeof next !== 'number' || Number.isNaN(next)) throw new TypeError('Expected progress callback to return a number or undefined');
-              step = pages = Math.max(0, Math.min(MAX_BACKUP_PAGES, Math.round(next)));
-            }
-          }
-        }
-      } catch (error) {
-        failure = error;
-        throw error;
-      } finally {
-        const finish = e.x.sqlite3_backup_finish(backup);
-        if (rc === SQLITE_DONE && failure === undefined) rc = finish;
-      }
-      if (rc !== SQLITE_OK && rc !== SQLITE_DONE) throw target.error(rc);
-      done = true;
-      return result;
-    } finally {
-      target.close();
-      if (!done && created) await unlink(path).catch(() => {});
-    }
+    const vfs = this.#vfs;
+    return runBackup(this.#c, checkBackupArguments(destination, options), (path) => new Connection(e, openHandle(e, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs)));
   }
 
   /**
@@ -560,14 +477,6 @@ export class Database {
  */
 export function closeEvenIfIterating(db: Database): void {
   closeAnyway(db);
-}
-
-/** The `attached` option of `serialize()`/`backup()`: a schema name, `main` by default. */
-function checkAttached(options: { attached?: unknown }): string {
-  if (!('attached' in options)) return 'main';
-  if (typeof options.attached !== 'string') throw new TypeError('Expected the "attached" option to be a string');
-  if (options.attached === '') throw new TypeError('The "attached" option cannot be an empty string');
-  return options.attached;
 }
 
 function openFlags(options: OpenOptions): number {
