@@ -78,6 +78,9 @@ function bareMessage(error: LibsqlError): string {
  * try { runner.run(s) } catch (e) { throw toLibsqlError(e) }
  */
 export function toLibsqlError(error: unknown): unknown {
+  // open()'s "directory does not exist" TypeError (better-sqlite3's) carries SQLite's
+  // SQLITE_CANTOPEN, which is what libSQL reports.
+  if (error instanceof TypeError && error.cause instanceof SqliteError) error = error.cause;
   if (!(error instanceof SqliteError)) return error;
   return new LibsqlError(error.message, primaryCodeName(error.code), error.code, error.rawCode, error);
 }

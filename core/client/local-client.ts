@@ -1,4 +1,4 @@
-import type { Database } from '../database/database.ts';
+import { closeEvenIfIterating, type Database } from '../database/database.ts';
 import type { SqlValue } from '../sqlite3/values.ts';
 import { ClientError } from './client-error.ts';
 import { LibsqlBatchError, toBatchError, toLibsqlError } from './libsql-error.ts';
@@ -175,9 +175,9 @@ export class LocalClient implements Client {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#runner?.db.close();
+    if (this.#runner !== undefined) closeEvenIfIterating(this.#runner.db);
     this.#endBusy?.();
-    this.#ready.then((runner) => runner.db.close(), () => {});
+    this.#ready.then((runner) => closeEvenIfIterating(runner.db), () => {});
   }
 
   /**

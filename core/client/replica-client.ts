@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import type { Database, OpenOptions } from '../database/database.ts';
+import { closeEvenIfIterating, type Database, type OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
 import { loadEngine } from '../sqlite3/engine.ts';
 import { splitStatements } from '../sqlite3/split-statements.ts';
@@ -325,7 +325,7 @@ export class ReplicaClient implements Client {
     this.#runner = undefined;
     this.#openRunner = undefined;
     this.#reached = undefined;
-    void runner?.then((r) => r.db.close(), () => {});
+    void runner?.then((r) => closeEvenIfIterating(r.db), () => {});
     this.#reader?.close();
     this.#reader = undefined;
   }

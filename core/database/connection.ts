@@ -19,6 +19,17 @@ export class Connection {
   /** Statement pointers not yet finalized; finalized on close. */
   readonly statements = new Set<number>();
   #kept: { error: unknown } | undefined;
+  /**
+   * True while SQLite runs a statement of this connection (a step, `exec`): user functions run
+   * then, and any other use of the connection from inside one is refused.
+   */
+  busy = false;
+  /** Open statement iterators; while there are any, only reads may run (unless `unsafe`). */
+  iterators = 0;
+  /** better-sqlite3's unsafe mode: writes and `exec` are allowed while iterating. */
+  unsafe = false;
+  /** Called with the SQL (parameters expanded) of each statement before it runs. */
+  verbose: ((sql: string) => void) | undefined = undefined;
 
   constructor(engine: Engine, ptr: number) {
     this.e = engine;
@@ -64,6 +75,32 @@ export class Connection {
     return sqliteError(this.e, rc, message ?? 'unknown error');
   }
 
+  /** The connection is open and not running a statement: a TypeError otherwise. */
+  checkNotBusy(): void {
+    if (this.#ptr === 0) throw new TypeError('The database connection is not open');
+    if (this.busy) throw busyError();
+  }
+
+  /** Like {@link checkNotBusy}, and no statement iterator is open (unless `unsafe` is allowed). */
+  checkIdle(allowUnsafe: boolean): void {
+    this.checkNotBusy();
+    if (this.iterators > 0 && !(allowUnsafe && this.unsafe)) throw busyError();
+  }
+
+  /**
+   * Hands the statement's SQL, parameters expanded, to the `verbose` logger. A logger that throws
+   * stops the statement before it runs.
+   */
+  log(stmt: number): void {
+    const logger = this.verbose;
+    if (logger === undefined) return;
+    const x = this.e.x;
+    const expanded = x.sqlite3_expanded_sql(stmt);
+    const sql = expanded === 0 ? this.e.cstring(x.sqlite3_sql(stmt)) : this.e.cstring(expanded);
+    if (expanded !== 0) x.sqlite3_free(expanded);
+    logger.call(undefined, sql ?? '');
+  }
+
   /** Throws the error for `rc` unless it is `SQLITE_OK`. */
   check(rc: number): void {
     if (rc !== 0) throw this.error(rc);
@@ -78,6 +115,11 @@ export class Connection {
     if (rc !== 0) throw this.error(rc);
     this.#ptr = 0;
   }
+}
+
+/** better-sqlite3's refusal of a connection in use by a running statement or an iterator. */
+export function busyError(): TypeError {
+  return new TypeError('This database connection is busy executing a query');
 }
 
 /**

@@ -1,13 +1,15 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_DENY, SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_DONE, SQLITE_IGNORE, SQLITE_OK, SQLITE_OPEN_CREATE,
+  SQLITE_CANTOPEN, SQLITE_DENY, SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_DONE, SQLITE_IGNORE, SQLITE_OK, SQLITE_ROW, SQLITE_OPEN_CREATE,
   SQLITE_OPEN_EXRESCODE, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_PREPARE_PERSISTENT,
   SQLITE_UTF8,
 } from '../sqlite3/constants.ts';
 import { readValues, setResult, type SqlValue } from '../sqlite3/values.ts';
 import { registerAggregate, type AggregateOptions } from './aggregate.ts';
 import type { Authorizer } from './authorizer.ts';
+import { checkAttached, checkBackupArguments, runBackup, type BackupOptions, type BackupResult } from './backup.ts';
 import { Connection } from './connection.ts';
 import { Statement } from './statement.ts';
 import type { TableDefinition, TableFactory } from './table-definition.ts';
@@ -37,6 +39,11 @@ export interface OpenOptions {
   foreignKeys?: boolean;
   /** Name of a registered VFS to use instead of wasmlite's node:fs VFS (tests, `MemoryVfs`). */
   vfs?: string;
+  /**
+   * Called with the SQL of every statement the connection runs (parameters expanded), before it
+   * runs, as better-sqlite3's `verbose`; if it throws, the statement does not run.
+   */
+  verbose?: ((sql: string) => void) | null;
 }
 
 /** Options of `Database.function()`. */
@@ -51,36 +58,62 @@ export interface FunctionOptions {
   safeIntegers?: boolean;
 }
 
-/** What `Database.backup()` reports when it finishes. */
-export interface BackupResult {
-  totalPages: number;
-  remainingPages: number;
+/** Options of `Database.serialize()`. */
+export interface SerializeOptions {
+  /** The schema to serialize: `main` (default), `temp` or an attached database's name. */
+  attached?: string;
 }
 
 const JOURNAL_MODES = new Set<string>(['wal', 'delete', 'truncate', 'persist', 'memory', 'off']);
+const OPEN_OPTIONS = new Set<string>(['readonly', 'fileMustExist', 'timeout', 'safeIntegers', 'journalMode', 'foreignKeys', 'vfs', 'verbose', 'nativeBinding']);
+// better-sqlite3 compiles SQLite with SQLITE_MAX_FUNCTION_ARG's old default; its check is kept.
+const MAX_FUNCTION_ARGUMENTS = 100;
+
 const registry = new FinalizationRegistry<{ connection: Connection; ptr: number }>(({ connection, ptr }) => {
   if (connection.isOpen && connection.statements.delete(ptr)) connection.e.x.sqlite3_finalize(ptr);
 });
 
-/** Checks `open()`'s arguments the way every wasmlite entry point words them. */
+/**
+ * Checks `open()`'s arguments the way every wasmlite entry point words them (better-sqlite3's
+ * wording): a key that is present is checked even if its value is `undefined`, and an unknown
+ * key is a TypeError, so a misspelled option never silently does nothing.
+ */
 export function checkOpenArguments(path: unknown, options: unknown): asserts options is OpenOptions {
   if (typeof path !== 'string') throw new TypeError('Expected first argument to be a string');
-  if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+  if (options === null || typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
   const o = options as Record<string, unknown>;
-  for (const key of ['readonly', 'fileMustExist', 'safeIntegers', 'foreignKeys'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`Expected the "${key}" option to be a boolean`);
+  if ('readOnly' in o) throw new TypeError('Misspelled option "readOnly" should be "readonly"');
+  if ('memory' in o) throw new TypeError('Option "memory" is not supported (use ":memory:" as the filename instead)');
+  for (const key of Object.keys(o)) {
+    if (!OPEN_OPTIONS.has(key)) throw new TypeError(`Unknown option "${key}"`);
   }
-  if (o.timeout !== undefined && !(Number.isInteger(o.timeout) && (o.timeout as number) >= 0 && (o.timeout as number) <= 0x7fffffff)) {
-    throw new TypeError('Expected the "timeout" option to be a non-negative integer');
+  for (const key of ['readonly', 'fileMustExist', 'safeIntegers', 'foreignKeys'] as const) {
+    if (key in o && typeof o[key] !== 'boolean') throw new TypeError(`Expected the "${key}" option to be a boolean`);
+  }
+  if ('timeout' in o) {
+    if (!Number.isInteger(o.timeout) || (o.timeout as number) < 0) throw new TypeError('Expected the "timeout" option to be a positive integer');
+    if ((o.timeout as number) > 0x7fffffff) throw new RangeError('Option "timeout" cannot be greater than 2147483647');
   }
   if (o.journalMode !== undefined && !JOURNAL_MODES.has(String(o.journalMode).toLowerCase())) {
     throw new TypeError('Expected the "journalMode" option to be one of wal, delete, truncate, persist, memory, off');
   }
   if (o.vfs !== undefined && typeof o.vfs !== 'string') throw new TypeError('Expected the "vfs" option to be a string');
-  if (o.readonly === true && (path === ':memory:' || path === '')) {
-    throw new TypeError('In-memory and temporary databases cannot be readonly');
+  if (o.verbose != null && typeof o.verbose !== 'function') throw new TypeError('Expected the "verbose" option to be a function');
+  if (o.nativeBinding != null) {
+    throw new TypeError('The "nativeBinding" option has no meaning in wasmlite: SQLite runs as WebAssembly, there is no native addon to load');
+  }
+  if (o.readonly === true && isAnonymous(path)) {
+    throw new TypeError('In-memory/temporary databases cannot be readonly');
   }
 }
+
+/** `:memory:` and `''` (a private temporary database) name no file. */
+function isAnonymous(path: string): boolean {
+  return path === ':memory:' || path === '';
+}
+
+// Set by Database's static block: the one way past close()'s refusal while iterating.
+let closeAnyway: (db: Database) => void;
 
 /**
  * A connection to one SQLite database, synchronous, in better-sqlite3's shape. Obtain one with
@@ -148,6 +181,7 @@ export class Database {
       this.#c.close();
       throw error;
     }
+    this.#c.verbose = options.verbose ?? undefined;
   }
 
   /** True until `close()`. */
@@ -166,7 +200,17 @@ export class Database {
    * @example const stmt = db.prepare('SELECT * FROM users WHERE id = ?');
    */
   prepare<Row = Record<string, SqlValue>>(sql: string): Statement<Row> {
+    return this.#prepare<Row>(sql, false);
+  }
+
+  /**
+   * Compiles `sql`; `pragma` statements (the ones `pragma()` runs) are refused while an iterator
+   * is open, as better-sqlite3 does, since they may change what the iterator reads.
+   */
+  #prepare<Row>(sql: string, pragma: boolean): Statement<Row> {
     if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
+    if (pragma) this.#c.checkIdle(true);
+    else this.#c.checkNotBusy();
     const db = this.#c.ptr;
     const e = this.#e;
     const n = Buffer.byteLength(sql);
@@ -174,24 +218,30 @@ export class Database {
     e.buf.write(sql, text, n, 'utf8');
     e.u8[text + n] = 0;
     const out = e.out;
-    let rc = e.x.sqlite3_prepare_v3(db, text, n, SQLITE_PREPARE_PERSISTENT, out, out + 4);
+    let rc = e.x.sqlite3_prepare_v3(db, text, n, pragma ? 0 : SQLITE_PREPARE_PERSISTENT, out, out + 4);
     if (rc !== SQLITE_OK) throw this.#c.error(rc);
+    // Preparing may grow the heap: `e.dv` is read afresh after every call that can allocate.
     const ptr = e.dv.getUint32(out, true);
     const tail = e.dv.getUint32(out + 4, true);
     if (ptr === 0) throw new RangeError('The supplied SQL string contains no statements');
-    if (tail < text + n) {
-      rc = e.x.sqlite3_prepare_v3(db, tail, text + n - tail, 0, out + 8, out + 12);
-      const next = e.dv.getUint32(out + 8, true);
-      if (next !== 0) e.x.sqlite3_finalize(next);
-      if (rc !== SQLITE_OK || next !== 0) {
-        // An authorizer that refused the second statement kept its error: it is not this one.
-        this.#c.dropPendingError();
-        e.x.sqlite3_finalize(ptr);
-        throw new RangeError('The supplied SQL string contains more than one statement');
+    let stmt: Statement<Row>;
+    try {
+      if (tail < text + n) {
+        rc = e.x.sqlite3_prepare_v3(db, tail, text + n - tail, 0, out + 8, out + 12);
+        const next = e.dv.getUint32(out + 8, true);
+        if (next !== 0) e.x.sqlite3_finalize(next);
+        if (rc !== SQLITE_OK || next !== 0) {
+          // An authorizer that refused the second statement kept its error: it is not this one.
+          this.#c.dropPendingError();
+          throw new RangeError('The supplied SQL string contains more than one statement');
+        }
       }
+      stmt = new Statement<Row>(this.#c, ptr, sql, this.#safeIntegers, this);
+    } catch (error) {
+      e.x.sqlite3_finalize(ptr);
+      throw error;
     }
     this.#c.statements.add(ptr);
-    const stmt = new Statement<Row>(this.#c, ptr, sql, this.#safeIntegers);
     registry.register(stmt, { connection: this.#c, ptr });
     return stmt;
   }
@@ -203,15 +253,41 @@ export class Database {
    */
   exec(sql: string): this {
     if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
+    this.#c.checkIdle(true);
     const db = this.#c.ptr;
     const text = this.#e.allocCString(sql);
+    this.#c.busy = true;
     try {
-      const rc = this.#e.x.sqlite3_exec(db, text, 0, 0, 0);
+      const rc = this.#c.verbose === undefined ? this.#e.x.sqlite3_exec(db, text, 0, 0, 0) : this.#execLogged(text);
       if (rc !== SQLITE_OK) throw this.#c.error(rc);
     } finally {
+      this.#c.busy = false;
       this.#e.x.sqlite3_free(text);
     }
     return this;
+  }
+
+  /** `sqlite3_exec` by hand, so that `verbose` sees each statement before it runs. */
+  #execLogged(text: number): number {
+    const { x } = this.#e;
+    const c = this.#c;
+    let at = text;
+    for (;;) {
+      const out = this.#e.out;
+      let rc = x.sqlite3_prepare_v3(c.ptr, at, -1, 0, out, out + 4);
+      if (rc !== SQLITE_OK) return rc;
+      const stmt = this.#e.dv.getUint32(out, true);
+      at = this.#e.dv.getUint32(out + 4, true);
+      if (stmt === 0) return SQLITE_OK;
+      try {
+        c.log(stmt);
+        do rc = x.sqlite3_step(stmt);
+        while (rc === SQLITE_ROW);
+      } finally {
+        rc = x.sqlite3_finalize(stmt);
+      }
+      if (rc !== SQLITE_OK) return rc;
+    }
   }
 
   /**
@@ -221,9 +297,9 @@ export class Database {
    */
   pragma(source: string, options: { simple?: boolean } = {}): unknown {
     if (typeof source !== 'string') throw new TypeError('Expected first argument to be a string');
-    if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
-    if (options.simple !== undefined && typeof options.simple !== 'boolean') throw new TypeError('Expected the "simple" option to be a boolean');
-    const stmt = this.prepare(`PRAGMA ${source}`);
+    if (options === null || typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
+    if ('simple' in options && typeof options.simple !== 'boolean') throw new TypeError('Expected the "simple" option to be a boolean');
+    const stmt = this.#prepare(`PRAGMA ${source}`, true);
     if (!stmt.reader) {
       stmt.run();
       return options.simple ? undefined : [];
@@ -239,12 +315,15 @@ export class Database {
    * insertMany(rows); insertMany.immediate(rows);
    */
   transaction<F extends (...args: any[]) => any>(fn: F): TransactionFunction<F> {
-    return wrapTransaction(() => this.inTransaction, () => (this.#tx ??= this.#transactionStatements()), fn);
+    if (typeof fn !== 'function') throw new TypeError('Expected first argument to be a function');
+    this.#c.checkNotBusy();
+    return wrapTransaction(this, () => this.inTransaction, () => (this.#tx ??= this.#transactionStatements()), fn);
   }
 
   #transactionStatements(): TransactionStatements {
     return {
       begin: this.prepare('BEGIN'),
+      beginDeferred: this.prepare('BEGIN DEFERRED'),
       beginImmediate: this.prepare('BEGIN IMMEDIATE'),
       beginExclusive: this.prepare('BEGIN EXCLUSIVE'),
       commit: this.prepare('COMMIT'),
@@ -263,8 +342,18 @@ export class Database {
   function(name: string, optionsOrFn: FunctionOptions | ((...args: SqlValue[]) => unknown), maybeFn?: (...args: SqlValue[]) => unknown): this {
     const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
     const options: FunctionOptions = typeof optionsOrFn === 'function' ? {} : (optionsOrFn ?? {});
-    if (typeof name !== 'string' || name === '') throw new TypeError('Expected first argument to be a non-empty string');
+    if (typeof name !== 'string') throw new TypeError('Expected first argument to be a string');
     if (typeof fn !== 'function') throw new TypeError('Expected last argument to be a function');
+    if (typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
+    if (name === '') throw new TypeError('User-defined function name cannot be an empty string');
+    for (const key of ['safeIntegers', 'deterministic', 'directOnly', 'varargs'] as const) {
+      if (key in options && typeof options[key] !== 'boolean') throw new TypeError(`Expected the "${key}" option to be a boolean`);
+    }
+    if (!options.varargs) {
+      if (!Number.isInteger(fn.length) || fn.length < 0) throw new TypeError('Expected function.length to be a positive integer');
+      if (fn.length > MAX_FUNCTION_ARGUMENTS) throw new RangeError(`User-defined functions cannot have more than ${MAX_FUNCTION_ARGUMENTS} arguments`);
+    }
+    this.#c.checkIdle(false);
     const db = this.#c.ptr;
     const e = this.#e;
     const c = this.#c;
@@ -306,6 +395,7 @@ export class Database {
    * db.prepare('SELECT product(x) FROM t').pluck().get();
    */
   aggregate<Accumulator = any>(name: string, options: AggregateOptions<Accumulator>): this {
+    this.#c.checkIdle(false);
     registerAggregate(this.#c, name, options, this.#safeIntegers);
     return this;
   }
@@ -322,6 +412,7 @@ export class Database {
    * db.prepare('SELECT n FROM numbers(3)').pluck().all(); // [1, 2, 3]
    */
   table(name: string, definition: TableDefinition | TableFactory): this {
+    this.#c.checkIdle(false);
     registerTable(this.#c, name, definition, () => this.#safeIntegers);
     return this;
   }
@@ -406,79 +497,86 @@ export class Database {
   }
 
   /**
-   * Returns the database as bytes (the same bytes a checkpointed file would hold).
+   * Returns the database as bytes (the same bytes a checkpointed file would hold), in a `Buffer`;
+   * `{ attached: 'name' }` serializes an attached database instead of `main`.
    * @example fs.writeFileSync('copy.db', db.serialize());
    */
-  serialize(schema = 'main'): Uint8Array {
+  serialize(options: SerializeOptions = {}): Buffer {
+    if (options === null || typeof options !== 'object') throw new TypeError('Expected first argument to be an options object');
+    const schema = checkAttached(options);
+    this.#c.checkIdle(false);
     const e = this.#e;
     const ptr = e.x.sqlite3_serialize(this.#c.ptr, e.cstr(schema), e.out, 0);
     const size = Number(e.dv.getBigInt64(e.out, true));
     if (ptr === 0) {
-      if (size === 0) return new Uint8Array(0);
+      if (size === 0) return Buffer.alloc(0);
       // -1: SQLite could not read the schema's page count (unknown schema, I/O error); asking
       // again through a statement reports why.
       if (size < 0) this.prepare(`PRAGMA "${schema.replaceAll('"', '""')}".page_count`).get();
       throw this.#c.error(7);
     }
     try {
-      return e.u8.slice(ptr, ptr + size);
+      return Buffer.from(e.u8.slice(ptr, ptr + size).buffer, 0, size);
     } finally {
       e.x.sqlite3_free(ptr);
     }
   }
 
   /**
-   * Copies the database into a file at `destination` while it stays usable: SQLite's online
-   * backup, a few pages per event-loop turn; writes made meanwhile through this connection are
-   * included. Resolves when the copy is complete and consistent; rejects with `SQLITE_BUSY` if
-   * the destination or source stays locked by another connection longer than `busyTimeout` ms.
-   * @example await db.backup('backup.db');
+   * Copies the database (or with `attached`, an attached one) into a file at `destination`
+   * while it stays usable: SQLite's online backup, a step per event-loop turn (100 pages, or
+   * what `progress` last returned; 0 pauses). Writes made meanwhile through this connection are
+   * included. Resolves with the page counts when the copy is complete and consistent. Rejects
+   * with a TypeError for bad arguments, a missing directory, or when the connection closes
+   * meanwhile; with whatever `progress` throws; with `SQLITE_BUSY` if another connection keeps
+   * a lock longer than `busyTimeout` ms. An aborted backup deletes the file it created.
+   * @example await db.backup('backup.db', { progress: ({ remainingPages }) => (remainingPages > 1000 ? 500 : 100) });
    */
-  async backup(destination: string, options: { pagesPerStep?: number; busyTimeout?: number } = {}): Promise<BackupResult> {
-    if (typeof destination !== 'string' || destination === '') throw new TypeError('Expected first argument to be a non-empty string');
-    const pages = options.pagesPerStep ?? 256;
-    if (!Number.isInteger(pages) || pages < 1) throw new TypeError('Expected the "pagesPerStep" option to be a positive integer');
-    if (options.busyTimeout !== undefined && !(Number.isInteger(options.busyTimeout) && options.busyTimeout >= 0)) {
-      throw new TypeError('Expected the "busyTimeout" option to be a non-negative integer');
-    }
+  async backup(destination: string, options: BackupOptions = {}): Promise<BackupResult> {
     const e = this.#e;
-    const source = this.#c.ptr;
-    const target = new Connection(e, openHandle(e, resolve(destination), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, this.#vfs));
-    try {
-      const main = e.cstr('main');
-      const backup = e.x.sqlite3_backup_init(target.ptr, main, source, main);
-      if (backup === 0) throw target.error(e.x.sqlite3_extended_errcode(target.ptr));
-      let rc = SQLITE_OK;
-      let result: BackupResult = { totalPages: 0, remainingPages: 0 };
-      // A lock held elsewhere (SQLITE_BUSY/LOCKED) is retried on later turns, up to this long.
-      const giveUpAt = Date.now() + (options.busyTimeout ?? 5000);
-      try {
-        for (;;) {
-          if (!this.#c.isOpen) throw new TypeError('The database connection was closed during the backup');
-          rc = e.x.sqlite3_backup_step(backup, pages);
-          result = { totalPages: e.x.sqlite3_backup_pagecount(backup), remainingPages: e.x.sqlite3_backup_remaining(backup) };
-          if (rc === SQLITE_DONE) break;
-          const locked = (rc & 0xff) === 5 || (rc & 0xff) === 6;
-          if (rc !== SQLITE_OK && (!locked || Date.now() > giveUpAt)) break;
-          await new Promise((r) => setImmediate(r));
-        }
-      } finally {
-        const finish = e.x.sqlite3_backup_finish(backup);
-        if (rc === SQLITE_DONE) rc = finish;
-      }
-      if (rc !== SQLITE_OK && rc !== SQLITE_DONE) throw target.error(rc);
-      return result;
-    } finally {
-      target.close();
-    }
+    const vfs = this.#vfs;
+    return runBackup(this.#c, checkBackupArguments(destination, options), (path) => new Connection(e, openHandle(e, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs)));
+  }
+
+  /**
+   * Lifts better-sqlite3's guard against changing the database under an open iterator: with
+   * `unsafeMode()`, `run()` of writes, `exec()` and `pragma()` are allowed while iterating
+   * (what the iterator then reads is up to SQLite). `unsafeMode(false)` restores the guard.
+   * @example db.unsafeMode(); for (const row of select.iterate()) update.run(row.id);
+   */
+  unsafeMode(toggle = true): this {
+    if (typeof toggle !== 'boolean') throw new TypeError('Expected first argument to be a boolean');
+    this.#c.unsafe = toggle;
+    return this;
+  }
+
+  /**
+   * Not available: SQLite runs here as WebAssembly, which cannot load native (`.so`, `.dylib`,
+   * `.dll`) extensions. Always throws a TypeError saying so (after better-sqlite3's argument and
+   * state checks). FTS5, R-Tree, JSON and the math functions are built in.
+   */
+  loadExtension(path: string, entryPoint?: string): never {
+    if (typeof path !== 'string') throw new TypeError('Expected first argument to be a string');
+    if (entryPoint !== undefined && typeof entryPoint !== 'string') throw new TypeError('Expected second argument to be a string');
+    this.#c.checkIdle(false);
+    throw new TypeError(
+      'loadExtension() is not supported: wasmlite runs SQLite as WebAssembly, which cannot load native extensions (FTS5, R-Tree, JSON and math functions are built in)',
+    );
   }
 
   /**
    * Closes the connection: finalizes its statements and rolls back an open transaction.
-   * Idempotent; afterwards every method is a TypeError.
+   * Idempotent; afterwards every method is a TypeError. Refused (TypeError) while a statement
+   * runs or an iterator is open.
    */
   close(): this {
     if (!this.#c.isOpen) return this;
+    this.#c.checkIdle(false);
+    this.#closeConnection();
+    return this;
+  }
+
+  #closeConnection(): void {
     this.#c.close();
     for (const ptr of this.#functions) this.#e.module.wasm.uninstallFunction(ptr);
     this.#functions.length = 0;
@@ -486,8 +584,22 @@ export class Database {
     this.#progress = 0;
     if (this.#authorizer !== 0) this.#e.module.wasm.uninstallFunction(this.#authorizer);
     this.#authorizer = 0;
-    return this;
   }
+
+  static {
+    closeAnyway = (db) => {
+      if (db.#c.isOpen && !db.#c.busy) db.#closeConnection();
+    };
+  }
+}
+
+/**
+ * Closes `db` even while iterators are open (their next `next()` is then a TypeError): for the
+ * Client, whose `close()` ends its iterations. Not exported from the package. A no-op inside a
+ * user function (SQLite cannot close under a running statement).
+ */
+export function closeEvenIfIterating(db: Database): void {
+  closeAnyway(db);
 }
 
 function openFlags(options: OpenOptions): number {
@@ -495,7 +607,11 @@ function openFlags(options: OpenOptions): number {
   return SQLITE_OPEN_READWRITE | (options.fileMustExist ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_EXRESCODE;
 }
 
-/** Opens an `sqlite3*` handle; on failure closes it and throws the `SqliteError`. */
+/**
+ * Opens an `sqlite3*` handle; on failure closes it and throws the `SqliteError`, or, when the
+ * file's directory does not exist, better-sqlite3's TypeError with that `SqliteError`
+ * (`SQLITE_CANTOPEN`) as `cause` (which the Client reports, as libSQL does).
+ */
 function openHandle(e: Engine, filename: string, flags: number, vfs: string): number {
   const name = e.allocCString(filename);
   try {
@@ -505,6 +621,9 @@ function openHandle(e: Engine, filename: string, flags: number, vfs: string): nu
       const c = new Connection(e, ptr);
       const error = ptr === 0 ? c.error(rc) : c.error(e.x.sqlite3_extended_errcode(ptr));
       if (ptr !== 0) e.x.sqlite3_close_v2(ptr);
+      if ((rc & 0xff) === SQLITE_CANTOPEN && !existsSync(dirname(filename))) {
+        throw new TypeError('Cannot open database because the directory does not exist', { cause: error });
+      }
       throw error;
     }
     return ptr;

@@ -1,5 +1,8 @@
 export { open } from './open.ts';
-export { Database, type BackupResult, type FunctionOptions, type JournalMode, type OpenOptions } from './database.ts';
+export {
+  Database, type FunctionOptions, type JournalMode, type OpenOptions, type SerializeOptions,
+} from './database.ts';
+export type { BackupOptions, BackupResult } from './backup.ts';
 export { Statement, type ColumnDefinition, type RunResult } from './statement.ts';
 export { SqliteError } from './sqlite-error.ts';
 export type { Authorizer } from './authorizer.ts';

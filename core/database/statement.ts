@@ -1,8 +1,10 @@
 import type { Engine } from '../sqlite3/engine.ts';
 import { SQLITE_DONE, SQLITE_ROW, SQLITE_STMTSTATUS_REPREPARE } from '../sqlite3/constants.ts';
 import { bindValue, readColumn, readColumnBigInt, type SqlValue } from '../sqlite3/values.ts';
-import type { Connection } from './connection.ts';
+import { busyError, type Connection } from './connection.ts';
+import type { Database } from './database.ts';
 import { compileExpandedReader, compileRowReader, type ColumnReader } from './row-reader.ts';
+import { StatementIterator } from './statement-iterator.ts';
 
 /** What `Statement.run()` returns. */
 export interface RunResult {
@@ -38,6 +40,14 @@ interface ParameterPlan {
   named: Array<[index: number, key: string, full: string]>;
 }
 
+function checkToggle(toggle: unknown): void {
+  if (typeof toggle !== 'boolean') throw new TypeError('Expected first argument to be a boolean');
+}
+
+function isBinary(v: object): boolean {
+  return ArrayBuffer.isView(v) || v instanceof ArrayBuffer;
+}
+
 function isNamedParameterObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null) return false;
   const proto = Object.getPrototypeOf(v);
@@ -65,6 +75,8 @@ export class Statement<Row = Record<string, SqlValue>> {
   readonly reader: boolean;
   /** True if SQLite reports the statement cannot change the database (`sqlite3_stmt_readonly`). */
   readonly readonly: boolean;
+  /** The database that prepared this statement. */
+  readonly database: Database;
 
   readonly #c: Connection;
   readonly #e: Engine;
@@ -73,13 +85,14 @@ export class Statement<Row = Record<string, SqlValue>> {
   #mode: Mode = Mode.Object;
   #safeIntegers: boolean;
   #bound = false;
-  #iterating = false;
+  #locked = false;
   #row: ((e: Engine, stmt: number) => unknown) | undefined;
   #reprepares = 0;
 
   /** @internal Created by `Database.prepare`. */
-  constructor(connection: Connection, ptr: number, source: string, safeIntegers: boolean) {
+  constructor(connection: Connection, ptr: number, source: string, safeIntegers: boolean, database: Database) {
     this.#c = connection;
+    this.database = database;
     this.#e = connection.e;
     this.#ptr = ptr;
     this.source = source;
@@ -93,11 +106,13 @@ export class Statement<Row = Record<string, SqlValue>> {
    * @example db.prepare('DELETE FROM t WHERE id = ?').run(7) // { changes: 1, lastInsertRowid: 3 }
    */
   run(...params: unknown[]): RunResult {
+    const c = this.#c;
+    if (c.busy || this.#locked || (c.iterators > 0 && !c.unsafe)) this.#refuse(true);
     const ptr = this.#start(params);
     const x = this.#e.x;
-    const db = this.#c.ptr;
+    const db = c.ptr;
     const before = x.sqlite3_total_changes(db);
-    const rc = x.sqlite3_step(ptr);
+    const rc = this.#step(ptr);
     if (rc !== SQLITE_ROW && rc !== SQLITE_DONE) this.#fail(rc);
     x.sqlite3_reset(ptr);
     const changes = x.sqlite3_total_changes(db) === before ? 0 : x.sqlite3_changes(db);
@@ -112,7 +127,7 @@ export class Statement<Row = Record<string, SqlValue>> {
    */
   get(...params: unknown[]): Row | undefined {
     const ptr = this.#startReader(params, 'get');
-    const rc = this.#e.x.sqlite3_step(ptr);
+    const rc = this.#step(ptr);
     if (rc === SQLITE_ROW) {
       try {
         return this.#readRow(ptr) as Row;
@@ -133,6 +148,9 @@ export class Statement<Row = Record<string, SqlValue>> {
     const ptr = this.#startReader(params, 'all');
     const x = this.#e.x;
     const rows: Row[] = [];
+    const c = this.#c;
+    if (c.verbose !== undefined) c.log(ptr);
+    c.busy = true;
     try {
       let rc = x.sqlite3_step(ptr);
       if (rc === SQLITE_ROW) {
@@ -143,8 +161,12 @@ export class Statement<Row = Record<string, SqlValue>> {
           rc = x.sqlite3_step(ptr);
         } while (rc === SQLITE_ROW);
       }
-      if (rc !== SQLITE_DONE) this.#fail(rc);
+      if (rc !== SQLITE_DONE) {
+        c.busy = false;
+        this.#fail(rc);
+      }
     } finally {
+      c.busy = false;
       x.sqlite3_reset(ptr);
     }
     return rows;
@@ -152,28 +174,25 @@ export class Statement<Row = Record<string, SqlValue>> {
 
   /**
    * Returns an iterator over the rows, reading one row per step: memory stays flat for results
-   * of any size. While it is open the statement cannot run again; `break` or `return()` ends it.
+   * of any size. The parameters are checked and bound at this call. While the iterator is open
+   * the statement cannot run again (`busy` is true), and the connection runs only reads (no
+   * `exec`, `run()`, `close()`… unless `unsafeMode()`); `break` or `return()` ends it.
    * @example for (const row of db.prepare('SELECT * FROM big').iterate()) { … }
    */
-  *iterate(...params: unknown[]): IterableIterator<Row> {
+  iterate(...params: unknown[]): IterableIterator<Row> {
     const ptr = this.#startReader(params, 'iterate');
-    const x = this.#e.x;
-    this.#iterating = true;
-    try {
-      let rc = x.sqlite3_step(ptr);
-      if (rc === SQLITE_ROW) {
-        const read = this.#reader(ptr);
-        while (rc === SQLITE_ROW) {
-          yield read(this.#e, ptr) as Row;
-          if (!this.#c.isOpen) throw new TypeError('The database connection was closed during iteration');
-          rc = x.sqlite3_step(ptr);
-        }
-      }
-      if (rc !== SQLITE_DONE) this.#fail(rc);
-    } finally {
-      this.#iterating = false;
-      if (this.#c.isOpen) x.sqlite3_reset(ptr);
-    }
+    const c = this.#c;
+    c.iterators++;
+    this.#locked = true;
+    return new StatementIterator<Row>(c, ptr, () => this.#reader(ptr), () => {
+      this.#locked = false;
+      c.iterators--;
+    });
+  }
+
+  /** True while an iterator of this statement is open. */
+  get busy(): boolean {
+    return this.#locked;
   }
 
   /** Makes `get`/`all`/`iterate` return the first column's value instead of a row. */
@@ -193,6 +212,8 @@ export class Statement<Row = Record<string, SqlValue>> {
 
   /** Makes INTEGER results (and `lastInsertRowid`) bigints for this statement. */
   safeIntegers(toggle = true): this {
+    this.#checkUnlocked();
+    checkToggle(toggle);
     this.#safeIntegers = toggle;
     this.#row = undefined;
     return this;
@@ -203,6 +224,7 @@ export class Statement<Row = Record<string, SqlValue>> {
    * @example const stmt = db.prepare('SELECT * FROM t WHERE id = ?').bind(1); stmt.get();
    */
   bind(...params: unknown[]): this {
+    if (this.#bound) throw new TypeError('The bind() method can only be invoked once per statement object');
     this.#checkUsable();
     if (this.#bound) throw new TypeError('The bind() method can only be invoked once per statement object');
     this.#bind(params);
@@ -212,8 +234,8 @@ export class Statement<Row = Record<string, SqlValue>> {
 
   /** Describes the result columns (name, source table/column, declared type). */
   columns(): ColumnDefinition[] {
-    this.#checkUsable();
     if (!this.reader) throw new TypeError('The columns() method is only for statements that return data');
+    this.#c.checkNotBusy();
     const { x } = this.#e;
     const e = this.#e;
     const ptr = this.#ptr;
@@ -235,21 +257,49 @@ export class Statement<Row = Record<string, SqlValue>> {
    * names cached by a caller (the Client's result shapes) are stale once this moves.
    */
   get reprepares(): number {
-    this.#checkUsable();
+    this.#c.checkNotBusy();
     return this.#e.x.sqlite3_stmt_status(this.#ptr, SQLITE_STMTSTATUS_REPREPARE, 0);
   }
 
   #setMode(mode: Mode, toggle: boolean, method: string): this {
     if (!this.reader) throw new TypeError(`The ${method}() method is only for statements that return data`);
+    this.#checkUnlocked();
+    checkToggle(toggle);
     if (toggle) this.#mode = mode;
     else if (this.#mode === mode) this.#mode = Mode.Object;
     this.#row = undefined;
     return this;
   }
 
+  /** Open, not inside another statement's run, and not iterating itself. */
   #checkUsable(): void {
-    if (!this.#c.isOpen) throw new TypeError('The database connection is not open');
-    if (this.#iterating) throw new TypeError('This statement is busy iterating; finish or return() the iterator first');
+    this.#c.checkNotBusy();
+    this.#checkUnlocked();
+  }
+
+  /** Refuses a change of mode while the connection runs a statement or this one iterates. */
+  #checkUnlocked(): void {
+    if (this.#c.busy) throw busyError();
+    if (this.#locked) throw new TypeError('This statement is busy executing a query');
+  }
+
+  /** Throws why `run()` cannot start now. */
+  #refuse(mutates: boolean): never {
+    this.#checkUsable();
+    if (mutates) this.#c.checkIdle(true);
+    throw busyError();
+  }
+
+  /** Logs (`verbose`) and steps once, with the connection marked busy meanwhile. */
+  #step(ptr: number): number {
+    const c = this.#c;
+    if (c.verbose !== undefined) c.log(ptr);
+    c.busy = true;
+    try {
+      return this.#e.x.sqlite3_step(ptr);
+    } finally {
+      c.busy = false;
+    }
   }
 
   #start(params: unknown[]): number {
@@ -264,6 +314,7 @@ export class Statement<Row = Record<string, SqlValue>> {
 
   #startReader(params: unknown[], method: string): number {
     if (!this.reader) throw new TypeError(`This statement does not return data. Use run() instead of ${method}()`);
+    if (this.#c.busy || this.#locked) this.#checkUsable();
     return this.#start(params);
   }
 
@@ -298,15 +349,15 @@ export class Statement<Row = Record<string, SqlValue>> {
       // A loop, not push(...p): spreading a million values would overflow the call stack.
       if (Array.isArray(p)) for (const v of p) positional.push(v);
       else if (isNamedParameterObject(p)) {
-        if (named !== undefined) throw new TypeError('Named parameters must be given in one object');
+        if (named !== undefined) throw new TypeError('You cannot specify named parameters in two different objects');
         named = p;
+      } else if (plan.named.length > 0 && ((typeof p === 'object' && p !== null && !isBinary(p)) || typeof p === 'function')) {
+        throw new TypeError('Named parameters can only be passed within plain objects');
       } else positional.push(p);
     }
     if (positional.length < plan.positional.length) throw new RangeError('Too few parameter values were provided');
     if (positional.length > plan.positional.length) throw new RangeError('Too many parameter values were provided');
-    if (named !== undefined && plan.named.length === 0) {
-      throw new TypeError('This statement has no named parameters, but an object of named parameters was given');
-    }
+    // As in better-sqlite3, an object given to a statement without named parameters binds nothing.
     const e = this.#e;
     const ptr = this.#ptr;
     for (let i = 0; i < positional.length; i++) {

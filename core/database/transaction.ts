@@ -1,18 +1,27 @@
+import type { Database } from './database.ts';
 import type { Statement } from './statement.ts';
 
-/** A function wrapped by `Database.transaction()`, with one variant per BEGIN behaviour. */
+/**
+ * A function wrapped by `Database.transaction()`, with one variant per BEGIN behaviour. Every
+ * variant carries all four and the database, as better-sqlite3's do.
+ */
 export type TransactionFunction<F extends (...args: any[]) => any> = F & {
-  /** Runs in `BEGIN DEFERRED` (the default): locks are taken on first read/write. */
-  deferred: F;
+  /** Runs in a plain `BEGIN` (the function `transaction()` returned). */
+  default: TransactionFunction<F>;
+  /** Runs in `BEGIN DEFERRED`: locks are taken on first read/write. */
+  deferred: TransactionFunction<F>;
   /** Runs in `BEGIN IMMEDIATE`: takes the write lock up front (no SQLITE_BUSY mid-transaction). */
-  immediate: F;
+  immediate: TransactionFunction<F>;
   /** Runs in `BEGIN EXCLUSIVE`. */
-  exclusive: F;
+  exclusive: TransactionFunction<F>;
+  /** The database the transactions run on. */
+  database: Database;
 };
 
 /** The statements a transaction function needs, prepared once per database. */
 export interface TransactionStatements {
   begin: Statement;
+  beginDeferred: Statement;
   beginImmediate: Statement;
   beginExclusive: Statement;
   commit: Statement;
@@ -29,12 +38,13 @@ export interface TransactionStatements {
  * TypeError (the transaction would commit before the promise settles).
  */
 export function wrapTransaction<F extends (...args: any[]) => any>(
+  database: Database,
   isOpenTransaction: () => boolean,
   statements: () => TransactionStatements,
   fn: F,
 ): TransactionFunction<F> {
   if (typeof fn !== 'function') throw new TypeError('Expected first argument to be a function');
-  const make = (kind: 'begin' | 'beginImmediate' | 'beginExclusive'): F =>
+  const make = (kind: 'begin' | 'beginDeferred' | 'beginImmediate' | 'beginExclusive'): F =>
     function (this: unknown, ...args: unknown[]) {
       const s = statements();
       if (isOpenTransaction()) {
@@ -63,11 +73,16 @@ export function wrapTransaction<F extends (...args: any[]) => any>(
         throw error;
       }
     } as F;
-  const wrapped = make('begin') as TransactionFunction<F>;
-  wrapped.deferred = wrapped;
-  wrapped.immediate = make('beginImmediate');
-  wrapped.exclusive = make('beginExclusive');
-  return wrapped;
+  const variants = {
+    default: make('begin'),
+    deferred: make('beginDeferred'),
+    immediate: make('beginImmediate'),
+    exclusive: make('beginExclusive'),
+  };
+  const properties: PropertyDescriptorMap = { database: { value: database, enumerable: true } };
+  for (const [name, fn] of Object.entries(variants)) properties[name] = { value: fn };
+  for (const fn of Object.values(variants)) Object.defineProperties(fn, properties);
+  return variants.default as TransactionFunction<F>;
 }
 
 function rejectPromise(result: unknown): void {

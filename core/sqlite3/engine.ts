@@ -99,13 +99,16 @@ export class Engine {
 
   /** The WASM heap as a `Buffer` (for its native utf8/latin1 codecs); same validity as {@link u8}. */
   get buf(): Buffer {
-    if (this.#buf.byteLength === 0) this.#refresh();
+    if (this.#u8.byteLength === 0) this.#refresh();
     return this.#buf;
   }
 
-  /** The WASM heap as a little-endian `DataView`; same validity as {@link u8}. */
+  /**
+   * The WASM heap as a little-endian `DataView`; same validity as {@link u8}. Staleness is read
+   * from the `Uint8Array`: a `DataView` over a detached buffer throws on `byteLength` instead of
+   * answering 0.
+   */
   get dv(): DataView {
-    // A DataView over a detached buffer throws on byteLength (Node 20); a Uint8Array reads 0.
     if (this.#u8.byteLength === 0) this.#refresh();
     return this.#dv;
   }

@@ -8,8 +8,6 @@ export type SqlValue = number | bigint | string | Uint8Array | null;
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
-// Integral numbers in [-2^63, 2^63) bind as int64; 2^63 itself is not representable.
-const TWO_POW_63 = 9223372036854775808;
 const TWO_POW_53 = 9007199254740992;
 
 interface Utf8Buffer extends Buffer {
@@ -44,18 +42,17 @@ function writeUtf8(e: Engine, text: string, ptr: number): number {
 }
 
 /**
- * Binds one JS value to parameter `index` of statement `stmt`: integral numbers in int64 range
- * as INTEGER (others as REAL), bigints as INTEGER (RangeError outside int64), strings as TEXT,
- * `Uint8Array`/`Buffer`/`ArrayBuffer` as BLOB, booleans as 1/0, null/undefined as NULL.
- * Anything else is a TypeError naming the parameter (`label`). Returns SQLite's result code.
+ * Binds one JS value to parameter `index` of statement `stmt`: every number as REAL (a double,
+ * as better-sqlite3 and @libsql/client bind it; a column of INTEGER affinity still stores an
+ * integral one as an INTEGER, which {@link readColumn} gives back as the very same number),
+ * bigints as INTEGER
+ * (RangeError outside int64), strings as TEXT, `Uint8Array`/`Buffer`/`ArrayBuffer` as BLOB,
+ * booleans as 1/0, null/undefined as NULL. Anything else is a TypeError naming the parameter
+ * (`label`). Returns SQLite's result code.
  */
 export function bindValue(e: Engine, stmt: number, index: number, value: unknown, label: string | number): number {
   switch (typeof value) {
     case 'number':
-      if ((value | 0) === value) return e.x.sqlite3_bind_int(stmt, index, value);
-      if (Number.isInteger(value) && value >= -TWO_POW_63 && value < TWO_POW_63) {
-        return e.x.sqlite3_bind_int64(stmt, index, BigInt(value));
-      }
       return e.x.sqlite3_bind_double(stmt, index, value);
     case 'string': {
       const ptr = e.scratch(value.length * 3 + 1);
@@ -90,13 +87,18 @@ export function bindValue(e: Engine, stmt: number, index: number, value: unknown
   );
 }
 
-/** Reads column `i` of the current row. Integers beyond ±2^53 are a RangeError, never rounded. */
+/**
+ * Reads column `i` of the current row. An INTEGER is a number when a double holds it exactly:
+ * every integer within ±2^53, and every integer that came from a JS number (INTEGER affinity
+ * stores 1e18 as the INTEGER 1000000000000000000); any other is a RangeError, never a rounded
+ * number.
+ */
 export function readColumn(e: Engine, stmt: number, i: number): SqlValue {
   switch (e.x.sqlite3_column_type(stmt, i)) {
     case SQLITE_INTEGER: {
       const d = e.x.sqlite3_column_double(stmt, i);
       if (d < TWO_POW_53 && d > -TWO_POW_53) return d;
-      return checkedNumber(e.x.sqlite3_column_int64(stmt, i), i);
+      return exactNumber(e.x.sqlite3_column_int64(stmt, i), i);
     }
     case SQLITE_FLOAT:
       return e.x.sqlite3_column_double(stmt, i);
@@ -118,24 +120,34 @@ export function readColumnBigInt(e: Engine, stmt: number, i: number): SqlValue {
   return readColumn(e, stmt, i);
 }
 
-function readBlob(e: Engine, stmt: number, i: number): Uint8Array {
+function readBlob(e: Engine, stmt: number, i: number): Buffer {
   const ptr = e.x.sqlite3_column_blob(stmt, i);
   const n = e.x.sqlite3_column_bytes(stmt, i);
-  return e.u8.slice(ptr, ptr + n);
+  return copyBlob(e, ptr, n);
 }
 
-function checkedNumber(value: bigint, column: number | string): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER) || value < BigInt(Number.MIN_SAFE_INTEGER)) {
+/**
+ * Copies `n` heap bytes at `ptr` into a `Buffer` of its own (never a slice of Node's pool, so
+ * `blob.buffer` is exactly the blob: the Client hands that `ArrayBuffer` out as is).
+ */
+function copyBlob(e: Engine, ptr: number, n: number): Buffer {
+  return Buffer.from(e.u8.slice(ptr, ptr + n).buffer, 0, n);
+}
+
+/** `value` as a number if a double holds it exactly, else a RangeError naming `column`. */
+function exactNumber(value: bigint, column: number | string): number {
+  const n = Number(value);
+  if (BigInt(n) !== value) {
     throw new RangeError(
       `The integer ${value} in column ${column} cannot be represented as a number; use safeIntegers to read it as a bigint`,
     );
   }
-  return Number(value);
+  return n;
 }
 
-/** Converts an int64 result (rowid, change count) to a number, or a RangeError if unsafe. */
+/** Converts an int64 result (rowid, change count) to a number, or a RangeError if not exact. */
 export function int64ToNumber(value: bigint, what: string): number {
-  return checkedNumber(value, what);
+  return exactNumber(value, what);
 }
 
 /** The values of a user-function call's arguments (`argv` of `sqlite3_value*`). */
@@ -150,7 +162,7 @@ export function readValues(e: Engine, argc: number, argv: number, bigints: boole
         if (!bigints && d < TWO_POW_53 && d > -TWO_POW_53) out[i] = d;
         else {
           const big = e.x.sqlite3_value_int64(v);
-          out[i] = bigints ? big : checkedNumber(big, `argument ${i + 1}`);
+          out[i] = bigints ? big : exactNumber(big, `argument ${i + 1}`);
         }
         break;
       }
@@ -162,11 +174,9 @@ export function readValues(e: Engine, argc: number, argv: number, bigints: boole
         out[i] = (e.buf as Utf8Buffer).utf8Slice(ptr, ptr + e.x.sqlite3_value_bytes(v));
         break;
       }
-      case SQLITE_BLOB: {
-        const ptr = e.x.sqlite3_value_blob(v);
-        out[i] = e.u8.slice(ptr, ptr + e.x.sqlite3_value_bytes(v));
+      case SQLITE_BLOB:
+        out[i] = copyBlob(e, e.x.sqlite3_value_blob(v), e.x.sqlite3_value_bytes(v));
         break;
-      }
       case SQLITE_NULL:
       default:
         out[i] = null;
@@ -179,10 +189,6 @@ export function readValues(e: Engine, argc: number, argv: number, bigints: boole
 export function setResult(e: Engine, ctx: number, value: unknown): void {
   switch (typeof value) {
     case 'number':
-      if ((value | 0) === value) return e.x.sqlite3_result_int(ctx, value);
-      if (Number.isInteger(value) && value >= -TWO_POW_63 && value < TWO_POW_63) {
-        return e.x.sqlite3_result_int64(ctx, BigInt(value));
-      }
       return e.x.sqlite3_result_double(ctx, value);
     case 'string': {
       const ptr = e.scratch(value.length * 3 + 1);

@@ -118,7 +118,7 @@ describe('createClient() with a URL it cannot use', () => {
   it('throws a TypeError for a bad timeout, with the one wording', () => {
     const error = thrown(() => createClient({ url: ':memory:', timeout: -1 }));
     expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toBe('Expected the "timeout" option to be a non-negative integer');
+    expect(error.message).toBe('Expected the "timeout" option to be a positive integer');
   });
 
   it('throws a TypeError for a bad intMode or a missing config', () => {

@@ -29,6 +29,20 @@ function expectUsable(): void {
 }
 
 describe('SqliteError', () => {
+  it('can be called with or without new, as better-sqlite3\'s, and checks its code', () => {
+    for (const error of [SqliteError('no such table: t', 'SQLITE_ERROR', 1), new SqliteError('no such table: t', 'SQLITE_ERROR', 1)]) {
+      expect(error).toBeInstanceOf(SqliteError);
+      expect(error).toBeInstanceOf(Error);
+      expect(error.name).toBe('SqliteError');
+      expect([error.message, error.code, error.rawCode]).toEqual(['no such table: t', 'SQLITE_ERROR', 1]);
+      expect(typeof error.stack).toBe('string');
+    }
+    expect(SqliteError(123 as never, 'SQLITE_ERROR').message).toBe('123');
+    expect(() => SqliteError('x', 5 as never)).toThrow(new TypeError('Expected second argument to be a string'));
+    class Mine extends SqliteError {}
+    expect(new Mine('m', 'SQLITE_BUSY')).toBeInstanceOf(SqliteError);
+  });
+
   it('is an Error named SqliteError with the extended code name, the number and SQLite\'s message', () => {
     const error = thrown(() => db.prepare("INSERT INTO u (email, name) VALUES ('a@x', 'dup')").run());
     expect(error).toBeInstanceOf(SqliteError);
@@ -149,11 +163,26 @@ describe('a closed database', () => {
     }
   });
 
-  it('ends an iteration that is in progress with a TypeError on the next row', () => {
-    const iterator = db.prepare(`${series(10)} SELECT value FROM c`).pluck().iterate();
+  it('is refused while an iteration is in progress, which goes on; closing works once it ends', () => {
+    const iterator = db.prepare(`${series(3)} SELECT value FROM c`).pluck().iterate();
     expect(iterator.next().value).toBe(1);
+    const error = thrown(() => db.close());
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe('This database connection is busy executing a query');
+    expect(db.open).toBe(true);
+    expect([...iterator]).toEqual([2, 3]);
     db.close();
-    expect(() => iterator.next()).toThrow(TypeError);
+    expect(db.open).toBe(false);
+  });
+});
+
+describe('loadExtension()', () => {
+  it('is a TypeError that says why it cannot work here, and the database stays usable', () => {
+    const error = thrown(() => db.loadExtension('./my-extension.so'));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toContain('WebAssembly');
+    expect(() => db.loadExtension(5 as never)).toThrow('Expected first argument to be a string');
+    expect(db.prepare('SELECT 1').pluck().get()).toBe(1);
   });
 });
 
@@ -211,17 +240,20 @@ describe('a user function that throws', () => {
     expect(error.status).toBe(503);
   });
 
-  it('throwing a value that is not an Error gives the caller that very value, as better-sqlite3 does', () => {
-    db.function('shout', () => {
-      throw 'plain string';
-    });
-    expect(thrown(() => db.prepare('SELECT shout()').get())).toBe('plain string');
-    const payload = { retry: true };
-    db.function('signal', () => {
-      throw payload;
-    });
-    expect(thrown(() => db.prepare('SELECT signal()').get())).toBe(payload);
-    expectUsable();
+  it('throwing a value that is not an Error gives the caller that very value', () => {
+    for (const value of [{ yup: 'ok' }, 'plain string', 42, null]) {
+      db.function('shout', () => {
+        throw value;
+      });
+      let caught: unknown = 'nothing was thrown';
+      try {
+        db.prepare('SELECT shout()').get();
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBe(value);
+      expectUsable();
+    }
   });
 
   it('throws on the second row: earlier rows of the statement are undone', () => {

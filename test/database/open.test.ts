@@ -45,10 +45,11 @@ describe('open(path)', () => {
     expect(db.prepare('SELECT x FROM t').pluck().get()).toBe(1);
   });
 
-  it('fails with SQLITE_CANTOPEN when the directory does not exist', async () => {
+  it('fails with better-sqlite3\'s TypeError when the directory does not exist, and creates nothing', async () => {
     const error = await rejection(open(path.join(tmp.dir, 'missing-dir', 'x.db')));
-    expect(error).toBeInstanceOf(SqliteError);
-    expect(error.code).toMatch(/^SQLITE_CANTOPEN/);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe('Cannot open database because the directory does not exist');
+    expect(fs.existsSync(path.join(tmp.dir, 'missing-dir'))).toBe(false);
   });
 
   it('fails with SQLITE_CANTOPEN when the path is a directory', async () => {
@@ -176,7 +177,7 @@ describe('open() readonly', () => {
   it('rejects a readonly :memory: database with a TypeError', async () => {
     const error = await rejection(open(':memory:', { readonly: true }));
     expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toBe('In-memory and temporary databases cannot be readonly');
+    expect(error.message).toBe('In-memory/temporary databases cannot be readonly');
   });
 });
 
@@ -278,10 +279,35 @@ describe('open() vfs', () => {
 });
 
 describe('open() argument checks', () => {
-  it.each([-1, 1.5, '100', Number.NaN, Infinity, 2 ** 31])('rejects timeout %s with the one wording', async (timeout) => {
+  it.each([-1, 1.5, '100', Number.NaN, Infinity, undefined, null])('rejects timeout %s with the one wording', async (timeout) => {
     const error = await rejection(open(':memory:', { timeout } as never));
     expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toBe('Expected the "timeout" option to be a non-negative integer');
+    expect(error.message).toBe('Expected the "timeout" option to be a positive integer');
+  });
+
+  it('rejects a timeout over 2^31 - 1 with a RangeError', async () => {
+    const error = await rejection(open(':memory:', { timeout: 2 ** 31 }));
+    expect(error).toBeInstanceOf(RangeError);
+    expect(error.message).toBe('Option "timeout" cannot be greater than 2147483647');
+  });
+
+  it('rejects an unknown option, a misspelled readOnly, and a boolean option given as undefined', async () => {
+    const unknown = await rejection(open(':memory:', { jurnalMode: 'wal' } as never));
+    expect(unknown).toBeInstanceOf(TypeError);
+    expect(unknown.message).toBe('Unknown option "jurnalMode"');
+    const misspelled = await rejection(open(tmp.file('x.db'), { readOnly: true } as never));
+    expect(misspelled).toBeInstanceOf(TypeError);
+    expect(misspelled.message).toBe('Misspelled option "readOnly" should be "readonly"');
+    const undefinedBoolean = await rejection(open(':memory:', { fileMustExist: undefined }));
+    expect(undefinedBoolean).toBeInstanceOf(TypeError);
+    expect(undefinedBoolean.message).toBe('Expected the "fileMustExist" option to be a boolean');
+    expect(fs.existsSync(tmp.file('x.db'))).toBe(false);
+  });
+
+  it('refuses nativeBinding with a TypeError that says why it cannot work here', async () => {
+    const error = await rejection(open(':memory:', { nativeBinding: 'build/better_sqlite3.node' } as never));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toContain('WebAssembly');
   });
 
   it('accepts timeout 0', async () => {
@@ -305,7 +331,7 @@ describe('open() argument checks', () => {
     expect(await rejection(open(42 as never))).toBeInstanceOf(TypeError);
     const error = await rejection(open(':memory:', null as never));
     expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toBe('Expected the "options" argument to be an object');
+    expect(error.message).toBe('Expected second argument to be an options object');
   });
 
   it('checks arguments before touching the file system', async () => {

@@ -58,14 +58,14 @@ describe('db.serialize()', () => {
     const db = tmp.track(await open(':memory:'));
     db.exec(`ATTACH '${tmp.file('aux.db')}' AS aux; CREATE TABLE aux.only_here (x); INSERT INTO aux.only_here VALUES (42)`);
     const copy = tmp.file('copy.db');
-    fs.writeFileSync(copy, db.serialize('aux'));
+    fs.writeFileSync(copy, db.serialize({ attached: 'aux' }));
     const reopened = tmp.track(await open(copy));
     expect(reopened.prepare('SELECT x FROM only_here').pluck().get()).toBe(42);
   });
 
   it('rejects an unknown schema name with SQLite\'s error instead of returning no bytes', async () => {
     const db = tmp.track(await open(':memory:'));
-    const error = thrown(() => db.serialize('nope'));
+    const error = thrown(() => db.serialize({ attached: 'nope' }));
     expect(error).toBeInstanceOf(SqliteError);
     expect(error.message).toBe('unknown database "nope"');
     expect(db.serialize().length).toBeGreaterThan(0);
@@ -180,11 +180,11 @@ describe('db.backup(destination)', () => {
     );
   });
 
-  it('rejects with SQLITE_CANTOPEN when the destination directory does not exist', async () => {
+  it('rejects with better-sqlite3\'s TypeError when the destination directory does not exist', async () => {
     const db = tmp.track(await open(':memory:'));
     const error = await rejection(db.backup(tmp.file('missing/backup.db')));
-    expect(error).toBeInstanceOf(SqliteError);
-    expect(error.code).toMatch(/^SQLITE_CANTOPEN/);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toBe('Cannot save backup because the directory does not exist');
     db.exec('CREATE TABLE t (x)');
   });
 
@@ -211,5 +211,122 @@ describe('db.backup(destination)', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe('Expected the "pagesPerStep" option to be a positive integer');
     expect(fs.existsSync(dest)).toBe(false);
+  });
+
+  it('refuses a blank or ":memory:" destination, creating no file of that name in the working directory', async () => {
+    const db = tmp.track(await open(':memory:'));
+    fill(db, 10);
+    const cwd = process.cwd();
+    process.chdir(tmp.dir);
+    try {
+      for (const [destination, message] of [
+        [' ', 'Backup filename cannot be an empty string'],
+        [' \t\n ', 'Backup filename cannot be an empty string'],
+        [':memory:', 'Invalid backup filename ":memory:"'],
+      ]) {
+        const error = await rejection(db.backup(destination!));
+        expect(error).toBeInstanceOf(TypeError);
+        expect(error.message).toBe(message);
+      }
+      expect(fs.readdirSync(tmp.dir)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('creates nothing before the returned promise first yields', async () => {
+    const db = tmp.track(await open(':memory:'));
+    fill(db, 10);
+    const dest = tmp.file('later.db');
+    const pending = db.backup(dest);
+    expect(fs.existsSync(dest)).toBe(false);
+    await pending;
+    expect(fs.existsSync(dest)).toBe(true);
+  });
+
+  it('copies an attached database with { attached }', async () => {
+    const source = tmp.file('source.db');
+    const filled = await open(source);
+    fill(filled, 50);
+    const expected = rowsOf(filled);
+    filled.close();
+    const db = tmp.track(await open(':memory:'));
+    db.prepare('ATTACH ? AS cool').run(source);
+    const dest = tmp.file('copy.db');
+    const result = await db.backup(dest, { attached: 'cool' });
+    expect(result.remainingPages).toBe(0);
+    const copy = tmp.track(await open(dest));
+    expect(rowsOf(copy)).toEqual(expected);
+    expect(await rejection(db.backup(tmp.file('x.db'), { attached: '' }))).toBeInstanceOf(TypeError);
+  });
+
+  it('reports progress after each step and takes its return value as the next step\'s size, 0 pausing', async () => {
+    const db = tmp.track(await open(':memory:'));
+    fill(db, 300);
+    const total = db.pragma('page_count', { simple: true }) as number;
+    const reports: Array<{ totalPages: number; remainingPages: number }> = [];
+    let size = 0;
+    const done = db.backup(tmp.file('copy.db'), {
+      progress(state) {
+        reports.push(state);
+        return size;
+      },
+    });
+    while (reports.length < 3) await new Promise((r) => setImmediate(r));
+    // The first step copies nothing; a 0 answer keeps it paused.
+    expect(reports.every((r) => r.remainingPages === total)).toBe(true);
+    size = 2;
+    while (reports.length < 5) await new Promise((r) => setImmediate(r));
+    expect(reports.at(-1)!.remainingPages).toBeLessThan(total);
+    size = 1_000_000;
+    expect(await done).toEqual({ totalPages: total, remainingPages: 0 });
+  });
+
+  it('aborts when progress throws or returns a non-number, and deletes the file it created', async () => {
+    const db = tmp.track(await open(':memory:'));
+    fill(db, 300);
+    const dest = tmp.file('aborted.db');
+    let calls = 0;
+    const oops = new SyntaxError('stop');
+    const aborted = await rejection(db.backup(dest, { progress: () => (++calls === 3 ? (() => { throw oops; })() : 1) }));
+    expect(aborted).toBe(oops);
+    expect(fs.existsSync(dest)).toBe(false);
+    const wrong = await rejection(db.backup(dest, { progress: () => '5' as never }));
+    expect(wrong).toBeInstanceOf(TypeError);
+    expect(wrong.message).toBe('Expected progress callback to return a number or undefined');
+    expect(fs.existsSync(dest)).toBe(false);
+  });
+
+  it('rejects with a TypeError when the connection closes during the backup', async () => {
+    const db = await open(':memory:');
+    fill(db, 300);
+    const dest = tmp.file('closed.db');
+    const pending = db.backup(dest, { progress: () => 1 });
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    db.close();
+    const error = await rejection(pending);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(fs.existsSync(dest)).toBe(false);
+  });
+});
+
+describe('db.serialize({ attached })', () => {
+  it('returns a Buffer, of main by default and of an attached database by name', async () => {
+    const db = tmp.track(await open(':memory:'));
+    fill(db, 5);
+    const aux = tmp.file('aux.db');
+    db.prepare('ATTACH ? AS aux').run(aux);
+    db.exec('CREATE TABLE aux.other (y)');
+    const main = db.serialize();
+    const attached = db.serialize({ attached: 'aux' });
+    expect(Buffer.isBuffer(main)).toBe(true);
+    expect(Buffer.isBuffer(attached)).toBe(true);
+    fs.writeFileSync(tmp.file('copy.db'), attached);
+    const copy = tmp.track(await open(tmp.file('copy.db')));
+    expect(copy.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").pluck().all()).toEqual(['other']);
+    for (const bad of [{ attached: '' }, { attached: 5 }, 'main']) {
+      expect(() => db.serialize(bad as never)).toThrow(TypeError);
+    }
   });
 });

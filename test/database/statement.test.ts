@@ -14,6 +14,12 @@ beforeEach(async () => {
   `);
 });
 
+describe('Statement.database', () => {
+  it('is the database that prepared it', () => {
+    expect(db.prepare('SELECT 1').database).toBe(db);
+  });
+});
+
 describe('Statement.run()', () => {
   it('reports one change and the new rowid for an INSERT', () => {
     const result = db.prepare('INSERT INTO users (name) VALUES (?)').run('ken');
@@ -152,24 +158,54 @@ describe('Statement.iterate()', () => {
     const stmt = db.prepare('SELECT id FROM users ORDER BY id').pluck();
     const iterator = stmt.iterate();
     expect(iterator.next().value).toBe(1);
-    for (const call of [() => stmt.get(), () => stmt.all(), () => stmt.run(), () => [...stmt.iterate()]]) {
+    for (const call of [() => stmt.get(), () => stmt.all(), () => stmt.run(), () => [...stmt.iterate()], () => stmt.raw()]) {
       const error = thrown(call);
       expect(error).toBeInstanceOf(TypeError);
-      expect(error.message).toMatch(/busy iterating/);
+      expect(error.message).toBe('This statement is busy executing a query');
     }
+    expect(stmt.busy).toBe(true);
     expect([...iterator]).toEqual([2, 3]);
+    expect(stmt.busy).toBe(false);
     expect(stmt.all()).toEqual([1, 2, 3]);
   });
 
-  it('lets other statements read and write while it is iterating', () => {
+  it('lets other statements read while it is iterating, and refuses writes, exec and pragma as better-sqlite3 does', () => {
+    db.exec('CREATE TABLE log (user_id INTEGER)');
+    const insert = db.prepare('INSERT INTO log VALUES (?)');
+    const countUsers = db.prepare('SELECT count(*) FROM users').pluck();
+    for (const row of db.prepare('SELECT id FROM users ORDER BY id').iterate() as Iterable<{ id: number }>) {
+      expect(countUsers.get()).toBe(3);
+      for (const call of [() => insert.run(row.id), () => db.exec('SELECT 1'), () => db.pragma('cache_size')]) {
+        const error = thrown(call);
+        expect(error).toBeInstanceOf(TypeError);
+        expect(error.message).toBe('This database connection is busy executing a query');
+      }
+    }
+    expect(db.prepare('SELECT count(*) FROM log').pluck().get()).toBe(0);
+    insert.run(1);
+    expect(db.prepare('SELECT count(*) FROM log').pluck().get()).toBe(1);
+  });
+
+  it('lets other statements write while it is iterating in unsafeMode()', () => {
     db.exec('CREATE TABLE log (user_id INTEGER)');
     const insert = db.prepare('INSERT INTO log VALUES (?)');
     const countLog = db.prepare('SELECT count(*) FROM log').pluck();
+    db.unsafeMode();
     for (const row of db.prepare('SELECT id FROM users ORDER BY id').iterate() as Iterable<{ id: number }>) {
       insert.run(row.id);
       expect(countLog.get()).toBe(row.id);
     }
+    db.unsafeMode(false);
     expect(db.prepare('SELECT user_id FROM log ORDER BY user_id').pluck().all()).toEqual([1, 2, 3]);
+  });
+
+  it('checks its arguments when called, not at the first next()', () => {
+    const stmt = db.prepare('SELECT * FROM users WHERE id = ?');
+    expect(() => stmt.iterate()).toThrow(RangeError);
+    expect(() => stmt.iterate(new Date())).toThrow(TypeError);
+    expect(() => db.prepare('DELETE FROM users').iterate()).toThrow(TypeError);
+    expect(stmt.busy).toBe(false);
+    expect(stmt.all(1)).toHaveLength(1);
   });
 
   it('yields nothing for an empty result', () => {

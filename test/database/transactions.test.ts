@@ -15,6 +15,26 @@ const count = (on: Database = db) => on.prepare('SELECT count(*) FROM t').pluck(
 const values = (on: Database = db) => on.prepare('SELECT x FROM t ORDER BY x').pluck().all();
 
 describe('db.transaction(fn)', () => {
+  it('is a TypeError on a closed database, as better-sqlite3 prepares its statements at once', () => {
+    db.close();
+    expect(() => db.transaction(() => 1)).toThrow(new TypeError('The database connection is not open'));
+  });
+
+  it('has default, deferred, immediate and exclusive variants, each carrying all four and the database', () => {
+    const trx = db.transaction(() => db.inTransaction);
+    expect(trx.default).toBe(trx);
+    for (const variant of [trx.default, trx.deferred, trx.immediate, trx.exclusive]) {
+      expect(variant.database).toBe(db);
+      expect(variant.default).toBe(trx.default);
+      expect(variant.deferred).toBe(trx.deferred);
+      expect(variant.immediate).toBe(trx.immediate);
+      expect(variant.exclusive).toBe(trx.exclusive);
+      expect(variant()).toBe(true);
+    }
+    expect(new Set([trx.default, trx.deferred, trx.immediate, trx.exclusive]).size).toBe(4);
+    expect(Object.keys(trx)).toEqual(['database']);
+  });
+
   it('commits when fn returns, and returns what fn returned', () => {
     const insert = db.prepare('INSERT INTO t VALUES (?)');
     const insertMany = db.transaction((xs: number[]) => {
@@ -86,8 +106,9 @@ describe('db.transaction(fn)', () => {
     expect(count()).toBe(50);
   });
 
-  it('can run once per row inside an iterate() loop, a failing call rolling back only its own row', () => {
+  it('can run once per row inside an iterate() loop in unsafeMode(), a failing call rolling back only its own row', () => {
     db.exec('CREATE TABLE src (i); INSERT INTO src VALUES (1), (2), (3), (4)');
+    db.unsafeMode();
     const insert = db.prepare('INSERT INTO t VALUES (?)');
     const move = db.transaction((i: number) => {
       insert.run(i);

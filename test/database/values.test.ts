@@ -26,13 +26,29 @@ describe('INTEGER values', () => {
     }
   });
 
-  it('beyond ±(2^53 - 1) are a RangeError, never a rounded number', () => {
-    for (const big of [2n ** 53n, 2n ** 53n + 1n, -(2n ** 53n), 2n ** 63n - 1n, -(2n ** 63n)]) {
+  it('beyond ±2^53 are numbers when a double holds them exactly, else a RangeError, never a rounded number', () => {
+    for (const exact of [2n ** 53n, -(2n ** 53n), 2n ** 60n, 10n ** 18n, -(2n ** 63n)]) {
+      store(exact);
+      expect(read()).toBe(Number(exact));
+    }
+    for (const big of [2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, 10n ** 18n + 1n]) {
       store(big);
       const error = thrown(read);
       expect(error).toBeInstanceOf(RangeError);
       expect(error.message).toContain(String(big));
       expect(error.message).toContain('safeIntegers');
+    }
+  });
+
+  it('that came from a JS number always read back, whatever their size', () => {
+    db.exec('CREATE TABLE ints (n INTEGER)');
+    // INTEGER affinity makes an INTEGER of every integral REAL that fits in int64 (-2^63 stays REAL).
+    for (const [n, type] of [[2 ** 51, 'integer'], [2 ** 53, 'integer'], [2 ** 60, 'integer'], [1e18, 'integer'], [-1e18, 'integer'], [Number.MAX_SAFE_INTEGER + 3, 'integer'], [2 ** 63, 'real']] as const) {
+      db.prepare('DELETE FROM ints').run();
+      db.prepare('INSERT INTO ints VALUES (?)').run(n);
+      expect(db.prepare('SELECT typeof(n) FROM ints').pluck().get()).toBe(type);
+      expect(db.prepare('SELECT n FROM ints').pluck().get()).toBe(n);
+      expect(db.prepare('SELECT n FROM ints WHERE n = ?').pluck().get(n)).toBe(n);
     }
   });
 
@@ -106,10 +122,10 @@ describe('REAL values', () => {
     expect(Object.is(read(), -0)).toBe(true);
   });
 
-  it('a -0 parameter is stored as the INTEGER 0', () => {
+  it('a -0 parameter is a REAL -0 (numbers bind as doubles, as in better-sqlite3)', () => {
     store(-0);
-    expect(Object.is(read(), 0)).toBe(true);
-    expect(db.prepare('SELECT typeof(x) FROM v').pluck().get()).toBe('integer');
+    expect(Object.is(read(), -0)).toBe(true);
+    expect(db.prepare('SELECT typeof(x) FROM v').pluck().get()).toBe('real');
   });
 });
 
@@ -150,6 +166,20 @@ describe('TEXT values', () => {
 });
 
 describe('BLOB values', () => {
+  it('come back as Buffers of their own, from columns and as function arguments', () => {
+    store(new Uint8Array([9, 8, 7]));
+    const blob = read() as Buffer;
+    expect(Buffer.isBuffer(blob)).toBe(true);
+    expect(blob.equals(Buffer.from([9, 8, 7]))).toBe(true);
+    // Exactly the blob's bytes: not a view into Node's shared pool.
+    expect(blob.buffer.byteLength).toBe(3);
+    let argument: unknown;
+    db.function('grab', (b) => ((argument = b), null));
+    db.prepare('SELECT grab(x) FROM v').get();
+    expect(Buffer.isBuffer(argument)).toBe(true);
+    expect((argument as Buffer).equals(blob)).toBe(true);
+  });
+
   it('come back as a Uint8Array with the same bytes', () => {
     store(Buffer.from([0, 1, 2, 255]));
     const blob = read() as Uint8Array;

@@ -6,7 +6,8 @@ import type { VfsHarness } from '../../support/vfs-harness.ts';
 
 /** Every page of the database as SQLite reads it (main file overlaid with the WAL). */
 function pages(db: Database): Uint8Array[] {
-  return db.prepare('SELECT data FROM sqlite_dbpage ORDER BY pgno').pluck<Uint8Array>().all();
+  // Blobs come back as Buffers; the observer's pages are plain Uint8Arrays of the same bytes.
+  return db.prepare('SELECT data FROM sqlite_dbpage ORDER BY pgno').pluck<Uint8Array>().all().map((page) => new Uint8Array(page));
 }
 
 const pgnos = (commit: WalCommit): number[] => commit.pages.map((p) => p.pgno);

@@ -31,8 +31,8 @@ describe('startPrimary', () => {
       args: [{ $real: 'Infinity' }, { $real: '-0' }],
     });
     expect(read.status).toBe(200);
-    // -0 has no fraction, so it binds as the integer 0, as it does in a local statement.
-    expect(read.body.rows).toEqual([[2, { $real: '2' }, 2.5, { $real: 'Infinity' }, 0, { $bigint: '9007199254740993' }]]);
+    // A number binds as a REAL, as it does in a local statement: -0 stays the REAL -0.
+    expect(read.body.rows).toEqual([[2, { $real: '2' }, 2.5, { $real: 'Infinity' }, { $real: '-0' }, { $bigint: '9007199254740993' }]]);
     const refused = await call(url, '/v1/execute', { sql: 'SELECT ?', args: [{ $real: 'lots' }] });
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(/\$real/);
