@@ -61,9 +61,9 @@ export class TableScan {
       parameters[i] = value;
     }
     this.#parameters = parameters;
-    // The generator gets its own copies of blobs: what it does to them must not change the
-    // parameter's hidden column.
-    const copies = parameters.map((v) => (v instanceof Uint8Array ? v.slice() : v));
+    // The generator gets its own copies of blobs (Buffer.from copies; a Buffer's slice() would not):
+    // what it does to them must not change the parameter's hidden column.
+    const copies = parameters.map((v) => (v instanceof Uint8Array ? Buffer.from(v) : v));
     this.#iterator = this.#table.rows.apply(undefined, copies);
     this.#eof = false;
     this.#rowid = 0;
