@@ -51,6 +51,8 @@ describe('inside a user function (the connection is busy)', () => {
     ['pragma()', () => db.pragma('user_version = 5')],
     ['close()', () => db.close()],
     ['function()', () => db.function('another', () => 1)],
+    ['aggregate()', () => db.aggregate('another', { step: () => 1 })],
+    ['table()', () => db.table('another', { columns: ['x'], *rows() {} })],
     ['serialize()', () => db.serialize()],
   ])('refuses %s with better-sqlite3\'s TypeError, and it has no effect', (_, use) => {
     expectBusy(insideFunction(use));
