@@ -1,12 +1,14 @@
 import { resolve } from 'node:path';
-import type { Engine } from '../sqlite3/engine.ts';
+import { loadEngineSync, type Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_DONE, SQLITE_OK, SQLITE_OPEN_CREATE,
+  SQLITE_DESERIALIZE_FREEONCLOSE, SQLITE_DESERIALIZE_READONLY, SQLITE_DESERIALIZE_RESIZEABLE,
+  SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_DONE, SQLITE_ERROR, SQLITE_NOMEM, SQLITE_OK, SQLITE_OPEN_CREATE,
   SQLITE_OPEN_EXRESCODE, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_PREPARE_PERSISTENT,
   SQLITE_UTF8,
 } from '../sqlite3/constants.ts';
 import { readValues, setResult, type SqlValue } from '../sqlite3/values.ts';
-import { Connection } from './connection.ts';
+import { defaultVfs } from '../vfs/index.ts';
+import { Connection, sqliteError } from './connection.ts';
 import { Statement } from './statement.ts';
 import { wrapTransaction, type TransactionFunction, type TransactionStatements } from './transaction.ts';
 
@@ -58,10 +60,14 @@ const registry = new FinalizationRegistry<{ connection: Connection; ptr: number 
   if (connection.isOpen && connection.statements.delete(ptr)) connection.e.x.sqlite3_finalize(ptr);
 });
 
-/** Checks `open()`'s arguments the way every wasmlite entry point words them. */
-export function checkOpenArguments(path: unknown, options: unknown): asserts options is OpenOptions {
+/**
+ * Checks `open()`'s arguments the way every wasmlite entry point words them. `fromImage`: the
+ * database is opened from bytes, which may be read-only although it lives in memory.
+ */
+export function checkOpenArguments(path: unknown, options: unknown, fromImage = false): asserts options is OpenOptions {
   if (typeof path !== 'string') throw new TypeError('Expected first argument to be a string');
   if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+  if ('readOnly' in options) throw new TypeError('Misspelled option "readOnly" should be "readonly"');
   const o = options as Record<string, unknown>;
   for (const key of ['readonly', 'fileMustExist', 'safeIntegers', 'foreignKeys'] as const) {
     if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`Expected the "${key}" option to be a boolean`);
@@ -73,30 +79,37 @@ export function checkOpenArguments(path: unknown, options: unknown): asserts opt
     throw new TypeError('Expected the "journalMode" option to be one of wal, delete, truncate, persist, memory, off');
   }
   if (o.vfs !== undefined && typeof o.vfs !== 'string') throw new TypeError('Expected the "vfs" option to be a string');
-  if (o.readonly === true && (path === ':memory:' || path === '')) {
+  if (o.readonly === true && !fromImage && (path === ':memory:' || path === '')) {
     throw new TypeError('In-memory and temporary databases cannot be readonly');
   }
 }
 
 /**
- * A connection to one SQLite database, synchronous, in better-sqlite3's shape. Obtain one with
- * `await open(path)`; after that every call is synchronous and runs the WebAssembly engine
- * directly.
+ * A connection to one SQLite database, synchronous, in better-sqlite3's shape:
+ * `new Database(path, options)` opens (or creates) the file, and every call after that runs the
+ * WebAssembly engine directly. The engine is instantiated, synchronously, by the first
+ * connection of the process (a few ms).
  *
- * Errors from SQLite are {@link SqliteError}s; argument mistakes are TypeErrors or RangeErrors
- * thrown before any work; after either, the connection stays usable.
+ * `path` is a file (relative to the working directory), `':memory:'` for a private in-memory
+ * database, `''` or nothing for a private temporary one; a `Uint8Array` (a `Buffer`, or what
+ * `serialize()` returns) opens an in-memory copy of that database image.
+ *
+ * Errors from SQLite are {@link SqliteError}s (`SQLITE_CANTOPEN` with the Node error as `cause`,
+ * `SQLITE_NOTADB`, `SQLITE_BUSY` naming the process that owns the file); argument mistakes are
+ * TypeErrors or RangeErrors thrown before any work; after either, a connection stays usable.
  *
  * @example
- * const db = await open('app.db');
+ * import Database from 'wasmlite';
+ * const db = new Database('app.db');
  * db.exec('CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, name TEXT)');
  * db.prepare('INSERT INTO users (name) VALUES (?)').run('Ada');
  * db.prepare('SELECT * FROM users').all(); // [{ id: 1, name: 'Ada' }]
  * db.close();
  */
 export class Database {
-  /** The path (or `:memory:`) as given to `open()`. */
+  /** The path (or `:memory:`) as given; `:memory:` for a database opened from bytes. */
   readonly name: string;
-  /** True for `:memory:` and temporary (`''`) databases. */
+  /** True for `:memory:`, temporary (`''`) and deserialized databases. */
   readonly memory: boolean;
   /** True if the connection was opened read-only. */
   readonly readonly: boolean;
@@ -108,28 +121,36 @@ export class Database {
   #safeIntegers: boolean;
   #tx: TransactionStatements | undefined;
 
-  /** @internal Use `open()`, which loads the engine first. */
-  constructor(engine: Engine, path: string, options: OpenOptions, vfs: string) {
-    checkOpenArguments(path, options);
+  /**
+   * Opens `path` (see the class). `options` as for {@link open}; `undefined`/`null` for either
+   * argument means the default (a temporary database, no options), as in better-sqlite3.
+   * @example const db = new Database(':memory:', { safeIntegers: true });
+   */
+  constructor(path?: string | Uint8Array | null, options?: OpenOptions | null) {
+    const image = path instanceof Uint8Array ? path : undefined;
+    const filename = path instanceof Uint8Array ? ':memory:' : (path ?? '');
+    const opts = options ?? {};
+    checkOpenArguments(filename, opts, image !== undefined);
+    const engine = loadEngineSync();
     this.#e = engine;
-    this.name = path;
-    this.memory = path === ':memory:' || path === '';
-    this.readonly = options.readonly ?? false;
-    this.#safeIntegers = options.safeIntegers ?? false;
-    this.#vfs = vfs;
-    const filename = this.memory ? path : resolve(path);
-    this.#c = new Connection(engine, openHandle(engine, filename, openFlags(options), vfs));
+    this.name = filename;
+    this.memory = filename === ':memory:' || filename === '';
+    this.readonly = opts.readonly ?? false;
+    this.#safeIntegers = opts.safeIntegers ?? false;
+    this.#vfs = opts.vfs ?? defaultVfs(engine).name;
+    this.#c = new Connection(engine, openHandle(engine, this.memory ? filename : resolve(filename), openFlags(opts), this.#vfs));
     try {
       const x = engine.x;
       x.sqlite3_extended_result_codes(this.#c.ptr, 1);
-      x.sqlite3_busy_timeout(this.#c.ptr, options.timeout ?? 5000);
+      x.sqlite3_busy_timeout(this.#c.ptr, opts.timeout ?? 5000);
+      if (image !== undefined) deserialize(this.#c, image, this.readonly);
       // The WASM build defaults to 8 KiB pages; native SQLite and the OS use 4 KiB, which halves
       // what a small commit writes and what a cache miss reads, and lets a :memory: database be
       // backed up into a WAL file (SQLite refuses differing page sizes there). Only a new, empty
       // database takes it.
       if (!this.readonly) this.exec('PRAGMA page_size = 4096');
-      if (options.foreignKeys ?? true) this.exec('PRAGMA foreign_keys = ON');
-      const mode = options.journalMode ?? (this.memory ? undefined : 'wal');
+      if (opts.foreignKeys ?? true) this.exec('PRAGMA foreign_keys = ON');
+      const mode = opts.journalMode ?? (this.memory ? undefined : 'wal');
       if (mode !== undefined && !this.readonly) {
         const got = String(this.prepare(`PRAGMA journal_mode = ${mode}`).pluck().get()).toLowerCase();
         if (got !== mode.toLowerCase() && !(this.memory && got === 'memory')) {
@@ -271,13 +292,13 @@ export class Database {
         e.x.sqlite3_result_error(ctx, ptr, n);
       }
     };
-    const ptr = e.module.wasm.installFunction(callback as (...args: never[]) => unknown, 'v(pip)');
+    const ptr = e.installFunction(callback as (...args: never[]) => unknown, 'v(pip)');
     let flags = SQLITE_UTF8;
     if (options.deterministic) flags |= SQLITE_DETERMINISTIC;
     if (options.directOnly) flags |= SQLITE_DIRECTONLY;
     const rc = e.x.sqlite3_create_function_v2(db, e.cstr(name), options.varargs ? -1 : fn.length, flags, 0, ptr, 0, 0, 0);
     if (rc !== SQLITE_OK) {
-      e.module.wasm.uninstallFunction(ptr);
+      e.uninstallFunction(ptr);
       throw c.error(rc);
     }
     this.#functions.push(ptr);
@@ -365,7 +386,7 @@ export class Database {
   close(): this {
     if (!this.#c.isOpen) return this;
     this.#c.close();
-    for (const ptr of this.#functions) this.#e.module.wasm.uninstallFunction(ptr);
+    for (const ptr of this.#functions) this.#e.uninstallFunction(ptr);
     this.#functions.length = 0;
     return this;
   }
@@ -374,6 +395,24 @@ export class Database {
 function openFlags(options: OpenOptions): number {
   if (options.readonly) return SQLITE_OPEN_READONLY | SQLITE_OPEN_EXRESCODE;
   return SQLITE_OPEN_READWRITE | (options.fileMustExist ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_EXRESCODE;
+}
+
+/**
+ * Replaces the connection's main database with a copy of `image`, owned by SQLite (freed on
+ * close, growable unless read-only).
+ */
+function deserialize(c: Connection, image: Uint8Array, readonly: boolean): void {
+  const e = c.e;
+  const size = image.byteLength;
+  const data = e.x.sqlite3_malloc64(BigInt(Math.max(size, 1)));
+  if (data === 0) throw c.error(SQLITE_NOMEM);
+  e.u8.set(image, data);
+  let flags = SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE;
+  if (readonly) flags |= SQLITE_DESERIALIZE_READONLY;
+  // With FREEONCLOSE SQLite owns the copy even when this fails.
+  const rc = e.x.sqlite3_deserialize(c.ptr, e.cstr('main'), data, BigInt(size), BigInt(size), flags);
+  if (rc === SQLITE_ERROR) throw sqliteError(e, rc, 'unable to deserialize database');
+  if (rc !== SQLITE_OK) throw c.error(rc);
 }
 
 /** Opens an `sqlite3*` handle; on failure closes it and throws the `SqliteError`. */

@@ -15,12 +15,12 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 export type XOpen = (zName: number, pFile: number, flags: number, pOutFlags: number) => number;
 
 /**
- * The `sqlite3_vfs` methods (version 2) over `filesystem`, as sqlite-wasm's `installVfs` takes
- * them: file-level calls (`xDelete`, `xAccess`, `xFullPathname`) and the system services SQLite
+ * The `sqlite3_vfs` methods (version 2) over `filesystem`, as `registerVfs` takes them:
+ * file-level calls (`xDelete`, `xAccess`, `xFullPathname`) and the system services SQLite
  * asks its VFS for (randomness, sleep, time, the last error). None throws into WASM.
  *
  * @example
- * engine.module.vfs.installVfs({ vfs: { struct, methods: vfsMethods(engine, fs, xOpen), name: 'x' } });
+ * registerVfs(engine, { name: 'x', iVersion: 2, mxPathname: 1024, methods: vfsMethods(engine, fs, xOpen), ioVersion: 2, ioMethods });
  */
 export function vfsMethods(engine: Engine, filesystem: Filesystem, xOpen: XOpen): Record<string, (...args: never[]) => unknown> {
   const e = engine;
