@@ -14,8 +14,8 @@ export default {
   files: true,
   async open(file) {
     if (!fs.existsSync(entry)) throw new Error('wasmlite: not available yet (no bench/.build/wasmlite.mjs)');
-    const { open } = await import(entry.href);
-    const db = await open(file, file === ':memory:' ? {} : { journalMode: 'wal' });
+    const { default: Database } = await import(entry.href);
+    const db = new Database(file, file === ':memory:' ? {} : { journalMode: 'wal' });
     return {
       exec: (sql) => db.exec(sql),
       pragma: (text) => {
