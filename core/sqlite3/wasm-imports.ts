@@ -1,3 +1,4 @@
+import { nodeCrypto } from './node-crypto.ts';
 import type { WasmImports, WasmMemory } from './webassembly.ts';
 
 /** The wasm page size, and the largest heap a 32-bit module can address. */
@@ -8,8 +9,12 @@ export const INITIAL_HEAP = 8 << 20;
 
 // Error numbers as Emscripten's libc knows them (WASI numbering).
 const EBADF = 8;
+const ENOENT = 44;
 const EINVAL = 28;
 const ENOSYS = 52;
+/** SQLite seeds its PRNG from this file (os_unix.c), the one file the module may open. */
+const URANDOM = '/dev/urandom';
+const URANDOM_FD = 1000;
 
 /**
  * The `env` and `wasi_snapshot_preview1` functions `sqlite3.wasm` imports, for a module whose
@@ -19,7 +24,9 @@ const ENOSYS = 52;
  * file calls of the bundled `unix` VFSes are stubs that fail (`-ENOSYS`, `EBADF`): opening a
  * database through them fails with `SQLITE_CANTOPEN` instead of touching files. What SQLite really
  * uses is implemented: clocks (`time()`, `gettimeofday`), the local time zone (the `localtime`
- * date modifier), an empty environment, and heap growth for `malloc`.
+ * date modifier), an empty environment, heap growth for `malloc`, and `/dev/urandom`, which the
+ * default (`unix`) VFS reads to seed SQLite's PRNG (`random()`, `randomblob()`, WAL salts):
+ * without it the seed would be the time and a constant pid, the same in every process.
  *
  * @example
  * const memory = new WasmMemory({ initial: INITIAL_HEAP / 65536, maximum: 32768 });
@@ -72,7 +79,11 @@ export function wasmImports(memory: WasmMemory): WasmImports {
       __syscall_chmod: failSyscall,
       __syscall_fchown32: failSyscall,
       __syscall_fcntl64: failSyscall,
-      __syscall_openat: failSyscall,
+      __syscall_openat: (_dirfd: number, path: number) => {
+        const u8 = new Uint8Array(memory.buffer);
+        const name = Buffer.from(u8.buffer, path, u8.indexOf(0, path) - path).toString('latin1');
+        return name === URANDOM ? URANDOM_FD : -ENOENT;
+      },
       __syscall_ioctl: failSyscall,
       __syscall_fstat64: failSyscall,
       __syscall_stat64: failSyscall,
@@ -101,9 +112,21 @@ export function wasmImports(memory: WasmMemory): WasmImports {
         return 0;
       },
       environ_get: () => 0,
-      fd_close: badFile,
+      fd_close: (fd: number) => (fd === URANDOM_FD ? 0 : EBADF),
       fd_write: badFile,
-      fd_read: badFile,
+      fd_read: (fd: number, iovs: number, count: number, nread: number) => {
+        if (fd !== URANDOM_FD) return EBADF;
+        const dv = view();
+        const u8 = new Uint8Array(memory.buffer);
+        let total = 0;
+        for (let i = 0; i < count; i++) {
+          const length = dv.getUint32(iovs + i * 8 + 4, true);
+          nodeCrypto().randomFillSync(u8, dv.getUint32(iovs + i * 8, true), length);
+          total += length;
+        }
+        dv.setUint32(nread, total, true);
+        return 0;
+      },
       fd_seek: badFile,
       fd_sync: badFile,
       fd_fdstat_get: badFile,

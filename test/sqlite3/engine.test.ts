@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import Database from '../../core/index.ts';
 import { loadEngine, loadEngineSync } from '../../core/sqlite3/engine.ts';
@@ -65,6 +68,14 @@ describe('the engine in use', () => {
     expect(Math.abs((db.prepare("SELECT unixepoch('now')").pluck().get() as number) - Date.now() / 1000)).toBeLessThan(2);
     const [a, b] = db.prepare('SELECT hex(randomblob(16)) FROM (SELECT 1 UNION ALL SELECT 2)').pluck().all();
     expect(a).not.toBe(b);
+  });
+
+  it('seeds SQLite\'s random numbers from the OS, so processes started together differ', async () => {
+    const child = path.join(import.meta.dirname, '..', 'support', 'random-child.ts');
+    const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', child], { encoding: 'utf8' });
+    const outputs = (await Promise.all([run(), run(), run()])).map((r) => r.stdout);
+    for (const hex of outputs) expect(hex).toMatch(/^[0-9A-F]{32}$/);
+    expect(new Set(outputs).size).toBe(3);
   });
 
   it('grows the heap for values larger than it', () => {
