@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
+import { nodeCrypto } from '../sqlite3/node-crypto.ts';
 import { OwnerLockError } from './owner-lock-error.ts';
 import { processStartTime } from './process-start-time.ts';
 import type { MainFileOwner } from './sqlite-vfs.ts';
@@ -62,14 +62,28 @@ export class OwnerLock implements MainFileOwner {
   }
 
   readonly #held = new Map<string, number>();
-  readonly #record: OwnerRecord;
-  readonly #text: string;
   readonly #host = hostname();
+  // Built when a file is first owned, so that startup does not load node:crypto (see nodeCrypto).
+  #own: { record: OwnerRecord; text: string } | undefined;
 
   constructor() {
-    this.#record = { pid: process.pid, startTime: processStartTime(process.pid), hostname: this.#host, token: randomUUID() };
-    this.#text = JSON.stringify(this.#record);
     process.on('exit', () => this.releaseAll());
+  }
+
+  get #record(): OwnerRecord {
+    return this.#mine().record;
+  }
+
+  get #text(): string {
+    return this.#mine().text;
+  }
+
+  #mine(): { record: OwnerRecord; text: string } {
+    if (this.#own === undefined) {
+      const record = { pid: process.pid, startTime: processStartTime(process.pid), hostname: this.#host, token: nodeCrypto().randomUUID() };
+      this.#own = { record, text: JSON.stringify(record) };
+    }
+    return this.#own;
   }
 
   acquire(dbPath: string): boolean {
