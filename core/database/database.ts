@@ -92,7 +92,7 @@ export function checkOpenArguments(path: unknown, options: unknown, fromImage = 
  *
  * `path` is a file (relative to the working directory), `':memory:'` for a private in-memory
  * database, `''` or nothing for a private temporary one; a `Uint8Array` (a `Buffer`, or what
- * `serialize()` returns) opens an in-memory copy of that database image.
+ * `serialize()` returns, WAL databases included) opens an in-memory copy of that database image.
  *
  * Errors from SQLite are {@link SqliteError}s (`SQLITE_CANTOPEN` with the Node error as `cause`,
  * `SQLITE_NOTADB`, `SQLITE_BUSY` naming the process that owns the file); argument mistakes are
@@ -397,6 +397,10 @@ function openFlags(options: OpenOptions): number {
   return SQLITE_OPEN_READWRITE | (options.fileMustExist ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_EXRESCODE;
 }
 
+/** File format versions in bytes 18 (write) and 19 (read) of the database header. */
+const LEGACY_FORMAT = 1;
+const WAL_FORMAT = 2;
+
 /**
  * Replaces the connection's main database with a copy of `image`, owned by SQLite (freed on
  * close, growable unless read-only).
@@ -407,6 +411,12 @@ function deserialize(c: Connection, image: Uint8Array, readonly: boolean): void 
   const data = e.x.sqlite3_malloc64(BigInt(Math.max(size, 1)));
   if (data === 0) throw c.error(SQLITE_NOMEM);
   e.u8.set(image, data);
+  // Bytes 18 and 19 of the header are 2 in a WAL database (what serialize() of wasmlite's default
+  // WAL files gives); SQLite's in-memory VFS cannot open WAL, so the copy says rollback journal.
+  if (size >= 20 && e.u8[data + 18] === WAL_FORMAT && e.u8[data + 19] === WAL_FORMAT) {
+    e.u8[data + 18] = LEGACY_FORMAT;
+    e.u8[data + 19] = LEGACY_FORMAT;
+  }
   let flags = SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE;
   if (readonly) flags |= SQLITE_DESERIALIZE_READONLY;
   // With FREEONCLOSE SQLite owns the copy even when this fails.

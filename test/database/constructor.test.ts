@@ -100,6 +100,19 @@ describe('new Database(bytes, options)', () => {
     expect(new Database(bytes).prepare('SELECT count(*) FROM t').pluck().get()).toBe(2);
   });
 
+  it('opens a copy of a WAL database, from serialize() or from the checkpointed file', () => {
+    const file = tmp.file('wal.db');
+    const source = tmp.track(new Database(file));
+    source.exec("CREATE TABLE t (x); INSERT INTO t VALUES ('in wal')");
+    expect(source.pragma('journal_mode', { simple: true })).toBe('wal');
+    const copy = tmp.track(new Database(source.serialize()));
+    expect(copy.prepare('SELECT x FROM t').pluck().get()).toBe('in wal');
+    copy.prepare("INSERT INTO t VALUES ('copy only')").run();
+    source.close();
+    const fromFile = tmp.track(new Database(fs.readFileSync(file), { readonly: true }));
+    expect(fromFile.prepare('SELECT x FROM t').pluck().all()).toEqual(['in wal']);
+  });
+
   it('opens a copy of a file database written by better-sqlite3', () => {
     const file = tmp.file('native.db');
     const native = openNative(file);
