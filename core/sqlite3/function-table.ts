@@ -3,7 +3,10 @@ import { Wasm, type WasmModule, type WasmTable } from './webassembly.ts';
 /** WebAssembly value type codes, by the signature letters SQLite's wasm build uses. */
 const VALUE_TYPES: Record<string, number> = { i: 0x7f, p: 0x7f, P: 0x7f, s: 0x7f, j: 0x7e, f: 0x7d, d: 0x7c };
 const SIGNATURE = /^([vipPsjfd])\(([ipPsjfd]*)\)$/;
-const TRAMPOLINE_MODULE = 'e';
+/** Import names of the generated modules: `e.<i>` the functions, `e.t` the table, `e.b` the first slot. */
+const IMPORTS = 'e';
+const TABLE = 't';
+const BASE = 'b';
 
 /** A JS function and the C signature it is called with, e.g. `'i(pij)'`. */
 export type WasmCallback = readonly [fn: (...args: never[]) => unknown, signature: string];
@@ -12,10 +15,13 @@ export type WasmCallback = readonly [fn: (...args: never[]) => unknown, signatur
  * The module's indirect function table, where C function pointers point: JS functions installed
  * here become pointers SQLite can call (user functions, VFS methods).
  *
- * Node 20 has no `WebAssembly.Function`, and a table only holds WebAssembly functions, so each
- * JS function is wrapped by a tiny generated module that imports it with its WebAssembly type and
- * exports it again. One module wraps a whole batch (a VFS's methods), and modules are cached by
- * their signatures, so the usual cost is one instantiation without compilation.
+ * Node 20 has no `WebAssembly.Function`, and a table only holds WebAssembly functions, so JS
+ * functions get their WebAssembly type from a tiny generated module: it imports them with their
+ * types, imports the table and a base slot, and an element segment writes them into consecutive
+ * slots from the base when it is instantiated. It has no code and exports nothing (exports would
+ * cost a JS-to-wasm wrapper per signature, compiled for nothing). One module serves a whole batch
+ * (a VFS's methods) and is cached by its signatures, so installing the same signatures again is
+ * one instantiation.
  *
  * Signatures are the `result(params)` strings of `sqlite3__wasm_enum_json`: `i` int, `p`/`s` a
  * pointer, `j` a 64-bit integer (a bigint in JS), `f`/`d` floats, `v` no result.
@@ -27,6 +33,7 @@ export type WasmCallback = readonly [fn: (...args: never[]) => unknown, signatur
  */
 export class FunctionTable {
   readonly #table: WasmTable;
+  /** Freed single slots, reused by single installs. */
   readonly #free: number[] = [];
   readonly #modules = new Map<string, WasmModule>();
 
@@ -40,8 +47,9 @@ export class FunctionTable {
   }
 
   /**
-   * Installs every callback of `callbacks` at once (one wrapper module); returns their pointers in
-   * order. Throws a TypeError for an invalid signature, before anything is installed.
+   * Installs every callback of `callbacks` at once (one wrapper module, consecutive slots);
+   * returns their pointers in order. Throws a TypeError for an invalid signature, before anything
+   * is installed.
    */
   installAll(callbacks: readonly WasmCallback[]): number[] {
     const signatures = callbacks.map(([fn, signature]) => {
@@ -49,20 +57,24 @@ export class FunctionTable {
       if (!SIGNATURE.test(signature)) throw new TypeError(`Invalid function signature "${signature}"`);
       return signature;
     });
+    if (callbacks.length === 0) return [];
     const key = signatures.join(',');
     let module = this.#modules.get(key);
     if (module === undefined) {
       module = new Wasm.Module(trampolineModule(signatures));
       this.#modules.set(key, module);
     }
-    const imports: Record<string, (...args: never[]) => unknown> = {};
+    const reused = callbacks.length === 1 ? this.#free.pop() : undefined;
+    const base = reused ?? this.#table.grow(callbacks.length);
+    const imports: Record<string, unknown> = { [TABLE]: this.#table, [BASE]: base };
     callbacks.forEach(([fn], i) => (imports[i] = fn));
-    const exports = new Wasm.Instance(module, { [TRAMPOLINE_MODULE]: imports }).exports;
-    return callbacks.map((_, i) => {
-      const ptr = this.#slot();
-      this.#table.set(ptr, exports[i] as () => unknown);
-      return ptr;
-    });
+    try {
+      new Wasm.Instance(module, { [IMPORTS]: imports });
+    } catch (error) {
+      for (let i = 0; i < callbacks.length; i++) this.#free.push(base + i);
+      throw error;
+    }
+    return callbacks.map((_, i) => base + i);
   }
 
   /** Frees the table slot of a pointer from {@link install}; SQLite must no longer call it. */
@@ -71,17 +83,12 @@ export class FunctionTable {
     this.#table.set(ptr, null);
     this.#free.push(ptr);
   }
-
-  #slot(): number {
-    const reused = this.#free.pop();
-    if (reused !== undefined) return reused;
-    return this.#table.grow(1);
-  }
 }
 
 /**
- * The bytes of a module that imports `e.<i>` with the type of `signatures[i]` and exports it as
- * `<i>`: no code of its own, only the types that make a JS function a WebAssembly one.
+ * The bytes of a module that imports `e.<i>` with the type of `signatures[i]`, the table `e.t`
+ * and the slot `e.b`, and writes the functions into the table from that slot on. Built with plain
+ * pushes: it runs on the cold-start path (the default VFS's methods).
  */
 function trampolineModule(signatures: readonly string[]): Uint8Array {
   const types: string[] = [];
@@ -90,41 +97,59 @@ function trampolineModule(signatures: readonly string[]): Uint8Array {
     if (index < 0) index = types.push(signature) - 1;
     return index;
   });
-  const typeSection = vector(types.map((signature) => {
+  const typeSection: number[] = [];
+  uleb(typeSection, types.length);
+  for (const signature of types) {
     const [, result, params] = SIGNATURE.exec(signature)!;
-    const results = result === 'v' ? [] : [VALUE_TYPES[result!]!];
-    return [0x60, ...vector([...params!].map((letter) => [VALUE_TYPES[letter]!])), ...vector(results.map((t) => [t]))];
-  }));
-  const importSection = vector(signatures.map((_, i) => [...name(TRAMPOLINE_MODULE), ...name(String(i)), 0x00, ...uleb(typeIndex[i]!)]));
-  const exportSection = vector(signatures.map((_, i) => [...name(String(i)), 0x00, ...uleb(i)]));
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, typeSection),
-    ...section(2, importSection),
-    ...section(7, exportSection),
-  ]);
+    typeSection.push(0x60);
+    uleb(typeSection, params!.length);
+    for (const letter of params!) typeSection.push(VALUE_TYPES[letter]!);
+    if (result === 'v') typeSection.push(0);
+    else typeSection.push(1, VALUE_TYPES[result!]!);
+  }
+  const importSection: number[] = [];
+  uleb(importSection, signatures.length + 2);
+  for (let i = 0; i < signatures.length; i++) {
+    name(importSection, IMPORTS);
+    name(importSection, String(i));
+    importSection.push(0x00); // a function
+    uleb(importSection, typeIndex[i]!);
+  }
+  name(importSection, IMPORTS);
+  name(importSection, TABLE);
+  importSection.push(0x01, 0x70, 0x00, 0x00); // a table of funcref, at least 0 slots
+  name(importSection, IMPORTS);
+  name(importSection, BASE);
+  importSection.push(0x03, 0x7f, 0x00); // an immutable i32 global
+  const elementSection: number[] = [];
+  uleb(elementSection, 1);
+  elementSection.push(0x00, 0x23, 0x00, 0x0b); // active, table 0, at (global.get 0)
+  uleb(elementSection, signatures.length);
+  for (let i = 0; i < signatures.length; i++) uleb(elementSection, i);
+  const bytes = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  section(bytes, 1, typeSection);
+  section(bytes, 2, importSection);
+  section(bytes, 9, elementSection);
+  return new Uint8Array(bytes);
 }
 
-function uleb(n: number): number[] {
-  const bytes: number[] = [];
+function uleb(out: number[], n: number): void {
   do {
     let byte = n & 0x7f;
     n >>>= 7;
     if (n !== 0) byte |= 0x80;
-    bytes.push(byte);
+    out.push(byte);
   } while (n !== 0);
-  return bytes;
 }
 
-function vector(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
+/** A name of ASCII characters (the only ones used here). */
+function name(out: number[], text: string): void {
+  uleb(out, text.length);
+  for (let i = 0; i < text.length; i++) out.push(text.charCodeAt(i));
 }
 
-function name(text: string): number[] {
-  const bytes = [...Buffer.from(text, 'utf8')];
-  return [...uleb(bytes.length), ...bytes];
-}
-
-function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
+function section(out: number[], id: number, content: number[]): void {
+  out.push(id);
+  uleb(out, content.length);
+  for (const byte of content) out.push(byte);
 }
