@@ -1,4 +1,4 @@
-import { nodeCrypto } from './node-crypto.ts';
+import { randomFill } from './random-fill.ts';
 import type { WasmImports, WasmMemory } from './webassembly.ts';
 
 /** The wasm page size, and the largest heap a 32-bit module can address. */
@@ -121,7 +121,7 @@ export function wasmImports(memory: WasmMemory): WasmImports {
         let total = 0;
         for (let i = 0; i < count; i++) {
           const length = dv.getUint32(iovs + i * 8 + 4, true);
-          nodeCrypto().randomFillSync(u8, dv.getUint32(iovs + i * 8, true), length);
+          randomFill(u8, dv.getUint32(iovs + i * 8, true), length);
           total += length;
         }
         dv.setUint32(nread, total, true);
