@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
-import { nodeCrypto } from '../sqlite3/node-crypto.ts';
+import { randomFill } from '../sqlite3/random-fill.ts';
 import { OwnerLockError } from './owner-lock-error.ts';
 import { processStartTime } from './process-start-time.ts';
 import type { MainFileOwner } from './sqlite-vfs.ts';
@@ -63,7 +63,7 @@ export class OwnerLock implements MainFileOwner {
 
   readonly #held = new Map<string, number>();
   readonly #host = hostname();
-  // Built when a file is first owned, so that startup does not load node:crypto (see nodeCrypto).
+  // Built when a file is first owned: a process that only uses :memory: never needs it.
   #own: { record: OwnerRecord; text: string } | undefined;
 
   constructor() {
@@ -80,7 +80,7 @@ export class OwnerLock implements MainFileOwner {
 
   #mine(): { record: OwnerRecord; text: string } {
     if (this.#own === undefined) {
-      const record = { pid: process.pid, startTime: processStartTime(process.pid), hostname: this.#host, token: nodeCrypto().randomUUID() };
+      const record = { pid: process.pid, startTime: processStartTime(process.pid), hostname: this.#host, token: randomToken() };
       this.#own = { record, text: JSON.stringify(record) };
     }
     return this.#own;
@@ -256,4 +256,11 @@ function removeIfUnchanged(path: string, text: string): void {
 function isPermissionError(error: unknown): boolean {
   const code = errorCode(error);
   return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+}
+
+/** 16 random bytes as hex: what tells this process's lock records from any other's. */
+function randomToken(): string {
+  const bytes = new Uint8Array(16);
+  randomFill(bytes);
+  return Buffer.from(bytes).toString('hex');
 }

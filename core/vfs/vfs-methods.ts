@@ -4,7 +4,7 @@ import {
   SQLITE_IOERR_DELETE, SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_DIR_FSYNC, SQLITE_OK,
 } from '../sqlite3/constants.ts';
 import type { Filesystem } from './filesystem.ts';
-import { nodeCrypto } from '../sqlite3/node-crypto.ts';
+import { randomFill } from '../sqlite3/random-fill.ts';
 import { errorCode, isIgnorableDirectorySyncError, peekVfsError, vfsFailure } from './vfs-error.ts';
 
 const JULIAN_UNIX_EPOCH = 2440587.5;
@@ -80,7 +80,7 @@ export function vfsMethods(engine: Engine, filesystem: Filesystem, xOpen: XOpen)
       }
     },
     xRandomness: (_pVfs: number, n: number, zOut: number) => {
-      nodeCrypto().randomFillSync(e.u8, zOut, n);
+      randomFill(e.u8, zOut, n);
       return n;
     },
     // SQLite's busy handler sleeps here between retries, so it must really block the thread.
