@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import Database from '../../core/index.ts';
 import { loadEngine, loadEngineSync } from '../../core/sqlite3/engine.ts';
 import { IO_METHODS_MEMBERS, VFS_MEMBERS } from '../../core/sqlite3/vfs-registration.ts';
-import { compileSqliteWasm, sqliteWasmPath } from '../../core/sqlite3/wasm-file.ts';
+import { compileSqliteWasm, nearestSqliteWasm, resolveSqliteWasm, sqliteWasmPath } from '../../core/sqlite3/wasm-file.ts';
 import { thrown } from '../database/thrown.ts';
 import { useTempDir } from '../support/temp-dir.ts';
 
@@ -19,10 +19,11 @@ describe('loading the engine', () => {
     expect(engine.version).toBe('3.54.1');
   });
 
-  it('finds sqlite3.wasm in the installed @sqlite.org/sqlite-wasm', () => {
+  it('finds sqlite3.wasm in the installed @sqlite.org/sqlite-wasm, where the loader resolves it', () => {
     const file = sqliteWasmPath();
     expect(file).toMatch(/@sqlite\.org[/\\]sqlite-wasm[/\\]dist[/\\]sqlite3\.wasm$/);
     expect(fs.existsSync(file)).toBe(true);
+    expect(fs.realpathSync(nearestSqliteWasm()!)).toBe(fs.realpathSync(resolveSqliteWasm()));
   });
 
   it('names the file when sqlite3.wasm is missing', () => {
