@@ -15,12 +15,18 @@ const FILE_IN_PACKAGE = 'dist/sqlite3.wasm';
  * and Bun layouts, bundles); resolving through the loader (`import.meta.resolve`, else
  * `require.resolve`, by the package's exports map) costs ~2 ms of the cold start and is the
  * fallback, for runtimes without such a folder (Deno's npm cache).
+ *
+ * @example
+ * sqliteWasmPath(); // '/app/node_modules/@sqlite.org/sqlite-wasm/dist/sqlite3.wasm'
  */
 export function sqliteWasmPath(): string {
   return nearestSqliteWasm() ?? resolveSqliteWasm();
 }
 
-/** `sqlite3.wasm` in the nearest `node_modules/@sqlite.org/sqlite-wasm` above this file, if any. */
+/**
+ * `sqlite3.wasm` in the nearest `node_modules/@sqlite.org/sqlite-wasm` above this file, if any.
+ * @example nearestSqliteWasm() ?? resolveSqliteWasm()
+ */
 export function nearestSqliteWasm(): string | undefined {
   try {
     for (let dir = new URL('.', import.meta.url); ; ) {
@@ -35,7 +41,11 @@ export function nearestSqliteWasm(): string | undefined {
   }
 }
 
-/** `sqlite3.wasm` as the module loader resolves `@sqlite.org/sqlite-wasm/sqlite3.wasm`. */
+/**
+ * `sqlite3.wasm` as the module loader resolves `@sqlite.org/sqlite-wasm/sqlite3.wasm` (throws if
+ * it cannot).
+ * @example resolveSqliteWasm(); // '/app/node_modules/@sqlite.org/sqlite-wasm/dist/sqlite3.wasm'
+ */
 export function resolveSqliteWasm(): string {
   const resolveImport = (import.meta as { resolve?: (specifier: string) => string }).resolve;
   if (typeof resolveImport === 'function') {

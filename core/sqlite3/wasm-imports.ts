@@ -4,7 +4,10 @@ import type { WasmImports, WasmMemory } from './webassembly.ts';
 /** The wasm page size, and the largest heap a 32-bit module can address. */
 const PAGE = 65536;
 const MAX_HEAP = 2 ** 31;
-/** The heap SQLite starts with (as the package's own loader gives it). */
+/**
+ * The heap SQLite starts with (as the package's own loader gives it).
+ * @example new WebAssembly.Memory({ initial: INITIAL_HEAP / 65536, maximum: 32768 })
+ */
 export const INITIAL_HEAP = 8 << 20;
 
 // Error numbers as Emscripten's libc knows them (WASI numbering).
