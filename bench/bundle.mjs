@@ -13,15 +13,26 @@ import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
-/** Returns why the bundle could not be built, or undefined when it was. Paths are relative to the repository. */
-export async function bundle(entryFromRoot, outfileFromRoot) {
+/**
+ * Returns why the bundle could not be built, or undefined when it was. Paths are relative to the
+ * repository. With `{ splitting: true }` what the entry only imports dynamically goes to separate
+ * files next to it (`<name>-chunks/`), loaded when first imported, as the published build's
+ * separate modules are: `core`'s lazy import of `replication/` then costs nothing at startup.
+ */
+export async function bundle(entryFromRoot, outfileFromRoot, { splitting = false } = {}) {
   const entry = path.join(ROOT, entryFromRoot);
   const outfile = path.join(ROOT, outfileFromRoot);
+  const name = path.basename(outfile, path.extname(outfile));
   fs.rmSync(outfile, { force: true });
+  fs.rmSync(path.join(path.dirname(outfile), `${name}-chunks`), { recursive: true, force: true });
   if (!fs.existsSync(entry)) return `not available yet (no ${entryFromRoot})`;
   try {
     const esbuild = await import('esbuild');
-    await esbuild.build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' });
+    const common = { entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' };
+    const output = splitting
+      ? { splitting, outdir: path.dirname(outfile), entryNames: name, chunkNames: `${name}-chunks/[name]-[hash]`, outExtension: { '.js': path.extname(outfile) } }
+      : { outfile };
+    await esbuild.build({ ...common, ...output });
     return undefined;
   } catch (error) {
     const first = error.errors?.[0];

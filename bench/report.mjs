@@ -204,7 +204,7 @@ export class Report {
     }
     if (this.results.has(`coldstart/memory/${BASELINE}`)) {
       const d = this.ms('coldstart', 'memory', SUBJECT) - this.ms('coldstart', 'memory', BASELINE);
-      add('cold start: ≤ 40 ms more than better-sqlite3', d, d <= 40, `${d >= 0 ? '+' : ''}${fmt(d, 1)} ms`);
+      add('cold start: ≤ 20 ms more than better-sqlite3', d, d <= 20, `${d >= 0 ? '+' : ''}${fmt(d, 1)} ms`);
     }
     if (this.results.has(`memory/file/${BASELINE}`)) {
       const rss = this.metric('memory', 'file', SUBJECT, 'maxRssMiB');

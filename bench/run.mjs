@@ -60,7 +60,7 @@ const write = !args['no-write'] && (args.write ?? !(args.quick || args.only || a
 
 /** Bundles `core/index.ts` like a published build; returns why wasmlite cannot run, if it cannot. */
 function buildWasmlite() {
-  return bundle('core/index.ts', 'bench/.build/wasmlite.mjs');
+  return bundle('core/index.ts', 'bench/.build/wasmlite.mjs', { splitting: true });
 }
 
 async function loadDrivers() {

@@ -171,9 +171,8 @@ const callbacksByEngine = new WeakMap<Engine, AggregateCallbacks>();
 function callbacks(e: Engine): AggregateCallbacks {
   let installed = callbacksByEngine.get(e);
   if (installed !== undefined) return installed;
-  const wasm = e.module.wasm;
   const install = (fn: (...args: number[]) => void, signature: string) =>
-    wasm.installFunction(fn as (...args: never[]) => unknown, signature);
+    e.installFunction(fn as (...args: never[]) => unknown, signature);
   // The user data of every aggregate is its id in `aggregates`; an id that is gone can only be
   // met if SQLite called after xDestroy, which it does not.
   const find = (ctx: number) => aggregates.get(e.x.sqlite3_user_data(ctx));

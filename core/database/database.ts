@@ -1,16 +1,18 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Engine } from '../sqlite3/engine.ts';
+import { loadEngineSync, type Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_CANTOPEN, SQLITE_DENY, SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_DONE, SQLITE_IGNORE, SQLITE_OK, SQLITE_ROW, SQLITE_OPEN_CREATE,
+  SQLITE_CANTOPEN, SQLITE_DENY, SQLITE_DESERIALIZE_FREEONCLOSE, SQLITE_DESERIALIZE_READONLY, SQLITE_DESERIALIZE_RESIZEABLE,
+  SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_DONE, SQLITE_ERROR, SQLITE_IGNORE, SQLITE_NOMEM, SQLITE_OK, SQLITE_ROW, SQLITE_OPEN_CREATE,
   SQLITE_OPEN_EXRESCODE, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_PREPARE_PERSISTENT,
   SQLITE_UTF8,
 } from '../sqlite3/constants.ts';
 import { readValues, setResult, type SqlValue } from '../sqlite3/values.ts';
+import { defaultVfs } from '../vfs/index.ts';
 import { registerAggregate, type AggregateOptions } from './aggregate.ts';
 import type { Authorizer } from './authorizer.ts';
 import { checkAttached, checkBackupArguments, runBackup, type BackupOptions, type BackupResult } from './backup.ts';
-import { Connection } from './connection.ts';
+import { Connection, sqliteError } from './connection.ts';
 import { Statement } from './statement.ts';
 import type { TableDefinition, TableFactory } from './table-definition.ts';
 import { wrapTransaction, type TransactionFunction, type TransactionStatements } from './transaction.ts';
@@ -76,9 +78,10 @@ const registry = new FinalizationRegistry<{ connection: Connection; ptr: number 
 /**
  * Checks `open()`'s arguments the way every wasmlite entry point words them (better-sqlite3's
  * wording): a key that is present is checked even if its value is `undefined`, and an unknown
- * key is a TypeError, so a misspelled option never silently does nothing.
+ * key is a TypeError, so a misspelled option never silently does nothing. `fromImage`: the
+ * database is opened from bytes, which may be read-only although it lives in memory.
  */
-export function checkOpenArguments(path: unknown, options: unknown): asserts options is OpenOptions {
+export function checkOpenArguments(path: unknown, options: unknown, fromImage = false): asserts options is OpenOptions {
   if (typeof path !== 'string') throw new TypeError('Expected first argument to be a string');
   if (options === null || typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
   const o = options as Record<string, unknown>;
@@ -102,7 +105,7 @@ export function checkOpenArguments(path: unknown, options: unknown): asserts opt
   if (o.nativeBinding != null) {
     throw new TypeError('The "nativeBinding" option has no meaning in wasmlite: SQLite runs as WebAssembly, there is no native addon to load');
   }
-  if (o.readonly === true && isAnonymous(path)) {
+  if (o.readonly === true && !fromImage && isAnonymous(path)) {
     throw new TypeError('In-memory/temporary databases cannot be readonly');
   }
 }
@@ -116,24 +119,31 @@ function isAnonymous(path: string): boolean {
 let closeAnyway: (db: Database) => void;
 
 /**
- * A connection to one SQLite database, synchronous, in better-sqlite3's shape. Obtain one with
- * `await open(path)`; after that every call is synchronous and runs the WebAssembly engine
- * directly.
+ * A connection to one SQLite database, synchronous, in better-sqlite3's shape:
+ * `new Database(path, options)` opens (or creates) the file, and every call after that runs the
+ * WebAssembly engine directly. The engine is instantiated, synchronously, by the first
+ * connection of the process (a few ms).
  *
- * Errors from SQLite are {@link SqliteError}s; argument mistakes are TypeErrors or RangeErrors
- * thrown before any work; after either, the connection stays usable.
+ * `path` is a file (relative to the working directory), `':memory:'` for a private in-memory
+ * database, `''` or nothing for a private temporary one; a `Uint8Array` (a `Buffer`, or what
+ * `serialize()` returns, WAL databases included) opens an in-memory copy of that database image.
+ *
+ * Errors from SQLite are {@link SqliteError}s (`SQLITE_CANTOPEN` with the Node error as `cause`,
+ * `SQLITE_NOTADB`, `SQLITE_BUSY` naming the process that owns the file); argument mistakes are
+ * TypeErrors or RangeErrors thrown before any work; after either, a connection stays usable.
  *
  * @example
- * const db = await open('app.db');
+ * import Database from 'wasmlite';
+ * const db = new Database('app.db');
  * db.exec('CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, name TEXT)');
  * db.prepare('INSERT INTO users (name) VALUES (?)').run('Ada');
  * db.prepare('SELECT * FROM users').all(); // [{ id: 1, name: 'Ada' }]
  * db.close();
  */
 export class Database {
-  /** The path (or `:memory:`) as given to `open()`. */
+  /** The path (or `:memory:`) as given; `:memory:` for a database opened from bytes. */
   readonly name: string;
-  /** True for `:memory:` and temporary (`''`) databases. */
+  /** True for `:memory:`, temporary (`''`) and deserialized databases. */
   readonly memory: boolean;
   /** True if the connection was opened read-only. */
   readonly readonly: boolean;
@@ -149,28 +159,36 @@ export class Database {
   /** The installed progress handler's function table slot, 0 if none. */
   #progress = 0;
 
-  /** @internal Use `open()`, which loads the engine first. */
-  constructor(engine: Engine, path: string, options: OpenOptions, vfs: string) {
-    checkOpenArguments(path, options);
+  /**
+   * Opens `path` (see the class). `options` as for {@link open}; `undefined`/`null` for either
+   * argument means the default (a temporary database, no options), as in better-sqlite3.
+   * @example const db = new Database(':memory:', { safeIntegers: true });
+   */
+  constructor(path?: string | Uint8Array | null, options?: OpenOptions | null) {
+    const image = path instanceof Uint8Array ? path : undefined;
+    const filename = path instanceof Uint8Array ? ':memory:' : (path ?? '');
+    const opts = options ?? {};
+    checkOpenArguments(filename, opts, image !== undefined);
+    const engine = loadEngineSync();
     this.#e = engine;
-    this.name = path;
-    this.memory = path === ':memory:' || path === '';
-    this.readonly = options.readonly ?? false;
-    this.#safeIntegers = options.safeIntegers ?? false;
-    this.#vfs = vfs;
-    const filename = this.memory ? path : resolve(path);
-    this.#c = new Connection(engine, openHandle(engine, filename, openFlags(options), vfs));
+    this.name = filename;
+    this.memory = filename === ':memory:' || filename === '';
+    this.readonly = opts.readonly ?? false;
+    this.#safeIntegers = opts.safeIntegers ?? false;
+    this.#vfs = opts.vfs ?? defaultVfs(engine).name;
+    this.#c = new Connection(engine, openHandle(engine, this.memory ? filename : resolve(filename), openFlags(opts), this.#vfs));
     try {
       const x = engine.x;
       x.sqlite3_extended_result_codes(this.#c.ptr, 1);
-      x.sqlite3_busy_timeout(this.#c.ptr, options.timeout ?? 5000);
+      x.sqlite3_busy_timeout(this.#c.ptr, opts.timeout ?? 5000);
+      if (image !== undefined) deserialize(this.#c, image, this.readonly);
       // The WASM build defaults to 8 KiB pages; native SQLite and the OS use 4 KiB, which halves
       // what a small commit writes and what a cache miss reads, and lets a :memory: database be
       // backed up into a WAL file (SQLite refuses differing page sizes there). Only a new, empty
       // database takes it.
       if (!this.readonly) this.exec('PRAGMA page_size = 4096');
-      if (options.foreignKeys ?? true) this.exec('PRAGMA foreign_keys = ON');
-      const mode = options.journalMode ?? (this.memory ? undefined : 'wal');
+      if (opts.foreignKeys ?? true) this.exec('PRAGMA foreign_keys = ON');
+      const mode = opts.journalMode ?? (this.memory ? undefined : 'wal');
       if (mode !== undefined && !this.readonly) {
         const got = String(this.prepare(`PRAGMA journal_mode = ${mode}`).pluck().get()).toLowerCase();
         if (got !== mode.toLowerCase() && !(this.memory && got === 'memory')) {
@@ -181,7 +199,7 @@ export class Database {
       this.#c.close();
       throw error;
     }
-    this.#c.verbose = options.verbose ?? undefined;
+    this.#c.verbose = opts.verbose ?? undefined;
   }
 
   /** True until `close()`. */
@@ -370,13 +388,13 @@ export class Database {
         e.x.sqlite3_result_error(ctx, ptr, n);
       }
     };
-    const ptr = e.module.wasm.installFunction(callback as (...args: never[]) => unknown, 'v(pip)');
+    const ptr = e.installFunction(callback as (...args: never[]) => unknown, 'v(pip)');
     let flags = SQLITE_UTF8;
     if (options.deterministic) flags |= SQLITE_DETERMINISTIC;
     if (options.directOnly) flags |= SQLITE_DIRECTONLY;
     const rc = e.x.sqlite3_create_function_v2(db, e.cstr(name), options.varargs ? -1 : fn.length, flags, 0, ptr, 0, 0, 0);
     if (rc !== SQLITE_OK) {
-      e.module.wasm.uninstallFunction(ptr);
+      e.uninstallFunction(ptr);
       throw c.error(rc);
     }
     this.#functions.push(ptr);
@@ -430,7 +448,7 @@ export class Database {
   progressHandler(ops: number, interrupt: (() => boolean) | undefined): this {
     if (!Number.isSafeInteger(ops) || ops < 1) throw new TypeError('Expected the "ops" argument to be a positive integer');
     const db = this.#c.ptr;
-    const { x, module } = this.#e;
+    const { x } = this.#e;
     const previous = this.#progress;
     this.#progress = 0;
     if (interrupt === undefined) {
@@ -446,10 +464,10 @@ export class Database {
           return 1;
         }
       };
-      this.#progress = module.wasm.installFunction(callback as (...args: never[]) => unknown, 'i(p)');
+      this.#progress = this.#e.installFunction(callback as (...args: never[]) => unknown, 'i(p)');
       x.sqlite3_progress_handler(db, ops, this.#progress, 0);
     }
-    if (previous !== 0) module.wasm.uninstallFunction(previous);
+    if (previous !== 0) this.#e.uninstallFunction(previous);
     return this;
   }
 
@@ -478,14 +496,14 @@ export class Database {
         }
         return SQLITE_DENY;
       };
-      ptr = e.module.wasm.installFunction(callback as (...args: never[]) => unknown, 'i(pipppp)');
+      ptr = e.installFunction(callback as (...args: never[]) => unknown, 'i(pipppp)');
     }
     const rc = e.x.sqlite3_set_authorizer(db, ptr, 0);
     if (rc !== SQLITE_OK) {
-      if (ptr !== 0) e.module.wasm.uninstallFunction(ptr);
+      if (ptr !== 0) e.uninstallFunction(ptr);
       throw c.error(rc);
     }
-    if (this.#authorizer !== 0) e.module.wasm.uninstallFunction(this.#authorizer);
+    if (this.#authorizer !== 0) e.uninstallFunction(this.#authorizer);
     this.#authorizer = ptr;
     return this;
   }
@@ -578,11 +596,11 @@ export class Database {
 
   #closeConnection(): void {
     this.#c.close();
-    for (const ptr of this.#functions) this.#e.module.wasm.uninstallFunction(ptr);
+    for (const ptr of this.#functions) this.#e.uninstallFunction(ptr);
     this.#functions.length = 0;
-    if (this.#progress !== 0) this.#e.module.wasm.uninstallFunction(this.#progress);
+    if (this.#progress !== 0) this.#e.uninstallFunction(this.#progress);
     this.#progress = 0;
-    if (this.#authorizer !== 0) this.#e.module.wasm.uninstallFunction(this.#authorizer);
+    if (this.#authorizer !== 0) this.#e.uninstallFunction(this.#authorizer);
     this.#authorizer = 0;
   }
 
@@ -605,6 +623,34 @@ export function closeEvenIfIterating(db: Database): void {
 function openFlags(options: OpenOptions): number {
   if (options.readonly) return SQLITE_OPEN_READONLY | SQLITE_OPEN_EXRESCODE;
   return SQLITE_OPEN_READWRITE | (options.fileMustExist ? 0 : SQLITE_OPEN_CREATE) | SQLITE_OPEN_EXRESCODE;
+}
+
+/** File format versions in bytes 18 (write) and 19 (read) of the database header. */
+const LEGACY_FORMAT = 1;
+const WAL_FORMAT = 2;
+
+/**
+ * Replaces the connection's main database with a copy of `image`, owned by SQLite (freed on
+ * close, growable unless read-only).
+ */
+function deserialize(c: Connection, image: Uint8Array, readonly: boolean): void {
+  const e = c.e;
+  const size = image.byteLength;
+  const data = e.x.sqlite3_malloc64(BigInt(Math.max(size, 1)));
+  if (data === 0) throw c.error(SQLITE_NOMEM);
+  e.u8.set(image, data);
+  // Bytes 18 and 19 of the header are 2 in a WAL database (what serialize() of wasmlite's default
+  // WAL files gives); SQLite's in-memory VFS cannot open WAL, so the copy says rollback journal.
+  if (size >= 20 && e.u8[data + 18] === WAL_FORMAT && e.u8[data + 19] === WAL_FORMAT) {
+    e.u8[data + 18] = LEGACY_FORMAT;
+    e.u8[data + 19] = LEGACY_FORMAT;
+  }
+  let flags = SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE;
+  if (readonly) flags |= SQLITE_DESERIALIZE_READONLY;
+  // With FREEONCLOSE SQLite owns the copy even when this fails.
+  const rc = e.x.sqlite3_deserialize(c.ptr, e.cstr('main'), data, BigInt(size), BigInt(size), flags);
+  if (rc === SQLITE_ERROR) throw sqliteError(e, rc, 'unable to deserialize database');
+  if (rc !== SQLITE_OK) throw c.error(rc);
 }
 
 /**

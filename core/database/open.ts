@@ -1,16 +1,15 @@
-import { loadEngine } from '../sqlite3/engine.ts';
-import { defaultVfs } from '../vfs/index.ts';
 import { checkOpenArguments, Database, type OpenOptions } from './database.ts';
 
 /**
- * Opens (or creates) a database file and returns a synchronous {@link Database}.
+ * Opens (or creates) a database file and returns a synchronous {@link Database}: the same as
+ * `new Database(path, options)`, with failures as a rejected promise. Kept for code written when
+ * the engine loaded asynchronously; new code can use the constructor.
  *
- * Async only because the WebAssembly engine instantiates asynchronously, once per process;
- * every call on the returned database is synchronous. Files go through wasmlite's node:fs VFS:
- * standard SQLite files, WAL by default, one owner process per file (a second process gets
- * `SQLITE_BUSY` naming the owner). `':memory:'` opens a private in-memory database.
+ * Files go through wasmlite's node:fs VFS: standard SQLite files, WAL by default, one owner
+ * process per file (a second process gets `SQLITE_BUSY` naming the owner). `':memory:'` opens a
+ * private in-memory database.
  *
- * Fails with a TypeError for bad arguments, and a `SqliteError` if SQLite cannot open the file
+ * Rejects with a TypeError for bad arguments, and a `SqliteError` if SQLite cannot open the file
  * (`SQLITE_CANTOPEN` with the Node error as `cause`, `SQLITE_NOTADB`, `SQLITE_BUSY`).
  *
  * @example
@@ -20,7 +19,5 @@ import { checkOpenArguments, Database, type OpenOptions } from './database.ts';
  */
 export async function open(path: string, options: OpenOptions = {}): Promise<Database> {
   checkOpenArguments(path, options);
-  const engine = await loadEngine();
-  const vfs = options.vfs ?? defaultVfs(engine).name;
-  return new Database(engine, path, options, vfs);
+  return new Database(path, options);
 }

@@ -57,31 +57,32 @@ interface Modules {
 }
 const modulesByEngine = new WeakMap<Engine, Modules>();
 
+/**
+ * `sqlite3_index_constraint` and `sqlite3_index_constraint_usage` are arrays inside
+ * `sqlite3_index_info` that the build's struct descriptions leave out; their layout is fixed by
+ * SQLite's public header and the wasm32 ABI (`int` 4 bytes, `unsigned char` 1, `int` aligned to 4).
+ */
+const INDEX_CONSTRAINT = { size: 12, iColumn: 0, op: 4, usable: 5 } as const;
+const INDEX_CONSTRAINT_USAGE = { size: 8, argvIndex: 0, omit: 4 } as const;
+
 function layoutOf(e: Engine): Layout {
-  const capi = e.module.capi;
-  const member = (struct: any, name: string): number => struct.structInfo.members[name].offset;
-  const info = capi.sqlite3_index_info;
-  const constraint = info.sqlite3_index_constraint;
-  const usage = info.sqlite3_index_constraint_usage;
+  const { enums } = e;
+  const vtab = enums.struct('sqlite3_vtab');
+  const info = enums.struct('sqlite3_index_info').members;
   return {
-    vtabSize: capi.sqlite3_vtab.structInfo.sizeof,
-    vtabErrMsg: member(capi.sqlite3_vtab, 'zErrMsg'),
-    cursorSize: capi.sqlite3_vtab_cursor.structInfo.sizeof,
+    vtabSize: vtab.sizeof,
+    vtabErrMsg: vtab.members.zErrMsg!.offset,
+    cursorSize: enums.struct('sqlite3_vtab_cursor').sizeof,
     info: {
-      nConstraint: member(info, 'nConstraint'),
-      aConstraint: member(info, 'aConstraint'),
-      aConstraintUsage: member(info, 'aConstraintUsage'),
-      idxNum: member(info, 'idxNum'),
-      estimatedCost: member(info, 'estimatedCost'),
-      estimatedRows: member(info, 'estimatedRows'),
+      nConstraint: info.nConstraint!.offset,
+      aConstraint: info.aConstraint!.offset,
+      aConstraintUsage: info.aConstraintUsage!.offset,
+      idxNum: info.idxNum!.offset,
+      estimatedCost: info.estimatedCost!.offset,
+      estimatedRows: info.estimatedRows!.offset,
     },
-    constraint: {
-      size: constraint.structInfo.sizeof,
-      iColumn: member(constraint, 'iColumn'),
-      op: member(constraint, 'op'),
-      usable: member(constraint, 'usable'),
-    },
-    usage: { size: usage.structInfo.sizeof, argvIndex: member(usage, 'argvIndex'), omit: member(usage, 'omit') },
+    constraint: INDEX_CONSTRAINT,
+    usage: INDEX_CONSTRAINT_USAGE,
   };
 }
 
@@ -103,9 +104,8 @@ function modulesFor(e: Engine): Modules {
   let built = modulesByEngine.get(e);
   if (built !== undefined) return built;
   const layout = layoutOf(e);
-  const wasm = e.module.wasm;
   const install = (fn: (...args: number[]) => number | void, signature: string) =>
-    wasm.installFunction(fn as (...args: never[]) => unknown, signature);
+    e.installFunction(fn as (...args: never[]) => unknown, signature);
 
   // A message SQLite takes over and frees; 0 (no message) if the heap is exhausted. Allocated
   // before any heap view is taken: allocating may grow the heap and detach older views.
@@ -304,12 +304,13 @@ function modulesFor(e: Engine): Modules {
   };
   // A distinct xCreate (same body): SQLite treats xCreate == xConnect as "eponymous too".
   const create = install((db, aux, argc, argv, ppVtab, pzErr) => connect(db!, aux!, argc!, argv!, ppVtab!, pzErr!), 'i(ppippp)');
+  const moduleLayout = e.enums.struct('sqlite3_module');
   const struct = (xCreate: number): number => {
-    const module = new e.module.capi.sqlite3_module();
-    for (const [name, ptr] of Object.entries(methods)) module[`$${name}`] = ptr;
-    module.$xDestroy = methods.xDisconnect;
-    module.$xCreate = xCreate;
-    return module.pointer as number;
+    const ptr = allocZeroed(e, moduleLayout.sizeof);
+    if (ptr === 0) throw new RangeError('out of memory for a virtual table module');
+    const pointers: Record<string, number> = { ...methods, xDestroy: methods.xDisconnect, xCreate };
+    for (const [name, value] of Object.entries(pointers)) e.dv.setUint32(ptr + moduleLayout.members[name]!.offset, value, true);
+    return ptr;
   };
   built = {
     eponymousOnly: struct(0),

@@ -1,60 +1,82 @@
-import sqlite3InitModule from '@sqlite.org/sqlite-wasm';
+import { Wasm, type WasmInstance, type WasmMemory, type WasmTable } from './webassembly.ts';
+import { SQLITE_OK } from './constants.ts';
+import { FunctionTable, type WasmCallback } from './function-table.ts';
 import type { RawExports } from './raw-exports.ts';
+import { WasmEnums } from './wasm-enums.ts';
+import { compileSqliteWasm } from './wasm-file.ts';
+import { INITIAL_HEAP, wasmImports } from './wasm-imports.ts';
 
-/**
- * The part of the `@sqlite.org/sqlite-wasm` module object that wasmlite uses. Declared here so
- * that nothing else depends on the package's own (large) typings.
- */
-export interface Sqlite3Module {
-  wasm: {
-    exports: RawExports;
-    memory: { readonly buffer: ArrayBuffer };
-    installFunction(fn: (...args: never[]) => unknown, signature: string): number;
-    uninstallFunction(ptr: number): void;
-    heap8u(): Uint8Array;
-    poke32(ptr: number, value: number): void;
-    poke64(ptr: number, value: bigint): void;
-    peek32(ptr: number): number;
-    cstrToJs(ptr: number): string;
-  };
-  capi: Record<string, any>;
-  vfs: { installVfs(options: Record<string, unknown>): unknown };
-  version: { libVersion: string };
-}
+/** The largest heap a 32-bit module can address, in 64 KiB pages. */
+const MAX_PAGES = 32768;
 
 /**
  * One instance of the SQLite WebAssembly module with fast access to its memory.
  *
- * The module is instantiated once per process (per JS thread) by {@link loadEngine}; every
- * connection, VFS file and statement of that thread lives in its memory. The heap views are
- * refreshed lazily because the WASM memory may grow (which detaches the old `ArrayBuffer`).
+ * The module is instantiated once per process (per JS thread) by {@link loadEngineSync}, from
+ * the `sqlite3.wasm` of `@sqlite.org/sqlite-wasm` with wasmlite's own imports (the package's
+ * JavaScript is never loaded); every connection, VFS file and statement of that thread lives in
+ * its memory. The heap views are refreshed lazily because the WASM memory may grow (which detaches
+ * the old `ArrayBuffer`).
+ *
+ * @example
+ * const e = loadEngineSync();
+ * e.cstring(e.x.sqlite3_libversion()); // '3.54.1'
  */
 export class Engine {
   /** The raw C exports: `sqlite3_step`, `sqlite3_bind_int`, … called directly on the hot path. */
   readonly x: RawExports;
-  /** The module object, for the rarely used helpers (struct binder, function table). */
-  readonly module: Sqlite3Module;
   /** SQLite's version string, e.g. `3.54.1`. */
   readonly version: string;
   /** 16 bytes of heap for out-parameters (`sqlite3_stmt**`, `int*`, `sqlite3_int64*`). */
   readonly out: number;
-  readonly #memory: { readonly buffer: ArrayBuffer };
+  readonly #memory: WasmMemory;
+  readonly #functions: FunctionTable;
   readonly #cstrings = new Map<string, number>();
+  #enums: WasmEnums | undefined;
   #scratch = 0;
   #scratchSize = 0;
   #u8: Uint8Array;
   #buf: Buffer;
   #dv: DataView;
 
-  constructor(module: Sqlite3Module) {
-    this.module = module;
-    this.x = module.wasm.exports;
-    this.version = module.version.libVersion;
-    this.#memory = module.wasm.memory;
-    this.#u8 = new Uint8Array(this.#memory.buffer);
-    this.#buf = Buffer.from(this.#memory.buffer);
-    this.#dv = new DataView(this.#memory.buffer);
+  /** Takes over a fresh instance of `sqlite3.wasm` whose heap is `memory`, and initializes SQLite. */
+  constructor(instance: WasmInstance, memory: WasmMemory) {
+    this.x = instance.exports as unknown as RawExports;
+    this.#memory = memory;
+    this.#functions = new FunctionTable(instance.exports.__indirect_function_table as WasmTable);
+    this.#u8 = new Uint8Array(memory.buffer);
+    this.#buf = Buffer.from(memory.buffer);
+    this.#dv = new DataView(memory.buffer);
+    this.x.__wasm_call_ctors();
+    const rc = this.x.sqlite3_initialize();
+    if (rc !== SQLITE_OK) throw new Error(`sqlite3_initialize() failed with result code ${rc}`);
+    this.version = this.cstring(this.x.sqlite3_libversion())!;
     this.out = this.#malloc(16);
+  }
+
+  /**
+   * Makes `fn` callable from C with `signature` (`'v(pip)'`: no result; a pointer, an int and a
+   * pointer) and returns its function pointer. Throws a TypeError for a bad signature.
+   * @example const xFunc = engine.installFunction((ctx, argc, argv) => { … }, 'v(pip)');
+   */
+  installFunction(fn: (...args: never[]) => unknown, signature: string): number {
+    return this.#functions.install(fn, signature);
+  }
+
+  /** {@link installFunction} for several functions at once (cheaper); pointers in order. */
+  installFunctions(callbacks: readonly WasmCallback[]): number[] {
+    return this.#functions.installAll(callbacks);
+  }
+
+  /** Frees a function pointer from {@link installFunction}; C must not call it any more. */
+  uninstallFunction(ptr: number): void {
+    this.#functions.uninstall(ptr);
+  }
+
+  /** Struct layouts and result code names of this build, read on first use. */
+  get enums(): WasmEnums {
+    this.#enums ??= new WasmEnums(this.cstring(this.x.sqlite3__wasm_enum_json()) ?? '');
+    return this.#enums;
   }
 
   #malloc(n: number): number {
@@ -88,7 +110,7 @@ export class Engine {
 
   /** The extended result code's name, e.g. `SQLITE_CONSTRAINT_UNIQUE`. */
   codeName(rc: number): string {
-    return (this.module.capi.sqlite3_js_rc_str(rc) as string | undefined) ?? `SQLITE_UNKNOWN_${rc}`;
+    return this.enums.resultCodeName(rc) ?? `SQLITE_UNKNOWN_${rc}`;
   }
 
   /** The WASM heap as bytes; valid until the next call that may allocate. */
@@ -139,13 +161,33 @@ export class Engine {
   }
 }
 
-let loading: Promise<Engine> | undefined;
+let engine: Engine | undefined;
 
-/** Instantiates the SQLite WebAssembly module once per thread and returns the shared {@link Engine}. */
-export function loadEngine(): Promise<Engine> {
-  loading ??= (async () => {
-    const init = sqlite3InitModule as unknown as (options: object) => Promise<Sqlite3Module>;
-    return new Engine(await init({ print: () => {}, printErr: () => {} }));
-  })();
-  return loading;
+/**
+ * Instantiates the SQLite WebAssembly module once per thread, synchronously, and returns the
+ * shared {@link Engine} (the same one on every later call). The first call costs a few ms
+ * (reading and compiling `sqlite3.wasm`). Throws an Error naming the file if `sqlite3.wasm` is
+ * missing or corrupt; a later call tries again.
+ *
+ * @example
+ * const engine = loadEngineSync();
+ */
+export function loadEngineSync(): Engine {
+  if (engine === undefined) {
+    const module = compileSqliteWasm();
+    const memory = new Wasm.Memory({ initial: INITIAL_HEAP / 65536, maximum: MAX_PAGES });
+    engine = new Engine(new Wasm.Instance(module, wasmImports(memory)), memory);
+  }
+  return engine;
+}
+
+/**
+ * {@link loadEngineSync} as a promise (it rejects where that throws), for callers written when
+ * loading was asynchronous.
+ *
+ * @example
+ * const engine = await loadEngine();
+ */
+export async function loadEngine(): Promise<Engine> {
+  return loadEngineSync();
 }

@@ -3,7 +3,17 @@
  * numbers (32-bit WASM); 64-bit integers are bigints. Only what is used is declared.
  */
 export interface RawExports {
+  /** Runs the C library's static constructors; once, right after instantiation. */
+  __wasm_call_ctors(): void;
+  /** A JSON description of the build's constants and struct layouts (see `WasmEnums`). */
+  sqlite3__wasm_enum_json(): number;
+  sqlite3_initialize(): number;
+  sqlite3_libversion(): number;
+  sqlite3_vfs_register(vfs: number, makeDefault: number): number;
+  sqlite3_vfs_unregister(vfs: number): number;
+
   sqlite3_malloc(n: number): number;
+  sqlite3_malloc64(n: bigint): number;
   sqlite3_free(ptr: number): void;
   sqlite3_open_v2(filename: number, ppDb: number, flags: number, vfs: number): number;
   sqlite3_close_v2(db: number): number;

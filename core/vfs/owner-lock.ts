@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import { hostname } from 'node:os';
+import { randomFill } from '../sqlite3/random-fill.ts';
 import { OwnerLockError } from './owner-lock-error.ts';
 import { processStartTime } from './process-start-time.ts';
 import type { MainFileOwner } from './sqlite-vfs.ts';
@@ -67,14 +67,28 @@ export class OwnerLock implements MainFileOwner {
   }
 
   readonly #held = new Map<string, number>();
-  readonly #record: OwnerRecord;
-  readonly #text: string;
   readonly #host = hostname();
+  // Built when a file is first owned: a process that only uses :memory: never needs it.
+  #own: { record: OwnerRecord; text: string } | undefined;
 
   constructor() {
-    this.#record = { pid: process.pid, startTime: processStartTime(process.pid), hostname: this.#host, token: randomUUID() };
-    this.#text = JSON.stringify(this.#record);
     process.on('exit', () => this.releaseAll());
+  }
+
+  get #record(): OwnerRecord {
+    return this.#mine().record;
+  }
+
+  get #text(): string {
+    return this.#mine().text;
+  }
+
+  #mine(): { record: OwnerRecord; text: string } {
+    if (this.#own === undefined) {
+      const record = { pid: process.pid, startTime: processStartTime(process.pid), hostname: this.#host, token: randomToken() };
+      this.#own = { record, text: JSON.stringify(record) };
+    }
+    return this.#own;
   }
 
   acquire(dbPath: string): boolean {
@@ -273,4 +287,11 @@ function isNoHardLinks(code: string | undefined): boolean {
 function isPermissionError(error: unknown): boolean {
   const code = errorCode(error);
   return code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+}
+
+/** 16 random bytes as hex: what tells this process's lock records from any other's. */
+function randomToken(): string {
+  const bytes = new Uint8Array(16);
+  randomFill(bytes);
+  return Buffer.from(bytes).toString('hex');
 }

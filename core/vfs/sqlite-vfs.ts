@@ -7,6 +7,7 @@ import {
   SQLITE_OPEN_MAIN_JOURNAL, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_OPEN_SUPER_JOURNAL,
   SQLITE_OPEN_TYPE_MASK, SQLITE_OPEN_WAL, SQLITE_READONLY_DIRECTORY, SQLITE_SHM_EXCLUSIVE, SQLITE_SHM_UNLOCK,
 } from '../sqlite3/constants.ts';
+import { findVfs, registerVfs, type RegisteredVfs } from '../sqlite3/vfs-registration.ts';
 import { ChangeCounterOverrides } from './change-counter-override.ts';
 import type { CommitObserver } from './commit-observer.ts';
 import type { FileHandle, Filesystem } from './filesystem.ts';
@@ -56,17 +57,6 @@ export interface SqliteVfsOptions {
 const SECTOR_SIZE = 4096;
 const MAX_PATHNAME = 1024;
 
-/** The struct objects of sqlite-wasm's struct binder that registration uses. */
-interface Struct {
-  readonly pointer: number;
-  $iVersion: number;
-  dispose(): void;
-}
-interface VfsStruct extends Struct {
-  $szOsFile: number;
-  $mxPathname: number;
-}
-
 /**
  * An `sqlite3_vfs` (version 2, with WAL shared memory) over a {@link Filesystem}, registered with
  * SQLite under `name` (never as the default VFS). It maps SQLite's file methods onto the file
@@ -93,13 +83,11 @@ export class SqliteVfs {
   readonly #observers: ObserverTable;
   readonly #files = new Map<number, OpenFile>();
   readonly #counters = new ChangeCounterOverrides();
-  readonly #io: Struct;
-  readonly #vfs: VfsStruct;
+  readonly #registration: RegisteredVfs;
 
   constructor(engine: Engine, filesystem: Filesystem, options: SqliteVfsOptions) {
     if (typeof options?.name !== 'string' || options.name === '') throw new TypeError('Expected the "name" option to be a non-empty string');
-    const capi = engine.module.capi;
-    if (capi.sqlite3_vfs_find(options.name)) throw new TypeError(`A VFS named "${options.name}" is already registered`);
+    if (findVfs(engine, options.name) !== 0) throw new TypeError(`A VFS named "${options.name}" is already registered`);
     this.name = options.name;
     this.filesystem = filesystem;
     this.#engine = engine;
@@ -107,26 +95,19 @@ export class SqliteVfs {
     this.#walIndexes = options.walIndexes ?? new WalIndexTable(engine);
     this.#owner = options.owner;
     this.#observers = options.observers ?? new ObserverTable();
-    this.#io = new capi.sqlite3_io_methods() as Struct;
-    this.#io.$iVersion = 2;
-    this.#vfs = new capi.sqlite3_vfs() as VfsStruct;
-    this.#vfs.$iVersion = 2;
-    this.#vfs.$szOsFile = capi.sqlite3_file.structInfo.sizeof as number;
-    this.#vfs.$mxPathname = MAX_PATHNAME;
-    engine.module.vfs.installVfs({
-      io: { struct: this.#io, methods: this.#ioMethods() },
-      vfs: {
-        struct: this.#vfs,
-        methods: vfsMethods(engine, filesystem, (zName, pFile, flags, pOutFlags) => this.#open(zName, pFile, flags, pOutFlags)),
-        name: options.name,
-        asDefault: false,
-      },
+    this.#registration = registerVfs(engine, {
+      name: options.name,
+      iVersion: 2,
+      mxPathname: MAX_PATHNAME,
+      methods: vfsMethods(engine, filesystem, (zName, pFile, flags, pOutFlags) => this.#open(zName, pFile, flags, pOutFlags)),
+      ioVersion: 2,
+      ioMethods: this.#ioMethods(),
     });
   }
 
   /** The `sqlite3_vfs*`. */
   get pointer(): number {
-    return this.#vfs.pointer;
+    return this.#registration.pointer;
   }
 
   /** How many files SQLite has open through this VFS. */
@@ -140,9 +121,7 @@ export class SqliteVfs {
    */
   unregister(): void {
     if (this.#files.size > 0) throw new TypeError(`The VFS "${this.name}" still has ${this.#files.size} open files`);
-    this.#engine.module.capi.sqlite3_vfs_unregister(this.#vfs.pointer);
-    this.#vfs.dispose();
-    this.#io.dispose();
+    this.#registration.unregister();
   }
 
   /**
@@ -272,7 +251,7 @@ export class SqliteVfs {
       }
       this.#files.set(pFile, file);
       const dv = e.dv;
-      dv.setUint32(pFile, this.#io.pointer, true);
+      dv.setUint32(pFile, this.#registration.ioMethods, true);
       if (pOutFlags !== 0) dv.setInt32(pOutFlags, granted, true);
       return SQLITE_OK;
     } catch (error) {

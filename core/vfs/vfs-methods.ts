@@ -1,10 +1,10 @@
-import { randomFillSync } from 'node:crypto';
 import type { Engine } from '../sqlite3/engine.ts';
 import {
   SQLITE_ACCESS_EXISTS, SQLITE_ACCESS_READWRITE, SQLITE_CANTOPEN_FULLPATH, SQLITE_IOERR_ACCESS,
   SQLITE_IOERR_DELETE, SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_DIR_FSYNC, SQLITE_OK,
 } from '../sqlite3/constants.ts';
 import type { Filesystem } from './filesystem.ts';
+import { randomFill } from '../sqlite3/random-fill.ts';
 import { errorCode, isIgnorableDirectorySyncError, peekVfsError, vfsFailure } from './vfs-error.ts';
 
 const JULIAN_UNIX_EPOCH = 2440587.5;
@@ -15,12 +15,12 @@ const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 export type XOpen = (zName: number, pFile: number, flags: number, pOutFlags: number) => number;
 
 /**
- * The `sqlite3_vfs` methods (version 2) over `filesystem`, as sqlite-wasm's `installVfs` takes
- * them: file-level calls (`xDelete`, `xAccess`, `xFullPathname`) and the system services SQLite
+ * The `sqlite3_vfs` methods (version 2) over `filesystem`, as `registerVfs` takes them:
+ * file-level calls (`xDelete`, `xAccess`, `xFullPathname`) and the system services SQLite
  * asks its VFS for (randomness, sleep, time, the last error). None throws into WASM.
  *
  * @example
- * engine.module.vfs.installVfs({ vfs: { struct, methods: vfsMethods(engine, fs, xOpen), name: 'x' } });
+ * registerVfs(engine, { name: 'x', iVersion: 2, mxPathname: 1024, methods: vfsMethods(engine, fs, xOpen), ioVersion: 2, ioMethods });
  */
 export function vfsMethods(engine: Engine, filesystem: Filesystem, xOpen: XOpen): Record<string, (...args: never[]) => unknown> {
   const e = engine;
@@ -80,7 +80,7 @@ export function vfsMethods(engine: Engine, filesystem: Filesystem, xOpen: XOpen)
       }
     },
     xRandomness: (_pVfs: number, n: number, zOut: number) => {
-      randomFillSync(e.u8, zOut, n);
+      randomFill(e.u8, zOut, n);
       return n;
     },
     // SQLite's busy handler sleeps here between retries, so it must really block the thread.

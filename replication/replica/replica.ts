@@ -142,7 +142,7 @@ export class Replica {
     const vfs = options.vfs ?? defaultVfs(engine);
     // A Database is built synchronously once the engine is loaded, so that apply() stays synchronous.
     const connect = (): Database => {
-      const db = new Database(engine, path, { fileMustExist: true, timeout, vfs: vfs.name }, vfs.name);
+      const db = new Database(path, { fileMustExist: true, timeout, vfs: vfs.name });
       db.pragma(`synchronous = ${sync ? 'FULL' : 'OFF'}`);
       db.pragma('wal_autocheckpoint = 0');
       return db;
