@@ -3,7 +3,7 @@ import { toBatchError, toLibsqlError } from '../../core/client/libsql-error.ts';
 import { shapeRows } from '../../core/client/libsql-row.ts';
 import { ResultSetImpl } from '../../core/client/result-set.ts';
 import type { NormalizedStatement } from '../../core/client/statement-runner.ts';
-import { withPrimaryPosition, type PrimaryTransaction, type PrimaryTransport } from '../../core/client/transport.ts';
+import { checkPrimaryAddress, withPrimaryPosition, type PrimaryTransaction, type PrimaryTransport } from '../../core/client/transport.ts';
 import type { IntMode, ResultSet, TransactionMode, TransactionOptions } from '../../core/client/types.ts';
 import { SqliteError } from '../../core/database/sqlite-error.ts';
 import { decodeResultValue, encodeArgument } from './wire-values.ts';
@@ -72,9 +72,7 @@ export class HttpTransport implements PrimaryTransport {
 
   constructor(options: HttpTransportOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
-    if (typeof options.syncUrl !== 'string' || !/^https?:\/\//.test(options.syncUrl)) {
-      throw new TypeError('Expected the "syncUrl" option to be an http:// or https:// URL');
-    }
+    checkPrimaryAddress({ syncUrl: options.syncUrl });
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('Expected the "timeoutMs" option to be a positive integer');
     this.#url = options.syncUrl.replace(/\/+$/, '');
