@@ -5,4 +5,4 @@ export { HttpTransport, type HttpTransportOptions } from './http/http-transport.
 export { Replica, PositionFile, type ReplicaOptions, type PositionPair } from './replica/index.ts';
 export { ReplicaFollower, type ReplicaFollowerOptions } from './replica/replica-follower.ts';
 export { ReplicaTimeoutError } from './replica/replica-timeout-error.ts';
-export { useReplicationForClients } from './replica/register-replica-backend.ts';
+export { replicaBackend } from './replica/replica-backend.ts';

@@ -6,9 +6,10 @@ import { checkOpenArguments, type OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
 import { ClientError } from './client-error.ts';
 import { LocalClient } from './local-client.ts';
+import { loadedReplicaBackend, loadReplicaBackend } from './load-replica-backend.ts';
 import { PendingClient } from './pending-client.ts';
 import { ReplicaClient } from './replica-client.ts';
-import { replicaBackendFactory, type ReplicaBackendFactory } from './transport.ts';
+import { checkPrimaryAddress, type ReplicaBackendFactory } from './transport.ts';
 import type { Client, Config, IntMode } from './types.ts';
 import { checkUrlQuery } from './url-query.ts';
 
@@ -22,7 +23,7 @@ import { checkUrlQuery } from './url-query.ts';
  * temporary directory removed by `close()`): read-only statements run locally,
  * everything else on the primary, with read-your-writes (`readYourWrites`,
  * `readYourWritesTimeout`, `onReplicaLag`, `bookmark`). The replication module is loaded on
- * first use if `wasmlite/replication` was not imported.
+ * the first such call (there is nothing to import or register).
  *
  * @example
  * import { createClient } from 'wasmlite';
@@ -78,13 +79,14 @@ export function localPath(url: unknown): string {
 }
 
 /**
- * The replica client for `config`, its options checked here (synchronously). The replication
- * module registers how replicas follow and reach the primary; if nobody imported it yet, it is
- * loaded now (dynamically, so that programs without `syncUrl` never load it) and a
- * {@link PendingClient} stands in until it is.
+ * The replica client for `config`, its options checked here (synchronously). How replicas follow
+ * and reach the primary comes from replication/, loaded by the first call (a dynamic import, so
+ * that programs without `syncUrl` never load it; see `loadReplicaBackend`): until that load is
+ * done, a {@link PendingClient} stands in.
  */
 function createReplicaClient(given: string, open: OpenOptions, intMode: IntMode, config: Config): Client {
   if (typeof config.syncUrl !== 'string' || config.syncUrl === '') throw new ClientError('Expected the "syncUrl" option to be a non-empty string', 'URL_INVALID');
+  checkPrimaryAddress(config);
   const readYourWrites = config.readYourWrites ?? true;
   if (typeof readYourWrites !== 'boolean') throw new TypeError('Expected the "readYourWrites" option to be a boolean');
   const readYourWritesTimeout = config.readYourWritesTimeout ?? 5000;
@@ -102,10 +104,9 @@ function createReplicaClient(given: string, open: OpenOptions, intMode: IntMode,
   const temporaryDirectory = given === ':memory:' ? mkdtempSync(join(tmpdir(), 'wasmlite-replica-')) : undefined;
   const path = temporaryDirectory === undefined ? given : join(temporaryDirectory, 'replica.db');
   const options = { intMode, open, readYourWrites, readYourWritesTimeout, onReplicaLag, bookmark: config.bookmark, temporaryDirectory };
-  const factory = replicaBackendFactory();
+  const factory = loadedReplicaBackend();
   if (factory === undefined) {
-    const ready = import('../../replication/index.ts').then(() => replicaClientFrom(replicaBackendFactory()!, path, syncConfig, options));
-    return new PendingClient(ready, config.bookmark);
+    return new PendingClient(loadReplicaBackend().then((loaded) => replicaClientFrom(loaded, path, syncConfig, options)), config.bookmark);
   }
   return replicaClientFrom(factory, path, syncConfig, options);
 }

@@ -8,6 +8,6 @@ export type {
 } from './types.ts';
 export { ReplicaClient, type ReplicaClientOptions } from './replica-client.ts';
 export {
-  registerReplicaBackend, type LocalReplica, type PrimaryTransport, type ReplicaBackend, type ReplicaBackendFactory, type ReplicaBackendOptions,
+  type LocalReplica, type PrimaryTransport, type ReplicaBackend, type ReplicaBackendFactory, type ReplicaBackendOptions,
 } from './transport.ts';
 export type { NormalizedStatement } from './statement-runner.ts';

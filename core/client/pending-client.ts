@@ -3,12 +3,12 @@ import type { Client, InArgs, InStatement, ResultSet, Row, Transaction, Transact
 
 /**
  * A {@link Client} usable at once whose real client is still being made: every call waits for it,
- * then goes to it. `createClient` returns one for a `syncUrl` when `wasmlite/replication` has not
- * been imported yet: it loads that module (a dynamic import, so that local-only programs never
- * load it) and builds the replica client then. If that fails, every call rejects with the error.
+ * then goes to it. `createClient` returns one for a `syncUrl` while the replica backend is not
+ * loaded yet (`loadReplicaBackend`, the first replica client of a process) and builds the replica
+ * client once it is. If that fails, every call rejects with the error.
  *
  * @example
- * const client = new PendingClient(import('../../replication/index.ts').then(() => createClient(config)), config.bookmark);
+ * const client = new PendingClient(loadReplicaBackend().then((factory) => replicaClientFrom(factory, …)), config.bookmark);
  * await client.execute('SELECT 1'); // waits for the replica client
  */
 export class PendingClient implements Client {

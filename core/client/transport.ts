@@ -90,26 +90,31 @@ export interface ReplicaBackendOptions {
   readonly intMode?: IntMode;
 }
 
-/** Builds the replica side of a client; registered by `wasmlite/replication` when imported. */
-export type ReplicaBackendFactory = (options: ReplicaBackendOptions) => ReplicaBackend;
-
-let registered: ReplicaBackendFactory | undefined;
-
 /**
- * Makes `createClient({ syncUrl })` use `factory`. Called by `wasmlite/replication` on import;
- * core never imports replication.
+ * Builds the replica side of a client: `replication/replica/replica-backend.ts`, which
+ * `createClient` loads itself (see `loadReplicaBackend`).
  *
  * @example
- * registerReplicaBackend((o) => ({ replica: ReplicaFollower.start(o), transport: new HttpTransport(o) }));
+ * const { replica, transport } = factory({ path: 'replica.db', syncUrl: 'http://127.0.0.1:7878' });
  */
-export function registerReplicaBackend(factory: ReplicaBackendFactory): void {
-  if (typeof factory !== 'function') throw new TypeError('Expected the "factory" argument to be a function');
-  registered = factory;
-}
+export type ReplicaBackendFactory = (options: ReplicaBackendOptions) => ReplicaBackend;
 
-/** The registered factory, undefined until `wasmlite/replication` is imported. */
-export function replicaBackendFactory(): ReplicaBackendFactory | undefined {
-  return registered;
+/**
+ * Checks the options that say where the primary is, before anything is made: `syncUrl` an http://
+ * or https:// URL, `authToken` (when given) a non-empty string. `createClient` runs it so that bad
+ * ones throw at once, even while the replica backend is still loading; the backend's parts
+ * (`HttpTransport`, `ReplicaFollower`) run it too.
+ *
+ * @example
+ * checkPrimaryAddress({ syncUrl: 'ftp://nowhere' }); // TypeError
+ */
+export function checkPrimaryAddress(options: { readonly syncUrl?: unknown; readonly authToken?: unknown }): void {
+  if (typeof options.syncUrl !== 'string' || !/^https?:\/\//.test(options.syncUrl)) {
+    throw new TypeError('Expected the "syncUrl" option to be an http:// or https:// URL');
+  }
+  if (options.authToken !== undefined && (typeof options.authToken !== 'string' || options.authToken === '')) {
+    throw new TypeError('Expected the "authToken" option to be a non-empty string');
+  }
 }
 
 const primaryPositions = new WeakMap<object, string>();

@@ -5,21 +5,20 @@
  * for a bookmark, then read), `appliedAt` (the wall-clock time at which a txid is applied here),
  * `position`, `sync`, `bookmark`, `close`.
  */
-import { createClient, registerReplicaBackend, type InStatement, type ResultSet, type TransactionMode } from 'wasmlite';
+import { ReplicaClient, type InStatement, type ResultSet, type TransactionMode } from 'wasmlite';
 import { HttpTransport, Position, ReplicaFollower } from 'wasmlite/replication';
 import { serveCalls } from './serve-calls.ts';
 
 const [path, syncUrl] = process.argv.slice(2);
 const authToken = process.env.WASMLITE_TOKEN;
 
-// The same backend `wasmlite/replication` registers, kept at hand to wait on positions directly.
-let follower: ReplicaFollower | undefined;
-registerReplicaBackend((options) => {
-  follower = ReplicaFollower.start({ path: options.path, syncUrl: options.syncUrl, authToken: options.authToken });
-  return { replica: follower, transport: new HttpTransport({ syncUrl: options.syncUrl, authToken: options.authToken }) };
+// The client `createClient({ url: 'file:…', syncUrl, authToken })` makes, built from its parts so
+// that the follower is at hand to wait on positions directly.
+const follower = ReplicaFollower.start({ path: path!, syncUrl: syncUrl!, authToken });
+const client = new ReplicaClient(path!, follower, new HttpTransport({ syncUrl: syncUrl!, authToken }), {
+  intMode: 'number', open: {}, readYourWrites: true, readYourWritesTimeout: 5000, onReplicaLag: 'primary', bookmark: undefined,
 });
-const client = createClient({ url: `file:${path}`, syncUrl: syncUrl!, authToken }) as ReturnType<typeof createClient> & { readonly bookmark: string | undefined };
-await follower!.ready();
+await follower.ready();
 
 /** Wall-clock ms with sub-ms precision, comparable across processes on one machine. */
 function now(): number {
@@ -35,26 +34,26 @@ function plain(rs: ResultSet): { rows: Array<Record<string, unknown>>; rowsAffec
   };
 }
 
-serveCalls(follower!.position().toString(), {
+serveCalls(follower.position().toString(), {
   execute: async (stmt: InStatement) => {
     const rs = await client.execute(stmt);
     return { ...plain(rs), bookmark: client.bookmark, ackedAt: now() };
   },
   batch: async (stmts: InStatement[], mode?: TransactionMode) => ({ results: (await client.batch(stmts, mode)).map(plain), bookmark: client.bookmark }),
   readAt: async (bookmark: string, stmt: InStatement) => {
-    await follower!.waitFor(bookmark, 10_000);
+    await follower.waitFor(bookmark, 10_000);
     return plain(await client.execute(stmt));
   },
   appliedAt: async (txid: bigint) => {
     // Any position past txid - 1 (the checksum of txid itself is not known here).
-    await follower!.waitFor(new Position(txid - 1n, 0n), 10_000);
+    await follower.waitFor(new Position(txid - 1n, 0n), 10_000);
     return now();
   },
-  position: () => follower!.position().toString(),
+  position: () => follower.position().toString(),
   sync: async () => ((await client.sync()) as { position: string }).position,
   bookmark: () => client.bookmark,
   close: async () => {
     client.close();
-    await follower!.close();
+    await follower.close();
   },
 });

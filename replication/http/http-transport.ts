@@ -3,10 +3,11 @@ import { toBatchError, toLibsqlError } from '../../core/client/libsql-error.ts';
 import { shapeRows } from '../../core/client/libsql-row.ts';
 import { ResultSetImpl } from '../../core/client/result-set.ts';
 import type { NormalizedStatement } from '../../core/client/statement-runner.ts';
-import { withPrimaryPosition, type PrimaryTransaction, type PrimaryTransport } from '../../core/client/transport.ts';
-import type { IntMode, ResultSet, TransactionMode, TransactionOptions, Value } from '../../core/client/types.ts';
+import { checkPrimaryAddress, withPrimaryPosition, type PrimaryTransaction, type PrimaryTransport } from '../../core/client/transport.ts';
+import type { IntMode, ResultSet, TransactionMode, TransactionOptions } from '../../core/client/types.ts';
 import { SqliteError } from '../../core/database/sqlite-error.ts';
 import { ForbiddenActionError } from '../../core/client/forbidden-action-error.ts';
+import { decodeResultValue, encodeArgument } from './wire-values.ts';
 
 /**
  * Options of {@link HttpTransport}.
@@ -34,58 +35,16 @@ interface WireResult {
   lastInsertRowid: string | null;
 }
 
-function encodeArg(value: unknown): unknown {
-  if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : { $bigint: value.toString() };
-  }
-  if (typeof value === 'boolean') return value ? 1 : 0;
-  if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return { $real: realText(value) };
-  if (value instanceof ArrayBuffer) return { $blob: Buffer.from(value).toString('base64') };
-  if (value instanceof Uint8Array) return { $blob: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
-  return value;
-}
-
 function encodeStatement({ sql, args }: NormalizedStatement): unknown {
   const only = args[0];
   if (args.length === 1 && only !== null && typeof only === 'object' && !(only instanceof Uint8Array) && !(only instanceof ArrayBuffer)) {
-    return { sql, args: Object.fromEntries(Object.entries(only).map(([k, v]) => [k, encodeArg(v)])) };
+    return { sql, args: Object.fromEntries(Object.entries(only).map(([k, v]) => [k, encodeArgument(v)])) };
   }
-  return { sql, args: args.map(encodeArg) };
-}
-
-/** A REAL as protocol text: `String` loses the sign of -0. */
-function realText(value: number): string {
-  return Object.is(value, -0) ? '-0' : String(value);
-}
-
-/** An INTEGER from the primary as `intMode` asks: a RangeError for an unsafe one as a number, as locally. */
-function integer(value: bigint | number, intMode: IntMode, column: number): Value {
-  if (intMode === 'bigint') return BigInt(value);
-  if (intMode === 'string') return String(value);
-  if (typeof value === 'number') return value;
-  throw new RangeError(`The integer ${value} in column ${column} cannot be represented as a number; use intMode "bigint" or "string" to read it`);
-}
-
-/**
- * One cell of a result row. On the wire a JSON number with no fraction is an INTEGER and one with
- * a fraction a REAL; a REAL with no fraction (or infinite, or -0) comes as `{ "$real": "2" }`.
- */
-function decodeCell(value: unknown, intMode: IntMode, column: number): Value {
-  if (typeof value === 'number') return Number.isInteger(value) ? integer(value, intMode, column) : value;
-  if (value !== null && typeof value === 'object') {
-    const v = value as { $bigint?: string; $blob?: string; $real?: string };
-    if (typeof v.$bigint === 'string') return integer(BigInt(v.$bigint), intMode, column);
-    if (typeof v.$real === 'string') return Number(v.$real);
-    if (typeof v.$blob === 'string') {
-      const bytes = Buffer.from(v.$blob, 'base64');
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    }
-  }
-  return value as Value;
+  return { sql, args: args.map(encodeArgument) };
 }
 
 function decodeResult(wire: WireResult, intMode: IntMode): ResultSet {
-  const rows = wire.rows.map((row) => row.map((cell, i) => decodeCell(cell, intMode, i)));
+  const rows = wire.rows.map((row) => row.map((cell, i) => decodeResultValue(cell, intMode, i)));
   return new ResultSetImpl(
     wire.columns, wire.columnTypes, shapeRows(rows, wire.columns), wire.rowsAffected,
     wire.lastInsertRowid === null ? undefined : BigInt(wire.lastInsertRowid),
@@ -116,9 +75,7 @@ export class HttpTransport implements PrimaryTransport {
 
   constructor(options: HttpTransportOptions) {
     if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
-    if (typeof options.syncUrl !== 'string' || !/^https?:\/\//.test(options.syncUrl)) {
-      throw new TypeError('Expected the "syncUrl" option to be an http:// or https:// URL');
-    }
+    checkPrimaryAddress({ syncUrl: options.syncUrl });
     const timeoutMs = options.timeoutMs ?? 30_000;
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('Expected the "timeoutMs" option to be a positive integer');
     this.#url = options.syncUrl.replace(/\/+$/, '');

@@ -1,4 +1,5 @@
-export { decodeBatch, decodeStatement, decodeTransactionBegin, decodeValue, encodeValue } from './json-values.ts';
+export { decodeBatch, decodeStatement, decodeTransactionBegin, decodeValue } from './json-values.ts';
+export { ARGUMENT_FORMS, decodeArgument, decodeResultValue, encodeArgument, encodeResultValue } from './wire-values.ts';
 export { streamLog } from './log-stream.ts';
 export { PrimaryMetrics } from './primary-metrics.ts';
 export { PrimaryServer, type PrimaryServerOptions } from './primary-server.ts';

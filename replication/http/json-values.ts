@@ -1,12 +1,8 @@
 import type { SqlValue } from '../../core/index.ts';
 import { RequestError } from '../primary/request-error.ts';
 import type { BatchMode, StatementInput } from '../primary/statement-executor.ts';
+import { ARGUMENT_FORMS, decodeArgument } from './wire-values.ts';
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const INTEGER = /^-?\d{1,20}$/;
-const REAL = /^(-?Infinity|-?\d+(\.\d+)?(e[+-]?\d+)?)$/;
-const MIN_I64 = -(1n << 63n);
-const MAX_I64 = (1n << 63n) - 1n;
 const MODES = new Set(['write', 'read', 'deferred']);
 /**
  * SQLite's ceiling on a statement's parameters (`SQLITE_MAX_VARIABLE_NUMBER`, the build's
@@ -20,54 +16,16 @@ function bad(message: string): RequestError {
 }
 
 /**
- * A JSON value as an SQLite value: null, a number, a string, `{ "$bigint": "-12" }` (a 64-bit
- * integer), `{ "$real": "Infinity" }` (a float JSON cannot write) or `{ "$blob": "<base64>" }`. Anything else is a {@link RequestError} 400 naming `where`.
+ * A statement argument from a request body as an SQLite value (see wire-values.ts); a
+ * {@link RequestError} 400 naming `where` for anything else.
  *
  * @example
  * decodeValue({ $blob: 'AAE=' }, 'args[0]'); // Uint8Array [0, 1]
  */
 export function decodeValue(value: unknown, where: string): SqlValue {
-  if (value === null || typeof value === 'string') return value;
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw bad(`Expected ${where} to be a finite number`);
-    return value;
-  }
-  if (typeof value === 'object' && !Array.isArray(value)) {
-    const keys = Object.keys(value);
-    const v = value as Record<string, unknown>;
-    if (keys.length === 1 && keys[0] === '$bigint' && typeof v.$bigint === 'string' && INTEGER.test(v.$bigint)) {
-      const n = BigInt(v.$bigint);
-      if (n >= MIN_I64 && n <= MAX_I64) return n;
-    }
-    if (keys.length === 1 && keys[0] === '$real' && typeof v.$real === 'string' && REAL.test(v.$real)) return Number(v.$real);
-    if (keys.length === 1 && keys[0] === '$blob' && typeof v.$blob === 'string' && BASE64.test(v.$blob) && v.$blob.length % 4 === 0) {
-      return new Uint8Array(Buffer.from(v.$blob, 'base64'));
-    }
-  }
-  throw bad(`Expected ${where} to be null, a number, a string, { "$bigint": "<64-bit integer>" }, { "$real": "<number>" } or { "$blob": "<base64>" }`);
-}
-
-/**
- * An SQLite value as JSON, keeping INTEGER and REAL apart: an integer is a JSON number while it is
- * safe, else `{ "$bigint" }`; a REAL is a JSON number when it has a fraction, else
- * `{ "$real": "2" }` (also for infinities and -0, which JSON cannot write); a blob is
- * `{ "$blob": "<base64>" }`. Values must come from a statement read with `safeIntegers`, so that
- * every INTEGER is a bigint and every number a REAL.
- *
- * @example
- * encodeValue(2n ** 60n); // { $bigint: '1152921504606846976' }
- * encodeValue(2.0);       // { $real: '2' }
- */
-export function encodeValue(value: SqlValue): unknown {
-  if (typeof value === 'bigint') {
-    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : { $bigint: value.toString() };
-  }
-  if (typeof value === 'number') {
-    if (Number.isFinite(value) && !Number.isInteger(value)) return value;
-    return { $real: Object.is(value, -0) ? '-0' : String(value) };
-  }
-  if (value instanceof Uint8Array) return { $blob: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
-  return value;
+  const decoded = decodeArgument(value);
+  if (decoded === undefined) throw bad(`Expected ${where} to be ${ARGUMENT_FORMS}`);
+  return decoded;
 }
 
 function checkObject(value: unknown, where: string, allowed: readonly string[]): Record<string, unknown> {

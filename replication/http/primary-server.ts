@@ -11,11 +11,12 @@ import { failedStatementIndex, StatementExecutor, type ExecutorLimits, type Stat
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import { TransactionRegistry } from '../primary/transaction-registry.ts';
 import { WriterLock } from '../primary/writer-lock.ts';
-import { decodeBatch, decodeScript, decodeStatement, decodeTransactionBegin, encodeValue } from './json-values.ts';
+import { decodeBatch, decodeScript, decodeStatement, decodeTransactionBegin } from './json-values.ts';
 import { streamLog } from './log-stream.ts';
 import { streamSnapshot } from './snapshot-stream.ts';
 import { PrimaryMetrics } from './primary-metrics.ts';
 import type { TokenAuth } from './token-auth.ts';
+import { encodeResultValue } from './wire-values.ts';
 
 /**
  * Options of {@link PrimaryServer}.
@@ -365,7 +366,7 @@ function encodeResult(result: StatementResult): Record<string, unknown> {
   return {
     columns: result.columns,
     columnTypes: result.columnTypes,
-    rows: result.rows.map((row) => row.map(encodeValue)),
+    rows: result.rows.map((row) => row.map(encodeResultValue)),
     rowsAffected: result.rowsAffected,
     lastInsertRowid: result.lastInsertRowid === undefined ? null : result.lastInsertRowid.toString(),
   };

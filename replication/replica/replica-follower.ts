@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import { ClientError } from '../../core/client/client-error.ts';
+import { checkPrimaryAddress } from '../../core/client/transport.ts';
 import { Position, PositionMismatchError, PROOF_PATTERN, recordProof, TxRecord, type PositionLike } from '../log/index.ts';
 import { readFrameBatches } from './frame-reader.ts';
 import { Replica } from './replica.ts';
@@ -175,12 +176,7 @@ export class ReplicaFollower {
     if (typeof options.path !== 'string' || options.path === '' || options.path === ':memory:') {
       throw new TypeError('Expected the "path" option to be a database file path');
     }
-    if (typeof options.syncUrl !== 'string' || !/^https?:\/\//.test(options.syncUrl)) {
-      throw new TypeError('Expected the "syncUrl" option to be an http:// or https:// URL');
-    }
-    if (options.authToken !== undefined && (typeof options.authToken !== 'string' || options.authToken === '')) {
-      throw new TypeError('Expected the "authToken" option to be a non-empty string');
-    }
+    checkPrimaryAddress(options);
     this.path = options.path;
     this.#url = options.syncUrl.replace(/\/+$/, '');
     this.#headers = options.authToken === undefined ? {} : { authorization: `Bearer ${options.authToken}` };

@@ -6,23 +6,21 @@ import { BUNDLE } from '../bundle-path.mjs';
 import { median, percentiles } from '../stats.mjs';
 import { FILL_READS, VALUE } from '../workload.mjs';
 
-const { createClient, open, registerReplicaBackend, ReplicaFollower, HttpTransport } = await import(BUNDLE);
+const { createClient, open, ReplicaClient, ReplicaFollower, HttpTransport } = await import(BUNDLE);
 
 /**
  * A replica client (`createClient({ url: 'file:…', syncUrl })`) doing `INSERT` (forwarded to the
  * primary) then `SELECT` of that row (local, after waiting for the insert to be applied: read-your-
  * writes), `n` times after 100 untimed. Returns the write, read and total latencies. With
- * `replicaSync: false` the client's backend is registered as `wasmlite/replication` registers it
- * but with a `ReplicaFollower` whose applies are not durable (`sync: false`).
+ * `replicaSync: false` the client is built from the parts `createClient` uses, but with a
+ * `ReplicaFollower` whose applies are not durable (`sync: false`).
  */
 export async function readYourWrites({ url, path: file, n, replicaSync = true }) {
-  if (!replicaSync) {
-    registerReplicaBackend((options) => ({
-      replica: ReplicaFollower.start({ path: options.path, syncUrl: options.syncUrl, sync: false, log: () => {} }),
-      transport: new HttpTransport({ syncUrl: options.syncUrl }),
-    }));
-  }
-  const client = createClient({ url: `file:${file}`, syncUrl: url });
+  const client = replicaSync
+    ? createClient({ url: `file:${file}`, syncUrl: url })
+    : new ReplicaClient(file, ReplicaFollower.start({ path: file, syncUrl: url, sync: false, log: () => {} }), new HttpTransport({ syncUrl: url }), {
+      intMode: 'number', open: {}, readYourWrites: true, readYourWritesTimeout: 5000, onReplicaLag: 'primary', bookmark: undefined,
+    });
   await client.sync();
   const write = [];
   const read = [];

@@ -1,0 +1,22 @@
+import type { ReplicaBackendFactory } from '../../core/client/transport.ts';
+import { HttpTransport } from '../http/http-transport.ts';
+import { ReplicaFollower } from './replica-follower.ts';
+
+/**
+ * The replica side of `createClient({ url: 'file:replica.db', syncUrl })`: a
+ * {@link ReplicaFollower} on the file and an {@link HttpTransport} to the primary. Throws a
+ * TypeError for bad options, as they do. `createClient` loads it itself on first use (core's
+ * `loadReplicaBackend`); nothing needs to import or register it.
+ *
+ * @example
+ * const { replica, transport } = replicaBackend({ path: 'replica.db', syncUrl: 'http://127.0.0.1:7878' });
+ * await replica.ready();
+ */
+export const replicaBackend: ReplicaBackendFactory = (options) => ({
+  replica: ReplicaFollower.start({ path: options.path, syncUrl: options.syncUrl, ...(options.authToken === undefined ? {} : { authToken: options.authToken }) }),
+  transport: new HttpTransport({
+    syncUrl: options.syncUrl,
+    ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
+    ...(options.intMode === undefined ? {} : { intMode: options.intMode }),
+  }),
+});
