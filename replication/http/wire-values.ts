@@ -43,18 +43,21 @@ function encodeBlob(value: Uint8Array | ArrayBuffer): { $blob: string } {
 }
 
 /**
- * A client's statement argument as JSON (the client side): a bigint is an INTEGER, a boolean 1 or
- * 0, a number as it binds locally (a JSON number; `{ "$real" }` for ±Infinity, -0 and NaN, which
+ * A client's statement argument as JSON (the client side): a bigint is an INTEGER, a boolean the
+ * INTEGER 1 or 0, a number as it binds locally (a REAL) (a JSON number; `{ "$real" }` for ±Infinity, -0 and NaN, which
  * the server refuses as it refuses any REAL text that is not a number), an `ArrayBuffer` or
  * `Uint8Array` a blob; null and strings as they are.
  *
  * @example
  * encodeArgument(2n ** 60n); // { $bigint: '1152921504606846976' }
+ * encodeArgument(5n);        // { $bigint: '5' }
  * encodeArgument(-0);        // { $real: '-0' }
  */
 export function encodeArgument(value: unknown): unknown {
-  if (typeof value === 'bigint') return encodeInteger(value);
-  if (typeof value === 'boolean') return value ? 1 : 0;
+  // An argument that binds as an INTEGER locally (a bigint; a boolean, as 1 or 0) is always sent as
+  // `$bigint`: a plain JSON number binds as a REAL, as a JS number does.
+  if (typeof value === 'bigint') return { $bigint: value.toString() };
+  if (typeof value === 'boolean') return { $bigint: value ? '1' : '0' };
   if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0))) return encodeReal(value);
   if (value instanceof ArrayBuffer || value instanceof Uint8Array) return encodeBlob(value);
   return value;

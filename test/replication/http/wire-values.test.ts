@@ -39,13 +39,13 @@ describe('wire values, codec round trip', () => {
     expect(argumentRoundTrip(-(2 ** 31))).toBe(-(2 ** 31));
     expect(argumentRoundTrip(BEYOND_2_53)).toBe(BEYOND_2_53);
     expect(argumentRoundTrip(-(2n ** 63n))).toBe(-(2n ** 63n));
-    expect(argumentRoundTrip(12n)).toBe(12);
+    expect(argumentRoundTrip(12n)).toBe(12n);
     expect(argumentRoundTrip(1.5)).toBe(1.5);
     expect(argumentRoundTrip(Infinity)).toBe(Infinity);
     expect(argumentRoundTrip(-Infinity)).toBe(-Infinity);
     expect(Object.is(argumentRoundTrip(-0), -0)).toBe(true);
-    expect(argumentRoundTrip(true)).toBe(1);
-    expect(argumentRoundTrip(false)).toBe(0);
+    expect(argumentRoundTrip(true)).toBe(1n);
+    expect(argumentRoundTrip(false)).toBe(0n);
     expect(argumentRoundTrip(TEXT)).toBe(TEXT);
     expect(argumentRoundTrip(new Uint8Array([0, 1, 255]))).toEqual(new Uint8Array([0, 1, 255]));
     expect(argumentRoundTrip(new Uint8Array([9, 0, 1, 255]).subarray(1))).toEqual(new Uint8Array([0, 1, 255]));
@@ -98,13 +98,17 @@ describe('wire values, through a primary and HttpTransport', () => {
   it('binds each argument as SQLite would locally and returns it as it was', async () => {
     const http = await transport('bigint');
     expect(await echo(http, null)).toEqual({ v: null, type: 'null' });
-    expect(await echo(http, 42)).toEqual({ v: 42n, type: 'integer' });
+    // A JS number binds as a REAL, as it does locally (and in better-sqlite3 and @libsql/client).
+    expect(await echo(http, 42)).toEqual({ v: 42, type: 'real' });
     expect(await echo(http, BEYOND_2_53)).toEqual({ v: BEYOND_2_53, type: 'integer' });
+    expect(await echo(http, 5n)).toEqual({ v: 5n, type: 'integer' });
     expect(await echo(http, 1.5)).toEqual({ v: 1.5, type: 'real' });
     expect(await echo(http, Infinity)).toEqual({ v: Infinity, type: 'real' });
     expect(await echo(http, -Infinity)).toEqual({ v: -Infinity, type: 'real' });
-    // -0 reaches the primary as -0 and binds there as a local statement binds it: an INTEGER 0.
-    expect(await echo(http, -0)).toEqual({ v: 0n, type: 'integer' });
+    // -0 reaches the primary as -0 and binds there as a local statement binds it: a REAL -0.
+    const negativeZero = await echo(http, -0);
+    expect(negativeZero.type).toBe('real');
+    expect(Object.is(negativeZero.v, -0)).toBe(true);
     expect(await echo(http, true)).toEqual({ v: 1n, type: 'integer' });
     expect(await echo(http, TEXT)).toEqual({ v: TEXT, type: 'text' });
     const blob = await echo(http, new Uint8Array([0, 1, 255]));
