@@ -1,10 +1,48 @@
-// Child process for the permission tests: opens a database without the write bit (run as an
-// unprivileged user when the tests run as root, since root ignores permission bits) and reports
-// what a user sees, as one JSON line.
+// Child process for the permission tests: opens a database without the write bit and reports what
+// a user sees, as one JSON line.
+//
+//   permission-child.ts <database> [<uid>:<gid>]
+//
+// Root ignores permission bits, so a test running as root passes an unprivileged uid:gid. The child
+// then loads everything it runs (the TypeScript loader, wasmlite, the WebAssembly engine, the file
+// VFS) while still root and only then drops to that user, the way a daemon drops privileges after
+// start-up: the checkout may sit in a directory that user cannot enter (a clone under /root, a
+// mktemp -d folder), and only the database under test is that user's business.
+import fs from 'node:fs';
+import os from 'node:os';
+import nodePath from 'node:path';
 import { open, SqliteError } from '../../core/index.ts';
 
-const [path] = process.argv.slice(2) as [string];
+const [path, user] = process.argv.slice(2) as [string, string | undefined];
+
+/** Opens, writes and reads a file database in a private scratch directory, so nothing is left to load. */
+async function loadEverything(): Promise<void> {
+  const scratch = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'wasmlite-perm-child-'));
+  try {
+    const db = await open(nodePath.join(scratch, 'warm.db'), { journalMode: 'delete' });
+    db.exec("CREATE TABLE t (v); INSERT INTO t VALUES ('x')");
+    db.prepare('SELECT v FROM t').pluck().all();
+    db.close();
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Becomes `uid:gid` with no supplementary groups, as spawning with `{ uid, gid }` would. */
+function dropTo(spec: string): void {
+  const [uid, gid] = spec.split(':').map(Number) as [number, number];
+  process.setgroups!([]);
+  process.setgid!(gid);
+  process.setuid!(uid);
+  if (process.getuid!() !== uid || process.geteuid!() !== uid) throw new Error(`still uid ${process.geteuid!()}`);
+}
+
 const report: Record<string, unknown> = {};
+if (user !== undefined) {
+  await loadEverything();
+  dropTo(user);
+}
+report.uid = process.geteuid?.();
 try {
   const db = await open(path, { journalMode: 'delete' });
   report.readonly = db.readonly;
