@@ -47,6 +47,8 @@ function nodeBinary(alias) {
  * @property {string[]} javascript  arguments before a script path to run plain JavaScript
  */
 
+const DENO_PERMISSIONS = ['--allow-read', '--allow-write', '--allow-net', '--allow-sys=hostname'];
+
 /** @type {RuntimeSpec[]} */
 export const RUNTIMES = [
   {
@@ -78,9 +80,11 @@ export const RUNTIMES = [
     name: 'deno',
     label: 'Deno',
     locate: () => platformBinary('@deno', process.platform === 'win32' ? 'deno.exe' : 'deno'),
-    // The repository's package.json and node_modules, as they are: no deno.json, no lock file.
-    typescript: ['run', '--allow-all', '--node-modules-dir=manual', '--no-lock', '--conditions=source'],
-    javascript: ['run', '--allow-all', '--node-modules-dir=manual', '--no-lock'],
+    // The permissions the README lists (files, the network for replication, the host name the
+    // owner lock records), and the repository's package.json and node_modules as they are: no
+    // deno.json, no lock file.
+    typescript: ['run', ...DENO_PERMISSIONS, '--node-modules-dir=manual', '--no-lock', '--conditions=source'],
+    javascript: ['run', ...DENO_PERMISSIONS, '--node-modules-dir=manual', '--no-lock'],
   },
 ];
 

@@ -5,7 +5,7 @@
 //
 //   node --conditions=source --import tsx test/runtimes/smoke.ts /tmp/some-empty-dir
 //   bun --conditions=source test/runtimes/smoke.ts /tmp/some-empty-dir
-//   deno run --allow-all --conditions=source test/runtimes/smoke.ts /tmp/some-empty-dir
+//   deno run --allow-read --allow-write --allow-net --allow-sys=hostname --conditions=source test/runtimes/smoke.ts /tmp/some-empty-dir
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import process from 'node:process';
