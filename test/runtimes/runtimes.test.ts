@@ -16,12 +16,15 @@ const SMOKE_TIMEOUT_MS = 45_000;
 // In CI a runtime that is not there fails the run: the point is to prove that each one works.
 const CI = Boolean(process.env.CI) && process.env.CI !== 'false';
 
-/** The version each runtime is pinned to, from the runtimes' own package.json. */
+/** The version each runtime is pinned to in the runtimes' own package.json (`node22-linux-x64`: node 22's). */
 function pinnedVersion(name: string): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, 'install', 'package.json'), 'utf8')) as {
     devDependencies: Record<string, string>;
+    optionalDependencies: Record<string, string>;
   };
-  return /(\d+\.\d+\.\d+)$/.exec(manifest.devDependencies[name]!)![1]!;
+  const pins = Object.entries({ ...manifest.devDependencies, ...manifest.optionalDependencies });
+  const spec = pins.find(([alias]) => alias === name || alias.startsWith(`${name}-`))![1];
+  return /(\d+\.\d+\.\d+)$/.exec(spec)![1]!;
 }
 
 const engineVersion = async (): Promise<string> => {
