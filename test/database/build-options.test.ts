@@ -128,7 +128,8 @@ describe('build options', () => {
       native.close();
       const error = await rejection(open(file));
       expect(error).toBeInstanceOf(SqliteError);
-      expect(`${(error as SqliteError).code}: ${(error as SqliteError).message}`).toBe('SQLITE_CORRUPT: malformed database schema (t)');
+      const { code, message } = error as SqliteError;
+      expect(`${code}: ${message}`).toBe('SQLITE_CORRUPT: malformed database schema (t)');
     });
 
     it('cannot be made: PRAGMA encoding reports nothing and setting it leaves a new file UTF-8', async () => {

@@ -49,7 +49,8 @@ describe('other runtimes', () => {
     const runtime = findRuntime(spec.name);
     if (!runtime && !CI) console.warn(`${spec.label} is not installed (${INSTALL_COMMAND}): its smoke run is skipped`);
 
-    it.skipIf(!runtime && !CI)(`runs the Database, the Client, replicas of a primary and Kysely on ${spec.label}`, async () => {
+    const title = `runs the Database, the Client, replicas of a primary and Kysely on ${spec.label}`;
+    it.skipIf(!runtime && !CI)(title, async () => {
       if (!runtime) throw new Error(`${spec.label} is not installed: run ${INSTALL_COMMAND}`);
       const { stdout } = await promisify(execFile)(runtime.binary, [...runtime.typescript, SMOKE, dir], {
         cwd: ROOT,

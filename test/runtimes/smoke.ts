@@ -31,13 +31,16 @@ async function database(): Promise<string> {
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT UNIQUE, avatar BLOB)');
   const insert = db.prepare('INSERT INTO users (name, avatar) VALUES (?, ?)');
-  db.transaction((names: string[]) => names.forEach((name) => insert.run(name, new Uint8Array([1, 2, 3]))))(['Ada', 'Grace']);
-  assert.throws(() => insert.run('Ada', null), (error) => error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE');
+  const insertAll = db.transaction((names: string[]) => names.forEach((name) => insert.run(name, new Uint8Array([1, 2, 3]))));
+  insertAll(['Ada', 'Grace']);
+  const isUniqueViolation = (error: unknown) => error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  assert.throws(() => insert.run('Ada', null), isUniqueViolation);
   const version = db.prepare('SELECT sqlite_version()').pluck().get() as string;
   db.close();
 
   const again = await open(file, { readonly: true });
-  const row = again.prepare('SELECT id, name, avatar FROM users WHERE name = ?').get('Grace') as { id: number; name: string; avatar: Uint8Array };
+  type User = { id: number; name: string; avatar: Uint8Array };
+  const row = again.prepare('SELECT id, name, avatar FROM users WHERE name = ?').get('Grace') as User;
   assert.deepEqual({ ...row, avatar: [...row.avatar] }, { id: 2, name: 'Grace', avatar: [1, 2, 3] });
   again.close();
   return version;
@@ -87,7 +90,11 @@ interface Schema {
 async function kysely(): Promise<void> {
   const db = new Kysely<Schema>({ dialect: new WasmliteDialect({ url: `file:${path.join(dir!, 'kysely.db')}` }) });
   try {
-    await db.schema.createTable('person').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'text', (c) => c.notNull()).execute();
+    await db.schema
+      .createTable('person')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .execute();
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('person').values([{ name: 'Ada' }, { name: 'Grace' }]).execute();
     });
