@@ -157,6 +157,30 @@ export class Report {
     return table(['driver', 'scan ms', 'peak RSS MiB', '< 256 MiB'], rows);
   }
 
+  /**
+   * Each runtime's built-in SQLite (node:sqlite on Node, bun:sqlite on Bun) against wasmlite on
+   * this Node and wasmlite on that same runtime: one row per workload × mode, two columns per peer.
+   */
+  runtimePeersTable() {
+    const pairs = [...this.drivers].filter(([, d]) => d.peer).map(([id, d]) => [id, d.peer]);
+    const ratio = (w, mode, id, peer) =>
+      this.#status(w, mode, id, () => this.#status(w, mode, peer, () => `${fmt(this.ms(w, mode, id) / this.ms(w, mode, peer), 2)}×`));
+    const rows = [];
+    for (const [w, workload] of Object.entries(this.workloads)) {
+      for (const mode of workload.modes) {
+        if (!pairs.some(([, peer]) => this.results.has(`${w}/${mode}/${peer}`))) continue;
+        const cells = pairs.flatMap(([id, peer]) => [ratio(w, mode, SUBJECT, peer), ratio(w, mode, id, peer)]);
+        rows.push([`${workload.title(this.params[w])}, ${MODE_LABELS[mode]}`, ...cells]);
+      }
+    }
+    const header = ['workload'];
+    for (const [id, peer] of pairs) {
+      const name = this.drivers.get(peer).name;
+      header.push(`${SUBJECT} (this Node) ÷ ${name}`, `${this.drivers.get(id).name} ÷ ${name.replace(/ \(.*\)$/, '')}`);
+    }
+    return rows.length > 0 ? table(header, rows) : undefined;
+  }
+
   /** One `## title` section per workload that ran. */
   tables() {
     const ran = (w) => [...this.results.keys()].some((k) => k.startsWith(`${w}/`));
@@ -166,6 +190,8 @@ export class Report {
       const body = w === 'cachemiss' ? this.cacheMissTable() : w === 'memory' ? this.memoryTable() : this.timeTable(w);
       sections.push(`### ${this.workloads[w].title(this.params[w])}\n\n${body}`);
     }
+    const peers = this.runtimePeersTable();
+    if (peers) sections.push(`### Runtime peers: wasmlite ÷ the built-in SQLite of Node 24 and Bun (time ratio, lower is better)\n\n${peers}`);
     if (ran('coldstart')) sections.push(`### Cold start: process spawn to the first \`SELECT 1\` result\n\n${this.coldStartTable()}`);
     return sections;
   }

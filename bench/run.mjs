@@ -9,9 +9,15 @@
  * node bench/run.mjs --no-write       # a full run that leaves BENCHMARKS.md alone (--write forces it)
  * node bench/run.mjs --no-big         # skips the 1 GiB scan (peak RSS; its file is built once, ~10 s)
  * node bench/run.mjs --only=point,range --drivers=better-sqlite3,wasmlite --reps=3
+ * node bench/run.mjs --only=point,range,bulk --drivers=better-sqlite3,wasmlite,node-sqlite,bun-sqlite
  * node bench/run.mjs --suites=kysely    # only that suite (bench/suites/*.mjs); --suites=none skips them all
  * node bench/run.mjs --only=none        # the suites without the core workloads
  * ```
+ *
+ * A driver with a `runtime` (node:sqlite on Node 24, bun:sqlite on Bun) runs in children started on
+ * that runtime, as installed by `npm run runtimes:install`, next to wasmlite on the same runtime
+ * (`wasmlite@node24`, `wasmlite@bun`), on the point, range and bulk workloads only; the report
+ * adds their ratios ("Runtime peers"). Without the runtimes installed they are left out.
  *
  * A suite is a file `bench/suites/<name>.mjs` whose default export is
  * `{ title, async run({ quick, reps, log }) → { markdown, targets: [[target, measured, ok]] } }`:
@@ -28,10 +34,13 @@ import { bigFixture, cacheMissFixture } from './fixtures.mjs';
 import { waitForQuiet } from './quiet.mjs';
 import { Report } from './report.mjs';
 import { workloads } from './workloads.mjs';
+import { findRuntime, INSTALL_COMMAND } from '../test/runtimes/runtimes.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CHILD = path.join(import.meta.dirname, 'child.mjs');
-const DRIVERS = ['better-sqlite3', 'wasmlite', 'node-sqlite3-wasm', 'sql-js', 'sqlite-wasm-oo1'];
+const DRIVERS = ['better-sqlite3', 'wasmlite', 'node-sqlite3-wasm', 'sql-js', 'sqlite-wasm-oo1', 'node-sqlite', 'bun-sqlite'];
+/** The workloads a driver on another runtime (and wasmlite next to it) runs. */
+const PEER_WORKLOADS = ['point', 'range', 'bulk'];
 const CHILD_TIMEOUT_MS = 300_000;
 /** How long to wait for an idle machine before each run, and over the whole run. */
 const QUIET_WAIT_MS = 30_000;
@@ -63,27 +72,46 @@ function buildWasmlite() {
   return bundle('core/index.ts', 'bench/.build/wasmlite.mjs', { splitting: true });
 }
 
+/** `Node 24.21.0`, `Bun 1.4.5`: the runtime's name and the version its binary reports. */
+function runtimeLabel(runtime) {
+  const version = execFileSync(runtime.binary, ['--version'], { encoding: 'utf8' }).trim().replace(/^v/, '');
+  return `${runtime.label.replace(/ \d+$/, '')} ${version}`;
+}
+
 async function loadDrivers() {
   const wanted = args.drivers ? args.drivers.split(',') : DRIVERS;
   const drivers = new Map();
+  let wasmlite;
   for (const id of DRIVERS.filter((d) => wanted.includes(d))) {
-    if (id === 'wasmlite') {
+    const driver = (await import(`./drivers/${id}.mjs`)).default;
+    if (id === 'wasmlite' || (driver.runtime && wasmlite === undefined)) {
       const missing = await buildWasmlite();
-      if (missing) {
-        console.log(`wasmlite: ${missing}`);
-        continue;
-      }
+      wasmlite = missing ? null : (await import('./drivers/wasmlite.mjs')).default;
+      if (missing) console.log(`wasmlite: ${missing}`);
+      if (id === 'wasmlite' && missing) continue;
     }
-    drivers.set(id, (await import(`./drivers/${id}.mjs`)).default);
+    if (!driver.runtime) {
+      drivers.set(id, driver);
+      continue;
+    }
+    const runtime = findRuntime(driver.runtime);
+    if (!runtime) {
+      console.log(`${id}: ${driver.runtime} is not installed (${INSTALL_COMMAND}); left out`);
+      continue;
+    }
+    const on = { binary: runtime.binary, args: runtime.javascript, label: runtimeLabel(runtime) };
+    drivers.set(id, { ...driver, name: `${driver.name} (${on.label})`, on, workloads: PEER_WORKLOADS });
+    if (wasmlite) drivers.set(`wasmlite@${driver.runtime}`, { ...wasmlite, name: `wasmlite on ${on.label}`, on, workloads: PEER_WORKLOADS, peer: id });
   }
   return drivers;
 }
 
 /** Runs one child; resolves with its result line, how long that took to appear, and how it ended. */
-function runChild(spec) {
+function runChild(spec, on) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [CHILD, JSON.stringify(spec)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const argv = [...(on?.args ?? []), CHILD, JSON.stringify(spec)];
+    const child = spawn(on?.binary ?? process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let line;
@@ -132,14 +160,16 @@ function plan(drivers, fixtures) {
         const params = { ...paramsFor(w, fixtures), mode };
         const onFile = mode !== 'memory';
         for (const [id, driver] of drivers) {
-          if (!onFile || driver.files) jobs.push({ driver: id, workload: w, mode, params, temp: onFile && !fixtures[w] });
+          if (driver.workloads && !driver.workloads.includes(w)) continue;
+          if (!onFile || driver.files) jobs.push({ driver: id, on: driver.on, workload: w, mode, params, temp: onFile && !fixtures[w] });
         }
         if (workload.native?.modes.includes(mode)) jobs.push({ driver: 'fs', workload: w, mode, params, temp: !fixtures[w] });
       }
     }
     if (chosen('coldstart')) {
       for (let i = 0; i < sizes.coldPerRep; i++) {
-        for (const id of ['node', ...drivers.keys()]) jobs.push({ driver: id, workload: 'coldstart', mode: 'memory', params: {} });
+        const here = [...drivers].filter(([, driver]) => !driver.on).map(([id]) => id);
+        for (const id of ['node', ...here]) jobs.push({ driver: id, workload: 'coldstart', mode: 'memory', params: {} });
       }
     }
   }
@@ -159,7 +189,8 @@ async function runJob(job, results) {
     quietSpentMs += quiet.waitedMs;
     const busy = quiet.busy ? ` (machine busy: CPU ${Math.round(quiet.cpu * 100)}%, disk ${Math.round(quiet.disk * 100)}%)` : '';
     if (busy) cell.busy++;
-    const outcome = await runChild({ driver: job.driver, workload: job.workload, params });
+    // `wasmlite@bun` is the wasmlite driver file, run on Bun.
+    const outcome = await runChild({ driver: job.driver.split('@')[0], workload: job.workload, params }, job.on);
     if (outcome.hung) cell.hung++;
     if (outcome.line?.kind !== 'result') {
       const why = outcome.timedOut ? `timeout after ${CHILD_TIMEOUT_MS / 1000} s` : (outcome.line?.value.message ?? `exit ${outcome.code ?? outcome.signal}: ${outcome.stderr.trim().split('\n').pop()}`);
@@ -196,7 +227,8 @@ function describe(id, driver, results) {
   const cell = results.get(`point/file/${id}`) ?? results.get(`point/memory/${id}`);
   const sqlite = cell?.sqlite ?? [...results].find(([k, c]) => k.endsWith(`/${id}`) && c.sqlite)?.[1].sqlite ?? '?';
   const defaults = cell?.pageSize ? `, page_size ${cell.pageSize}, cache_size ${cell.cacheSize}` : '';
-  return `${driver.name} ${id === 'wasmlite' ? `at ${commitOf(ROOT)}` : versionOf(driver.pkg)} (SQLite ${sqlite}${defaults})`;
+  const version = id.split('@')[0] === 'wasmlite' ? ` at ${commitOf(ROOT)}` : driver.on ? '' : ` ${versionOf(driver.pkg)}`;
+  return `${driver.name}${version} (SQLite ${sqlite}${defaults})`;
 }
 
 /** The repository's commit, marked `+changes` when core/ differs from it. */
@@ -236,6 +268,10 @@ modes use WAL with \`synchronous=NORMAL\` (unless the table says otherwise) in a
 directory; each driver keeps its own page and cache sizes (above). node-sqlite3-wasm gets WAL
 through \`locking_mode=EXCLUSIVE\` (its VFS has no shared memory); sql.js and the official oo1
 API have no file databases in Node. wasmlite is bundled from \`core/index.ts\` with esbuild.
+node:sqlite and bun:sqlite, SQLite built into Node 22+ and Bun, run on Node 24 and Bun as
+installed from npm (\`npm run runtimes:install\`), next to wasmlite on the same runtime, on the
+point, range and bulk workloads; their rows' ratios are still to better-sqlite3 on this Node, and
+"Runtime peers" divides wasmlite, on this Node and on the peer's runtime, by the peer.
 The cache-miss file sits in the OS page cache: "µs/read" is the extra time of a query over the
 whole file, which misses SQLite's 2 MB cache, over one confined to rows that stay cached,
 divided by the read syscalls it made (from /proc/self/io), next to \`fs.readSync\` of a

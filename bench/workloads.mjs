@@ -25,6 +25,7 @@ import { bodyLength, BIG_ROW_BYTES, PAGE_SIZE } from './fixtures.mjs';
  * @property {string} name
  * @property {string} pkg         the npm package measured
  * @property {boolean} files      whether it can open a file database in Node
+ * @property {string} [runtime]   a runtime of test/runtimes (`node24`, `bun`) its children must run on
  * @property {(file: string) => Promise<Connection>} open
  *   `':memory:'` or a file path; files are opened in WAL mode
  *

@@ -6,16 +6,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { open, type JournalMode } from '../../core/index.ts';
 
 const child = path.join(import.meta.dirname, '..', 'support', 'permission-child.ts');
-// Root ignores permission bits, so as root the child drops to nobody to see what a user sees.
-const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+const NOBODY = 65534;
+// Root ignores permission bits, so as root the child drops to nobody to see what a user sees. It
+// drops after loading its code: the checkout may be in a directory nobody cannot enter.
+const asRoot = process.getuid?.() === 0;
 
 function openInChild(file: string, ...options: string[]): Record<string, unknown> {
-  const out = execFileSync(process.execPath, ['--import', 'tsx', child, file, ...options], {
-    ...asUser,
+  const user = asRoot ? `${NOBODY}:${NOBODY}` : '-';
+  const out = execFileSync(process.execPath, ['--import', 'tsx', child, file, user, ...options], {
     env: { ...process.env, HOME: path.dirname(file) },
     encoding: 'utf8',
   });
-  return JSON.parse(out.trim().split('\n').at(-1)!);
+  const seen = JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
+  expect(seen.uid).toBe(asRoot ? NOBODY : process.getuid?.());
+  return seen;
 }
 
 describe('files the process may not write', () => {
