@@ -56,6 +56,7 @@ await esbuild.build({
   sourcemap: true,
   logLevel: 'warning',
 });
+dropEmptyChunks(path.join(outdir, 'chunks'));
 // esbuild keeps the CLI's shebang; npm marks bins executable on install, a local build should too.
 for (const file of Object.values(binEntries(manifest))) fs.chmodSync(path.join(outdir, file.slice(PUBLISHED_DIR.length)), 0o755);
 
@@ -76,4 +77,23 @@ function publishedFiles(manifest) {
 /** package.json's `bin`, which may be one path (named after the package) or a map. */
 function binEntries(manifest) {
   return typeof manifest.bin === 'string' ? { [manifest.name]: manifest.bin } : (manifest.bin ?? {});
+}
+
+/**
+ * esbuild leaves an empty chunk for code that several entry points share but that holds nothing
+ * at runtime (type-only and re-export modules), and imports it anyway (evanw/esbuild#1747): one
+ * more file for Node's loader to resolve and read at startup, for nothing. Deletes those chunks
+ * and blanks the bare imports of them (a blank line, so the source maps' line numbers still hold).
+ */
+function dropEmptyChunks(chunksDir) {
+  const isEmpty = (file) => fs.readFileSync(file, 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '').trim() === '';
+  const empty = new Set(fs.readdirSync(chunksDir).filter((name) => name.endsWith('.js') && isEmpty(path.join(chunksDir, name))));
+  if (empty.size === 0) return;
+  const bareImport = /^import "[./]*(?:chunks\/)?([^"/]+\.js)";$/gm; // from an entry or a chunk
+  for (const file of fs.readdirSync(outdir, { recursive: true }).filter((name) => name.endsWith('.js'))) {
+    const source = fs.readFileSync(path.join(outdir, file), 'utf8');
+    const kept = source.replace(bareImport, (line, name) => (empty.has(name) ? '' : line));
+    if (kept !== source) fs.writeFileSync(path.join(outdir, file), kept);
+  }
+  for (const name of empty) for (const suffix of ['', '.map']) fs.rmSync(path.join(chunksDir, name + suffix), { force: true });
 }
