@@ -179,7 +179,8 @@ export class StatementRunner {
     p = { stmt, columns: [], columnTypes: [], make: rowMaker([]), reprepares: 0 };
     if (stmt.reader) {
       stmt.raw();
-      if (this.#intMode !== 'number') stmt.safeIntegers();
+      if (this.#intMode === 'number') stmt.safeRangeNumbers();
+      else stmt.safeIntegers();
       describe(p);
     }
     this.#cache.set(sql, p);

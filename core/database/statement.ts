@@ -1,6 +1,6 @@
 import type { Engine } from '../sqlite3/engine.ts';
 import { SQLITE_DONE, SQLITE_ROW, SQLITE_STMTSTATUS_REPREPARE } from '../sqlite3/constants.ts';
-import { bindValue, readColumn, readColumnBigInt, type SqlValue } from '../sqlite3/values.ts';
+import { bindValue, readColumn, readColumnBigInt, readColumnSafeNumber, type SqlValue } from '../sqlite3/values.ts';
 import { busyError, type Connection } from './connection.ts';
 import type { Database } from './database.ts';
 import { compileExpandedReader, compileRowReader, type ColumnReader } from './row-reader.ts';
@@ -84,6 +84,8 @@ export class Statement<Row = Record<string, SqlValue>> {
   #params: ParameterPlan | undefined;
   #mode: Mode = Mode.Object;
   #safeIntegers: boolean;
+  /** INTEGERs beyond ±(2^53 − 1) are RangeErrors (the Client's `intMode: 'number'`), see {@link safeRangeNumbers}. */
+  #safeRangeNumbers = false;
   #bound = false;
   #locked = false;
   #row: ((e: Engine, stmt: number) => unknown) | undefined;
@@ -215,6 +217,18 @@ export class Statement<Row = Record<string, SqlValue>> {
     this.#checkUnlocked();
     checkToggle(toggle);
     this.#safeIntegers = toggle;
+    this.#row = undefined;
+    return this;
+  }
+
+  /**
+   * @internal Makes an INTEGER result outside ±(2^53 − 1) a RangeError even where a double holds
+   * it exactly, as @libsql/client's `intMode: 'number'` does (the Client's rows); without it only
+   * INTEGERs a double cannot hold are. No effect with {@link safeIntegers}.
+   * @example stmt.raw().safeRangeNumbers();
+   */
+  safeRangeNumbers(): this {
+    this.#safeRangeNumbers = true;
     this.#row = undefined;
     return this;
   }
@@ -403,7 +417,7 @@ export class Statement<Row = Record<string, SqlValue>> {
   }
 
   #compile(ptr: number): (e: Engine, stmt: number) => unknown {
-    const read: ColumnReader = this.#safeIntegers ? readColumnBigInt : readColumn;
+    const read: ColumnReader = this.#safeIntegers ? readColumnBigInt : this.#safeRangeNumbers ? readColumnSafeNumber : readColumn;
     const { x } = this.#e;
     const n = x.sqlite3_column_count(ptr);
     switch (this.#mode) {

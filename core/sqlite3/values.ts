@@ -114,6 +114,20 @@ export function readColumn(e: Engine, stmt: number, i: number): SqlValue {
   }
 }
 
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Like {@link readColumn}, but an INTEGER outside ±(2^53 − 1) is a RangeError even where a double
+ * holds it exactly: @libsql/client's `intMode: 'number'`.
+ */
+export function readColumnSafeNumber(e: Engine, stmt: number, i: number): SqlValue {
+  if (e.x.sqlite3_column_type(stmt, i) !== SQLITE_INTEGER) return readColumn(e, stmt, i);
+  const d = e.x.sqlite3_column_double(stmt, i);
+  if (d <= MAX_SAFE && d >= -MAX_SAFE) return d;
+  const value = e.x.sqlite3_column_int64(stmt, i);
+  throw new RangeError(`The integer ${value} in column ${i} is outside the safe range of a JS number; use intMode 'bigint' or 'string'`);
+}
+
 /** Like {@link readColumn}, but every INTEGER is a bigint (better-sqlite3's `safeIntegers`). */
 export function readColumnBigInt(e: Engine, stmt: number, i: number): SqlValue {
   if (e.x.sqlite3_column_type(stmt, i) === SQLITE_INTEGER) return e.x.sqlite3_column_int64(stmt, i);

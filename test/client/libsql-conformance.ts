@@ -102,5 +102,16 @@ export function libsqlConformance(name: string, setup: ConformanceSetup): void {
       expect((await read).rows[0]!.n).toBe(1);
       await client.close();
     });
+
+    it("reads an INTEGER outside JS's safe range as a RangeError in number mode, even one a double holds", async () => {
+      const { client } = await setup();
+      expect((await client.execute('SELECT 9007199254740991 AS v')).rows[0]!.v).toBe(Number.MAX_SAFE_INTEGER);
+      for (const sql of ['SELECT 9007199254740992', 'SELECT -9007199254740992', 'SELECT 1000000000000000000']) {
+        expect(await rejection(client.execute(sql))).toBeInstanceOf(RangeError);
+      }
+      // A JS number binds as a REAL, so whatever comes back from one is readable.
+      expect((await client.execute({ sql: 'SELECT ? AS v', args: [1e18] })).rows[0]!.v).toBe(1e18);
+      await client.close();
+    });
   });
 }
