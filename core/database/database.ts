@@ -2,21 +2,24 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadEngineSync, type Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_CANTOPEN, SQLITE_DENY, SQLITE_DESERIALIZE_FREEONCLOSE, SQLITE_DESERIALIZE_READONLY, SQLITE_DESERIALIZE_RESIZEABLE,
-  SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_DONE, SQLITE_ERROR, SQLITE_IGNORE, SQLITE_NOMEM, SQLITE_OK, SQLITE_ROW, SQLITE_OPEN_CREATE,
-  SQLITE_OPEN_EXRESCODE, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_PREPARE_PERSISTENT,
-  SQLITE_UTF8,
+  SQLITE_CANTOPEN, SQLITE_DESERIALIZE_FREEONCLOSE, SQLITE_DESERIALIZE_READONLY, SQLITE_DESERIALIZE_RESIZEABLE, SQLITE_ERROR,
+  SQLITE_NOMEM, SQLITE_OK, SQLITE_ROW, SQLITE_OPEN_CREATE, SQLITE_OPEN_EXRESCODE, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE,
+  SQLITE_PREPARE_PERSISTENT,
 } from '../sqlite3/constants.ts';
-import { readValues, setResult, type SqlValue } from '../sqlite3/values.ts';
+import type { SqlValue } from '../sqlite3/values.ts';
 import { defaultVfs } from '../vfs/index.ts';
 import { registerAggregate, type AggregateOptions } from './aggregate.ts';
-import type { Authorizer } from './authorizer.ts';
+import { installAuthorizer, type Authorizer } from './authorizer.ts';
 import { checkAttached, checkBackupArguments, runBackup, type BackupOptions, type BackupResult } from './backup.ts';
 import { Connection, sqliteError } from './connection.ts';
 import { Statement } from './statement.ts';
 import type { TableDefinition, TableFactory } from './table-definition.ts';
 import { wrapTransaction, type TransactionFunction, type TransactionStatements } from './transaction.ts';
+import { installProgressHandler } from './progress-handler.ts';
+import { registerFunction, type FunctionOptions } from './user-function.ts';
 import { registerTable } from './virtual-table.ts';
+
+export type { FunctionOptions } from './user-function.ts';
 
 /** Journal modes a database can be opened with. */
 export type JournalMode = 'wal' | 'delete' | 'truncate' | 'persist' | 'memory' | 'off';
@@ -48,18 +51,6 @@ export interface OpenOptions {
   verbose?: ((sql: string) => void) | null;
 }
 
-/** Options of `Database.function()`. */
-export interface FunctionOptions {
-  /** Same arguments always give the same result (lets SQLite use it in indexes). */
-  deterministic?: boolean;
-  /** Accept any number of arguments (default: exactly `fn.length`). */
-  varargs?: boolean;
-  /** Callable only from top-level SQL, not from views or triggers. */
-  directOnly?: boolean;
-  /** Pass INTEGER arguments as bigints. */
-  safeIntegers?: boolean;
-}
-
 /** Options of `Database.serialize()`. */
 export interface SerializeOptions {
   /** The schema to serialize: `main` (default), `temp` or an attached database's name. */
@@ -69,8 +60,6 @@ export interface SerializeOptions {
 const JOURNAL_MODES = new Set<string>(['wal', 'delete', 'truncate', 'persist', 'memory', 'off']);
 const OPEN_OPTIONS = new Set<string>(['readonly', 'fileMustExist', 'timeout', 'safeIntegers', 'journalMode', 'foreignKeys', 'vfs', 'verbose', 'nativeBinding']);
 // better-sqlite3 compiles SQLite with SQLITE_MAX_FUNCTION_ARG's old default; its check is kept.
-const MAX_FUNCTION_ARGUMENTS = 100;
-
 const registry = new FinalizationRegistry<{ connection: Connection; ptr: number }>(({ connection, ptr }) => {
   if (connection.isOpen && connection.statements.delete(ptr)) connection.e.x.sqlite3_finalize(ptr);
 });
@@ -358,46 +347,7 @@ export class Database {
    * @example db.function('slugify', (s) => String(s).toLowerCase().replace(/\W+/g, '-'));
    */
   function(name: string, optionsOrFn: FunctionOptions | ((...args: SqlValue[]) => unknown), maybeFn?: (...args: SqlValue[]) => unknown): this {
-    const fn = typeof optionsOrFn === 'function' ? optionsOrFn : maybeFn;
-    const options: FunctionOptions = typeof optionsOrFn === 'function' ? {} : (optionsOrFn ?? {});
-    if (typeof name !== 'string') throw new TypeError('Expected first argument to be a string');
-    if (typeof fn !== 'function') throw new TypeError('Expected last argument to be a function');
-    if (typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
-    if (name === '') throw new TypeError('User-defined function name cannot be an empty string');
-    for (const key of ['safeIntegers', 'deterministic', 'directOnly', 'varargs'] as const) {
-      if (key in options && typeof options[key] !== 'boolean') throw new TypeError(`Expected the "${key}" option to be a boolean`);
-    }
-    if (!options.varargs) {
-      if (!Number.isInteger(fn.length) || fn.length < 0) throw new TypeError('Expected function.length to be a positive integer');
-      if (fn.length > MAX_FUNCTION_ARGUMENTS) throw new RangeError(`User-defined functions cannot have more than ${MAX_FUNCTION_ARGUMENTS} arguments`);
-    }
-    this.#c.checkIdle(false);
-    const db = this.#c.ptr;
-    const e = this.#e;
-    const c = this.#c;
-    const bigints = options.safeIntegers ?? this.#safeIntegers;
-    const callback = (ctx: number, argc: number, argv: number): void => {
-      try {
-        setResult(e, ctx, fn(...readValues(e, argc, argv, bigints)));
-      } catch (error) {
-        c.pendingError = error;
-        const message = error instanceof Error ? error.message : String(error);
-        const n = Buffer.byteLength(message);
-        const ptr = e.scratch(n + 1);
-        e.buf.write(message, ptr, n, 'utf8');
-        e.x.sqlite3_result_error(ctx, ptr, n);
-      }
-    };
-    const ptr = e.installFunction(callback as (...args: never[]) => unknown, 'v(pip)');
-    let flags = SQLITE_UTF8;
-    if (options.deterministic) flags |= SQLITE_DETERMINISTIC;
-    if (options.directOnly) flags |= SQLITE_DIRECTONLY;
-    const rc = e.x.sqlite3_create_function_v2(db, e.cstr(name), options.varargs ? -1 : fn.length, flags, 0, ptr, 0, 0, 0);
-    if (rc !== SQLITE_OK) {
-      e.uninstallFunction(ptr);
-      throw c.error(rc);
-    }
-    this.#functions.push(ptr);
+    this.#functions.push(registerFunction(this.#c, name, optionsOrFn, maybeFn, this.#safeIntegers));
     return this;
   }
 
@@ -446,27 +396,8 @@ export class Database {
    * db.progressHandler(10_000, () => performance.now() > deadline);
    */
   progressHandler(ops: number, interrupt: (() => boolean) | undefined): this {
-    if (!Number.isSafeInteger(ops) || ops < 1) throw new TypeError('Expected the "ops" argument to be a positive integer');
-    const db = this.#c.ptr;
-    const { x } = this.#e;
     const previous = this.#progress;
-    this.#progress = 0;
-    if (interrupt === undefined) {
-      x.sqlite3_progress_handler(db, 0, 0, 0);
-    } else {
-      const c = this.#c;
-      const callback = (): number => {
-        try {
-          return interrupt() ? 1 : 0;
-        } catch (error) {
-          // Nothing throws into WASM: the step that was interrupted rethrows it.
-          c.pendingError = error;
-          return 1;
-        }
-      };
-      this.#progress = this.#e.installFunction(callback as (...args: never[]) => unknown, 'i(p)');
-      x.sqlite3_progress_handler(db, ops, this.#progress, 0);
-    }
+    this.#progress = installProgressHandler(this.#c, ops, interrupt);
     if (previous !== 0) this.#e.uninstallFunction(previous);
     return this;
   }
@@ -479,31 +410,8 @@ export class Database {
    * @example db.setAuthorizer((action) => (action === 24 ? 1 : 0)); // refuse ATTACH
    */
   setAuthorizer(authorizer: Authorizer | null): this {
-    if (authorizer !== null && typeof authorizer !== 'function') throw new TypeError('Expected first argument to be a function or null');
-    const db = this.#c.ptr;
-    const e = this.#e;
-    const c = this.#c;
-    let ptr = 0;
-    if (authorizer !== null) {
-      const callback = (_: number, action: number, arg1: number, arg2: number, database: number, trigger: number): number => {
-        // Nothing may throw into WASM: a failure denies the action and is rethrown by prepare.
-        try {
-          const answer = authorizer(action, e.cstring(arg1), e.cstring(arg2), e.cstring(database), e.cstring(trigger));
-          if (answer === SQLITE_OK || answer === SQLITE_DENY || answer === SQLITE_IGNORE) return answer;
-          c.pendingError = new TypeError('Expected the authorizer to return SQLITE_OK (0), SQLITE_DENY (1) or SQLITE_IGNORE (2)');
-        } catch (error) {
-          c.pendingError = error;
-        }
-        return SQLITE_DENY;
-      };
-      ptr = e.installFunction(callback as (...args: never[]) => unknown, 'i(pipppp)');
-    }
-    const rc = e.x.sqlite3_set_authorizer(db, ptr, 0);
-    if (rc !== SQLITE_OK) {
-      if (ptr !== 0) e.uninstallFunction(ptr);
-      throw c.error(rc);
-    }
-    if (this.#authorizer !== 0) e.uninstallFunction(this.#authorizer);
+    const ptr = installAuthorizer(this.#c, authorizer);
+    if (this.#authorizer !== 0) this.#e.uninstallFunction(this.#authorizer);
     this.#authorizer = ptr;
     return this;
   }
