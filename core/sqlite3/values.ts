@@ -121,11 +121,11 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
  * holds it exactly: @libsql/client's `intMode: 'number'`.
  */
 export function readColumnSafeNumber(e: Engine, stmt: number, i: number): SqlValue {
-  if (e.x.sqlite3_column_type(stmt, i) !== SQLITE_INTEGER) return readColumn(e, stmt, i);
-  const d = e.x.sqlite3_column_double(stmt, i);
-  if (d <= MAX_SAFE && d >= -MAX_SAFE) return d;
-  const value = e.x.sqlite3_column_int64(stmt, i);
-  throw new RangeError(`The integer ${value} in column ${i} is outside the safe range of a JS number; use intMode 'bigint' or 'string'`);
+  const value = readColumn(e, stmt, i);
+  // Only a number this large asks for the column's type again: a REAL may be, an INTEGER may not.
+  if (typeof value !== 'number' || (value <= MAX_SAFE && value >= -MAX_SAFE)) return value;
+  if (e.x.sqlite3_column_type(stmt, i) !== SQLITE_INTEGER) return value;
+  throw new RangeError(`The integer ${e.x.sqlite3_column_int64(stmt, i)} in column ${i} is outside the safe range of a JS number; use intMode 'bigint' or 'string'`);
 }
 
 /** Like {@link readColumn}, but every INTEGER is a bigint (better-sqlite3's `safeIntegers`). */
