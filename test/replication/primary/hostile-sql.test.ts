@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { open } from '../../../core/index.ts';
-import { startPrimary, type Primary } from '../../../replication/index.ts';
-import { useTempDir } from '../../support/temp-dir.ts';
 import { call } from './http.ts';
+import { usePrimary } from './use-primary.ts';
 
 const WRITE = 'write-token';
 const READ = 'read-token';
@@ -36,15 +35,10 @@ const INTROSPECTION = [
 ];
 
 describe('remote SQL under the primary\'s authorizer', () => {
-  const temp = useTempDir();
-  let primary: Primary | undefined;
-  afterEach(async () => {
-    await primary?.close();
-    primary = undefined;
-  });
+  const { temp, start: startPrimary } = usePrimary();
 
   async function start(): Promise<string> {
-    primary = await startPrimary({ path: path.join(temp.dir, 'app.db'), tokens: { write: [WRITE], read: [READ] } });
+    const primary = await startPrimary({ tokens: { write: [WRITE], read: [READ] } });
     const { url } = primary;
     const created = await call(url, '/v1/script', {
       sql: `CREATE TABLE parent (id INTEGER PRIMARY KEY);

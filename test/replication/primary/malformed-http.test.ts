@@ -1,9 +1,7 @@
 import net from 'node:net';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startPrimary, type Primary } from '../../../replication/index.ts';
-import { useTempDir } from '../../support/temp-dir.ts';
+import { describe, expect, it } from 'vitest';
 import { call } from './http.ts';
+import { usePrimary } from './use-primary.ts';
 
 interface RawAnswer {
   status: number;
@@ -56,15 +54,10 @@ function raw(url: string, bytes: string | Buffer, ms = 5000): Promise<RawAnswer>
 }
 
 describe('the primary answers unparsable and hostile HTTP with JSON errors', () => {
-  const temp = useTempDir();
-  let primary: Primary | undefined;
-  afterEach(async () => {
-    await primary?.close();
-    primary = undefined;
-  });
+  const { start: startPrimary } = usePrimary();
 
   async function start(): Promise<string> {
-    primary = await startPrimary({ path: path.join(temp.dir, 'app.db'), tokens: { write: ['w-token'] } });
+    const primary = await startPrimary({ tokens: { write: ['w-token'] } });
     expect((await call(primary.url, '/v1/execute', { sql: 'CREATE TABLE t (v TEXT)' }, 'w-token')).status).toBe(200);
     return primary.url;
   }

@@ -1,24 +1,17 @@
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startPrimary, type Primary } from '../../../replication/index.ts';
-import { useTempDir } from '../../support/temp-dir.ts';
+import { describe, expect, it } from 'vitest';
 import { call } from './http.ts';
+import { usePrimary } from './use-primary.ts';
 
 const WRITE = 'write-token';
 const OTHER_WRITE = 'other-write-token';
 const READ = 'read-token';
 
 describe('read tokens and read transactions on the primary\'s read-only connections', () => {
-  const temp = useTempDir();
-  let primary: Primary | undefined;
-  afterEach(async () => {
-    await primary?.close();
-    primary = undefined;
-  });
+  const { start: startPrimary } = usePrimary();
 
   /** A primary whose idle transactions live long: a write stuck behind one would wait that long. */
   async function start(): Promise<string> {
-    primary = await startPrimary({ path: path.join(temp.dir, 'app.db'), tokens: { write: [WRITE, OTHER_WRITE], read: [READ] }, transactionTimeoutMs: 20_000 });
+    const primary = await startPrimary({ tokens: { write: [WRITE, OTHER_WRITE], read: [READ] }, transactionTimeoutMs: 20_000 });
     await call(primary.url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, v)' }, WRITE);
     await call(primary.url, '/v1/execute', { sql: 'INSERT INTO t (v) VALUES (1)' }, WRITE);
     return primary.url;

@@ -1,20 +1,13 @@
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startPrimary, type Primary } from '../../../replication/index.ts';
+import { describe, expect, it } from 'vitest';
 import { Position } from '../../../replication/log/index.ts';
-import { useTempDir } from '../../support/temp-dir.ts';
 import { call } from './http.ts';
+import { usePrimary } from './use-primary.ts';
 
 describe('POST /v1/script', () => {
-  const temp = useTempDir();
-  let primary: Primary | undefined;
-  afterEach(async () => {
-    await primary?.close();
-    primary = undefined;
-  });
+  const { start: startPrimary } = usePrimary();
 
   async function start(): Promise<string> {
-    primary = await startPrimary({ path: path.join(temp.dir, 'app.db'), tokens: { write: ['w'], read: ['r'] } });
+    const primary = await startPrimary({ tokens: { write: ['w'], read: ['r'] } });
     return primary.url;
   }
 
