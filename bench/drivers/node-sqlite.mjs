@@ -4,6 +4,7 @@
  * own Node is 20, and measures wasmlite on that same Node next to it. Statements already take
  * positional parameters and return object rows; it has no transaction helper.
  */
+import { builtinConnection } from './builtin-connection.mjs';
 import { sqlTransaction } from './sql-transaction.mjs';
 
 /** @type {import('../workloads.mjs').Driver} */
@@ -15,17 +16,6 @@ export default {
   async open(file) {
     const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(file);
-    const pragma = (text) => {
-      const row = db.prepare(`PRAGMA ${text}`).get();
-      return row == null ? undefined : Object.values(row)[0];
-    };
-    if (file !== ':memory:') pragma('journal_mode = WAL');
-    return {
-      exec: (sql) => db.exec(sql),
-      pragma,
-      prepare: (sql) => db.prepare(sql),
-      transaction: (fn) => sqlTransaction((sql) => db.exec(sql), fn),
-      close: () => db.close(),
-    };
+    return builtinConnection(db, file, (fn) => sqlTransaction((sql) => db.exec(sql), fn));
   },
 };
