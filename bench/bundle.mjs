@@ -28,9 +28,23 @@ export async function bundle(entryFromRoot, outfileFromRoot, { splitting = false
   if (!fs.existsSync(entry)) return `not available yet (no ${entryFromRoot})`;
   try {
     const esbuild = await import('esbuild');
-    const common = { entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'silent' };
+    const common = {
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      logLevel: 'silent',
+    };
     const output = splitting
-      ? { splitting, outdir: path.dirname(outfile), entryNames: name, chunkNames: `${name}-chunks/[name]-[hash]`, outExtension: { '.js': path.extname(outfile) } }
+      ? {
+          splitting,
+          outdir: path.dirname(outfile),
+          entryNames: name,
+          chunkNames: `${name}-chunks/[name]-[hash]`,
+          outExtension: { '.js': path.extname(outfile) },
+        }
       : { outfile };
     await esbuild.build({ ...common, ...output });
     return undefined;

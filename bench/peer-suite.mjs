@@ -52,14 +52,20 @@ export async function serveChild(moduleUrl, child) {
 
 function runChild(moduleUrl, name, spec) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [fileURLToPath(moduleUrl), JSON.stringify(spec)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, [fileURLToPath(moduleUrl), JSON.stringify(spec)], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.on('data', (chunk) => (out += chunk));
     proc.on('error', reject);
     proc.on('exit', () => {
       const line = out.split('\n').find((l) => l.startsWith('@@'));
       if (line?.startsWith('@@result ')) resolve(JSON.parse(line.slice(9)));
-      else reject(new Error(`${name} bench child (${spec.peer}) failed: ${line ? JSON.parse(line.slice(8)).message : out}`));
+      else
+        reject(
+          new Error(`${name} bench child (${spec.peer}) failed: ${line ? JSON.parse(line.slice(8)).message : out}`),
+        );
     });
   });
 }

@@ -21,7 +21,11 @@ const DISK_BUSY = 0.05;
 /** Cumulative idle and total CPU ticks, and the busiest disk's milliseconds doing I/O. */
 function counters() {
   const cpu = fs.readFileSync('/proc/stat', 'latin1').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
-  const disks = fs.readFileSync('/proc/diskstats', 'latin1').trim().split('\n').map((line) => line.trim().split(/\s+/));
+  const disks = fs
+    .readFileSync('/proc/diskstats', 'latin1')
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/));
   const io = disks.filter((f) => !/^(loop|ram|zram)/.test(f[2])).map((f) => Number(f[12]));
   return { idle: cpu[3] + cpu[4], total: cpu.reduce((a, b) => a + b, 0), io, at: performance.now() };
 }

@@ -122,7 +122,11 @@ export class Report {
     const rows = this.#rowsFor('coldstart').map((d) => {
       const ms = this.ms('coldstart', 'memory', d);
       const status = (value) => this.#status('coldstart', 'memory', d, value);
-      return [this.#name(d, 'coldstart'), status(() => fmt(ms)), status(() => `${ms >= base ? '+' : ''}${fmt(ms - base, 1)}`)];
+      return [
+        this.#name(d, 'coldstart'),
+        status(() => fmt(ms)),
+        status(() => `${ms >= base ? '+' : ''}${fmt(ms - base, 1)}`),
+      ];
     });
     return table(['driver', 'spawn → first result ms', `± ${BASELINE} ms`], rows);
   }
@@ -133,7 +137,14 @@ export class Report {
       const status = (value) => this.#status('cachemiss', 'file', d, value);
       const m = (name) => this.metric('cachemiss', 'file', d, name);
       if (d === 'fs') {
-        return [this.#name(d, 'cachemiss'), '—', '—', '1', status(() => `${fmt(m('readUs'), 2)} (8 KiB: ${fmt(m('read8kUs'), 2)})`), '1.00×'];
+        return [
+          this.#name(d, 'cachemiss'),
+          '—',
+          '—',
+          '1',
+          status(() => `${fmt(m('readUs'), 2)} (8 KiB: ${fmt(m('read8kUs'), 2)})`),
+          '1.00×',
+        ];
       }
       return [
         this.#name(d, 'cachemiss'),
@@ -144,7 +155,14 @@ export class Report {
         status(() => `${fmt(m('missUs') / pread, 2)}×`),
       ];
     });
-    const header = ['driver', 'µs/query, whole file', 'µs/query, first 1 MiB (cached)', 'reads/query', 'µs/read', '÷ native pread'];
+    const header = [
+      'driver',
+      'µs/query, whole file',
+      'µs/query, first 1 MiB (cached)',
+      'reads/query',
+      'µs/read',
+      '÷ native pread',
+    ];
     return table(header, rows);
   }
 
@@ -152,7 +170,12 @@ export class Report {
     const rows = this.#rowsFor('memory').map((d) => {
       const status = (value) => this.#status('memory', 'file', d, value);
       const rss = this.metric('memory', 'file', d, 'maxRssMiB');
-      return [this.#name(d, 'memory'), status(() => fmt(this.ms('memory', 'file', d))), status(() => fmt(rss, 0)), status(() => (rss < 256 ? 'yes' : '**no**'))];
+      return [
+        this.#name(d, 'memory'),
+        status(() => fmt(this.ms('memory', 'file', d))),
+        status(() => fmt(rss, 0)),
+        status(() => (rss < 256 ? 'yes' : '**no**')),
+      ];
     });
     return table(['driver', 'scan ms', 'peak RSS MiB', '< 256 MiB'], rows);
   }
@@ -164,7 +187,9 @@ export class Report {
   runtimePeersTable() {
     const pairs = [...this.drivers].filter(([, d]) => d.peer).map(([id, d]) => [id, d.peer]);
     const ratio = (w, mode, id, peer) =>
-      this.#status(w, mode, id, () => this.#status(w, mode, peer, () => `${fmt(this.ms(w, mode, id) / this.ms(w, mode, peer), 2)}×`));
+      this.#status(w, mode, id, () =>
+        this.#status(w, mode, peer, () => `${fmt(this.ms(w, mode, id) / this.ms(w, mode, peer), 2)}×`),
+      );
     const rows = [];
     for (const [w, workload] of Object.entries(this.workloads)) {
       for (const mode of workload.modes) {
@@ -191,8 +216,12 @@ export class Report {
       sections.push(`### ${this.workloads[w].title(this.params[w])}\n\n${body}`);
     }
     const peers = this.runtimePeersTable();
-    if (peers) sections.push(`### Runtime peers: wasmlite ÷ the built-in SQLite of Node 24 and Bun (time ratio, lower is better)\n\n${peers}`);
-    if (ran('coldstart')) sections.push(`### Cold start: process spawn to the first \`SELECT 1\` result\n\n${this.coldStartTable()}`);
+    if (peers)
+      sections.push(
+        `### Runtime peers: wasmlite ÷ the built-in SQLite of Node 24 and Bun (time ratio, lower is better)\n\n${peers}`,
+      );
+    if (ran('coldstart'))
+      sections.push(`### Cold start: process spawn to the first \`SELECT 1\` result\n\n${this.coldStartTable()}`);
     return sections;
   }
 
@@ -200,13 +229,27 @@ export class Report {
   targets() {
     const rows = [];
     const add = (target, value, ok, detail) =>
-      rows.push([target, Number.isFinite(value) ? detail : 'not run', Number.isFinite(value) ? (ok ? 'pass' : '**miss**') : '—']);
+      rows.push([
+        target,
+        Number.isFinite(value) ? detail : 'not run',
+        Number.isFinite(value) ? (ok ? 'pass' : '**miss**') : '—',
+      ]);
     const ratio = (w, mode, other) => this.ms(w, mode, SUBJECT) / this.ms(w, mode, other);
     const speedup = (w, mode, other) => this.ms(w, mode, other) / this.ms(w, mode, SUBJECT);
     const modes = (w) => this.workloads[w].modes.filter((m) => this.results.has(`${w}/${m}/${BASELINE}`));
 
-    for (const [w, limit, what] of [['point', 0.9, 'point selects'], ['range', 0.7, '1000-row range scans'], ['bulk', 1.25, 'bulk insert in one transaction']]) {
-      for (const mode of modes(w)) add(`${what}, ${MODE_LABELS[mode]}: ≤ ${limit}× better-sqlite3`, ratio(w, mode, BASELINE), ratio(w, mode, BASELINE) <= limit, `${fmt(ratio(w, mode, BASELINE), 2)}×`);
+    for (const [w, limit, what] of [
+      ['point', 0.9, 'point selects'],
+      ['range', 0.7, '1000-row range scans'],
+      ['bulk', 1.25, 'bulk insert in one transaction'],
+    ]) {
+      for (const mode of modes(w))
+        add(
+          `${what}, ${MODE_LABELS[mode]}: ≤ ${limit}× better-sqlite3`,
+          ratio(w, mode, BASELINE),
+          ratio(w, mode, BASELINE) <= limit,
+          `${fmt(ratio(w, mode, BASELINE), 2)}×`,
+        );
     }
     if (this.results.has(`autocommit/full/${BASELINE}`)) {
       const r = ratio('autocommit', 'full', BASELINE);
@@ -221,9 +264,16 @@ export class Report {
         }
       }
     };
-    faster('node-sqlite3-wasm', 'node-sqlite3-wasm', 2, [['point', 'point selects'], ['range', 'range scans']]);
+    faster('node-sqlite3-wasm', 'node-sqlite3-wasm', 2, [
+      ['point', 'point selects'],
+      ['range', 'range scans'],
+    ]);
     faster('node-sqlite3-wasm', 'node-sqlite3-wasm', 1.8, [['bulk', 'bulk insert']]);
-    faster('sqlite-wasm-oo1', 'oo1', 5, [['point', 'point selects'], ['range', 'range scans'], ['bulk', 'bulk insert']]);
+    faster('sqlite-wasm-oo1', 'oo1', 5, [
+      ['point', 'point selects'],
+      ['range', 'range scans'],
+      ['bulk', 'bulk insert'],
+    ]);
     if (this.results.has('cachemiss/file/fs')) {
       const r = this.metric('cachemiss', 'file', SUBJECT, 'missUs') / this.metric('cachemiss', 'file', 'fs', 'readUs');
       add('cache-miss page read: ≤ 1.5× a native pread', r, r <= 1.5, `${fmt(r, 2)}×`);
@@ -234,7 +284,12 @@ export class Report {
     }
     if (this.results.has(`memory/file/${BASELINE}`)) {
       const rss = this.metric('memory', 'file', SUBJECT, 'maxRssMiB');
-      add(`scanning a ${this.params.memory.fixture.size} file: peak RSS < 256 MiB`, rss, rss < 256, `${fmt(rss, 0)} MiB`);
+      add(
+        `scanning a ${this.params.memory.fixture.size} file: peak RSS < 256 MiB`,
+        rss,
+        rss < 256,
+        `${fmt(rss, 0)} MiB`,
+      );
     }
     return table(['target (wasmlite, same Node, same mode, same run)', 'measured', 'result'], rows);
   }
@@ -245,16 +300,20 @@ export class Report {
     for (const [key, cell] of this.results) {
       const [w, mode, d] = key.split('/');
       const where = `${this.#name(d, w)}, ${w}, ${MODE_LABELS[mode] ?? mode}`;
-      if (cell.mismatches.length > 0) notes.push(`**MISMATCH** ${where}: got \`${cell.mismatches[0]}\`, expected \`${cell.expected}\``);
+      if (cell.mismatches.length > 0)
+        notes.push(`**MISMATCH** ${where}: got \`${cell.mismatches[0]}\`, expected \`${cell.expected}\``);
       for (const f of new Set(cell.failures)) notes.push(`failed: ${where}: ${f}`);
-      if (cell.hung > 0) notes.push(`hung at exit (killed after printing its result) ${cell.hung}× of ${cell.ms.length}: ${where}`);
+      if (cell.hung > 0)
+        notes.push(`hung at exit (killed after printing its result) ${cell.hung}× of ${cell.ms.length}: ${where}`);
       if (cell.journal && cell.journal !== 'wal') notes.push(`journal_mode was ${cell.journal}, not wal: ${where}`);
     }
     const cells = [...this.results.values()];
     const busy = cells.reduce((n, c) => n + c.busy, 0);
     if (busy > 0) {
       const runs = cells.reduce((n, c) => n + c.ms.length + c.failures.length, 0);
-      notes.push(`**${busy} of ${runs} runs started while other processes kept the CPU or the disk busy** (waiting for quiet gave up): rerun on an idle machine before trusting small differences`);
+      notes.push(
+        `**${busy} of ${runs} runs started while other processes kept the CPU or the disk busy** (waiting for quiet gave up): rerun on an idle machine before trusting small differences`,
+      );
     }
     return notes.map((n) => `- ${n}`);
   }

@@ -38,7 +38,15 @@ import { findRuntime, INSTALL_COMMAND } from '../test/runtimes/runtimes.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const CHILD = path.join(import.meta.dirname, 'child.mjs');
-const DRIVERS = ['better-sqlite3', 'wasmlite', 'node-sqlite3-wasm', 'sql-js', 'sqlite-wasm-oo1', 'node-sqlite', 'bun-sqlite'];
+const DRIVERS = [
+  'better-sqlite3',
+  'wasmlite',
+  'node-sqlite3-wasm',
+  'sql-js',
+  'sqlite-wasm-oo1',
+  'node-sqlite',
+  'bun-sqlite',
+];
 /** The workloads a driver on another runtime (and wasmlite next to it) runs. */
 const PEER_WORKLOADS = ['point', 'range', 'bulk'];
 const CHILD_TIMEOUT_MS = 300_000;
@@ -62,10 +70,31 @@ const { values: args } = parseArgs({
 });
 
 const sizes = args.quick
-  ? { rows: 10_000, ops: 10_000, scans: 20, autocommits: 200, missOps: 5_000, missMb: 50, bigMiB: 256, reps: 3, coldPerRep: 2 }
-  : { rows: 100_000, ops: 100_000, scans: 100, autocommits: 1_000, missOps: 50_000, missMb: 200, bigMiB: 1024, reps: 5, coldPerRep: 2 };
+  ? {
+      rows: 10_000,
+      ops: 10_000,
+      scans: 20,
+      autocommits: 200,
+      missOps: 5_000,
+      missMb: 50,
+      bigMiB: 256,
+      reps: 3,
+      coldPerRep: 2,
+    }
+  : {
+      rows: 100_000,
+      ops: 100_000,
+      scans: 100,
+      autocommits: 1_000,
+      missOps: 50_000,
+      missMb: 200,
+      bigMiB: 1024,
+      reps: 5,
+      coldPerRep: 2,
+    };
 const reps = args.reps ? Number(args.reps) : sizes.reps;
-const write = !args['no-write'] && (args.write ?? !(args.quick || args.only || args.drivers || args.reps || args.suites));
+const write =
+  !args['no-write'] && (args.write ?? !(args.quick || args.only || args.drivers || args.reps || args.suites));
 
 /** Bundles `core/index.ts` like a published build; returns why wasmlite cannot run, if it cannot. */
 function buildWasmlite() {
@@ -101,7 +130,14 @@ async function loadDrivers() {
     }
     const on = { binary: runtime.binary, args: runtime.javascript, label: runtimeLabel(runtime) };
     drivers.set(id, { ...driver, name: `${driver.name} (${on.label})`, on, workloads: PEER_WORKLOADS });
-    if (wasmlite) drivers.set(`wasmlite@${driver.runtime}`, { ...wasmlite, name: `wasmlite on ${on.label}`, on, workloads: PEER_WORKLOADS, peer: id });
+    if (wasmlite)
+      drivers.set(`wasmlite@${driver.runtime}`, {
+        ...wasmlite,
+        name: `wasmlite on ${on.label}`,
+        on,
+        workloads: PEER_WORKLOADS,
+        peer: id,
+      });
   }
   return drivers;
 }
@@ -161,15 +197,18 @@ function plan(drivers, fixtures) {
         const onFile = mode !== 'memory';
         for (const [id, driver] of drivers) {
           if (driver.workloads && !driver.workloads.includes(w)) continue;
-          if (!onFile || driver.files) jobs.push({ driver: id, on: driver.on, workload: w, mode, params, temp: onFile && !fixtures[w] });
+          if (!onFile || driver.files)
+            jobs.push({ driver: id, on: driver.on, workload: w, mode, params, temp: onFile && !fixtures[w] });
         }
-        if (workload.native?.modes.includes(mode)) jobs.push({ driver: 'fs', workload: w, mode, params, temp: !fixtures[w] });
+        if (workload.native?.modes.includes(mode))
+          jobs.push({ driver: 'fs', workload: w, mode, params, temp: !fixtures[w] });
       }
     }
     if (chosen('coldstart')) {
       for (let i = 0; i < sizes.coldPerRep; i++) {
         const here = [...drivers].filter(([, driver]) => !driver.on).map(([id]) => id);
-        for (const id of ['node', ...here]) jobs.push({ driver: id, workload: 'coldstart', mode: 'memory', params: {} });
+        for (const id of ['node', ...here])
+          jobs.push({ driver: id, workload: 'coldstart', mode: 'memory', params: {} });
       }
     }
   }
@@ -187,19 +226,29 @@ async function runJob(job, results) {
   try {
     const quiet = await waitForQuiet(Math.min(QUIET_WAIT_MS, QUIET_BUDGET_MS - quietSpentMs));
     quietSpentMs += quiet.waitedMs;
-    const busy = quiet.busy ? ` (machine busy: CPU ${Math.round(quiet.cpu * 100)}%, disk ${Math.round(quiet.disk * 100)}%)` : '';
+    const busy = quiet.busy
+      ? ` (machine busy: CPU ${Math.round(quiet.cpu * 100)}%, disk ${Math.round(quiet.disk * 100)}%)`
+      : '';
     if (busy) cell.busy++;
     // `wasmlite@bun` is the wasmlite driver file, run on Bun.
     const outcome = await runChild({ driver: job.driver.split('@')[0], workload: job.workload, params }, job.on);
     if (outcome.hung) cell.hung++;
     if (outcome.line?.kind !== 'result') {
-      const why = outcome.timedOut ? `timeout after ${CHILD_TIMEOUT_MS / 1000} s` : (outcome.line?.value.message ?? `exit ${outcome.code ?? outcome.signal}: ${outcome.stderr.trim().split('\n').pop()}`);
+      const why = outcome.timedOut
+        ? `timeout after ${CHILD_TIMEOUT_MS / 1000} s`
+        : (outcome.line?.value.message ??
+          `exit ${outcome.code ?? outcome.signal}: ${outcome.stderr.trim().split('\n').pop()}`);
       cell.failures.push(why);
       return `FAILED: ${why}`;
     }
     const result = outcome.line.value;
     const workload = workloads[job.workload];
-    const expected = job.workload === 'coldstart' ? 'x=1' : job.driver === 'fs' ? workload.native.expect(params) : workload.expect(params);
+    const expected =
+      job.workload === 'coldstart'
+        ? 'x=1'
+        : job.driver === 'fs'
+          ? workload.native.expect(params)
+          : workload.expect(params);
     if (result.check !== expected) {
       cell.mismatches.push(result.check);
       cell.expected = expected;
@@ -227,7 +276,8 @@ function describe(id, driver, results) {
   const cell = results.get(`point/file/${id}`) ?? results.get(`point/memory/${id}`);
   const sqlite = cell?.sqlite ?? [...results].find(([k, c]) => k.endsWith(`/${id}`) && c.sqlite)?.[1].sqlite ?? '?';
   const defaults = cell?.pageSize ? `, page_size ${cell.pageSize}, cache_size ${cell.cacheSize}` : '';
-  const version = id.split('@')[0] === 'wasmlite' ? ` at ${commitOf(ROOT)}` : driver.on ? '' : ` ${versionOf(driver.pkg)}`;
+  const version =
+    id.split('@')[0] === 'wasmlite' ? ` at ${commitOf(ROOT)}` : driver.on ? '' : ` ${versionOf(driver.pkg)}`;
   return `${driver.name}${version} (SQLite ${sqlite}${defaults})`;
 }
 
@@ -244,7 +294,9 @@ function commitOf(dir) {
 /** A suite's targets as a table under its title, or nothing when it has none. */
 function suiteTargets(section) {
   if (section.targets.length === 0) return '';
-  const rows = section.targets.map(([target, measured, ok]) => `| ${target} | ${measured} | ${ok === undefined ? '—' : ok ? 'pass' : '**miss**'} |`);
+  const rows = section.targets.map(
+    ([target, measured, ok]) => `| ${target} | ${measured} | ${ok === undefined ? '—' : ok ? 'pass' : '**miss**'} |`,
+  );
   return `\n${section.title}:\n\n| target | measured | result |\n| :-- | --: | --: |\n${rows.join('\n')}\n`;
 }
 
@@ -252,7 +304,10 @@ function markdown(report, drivers, results, sections, wallSeconds) {
   const versions = [...drivers].map(([id, d]) => describe(id, d, results));
   return `# Benchmarks
 
-Generated by \`npm run bench\` (\`node bench/run.mjs${process.argv.slice(2).map((a) => ` ${a}`).join('')}\`); do not edit by hand.
+Generated by \`npm run bench\` (\`node bench/run.mjs${process.argv
+    .slice(2)
+    .map((a) => ` ${a}`)
+    .join('')}\`); do not edit by hand.
 
 - Machine: ${os.cpus()[0].model}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, ${os.platform()} ${os.arch()}
 - Node ${process.version}, ${new Date().toISOString().slice(0, 10)}, ${reps} repetition${reps === 1 ? '' : 's'} (median), ${Math.round(wallSeconds)} s in all
@@ -291,12 +346,19 @@ ${sections.map((s) => `\n## ${s.title}\n\n${s.markdown.trim()}\n`).join('')}${re
 /** The suites in `bench/suites/`, filtered by `--suites`, in name order. */
 async function loadSuites() {
   const dir = path.join(import.meta.dirname, 'suites');
-  const names = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.mjs')).map((f) => f.slice(0, -4)).sort() : [];
+  const names = fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => f.slice(0, -4))
+        .sort()
+    : [];
   const wanted = args.suites ? args.suites.split(',') : names;
   const unknown = wanted.filter((n) => n !== 'none' && !names.includes(n));
   if (unknown.length > 0) throw new Error(`unknown suite(s) ${unknown.join(', ')}; there are: ${names.join(', ')}`);
   const suites = [];
-  for (const name of names.filter((n) => wanted.includes(n))) suites.push({ name, ...(await import(`./suites/${name}.mjs`)).default });
+  for (const name of names.filter((n) => wanted.includes(n)))
+    suites.push({ name, ...(await import(`./suites/${name}.mjs`)).default });
   return suites;
 }
 
@@ -304,7 +366,11 @@ async function loadSuites() {
 async function runSuite(suite) {
   console.log(`\n== suite ${suite.name}: ${suite.title}`);
   try {
-    const out = await suite.run({ quick: args.quick, reps: args.reps ? Number(args.reps) : undefined, log: (...a) => console.log(`[${suite.name}]`, ...a) });
+    const out = await suite.run({
+      quick: args.quick,
+      reps: args.reps ? Number(args.reps) : undefined,
+      log: (...a) => console.log(`[${suite.name}]`, ...a),
+    });
     return { title: suite.title, markdown: out.markdown, targets: out.targets ?? [] };
   } catch (error) {
     console.log(`suite ${suite.name} failed: ${error?.stack ?? error}`);

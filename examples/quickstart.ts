@@ -11,7 +11,9 @@ const path = join(dir, 'quickstart.db');
 
 const started = performance.now();
 const db = await open(path);
-console.log(`opened ${path} (SQLite ${db.prepare('SELECT sqlite_version()').pluck().get()}, journal ${db.pragma('journal_mode', { simple: true })}) in ${(performance.now() - started).toFixed(1)} ms`);
+console.log(
+  `opened ${path} (SQLite ${db.prepare('SELECT sqlite_version()').pluck().get()}, journal ${db.pragma('journal_mode', { simple: true })}) in ${(performance.now() - started).toFixed(1)} ms`,
+);
 
 db.exec(`
   DROP TABLE IF EXISTS notes;
@@ -41,11 +43,17 @@ try {
 db.close();
 
 const client = createClient({ url: `file:${path}` });
-const rs = await client.execute({ sql: 'SELECT count(*) AS n, max(id) AS last FROM notes WHERE title LIKE ?', args: ['note 1%'] });
+const rs = await client.execute({
+  sql: 'SELECT count(*) AS n, max(id) AS last FROM notes WHERE title LIKE ?',
+  args: ['note 1%'],
+});
 console.log(`the Client sees the same file: ${rs.rows[0]!.n} titles start with "note 1", last id ${rs.rows[0]!.last}`);
 const [, updated] = await client.batch(
   [
-    { sql: 'INSERT INTO notes (title, body, created) VALUES (?, ?, ?)', args: ['from the client', 'hello', new Date()] },
+    {
+      sql: 'INSERT INTO notes (title, body, created) VALUES (?, ?, ?)',
+      args: ['from the client', 'hello', new Date()],
+    },
     { sql: 'UPDATE notes SET body = upper(body) WHERE id <= ?', args: [3] },
   ],
   'write',

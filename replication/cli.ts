@@ -17,12 +17,17 @@ import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startPrimary } from './primary/index.ts';
 
-const USAGE = 'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>] [--durability async|quorum]'
-  + ' [--statement-timeout-ms <ms>] [--max-response-rows <rows>] [--max-response-bytes <bytes>]\n'
-  + '       wasmlite prisma migrate-deploy --url <file:path.db> [--sync-url <http://…>] [--auth-token-file <file>] [--migrations <dir>]';
+const USAGE =
+  'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>] [--durability async|quorum]' +
+  ' [--statement-timeout-ms <ms>] [--max-response-rows <rows>] [--max-response-bytes <bytes>]\n' +
+  '       wasmlite prisma migrate-deploy --url <file:path.db> [--sync-url <http://…>] [--auth-token-file <file>] [--migrations <dir>]';
 
 /** The limit flags, by the `startPrimary` option each one sets (its checks and defaults apply). */
-const LIMIT_FLAGS = { statementTimeoutMs: 'statement-timeout-ms', maxResponseRows: 'max-response-rows', maxResponseBytes: 'max-response-bytes' } as const;
+const LIMIT_FLAGS = {
+  statementTimeoutMs: 'statement-timeout-ms',
+  maxResponseRows: 'max-response-rows',
+  maxResponseBytes: 'max-response-bytes',
+} as const;
 
 /** The number a limit flag gives, `undefined` when it is absent; `startPrimary` checks its range. */
 function limitFlag(value: string | undefined, flag: string): number | undefined {
@@ -67,7 +72,8 @@ async function main(): Promise<void> {
   if (!/^\d+$/.test(values.port)) throw new TypeError('Expected --port to be an integer between 0 and 65535');
   const tokenFile = values['token-file'];
   const durability = values.durability;
-  if (durability !== 'async' && durability !== 'quorum') throw new TypeError('Expected --durability to be async or quorum');
+  if (durability !== 'async' && durability !== 'quorum')
+    throw new TypeError('Expected --durability to be async or quorum');
   const primary = await startPrimary({
     path,
     host: values.host,
@@ -81,10 +87,13 @@ async function main(): Promise<void> {
   });
   console.log(`primary ${path} at ${primary.url}, position ${primary.position()}, durability ${durability}`);
   const stop = (): void => {
-    primary.close().then(() => process.exit(0), (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    });
+    primary.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

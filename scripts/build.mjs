@@ -36,9 +36,11 @@ fs.rmSync(outdir, { recursive: true, force: true });
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
 const entryPoints = publishedFiles(manifest).map((file) => {
   // './dist/core/index.js' is built from 'core/index.ts' into '<outdir>/core/index.js'.
-  if (!file.startsWith(PUBLISHED_DIR) || !file.endsWith('.js')) throw new Error(`package.json names ${file}, not a ${PUBLISHED_DIR}*.js file`);
+  if (!file.startsWith(PUBLISHED_DIR) || !file.endsWith('.js'))
+    throw new Error(`package.json names ${file}, not a ${PUBLISHED_DIR}*.js file`);
   const out = file.slice(PUBLISHED_DIR.length, -'.js'.length);
-  if (!fs.existsSync(path.join(ROOT, `${out}.ts`))) throw new Error(`package.json names ${file}, but there is no ${out}.ts`);
+  if (!fs.existsSync(path.join(ROOT, `${out}.ts`)))
+    throw new Error(`package.json names ${file}, but there is no ${out}.ts`);
   return { in: path.join(ROOT, `${out}.ts`), out };
 });
 
@@ -58,19 +60,24 @@ await esbuild.build({
 });
 dropEmptyChunks(path.join(outdir, 'chunks'));
 // esbuild keeps the CLI's shebang; npm marks bins executable on install, a local build should too.
-for (const file of Object.values(binEntries(manifest))) fs.chmodSync(path.join(outdir, file.slice(PUBLISHED_DIR.length)), 0o755);
+for (const file of Object.values(binEntries(manifest)))
+  fs.chmodSync(path.join(outdir, file.slice(PUBLISHED_DIR.length)), 0o755);
 
 if (withTypes) {
   // typescript's exports map hides bin/, so find tsc through its package.json's `bin`.
   const typescript = createRequire(import.meta.url).resolve('typescript/package.json');
   const tsc = path.join(path.dirname(typescript), JSON.parse(fs.readFileSync(typescript, 'utf8')).bin.tsc);
-  const run = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outdir], { stdio: 'inherit' });
+  const run = spawnSync(process.execPath, [tsc, '-p', path.join(ROOT, 'tsconfig.build.json'), '--outDir', outdir], {
+    stdio: 'inherit',
+  });
   if (run.status !== 0) throw new Error(`tsc (declarations) failed with status ${run.status ?? run.signal}`);
 }
 
 /** The `.js` files package.json publishes: each export's `default` condition, and the bins. */
 function publishedFiles(manifest) {
-  const exported = Object.values(manifest.exports).flatMap((target) => (typeof target === 'object' ? [target.default] : []));
+  const exported = Object.values(manifest.exports).flatMap((target) =>
+    typeof target === 'object' ? [target.default] : [],
+  );
   return [...new Set([...exported, ...Object.values(binEntries(manifest))])];
 }
 
@@ -86,8 +93,14 @@ function binEntries(manifest) {
  * and blanks the bare imports of them (a blank line, so the source maps' line numbers still hold).
  */
 function dropEmptyChunks(chunksDir) {
-  const isEmpty = (file) => fs.readFileSync(file, 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '').trim() === '';
-  const empty = new Set(fs.readdirSync(chunksDir).filter((name) => name.endsWith('.js') && isEmpty(path.join(chunksDir, name))));
+  const isEmpty = (file) =>
+    fs
+      .readFileSync(file, 'utf8')
+      .replace(/^\/\/# sourceMappingURL=.*$/m, '')
+      .trim() === '';
+  const empty = new Set(
+    fs.readdirSync(chunksDir).filter((name) => name.endsWith('.js') && isEmpty(path.join(chunksDir, name))),
+  );
   if (empty.size === 0) return;
   const bareImport = /^import "[./]*(?:chunks\/)?([^"/]+\.js)";$/gm; // from an entry or a chunk
   for (const file of fs.readdirSync(outdir, { recursive: true }).filter((name) => name.endsWith('.js'))) {
@@ -95,5 +108,6 @@ function dropEmptyChunks(chunksDir) {
     const kept = source.replace(bareImport, (line, name) => (empty.has(name) ? '' : line));
     if (kept !== source) fs.writeFileSync(path.join(outdir, file), kept);
   }
-  for (const name of empty) for (const suffix of ['', '.map']) fs.rmSync(path.join(chunksDir, name + suffix), { force: true });
+  for (const name of empty)
+    for (const suffix of ['', '.map']) fs.rmSync(path.join(chunksDir, name + suffix), { force: true });
 }

@@ -1,4 +1,14 @@
-import { createTableRelationsHelpers, DefaultLogger, entityKind, extractTablesRelationalConfig, type ExtractTablesWithRelations, type DrizzleConfig, type Logger, type RelationalSchemaConfig, type TablesRelationalConfig } from 'drizzle-orm';
+import {
+  createTableRelationsHelpers,
+  DefaultLogger,
+  entityKind,
+  extractTablesRelationalConfig,
+  type ExtractTablesWithRelations,
+  type DrizzleConfig,
+  type Logger,
+  type RelationalSchemaConfig,
+  type TablesRelationalConfig,
+} from 'drizzle-orm';
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
 import { BaseSQLiteDatabase, SQLiteAsyncDialect } from 'drizzle-orm/sqlite-core';
 import { createClient, type Client, type Config, type ResultSet } from '../../core/index.ts';
@@ -12,8 +22,9 @@ import { WasmliteSession, type WasmliteTransaction, type WasmliteTransactionConf
  * @example
  * const [user] = await db.insert(users).values({ name: 'Ada' }).returning();
  */
-export class WasmliteDatabase<TSchema extends Record<string, unknown> = Record<string, never>>
-  extends BaseSQLiteDatabase<'async', ResultSet, TSchema> {
+export class WasmliteDatabase<
+  TSchema extends Record<string, unknown> = Record<string, never>,
+> extends BaseSQLiteDatabase<'async', ResultSet, TSchema> {
   static override readonly [entityKind]: string = 'WasmliteDatabase';
 
   readonly #session: WasmliteSession<TSchema, ExtractTablesWithRelations<TSchema>>;
@@ -63,7 +74,10 @@ export class WasmliteDatabase<TSchema extends Record<string, unknown> = Record<s
 export type WasmliteConnection = string | Config;
 
 /** A Drizzle database with its Client. */
-export type WasmliteDrizzle<TSchema extends Record<string, unknown>, TClient extends Client = Client> = WasmliteDatabase<TSchema> & { $client: TClient };
+export type WasmliteDrizzle<
+  TSchema extends Record<string, unknown>,
+  TClient extends Client = Client,
+> = WasmliteDatabase<TSchema> & { $client: TClient };
 
 /**
  * Creates a Drizzle database over a wasmlite Client: `drizzle(client, config?)`,
@@ -81,14 +95,18 @@ export type WasmliteDrizzle<TSchema extends Record<string, unknown>, TClient ext
  * const db = drizzle(createClient({ url: 'file:app.db' }), { schema });
  * const replicaDb = drizzle({ connection: { url: 'file:replica.db', syncUrl: 'http://primary:7878' }, schema });
  */
-export function drizzle<TSchema extends Record<string, unknown> = Record<string, never>, TClient extends Client = Client>(
+export function drizzle<
+  TSchema extends Record<string, unknown> = Record<string, never>,
+  TClient extends Client = Client,
+>(
   ...params:
     | [TClient | string]
     | [TClient | string, DrizzleConfig<TSchema>]
     | [DrizzleConfig<TSchema> & ({ connection: WasmliteConnection } | { client: TClient })]
 ): WasmliteDrizzle<TSchema, TClient> {
   const [first, second] = params;
-  if (typeof first === 'string') return construct(createClient({ url: first }), second) as WasmliteDrizzle<TSchema, TClient>;
+  if (typeof first === 'string')
+    return construct(createClient({ url: first }), second) as WasmliteDrizzle<TSchema, TClient>;
   if (isClient(first)) return construct(first, second);
   if (first === null || typeof first !== 'object') {
     throw new TypeError('Expected a wasmlite Client, a file: URL, or a config with "client" or "connection"');
@@ -111,8 +129,12 @@ function openClient(connection: WasmliteConnection): Client {
 }
 
 function isClient(value: unknown): value is Client {
-  return value !== null && typeof value === 'object' && typeof (value as Client).execute === 'function'
-    && typeof (value as Client).transaction === 'function';
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Client).execute === 'function' &&
+    typeof (value as Client).transaction === 'function'
+  );
 }
 
 function construct<TSchema extends Record<string, unknown>, TClient extends Client>(
@@ -130,7 +152,11 @@ function construct<TSchema extends Record<string, unknown>, TClient extends Clie
     schema = { fullSchema: config.schema, schema: tables.tables, tableNamesMap: tables.tableNamesMap };
   }
   const session = new WasmliteSession(client, dialect, schema, { logger, cache: config.cache });
-  const db = new WasmliteDatabase<TSchema>(dialect, session as WasmliteSession<TSchema, ExtractTablesWithRelations<TSchema>>, schema) as WasmliteDrizzle<TSchema, TClient>;
+  const db = new WasmliteDatabase<TSchema>(
+    dialect,
+    session as WasmliteSession<TSchema, ExtractTablesWithRelations<TSchema>>,
+    schema,
+  ) as WasmliteDrizzle<TSchema, TClient>;
   db.$client = client;
   const cache = config.cache;
   if (cache !== undefined) {

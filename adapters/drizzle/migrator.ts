@@ -24,20 +24,30 @@ export type { MigrationConfig } from 'drizzle-orm/migrator';
  * import { migrate } from 'wasmlite/drizzle/migrator';
  * await migrate(db, { migrationsFolder: './drizzle' });
  */
-export async function migrate<TSchema extends Record<string, unknown>>(db: WasmliteDatabase<TSchema>, config: MigrationConfig): Promise<void> {
+export async function migrate<TSchema extends Record<string, unknown>>(
+  db: WasmliteDatabase<TSchema>,
+  config: MigrationConfig,
+): Promise<void> {
   const migrations = readMigrationFiles(config);
   const table = sql.identifier(config.migrationsTable ?? '__drizzle_migrations');
-  await db.transaction(async (tx) => {
-    await tx.run(sql`CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`);
-    // Read inside the write transaction: two migrators at once cannot both apply a migration.
-    const [last] = await tx.values<[unknown]>(sql`SELECT created_at FROM ${table} ORDER BY created_at DESC LIMIT 1`);
-    const appliedUntil = last === undefined ? undefined : Number(last[0]);
-    for (const migration of migrations) {
-      if (appliedUntil !== undefined && migration.folderMillis <= appliedUntil) continue;
-      for (const statement of migration.sql) {
-        if (statement.trim() !== '') await tx.run(sql.raw(statement));
+  await db.transaction(
+    async (tx) => {
+      await tx.run(
+        sql`CREATE TABLE IF NOT EXISTS ${table} (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)`,
+      );
+      // Read inside the write transaction: two migrators at once cannot both apply a migration.
+      const [last] = await tx.values<[unknown]>(sql`SELECT created_at FROM ${table} ORDER BY created_at DESC LIMIT 1`);
+      const appliedUntil = last === undefined ? undefined : Number(last[0]);
+      for (const migration of migrations) {
+        if (appliedUntil !== undefined && migration.folderMillis <= appliedUntil) continue;
+        for (const statement of migration.sql) {
+          if (statement.trim() !== '') await tx.run(sql.raw(statement));
+        }
+        await tx.run(
+          sql`INSERT INTO ${table} ("hash", "created_at") VALUES (${migration.hash}, ${migration.folderMillis})`,
+        );
       }
-      await tx.run(sql`INSERT INTO ${table} ("hash", "created_at") VALUES (${migration.hash}, ${migration.folderMillis})`);
-    }
-  }, { behavior: 'immediate', foreignKeys: false });
+    },
+    { behavior: 'immediate', foreignKeys: false },
+  );
 }

@@ -1,7 +1,12 @@
 import { DrizzleQueryError, entityKind, fillPlaceholders, type Logger, type Query } from 'drizzle-orm';
 import type { Cache } from 'drizzle-orm/cache/core';
 import type { WithCacheConfig } from 'drizzle-orm/cache/core/types';
-import { SQLitePreparedQuery, type PreparedQueryConfig as PreparedQueryConfigBase, type SelectedFieldsOrdered, type SQLiteExecuteMethod } from 'drizzle-orm/sqlite-core';
+import {
+  SQLitePreparedQuery,
+  type PreparedQueryConfig as PreparedQueryConfigBase,
+  type SelectedFieldsOrdered,
+  type SQLiteExecuteMethod,
+} from 'drizzle-orm/sqlite-core';
 import type { InValue, ResultSet, Transaction } from '../../core/index.ts';
 import { mapResultRow, normalizeValue, objectRow, objectRows, plainRows, valueRows } from './row-mapping.ts';
 

@@ -15,7 +15,8 @@ type MapResultRow = (
  */
 export const mapResultRow: MapResultRow = (() => {
   const fn = (orm as unknown as { mapResultRow?: MapResultRow }).mapResultRow;
-  if (typeof fn !== 'function') throw new Error('wasmlite/drizzle: this drizzle-orm version has no mapResultRow export (supported: 0.44 and 0.45)');
+  if (typeof fn !== 'function')
+    throw new Error('wasmlite/drizzle: this drizzle-orm version has no mapResultRow export (supported: 0.44 and 0.45)');
   return fn;
 })();
 

@@ -1,12 +1,31 @@
-import { DrizzleQueryError, entityKind, NoopLogger, sql, type Logger, type Query, type RelationalSchemaConfig, type TablesRelationalConfig } from 'drizzle-orm';
+import {
+  DrizzleQueryError,
+  entityKind,
+  NoopLogger,
+  sql,
+  type Logger,
+  type Query,
+  type RelationalSchemaConfig,
+  type TablesRelationalConfig,
+} from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
 import type { Cache } from 'drizzle-orm/cache/core';
 import type { WithCacheConfig } from 'drizzle-orm/cache/core/types';
 import {
-  SQLiteSession, SQLiteTransaction, type SelectedFieldsOrdered, type SQLiteAsyncDialect, type SQLiteExecuteMethod, type SQLiteTransactionConfig,
+  SQLiteSession,
+  SQLiteTransaction,
+  type SelectedFieldsOrdered,
+  type SQLiteAsyncDialect,
+  type SQLiteExecuteMethod,
+  type SQLiteTransactionConfig,
 } from 'drizzle-orm/sqlite-core';
 import type { Client, InStatement, InValue, ResultSet, Transaction, TransactionMode } from '../../core/index.ts';
-import { WasmlitePreparedQuery, type CustomResultMapper, type PreparedQueryConfig, type QueryMetadata } from './prepared-query.ts';
+import {
+  WasmlitePreparedQuery,
+  type CustomResultMapper,
+  type PreparedQueryConfig,
+  type QueryMetadata,
+} from './prepared-query.ts';
 import { objectRow, objectRows, plainRows } from './row-mapping.ts';
 
 /**
@@ -55,8 +74,10 @@ interface BatchQuery {
  * @example
  * const session = new WasmliteSession(client, new SQLiteAsyncDialect(), undefined, {});
  */
-export class WasmliteSession<TFullSchema extends Record<string, unknown>, TSchema extends TablesRelationalConfig>
-  extends SQLiteSession<'async', ResultSet, TFullSchema, TSchema> {
+export class WasmliteSession<
+  TFullSchema extends Record<string, unknown>,
+  TSchema extends TablesRelationalConfig,
+> extends SQLiteSession<'async', ResultSet, TFullSchema, TSchema> {
   static override readonly [entityKind]: string = 'WasmliteSession';
 
   readonly #client: Client;
@@ -92,8 +113,16 @@ export class WasmliteSession<TFullSchema extends Record<string, unknown>, TSchem
     cacheConfig?: WithCacheConfig,
   ): WasmlitePreparedQuery<T> {
     return new WasmlitePreparedQuery<T>(
-      this.#tx ?? this.#client, query, this.#logger, this.#options.cache, queryMetadata, cacheConfig,
-      fields, executeMethod, isResponseInArrayMode, customResultMapper,
+      this.#tx ?? this.#client,
+      query,
+      this.#logger,
+      this.#options.cache,
+      queryMetadata,
+      cacheConfig,
+      fields,
+      executeMethod,
+      isResponseInArrayMode,
+      customResultMapper,
     );
   }
 
@@ -111,7 +140,11 @@ export class WasmliteSession<TFullSchema extends Record<string, unknown>, TSchem
     try {
       results = this.#tx === undefined ? await this.#client.batch(stmts) : await this.#tx.batch(stmts);
     } catch (cause) {
-      throw new DrizzleQueryError(built.map((q) => q.sql).join(';\n'), built.flatMap((q) => q.params), cause as Error);
+      throw new DrizzleQueryError(
+        built.map((q) => q.sql).join(';\n'),
+        built.flatMap((q) => q.params),
+        cause as Error,
+      );
     }
     return results.map((rs, i) => prepared[i]!.mapResult(rs, true));
   }
@@ -131,7 +164,13 @@ export class WasmliteSession<TFullSchema extends Record<string, unknown>, TSchem
     }
     const mode = behavior === undefined ? 'write' : MODES[behavior];
     const clientTx = await this.#client.transaction(mode, foreignKeys === undefined ? undefined : { foreignKeys });
-    const session = new WasmliteSession<TFullSchema, TSchema>(this.#client, this.#dialect, this.#schema, this.#options, clientTx);
+    const session = new WasmliteSession<TFullSchema, TSchema>(
+      this.#client,
+      this.#dialect,
+      this.#schema,
+      this.#options,
+      clientTx,
+    );
     const tx = new WasmliteTransaction<TFullSchema, TSchema>(this.#dialect, session, this.#schema);
     let result: T;
     try {
@@ -172,8 +211,10 @@ export class WasmliteSession<TFullSchema extends Record<string, unknown>, TSchem
  *   await tx.transaction(async (inner) => inner.update(users).set({ verified: true })).catch(() => {});
  * });
  */
-export class WasmliteTransaction<TFullSchema extends Record<string, unknown>, TSchema extends TablesRelationalConfig>
-  extends SQLiteTransaction<'async', ResultSet, TFullSchema, TSchema> {
+export class WasmliteTransaction<
+  TFullSchema extends Record<string, unknown>,
+  TSchema extends TablesRelationalConfig,
+> extends SQLiteTransaction<'async', ResultSet, TFullSchema, TSchema> {
   static override readonly [entityKind]: string = 'WasmliteTransaction';
 
   readonly #dialect: SQLiteAsyncDialect;
@@ -194,9 +235,16 @@ export class WasmliteTransaction<TFullSchema extends Record<string, unknown>, TS
     this.#depth = nestedIndex;
   }
 
-  override async transaction<T>(transaction: (tx: WasmliteTransaction<TFullSchema, TSchema>) => Promise<T>): Promise<T> {
+  override async transaction<T>(
+    transaction: (tx: WasmliteTransaction<TFullSchema, TSchema>) => Promise<T>,
+  ): Promise<T> {
     const savepoint = `sp${this.#depth}`;
-    const tx = new WasmliteTransaction<TFullSchema, TSchema>(this.#dialect, this.#session, this.#schema, this.#depth + 1);
+    const tx = new WasmliteTransaction<TFullSchema, TSchema>(
+      this.#dialect,
+      this.#session,
+      this.#schema,
+      this.#depth + 1,
+    );
     await this.#session.run(sql.raw(`savepoint ${savepoint}`));
     let result: T;
     try {

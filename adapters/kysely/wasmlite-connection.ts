@@ -1,5 +1,13 @@
 import type { CompiledQuery, DatabaseConnection, QueryResult } from 'kysely';
-import { LibsqlError, type Client, type InValue, type ResultSet, type Row, type Transaction, type TransactionMode } from '../../core/index.ts';
+import {
+  LibsqlError,
+  type Client,
+  type InValue,
+  type ResultSet,
+  type Row,
+  type Transaction,
+  type TransactionMode,
+} from '../../core/index.ts';
 import { withCallerStack } from './caller-stack.ts';
 import { rowObject, streamedColumns, toQueryResult, type Column } from './query-result.ts';
 
@@ -40,7 +48,10 @@ export class WasmliteConnection implements DatabaseConnection {
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     let result: ResultSet;
     try {
-      result = await (this.#transaction ?? this.#client).execute({ sql: compiledQuery.sql, args: compiledQuery.parameters as InValue[] });
+      result = await (this.#transaction ?? this.#client).execute({
+        sql: compiledQuery.sql,
+        args: compiledQuery.parameters as InValue[],
+      });
     } catch (error) {
       throw withCallerStack(error);
     }
@@ -53,11 +64,11 @@ export class WasmliteConnection implements DatabaseConnection {
    * transaction's result.
    */
   async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize = 100): AsyncIterableIterator<QueryResult<R>> {
-    if (!Number.isInteger(chunkSize) || chunkSize <= 0) throw new TypeError('Expected the "chunkSize" argument to be a positive integer');
+    if (!Number.isInteger(chunkSize) || chunkSize <= 0)
+      throw new TypeError('Expected the "chunkSize" argument to be a positive integer');
     const stmt = { sql: compiledQuery.sql, args: compiledQuery.parameters as InValue[] };
-    const source: AsyncIterable<Row> | Iterable<Row> = this.#transaction === undefined
-      ? this.#client.iterate(stmt)
-      : (await this.#transaction.execute(stmt)).rows;
+    const source: AsyncIterable<Row> | Iterable<Row> =
+      this.#transaction === undefined ? this.#client.iterate(stmt) : (await this.#transaction.execute(stmt)).rows;
     let columns: Column[] | undefined;
     let chunk: R[] = [];
     for await (const row of source) {
@@ -91,8 +102,16 @@ export class WasmliteConnection implements DatabaseConnection {
     if (this.#migration && this.#transaction !== undefined) {
       const { rows } = await this.#transaction.execute('PRAGMA foreign_key_check');
       if (rows.length > 0) {
-        const where = rows.slice(0, 3).map((r) => `${String(r[0])} row ${String(r[1])} → ${String(r[2])}`).join(', ');
-        throw new LibsqlError(`FOREIGN KEY constraint failed after the migration: ${where}${rows.length > 3 ? ', …' : ''}`, 'SQLITE_CONSTRAINT', 'SQLITE_CONSTRAINT_FOREIGNKEY', 787);
+        const where = rows
+          .slice(0, 3)
+          .map((r) => `${String(r[0])} row ${String(r[1])} → ${String(r[2])}`)
+          .join(', ');
+        throw new LibsqlError(
+          `FOREIGN KEY constraint failed after the migration: ${where}${rows.length > 3 ? ', …' : ''}`,
+          'SQLITE_CONSTRAINT',
+          'SQLITE_CONSTRAINT_FOREIGNKEY',
+          787,
+        );
       }
     }
     await this.#take().commit();

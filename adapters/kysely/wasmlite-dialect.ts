@@ -1,4 +1,13 @@
-import { SqliteIntrospector, SqliteQueryCompiler, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely, type QueryCompiler } from 'kysely';
+import {
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseIntrospector,
+  type Dialect,
+  type DialectAdapter,
+  type Driver,
+  type Kysely,
+  type QueryCompiler,
+} from 'kysely';
 import { WasmliteAdapter } from './wasmlite-adapter.ts';
 import type { WasmliteDialectConfig } from './wasmlite-dialect-config.ts';
 import { WasmliteDriver } from './wasmlite-driver.ts';
@@ -19,8 +28,10 @@ export class WasmliteDialect implements Dialect {
   readonly #config: WasmliteDialectConfig;
 
   constructor(config: WasmliteDialectConfig) {
-    if (config === null || typeof config !== 'object') throw new TypeError('Expected the "config" argument to be an object');
-    if (config.client === undefined && typeof config.url !== 'string') throw new TypeError('Expected the "client" or "url" option');
+    if (config === null || typeof config !== 'object')
+      throw new TypeError('Expected the "config" argument to be an object');
+    if (config.client === undefined && typeof config.url !== 'string')
+      throw new TypeError('Expected the "client" or "url" option');
     this.#config = Object.freeze({ ...config });
   }
 

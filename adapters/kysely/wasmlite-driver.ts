@@ -1,4 +1,13 @@
-import { createQueryId, IdentifierNode, RawNode, type CompiledQuery, type DatabaseConnection, type Driver, type QueryCompiler, type TransactionSettings } from 'kysely';
+import {
+  createQueryId,
+  IdentifierNode,
+  RawNode,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  type QueryCompiler,
+  type TransactionSettings,
+} from 'kysely';
 import { createClient, type Client } from '../../core/index.ts';
 import type { WasmliteDialectConfig } from './wasmlite-dialect-config.ts';
 import type { WasmliteDialect } from './wasmlite-dialect.ts';
@@ -64,15 +73,27 @@ export class WasmliteDriver implements Driver {
     await (connection as WasmliteConnection).rollback();
   }
 
-  async savepoint(connection: DatabaseConnection, savepointName: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
+  async savepoint(
+    connection: DatabaseConnection,
+    savepointName: string,
+    compileQuery: QueryCompiler['compileQuery'],
+  ): Promise<void> {
     await connection.executeQuery(savepointCommand('savepoint', savepointName, compileQuery));
   }
 
-  async rollbackToSavepoint(connection: DatabaseConnection, savepointName: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
+  async rollbackToSavepoint(
+    connection: DatabaseConnection,
+    savepointName: string,
+    compileQuery: QueryCompiler['compileQuery'],
+  ): Promise<void> {
     await connection.executeQuery(savepointCommand('rollback to', savepointName, compileQuery));
   }
 
-  async releaseSavepoint(connection: DatabaseConnection, savepointName: string, compileQuery: QueryCompiler['compileQuery']): Promise<void> {
+  async releaseSavepoint(
+    connection: DatabaseConnection,
+    savepointName: string,
+    compileQuery: QueryCompiler['compileQuery'],
+  ): Promise<void> {
     await connection.executeQuery(savepointCommand('release', savepointName, compileQuery));
   }
 

@@ -56,10 +56,14 @@ function fromDeclaredType(declared: string): ColumnType | undefined {
 /** The Prisma column type of a value, for result columns without a declared type (expressions). */
 function fromValue(value: Exclude<Value, null>): ColumnType {
   switch (typeof value) {
-    case 'string': return ColumnTypeEnum.Text;
-    case 'bigint': return ColumnTypeEnum.Int64;
-    case 'number': return ColumnTypeEnum.UnknownNumber;
-    default: return ColumnTypeEnum.Bytes;
+    case 'string':
+      return ColumnTypeEnum.Text;
+    case 'bigint':
+      return ColumnTypeEnum.Int64;
+    case 'number':
+      return ColumnTypeEnum.UnknownNumber;
+    default:
+      return ColumnTypeEnum.Bytes;
   }
 }
 
@@ -101,7 +105,8 @@ export function toPrismaRow(row: Row, types: readonly ColumnType[]): unknown[] {
       else out[i] = value.toString();
     } else if (typeof value === 'number') {
       if (type === ColumnTypeEnum.DateTime) out[i] = new Date(value).toISOString();
-      else if ((type === ColumnTypeEnum.Int32 || type === ColumnTypeEnum.Int64) && !Number.isInteger(value)) out[i] = Math.trunc(value);
+      else if ((type === ColumnTypeEnum.Int32 || type === ColumnTypeEnum.Int64) && !Number.isInteger(value))
+        out[i] = Math.trunc(value);
       else out[i] = value;
     } else if (value instanceof ArrayBuffer) {
       out[i] = new Uint8Array(value);
@@ -140,13 +145,20 @@ export function toWasmliteArg(arg: unknown, type: ArgType | undefined, timestamp
   const scalar = type?.scalarType;
   if (typeof arg === 'string') {
     switch (scalar) {
-      case 'bigint': return BigInt(arg);
-      case 'int': return Number.parseInt(arg, 10);
-      case 'float': return Number.parseFloat(arg);
-      case 'decimal': return decimalArg(arg);
-      case 'datetime': return formatTimestamp(new Date(arg), timestampFormat);
-      case 'bytes': return Buffer.from(arg, 'base64');
-      default: return arg;
+      case 'bigint':
+        return BigInt(arg);
+      case 'int':
+        return Number.parseInt(arg, 10);
+      case 'float':
+        return Number.parseFloat(arg);
+      case 'decimal':
+        return decimalArg(arg);
+      case 'datetime':
+        return formatTimestamp(new Date(arg), timestampFormat);
+      case 'bytes':
+        return Buffer.from(arg, 'base64');
+      default:
+        return arg;
     }
   }
   if (typeof arg === 'boolean') return arg ? 1 : 0;

@@ -6,25 +6,93 @@ import { SqliteError } from '../../core/database/sqlite-error.ts';
 // (a primary's error over HTTP carries only the name). An extended code is its primary code
 // plus (position in its family's list) << 8; '' holds a number that has no name.
 const PRIMARY_CODES: Record<string, number> = {
-  ERROR: 1, INTERNAL: 2, PERM: 3, ABORT: 4, BUSY: 5, LOCKED: 6, NOMEM: 7, READONLY: 8, INTERRUPT: 9,
-  IOERR: 10, CORRUPT: 11, NOTFOUND: 12, FULL: 13, CANTOPEN: 14, PROTOCOL: 15, EMPTY: 16, SCHEMA: 17,
-  TOOBIG: 18, CONSTRAINT: 19, MISMATCH: 20, MISUSE: 21, NOLFS: 22, AUTH: 23, FORMAT: 24, RANGE: 25,
-  NOTADB: 26, NOTICE: 27, WARNING: 28,
+  ERROR: 1,
+  INTERNAL: 2,
+  PERM: 3,
+  ABORT: 4,
+  BUSY: 5,
+  LOCKED: 6,
+  NOMEM: 7,
+  READONLY: 8,
+  INTERRUPT: 9,
+  IOERR: 10,
+  CORRUPT: 11,
+  NOTFOUND: 12,
+  FULL: 13,
+  CANTOPEN: 14,
+  PROTOCOL: 15,
+  EMPTY: 16,
+  SCHEMA: 17,
+  TOOBIG: 18,
+  CONSTRAINT: 19,
+  MISMATCH: 20,
+  MISUSE: 21,
+  NOLFS: 22,
+  AUTH: 23,
+  FORMAT: 24,
+  RANGE: 25,
+  NOTADB: 26,
+  NOTICE: 27,
+  WARNING: 28,
 };
 const EXTENDED_NAMES: Record<string, string[]> = {
   ERROR: ['MISSING_COLLSEQ', 'RETRY', 'SNAPSHOT', 'RESERVESIZE', 'KEY', 'UNABLE'],
-  IOERR: ['READ', 'SHORT_READ', 'WRITE', 'FSYNC', 'DIR_FSYNC', 'TRUNCATE', 'FSTAT', 'UNLOCK', 'RDLOCK', 'DELETE',
-    'BLOCKED', 'NOMEM', 'ACCESS', 'CHECKRESERVEDLOCK', 'LOCK', 'CLOSE', 'DIR_CLOSE', 'SHMOPEN', 'SHMSIZE', 'SHMLOCK',
-    'SHMMAP', 'SEEK', 'DELETE_NOENT', 'MMAP', 'GETTEMPPATH', 'CONVPATH', 'VNODE', 'AUTH', 'BEGIN_ATOMIC',
-    'COMMIT_ATOMIC', 'ROLLBACK_ATOMIC', 'DATA', 'CORRUPTFS', 'IN_PAGE'],
+  IOERR: [
+    'READ',
+    'SHORT_READ',
+    'WRITE',
+    'FSYNC',
+    'DIR_FSYNC',
+    'TRUNCATE',
+    'FSTAT',
+    'UNLOCK',
+    'RDLOCK',
+    'DELETE',
+    'BLOCKED',
+    'NOMEM',
+    'ACCESS',
+    'CHECKRESERVEDLOCK',
+    'LOCK',
+    'CLOSE',
+    'DIR_CLOSE',
+    'SHMOPEN',
+    'SHMSIZE',
+    'SHMLOCK',
+    'SHMMAP',
+    'SEEK',
+    'DELETE_NOENT',
+    'MMAP',
+    'GETTEMPPATH',
+    'CONVPATH',
+    'VNODE',
+    'AUTH',
+    'BEGIN_ATOMIC',
+    'COMMIT_ATOMIC',
+    'ROLLBACK_ATOMIC',
+    'DATA',
+    'CORRUPTFS',
+    'IN_PAGE',
+  ],
   LOCKED: ['SHAREDCACHE', 'VTAB'],
   BUSY: ['RECOVERY', 'SNAPSHOT', 'TIMEOUT'],
   CANTOPEN: ['NOTEMPDIR', 'ISDIR', 'FULLPATH', 'CONVPATH', 'DIRTYWAL', 'SYMLINK'],
   CORRUPT: ['VTAB', 'SEQUENCE', 'INDEX'],
   READONLY: ['RECOVERY', 'CANTLOCK', 'ROLLBACK', 'DBMOVED', 'CANTINIT', 'DIRECTORY'],
   ABORT: ['', 'ROLLBACK'],
-  CONSTRAINT: ['CHECK', 'COMMITHOOK', 'FOREIGNKEY', 'FUNCTION', 'NOTNULL', 'PRIMARYKEY', 'TRIGGER', 'UNIQUE', 'VTAB',
-    'ROWID', 'PINNED', 'DATATYPE'],
+  CONSTRAINT: [
+    'CHECK',
+    'COMMITHOOK',
+    'FOREIGNKEY',
+    'FUNCTION',
+    'NOTNULL',
+    'PRIMARYKEY',
+    'TRIGGER',
+    'UNIQUE',
+    'VTAB',
+    'ROWID',
+    'PINNED',
+    'DATATYPE',
+  ],
   NOTICE: ['RECOVER_WAL', 'RECOVER_ROLLBACK', 'RBU'],
   WARNING: ['AUTOINDEX'],
   AUTH: ['USER'],
@@ -81,8 +149,10 @@ function mapSqliteError(error: CodedError): MappedError {
       return { kind: 'ForeignKeyConstraintViolation', constraint: { foreignKey: {} } };
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return { kind: 'SocketTimeout' };
-  if (message.startsWith('no such table: ')) return { kind: 'TableDoesNotExist', table: message.slice('no such table: '.length) };
-  if (message.startsWith('no such column: ')) return { kind: 'ColumnNotFound', column: message.slice('no such column: '.length) };
+  if (message.startsWith('no such table: '))
+    return { kind: 'TableDoesNotExist', table: message.slice('no such table: '.length) };
+  if (message.startsWith('no such column: '))
+    return { kind: 'ColumnNotFound', column: message.slice('no such column: '.length) };
   const named = message.indexOf(' has no column named ');
   if (named >= 0) return { kind: 'ColumnNotFound', column: message.slice(named + ' has no column named '.length) };
   return { kind: 'sqlite', extendedCode: extendedCode(error), message };
@@ -90,10 +160,14 @@ function mapSqliteError(error: CodedError): MappedError {
 
 function mapClientError(error: CodedError): MappedError | undefined {
   switch (error.code) {
-    case 'TRANSACTION_CLOSED': return { kind: 'TransactionAlreadyClosed', cause: error.message };
-    case 'CLIENT_CLOSED': return { kind: 'ConnectionClosed' };
-    case 'PRIMARY_UNREACHABLE': return { kind: 'DatabaseNotReachable' };
-    default: return undefined;
+    case 'TRANSACTION_CLOSED':
+      return { kind: 'TransactionAlreadyClosed', cause: error.message };
+    case 'CLIENT_CLOSED':
+      return { kind: 'ConnectionClosed' };
+    case 'PRIMARY_UNREACHABLE':
+      return { kind: 'DatabaseNotReachable' };
+    default:
+      return undefined;
   }
 }
 

@@ -27,7 +27,11 @@ without Prisma's native schema engine, and records them in _prisma_migrations as
  * @example
  * process.exitCode = await runPrismaCli(['migrate-deploy', '--url', 'file:app.db']);
  */
-export async function runPrismaCli(args: readonly string[], out: (line: string) => void = console.log, err: (line: string) => void = console.error): Promise<number> {
+export async function runPrismaCli(
+  args: readonly string[],
+  out: (line: string) => void = console.log,
+  err: (line: string) => void = console.error,
+): Promise<number> {
   let options: CliOptions | 'help';
   try {
     options = parseOptions(args);
@@ -47,9 +51,11 @@ export async function runPrismaCli(args: readonly string[], out: (line: string) 
     const { appliedMigrationNames } = await migrate(client, { migrationsFolder: options.migrations });
     for (const name of appliedMigrationNames) out(`applied ${name}`);
     const where = options.syncUrl ?? options.url;
-    out(appliedMigrationNames.length === 0
-      ? `no pending migrations to apply (${where})`
-      : `${appliedMigrationNames.length} migration${appliedMigrationNames.length === 1 ? '' : 's'} applied (${where})`);
+    out(
+      appliedMigrationNames.length === 0
+        ? `no pending migrations to apply (${where})`
+        : `${appliedMigrationNames.length} migration${appliedMigrationNames.length === 1 ? '' : 's'} applied (${where})`,
+    );
     return 0;
   } catch (error) {
     err(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
@@ -82,16 +88,26 @@ function parseOptions(args: readonly string[]): CliOptions | 'help' {
   });
   if (values.help === true) return 'help';
   if (positionals.length !== 1 || positionals[0] !== 'migrate-deploy') {
-    throw new TypeError(positionals.length === 0 ? 'Expected a command: migrate-deploy' : `Unknown command: ${positionals.join(' ')} (expected migrate-deploy)`);
+    throw new TypeError(
+      positionals.length === 0
+        ? 'Expected a command: migrate-deploy'
+        : `Unknown command: ${positionals.join(' ')} (expected migrate-deploy)`,
+    );
   }
   const url = values.url;
-  if (url === undefined || !url.startsWith('file:')) throw new TypeError('Expected --url to be a file: URL (file:path.db)');
+  if (url === undefined || !url.startsWith('file:'))
+    throw new TypeError('Expected --url to be a file: URL (file:path.db)');
   const syncUrl = values['sync-url'];
-  if (syncUrl !== undefined && !/^https?:\/\//.test(syncUrl)) throw new TypeError('Expected --sync-url to be an http:// or https:// URL');
+  if (syncUrl !== undefined && !/^https?:\/\//.test(syncUrl))
+    throw new TypeError('Expected --sync-url to be an http:// or https:// URL');
   const tokenFile = values['auth-token-file'];
-  if (tokenFile !== undefined && syncUrl === undefined) throw new TypeError('Expected --auth-token-file only with --sync-url');
+  if (tokenFile !== undefined && syncUrl === undefined)
+    throw new TypeError('Expected --auth-token-file only with --sync-url');
   const authToken = tokenFile === undefined ? undefined : readToken(tokenFile);
-  if (!isDirectory(values.migrations)) throw new TypeError(`Expected --migrations to be a directory: ${values.migrations} is not (default prisma/migrations)`);
+  if (!isDirectory(values.migrations))
+    throw new TypeError(
+      `Expected --migrations to be a directory: ${values.migrations} is not (default prisma/migrations)`,
+    );
   return { url, syncUrl, authToken, migrations: values.migrations };
 }
 
@@ -111,7 +127,10 @@ function readToken(file: string): string {
   } catch (error) {
     throw new TypeError(`Expected --auth-token-file to be a readable file: ${(error as Error).message}`);
   }
-  const token = text.split('\n').map((line) => line.trim()).find((line) => line !== '' && !line.startsWith('#'));
+  const token = text
+    .split('\n')
+    .map((line) => line.trim())
+    .find((line) => line !== '' && !line.startsWith('#'));
   if (token === undefined) throw new TypeError(`Expected --auth-token-file to hold a token: ${file} has none`);
   return token;
 }

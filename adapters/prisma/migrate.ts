@@ -4,8 +4,16 @@ import type { Client, Transaction } from '../../core/client/types.ts';
 import { checksumMatches } from './migration-checksum.ts';
 import { readMigrationsFolder, type MigrationDirectory } from './migrations-folder.ts';
 import {
-  createMigrationsTable, epochMillis, formatTimestamp, hasAnyTable, hasMigrationsTable, readMigrationRecords, recordFailed, recordFinished,
-  recordStarted, type MigrationRecord,
+  createMigrationsTable,
+  epochMillis,
+  formatTimestamp,
+  hasAnyTable,
+  hasMigrationsTable,
+  readMigrationRecords,
+  recordFailed,
+  recordFinished,
+  recordStarted,
+  type MigrationRecord,
 } from './migrations-table.ts';
 import { PrismaMigrateError } from './prisma-migrate-error.ts';
 
@@ -80,7 +88,8 @@ export async function migrate(client: Client, options: MigrateOptions): Promise<
   if (client === null || typeof client !== 'object' || typeof client.transaction !== 'function') {
     throw new TypeError('Expected the first argument to be a wasmlite Client');
   }
-  if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('Expected the "options" argument to be an object');
   if (typeof options.migrationsFolder !== 'string' || options.migrationsFolder === '') {
     throw new TypeError('Expected the "migrationsFolder" option to be a non-empty string');
   }
@@ -118,7 +127,11 @@ export async function migrate(client: Client, options: MigrateOptions): Promise<
  * Applies one migration in its own write transaction, unless another run applied it meanwhile
  * (read in that transaction, so two runs cannot both apply it). Returns whether it applied it.
  */
-async function applyMigration(client: Client, migration: MigrationDirectory, all: readonly MigrationDirectory[]): Promise<boolean> {
+async function applyMigration(
+  client: Client,
+  migration: MigrationDirectory,
+  all: readonly MigrationDirectory[],
+): Promise<boolean> {
   if (migration.script === undefined) {
     throw new PrismaMigrateError(
       'P3015',
@@ -154,7 +167,8 @@ async function applyMigration(client: Client, migration: MigrationDirectory, all
     // A COMMIT in the script committed this run's row: it gets the logs.
     if (records.some((r) => r.id === id)) await recordFailed(tx, id!, logs);
     // Another run may have recorded the same failure meanwhile: one row is enough.
-    else if (records.some((r) => r.migrationName === migration.name && r.rolledBackAt === null)) return { commit: false, value: undefined };
+    else if (records.some((r) => r.migrationName === migration.name && r.rolledBackAt === null))
+      return { commit: false, value: undefined };
     else await recordFailed(tx, await recordStarted(tx, migration.name, checksum, startedAt), logs);
     return { commit: true, value: undefined };
   });
@@ -210,11 +224,20 @@ function checkHistory(records: readonly MigrationRecord[], migrations: readonly 
       failed.map((r) => r.migrationName),
     );
   }
-  const modified = migrations.filter((m) => m.script !== undefined
-    && records.some((r) => r.migrationName === m.name && r.rolledBackAt === null && !checksumMatches(m.script!, r.checksum)));
+  const modified = migrations.filter(
+    (m) =>
+      m.script !== undefined &&
+      records.some(
+        (r) => r.migrationName === m.name && r.rolledBackAt === null && !checksumMatches(m.script!, r.checksum),
+      ),
+  );
   if (modified.length > 0) {
     const names = modified.map((m) => m.name);
-    throw new PrismaMigrateError('MIGRATION_MODIFIED', `migration.sql of ${names.join(', ')} changed after ${names.length === 1 ? 'it was' : 'they were'} applied: put back the applied version and add a new migration`, names);
+    throw new PrismaMigrateError(
+      'MIGRATION_MODIFIED',
+      `migration.sql of ${names.join(', ')} changed after ${names.length === 1 ? 'it was' : 'they were'} applied: put back the applied version and add a new migration`,
+      names,
+    );
   }
 }
 
@@ -226,7 +249,9 @@ function isApplied(records: readonly MigrationRecord[], name: string): boolean {
 /** A `COMMIT`, `END` or `ROLLBACK` in a migration.sql ended the transaction it runs in. */
 class ScriptEndedTransaction extends Error {
   constructor() {
-    super('migration.sql ended the transaction it runs in (a COMMIT, END or ROLLBACK in it): what it did up to there may have been committed');
+    super(
+      'migration.sql ended the transaction it runs in (a COMMIT, END or ROLLBACK in it): what it did up to there may have been committed',
+    );
   }
 }
 
@@ -243,7 +268,10 @@ interface MigrationFailure {
  * closed, the primary unreachable) says nothing about the migration: `undefined`.
  */
 function asMigrationFailure(error: unknown): MigrationFailure | undefined {
-  if (error instanceof ScriptEndedTransaction || (error instanceof ClientError && error.code === 'TRANSACTION_CLOSED')) {
+  if (
+    error instanceof ScriptEndedTransaction ||
+    (error instanceof ClientError && error.code === 'TRANSACTION_CLOSED')
+  ) {
     const ended = new ScriptEndedTransaction();
     return { error: ended, databaseErrorCode: 'none', databaseError: ended.message };
   }
@@ -259,6 +287,8 @@ function asMigrationFailure(error: unknown): MigrationFailure | undefined {
  * the engine's tracing span list that follows it there).
  */
 function failureLogs(name: string, failure: MigrationFailure): string {
-  return 'A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n'
-    + `Migration name: ${name}\n\nDatabase error code: ${failure.databaseErrorCode}\n\nDatabase error:\n${failure.databaseError}\n\n`;
+  return (
+    'A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n' +
+    `Migration name: ${name}\n\nDatabase error code: ${failure.databaseErrorCode}\n\nDatabase error:\n${failure.databaseError}\n\n`
+  );
 }

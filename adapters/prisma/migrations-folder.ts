@@ -49,7 +49,9 @@ export function readMigrationsFolder(folder: string): MigrationsFolder {
   try {
     entries = fs.readdirSync(folder, { withFileTypes: true });
   } catch (error) {
-    throw new TypeError(`Expected the "migrationsFolder" option to be a directory: ${(error as Error).message}`, { cause: error });
+    throw new TypeError(`Expected the "migrationsFolder" option to be a directory: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const migrations = entries
     .filter((entry) => entry.isDirectory())

@@ -49,7 +49,10 @@ export interface MigrationRecord {
  * if (!(await hasMigrationsTable(tx))) await createMigrationsTable(tx);
  */
 export async function hasMigrationsTable(tx: Transaction): Promise<boolean> {
-  const { rows } = await tx.execute({ sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", args: [MIGRATIONS_TABLE] });
+  const { rows } = await tx.execute({
+    sql: "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+    args: [MIGRATIONS_TABLE],
+  });
   return rows.length > 0;
 }
 
@@ -108,7 +111,12 @@ export async function readMigrationRecords(tx: Transaction): Promise<MigrationRe
  * @example
  * const id = await recordStarted(tx, '20240101000000_init', checksum, epochMillis());
  */
-export async function recordStarted(tx: Transaction, migrationName: string, checksum: string, startedAt: bigint): Promise<string> {
+export async function recordStarted(
+  tx: Transaction,
+  migrationName: string,
+  checksum: string,
+  startedAt: bigint,
+): Promise<string> {
   const id = crypto.randomUUID();
   await tx.execute({
     sql: 'INSERT INTO "_prisma_migrations" ("id", "checksum", "started_at", "migration_name") VALUES (?, ?, ?, ?)',
@@ -162,7 +170,10 @@ export function epochMillis(): bigint {
 export function formatTimestamp(value: Value): string {
   const ms = typeof value === 'string' && !/^-?\d+$/.test(value) ? Date.parse(sqliteDateAsIso(value)) : Number(value);
   if (!Number.isFinite(ms)) return String(value);
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.000Z$|Z$/, ' UTC');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.000Z$|Z$/, ' UTC');
 }
 
 /** `2024-01-01 12:00:00` (SQLite's `current_timestamp`, UTC) as ISO text; other text unchanged. */

@@ -26,7 +26,12 @@ export class PrismaMigrateError extends Error {
   /** The migrations concerned, by folder name (empty for P3005 and P3019). */
   readonly migrationNames: readonly string[];
 
-  constructor(code: PrismaMigrateErrorCode, message: string, migrationNames: readonly string[] = [], options?: { cause?: unknown }) {
+  constructor(
+    code: PrismaMigrateErrorCode,
+    message: string,
+    migrationNames: readonly string[] = [],
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.code = code;
     this.migrationNames = migrationNames;

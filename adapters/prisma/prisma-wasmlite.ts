@@ -61,7 +61,8 @@ export class PrismaWasmlite implements SqlMigrationAwareDriverAdapterFactory {
     if (!isClient(clientOrConfig) && (typeof clientOrConfig.url !== 'string' || clientOrConfig.url === '')) {
       throw new TypeError('Expected the "url" option to be a non-empty string');
     }
-    if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('Expected the "options" argument to be an object');
     const timestampFormat = options.timestampFormat ?? 'iso8601';
     if (timestampFormat !== 'iso8601' && timestampFormat !== 'unixepoch-ms') {
       throw new TypeError('Expected the "timestampFormat" option to be "iso8601" or "unixepoch-ms"');
@@ -83,10 +84,17 @@ export class PrismaWasmlite implements SqlMigrationAwareDriverAdapterFactory {
 
   /** A local database for `prisma migrate dev`'s shadow database (`shadowDatabaseUrl`, default `:memory:`). */
   async connectToShadowDb(): Promise<WasmliteAdapter> {
-    return new WasmliteAdapter(createClient({ url: this.#shadowDatabaseUrl, intMode: 'bigint' }), this.#timestampFormat, true);
+    return new WasmliteAdapter(
+      createClient({ url: this.#shadowDatabaseUrl, intMode: 'bigint' }),
+      this.#timestampFormat,
+      true,
+    );
   }
 }
 
 function isClient(value: object): value is Client {
-  return typeof (value as Partial<Client>).execute === 'function' && typeof (value as Partial<Client>).transaction === 'function';
+  return (
+    typeof (value as Partial<Client>).execute === 'function' &&
+    typeof (value as Partial<Client>).transaction === 'function'
+  );
 }

@@ -1,4 +1,9 @@
-import { DriverAdapterError, type ConnectionInfo, type IsolationLevel, type SqlDriverAdapter } from '@prisma/driver-adapter-utils';
+import {
+  DriverAdapterError,
+  type ConnectionInfo,
+  type IsolationLevel,
+  type SqlDriverAdapter,
+} from '@prisma/driver-adapter-utils';
 import type { Client } from '../../core/client/types.ts';
 import type { TimestampFormat } from './conversion.ts';
 import { toDriverAdapterError } from './errors.ts';

@@ -8,7 +8,8 @@ import { WasmliteQueryable } from './wasmlite-queryable.ts';
 const SAVEPOINT_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function checkSavepoint(name: string): string {
-  if (typeof name !== 'string' || !SAVEPOINT_NAME.test(name)) throw new TypeError('Expected the savepoint name to be an identifier');
+  if (typeof name !== 'string' || !SAVEPOINT_NAME.test(name))
+    throw new TypeError('Expected the savepoint name to be an identifier');
   return name;
 }
 

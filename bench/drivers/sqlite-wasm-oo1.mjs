@@ -38,7 +38,10 @@ export default {
           },
         };
       },
-      transaction: (fn) => (...args) => db.transaction(() => fn(...args)),
+      transaction:
+        (fn) =>
+        (...args) =>
+          db.transaction(() => fn(...args)),
       close: () => db.close(),
     };
   },

@@ -31,7 +31,8 @@ export function lagOf(run, visible) {
   rows.sort((a, b) => a[0] - b[0]);
   const seen = [];
   for (let i = 0; i < run.acks.length; i += 3) if (visible[run.acks[i]]) seen.push(visible[run.acks[i]]);
-  const span = (seen.reduce((a, b) => Math.max(a, b), -Infinity) - seen.reduce((a, b) => Math.min(a, b), Infinity)) / 1000;
+  const span =
+    (seen.reduce((a, b) => Math.max(a, b), -Infinity) - seen.reduce((a, b) => Math.min(a, b), Infinity)) / 1000;
   const third = Math.floor(rows.length / 3);
   return {
     ...percentiles(rows.map((r) => r[1])),

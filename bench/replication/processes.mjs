@@ -14,7 +14,10 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 
-const SCRIPTS = { primary: path.join(import.meta.dirname, 'primary.mjs'), task: path.join(import.meta.dirname, 'worker.mjs') };
+const SCRIPTS = {
+  primary: path.join(import.meta.dirname, 'primary.mjs'),
+  task: path.join(import.meta.dirname, 'worker.mjs'),
+};
 const live = new Set();
 
 export class Node {
@@ -31,7 +34,11 @@ export class Node {
 
   constructor(kind, params) {
     this.label = kind === 'task' ? `task ${params.task}` : kind;
-    this.child = fork(SCRIPTS[kind], [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'], execArgv: ['--max-old-space-size=8192'] });
+    this.child = fork(SCRIPTS[kind], [], {
+      serialization: 'advanced',
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      execArgv: ['--max-old-space-size=8192'],
+    });
     live.add(this);
     let stderr = '';
     this.child.stderr.on('data', (chunk) => {
@@ -53,7 +60,9 @@ export class Node {
         });
         this.child.on('exit', (code, signal) => {
           live.delete(this);
-          const error = new Error(`${this.label} exited (${code ?? signal}) before answering: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
+          const error = new Error(
+            `${this.label} exited (${code ?? signal}) before answering: ${stderr.trim().split('\n').slice(-5).join(' | ')}`,
+          );
           rejectReady(error);
           rejectDone(error);
         });

@@ -4,4 +4,5 @@
 export const VALUE = 'x'.repeat(100);
 
 /** Fills `reads` with rows 1..? (the argument), identically on the primary and in the plain local database. */
-export const FILL_READS = "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?) INSERT INTO reads (id, v) SELECT i, printf('value %08d', i) FROM c";
+export const FILL_READS =
+  "WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ?) INSERT INTO reads (id, v) SELECT i, printf('value %08d', i) FROM c";

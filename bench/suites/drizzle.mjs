@@ -16,7 +16,15 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundle, ROOT } from '../bundle.mjs';
-import { busyNote, checkAgreement, measurePeers, medianMs, packageVersion, serveChild, timeWorkloads } from '../peer-suite.mjs';
+import {
+  busyNote,
+  checkAgreement,
+  measurePeers,
+  medianMs,
+  packageVersion,
+  serveChild,
+  timeWorkloads,
+} from '../peer-suite.mjs';
 
 const BUNDLE = 'bench/.build/drizzle.mjs';
 const TARGET = 1.2;
@@ -26,8 +34,28 @@ const PEERS = ['better-sqlite3', 'wasmlite', 'libsql'];
 const TARGETED = ['point', 'insert'];
 
 const SIZES = {
-  quick: { rows: 1_000, point: 2_000, prepared: 4_000, range: 150, relational: 80, insert: 1_000, batch: 1_500, update: 400, reps: 3 },
-  full: { rows: 5_000, point: 6_000, prepared: 15_000, range: 600, relational: 200, insert: 2_500, batch: 6_000, update: 2_000, reps: 5 },
+  quick: {
+    rows: 1_000,
+    point: 2_000,
+    prepared: 4_000,
+    range: 150,
+    relational: 80,
+    insert: 1_000,
+    batch: 1_500,
+    update: 400,
+    reps: 3,
+  },
+  full: {
+    rows: 5_000,
+    point: 6_000,
+    prepared: 15_000,
+    range: 600,
+    relational: 200,
+    insert: 2_500,
+    batch: 6_000,
+    update: 2_000,
+    reps: 5,
+  },
 };
 
 /** The workloads, in report order: [name, what it does]. */
@@ -46,11 +74,22 @@ const WORKLOADS = [
 async function openDrizzle(peer, file) {
   const { sqliteTable, integer, text } = await import('drizzle-orm/sqlite-core');
   const { relations } = await import('drizzle-orm');
-  const person = sqliteTable('person', { id: integer('id').primaryKey(), name: text('name').notNull(), age: integer('age').notNull(), city: text('city').notNull() });
-  const pet = sqliteTable('pet', { id: integer('id').primaryKey(), ownerId: integer('owner_id').notNull(), species: text('species').notNull() });
+  const person = sqliteTable('person', {
+    id: integer('id').primaryKey(),
+    name: text('name').notNull(),
+    age: integer('age').notNull(),
+    city: text('city').notNull(),
+  });
+  const pet = sqliteTable('pet', {
+    id: integer('id').primaryKey(),
+    ownerId: integer('owner_id').notNull(),
+    species: text('species').notNull(),
+  });
   const log = sqliteTable('log', { id: integer('id').primaryKey(), msg: text('msg') });
   const personRelations = relations(person, ({ many }) => ({ pets: many(pet) }));
-  const petRelations = relations(pet, ({ one }) => ({ owner: one(person, { fields: [pet.ownerId], references: [person.id] }) }));
+  const petRelations = relations(pet, ({ one }) => ({
+    owner: one(person, { fields: [pet.ownerId], references: [person.id] }),
+  }));
   const schema = { person, pet, log, personRelations, petRelations };
   let db;
   let close;
@@ -90,9 +129,14 @@ async function inTransaction({ db, sync }, n, make) {
 }
 
 async function fill(ctx, rows) {
-  const { db, schema: { person, pet } } = ctx;
+  const {
+    db,
+    schema: { person, pet },
+  } = ctx;
   const { sql } = await import('drizzle-orm');
-  await db.run(sql`create table person (id integer primary key, name text not null, age integer not null, city text not null)`);
+  await db.run(
+    sql`create table person (id integer primary key, name text not null, age integer not null, city text not null)`,
+  );
   await db.run(sql`create table pet (id integer primary key, owner_id integer not null, species text not null)`);
   await db.run(sql`create index pet_owner on pet (owner_id)`);
   await db.run(sql`create table log (id integer primary key, msg text)`);
@@ -105,7 +149,9 @@ async function fill(ctx, rows) {
   const chunks = Math.ceil(rows / 500);
   await inTransaction(ctx, chunks * 2, (tx, i) => {
     const chunk = i >> 1;
-    return i % 2 === 0 ? tx.insert(person).values(people.slice(chunk * 500, chunk * 500 + 500)) : tx.insert(pet).values(pets.slice(chunk * 500, chunk * 500 + 500));
+    return i % 2 === 0
+      ? tx.insert(person).values(people.slice(chunk * 500, chunk * 500 + 500))
+      : tx.insert(pet).values(pets.slice(chunk * 500, chunk * 500 + 500));
   });
   await db.run(sql`analyze`);
 }
@@ -116,23 +162,36 @@ const RUNS = {
     const { eq } = await import('drizzle-orm');
     let sum = 0;
     for (let i = 0; i < s.point; i++) {
-      const row = await db.select().from(person).where(eq(person.id, (i * 7919) % s.rows + 1)).get();
+      const row = await db
+        .select()
+        .from(person)
+        .where(eq(person.id, ((i * 7919) % s.rows) + 1))
+        .get();
       sum += row.age;
     }
     return sum;
   },
   async prepared({ db, schema: { person } }, s) {
     const { eq, sql } = await import('drizzle-orm');
-    const byId = db.select().from(person).where(eq(person.id, sql.placeholder('id'))).prepare();
+    const byId = db
+      .select()
+      .from(person)
+      .where(eq(person.id, sql.placeholder('id')))
+      .prepare();
     let sum = 0;
-    for (let i = 0; i < s.prepared; i++) sum += (await byId.get({ id: (i * 7919) % s.rows + 1 })).age;
+    for (let i = 0; i < s.prepared; i++) sum += (await byId.get({ id: ((i * 7919) % s.rows) + 1 })).age;
     return sum;
   },
   async range({ db, schema: { person } }, s) {
     const { gt } = await import('drizzle-orm');
     let sum = 0;
     for (let i = 0; i < s.range; i++) {
-      const rows = await db.select({ id: person.id, name: person.name, age: person.age }).from(person).where(gt(person.id, (i * 31) % (s.rows - 100))).orderBy(person.id).limit(100);
+      const rows = await db
+        .select({ id: person.id, name: person.name, age: person.age })
+        .from(person)
+        .where(gt(person.id, (i * 31) % (s.rows - 100)))
+        .orderBy(person.id)
+        .limit(100);
       for (const row of rows) sum += row.age;
     }
     return sum;
@@ -141,7 +200,12 @@ const RUNS = {
     let sum = 0;
     for (let i = 0; i < s.relational; i++) {
       const start = (i * 37) % (s.rows - 20);
-      const people = await db.query.person.findMany({ where: (p, { gt }) => gt(p.id, start), orderBy: (p, { asc }) => asc(p.id), limit: 20, with: { pets: true } });
+      const people = await db.query.person.findMany({
+        where: (p, { gt }) => gt(p.id, start),
+        orderBy: (p, { asc }) => asc(p.id),
+        limit: 20,
+        with: { pets: true },
+      });
       for (const p of people) sum += p.age + p.pets.length;
     }
     return sum;
@@ -159,7 +223,11 @@ const RUNS = {
     const { eq, sql } = await import('drizzle-orm');
     let changed = 0;
     for (let i = 0; i < s.update; i++) {
-      const result = await db.update(person).set({ age: sql`${person.age} + 1` }).where(eq(person.id, (i * 104729) % s.rows + 1)).run();
+      const result = await db
+        .update(person)
+        .set({ age: sql`${person.age} + 1` })
+        .where(eq(person.id, ((i * 104729) % s.rows) + 1))
+        .run();
       changed += Number(result.changes ?? result.rowsAffected);
     }
     return changed;
@@ -188,7 +256,14 @@ export default {
     const size = quick ? SIZES.quick : SIZES.full;
     const repetitions = reps ?? size.reps;
     const { times, busy } = await measurePeers({
-      file: import.meta.url, name: 'drizzle', peers: PEERS, keys: WORKLOADS.map(([w]) => w), size, repetitions, quietMs: quick ? 2_000 : 5_000, log,
+      file: import.meta.url,
+      name: 'drizzle',
+      peers: PEERS,
+      keys: WORKLOADS.map(([w]) => w),
+      size,
+      repetitions,
+      quietMs: quick ? 2_000 : 5_000,
+      log,
     });
     const rows = [];
     const ratio = {};
@@ -197,7 +272,9 @@ export default {
       const ms = Object.fromEntries(PEERS.map((p) => [p, medianMs(times, p, w)]));
       ratio[w] = ms.wasmlite / ms[BASELINE];
       const libsqlRatio = ms.libsql / ms[BASELINE];
-      rows.push(`| ${w} | ${what} | ${ms[BASELINE].toFixed(1)} | ${ms.wasmlite.toFixed(1)} | **${ratio[w].toFixed(2)}×** | ${ms.libsql.toFixed(1)} | ${libsqlRatio.toFixed(2)}× |`);
+      rows.push(
+        `| ${w} | ${what} | ${ms[BASELINE].toFixed(1)} | ${ms.wasmlite.toFixed(1)} | **${ratio[w].toFixed(2)}×** | ${ms.libsql.toFixed(1)} | ${libsqlRatio.toFixed(2)}× |`,
+      );
     }
     const markdown = `drizzle-orm ${packageVersion('drizzle-orm')}: the same Drizzle queries on wasmlite (\`wasmlite/drizzle\` over a local client, bundled from \`adapters/drizzle/index.ts\`), on better-sqlite3 ${packageVersion('better-sqlite3')} (\`drizzle-orm/better-sqlite3\`) and on @libsql/client ${packageVersion('@libsql/client')} with a local file (\`drizzle-orm/libsql\`); files in WAL mode with \`synchronous=NORMAL\`, ${size.rows.toLocaleString('en-US')} people and pets; one fresh process per driver and repetition, every workload once untimed first; medians of ${repetitions}. Ratios are to better-sqlite3 (lower is better).
 

@@ -15,7 +15,16 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundle, ROOT } from '../bundle.mjs';
-import { busyNote, checkAgreement, geometricMean, measurePeers, medianMs, packageVersion, serveChild, timeWorkloads } from '../peer-suite.mjs';
+import {
+  busyNote,
+  checkAgreement,
+  geometricMean,
+  measurePeers,
+  medianMs,
+  packageVersion,
+  serveChild,
+  timeWorkloads,
+} from '../peer-suite.mjs';
 
 const BUNDLE = 'bench/.build/kysely.mjs';
 /** Core alone, for the reference row that runs the join's SQL without Kysely. */
@@ -24,8 +33,28 @@ const TARGET = 1.2;
 const PEERS = ['better-sqlite3', 'wasmlite'];
 
 const SIZES = {
-  quick: { rows: 2_000, point: 5_000, range: 500, join: 200, all: 20, insert: 500, batch: 5_000, update: 1_000, reps: 3 },
-  full: { rows: 10_000, point: 20_000, range: 2_000, join: 500, all: 50, insert: 2_000, batch: 20_000, update: 5_000, reps: 5 },
+  quick: {
+    rows: 2_000,
+    point: 5_000,
+    range: 500,
+    join: 200,
+    all: 20,
+    insert: 500,
+    batch: 5_000,
+    update: 1_000,
+    reps: 3,
+  },
+  full: {
+    rows: 10_000,
+    point: 20_000,
+    range: 2_000,
+    join: 500,
+    all: 50,
+    insert: 2_000,
+    batch: 20_000,
+    update: 5_000,
+    reps: 5,
+  },
 };
 
 /** The workloads, in report order: [name, what it does]. */
@@ -60,19 +89,25 @@ async function openKysely(peer, file) {
 }
 
 async function fill(db, sql, rows) {
-  await db.schema.createTable('person')
+  await db.schema
+    .createTable('person')
     .addColumn('id', 'integer', (c) => c.primaryKey())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('age', 'integer', (c) => c.notNull())
     .addColumn('city', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createTable('pet')
+  await db.schema
+    .createTable('pet')
     .addColumn('id', 'integer', (c) => c.primaryKey())
     .addColumn('owner_id', 'integer', (c) => c.notNull())
     .addColumn('species', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('pet_owner').on('pet').column('owner_id').execute();
-  await db.schema.createTable('log').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('msg', 'text').execute();
+  await db.schema
+    .createTable('log')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('msg', 'text')
+    .execute();
   await db.transaction().execute(async (trx) => {
     for (let i = 1; i <= rows; i += 500) {
       const people = [];
@@ -89,10 +124,14 @@ async function fill(db, sql, rows) {
 }
 
 function joinQuery(db, city = 'city 0') {
-  return db.selectFrom('person').innerJoin('pet', 'pet.owner_id', 'person.id')
+  return db
+    .selectFrom('person')
+    .innerJoin('pet', 'pet.owner_id', 'person.id')
     .select((eb) => ['pet.species', eb.fn.countAll().as('n'), eb.fn.avg('person.age').as('age')])
     .where('person.city', '=', city)
-    .groupBy('pet.species').having((eb) => eb.fn.countAll(), '>', 0).orderBy('pet.species');
+    .groupBy('pet.species')
+    .having((eb) => eb.fn.countAll(), '>', 0)
+    .orderBy('pet.species');
 }
 
 /** The join's compiled SQL through the driver's own synchronous API: what SQLite itself costs. */
@@ -121,7 +160,11 @@ const RUNS = {
   async point(db, _sql, s) {
     let sum = 0;
     for (let i = 0; i < s.point; i++) {
-      const row = await db.selectFrom('person').selectAll().where('id', '=', (i * 7919) % s.rows + 1).executeTakeFirst();
+      const row = await db
+        .selectFrom('person')
+        .selectAll()
+        .where('id', '=', ((i * 7919) % s.rows) + 1)
+        .executeTakeFirst();
       sum += row.age;
     }
     return sum;
@@ -129,7 +172,13 @@ const RUNS = {
   async range(db, _sql, s) {
     let sum = 0;
     for (let i = 0; i < s.range; i++) {
-      const rows = await db.selectFrom('person').select(['id', 'name', 'age']).where('id', '>', (i * 31) % (s.rows - 100)).orderBy('id').limit(100).execute();
+      const rows = await db
+        .selectFrom('person')
+        .select(['id', 'name', 'age'])
+        .where('id', '>', (i * 31) % (s.rows - 100))
+        .orderBy('id')
+        .limit(100)
+        .execute();
       for (const row of rows) sum += row.age;
     }
     return sum;
@@ -144,23 +193,36 @@ const RUNS = {
   },
   async all(db, _sql, s) {
     let sum = 0;
-    for (let i = 0; i < s.all; i++) for (const row of await db.selectFrom('person').selectAll().execute()) sum += row.age;
+    for (let i = 0; i < s.all; i++)
+      for (const row of await db.selectFrom('person').selectAll().execute()) sum += row.age;
     return sum;
   },
   async insert(db, _sql, s, pass) {
-    for (let i = 0; i < s.insert; i++) await db.insertInto('log').values({ msg: `${pass} ${i}` }).execute();
+    for (let i = 0; i < s.insert; i++)
+      await db
+        .insertInto('log')
+        .values({ msg: `${pass} ${i}` })
+        .execute();
     return s.insert;
   },
   async batch(db, _sql, s, pass) {
     await db.transaction().execute(async (trx) => {
-      for (let i = 0; i < s.batch; i++) await trx.insertInto('log').values({ msg: `batch ${pass} ${i}` }).execute();
+      for (let i = 0; i < s.batch; i++)
+        await trx
+          .insertInto('log')
+          .values({ msg: `batch ${pass} ${i}` })
+          .execute();
     });
     return s.batch;
   },
   async update(db, _sql, s) {
     let changed = 0;
     for (let i = 0; i < s.update; i++) {
-      const r = await db.updateTable('person').set((eb) => ({ age: eb('age', '+', 1) })).where('id', '=', (i * 104729) % s.rows + 1).executeTakeFirst();
+      const r = await db
+        .updateTable('person')
+        .set((eb) => ({ age: eb('age', '+', 1) }))
+        .where('id', '=', ((i * 104729) % s.rows) + 1)
+        .executeTakeFirst();
       changed += Number(r.numUpdatedRows);
     }
     return changed;
@@ -196,7 +258,14 @@ export default {
     const size = quick ? SIZES.quick : SIZES.full;
     const repetitions = reps ?? size.reps;
     const { times, busy } = await measurePeers({
-      file: import.meta.url, name: 'kysely', peers: PEERS, keys: [...WORKLOADS, REFERENCE].map(([w]) => w), size, repetitions, quietMs: quick ? 2_000 : 5_000, log,
+      file: import.meta.url,
+      name: 'kysely',
+      peers: PEERS,
+      keys: [...WORKLOADS, REFERENCE].map(([w]) => w),
+      size,
+      repetitions,
+      quietMs: quick ? 2_000 : 5_000,
+      log,
     });
     const rows = [];
     const ratios = [];
@@ -228,8 +297,16 @@ ${busyNote(busy)}`;
     return {
       markdown,
       targets: [
-        [`Kysely on wasmlite within ${TARGET}× of Kysely on better-sqlite3 (geometric mean of the workloads)`, `${geomean.toFixed(2)}×`, geomean <= TARGET],
-        [`… and on every workload (worst)`, `${worst.toFixed(2)}× (${WORKLOADS[ratios.indexOf(worst)][0]})`, worst <= TARGET],
+        [
+          `Kysely on wasmlite within ${TARGET}× of Kysely on better-sqlite3 (geometric mean of the workloads)`,
+          `${geomean.toFixed(2)}×`,
+          geomean <= TARGET,
+        ],
+        [
+          `… and on every workload (worst)`,
+          `${worst.toFixed(2)}× (${WORKLOADS[ratios.indexOf(worst)][0]})`,
+          worst <= TARGET,
+        ],
       ],
     };
   },

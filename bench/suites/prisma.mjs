@@ -21,7 +21,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundle, ROOT } from '../bundle.mjs';
-import { busyNote, checkAgreement, geometricMean, measurePeers, medianMs, packageVersion, serveChild, timeWorkloads } from '../peer-suite.mjs';
+import {
+  busyNote,
+  checkAgreement,
+  geometricMean,
+  measurePeers,
+  medianMs,
+  packageVersion,
+  serveChild,
+  timeWorkloads,
+} from '../peer-suite.mjs';
 
 const ADAPTER_BUNDLE = 'bench/.build/prisma-adapter.mjs';
 const CLIENT_DIR = 'bench/.build/prisma-client';
@@ -30,8 +39,30 @@ const TARGET = 1.2;
 const PEERS = ['better-sqlite3', 'wasmlite'];
 
 const SIZES = {
-  quick: { rows: 1_500, point: 1_000, range: 150, include: 100, group: 60, all: 4, insert: 200, batch: 600, update: 300, reps: 3 },
-  full: { rows: 3_000, point: 3_000, range: 400, include: 250, group: 150, all: 8, insert: 600, batch: 2_000, update: 1_000, reps: 5 },
+  quick: {
+    rows: 1_500,
+    point: 1_000,
+    range: 150,
+    include: 100,
+    group: 60,
+    all: 4,
+    insert: 200,
+    batch: 600,
+    update: 300,
+    reps: 3,
+  },
+  full: {
+    rows: 3_000,
+    point: 3_000,
+    range: 400,
+    include: 250,
+    group: 150,
+    all: 8,
+    insert: 600,
+    batch: 2_000,
+    update: 1_000,
+    reps: 5,
+  },
 };
 
 /** The workloads, in report order: [name, what it does]. */
@@ -123,13 +154,19 @@ async function fill(db, rows) {
 const RUNS = {
   async point(db, s) {
     let sum = 0;
-    for (let i = 0; i < s.point; i++) sum += (await db.person.findUnique({ where: { id: (i * 7919) % s.rows + 1 } })).age;
+    for (let i = 0; i < s.point; i++)
+      sum += (await db.person.findUnique({ where: { id: ((i * 7919) % s.rows) + 1 } })).age;
     return sum;
   },
   async range(db, s) {
     let sum = 0;
     for (let i = 0; i < s.range; i++) {
-      const rows = await db.person.findMany({ where: { id: { gt: (i * 31) % (s.rows - 50) } }, orderBy: { id: 'asc' }, take: 50, select: { id: true, name: true, age: true } });
+      const rows = await db.person.findMany({
+        where: { id: { gt: (i * 31) % (s.rows - 50) } },
+        orderBy: { id: 'asc' },
+        take: 50,
+        select: { id: true, name: true, age: true },
+      });
       for (const row of rows) sum += row.age;
     }
     return sum;
@@ -137,7 +174,12 @@ const RUNS = {
   async include(db, s) {
     let sum = 0;
     for (let i = 0; i < s.include; i++) {
-      const rows = await db.person.findMany({ where: { id: { gt: (i * 37) % (s.rows - 20) } }, take: 20, orderBy: { id: 'asc' }, include: { pets: true } });
+      const rows = await db.person.findMany({
+        where: { id: { gt: (i * 37) % (s.rows - 20) } },
+        take: 20,
+        orderBy: { id: 'asc' },
+        include: { pets: true },
+      });
       for (const row of rows) sum += row.pets.length + row.age;
     }
     return sum;
@@ -145,7 +187,13 @@ const RUNS = {
   async group(db, s) {
     let sum = 0;
     for (let i = 0; i < s.group; i++) {
-      const groups = await db.person.groupBy({ by: ['city'], where: { age: { gte: i % 60 } }, _count: { _all: true }, _avg: { age: true }, orderBy: { city: 'asc' } });
+      const groups = await db.person.groupBy({
+        by: ['city'],
+        where: { age: { gte: i % 60 } },
+        _count: { _all: true },
+        _avg: { age: true },
+        orderBy: { city: 'asc' },
+      });
       for (const g of groups) sum += g._count._all;
     }
     return sum;
@@ -160,15 +208,18 @@ const RUNS = {
     return s.insert;
   },
   async batch(db, s, pass) {
-    await db.$transaction(async (tx) => {
-      for (let i = 0; i < s.batch; i++) await tx.log.create({ data: { msg: `batch ${pass} ${i}` } });
-    }, { timeout: 120_000 });
+    await db.$transaction(
+      async (tx) => {
+        for (let i = 0; i < s.batch; i++) await tx.log.create({ data: { msg: `batch ${pass} ${i}` } });
+      },
+      { timeout: 120_000 },
+    );
     return s.batch;
   },
   async update(db, s) {
     let changed = 0;
     for (let i = 0; i < s.update; i++) {
-      await db.person.update({ where: { id: (i * 104729) % s.rows + 1 }, data: { age: { increment: 1 } } });
+      await db.person.update({ where: { id: ((i * 104729) % s.rows) + 1 }, data: { age: { increment: 1 } } });
       changed++;
     }
     return changed;
@@ -201,11 +252,20 @@ async function buildClient() {
     fs.writeFileSync(schema, SCHEMA.replace('"OUTPUT"', JSON.stringify(out)));
     fs.rmSync(out, { recursive: true, force: true });
     execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'generate', '--schema', schema], {
-      cwd: work, stdio: 'pipe',
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stub, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+      cwd: work,
+      stdio: 'pipe',
+      env: {
+        ...process.env,
+        PRISMA_SCHEMA_ENGINE_BINARY: stub,
+        CHECKPOINT_DISABLE: '1',
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+      },
     });
   } catch (error) {
-    return `prisma generate failed: ${String(error.stderr ?? error.message).trim().split('\n').pop()}`;
+    return `prisma generate failed: ${String(error.stderr ?? error.message)
+      .trim()
+      .split('\n')
+      .pop()}`;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
@@ -220,7 +280,14 @@ export default {
     const size = quick ? SIZES.quick : SIZES.full;
     const repetitions = reps ?? size.reps;
     const { times, busy } = await measurePeers({
-      file: import.meta.url, name: 'prisma', peers: PEERS, keys: WORKLOADS.map(([w]) => w), size, repetitions, quietMs: 5_000, log,
+      file: import.meta.url,
+      name: 'prisma',
+      peers: PEERS,
+      keys: WORKLOADS.map(([w]) => w),
+      size,
+      repetitions,
+      quietMs: 5_000,
+      log,
     });
     const rows = [];
     const ratios = [];
@@ -244,8 +311,16 @@ ${busyNote(busy)}`;
     return {
       markdown,
       targets: [
-        [`Prisma on wasmlite within ${TARGET}× of Prisma on better-sqlite3 (geometric mean of the workloads)`, `${geomean.toFixed(2)}×`, geomean <= TARGET],
-        [`… and on every workload (worst)`, `${worst.toFixed(2)}× (${WORKLOADS[ratios.indexOf(worst)][0]})`, worst <= TARGET],
+        [
+          `Prisma on wasmlite within ${TARGET}× of Prisma on better-sqlite3 (geometric mean of the workloads)`,
+          `${geomean.toFixed(2)}×`,
+          geomean <= TARGET,
+        ],
+        [
+          `… and on every workload (worst)`,
+          `${worst.toFixed(2)}× (${WORKLOADS[ratios.indexOf(worst)][0]})`,
+          worst <= TARGET,
+        ],
       ],
     };
   },

@@ -2,8 +2,16 @@ import { LibsqlError } from './libsql-error.ts';
 
 /** Codes of {@link ClientError}. */
 export type ClientErrorCode =
-  | 'URL_INVALID' | 'URL_SCHEME_NOT_SUPPORTED' | 'URL_PARAM_NOT_SUPPORTED' | 'CLIENT_CLOSED' | 'TRANSACTION_CLOSED' | 'ARGS_INVALID'
-  | 'PRIMARY_UNREACHABLE' | 'PRIMARY_ERROR' | 'REPLICA_LAG' | 'NOT_SUPPORTED';
+  | 'URL_INVALID'
+  | 'URL_SCHEME_NOT_SUPPORTED'
+  | 'URL_PARAM_NOT_SUPPORTED'
+  | 'CLIENT_CLOSED'
+  | 'TRANSACTION_CLOSED'
+  | 'ARGS_INVALID'
+  | 'PRIMARY_UNREACHABLE'
+  | 'PRIMARY_ERROR'
+  | 'REPLICA_LAG'
+  | 'NOT_SUPPORTED';
 
 /**
  * A misuse of the `Client` that SQLite never saw: a bad URL, a call on a closed client or

@@ -32,13 +32,21 @@ import { checkUrlQuery } from './url-query.ts';
  * const rs = await client.execute({ sql: 'SELECT ? AS x', args: [1] }); // rs.rows[0].x === 1
  */
 export function createClient(config: Config): Client {
-  if (config === null || typeof config !== 'object') throw new TypeError(`Expected the "config" argument to be an object (client configuration as object, got ${config === null ? 'null' : typeof config})`);
+  if (config === null || typeof config !== 'object')
+    throw new TypeError(
+      `Expected the "config" argument to be an object (client configuration as object, got ${config === null ? 'null' : typeof config})`,
+    );
   const intMode = config.intMode ?? 'number';
   if (intMode !== 'number' && intMode !== 'bigint' && intMode !== 'string') {
-    throw new TypeError(`Expected the "intMode" option to be "number", "bigint" or "string", got ${JSON.stringify(String(intMode))}`);
+    throw new TypeError(
+      `Expected the "intMode" option to be "number", "bigint" or "string", got ${JSON.stringify(String(intMode))}`,
+    );
   }
   if ((config.offline as unknown) !== undefined && (config.offline as unknown) !== false) {
-    throw new ClientError('offline writes are not supported: a replica client sends writes to the primary and fails with PRIMARY_UNREACHABLE when it cannot reach it', 'NOT_SUPPORTED');
+    throw new ClientError(
+      'offline writes are not supported: a replica client sends writes to the primary and fails with PRIMARY_UNREACHABLE when it cannot reach it',
+      'NOT_SUPPORTED',
+    );
   }
   const path = localPath(config.url);
   // libSQL installs no busy handler unless asked (`timeout`): a locked database fails at once
@@ -53,14 +61,18 @@ export function createClient(config: Config): Client {
 
 /** The file path (or `:memory:`) a `file:` URL names. */
 export function localPath(url: unknown): string {
-  if (typeof url !== 'string' || url === '') throw new ClientError('Expected the "url" option to be a non-empty string', 'URL_INVALID');
+  if (typeof url !== 'string' || url === '')
+    throw new ClientError('Expected the "url" option to be a non-empty string', 'URL_INVALID');
   if (url === ':memory:') return ':memory:';
   checkUrlQuery(url);
   if (url.split('?')[0] === 'file::memory:') return ':memory:';
   if (!url.startsWith('file:')) {
     const scheme = /^([a-z][a-z0-9+.-]*:)/i.exec(url)?.[1];
     const named = scheme === undefined ? '' : ` (scheme ${JSON.stringify(scheme)})`;
-    throw new ClientError(`Unsupported URL ${JSON.stringify(url)}${named}: use file:path.db or :memory:`, 'URL_SCHEME_NOT_SUPPORTED');
+    throw new ClientError(
+      `Unsupported URL ${JSON.stringify(url)}${named}: use file:path.db or :memory:`,
+      'URL_SCHEME_NOT_SUPPORTED',
+    );
   }
   const rest = url.slice('file:'.length).split('?')[0]!;
   if (rest.startsWith('//')) {
@@ -85,7 +97,8 @@ export function localPath(url: unknown): string {
  * done, a {@link PendingClient} stands in.
  */
 function createReplicaClient(given: string, open: OpenOptions, intMode: IntMode, config: Config): Client {
-  if (typeof config.syncUrl !== 'string' || config.syncUrl === '') throw new ClientError('Expected the "syncUrl" option to be a non-empty string', 'URL_INVALID');
+  if (typeof config.syncUrl !== 'string' || config.syncUrl === '')
+    throw new ClientError('Expected the "syncUrl" option to be a non-empty string', 'URL_INVALID');
   checkPrimaryAddress(config);
   const readYourWrites = config.readYourWrites ?? true;
   if (typeof readYourWrites !== 'boolean') throw new TypeError('Expected the "readYourWrites" option to be a boolean');
@@ -94,7 +107,8 @@ function createReplicaClient(given: string, open: OpenOptions, intMode: IntMode,
     throw new TypeError('Expected the "readYourWritesTimeout" option to be a non-negative integer');
   }
   const onReplicaLag = config.onReplicaLag ?? 'primary';
-  if (onReplicaLag !== 'primary' && onReplicaLag !== 'error') throw new TypeError('Expected the "onReplicaLag" option to be "primary" or "error"');
+  if (onReplicaLag !== 'primary' && onReplicaLag !== 'error')
+    throw new TypeError('Expected the "onReplicaLag" option to be "primary" or "error"');
   if (config.bookmark !== undefined && (typeof config.bookmark !== 'string' || config.bookmark === '')) {
     throw new TypeError('Expected the "bookmark" option to be a non-empty string');
   }
@@ -103,18 +117,36 @@ function createReplicaClient(given: string, open: OpenOptions, intMode: IntMode,
   // temporary directory of its own, removed when the client is closed.
   const temporaryDirectory = given === ':memory:' ? mkdtempSync(join(tmpdir(), 'wasmlite-replica-')) : undefined;
   const path = temporaryDirectory === undefined ? given : join(temporaryDirectory, 'replica.db');
-  const options = { intMode, open, readYourWrites, readYourWritesTimeout, onReplicaLag, bookmark: config.bookmark, temporaryDirectory };
+  const options = {
+    intMode,
+    open,
+    readYourWrites,
+    readYourWritesTimeout,
+    onReplicaLag,
+    bookmark: config.bookmark,
+    temporaryDirectory,
+  };
   const factory = loadedReplicaBackend();
   if (factory === undefined) {
-    return new PendingClient(loadReplicaBackend().then((loaded) => replicaClientFrom(loaded, path, syncConfig, options)), config.bookmark);
+    return new PendingClient(
+      loadReplicaBackend().then((loaded) => replicaClientFrom(loaded, path, syncConfig, options)),
+      config.bookmark,
+    );
   }
   return replicaClientFrom(factory, path, syncConfig, options);
 }
 
-function replicaClientFrom(factory: ReplicaBackendFactory, path: string, config: Config & { syncUrl: string }, options: ConstructorParameters<typeof ReplicaClient>[3]): ReplicaClient {
+function replicaClientFrom(
+  factory: ReplicaBackendFactory,
+  path: string,
+  config: Config & { syncUrl: string },
+  options: ConstructorParameters<typeof ReplicaClient>[3],
+): ReplicaClient {
   const { intMode } = options;
   const { replica, transport } = factory({
-    path, syncUrl: config.syncUrl, intMode,
+    path,
+    syncUrl: config.syncUrl,
+    intMode,
     ...(config.authToken === undefined ? {} : { authToken: config.authToken }),
     ...(config.syncInterval === undefined ? {} : { syncInterval: config.syncInterval }),
   });

@@ -47,7 +47,14 @@ export class LibsqlBatchError extends LibsqlError {
   /** The zero-based index of the statement that failed. */
   readonly statementIndex: number;
 
-  constructor(message: string, statementIndex: number, code: string, extendedCode?: string, rawCode?: number, cause?: Error) {
+  constructor(
+    message: string,
+    statementIndex: number,
+    code: string,
+    extendedCode?: string,
+    rawCode?: number,
+    cause?: Error,
+  ) {
     super(message, code, extendedCode, rawCode, cause);
     this.statementIndex = statementIndex;
   }

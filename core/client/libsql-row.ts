@@ -82,14 +82,20 @@ export function rowMaker(columns: readonly string[]): RowMaker {
 }
 
 function compile(columns: readonly string[]): RowMaker {
-  const assignments = rowPropertyNames(columns).map(([i, name]) => `this[${JSON.stringify(name)}] = v[${i}];`).join('\n');
+  const assignments = rowPropertyNames(columns)
+    .map(([i, name]) => `this[${JSON.stringify(name)}] = v[${i}];`)
+    .join('\n');
   const getters = columns.map((_, i) => `get ${i}() { return valuesOf(this)[${i}]; }`).join('\n');
   // Generated from the column list only through JSON.stringify'd names and integer indices.
-  const RowClass = new Function('Base', 'valuesOf', `return class Row extends Base {
+  const RowClass = new Function(
+    'Base',
+    'valuesOf',
+    `return class Row extends Base {
     constructor(v) { super(v); ${assignments} }
     get length() { return ${columns.length}; }
     ${getters}
-  };`)(LibsqlRow, LibsqlRow.valuesOf) as new (values: Value[]) => Row;
+  };`,
+  )(LibsqlRow, LibsqlRow.valuesOf) as new (values: Value[]) => Row;
   return (values) => new RowClass(values);
 }
 

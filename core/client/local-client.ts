@@ -3,8 +3,24 @@ import type { SqlValue } from '../sqlite3/values.ts';
 import { ClientError } from './client-error.ts';
 import { LibsqlBatchError, toBatchError, toLibsqlError } from './libsql-error.ts';
 import { rowMaker } from './libsql-row.ts';
-import { normalizeStatement, StatementRunner, type InternalRunner, type NormalizedStatement } from './statement-runner.ts';
-import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions, Value } from './types.ts';
+import {
+  normalizeStatement,
+  StatementRunner,
+  type InternalRunner,
+  type NormalizedStatement,
+} from './statement-runner.ts';
+import type {
+  Client,
+  InArgs,
+  InStatement,
+  IntMode,
+  ResultSet,
+  Row,
+  Transaction,
+  TransactionMode,
+  TransactionOptions,
+  Value,
+} from './types.ts';
 
 const BEGIN: Record<TransactionMode, string> = {
   write: 'BEGIN IMMEDIATE',
@@ -22,11 +38,13 @@ function checkMode(mode: unknown): TransactionMode {
 /** Checks `Client.transaction`'s options; a TypeError names what is wrong. */
 export function checkTransactionOptions(options: unknown): TransactionOptions {
   if (options === undefined) return {};
-  if (options === null || typeof options !== 'object') throw new TypeError('Expected the transaction options to be an object');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('Expected the transaction options to be an object');
   const { foreignKeys, ...rest } = options as Record<string, unknown>;
   const unknown = Object.keys(rest);
   if (unknown.length > 0) throw new TypeError(`Unknown transaction option "${unknown[0]}"`);
-  if (foreignKeys !== undefined && typeof foreignKeys !== 'boolean') throw new TypeError('Expected the "foreignKeys" transaction option to be a boolean');
+  if (foreignKeys !== undefined && typeof foreignKeys !== 'boolean')
+    throw new TypeError('Expected the "foreignKeys" transaction option to be a boolean');
   return foreignKeys === undefined ? {} : { foreignKeys };
 }
 
@@ -76,9 +94,12 @@ export class LocalClient implements Client {
   /** `internal` runs the client's own statements (see `InternalRunner`); by default, directly. */
   constructor(database: Promise<Database>, intMode: IntMode, internal?: InternalRunner) {
     this.#intMode = intMode;
-    this.#ready = database.then((db) => (this.#runner = new StatementRunner(db, intMode, internal)), (error: unknown) => {
-      throw toLibsqlError(error);
-    });
+    this.#ready = database.then(
+      (db) => (this.#runner = new StatementRunner(db, intMode, internal)),
+      (error: unknown) => {
+        throw toLibsqlError(error);
+      },
+    );
     // The error is reported by the first call that needs the database.
     this.#ready.catch(() => {});
   }
@@ -177,7 +198,10 @@ export class LocalClient implements Client {
     this.#closed = true;
     if (this.#runner !== undefined) closeEvenIfIterating(this.#runner.db);
     this.#endBusy?.();
-    this.#ready.then((runner) => closeEvenIfIterating(runner.db), () => {});
+    this.#ready.then(
+      (runner) => closeEvenIfIterating(runner.db),
+      () => {},
+    );
   }
 
   /**
@@ -202,7 +226,11 @@ export class LocalClient implements Client {
  * it (integers per `intMode`, blobs as `ArrayBuffer`, column-name properties). A statement that
  * returns no rows is run and yields nothing. Shared with the replica client's local reads.
  */
-export function* iterateRows(runner: StatementRunner, s: NormalizedStatement, intMode: IntMode): Generator<Row, void, undefined> {
+export function* iterateRows(
+  runner: StatementRunner,
+  s: NormalizedStatement,
+  intMode: IntMode,
+): Generator<Row, void, undefined> {
   const stmt = runner.db.prepare<SqlValue[]>(s.sql);
   if (!stmt.reader) {
     stmt.run(...s.args);
@@ -255,7 +283,11 @@ function finish(runner: StatementRunner, mode: TransactionMode, sql: 'COMMIT' | 
  * mode after it) fails the same way: nothing of the batch is kept. Shared with the replica
  * client's local read batches.
  */
-export function runBatch(runner: StatementRunner, mode: TransactionMode, stmts: readonly NormalizedStatement[]): ResultSet[] {
+export function runBatch(
+  runner: StatementRunner,
+  mode: TransactionMode,
+  stmts: readonly NormalizedStatement[],
+): ResultSet[] {
   return runAtomically(runner, mode, () => {
     const results: ResultSet[] = [];
     for (let i = 0; i < stmts.length; i++) {
@@ -263,13 +295,18 @@ export function runBatch(runner: StatementRunner, mode: TransactionMode, stmts: 
       try {
         const control = runner.transactionControl(s.sql);
         if (control === 'commit' || control === 'rollback') {
-          throw new LibsqlBatchError('a batch is one transaction: a statement in it cannot commit or roll it back', i, 'TRANSACTION_CLOSED');
+          throw new LibsqlBatchError(
+            'a batch is one transaction: a statement in it cannot commit or roll it back',
+            i,
+            'TRANSACTION_CLOSED',
+          );
         }
         results.push(runner.run(s));
       } catch (error) {
         throw toBatchError(error, i);
       }
-      if (!runner.db.inTransaction) throw new LibsqlBatchError('The transaction has been rolled back', i, 'TRANSACTION_CLOSED');
+      if (!runner.db.inTransaction)
+        throw new LibsqlBatchError('The transaction has been rolled back', i, 'TRANSACTION_CLOSED');
     }
     return results;
   });
@@ -326,7 +363,8 @@ class LocalTransaction implements Transaction {
     return this.#guard(() => {
       const results: ResultSet[] = [];
       for (let i = 0; i < normalized.length; i++) {
-        if (!db.inTransaction) throw new LibsqlBatchError('The transaction has been rolled back', i, 'TRANSACTION_CLOSED');
+        if (!db.inTransaction)
+          throw new LibsqlBatchError('The transaction has been rolled back', i, 'TRANSACTION_CLOSED');
         try {
           results.push(this.#runner.run(normalized[i]!));
         } catch (error) {

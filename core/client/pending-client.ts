@@ -1,5 +1,14 @@
 import { ClientError } from './client-error.ts';
-import type { Client, InArgs, InStatement, ResultSet, Row, Transaction, TransactionMode, TransactionOptions } from './types.ts';
+import type {
+  Client,
+  InArgs,
+  InStatement,
+  ResultSet,
+  Row,
+  Transaction,
+  TransactionMode,
+  TransactionOptions,
+} from './types.ts';
 
 /**
  * A {@link Client} usable at once whose real client is still being made: every call waits for it,
@@ -69,7 +78,10 @@ export class PendingClient implements Client {
   close(): Promise<void> {
     if (this.#closing !== undefined) return this.#closing;
     this.#closed = true;
-    this.#closing = this.#ready.then((client) => this.#closeReal(client), () => {});
+    this.#closing = this.#ready.then(
+      (client) => this.#closeReal(client),
+      () => {},
+    );
     return this.#closing;
   }
 

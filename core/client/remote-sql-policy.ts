@@ -1,9 +1,24 @@
 import type { Database } from '../database/database.ts';
 import type { Statement } from '../database/statement.ts';
 import {
-  SQLITE_ATTACH, SQLITE_CREATE_INDEX, SQLITE_CREATE_TABLE, SQLITE_CREATE_TEMP_INDEX, SQLITE_CREATE_TEMP_TABLE,
-  SQLITE_CREATE_TEMP_TRIGGER, SQLITE_CREATE_TEMP_VIEW, SQLITE_CREATE_TRIGGER, SQLITE_CREATE_VIEW, SQLITE_CREATE_VTABLE,
-  SQLITE_DELETE, SQLITE_DETACH, SQLITE_FUNCTION, SQLITE_INSERT, SQLITE_OK, SQLITE_PRAGMA, SQLITE_SAVEPOINT, SQLITE_UPDATE,
+  SQLITE_ATTACH,
+  SQLITE_CREATE_INDEX,
+  SQLITE_CREATE_TABLE,
+  SQLITE_CREATE_TEMP_INDEX,
+  SQLITE_CREATE_TEMP_TABLE,
+  SQLITE_CREATE_TEMP_TRIGGER,
+  SQLITE_CREATE_TEMP_VIEW,
+  SQLITE_CREATE_TRIGGER,
+  SQLITE_CREATE_VIEW,
+  SQLITE_CREATE_VTABLE,
+  SQLITE_DELETE,
+  SQLITE_DETACH,
+  SQLITE_FUNCTION,
+  SQLITE_INSERT,
+  SQLITE_OK,
+  SQLITE_PRAGMA,
+  SQLITE_SAVEPOINT,
+  SQLITE_UPDATE,
 } from '../sqlite3/constants.ts';
 import { ForbiddenActionError } from './forbidden-action-error.ts';
 
@@ -13,18 +28,56 @@ import { ForbiddenActionError } from './forbidden-action-error.ts';
  * functions (`SELECT * FROM pragma_table_info('t')`).
  */
 const INTROSPECTION = new Set([
-  'table_info', 'table_xinfo', 'table_list', 'index_list', 'index_info', 'index_xinfo', 'foreign_key_list',
-  'foreign_key_check', 'integrity_check', 'quick_check', 'database_list', 'collation_list', 'function_list',
-  'module_list', 'pragma_list', 'compile_options',
+  'table_info',
+  'table_xinfo',
+  'table_list',
+  'index_list',
+  'index_info',
+  'index_xinfo',
+  'foreign_key_list',
+  'foreign_key_check',
+  'integrity_check',
+  'quick_check',
+  'database_list',
+  'collation_list',
+  'function_list',
+  'module_list',
+  'pragma_list',
+  'compile_options',
 ]);
 
 /** Settings and counters that may be read (the bare `PRAGMA name` form), never set. */
 const READABLE = new Set([
-  'page_count', 'page_size', 'max_page_count', 'freelist_count', 'schema_version', 'user_version', 'application_id',
-  'data_version', 'encoding', 'auto_vacuum', 'foreign_keys', 'defer_foreign_keys', 'recursive_triggers',
-  'ignore_check_constraints', 'query_only', 'journal_mode', 'locking_mode', 'synchronous', 'wal_autocheckpoint',
-  'busy_timeout', 'cache_size', 'temp_store', 'mmap_size', 'secure_delete', 'cell_size_check', 'legacy_alter_table',
-  'automatic_index', 'trusted_schema', 'writable_schema', 'reverse_unordered_selects',
+  'page_count',
+  'page_size',
+  'max_page_count',
+  'freelist_count',
+  'schema_version',
+  'user_version',
+  'application_id',
+  'data_version',
+  'encoding',
+  'auto_vacuum',
+  'foreign_keys',
+  'defer_foreign_keys',
+  'recursive_triggers',
+  'ignore_check_constraints',
+  'query_only',
+  'journal_mode',
+  'locking_mode',
+  'synchronous',
+  'wal_autocheckpoint',
+  'busy_timeout',
+  'cache_size',
+  'temp_store',
+  'mmap_size',
+  'secure_delete',
+  'cell_size_check',
+  'legacy_alter_table',
+  'automatic_index',
+  'trusted_schema',
+  'writable_schema',
+  'reverse_unordered_selects',
 ]);
 
 /**
@@ -53,11 +106,22 @@ const REFUSED_FUNCTIONS = new Set(['load_extension', 'fts3_tokenizer']);
 
 /** The kind of object each creating action makes (in `temp` with a TEMP code, or with `temp.` before its name). */
 const CREATED = new Map([
-  [SQLITE_CREATE_TEMP_INDEX, 'INDEX'], [SQLITE_CREATE_TEMP_TABLE, 'TABLE'], [SQLITE_CREATE_TEMP_TRIGGER, 'TRIGGER'], [SQLITE_CREATE_TEMP_VIEW, 'VIEW'],
-  [SQLITE_CREATE_INDEX, 'INDEX'], [SQLITE_CREATE_TABLE, 'TABLE'], [SQLITE_CREATE_TRIGGER, 'TRIGGER'], [SQLITE_CREATE_VIEW, 'VIEW'],
+  [SQLITE_CREATE_TEMP_INDEX, 'INDEX'],
+  [SQLITE_CREATE_TEMP_TABLE, 'TABLE'],
+  [SQLITE_CREATE_TEMP_TRIGGER, 'TRIGGER'],
+  [SQLITE_CREATE_TEMP_VIEW, 'VIEW'],
+  [SQLITE_CREATE_INDEX, 'INDEX'],
+  [SQLITE_CREATE_TABLE, 'TABLE'],
+  [SQLITE_CREATE_TRIGGER, 'TRIGGER'],
+  [SQLITE_CREATE_VIEW, 'VIEW'],
   [SQLITE_CREATE_VTABLE, 'VIRTUAL TABLE'],
 ]);
-const TEMP_CODES = new Set([SQLITE_CREATE_TEMP_INDEX, SQLITE_CREATE_TEMP_TABLE, SQLITE_CREATE_TEMP_TRIGGER, SQLITE_CREATE_TEMP_VIEW]);
+const TEMP_CODES = new Set([
+  SQLITE_CREATE_TEMP_INDEX,
+  SQLITE_CREATE_TEMP_TABLE,
+  SQLITE_CREATE_TEMP_TRIGGER,
+  SQLITE_CREATE_TEMP_VIEW,
+]);
 
 /** What the policy is asked about: a remote statement being compiled, one being run, or the server's own SQL. */
 type Phase = 'compile' | 'run' | 'trusted';
@@ -159,7 +223,9 @@ export class RemoteSqlPolicy {
   }
 
   #isVacuum(sql: string): boolean {
-    const probe = (this.#vacuumProbe ??= this.trusted(() => this.#db.prepare<unknown[]>("SELECT 1 FROM bytecode(?) WHERE opcode = 'Vacuum'").raw()));
+    const probe = (this.#vacuumProbe ??= this.trusted(() =>
+      this.#db.prepare<unknown[]>("SELECT 1 FROM bytecode(?) WHERE opcode = 'Vacuum'").raw(),
+    ));
     // Compiling `sql` only to read its program: nothing of it runs.
     return this.trusted(() => probe.get(sql)) !== undefined;
   }
@@ -247,10 +313,20 @@ export class RemoteSqlPolicy {
       case SQLITE_ATTACH:
         // Run-time ATTACHes come from VACUUM: '' is its own temporary copy, a name is VACUUM INTO.
         if (this.#phase === 'run' && arg1 === '') return SQLITE_OK;
-        if (this.#phase === 'run') throw new ForbiddenActionError('VACUUM INTO', `VACUUM INTO '${arg1}' is refused: remote SQL cannot write files`);
-        throw new ForbiddenActionError('ATTACH', `ATTACH '${arg1}' is refused: remote SQL works on the one database and cannot attach files`);
+        if (this.#phase === 'run')
+          throw new ForbiddenActionError(
+            'VACUUM INTO',
+            `VACUUM INTO '${arg1}' is refused: remote SQL cannot write files`,
+          );
+        throw new ForbiddenActionError(
+          'ATTACH',
+          `ATTACH '${arg1}' is refused: remote SQL works on the one database and cannot attach files`,
+        );
       case SQLITE_DETACH:
-        throw new ForbiddenActionError('DETACH', `DETACH ${arg1} is refused: remote SQL cannot attach or detach databases`);
+        throw new ForbiddenActionError(
+          'DETACH',
+          `DETACH ${arg1} is refused: remote SQL cannot attach or detach databases`,
+        );
       case SQLITE_CREATE_TEMP_INDEX:
       case SQLITE_CREATE_TEMP_TABLE:
       case SQLITE_CREATE_TEMP_TRIGGER:
@@ -262,24 +338,36 @@ export class RemoteSqlPolicy {
       case SQLITE_CREATE_VTABLE: {
         if (!TEMP_CODES.has(action) && database?.toLowerCase() !== 'temp') return SQLITE_OK;
         const kind = CREATED.get(action)!;
-        throw new ForbiddenActionError(`CREATE TEMP ${kind}`, `CREATE TEMP ${kind} ${arg1} is refused: a temporary object would outlive the request on a shared connection`);
+        throw new ForbiddenActionError(
+          `CREATE TEMP ${kind}`,
+          `CREATE TEMP ${kind} ${arg1} is refused: a temporary object would outlive the request on a shared connection`,
+        );
       }
       case SQLITE_FUNCTION:
         if (arg2 !== null && REFUSED_FUNCTIONS.has(arg2.toLowerCase())) {
-          throw new ForbiddenActionError(`${arg2}()`, `${arg2}() is refused: remote SQL cannot load extensions or register tokenizers`);
+          throw new ForbiddenActionError(
+            `${arg2}()`,
+            `${arg2}() is refused: remote SQL cannot load extensions or register tokenizers`,
+          );
         }
         return SQLITE_OK;
       case SQLITE_INSERT:
       case SQLITE_UPDATE:
       case SQLITE_DELETE:
         if (arg1 !== null && arg1.toLowerCase() === 'sqlite_dbpage') {
-          throw new ForbiddenActionError('write sqlite_dbpage', 'writing sqlite_dbpage is refused: remote SQL cannot write raw pages');
+          throw new ForbiddenActionError(
+            'write sqlite_dbpage',
+            'writing sqlite_dbpage is refused: remote SQL cannot write raw pages',
+          );
         }
         // Every temporary object is a row inserted into temp's schema table: `CREATE TRIGGER temp.x
         // ON main_table` is authorized as a main trigger, but its row goes there. (ALTER TABLE updates
         // that table, harmlessly, when it renames.)
         if (action === SQLITE_INSERT && database?.toLowerCase() === 'temp') {
-          throw new ForbiddenActionError('CREATE TEMP', `writing ${arg1} in temp is refused: a temporary object would outlive the request on a shared connection`);
+          throw new ForbiddenActionError(
+            'CREATE TEMP',
+            `writing ${arg1} in temp is refused: a temporary object would outlive the request on a shared connection`,
+          );
         }
         return SQLITE_OK;
       case SQLITE_SAVEPOINT:
@@ -301,8 +389,14 @@ export class RemoteSqlPolicy {
       return SQLITE_OK;
     }
     if (value === null) {
-      throw new ForbiddenActionError(`PRAGMA ${pragma}`, `PRAGMA ${pragma} is refused: it is not one of the read-only pragmas remote SQL may run`);
+      throw new ForbiddenActionError(
+        `PRAGMA ${pragma}`,
+        `PRAGMA ${pragma} is refused: it is not one of the read-only pragmas remote SQL may run`,
+      );
     }
-    throw new ForbiddenActionError(`PRAGMA ${pragma}`, `PRAGMA ${pragma} = ${value} is refused: remote SQL cannot change the connection's settings`);
+    throw new ForbiddenActionError(
+      `PRAGMA ${pragma}`,
+      `PRAGMA ${pragma} = ${value} is refused: remote SQL cannot change the connection's settings`,
+    );
   }
 }

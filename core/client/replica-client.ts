@@ -10,7 +10,17 @@ import { checkTransactionOptions, iterateRows, LocalClient, migrateWith, runBatc
 import { RemoteSqlPolicy } from './remote-sql-policy.ts';
 import { normalizeStatement, StatementRunner, type NormalizedStatement } from './statement-runner.ts';
 import { primaryPositionOf, type LocalReplica, type PrimaryTransaction, type PrimaryTransport } from './transport.ts';
-import type { Client, InArgs, InStatement, IntMode, ResultSet, Row, Transaction, TransactionMode, TransactionOptions } from './types.ts';
+import type {
+  Client,
+  InArgs,
+  InStatement,
+  IntMode,
+  ResultSet,
+  Row,
+  Transaction,
+  TransactionMode,
+  TransactionOptions,
+} from './types.ts';
 
 /** Options of {@link ReplicaClient}, from `createClient`'s config. */
 export interface ReplicaClientOptions {
@@ -119,7 +129,8 @@ export class ReplicaClient implements Client {
 
   async batch(stmts: InStatement[], mode: TransactionMode = 'deferred'): Promise<ResultSet[]> {
     if (!Array.isArray(stmts)) throw new TypeError('Expected first argument to be an array of statements');
-    if (mode !== 'write' && mode !== 'read' && mode !== 'deferred') throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
+    if (mode !== 'write' && mode !== 'read' && mode !== 'deferred')
+      throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
     const normalized = stmts.map((s) => normalizeStatement(s));
     this.#check();
     const turn = this.#enter();
@@ -170,7 +181,8 @@ export class ReplicaClient implements Client {
   }
 
   async transaction(mode: TransactionMode = 'write', options?: TransactionOptions): Promise<Transaction> {
-    if (mode !== 'write' && mode !== 'read' && mode !== 'deferred') throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
+    if (mode !== 'write' && mode !== 'read' && mode !== 'deferred')
+      throw new TypeError('Expected the transaction mode to be "write", "read" or "deferred"');
     const checked = checkTransactionOptions(options);
     this.#check();
     const turn = this.#enter();
@@ -191,7 +203,10 @@ export class ReplicaClient implements Client {
         return tx;
       }
       if ((await this.#localFor([])) === undefined) {
-        throw new ClientError('the local replica has not reached this client\'s bookmark: a read transaction cannot start yet', 'REPLICA_LAG');
+        throw new ClientError(
+          "the local replica has not reached this client's bookmark: a read transaction cannot start yet",
+          'REPLICA_LAG',
+        );
       }
       this.#reader ??= this.#openReader();
       return await this.#reader.transaction('read');
@@ -222,7 +237,6 @@ export class ReplicaClient implements Client {
       this.#leave(turn);
     }
   }
-
 
   /** Waits until the replica has applied the primary's current position; resolves with it. */
   async sync(): Promise<{ position: string }> {
@@ -325,7 +339,10 @@ export class ReplicaClient implements Client {
     this.#runner = undefined;
     this.#openRunner = undefined;
     this.#reached = undefined;
-    void runner?.then((r) => closeEvenIfIterating(r.db), () => {});
+    void runner?.then(
+      (r) => closeEvenIfIterating(r.db),
+      () => {},
+    );
     this.#reader?.close();
     this.#reader = undefined;
   }
@@ -349,7 +366,7 @@ export class ReplicaClient implements Client {
       }
     }
     // The common case (replica open, bookmark already reached) runs without waiting a turn.
-    let runner = this.#openRunner ?? await this.#open();
+    let runner = this.#openRunner ?? (await this.#open());
     let kind = classify(runner, sqls);
     if (kind === 'write') return undefined;
     const target = this.#bookmark;
@@ -360,11 +377,14 @@ export class ReplicaClient implements Client {
       } catch (cause) {
         this.#check();
         if (kind === 'unknown' || this.#options.onReplicaLag === 'primary') return undefined;
-        throw new ClientError(`the replica has not reached ${target} within ${timeout} ms: ${(cause as Error).message}`, 'REPLICA_LAG');
+        throw new ClientError(
+          `the replica has not reached ${target} within ${timeout} ms: ${(cause as Error).message}`,
+          'REPLICA_LAG',
+        );
       }
       this.#check();
       // The file may have been replaced (a re-bootstrap) while this waited.
-      runner = this.#openRunner ?? await this.#open();
+      runner = this.#openRunner ?? (await this.#open());
     }
     if (kind === 'unknown') kind = classify(runner, sqls);
     return kind === 'read' ? runner : undefined;
@@ -425,11 +445,13 @@ class ReplicaWriteTransaction implements Transaction {
   async execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
     const s = normalizeStatement(stmt, args);
     this.#check();
-    return this.#guard(this.#remote.execute(s).then((result) => {
-      // A ROLLBACK (or COMMIT) run as a statement ended the transaction on the primary.
-      if (!result.open) this.#end(Promise.resolve());
-      return result.result;
-    }));
+    return this.#guard(
+      this.#remote.execute(s).then((result) => {
+        // A ROLLBACK (or COMMIT) run as a statement ended the transaction on the primary.
+        if (!result.open) this.#end(Promise.resolve());
+        return result.result;
+      }),
+    );
   }
 
   async batch(stmts: InStatement[]): Promise<ResultSet[]> {

@@ -33,7 +33,8 @@ export function normalizeStatement(stmt: InStatement, args?: InArgs): Normalized
   if (typeof stmt === 'string') sql = stmt;
   else if (Array.isArray(stmt)) [sql, a = args] = stmt;
   else if (stmt !== null && typeof stmt === 'object') ({ sql, args: a = args } = stmt);
-  if (typeof sql !== 'string') throw new ClientError('Expected a statement: a string, { sql, args } or [sql, args]', 'ARGS_INVALID');
+  if (typeof sql !== 'string')
+    throw new ClientError('Expected a statement: a string, { sql, args } or [sql, args]', 'ARGS_INVALID');
   if (a === undefined || a === null) return { sql, args: [] };
   if (Array.isArray(a)) {
     let dates = false;
@@ -63,10 +64,12 @@ const MAX_INT64 = 2n ** 63n - 1n;
 function checkArgument(v: unknown): boolean {
   switch (typeof v) {
     case 'number':
-      if (!Number.isFinite(v)) throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments');
+      if (!Number.isFinite(v))
+        throw new RangeError('Only finite numbers (not Infinity or NaN) can be passed as arguments');
       return false;
     case 'bigint':
-      if (v < MIN_INT64 || v > MAX_INT64) throw new RangeError('bigint is too large to be represented as a 64-bit integer and passed as argument');
+      if (v < MIN_INT64 || v > MAX_INT64)
+        throw new RangeError('bigint is too large to be represented as a 64-bit integer and passed as argument');
       return false;
     case 'undefined':
       throw new TypeError('undefined cannot be passed as argument to the database');
@@ -155,7 +158,10 @@ export class StatementRunner {
     let rowsAffected = 0;
     let lastInsertRowid: bigint | undefined;
     if (!stmt.readonly) {
-      this.#changes ??= this.db.prepare<SqlValue[]>('SELECT changes(), last_insert_rowid(), total_changes()').raw().safeIntegers();
+      this.#changes ??= this.db
+        .prepare<SqlValue[]>('SELECT changes(), last_insert_rowid(), total_changes()')
+        .raw()
+        .safeIntegers();
       const [changes, rowid, total] = this.#changes.get() as [bigint, bigint, bigint];
       rowsAffected = total === totalBefore ? 0 : Number(changes);
       if (rowsAffected > 0) lastInsertRowid = rowid;

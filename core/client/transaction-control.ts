@@ -19,7 +19,11 @@ const probes = new WeakMap<Database, Statement<unknown[]> | null>();
  * @example
  * transactionControl(db, db.prepare(';COMMIT'), ';COMMIT'); // 'commit'
  */
-export function transactionControl(db: Database, stmt: Statement<unknown[]>, sql: string): TransactionControl | undefined {
+export function transactionControl(
+  db: Database,
+  stmt: Statement<unknown[]>,
+  sql: string,
+): TransactionControl | undefined {
   if (!stmt.readonly || stmt.reader) return undefined;
   let probe = probes.get(db);
   if (probe === undefined) {

@@ -21,7 +21,8 @@ const URL_PARAMETERS: Record<string, QueryParameter> = { tls: { values: ['0', '1
  */
 export function checkUrlQuery(url: string): void {
   const hash = url.indexOf('#');
-  if (hash !== -1) throw new ClientError(`URL fragments are not supported: ${JSON.stringify(url.slice(hash))}`, 'URL_INVALID');
+  if (hash !== -1)
+    throw new ClientError(`URL fragments are not supported: ${JSON.stringify(url.slice(hash))}`, 'URL_INVALID');
   const question = url.indexOf('?');
   if (question === -1) return;
   const base = url.slice(0, question);
@@ -29,10 +30,14 @@ export function checkUrlQuery(url: string): void {
   let tls: string | undefined;
   for (const [key, value] of new URLSearchParams(url.slice(question + 1))) {
     const parameter = Object.hasOwn(allowed, key) ? allowed[key]! : undefined;
-    if (parameter === undefined) throw new ClientError(`Unsupported URL query parameter ${JSON.stringify(key)}`, 'URL_PARAM_NOT_SUPPORTED');
+    if (parameter === undefined)
+      throw new ClientError(`Unsupported URL query parameter ${JSON.stringify(key)}`, 'URL_PARAM_NOT_SUPPORTED');
     if (parameter.values !== undefined && !parameter.values.includes(value)) {
       const supported = parameter.values.map((v) => JSON.stringify(v)).join(', ');
-      throw new ClientError(`Unknown value for the "${key}" query argument: ${JSON.stringify(value)}. Supported values are: [${supported}]`, 'URL_INVALID');
+      throw new ClientError(
+        `Unknown value for the "${key}" query argument: ${JSON.stringify(value)}. Supported values are: [${supported}]`,
+        'URL_INVALID',
+      );
     }
     if (key === 'tls') tls = value;
   }

@@ -225,7 +225,8 @@ export function registerAggregate(
   defaultSafeIntegers: boolean,
 ): void {
   if (typeof name !== 'string') throw new TypeError('Expected first argument to be a string');
-  if (typeof options !== 'object' || options === null) throw new TypeError('Expected second argument to be an options object');
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('Expected second argument to be an options object');
   if (name === '') throw new TypeError('User-defined function name cannot be an empty string');
   const o = options as Record<string, unknown>;
   const start = 'start' in o ? o.start : null;
@@ -257,8 +258,16 @@ export function registerAggregate(
   let rc: number;
   try {
     rc = e.x.sqlite3_create_window_function(
-      db, text, argumentCount, flags, id,
-      c.step, c.final, inverse === null ? 0 : c.value, inverse === null ? 0 : c.inverse, c.destroy,
+      db,
+      text,
+      argumentCount,
+      flags,
+      id,
+      c.step,
+      c.final,
+      inverse === null ? 0 : c.value,
+      inverse === null ? 0 : c.inverse,
+      c.destroy,
     );
   } finally {
     e.x.sqlite3_free(text);

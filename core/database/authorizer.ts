@@ -17,7 +17,13 @@ import type { Connection } from './connection.ts';
  * @example
  * db.setAuthorizer((action, arg1) => (action === 24 ? 1 : 0)); // no ATTACH on this connection
  */
-export type Authorizer = (action: number, arg1: string | null, arg2: string | null, database: string | null, trigger: string | null) => number;
+export type Authorizer = (
+  action: number,
+  arg1: string | null,
+  arg2: string | null,
+  database: string | null,
+  trigger: string | null,
+) => number;
 
 /**
  * Installs `authorizer` on the connection with `sqlite3_set_authorizer` (`null` removes it) and
@@ -29,16 +35,26 @@ export type Authorizer = (action: number, arg1: string | null, arg2: string | nu
  * const ptr = installAuthorizer(connection, (action) => (action === 24 ? 1 : 0));
  */
 export function installAuthorizer(c: Connection, authorizer: Authorizer | null): number {
-  if (authorizer !== null && typeof authorizer !== 'function') throw new TypeError('Expected first argument to be a function or null');
+  if (authorizer !== null && typeof authorizer !== 'function')
+    throw new TypeError('Expected first argument to be a function or null');
   const db = c.ptr;
   const e = c.e;
   let ptr = 0;
   if (authorizer !== null) {
-    const callback = (_: number, action: number, arg1: number, arg2: number, database: number, trigger: number): number => {
+    const callback = (
+      _: number,
+      action: number,
+      arg1: number,
+      arg2: number,
+      database: number,
+      trigger: number,
+    ): number => {
       try {
         const answer = authorizer(action, e.cstring(arg1), e.cstring(arg2), e.cstring(database), e.cstring(trigger));
         if (answer === SQLITE_OK || answer === SQLITE_DENY || answer === SQLITE_IGNORE) return answer;
-        c.pendingError = new TypeError('Expected the authorizer to return SQLITE_OK (0), SQLITE_DENY (1) or SQLITE_IGNORE (2)');
+        c.pendingError = new TypeError(
+          'Expected the authorizer to return SQLITE_OK (0), SQLITE_DENY (1) or SQLITE_IGNORE (2)',
+        );
       } catch (error) {
         c.pendingError = error;
       }

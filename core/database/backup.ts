@@ -56,16 +56,19 @@ export function checkAttached(options: { attached?: unknown }): string {
  */
 export function checkBackupArguments(destination: unknown, options: unknown): BackupPlan {
   if (typeof destination !== 'string') throw new TypeError('Expected first argument to be a string');
-  if (options === null || typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('Expected second argument to be an options object');
   const o = options as BackupOptions;
   const file = destination.trim();
   const schema = checkAttached(o);
   const progress = o.progress ?? null;
   if (file === '') throw new TypeError('Backup filename cannot be an empty string');
   if (file === ':memory:') throw new TypeError('Invalid backup filename ":memory:"');
-  if (progress !== null && typeof progress !== 'function') throw new TypeError('Expected the "progress" option to be a function');
+  if (progress !== null && typeof progress !== 'function')
+    throw new TypeError('Expected the "progress" option to be a function');
   const pages = o.pagesPerStep ?? DEFAULT_BACKUP_PAGES;
-  if (!Number.isInteger(pages) || pages < 1) throw new TypeError('Expected the "pagesPerStep" option to be a positive integer');
+  if (!Number.isInteger(pages) || pages < 1)
+    throw new TypeError('Expected the "pagesPerStep" option to be a positive integer');
   if (o.busyTimeout !== undefined && !(Number.isInteger(o.busyTimeout) && o.busyTimeout >= 0)) {
     throw new TypeError('Expected the "busyTimeout" option to be a non-negative integer');
   }
@@ -82,12 +85,19 @@ export function checkBackupArguments(destination: unknown, options: unknown): Ba
  * deletes the file it created.
  * @example await runBackup(connection, checkBackupArguments('copy.db', {}), open);
  */
-export async function runBackup(source: Connection, plan: BackupPlan, openTarget: (path: string) => Connection): Promise<BackupResult> {
+export async function runBackup(
+  source: Connection,
+  plan: BackupPlan,
+  openTarget: (path: string) => Connection,
+): Promise<BackupResult> {
   const { path, progress } = plan;
   await access(dirname(path)).catch(() => {
     throw new TypeError('Cannot save backup because the directory does not exist');
   });
-  const created = await access(path).then(() => false, () => true);
+  const created = await access(path).then(
+    () => false,
+    () => true,
+  );
   source.checkNotBusy();
   const e = source.e;
   const target = openTarget(path);
@@ -106,7 +116,10 @@ export async function runBackup(source: Connection, plan: BackupPlan, openTarget
         await new Promise((r) => setImmediate(r));
         if (!source.isOpen) throw new TypeError('The database connection was closed during the backup');
         rc = e.x.sqlite3_backup_step(backup, step);
-        result = { totalPages: e.x.sqlite3_backup_pagecount(backup), remainingPages: e.x.sqlite3_backup_remaining(backup) };
+        result = {
+          totalPages: e.x.sqlite3_backup_pagecount(backup),
+          remainingPages: e.x.sqlite3_backup_remaining(backup),
+        };
         if (rc === SQLITE_DONE) break;
         // A lock held elsewhere (SQLITE_BUSY/LOCKED) is retried on later turns, up to busyTimeout.
         const locked = (rc & 0xff) === SQLITE_BUSY || (rc & 0xff) === SQLITE_LOCKED;
@@ -115,7 +128,8 @@ export async function runBackup(source: Connection, plan: BackupPlan, openTarget
         if (progress !== null) {
           const next = progress.call(undefined, { ...result });
           if (next !== undefined) {
-            if (typeof next !== 'number' || Number.isNaN(next)) throw new TypeError('Expected progress callback to return a number or undefined');
+            if (typeof next !== 'number' || Number.isNaN(next))
+              throw new TypeError('Expected progress callback to return a number or undefined');
             step = pages = Math.max(0, Math.min(MAX_BACKUP_PAGES, Math.round(next)));
           }
         }

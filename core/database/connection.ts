@@ -1,6 +1,11 @@
 import type { Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_FULL, SQLITE_IOERR, SQLITE_NOTADB, SQLITE_READONLY,
+  SQLITE_BUSY,
+  SQLITE_CANTOPEN,
+  SQLITE_FULL,
+  SQLITE_IOERR,
+  SQLITE_NOTADB,
+  SQLITE_READONLY,
 } from '../sqlite3/constants.ts';
 import { takeVfsError, OwnerLockError } from '../vfs/index.ts';
 import { SqliteError } from './sqlite-error.ts';
@@ -71,7 +76,8 @@ export class Connection {
       return error;
     }
     const ptr = this.#ptr;
-    const message = ptr === 0 ? this.e.cstring(this.e.x.sqlite3_errstr(rc)) : this.e.cstring(this.e.x.sqlite3_errmsg(ptr));
+    const message =
+      ptr === 0 ? this.e.cstring(this.e.x.sqlite3_errstr(rc)) : this.e.cstring(this.e.x.sqlite3_errmsg(ptr));
     return sqliteError(this.e, rc, message ?? 'unknown error');
   }
 

@@ -2,8 +2,18 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadEngineSync, type Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_CANTOPEN, SQLITE_DESERIALIZE_FREEONCLOSE, SQLITE_DESERIALIZE_READONLY, SQLITE_DESERIALIZE_RESIZEABLE, SQLITE_ERROR,
-  SQLITE_NOMEM, SQLITE_OK, SQLITE_ROW, SQLITE_OPEN_CREATE, SQLITE_OPEN_EXRESCODE, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE,
+  SQLITE_CANTOPEN,
+  SQLITE_DESERIALIZE_FREEONCLOSE,
+  SQLITE_DESERIALIZE_READONLY,
+  SQLITE_DESERIALIZE_RESIZEABLE,
+  SQLITE_ERROR,
+  SQLITE_NOMEM,
+  SQLITE_OK,
+  SQLITE_ROW,
+  SQLITE_OPEN_CREATE,
+  SQLITE_OPEN_EXRESCODE,
+  SQLITE_OPEN_READONLY,
+  SQLITE_OPEN_READWRITE,
   SQLITE_PREPARE_PERSISTENT,
 } from '../sqlite3/constants.ts';
 import type { SqlValue } from '../sqlite3/values.ts';
@@ -58,7 +68,17 @@ export interface SerializeOptions {
 }
 
 const JOURNAL_MODES = new Set<string>(['wal', 'delete', 'truncate', 'persist', 'memory', 'off']);
-const OPEN_OPTIONS = new Set<string>(['readonly', 'fileMustExist', 'timeout', 'safeIntegers', 'journalMode', 'foreignKeys', 'vfs', 'verbose', 'nativeBinding']);
+const OPEN_OPTIONS = new Set<string>([
+  'readonly',
+  'fileMustExist',
+  'timeout',
+  'safeIntegers',
+  'journalMode',
+  'foreignKeys',
+  'vfs',
+  'verbose',
+  'nativeBinding',
+]);
 // better-sqlite3 compiles SQLite with SQLITE_MAX_FUNCTION_ARG's old default; its check is kept.
 const registry = new FinalizationRegistry<{ connection: Connection; ptr: number }>(({ connection, ptr }) => {
   if (connection.isOpen && connection.statements.delete(ptr)) connection.e.x.sqlite3_finalize(ptr);
@@ -72,7 +92,8 @@ const registry = new FinalizationRegistry<{ connection: Connection; ptr: number 
  */
 export function checkOpenArguments(path: unknown, options: unknown, fromImage = false): asserts options is OpenOptions {
   if (typeof path !== 'string') throw new TypeError('Expected first argument to be a string');
-  if (options === null || typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('Expected second argument to be an options object');
   const o = options as Record<string, unknown>;
   if ('readOnly' in o) throw new TypeError('Misspelled option "readOnly" should be "readonly"');
   if ('memory' in o) throw new TypeError('Option "memory" is not supported (use ":memory:" as the filename instead)');
@@ -83,16 +104,20 @@ export function checkOpenArguments(path: unknown, options: unknown, fromImage = 
     if (key in o && typeof o[key] !== 'boolean') throw new TypeError(`Expected the "${key}" option to be a boolean`);
   }
   if ('timeout' in o) {
-    if (!Number.isInteger(o.timeout) || (o.timeout as number) < 0) throw new TypeError('Expected the "timeout" option to be a positive integer');
+    if (!Number.isInteger(o.timeout) || (o.timeout as number) < 0)
+      throw new TypeError('Expected the "timeout" option to be a positive integer');
     if ((o.timeout as number) > 0x7fffffff) throw new RangeError('Option "timeout" cannot be greater than 2147483647');
   }
   if (o.journalMode !== undefined && !JOURNAL_MODES.has(String(o.journalMode).toLowerCase())) {
     throw new TypeError('Expected the "journalMode" option to be one of wal, delete, truncate, persist, memory, off');
   }
   if (o.vfs !== undefined && typeof o.vfs !== 'string') throw new TypeError('Expected the "vfs" option to be a string');
-  if (o.verbose != null && typeof o.verbose !== 'function') throw new TypeError('Expected the "verbose" option to be a function');
+  if (o.verbose != null && typeof o.verbose !== 'function')
+    throw new TypeError('Expected the "verbose" option to be a function');
   if (o.nativeBinding != null) {
-    throw new TypeError('The "nativeBinding" option has no meaning in wasmlite: SQLite runs as WebAssembly, there is no native addon to load');
+    throw new TypeError(
+      'The "nativeBinding" option has no meaning in wasmlite: SQLite runs as WebAssembly, there is no native addon to load',
+    );
   }
   if (o.readonly === true && !fromImage && isAnonymous(path)) {
     throw new TypeError('In-memory/temporary databases cannot be readonly');
@@ -165,7 +190,10 @@ export class Database {
     this.readonly = opts.readonly ?? false;
     this.#safeIntegers = opts.safeIntegers ?? false;
     this.#vfs = opts.vfs ?? defaultVfs(engine).name;
-    this.#c = new Connection(engine, openHandle(engine, this.memory ? filename : resolve(filename), openFlags(opts), this.#vfs));
+    this.#c = new Connection(
+      engine,
+      openHandle(engine, this.memory ? filename : resolve(filename), openFlags(opts), this.#vfs),
+    );
     try {
       const x = engine.x;
       x.sqlite3_extended_result_codes(this.#c.ptr, 1);
@@ -304,8 +332,10 @@ export class Database {
    */
   pragma(source: string, options: { simple?: boolean } = {}): unknown {
     if (typeof source !== 'string') throw new TypeError('Expected first argument to be a string');
-    if (options === null || typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
-    if ('simple' in options && typeof options.simple !== 'boolean') throw new TypeError('Expected the "simple" option to be a boolean');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('Expected second argument to be an options object');
+    if ('simple' in options && typeof options.simple !== 'boolean')
+      throw new TypeError('Expected the "simple" option to be a boolean');
     const stmt = this.#prepare(`PRAGMA ${source}`, true);
     if (!stmt.reader) {
       stmt.run();
@@ -324,7 +354,12 @@ export class Database {
   transaction<F extends (...args: any[]) => any>(fn: F): TransactionFunction<F> {
     if (typeof fn !== 'function') throw new TypeError('Expected first argument to be a function');
     this.#c.checkNotBusy();
-    return wrapTransaction(this, () => this.inTransaction, () => (this.#tx ??= this.#transactionStatements()), fn);
+    return wrapTransaction(
+      this,
+      () => this.inTransaction,
+      () => (this.#tx ??= this.#transactionStatements()),
+      fn,
+    );
   }
 
   #transactionStatements(): TransactionStatements {
@@ -346,7 +381,11 @@ export class Database {
    * statement and reaches the caller unchanged.
    * @example db.function('slugify', (s) => String(s).toLowerCase().replace(/\W+/g, '-'));
    */
-  function(name: string, optionsOrFn: FunctionOptions | ((...args: SqlValue[]) => unknown), maybeFn?: (...args: SqlValue[]) => unknown): this {
+  function(
+    name: string,
+    optionsOrFn: FunctionOptions | ((...args: SqlValue[]) => unknown),
+    maybeFn?: (...args: SqlValue[]) => unknown,
+  ): this {
     this.#functions.push(registerFunction(this.#c, name, optionsOrFn, maybeFn, this.#safeIntegers));
     return this;
   }
@@ -428,7 +467,8 @@ export class Database {
    * @example fs.writeFileSync('copy.db', db.serialize());
    */
   serialize(options: SerializeOptions = {}): Buffer {
-    if (options === null || typeof options !== 'object') throw new TypeError('Expected first argument to be an options object');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('Expected first argument to be an options object');
     const schema = checkAttached(options);
     this.#c.checkIdle(false);
     const e = this.#e;
@@ -461,7 +501,11 @@ export class Database {
   async backup(destination: string, options: BackupOptions = {}): Promise<BackupResult> {
     const e = this.#e;
     const vfs = this.#vfs;
-    return runBackup(this.#c, checkBackupArguments(destination, options), (path) => new Connection(e, openHandle(e, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs)));
+    return runBackup(
+      this.#c,
+      checkBackupArguments(destination, options),
+      (path) => new Connection(e, openHandle(e, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs)),
+    );
   }
 
   /**
@@ -483,7 +527,8 @@ export class Database {
    */
   loadExtension(path: string, entryPoint?: string): never {
     if (typeof path !== 'string') throw new TypeError('Expected first argument to be a string');
-    if (entryPoint !== undefined && typeof entryPoint !== 'string') throw new TypeError('Expected second argument to be a string');
+    if (entryPoint !== undefined && typeof entryPoint !== 'string')
+      throw new TypeError('Expected second argument to be a string');
     this.#c.checkIdle(false);
     throw new TypeError(
       'loadExtension() is not supported: wasmlite runs SQLite as WebAssembly, which cannot load native extensions (FTS5, R-Tree, JSON and math functions are built in)',

@@ -1,6 +1,10 @@
 export { open } from './open.ts';
 export {
-  Database, type FunctionOptions, type JournalMode, type OpenOptions, type SerializeOptions,
+  Database,
+  type FunctionOptions,
+  type JournalMode,
+  type OpenOptions,
+  type SerializeOptions,
 } from './database.ts';
 export type { BackupOptions, BackupResult } from './backup.ts';
 export { Statement, type ColumnDefinition, type RunResult } from './statement.ts';

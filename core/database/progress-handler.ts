@@ -13,7 +13,8 @@ import type { Connection } from './connection.ts';
  * const ptr = installProgressHandler(connection, 10_000, () => performance.now() > deadline);
  */
 export function installProgressHandler(c: Connection, ops: number, interrupt: (() => boolean) | undefined): number {
-  if (!Number.isSafeInteger(ops) || ops < 1) throw new TypeError('Expected the "ops" argument to be a positive integer');
+  if (!Number.isSafeInteger(ops) || ops < 1)
+    throw new TypeError('Expected the "ops" argument to be a positive integer');
   const db = c.ptr;
   const e = c.e;
   if (interrupt === undefined) {

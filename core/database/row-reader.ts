@@ -34,7 +34,12 @@ export function compileRowReader(names: readonly string[], read: ColumnReader): 
 function genericRow(e: Engine, stmt: number, names: readonly string[], read: ColumnReader): Record<string, SqlValue> {
   const row: Record<string, SqlValue> = {};
   for (let i = 0; i < names.length; i++) {
-    Object.defineProperty(row, names[i]!, { value: read(e, stmt, i), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(row, names[i]!, {
+      value: read(e, stmt, i),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return row;
 }
@@ -43,13 +48,22 @@ function genericRow(e: Engine, stmt: number, names: readonly string[], read: Col
  * Builds rows in better-sqlite3's `expand()` shape: `{ [table]: { [column]: value } }`, with
  * expressions that belong to no table under `$`.
  */
-export function compileExpandedReader(tables: readonly string[], names: readonly string[], read: ColumnReader): RowReader {
+export function compileExpandedReader(
+  tables: readonly string[],
+  names: readonly string[],
+  read: ColumnReader,
+): RowReader {
   return (e, stmt) => {
     const row: Record<string, Record<string, SqlValue>> = {};
     for (let i = 0; i < names.length; i++) {
       const table = tables[i]!;
       const group = (row[table] ??= {});
-      Object.defineProperty(group, names[i]!, { value: read(e, stmt, i), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(group, names[i]!, {
+        value: read(e, stmt, i),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return row as unknown as Record<string, SqlValue>;
   };

@@ -27,7 +27,12 @@ export class StatementIterator<Row> implements IterableIterator<Row> {
   #logged = false;
 
   /** @internal Made by `Statement.iterate()`, which has bound the parameters. */
-  constructor(connection: Connection, ptr: number, reader: () => (e: Engine, stmt: number) => unknown, release: () => void) {
+  constructor(
+    connection: Connection,
+    ptr: number,
+    reader: () => (e: Engine, stmt: number) => unknown,
+    release: () => void,
+  ) {
     this.#c = connection;
     this.#e = connection.e;
     this.#ptr = ptr;

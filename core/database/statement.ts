@@ -186,10 +186,15 @@ export class Statement<Row = Record<string, SqlValue>> {
     const c = this.#c;
     c.iterators++;
     this.#locked = true;
-    return new StatementIterator<Row>(c, ptr, () => this.#reader(ptr), () => {
-      this.#locked = false;
-      c.iterators--;
-    });
+    return new StatementIterator<Row>(
+      c,
+      ptr,
+      () => this.#reader(ptr),
+      () => {
+        this.#locked = false;
+        c.iterators--;
+      },
+    );
   }
 
   /** True while an iterator of this statement is open. */
@@ -365,7 +370,10 @@ export class Statement<Row = Record<string, SqlValue>> {
       else if (isNamedParameterObject(p)) {
         if (named !== undefined) throw new TypeError('You cannot specify named parameters in two different objects');
         named = p;
-      } else if (plan.named.length > 0 && ((typeof p === 'object' && p !== null && !isBinary(p)) || typeof p === 'function')) {
+      } else if (
+        plan.named.length > 0 &&
+        ((typeof p === 'object' && p !== null && !isBinary(p)) || typeof p === 'function')
+      ) {
         throw new TypeError('Named parameters can only be passed within plain objects');
       } else positional.push(p);
     }
@@ -417,7 +425,11 @@ export class Statement<Row = Record<string, SqlValue>> {
   }
 
   #compile(ptr: number): (e: Engine, stmt: number) => unknown {
-    const read: ColumnReader = this.#safeIntegers ? readColumnBigInt : this.#safeRangeNumbers ? readColumnSafeNumber : readColumn;
+    const read: ColumnReader = this.#safeIntegers
+      ? readColumnBigInt
+      : this.#safeRangeNumbers
+        ? readColumnSafeNumber
+        : readColumn;
     const { x } = this.#e;
     const n = x.sqlite3_column_count(ptr);
     switch (this.#mode) {

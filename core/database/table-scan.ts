@@ -91,7 +91,8 @@ export class TableScan {
     } catch (error) {
       const where = `in column "${this.#table.columns[i - count]}"`;
       const prefix = `Virtual table module "${this.#module}" yielded`;
-      if (error instanceof RangeError) throw new RangeError(`${prefix} a bigint that was too big ${where}`, { cause: error });
+      if (error instanceof RangeError)
+        throw new RangeError(`${prefix} a bigint that was too big ${where}`, { cause: error });
       throw new TypeError(`${prefix} an invalid value ${where}`, { cause: error });
     }
   }
@@ -120,7 +121,8 @@ export class TableScan {
       if (row.length !== columns.length) throw new TypeError(`${prefix} a row with an incorrect number of columns`);
       return Array.from(row);
     }
-    if (typeof row !== 'object' || row === null) throw new TypeError(`${prefix} something that isn't a valid row object`);
+    if (typeof row !== 'object' || row === null)
+      throw new TypeError(`${prefix} something that isn't a valid row object`);
     const values = new Array<unknown>(columns.length);
     let count = 0;
     for (const key of Object.keys(row)) {

@@ -43,11 +43,14 @@ export function registerFunction(
   if (typeof options !== 'object') throw new TypeError('Expected second argument to be an options object');
   if (name === '') throw new TypeError('User-defined function name cannot be an empty string');
   for (const key of ['safeIntegers', 'deterministic', 'directOnly', 'varargs'] as const) {
-    if (key in options && typeof options[key] !== 'boolean') throw new TypeError(`Expected the "${key}" option to be a boolean`);
+    if (key in options && typeof options[key] !== 'boolean')
+      throw new TypeError(`Expected the "${key}" option to be a boolean`);
   }
   if (!options.varargs) {
-    if (!Number.isInteger(fn.length) || fn.length < 0) throw new TypeError('Expected function.length to be a positive integer');
-    if (fn.length > MAX_FUNCTION_ARGUMENTS) throw new RangeError(`User-defined functions cannot have more than ${MAX_FUNCTION_ARGUMENTS} arguments`);
+    if (!Number.isInteger(fn.length) || fn.length < 0)
+      throw new TypeError('Expected function.length to be a positive integer');
+    if (fn.length > MAX_FUNCTION_ARGUMENTS)
+      throw new RangeError(`User-defined functions cannot have more than ${MAX_FUNCTION_ARGUMENTS} arguments`);
   }
   c.checkIdle(false);
   const db = c.ptr;

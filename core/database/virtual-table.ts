@@ -1,11 +1,22 @@
 import type { Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_CONSTRAINT, SQLITE_ERROR, SQLITE_INDEX_CONSTRAINT_EQ, SQLITE_INDEX_CONSTRAINT_LIMIT,
-  SQLITE_INDEX_CONSTRAINT_OFFSET, SQLITE_NOMEM, SQLITE_OK, SQLITE_VTAB_DIRECTONLY,
+  SQLITE_CONSTRAINT,
+  SQLITE_ERROR,
+  SQLITE_INDEX_CONSTRAINT_EQ,
+  SQLITE_INDEX_CONSTRAINT_LIMIT,
+  SQLITE_INDEX_CONSTRAINT_OFFSET,
+  SQLITE_NOMEM,
+  SQLITE_OK,
+  SQLITE_VTAB_DIRECTONLY,
 } from '../sqlite3/constants.ts';
 import type { Connection } from './connection.ts';
 import { HandleTable } from './handle-table.ts';
-import { checkTableDefinition, type CheckedTable, type TableDefinition, type TableFactory } from './table-definition.ts';
+import {
+  checkTableDefinition,
+  type CheckedTable,
+  type TableDefinition,
+  type TableFactory,
+} from './table-definition.ts';
 import { TableScan } from './table-scan.ts';
 import { messageOf } from './user-code-error.ts';
 
@@ -41,7 +52,10 @@ interface Layout {
   vtabSize: number;
   vtabErrMsg: number;
   cursorSize: number;
-  info: Record<'nConstraint' | 'aConstraint' | 'aConstraintUsage' | 'idxNum' | 'estimatedCost' | 'estimatedRows', number>;
+  info: Record<
+    'nConstraint' | 'aConstraint' | 'aConstraintUsage' | 'idxNum' | 'estimatedCost' | 'estimatedRows',
+    number
+  >;
   constraint: Record<'size' | 'iColumn' | 'op' | 'usable', number>;
   usage: Record<'size' | 'argvIndex' | 'omit', number>;
 }
@@ -203,7 +217,10 @@ function modulesFor(e: Engine): Modules {
         const column = dv.getInt32(at + layout.constraint.iColumn, true);
         if (column < 0 || column >= parameters.length) continue;
         if (op !== SQLITE_INDEX_CONSTRAINT_EQ) {
-          setVtabError(vtab, `virtual table parameter "${parameters[column]}" can only be constrained by the '=' operator`);
+          setVtabError(
+            vtab,
+            `virtual table parameter "${parameters[column]}" can only be constrained by the '=' operator`,
+          );
           return SQLITE_ERROR;
         }
         if (e.u8[at + layout.constraint.usable] === 0) return SQLITE_CONSTRAINT;
@@ -303,13 +320,17 @@ function modulesFor(e: Engine): Modules {
     xRowid: install(rowid, 'i(pp)'),
   };
   // A distinct xCreate (same body): SQLite treats xCreate == xConnect as "eponymous too".
-  const create = install((db, aux, argc, argv, ppVtab, pzErr) => connect(db!, aux!, argc!, argv!, ppVtab!, pzErr!), 'i(ppippp)');
+  const create = install(
+    (db, aux, argc, argv, ppVtab, pzErr) => connect(db!, aux!, argc!, argv!, ppVtab!, pzErr!),
+    'i(ppippp)',
+  );
   const moduleLayout = e.enums.struct('sqlite3_module');
   const struct = (xCreate: number): number => {
     const ptr = allocZeroed(e, moduleLayout.sizeof);
     if (ptr === 0) throw new RangeError('out of memory for a virtual table module');
     const pointers: Record<string, number> = { ...methods, xDestroy: methods.xDisconnect, xCreate };
-    for (const [name, value] of Object.entries(pointers)) e.dv.setUint32(ptr + moduleLayout.members[name]!.offset, value, true);
+    for (const [name, value] of Object.entries(pointers))
+      e.dv.setUint32(ptr + moduleLayout.members[name]!.offset, value, true);
     return ptr;
   };
   built = {

@@ -74,8 +74,15 @@ export interface RawExports {
   sqlite3_column_bytes(stmt: number, i: number): number;
 
   sqlite3_create_function_v2(
-    db: number, name: number, nArg: number, flags: number, app: number,
-    xFunc: number, xStep: number, xFinal: number, xDestroy: number,
+    db: number,
+    name: number,
+    nArg: number,
+    flags: number,
+    app: number,
+    xFunc: number,
+    xStep: number,
+    xFinal: number,
+    xDestroy: number,
   ): number;
   sqlite3_set_authorizer(db: number, xAuth: number, userData: number): number;
   sqlite3_value_type(v: number): number;
@@ -96,8 +103,16 @@ export interface RawExports {
   sqlite3_user_data(ctx: number): number;
   sqlite3_aggregate_context(ctx: number, nBytes: number): number;
   sqlite3_create_window_function(
-    db: number, name: number, nArg: number, flags: number, app: number,
-    xStep: number, xFinal: number, xValue: number, xInverse: number, xDestroy: number,
+    db: number,
+    name: number,
+    nArg: number,
+    flags: number,
+    app: number,
+    xStep: number,
+    xFinal: number,
+    xValue: number,
+    xInverse: number,
+    xDestroy: number,
   ): number;
 
   sqlite3_create_module_v2(db: number, name: number, module: number, aux: number, xDestroy: number): number;

@@ -1,7 +1,5 @@
 import type { Engine } from './engine.ts';
-import {
-  SQLITE_BLOB, SQLITE_FLOAT, SQLITE_INTEGER, SQLITE_NULL, SQLITE_TEXT, SQLITE_TRANSIENT,
-} from './constants.ts';
+import { SQLITE_BLOB, SQLITE_FLOAT, SQLITE_INTEGER, SQLITE_NULL, SQLITE_TEXT, SQLITE_TRANSIENT } from './constants.ts';
 
 /** A value wasmlite binds to a parameter or returns from a column. */
 export type SqlValue = number | bigint | string | Uint8Array | null;
@@ -125,7 +123,9 @@ export function readColumnSafeNumber(e: Engine, stmt: number, i: number): SqlVal
   // Only a number this large asks for the column's type again: a REAL may be, an INTEGER may not.
   if (typeof value !== 'number' || (value <= MAX_SAFE && value >= -MAX_SAFE)) return value;
   if (e.x.sqlite3_column_type(stmt, i) !== SQLITE_INTEGER) return value;
-  throw new RangeError(`The integer ${e.x.sqlite3_column_int64(stmt, i)} in column ${i} is outside the safe range of a JS number; use intMode 'bigint' or 'string'`);
+  throw new RangeError(
+    `The integer ${e.x.sqlite3_column_int64(stmt, i)} in column ${i} is outside the safe range of a JS number; use intMode 'bigint' or 'string'`,
+  );
 }
 
 /** Like {@link readColumn}, but every INTEGER is a bigint (better-sqlite3's `safeIntegers`). */
@@ -209,7 +209,8 @@ export function setResult(e: Engine, ctx: number, value: unknown): void {
       return e.x.sqlite3_result_text(ctx, ptr, writeUtf8(e, value, ptr), SQLITE_TRANSIENT);
     }
     case 'bigint':
-      if (value < INT64_MIN || value > INT64_MAX) throw new RangeError('Expected the function result to be within the 64-bit integer range');
+      if (value < INT64_MIN || value > INT64_MAX)
+        throw new RangeError('Expected the function result to be within the 64-bit integer range');
       return e.x.sqlite3_result_int64(ctx, value);
     case 'boolean':
       return e.x.sqlite3_result_int(ctx, value ? 1 : 0);
@@ -224,5 +225,7 @@ export function setResult(e: Engine, ctx: number, value: unknown): void {
         return e.x.sqlite3_result_blob(ctx, ptr, bytes.length, SQLITE_TRANSIENT);
       }
   }
-  throw new TypeError(`Expected the function result to be a number, bigint, string, boolean, Uint8Array or null, got ${describe(value)}`);
+  throw new TypeError(
+    `Expected the function result to be a number, bigint, string, boolean, Uint8Array or null, got ${describe(value)}`,
+  );
 }

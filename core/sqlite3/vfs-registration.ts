@@ -10,18 +10,50 @@ import type { WasmCallback } from './function-table.ts';
  * build's own description; they are written out because asking the build costs ~6 ms at startup.
  */
 export const VFS_MEMBERS: readonly (readonly [name: string, signature: string])[] = [
-  ['iVersion', 'i'], ['szOsFile', 'i'], ['mxPathname', 'i'], ['pNext', 'p'], ['zName', 's'], ['pAppData', 'p'],
-  ['xOpen', 'i(pppip)'], ['xDelete', 'i(ppi)'], ['xAccess', 'i(ppip)'], ['xFullPathname', 'i(ppip)'],
-  ['xDlOpen', 'v(pp)'], ['xDlError', 'v(pip)'], ['xDlSym', 'p()'], ['xDlClose', 'v(pp)'],
-  ['xRandomness', 'i(pip)'], ['xSleep', 'i(pi)'], ['xCurrentTime', 'i(pp)'], ['xGetLastError', 'i(pip)'],
-  ['xCurrentTimeInt64', 'i(pp)'], ['xSetSystemCall', 'i(ppp)'], ['xGetSystemCall', 'p(pp)'], ['xNextSystemCall', 'p(pp)'],
+  ['iVersion', 'i'],
+  ['szOsFile', 'i'],
+  ['mxPathname', 'i'],
+  ['pNext', 'p'],
+  ['zName', 's'],
+  ['pAppData', 'p'],
+  ['xOpen', 'i(pppip)'],
+  ['xDelete', 'i(ppi)'],
+  ['xAccess', 'i(ppip)'],
+  ['xFullPathname', 'i(ppip)'],
+  ['xDlOpen', 'v(pp)'],
+  ['xDlError', 'v(pip)'],
+  ['xDlSym', 'p()'],
+  ['xDlClose', 'v(pp)'],
+  ['xRandomness', 'i(pip)'],
+  ['xSleep', 'i(pi)'],
+  ['xCurrentTime', 'i(pp)'],
+  ['xGetLastError', 'i(pip)'],
+  ['xCurrentTimeInt64', 'i(pp)'],
+  ['xSetSystemCall', 'i(ppp)'],
+  ['xGetSystemCall', 'p(pp)'],
+  ['xNextSystemCall', 'p(pp)'],
 ];
 /** See {@link VFS_MEMBERS}. */
 export const IO_METHODS_MEMBERS: readonly (readonly [name: string, signature: string])[] = [
-  ['iVersion', 'i'], ['xClose', 'i(p)'], ['xRead', 'i(ppij)'], ['xWrite', 'i(ppij)'], ['xTruncate', 'i(pj)'],
-  ['xSync', 'i(pi)'], ['xFileSize', 'i(pp)'], ['xLock', 'i(pi)'], ['xUnlock', 'i(pi)'], ['xCheckReservedLock', 'i(pp)'],
-  ['xFileControl', 'i(pip)'], ['xSectorSize', 'i(p)'], ['xDeviceCharacteristics', 'i(p)'], ['xShmMap', 'i(piiip)'],
-  ['xShmLock', 'i(piii)'], ['xShmBarrier', 'v(p)'], ['xShmUnmap', 'i(pi)'], ['xFetch', 'i(pjip)'], ['xUnfetch', 'i(pjp)'],
+  ['iVersion', 'i'],
+  ['xClose', 'i(p)'],
+  ['xRead', 'i(ppij)'],
+  ['xWrite', 'i(ppij)'],
+  ['xTruncate', 'i(pj)'],
+  ['xSync', 'i(pi)'],
+  ['xFileSize', 'i(pp)'],
+  ['xLock', 'i(pi)'],
+  ['xUnlock', 'i(pi)'],
+  ['xCheckReservedLock', 'i(pp)'],
+  ['xFileControl', 'i(pip)'],
+  ['xSectorSize', 'i(p)'],
+  ['xDeviceCharacteristics', 'i(p)'],
+  ['xShmMap', 'i(piiip)'],
+  ['xShmLock', 'i(piii)'],
+  ['xShmBarrier', 'v(p)'],
+  ['xShmUnmap', 'i(pi)'],
+  ['xFetch', 'i(pjip)'],
+  ['xUnfetch', 'i(pjp)'],
 ];
 /** `sizeof(sqlite3_file)`: only the methods pointer (wasmlite keeps its file state in JS). */
 const SQLITE3_FILE_SIZE = 4;
@@ -93,14 +125,16 @@ export function registerVfs(engine: Engine, definition: VfsDefinition): Register
     functions.push(...engine.installFunctions(callbacks));
     const dv = engine.dv;
     functions.forEach((ptr, i) => dv.setUint32(targets[i]!, ptr, true));
-    const field = (members: typeof VFS_MEMBERS, member: string) => members.findIndex(([m]) => m === member) * MEMBER_SIZE;
+    const field = (members: typeof VFS_MEMBERS, member: string) =>
+      members.findIndex(([m]) => m === member) * MEMBER_SIZE;
     dv.setInt32(vfs + field(VFS_MEMBERS, 'iVersion'), definition.iVersion, true);
     dv.setInt32(vfs + field(VFS_MEMBERS, 'szOsFile'), SQLITE3_FILE_SIZE, true);
     dv.setInt32(vfs + field(VFS_MEMBERS, 'mxPathname'), definition.mxPathname, true);
     dv.setUint32(vfs + field(VFS_MEMBERS, 'zName'), name, true);
     dv.setInt32(io + field(IO_METHODS_MEMBERS, 'iVersion'), definition.ioVersion, true);
     const rc = engine.x.sqlite3_vfs_register(vfs, 0);
-    if (rc !== SQLITE_OK) throw new Error(`sqlite3_vfs_register(${definition.name}) failed with ${engine.codeName(rc)}`);
+    if (rc !== SQLITE_OK)
+      throw new Error(`sqlite3_vfs_register(${definition.name}) failed with ${engine.codeName(rc)}`);
   } catch (error) {
     release(engine, functions, [vfs, io, name]);
     throw error;
@@ -119,7 +153,12 @@ export function registerVfs(engine: Engine, definition: VfsDefinition): Register
 }
 
 function collect(
-  struct: string, members: typeof VFS_MEMBERS, ptr: number, methods: CMethods, callbacks: WasmCallback[], targets: number[],
+  struct: string,
+  members: typeof VFS_MEMBERS,
+  ptr: number,
+  methods: CMethods,
+  callbacks: WasmCallback[],
+  targets: number[],
 ): void {
   for (const [member, fn] of Object.entries(methods)) {
     const index = members.findIndex(([m, signature]) => m === member && signature.includes('('));

@@ -29,7 +29,7 @@ export function sqliteWasmPath(): string {
  */
 export function nearestSqliteWasm(): string | undefined {
   try {
-    for (let dir = new URL('.', import.meta.url); ; ) {
+    for (let dir = new URL('.', import.meta.url); ;) {
       const candidate = new URL(`node_modules/${PACKAGE}/${FILE_IN_PACKAGE}`, dir);
       if (existsSync(candidate)) return fileURLToPath(candidate);
       const parent = new URL('..', dir);
@@ -74,7 +74,10 @@ export function compileSqliteWasm(path?: string): WasmModule {
     file ??= sqliteWasmPath();
     bytes = readFileSync(file);
   } catch (cause) {
-    throw new Error(`cannot read the SQLite WebAssembly module ${file ?? `${PACKAGE}/${EXPORT}`} (is ${PACKAGE} installed?)`, { cause });
+    throw new Error(
+      `cannot read the SQLite WebAssembly module ${file ?? `${PACKAGE}/${EXPORT}`} (is ${PACKAGE} installed?)`,
+      { cause },
+    );
   }
   try {
     return new Wasm.Module(bytes);

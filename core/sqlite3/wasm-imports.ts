@@ -69,10 +69,16 @@ export function wasmImports(memory: WasmMemory): WasmImports {
         dv.setInt32(tm + 16, date.getMonth(), true);
         dv.setInt32(tm + 20, year - 1900, true);
         dv.setInt32(tm + 24, date.getDay(), true);
-        const dayOfYear = Math.round((Date.UTC(year, date.getMonth(), date.getDate()) - Date.UTC(year, 0, 1)) / 86_400_000);
+        const dayOfYear = Math.round(
+          (Date.UTC(year, date.getMonth(), date.getDate()) - Date.UTC(year, 0, 1)) / 86_400_000,
+        );
         dv.setInt32(tm + 28, dayOfYear, true);
         const offset = date.getTimezoneOffset();
-        dv.setInt32(tm + 32, zone.winter !== zone.summer && offset === Math.min(zone.winter, zone.summer) ? 1 : 0, true);
+        dv.setInt32(
+          tm + 32,
+          zone.winter !== zone.summer && offset === Math.min(zone.winter, zone.summer) ? 1 : 0,
+          true,
+        );
         dv.setInt32(tm + 36, -offset * 60, true);
       },
       _mmap_js: failSyscall,

@@ -49,17 +49,20 @@ export class ChangeCounterOverrides {
     if (path === null) return;
     let override = this.#active.get(path);
     if (override !== undefined) {
-      if (offset <= COUNTER_OFFSET && offset + n >= COUNTER_OFFSET + 4) write(heap, pDest + COUNTER_OFFSET - offset, override.counter);
+      if (offset <= COUNTER_OFFSET && offset + n >= COUNTER_OFFSET + 4)
+        write(heap, pDest + COUNTER_OFFSET - offset, override.counter);
       return;
     }
     if (!path.endsWith('-wal')) return;
     override = this.#active.get(path.slice(0, -4));
     if (override === undefined || n !== override.pageSize) return;
     const frame = override.pageSize + FRAME_HEADER_SIZE;
-    if (offset < WAL_HEADER_SIZE + FRAME_HEADER_SIZE || (offset - WAL_HEADER_SIZE) % frame !== FRAME_HEADER_SIZE) return;
+    if (offset < WAL_HEADER_SIZE + FRAME_HEADER_SIZE || (offset - WAL_HEADER_SIZE) % frame !== FRAME_HEADER_SIZE)
+      return;
     const header = this.#header;
     if (file.handle.read(header, 0, 4, offset - FRAME_HEADER_SIZE) !== 4) return;
-    if (header[0] === 0 && header[1] === 0 && header[2] === 0 && header[3] === 1) write(heap, pDest + COUNTER_OFFSET, override.counter);
+    if (header[0] === 0 && header[1] === 0 && header[2] === 0 && header[3] === 1)
+      write(heap, pDest + COUNTER_OFFSET, override.counter);
   }
 }
 

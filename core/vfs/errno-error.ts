@@ -9,7 +9,9 @@ import { constants } from 'node:os';
  */
 export function errnoError(code: string, syscall: string, path?: string): NodeJS.ErrnoException {
   const text = MESSAGES[code] ?? 'i/o error';
-  const error: NodeJS.ErrnoException = new Error(`${code}: ${text}, ${syscall}${path === undefined ? '' : ` '${path}'`}`);
+  const error: NodeJS.ErrnoException = new Error(
+    `${code}: ${text}, ${syscall}${path === undefined ? '' : ` '${path}'`}`,
+  );
   error.code = code;
   // Negative like libuv's, so that consumers of Node's errors need no special case.
   const errno = (constants.errno as Record<string, number | undefined>)[code];

@@ -47,7 +47,8 @@ export class NodeFilesystem implements Filesystem {
       }
       // An fstat costs a microsecond, and SQLite asks for the size at every read transaction in
       // rollback-journal mode; while the thread owns the file, its own writes are all that change it.
-      if (mode.owned === true) return new NodeFileHandle(fd, knownSizes.attach(`${stat.dev}:${stat.ino}`, Number(stat.size)));
+      if (mode.owned === true)
+        return new NodeFileHandle(fd, knownSizes.attach(`${stat.dev}:${stat.ino}`, Number(stat.size)));
     }
     return new NodeFileHandle(fd, null);
   }
@@ -67,7 +68,8 @@ export class NodeFilesystem implements Filesystem {
       return true;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR') return false;
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR')
+        return false;
       throw error;
     }
   }
@@ -118,7 +120,8 @@ function copyPermissions(fd: number, like: fs.Stats): void {
     if (stat.size !== 0) return;
     if ((stat.mode & 0o777) !== (like.mode & 0o777)) fs.fchmodSync(fd, like.mode & 0o777);
     // Root would otherwise leave a journal that the database's owner cannot open.
-    if (process.getuid?.() === 0 && (stat.uid !== like.uid || stat.gid !== like.gid)) fs.fchownSync(fd, like.uid, like.gid);
+    if (process.getuid?.() === 0 && (stat.uid !== like.uid || stat.gid !== like.gid))
+      fs.fchownSync(fd, like.uid, like.gid);
   } catch {
     // The file is usable either way.
   }

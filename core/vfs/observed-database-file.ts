@@ -25,7 +25,12 @@ export class ObservedDatabaseFile extends OpenFile {
   readonly #engine: Engine;
 
   constructor(
-    engine: Engine, filesystem: Filesystem, path: string, flags: number, handle: FileHandle, tracker: WalCommitTracker,
+    engine: Engine,
+    filesystem: Filesystem,
+    path: string,
+    flags: number,
+    handle: FileHandle,
+    tracker: WalCommitTracker,
     options: { lock: FileLock; owned: boolean },
   ) {
     super(engine, filesystem, path, flags, handle, { ...options, commitTracker: tracker });
@@ -33,9 +38,16 @@ export class ObservedDatabaseFile extends OpenFile {
   }
 
   override write(pSrc: number, n: number, offset: bigint): number {
-    if (offset === 0n && n > WRITE_VERSION_OFFSET && this.#engine.u8[pSrc + WRITE_VERSION_OFFSET] !== WAL_VERSION && this.commitTracker!.attached) {
+    if (
+      offset === 0n &&
+      n > WRITE_VERSION_OFFSET &&
+      this.#engine.u8[pSrc + WRITE_VERSION_OFFSET] !== WAL_VERSION &&
+      this.commitTracker!.attached
+    ) {
       return vfsRefusal(
-        new Error(`${this.path} has a commit observer and must stay in WAL mode: refusing a write in rollback-journal mode`),
+        new Error(
+          `${this.path} has a commit observer and must stay in WAL mode: refusing a write in rollback-journal mode`,
+        ),
         SQLITE_IOERR_WRITE,
       );
     }

@@ -17,7 +17,12 @@ export class ObservedWalFile extends OpenFile {
   readonly #tracker: WalCommitTracker;
 
   constructor(
-    engine: Engine, filesystem: Filesystem, path: string, flags: number, handle: FileHandle, tracker: WalCommitTracker,
+    engine: Engine,
+    filesystem: Filesystem,
+    path: string,
+    flags: number,
+    handle: FileHandle,
+    tracker: WalCommitTracker,
     options: { syncDirectory?: boolean } = {},
   ) {
     super(engine, filesystem, path, flags, handle, options);

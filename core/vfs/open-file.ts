@@ -1,8 +1,16 @@
 import type { Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_IOERR_DIR_FSYNC, SQLITE_IOERR_FSTAT, SQLITE_IOERR_FSYNC, SQLITE_IOERR_READ,
-  SQLITE_IOERR_SHORT_READ, SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_LOCK_NONE, SQLITE_OK,
-  SQLITE_SYNC_DATAONLY, SQLITE_BUSY,
+  SQLITE_IOERR_DIR_FSYNC,
+  SQLITE_IOERR_FSTAT,
+  SQLITE_IOERR_FSYNC,
+  SQLITE_IOERR_READ,
+  SQLITE_IOERR_SHORT_READ,
+  SQLITE_IOERR_TRUNCATE,
+  SQLITE_IOERR_WRITE,
+  SQLITE_LOCK_NONE,
+  SQLITE_OK,
+  SQLITE_SYNC_DATAONLY,
+  SQLITE_BUSY,
 } from '../sqlite3/constants.ts';
 import type { FileLock, LockHolder } from './file-lock.ts';
 import type { FileHandle, Filesystem } from './filesystem.ts';
@@ -39,8 +47,17 @@ export class OpenFile implements LockHolder {
   #syncDirectory: boolean;
 
   constructor(
-    engine: Engine, filesystem: Filesystem, path: string | null, flags: number, handle: FileHandle,
-    options: { lock?: FileLock | null; owned?: boolean; syncDirectory?: boolean; commitTracker?: WalCommitTracker | null } = {},
+    engine: Engine,
+    filesystem: Filesystem,
+    path: string | null,
+    flags: number,
+    handle: FileHandle,
+    options: {
+      lock?: FileLock | null;
+      owned?: boolean;
+      syncDirectory?: boolean;
+      commitTracker?: WalCommitTracker | null;
+    } = {},
   ) {
     this.#engine = engine;
     this.#filesystem = filesystem;

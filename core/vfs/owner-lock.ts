@@ -85,7 +85,12 @@ export class OwnerLock implements MainFileOwner {
 
   #mine(): { record: OwnerRecord; text: string } {
     if (this.#own === undefined) {
-      const record = { pid: process.pid, startTime: processStartTime(process.pid), hostname: this.#host, token: randomToken() };
+      const record = {
+        pid: process.pid,
+        startTime: processStartTime(process.pid),
+        hostname: this.#host,
+        token: randomToken(),
+      };
       this.#own = { record, text: JSON.stringify(record) };
     }
     return this.#own;
@@ -155,7 +160,10 @@ export class OwnerLock implements MainFileOwner {
     const takeoverPath = `${lockPath}-takeover`;
     if (!this.#create(takeoverPath)) {
       const other = readOwner(takeoverPath);
-      if ((other.kind === 'record' && !this.#isLive(other.record)) || (other.kind === 'unreadable' && !this.#mayBeWriting(takeoverPath, other))) {
+      if (
+        (other.kind === 'record' && !this.#isLive(other.record)) ||
+        (other.kind === 'unreadable' && !this.#mayBeWriting(takeoverPath, other))
+      ) {
         removeIfUnchanged(takeoverPath, other.text);
       }
       Atomics.wait(sleepCell, 0, 0, 5);
@@ -241,7 +249,11 @@ export class OwnerLock implements MainFileOwner {
   }
 
   #busy(dbPath: string, owner: OwnerRecord | undefined): OwnerLockError {
-    return new OwnerLockError(dbPath, owner?.pid ?? 0, owner !== undefined && owner.hostname !== this.#host ? owner.hostname : undefined);
+    return new OwnerLockError(
+      dbPath,
+      owner?.pid ?? 0,
+      owner !== undefined && owner.hostname !== this.#host ? owner.hostname : undefined,
+    );
   }
 }
 
@@ -255,8 +267,22 @@ function readOwner(path: string): ReadOwner {
   }
   try {
     const value = JSON.parse(text) as Partial<OwnerRecord>;
-    if (Number.isInteger(value.pid) && (value.pid as number) > 0 && typeof value.hostname === 'string' && typeof value.token === 'string') {
-      return { kind: 'record', record: { pid: value.pid!, startTime: typeof value.startTime === 'string' ? value.startTime : null, hostname: value.hostname, token: value.token }, text };
+    if (
+      Number.isInteger(value.pid) &&
+      (value.pid as number) > 0 &&
+      typeof value.hostname === 'string' &&
+      typeof value.token === 'string'
+    ) {
+      return {
+        kind: 'record',
+        record: {
+          pid: value.pid!,
+          startTime: typeof value.startTime === 'string' ? value.startTime : null,
+          hostname: value.hostname,
+          token: value.token,
+        },
+        text,
+      };
     }
   } catch {
     // Not JSON: judged by age below.

@@ -1,11 +1,32 @@
 import type { Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_BUSY, SQLITE_ERROR, SQLITE_IOCAP_POWERSAFE_OVERWRITE, SQLITE_IOERR_CLOSE, SQLITE_IOERR_FSTAT,
-  SQLITE_IOERR_FSYNC, SQLITE_IOERR_READ, SQLITE_IOERR_SHMLOCK, SQLITE_IOERR_SHMMAP,
-  SQLITE_IOERR_TRUNCATE, SQLITE_IOERR_WRITE, SQLITE_LOCK_NONE, SQLITE_NOTFOUND, SQLITE_OK,
-  SQLITE_OPEN_CREATE, SQLITE_OPEN_DELETEONCLOSE, SQLITE_OPEN_EXCLUSIVE, SQLITE_OPEN_MAIN_DB,
-  SQLITE_OPEN_MAIN_JOURNAL, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_OPEN_SUPER_JOURNAL,
-  SQLITE_OPEN_TYPE_MASK, SQLITE_OPEN_WAL, SQLITE_READONLY_DIRECTORY, SQLITE_SHM_EXCLUSIVE, SQLITE_SHM_UNLOCK,
+  SQLITE_BUSY,
+  SQLITE_ERROR,
+  SQLITE_IOCAP_POWERSAFE_OVERWRITE,
+  SQLITE_IOERR_CLOSE,
+  SQLITE_IOERR_FSTAT,
+  SQLITE_IOERR_FSYNC,
+  SQLITE_IOERR_READ,
+  SQLITE_IOERR_SHMLOCK,
+  SQLITE_IOERR_SHMMAP,
+  SQLITE_IOERR_TRUNCATE,
+  SQLITE_IOERR_WRITE,
+  SQLITE_LOCK_NONE,
+  SQLITE_NOTFOUND,
+  SQLITE_OK,
+  SQLITE_OPEN_CREATE,
+  SQLITE_OPEN_DELETEONCLOSE,
+  SQLITE_OPEN_EXCLUSIVE,
+  SQLITE_OPEN_MAIN_DB,
+  SQLITE_OPEN_MAIN_JOURNAL,
+  SQLITE_OPEN_READONLY,
+  SQLITE_OPEN_READWRITE,
+  SQLITE_OPEN_SUPER_JOURNAL,
+  SQLITE_OPEN_TYPE_MASK,
+  SQLITE_OPEN_WAL,
+  SQLITE_READONLY_DIRECTORY,
+  SQLITE_SHM_EXCLUSIVE,
+  SQLITE_SHM_UNLOCK,
 } from '../sqlite3/constants.ts';
 import { findVfs, registerVfs, type RegisteredVfs } from '../sqlite3/vfs-registration.ts';
 import { ChangeCounterOverrides } from './change-counter-override.ts';
@@ -86,7 +107,8 @@ export class SqliteVfs {
   readonly #registration: RegisteredVfs;
 
   constructor(engine: Engine, filesystem: Filesystem, options: SqliteVfsOptions) {
-    if (typeof options?.name !== 'string' || options.name === '') throw new TypeError('Expected the "name" option to be a non-empty string');
+    if (typeof options?.name !== 'string' || options.name === '')
+      throw new TypeError('Expected the "name" option to be a non-empty string');
     if (findVfs(engine, options.name) !== 0) throw new TypeError(`A VFS named "${options.name}" is already registered`);
     this.name = options.name;
     this.filesystem = filesystem;
@@ -99,7 +121,9 @@ export class SqliteVfs {
       name: options.name,
       iVersion: 2,
       mxPathname: MAX_PATHNAME,
-      methods: vfsMethods(engine, filesystem, (zName, pFile, flags, pOutFlags) => this.#open(zName, pFile, flags, pOutFlags)),
+      methods: vfsMethods(engine, filesystem, (zName, pFile, flags, pOutFlags) =>
+        this.#open(zName, pFile, flags, pOutFlags),
+      ),
       ioVersion: 2,
       ioMethods: this.#ioMethods(),
     });
@@ -141,10 +165,12 @@ export class SqliteVfs {
    * stop();
    */
   observe(path: string, observer: CommitObserver): () => void {
-    if (typeof path !== 'string' || path === '') throw new TypeError('Expected the database path to be a non-empty string');
+    if (typeof path !== 'string' || path === '')
+      throw new TypeError('Expected the database path to be a non-empty string');
     if (typeof observer?.commit !== 'function') throw new TypeError('Expected the observer to have a "commit" method');
     const full = this.filesystem.fullPath(path);
-    if (this.#locks.has(full)) throw new TypeError(`The database ${full} is open: attach its observer before opening it`);
+    if (this.#locks.has(full))
+      throw new TypeError(`The database ${full} is open: attach its observer before opening it`);
     const tracker = this.#observers.add(full, observer);
     return () => this.#observers.remove(tracker);
   }
@@ -162,7 +188,8 @@ export class SqliteVfs {
    * vfs.withChangeCounter('/srv/replica.db', wanted - 1, 4096, () => applyThroughFreshConnection());
    */
   withChangeCounter<T>(path: string, counter: number, pageSize: number, fn: () => T): T {
-    if (typeof path !== 'string' || path === '') throw new TypeError('Expected the database path to be a non-empty string');
+    if (typeof path !== 'string' || path === '')
+      throw new TypeError('Expected the database path to be a non-empty string');
     if (!Number.isInteger(counter) || counter < 0 || counter > 0xffff_ffff) {
       throw new TypeError('Expected the "counter" to be an integer between 0 and 4294967295');
     }
@@ -206,19 +233,30 @@ export class SqliteVfs {
         }
         const create = write && (flags & SQLITE_OPEN_CREATE) !== 0;
         // As os_unix.c: a journal or WAL gets the database file's permissions (and owner, as root).
-        const permissionsOf = type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL ? databaseOf(name) : undefined;
+        const permissionsOf =
+          type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL ? databaseOf(name) : undefined;
         // Only this thread writes a file it owns (or that is private to the process): the file
         // system may keep its size. A journal or WAL is owned with its database.
-        const fileOwned = this.#owner === undefined
-          || (type === SQLITE_OPEN_MAIN_DB ? owned !== null : (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL) && this.#owns(databaseOf(name)));
+        const fileOwned =
+          this.#owner === undefined ||
+          (type === SQLITE_OPEN_MAIN_DB
+            ? owned !== null
+            : (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL) && this.#owns(databaseOf(name)));
         let handle: FileHandle;
         let created = create;
         try {
-          handle = this.filesystem.open(name, { write, create, exclusive: create && (flags & SQLITE_OPEN_EXCLUSIVE) !== 0, permissionsOf, owned: fileOwned });
+          handle = this.filesystem.open(name, {
+            write,
+            create,
+            exclusive: create && (flags & SQLITE_OPEN_EXCLUSIVE) !== 0,
+            permissionsOf,
+            owned: fileOwned,
+          });
         } catch (error) {
           const code = errorCode(error);
           if (!write || (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')) throw error;
-          const isJournal = type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL;
+          const isJournal =
+            type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL;
           const missing = create && isJournal && this.filesystem.stat(name) === null;
           if (missing && type === SQLITE_OPEN_WAL) {
             // A WAL database in a directory this process may not write, with no -wal file: every
@@ -237,16 +275,25 @@ export class SqliteVfs {
           }
           granted = readOnly(flags);
         }
-        const syncDirectory = created && (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL);
+        const syncDirectory =
+          created &&
+          (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL);
         const lock = type === SQLITE_OPEN_MAIN_DB ? this.#locks.attach(name) : null;
         const observed = type === SQLITE_OPEN_MAIN_DB ? name : type === SQLITE_OPEN_WAL ? databaseOf(name) : undefined;
         const tracker = observed === undefined ? undefined : this.#observers.get(observed);
         if (tracker === undefined) {
-          file = new OpenFile(e, this.filesystem, name, granted, handle, { lock, owned: owned !== null, syncDirectory });
+          file = new OpenFile(e, this.filesystem, name, granted, handle, {
+            lock,
+            owned: owned !== null,
+            syncDirectory,
+          });
         } else if (type === SQLITE_OPEN_WAL) {
           file = new ObservedWalFile(e, this.filesystem, name, granted, handle, tracker, { syncDirectory });
         } else {
-          file = new ObservedDatabaseFile(e, this.filesystem, name, granted, handle, tracker, { lock: lock!, owned: owned !== null });
+          file = new ObservedDatabaseFile(e, this.filesystem, name, granted, handle, tracker, {
+            lock: lock!,
+            owned: owned !== null,
+          });
         }
       }
       this.#files.set(pFile, file);
@@ -327,7 +374,8 @@ export class SqliteVfs {
 
   /** Leaves the wal-index, giving up the write lock (and its transaction) if still held. */
   #disconnect(file: OpenFile, connection: WalIndexConnection): void {
-    if (file.commitTracker !== null && (connection.exclusiveMask & 1) !== 0) file.commitTracker.writeUnlocked(connection.index.mxFrame());
+    if (file.commitTracker !== null && (connection.exclusiveMask & 1) !== 0)
+      file.commitTracker.writeUnlocked(connection.index.mxFrame());
     this.#walIndexes.disconnect(connection);
     file.walIndex = null;
   }
@@ -355,7 +403,8 @@ export class SqliteVfs {
       xFileSize: (pFile: number, pSize: number) => files.get(pFile)?.fileSize(pSize) ?? SQLITE_IOERR_FSTAT,
       xLock: (pFile: number, level: number) => files.get(pFile)?.lockTo(level) ?? SQLITE_ERROR,
       xUnlock: (pFile: number, level: number) => files.get(pFile)?.unlockTo(level) ?? SQLITE_ERROR,
-      xCheckReservedLock: (pFile: number, pResOut: number) => files.get(pFile)?.checkReservedLock(pResOut) ?? SQLITE_ERROR,
+      xCheckReservedLock: (pFile: number, pResOut: number) =>
+        files.get(pFile)?.checkReservedLock(pResOut) ?? SQLITE_ERROR,
       xFileControl: (pFile: number, op: number, pArg: number) => {
         const file = files.get(pFile);
         if (file === undefined) return SQLITE_NOTFOUND;
@@ -386,4 +435,3 @@ function databaseOf(path: string): string | undefined {
 function readOnly(flags: number): number {
   return (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READONLY;
 }
-

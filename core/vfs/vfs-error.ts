@@ -1,6 +1,4 @@
-import {
-  SQLITE_FULL, SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_CANTOPEN_ISDIR,
-} from '../sqlite3/constants.ts';
+import { SQLITE_FULL, SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_CANTOPEN_ISDIR } from '../sqlite3/constants.ts';
 import { OwnerLockError } from './owner-lock-error.ts';
 
 // One slot is enough: the engine runs on one thread, and SQLite returns to the caller right

@@ -1,7 +1,13 @@
 import type { Engine } from '../sqlite3/engine.ts';
 import {
-  SQLITE_ACCESS_EXISTS, SQLITE_ACCESS_READWRITE, SQLITE_CANTOPEN_FULLPATH, SQLITE_IOERR_ACCESS,
-  SQLITE_IOERR_DELETE, SQLITE_IOERR_DELETE_NOENT, SQLITE_IOERR_DIR_FSYNC, SQLITE_OK,
+  SQLITE_ACCESS_EXISTS,
+  SQLITE_ACCESS_READWRITE,
+  SQLITE_CANTOPEN_FULLPATH,
+  SQLITE_IOERR_ACCESS,
+  SQLITE_IOERR_DELETE,
+  SQLITE_IOERR_DELETE_NOENT,
+  SQLITE_IOERR_DIR_FSYNC,
+  SQLITE_OK,
 } from '../sqlite3/constants.ts';
 import type { Filesystem } from './filesystem.ts';
 import { randomFill } from '../sqlite3/random-fill.ts';
@@ -22,11 +28,16 @@ export type XOpen = (zName: number, pFile: number, flags: number, pOutFlags: num
  * @example
  * registerVfs(engine, { name: 'x', iVersion: 2, mxPathname: 1024, methods: vfsMethods(engine, fs, xOpen), ioVersion: 2, ioMethods });
  */
-export function vfsMethods(engine: Engine, filesystem: Filesystem, xOpen: XOpen): Record<string, (...args: never[]) => unknown> {
+export function vfsMethods(
+  engine: Engine,
+  filesystem: Filesystem,
+  xOpen: XOpen,
+): Record<string, (...args: never[]) => unknown> {
   const e = engine;
   const fs = filesystem;
   return {
-    xOpen: (_pVfs: number, zName: number, pFile: number, flags: number, pOutFlags: number) => xOpen(zName, pFile, flags, pOutFlags),
+    xOpen: (_pVfs: number, zName: number, pFile: number, flags: number, pOutFlags: number) =>
+      xOpen(zName, pFile, flags, pOutFlags),
     xDelete: (_pVfs: number, zName: number, syncDir: number) => {
       let name = '';
       try {
@@ -71,7 +82,8 @@ export function vfsMethods(engine: Engine, filesystem: Filesystem, xOpen: XOpen)
       try {
         const full = fs.fullPath(e.cstring(zName) ?? '');
         const n = Buffer.byteLength(full);
-        if (n + 1 > nOut) return vfsFailure(new RangeError(`path too long for SQLite (${n} bytes): ${full}`), SQLITE_CANTOPEN_FULLPATH);
+        if (n + 1 > nOut)
+          return vfsFailure(new RangeError(`path too long for SQLite (${n} bytes): ${full}`), SQLITE_CANTOPEN_FULLPATH);
         e.buf.write(full, zOut, n, 'utf8');
         e.u8[zOut + n] = 0;
         return SQLITE_OK;

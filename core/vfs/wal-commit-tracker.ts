@@ -183,7 +183,14 @@ export class WalCommitTracker {
     return SQLITE_OK;
   }
 
-  #commit(handle: FileHandle, heap: Uint8Array, pSrc: number, n: number, offset: number, held: HeldCommitFrame): number {
+  #commit(
+    handle: FileHandle,
+    heap: Uint8Array,
+    pSrc: number,
+    n: number,
+    offset: number,
+    held: HeldCommitFrame,
+  ): number {
     const last = held.index - this.#base;
     this.#frames[last]!.data = heap.slice(pSrc, pSrc + n);
     this.#held = null;
@@ -206,7 +213,8 @@ export class WalCommitTracker {
     const latest = new Map<number, Uint8Array>();
     for (let slot = 0; slot <= last; slot++) {
       const { pgno, data } = this.#frames[slot]!;
-      if (data === null) throw new Error(`frame ${this.#base + slot + 1} of ${this.path}-wal was committed without its page data`);
+      if (data === null)
+        throw new Error(`frame ${this.#base + slot + 1} of ${this.path}-wal was committed without its page data`);
       // Pages spilled and then cut off by a shrinking commit are not part of the database.
       if (pgno <= commitPageCount) latest.set(pgno, data);
     }
@@ -238,7 +246,9 @@ export class WalCommitTracker {
   }
 
   #unexpected(n: number, offset: number): Error {
-    return new Error(`unexpected write of ${n} bytes at offset ${offset} of ${this.path}-wal (page size ${this.#pageSize})`);
+    return new Error(
+      `unexpected write of ${n} bytes at offset ${offset} of ${this.path}-wal (page size ${this.#pageSize})`,
+    );
   }
 }
 

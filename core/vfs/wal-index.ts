@@ -1,5 +1,10 @@
 import {
-  SQLITE_BUSY, SQLITE_OK, SQLITE_SHM_EXCLUSIVE, SQLITE_SHM_NLOCK, SQLITE_SHM_SHARED, SQLITE_SHM_UNLOCK,
+  SQLITE_BUSY,
+  SQLITE_OK,
+  SQLITE_SHM_EXCLUSIVE,
+  SQLITE_SHM_NLOCK,
+  SQLITE_SHM_SHARED,
+  SQLITE_SHM_UNLOCK,
 } from '../sqlite3/constants.ts';
 
 /** The part of the engine a {@link WalIndex} needs: the heap and its allocator. */

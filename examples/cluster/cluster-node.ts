@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 
 /** What a node process answers to a call: a value, or the error it threw (name, code, message). */
-type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: { name: string; code?: string; message: string } };
+type Reply =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error: { name: string; code?: string; message: string } };
 
 /**
  * A cluster node (primary-node.ts or replica-node.ts) in a child process, driven over its IPC
@@ -34,7 +36,13 @@ export class ClusterNode {
       if (pending === undefined) return;
       this.#pending.delete(message.id);
       if (message.ok) pending.resolve(message.value);
-      else pending.reject(Object.assign(new Error(`${name}: ${message.error.message}`), { name: message.error.name, code: message.error.code }));
+      else
+        pending.reject(
+          Object.assign(new Error(`${name}: ${message.error.message}`), {
+            name: message.error.name,
+            code: message.error.code,
+          }),
+        );
     });
     child.once('exit', (code, signal) => {
       for (const pending of this.#pending.values()) pending.reject(new Error(`${name} exited (${signal ?? code})`));
@@ -43,7 +51,12 @@ export class ClusterNode {
   }
 
   /** Spawns `script` under tsx and resolves once it reports ready (with what it reported). */
-  static async start(name: string, script: string, args: readonly string[], env: Record<string, string> = {}): Promise<ClusterNode> {
+  static async start(
+    name: string,
+    script: string,
+    args: readonly string[],
+    env: Record<string, string> = {},
+  ): Promise<ClusterNode> {
     const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=source', script, ...args], {
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'advanced',
@@ -56,7 +69,9 @@ export class ClusterNode {
       child.on('message', (message: { ready?: unknown }) => {
         if ('ready' in message) resolve(message.ready);
       });
-      child.once('exit', (code, signal) => reject(new Error(`${name} exited (${signal ?? code}) before it was ready: ${node.stderr.trim()}`)));
+      child.once('exit', (code, signal) =>
+        reject(new Error(`${name} exited (${signal ?? code}) before it was ready: ${node.stderr.trim()}`)),
+      );
     });
     return node;
   }

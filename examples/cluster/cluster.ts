@@ -14,7 +14,8 @@ const ROWS = 300;
 type Executed = { rows: Array<Record<string, unknown>>; bookmark: string; ackedAt: number };
 
 const started = performance.now();
-const step = (text: string): void => console.log(`[${((performance.now() - started) / 1000).toFixed(2).padStart(5)} s] ${text}`);
+const step = (text: string): void =>
+  console.log(`[${((performance.now() - started) / 1000).toFixed(2).padStart(5)} s] ${text}`);
 const txidOf = (position: string): bigint => BigInt(`0x${position.split('/')[0]}`);
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-cluster-'));
@@ -45,14 +46,19 @@ try {
   }
 
   await write('CREATE TABLE notes (id INTEGER PRIMARY KEY, title TEXT NOT NULL, body TEXT)');
-  for (let i = 1; i <= ROWS; i++) await write('INSERT INTO notes (title, body) VALUES (?, ?)', [`note ${i}`, `body of note ${i}`]);
+  for (let i = 1; i <= ROWS; i++)
+    await write('INSERT INTO notes (title, body) VALUES (?, ?)', [`note ${i}`, `body of note ${i}`]);
   step(`wrote ${ROWS} rows through A, one transaction each`);
 
-  const batch = await a.call<{ bookmark: string }>('batch', [
-    { sql: 'UPDATE notes SET body = upper(body) WHERE id % 10 = 0', args: [] },
-    { sql: 'DELETE FROM notes WHERE id > ?', args: [ROWS - 20] },
-    { sql: 'INSERT INTO notes (title) VALUES (?)', args: ['from the batch'] },
-  ], 'write');
+  const batch = await a.call<{ bookmark: string }>(
+    'batch',
+    [
+      { sql: 'UPDATE notes SET body = upper(body) WHERE id % 10 = 0', args: [] },
+      { sql: 'DELETE FROM notes WHERE id > ?', args: [ROWS - 20] },
+      { sql: 'INSERT INTO notes (title) VALUES (?)', args: ['from the batch'] },
+    ],
+    'write',
+  );
   step(`batch through A (update, delete, insert in one transaction), bookmark ${batch.bookmark}`);
 
   await write('ALTER TABLE notes ADD COLUMN tags TEXT');
@@ -60,32 +66,55 @@ try {
   const last = await write("UPDATE notes SET tags = 'demo' WHERE id <= 5");
   step('schema change through A: ALTER TABLE ADD COLUMN, CREATE INDEX');
 
-  const count = await b.call<Executed>('readAt', last.bookmark, 'SELECT count(*) AS n, sum(tags IS NOT NULL) AS tagged FROM notes');
-  const sample = await b.call<Executed>('readAt', last.bookmark, 'SELECT id, title, body, tags FROM notes WHERE id IN (1, 10) ORDER BY id');
-  const columns = await b.call<Executed>('readAt', last.bookmark, "SELECT group_concat(name, ', ') AS names FROM pragma_table_info('notes')");
+  const count = await b.call<Executed>(
+    'readAt',
+    last.bookmark,
+    'SELECT count(*) AS n, sum(tags IS NOT NULL) AS tagged FROM notes',
+  );
+  const sample = await b.call<Executed>(
+    'readAt',
+    last.bookmark,
+    'SELECT id, title, body, tags FROM notes WHERE id IN (1, 10) ORDER BY id',
+  );
+  const columns = await b.call<Executed>(
+    'readAt',
+    last.bookmark,
+    "SELECT group_concat(name, ', ') AS names FROM pragma_table_info('notes')",
+  );
   step(`read back from B at A's bookmark ${last.bookmark}:`);
   console.log(`         ${count.rows[0]!.n} rows, ${count.rows[0]!.tagged} tagged; columns ${columns.rows[0]!.names}`);
   for (const row of sample.rows) console.log(`         ${JSON.stringify(row)}`);
 
-  const [p, pa, pb] = [await primary.call<string>('position'), await a.call<string>('sync'), await b.call<string>('sync')];
+  const [p, pa, pb] = [
+    await primary.call<string>('position'),
+    await a.call<string>('sync'),
+    await b.call<string>('sync'),
+  ];
   step('positions (txid/checksum):');
-  console.log(`         primary   ${p}\n         replica A ${pa}\n         replica B ${pb}${p === pa && p === pb ? '   (all equal)' : '   (DIFFERENT)'}`);
+  console.log(
+    `         primary   ${p}\n         replica A ${pa}\n         replica B ${pb}${p === pa && p === pb ? '   (all equal)' : '   (DIFFERENT)'}`,
+  );
 
   const sorted = [...lags].sort((x, y) => x - y);
   const ms = (v: number): string => `${v.toFixed(2)} ms`;
-  step(`replication lag, A's ack → B applied, over ${sorted.length} writes: min ${ms(sorted[0]!)}, median ${ms(sorted[sorted.length >> 1]!)}, max ${ms(sorted.at(-1)!)}${sorted[0] === 0 ? ` (${sorted.filter((v) => v === 0).length} applied on B before A had its ack)` : ''}`);
+  step(
+    `replication lag, A's ack → B applied, over ${sorted.length} writes: min ${ms(sorted[0]!)}, median ${ms(sorted[sorted.length >> 1]!)}, max ${ms(sorted.at(-1)!)}${sorted[0] === 0 ? ` (${sorted.filter((v) => v === 0).length} applied on B before A had its ack)` : ''}`,
+  );
   // What the primary knows of its replicas: each reports its position (POST /v1/ack) after applies,
   // at most every 50 ms in the default durability mode, so the last report may take that long.
   type Status = { replicas: Array<{ name: string; position: string; lagTxids: number; lagMs: number }> };
   let status: Status;
   for (let tries = 0; ; tries++) {
-    status = (await (await fetch(`${url}/status`, { headers: { authorization: `Bearer ${env.WASMLITE_TOKEN}` } })).json()) as Status;
+    status = (await (
+      await fetch(`${url}/status`, { headers: { authorization: `Bearer ${env.WASMLITE_TOKEN}` } })
+    ).json()) as Status;
     if (tries === 20 || (status.replicas.length === 2 && status.replicas.every((r) => r.position === p))) break;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   step(`the primary's /status lists ${status.replicas.length} replicas:`);
-  for (const r of status.replicas) console.log(`         ${r.name}  at ${r.position}, ${r.lagTxids} transactions / ${r.lagMs} ms behind`);
-  if (p !== pa || p !== pb) throw new Error('the replicas did not end at the primary\'s position');
+  for (const r of status.replicas)
+    console.log(`         ${r.name}  at ${r.position}, ${r.lagTxids} transactions / ${r.lagMs} ms behind`);
+  if (p !== pa || p !== pb) throw new Error("the replicas did not end at the primary's position");
 } finally {
   for (const node of nodes.reverse()) await node.stop().catch(() => node.kill('SIGKILL'));
   ClusterNode.killAll();

@@ -16,7 +16,12 @@ const authToken = process.env.WASMLITE_TOKEN;
 // that the follower is at hand to wait on positions directly.
 const follower = ReplicaFollower.start({ path: path!, syncUrl: syncUrl!, authToken });
 const client = new ReplicaClient(path!, follower, new HttpTransport({ syncUrl: syncUrl!, authToken }), {
-  intMode: 'number', open: {}, readYourWrites: true, readYourWritesTimeout: 5000, onReplicaLag: 'primary', bookmark: undefined,
+  intMode: 'number',
+  open: {},
+  readYourWrites: true,
+  readYourWritesTimeout: 5000,
+  onReplicaLag: 'primary',
+  bookmark: undefined,
 });
 await follower.ready();
 
@@ -26,7 +31,11 @@ function now(): number {
 }
 
 /** Rows as plain objects, so that they cross the IPC channel with their column names. */
-function plain(rs: ResultSet): { rows: Array<Record<string, unknown>>; rowsAffected: number; lastInsertRowid: bigint | undefined } {
+function plain(rs: ResultSet): {
+  rows: Array<Record<string, unknown>>;
+  rowsAffected: number;
+  lastInsertRowid: bigint | undefined;
+} {
   return {
     rows: rs.rows.map((row) => Object.fromEntries(rs.columns.map((column, i) => [column, row[i]]))),
     rowsAffected: rs.rowsAffected,
@@ -39,7 +48,10 @@ serveCalls(follower.position().toString(), {
     const rs = await client.execute(stmt);
     return { ...plain(rs), bookmark: client.bookmark, ackedAt: now() };
   },
-  batch: async (stmts: InStatement[], mode?: TransactionMode) => ({ results: (await client.batch(stmts, mode)).map(plain), bookmark: client.bookmark }),
+  batch: async (stmts: InStatement[], mode?: TransactionMode) => ({
+    results: (await client.batch(stmts, mode)).map(plain),
+    bookmark: client.bookmark,
+  }),
   readAt: async (bookmark: string, stmt: InStatement) => {
     await follower.waitFor(bookmark, 10_000);
     return plain(await client.execute(stmt));

@@ -12,10 +12,16 @@ export function serveCalls(ready: unknown, handlers: Record<string, (...args: an
       })
       .then(
         // After `close` the node has let go of its files: exit once the answer is out.
-        (value) => process.send!({ id: message.id, ok: true, value }, () => {
-          if (message.op === 'close') process.exit(0);
-        }),
-        (error: Error & { code?: string }) => process.send!({ id: message.id, ok: false, error: { name: error.name, code: error.code, message: error.message } }),
+        (value) =>
+          process.send!({ id: message.id, ok: true, value }, () => {
+            if (message.op === 'close') process.exit(0);
+          }),
+        (error: Error & { code?: string }) =>
+          process.send!({
+            id: message.id,
+            ok: false,
+            error: { name: error.name, code: error.code, message: error.message },
+          }),
       );
   });
   // A parent that dies (even by SIGKILL) closes the channel: never outlive it.

@@ -21,7 +21,10 @@ const db = new Kysely<Database>({
 });
 
 try {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => ({ '0001-create-tables': createTables }) } });
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => ({ '0001-create-tables': createTables }) },
+  });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error;
   console.log(`migrations: ${results?.map((r) => `${r.migrationName} ${r.status}`).join(', ') || 'up to date'}`);
@@ -31,14 +34,31 @@ try {
   await db.deleteFrom('author').execute();
 
   const library: Array<{ name: string; born: number; books: Array<Omit<NewBook, 'author_id'>> }> = [
-    { name: 'Ursula K. Le Guin', born: 1929, books: [{ title: 'A Wizard of Earthsea', year: 1968 }, { title: 'The Dispossessed', year: 1974 }] },
+    {
+      name: 'Ursula K. Le Guin',
+      born: 1929,
+      books: [
+        { title: 'A Wizard of Earthsea', year: 1968 },
+        { title: 'The Dispossessed', year: 1974 },
+      ],
+    },
     { name: 'Octavia E. Butler', born: 1947, books: [{ title: 'Kindred', year: 1979 }] },
-    { name: 'Stanisław Lem', born: 1921, books: [{ title: 'Solaris', year: 1961 }, { title: 'The Cyberiad', year: 1965 }] },
+    {
+      name: 'Stanisław Lem',
+      born: 1921,
+      books: [
+        { title: 'Solaris', year: 1961 },
+        { title: 'The Cyberiad', year: 1965 },
+      ],
+    },
   ];
   await db.transaction().execute(async (trx) => {
     for (const { books, ...author } of library) {
       const { id } = await trx.insertInto('author').values(author).returning('id').executeTakeFirstOrThrow();
-      await trx.insertInto('book').values(books.map((book) => ({ ...book, author_id: id }))).execute();
+      await trx
+        .insertInto('book')
+        .values(books.map((book) => ({ ...book, author_id: id })))
+        .execute();
     }
   });
 
@@ -53,7 +73,12 @@ try {
 
   const authors = await db
     .selectFrom('author')
-    .select((eb) => ['name', jsonArrayFrom(eb.selectFrom('book').select(['title', 'year']).whereRef('book.author_id', '=', 'author.id').orderBy('year')).as('books')])
+    .select((eb) => [
+      'name',
+      jsonArrayFrom(
+        eb.selectFrom('book').select(['title', 'year']).whereRef('book.author_id', '=', 'author.id').orderBy('year'),
+      ).as('books'),
+    ])
     .orderBy('born')
     .execute();
   for (const author of authors) console.log(`${author.name}: ${author.books.map((b) => b.title).join(', ')}`);
@@ -69,18 +94,28 @@ try {
   for (const row of perAuthor) console.log(`${row.name} has ${row.books} books here, the first from ${row.first}`);
 
   // Borrow a book: insert it, or count one more loan if it is there.
-  const borrow = (title: string) => db
-    .insertInto('book')
-    .values((eb) => ({ title, year: 1974, loans: 1, author_id: eb.selectFrom('author').select('id').where('name', '=', 'Ursula K. Le Guin') }))
-    .onConflict((oc) => oc.column('title').doUpdateSet((eb) => ({ loans: eb('book.loans', '+', 1) })))
-    .returning(['title', 'loans'])
-    .executeTakeFirstOrThrow();
+  const borrow = (title: string) =>
+    db
+      .insertInto('book')
+      .values((eb) => ({
+        title,
+        year: 1974,
+        loans: 1,
+        author_id: eb.selectFrom('author').select('id').where('name', '=', 'Ursula K. Le Guin'),
+      }))
+      .onConflict((oc) => oc.column('title').doUpdateSet((eb) => ({ loans: eb('book.loans', '+', 1) })))
+      .returning(['title', 'loans'])
+      .executeTakeFirstOrThrow();
   await borrow('The Dispossessed');
   const loaned = await borrow('The Dispossessed');
   console.log(`${loaned.title} has been borrowed ${loaned.loans} times`);
 
   let pages = 0;
-  for await (const row of db.selectFrom('book').select(sql<number>`length(title)`.as('chars')).stream()) pages += row.chars;
+  for await (const row of db
+    .selectFrom('book')
+    .select(sql<number>`length(title)`.as('chars'))
+    .stream())
+    pages += row.chars;
   console.log(`streamed every title: ${pages} characters in all`);
 } finally {
   await db.destroy();

@@ -28,8 +28,14 @@ try {
 
   const le = await prisma.author.create({
     data: {
-      email: 'ursula@example.com', name: 'Ursula K. Le Guin',
-      books: { create: [{ title: 'A Wizard of Earthsea', year: 1968, price: '9.99' }, { title: 'The Dispossessed', year: 1974, price: '12.50' }] },
+      email: 'ursula@example.com',
+      name: 'Ursula K. Le Guin',
+      books: {
+        create: [
+          { title: 'A Wizard of Earthsea', year: 1968, price: '9.99' },
+          { title: 'The Dispossessed', year: 1974, price: '12.50' },
+        ],
+      },
     },
     include: { books: true },
   });
@@ -37,7 +43,12 @@ try {
 
   await prisma.$transaction(async (tx: typeof prisma) => {
     const author = await tx.author.create({ data: { email: 'octavia@example.com', name: 'Octavia E. Butler' } });
-    await tx.book.createMany({ data: [{ title: 'Kindred', year: 1979, price: '11.00', authorId: author.id }, { title: 'Parable of the Sower', year: 1993, price: '10.25', authorId: author.id }] });
+    await tx.book.createMany({
+      data: [
+        { title: 'Kindred', year: 1979, price: '11.00', authorId: author.id },
+        { title: 'Parable of the Sower', year: 1993, price: '10.25', authorId: author.id },
+      ],
+    });
   });
 
   const seventies = await prisma.book.findMany({
@@ -45,12 +56,21 @@ try {
     orderBy: { year: 'asc' },
     select: { title: true, year: true, author: { select: { name: true } } },
   });
-  console.log('1970s:', seventies.map((b: { title: string; year: number; author: { name: string } }) => `${b.title} (${b.year}, ${b.author.name})`).join('; '));
+  console.log(
+    '1970s:',
+    seventies
+      .map((b: { title: string; year: number; author: { name: string } }) => `${b.title} (${b.year}, ${b.author.name})`)
+      .join('; '),
+  );
 
   const { _sum, _avg } = await prisma.book.aggregate({ _sum: { price: true }, _avg: { year: true } });
   console.log(`total price ${_sum.price.toString()}, average year ${_avg.year}`);
 
-  const perAuthor = await prisma.book.groupBy({ by: ['authorId'], _count: { _all: true }, orderBy: { authorId: 'asc' } });
+  const perAuthor = await prisma.book.groupBy({
+    by: ['authorId'],
+    _count: { _all: true },
+    orderBy: { authorId: 'asc' },
+  });
   console.log('books per author:', perAuthor.map((g: { _count: { _all: number } }) => g._count._all).join(', '));
   console.log(`local migrations: ${migrated}`);
 } finally {
@@ -62,13 +82,20 @@ try {
 const primaryFile = join(dir, 'primary.db');
 const replicaFile = join(dir, 'replica.db');
 for (const file of [primaryFile, replicaFile]) rmSync(file + '-log', { recursive: true, force: true });
-for (const file of [primaryFile, replicaFile]) for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+for (const file of [primaryFile, replicaFile])
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
 const primary = await startPrimary({ path: primaryFile, port: 0 });
 const replicaClient = createClient({ url: `file:${replicaFile}`, syncUrl: primary.url, intMode: 'bigint' });
 const replica = new PrismaClient({ adapter: new PrismaWasmlite(replicaClient) });
 try {
   console.log(`replica migrations: ${await applyMigrations(replicaClient)}`); // run on the primary
-  const author = await replica.author.create({ data: { email: 'stanislaw@example.com', name: 'Stanisław Lem', books: { create: { title: 'Solaris', year: 1961, price: '8.75' } } } });
+  const author = await replica.author.create({
+    data: {
+      email: 'stanislaw@example.com',
+      name: 'Stanisław Lem',
+      books: { create: { title: 'Solaris', year: 1961, price: '8.75' } },
+    },
+  });
   // Read your writes: this read runs on the local replica, after it has applied the create.
   const read = await replica.author.findUnique({ where: { id: author.id }, include: { books: true } });
   console.log(`replica read: ${read.name}, ${read.books[0].title} (primary at ${primary.position()})`);

@@ -26,7 +26,12 @@ export function generateClient(): string {
     const cli = createRequire(import.meta.url).resolve('prisma/build/index.js');
     execFileSync(process.execPath, [cli, 'generate', '--schema', schema], {
       stdio: 'pipe',
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: stub, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+      env: {
+        ...process.env,
+        PRISMA_SCHEMA_ENGINE_BINARY: stub,
+        CHECKPOINT_DISABLE: '1',
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+      },
     });
   } finally {
     fs.rmSync(stubDir, { recursive: true, force: true });

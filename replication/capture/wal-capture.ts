@@ -76,7 +76,8 @@ export class WalCapture implements CommitObserver {
   #sunk: WalCommit | undefined;
 
   constructor(options: WalCaptureOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('Expected the "options" argument to be an object');
     if (typeof options.dbId !== 'string' || !DB_ID.test(options.dbId)) {
       throw new TypeError('Expected the "dbId" option to be 32 lowercase hex digits');
     }
@@ -84,7 +85,8 @@ export class WalCapture implements CommitObserver {
       throw new TypeError('Expected the "epoch" option to be a bigint between 0 and 2^64-1');
     }
     if (typeof options.sink !== 'function') throw new TypeError('Expected the "sink" option to be a function');
-    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('Expected the "now" option to be a function');
+    if (options.now !== undefined && typeof options.now !== 'function')
+      throw new TypeError('Expected the "now" option to be a function');
     this.#dbId = options.dbId;
     this.#epoch = options.epoch;
     this.#sink = options.sink;
@@ -126,11 +128,13 @@ export class WalCapture implements CommitObserver {
     const mode = String(database.pragma('journal_mode', { simple: true })).toLowerCase();
     if (mode !== 'wal') throw new TypeError(`Expected the database to be in WAL mode, it is in ${mode} mode`);
     const locking = String(database.pragma('locking_mode', { simple: true })).toLowerCase();
-    if (locking !== 'normal') throw new TypeError(`Expected the database to use locking_mode=normal, it uses ${locking}`);
+    if (locking !== 'normal')
+      throw new TypeError(`Expected the database to use locking_mode=normal, it uses ${locking}`);
     const table = new PageChecksumTable(Number(database.pragma('page_size', { simple: true })));
     // One statement is one read transaction: a consistent snapshot of every page.
     for (const [pgno, data] of database.prepare('SELECT pgno, data FROM sqlite_dbpage').raw().iterate()) {
-      if (pgno !== table.pageCount + 1) throw new Error(`sqlite_dbpage returned page ${String(pgno)} after page ${table.pageCount}`);
+      if (pgno !== table.pageCount + 1)
+        throw new Error(`sqlite_dbpage returned page ${String(pgno)} after page ${table.pageCount}`);
       table.push(data as Uint8Array);
     }
     const position = new Position(have?.txid ?? 0n, table.checksum);
@@ -150,7 +154,8 @@ export class WalCapture implements CommitObserver {
     if (this.#failure !== undefined) throw this.#failure;
     const table = this.#table;
     const pre = this.#position;
-    if (table === undefined || pre === undefined) throw new CaptureError('capture not started: a commit arrived before start()', undefined);
+    if (table === undefined || pre === undefined)
+      throw new CaptureError('capture not started: a commit arrived before start()', undefined);
     if (commit.pageSize !== table.pageSize) {
       throw new CaptureError(`the page size changed from ${table.pageSize} to ${commit.pageSize}`, pre);
     }

@@ -3,7 +3,12 @@ import { toBatchError, toLibsqlError } from '../../core/client/libsql-error.ts';
 import { shapeRows } from '../../core/client/libsql-row.ts';
 import { ResultSetImpl } from '../../core/client/result-set.ts';
 import type { NormalizedStatement } from '../../core/client/statement-runner.ts';
-import { checkPrimaryAddress, withPrimaryPosition, type PrimaryTransaction, type PrimaryTransport } from '../../core/client/transport.ts';
+import {
+  checkPrimaryAddress,
+  withPrimaryPosition,
+  type PrimaryTransaction,
+  type PrimaryTransport,
+} from '../../core/client/transport.ts';
 import type { IntMode, ResultSet, TransactionMode, TransactionOptions } from '../../core/client/types.ts';
 import { SqliteError } from '../../core/database/sqlite-error.ts';
 import { ForbiddenActionError } from '../../core/client/forbidden-action-error.ts';
@@ -37,7 +42,13 @@ interface WireResult {
 
 function encodeStatement({ sql, args }: NormalizedStatement): unknown {
   const only = args[0];
-  if (args.length === 1 && only !== null && typeof only === 'object' && !(only instanceof Uint8Array) && !(only instanceof ArrayBuffer)) {
+  if (
+    args.length === 1 &&
+    only !== null &&
+    typeof only === 'object' &&
+    !(only instanceof Uint8Array) &&
+    !(only instanceof ArrayBuffer)
+  ) {
     return { sql, args: Object.fromEntries(Object.entries(only).map(([k, v]) => [k, encodeArgument(v)])) };
   }
   return { sql, args: args.map(encodeArgument) };
@@ -46,7 +57,10 @@ function encodeStatement({ sql, args }: NormalizedStatement): unknown {
 function decodeResult(wire: WireResult, intMode: IntMode): ResultSet {
   const rows = wire.rows.map((row) => row.map((cell, i) => decodeResultValue(cell, intMode, i)));
   return new ResultSetImpl(
-    wire.columns, wire.columnTypes, shapeRows(rows, wire.columns), wire.rowsAffected,
+    wire.columns,
+    wire.columnTypes,
+    shapeRows(rows, wire.columns),
+    wire.rowsAffected,
     wire.lastInsertRowid === null ? undefined : BigInt(wire.lastInsertRowid),
   );
 }
@@ -74,10 +88,12 @@ export class HttpTransport implements PrimaryTransport {
   readonly #inFlight = new Set<AbortController>();
 
   constructor(options: HttpTransportOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('Expected the "options" argument to be an object');
     checkPrimaryAddress({ syncUrl: options.syncUrl });
     const timeoutMs = options.timeoutMs ?? 30_000;
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1) throw new TypeError('Expected the "timeoutMs" option to be a positive integer');
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)
+      throw new TypeError('Expected the "timeoutMs" option to be a positive integer');
     this.#url = options.syncUrl.replace(/\/+$/, '');
     this.#headers = { 'content-type': 'application/json' };
     if (options.authToken !== undefined) this.#headers.authorization = `Bearer ${options.authToken}`;
@@ -94,8 +110,14 @@ export class HttpTransport implements PrimaryTransport {
     return { result: decodeResult(body, this.#intMode), position: body.position };
   }
 
-  async batch(stmts: NormalizedStatement[], mode: TransactionMode): Promise<{ results: ResultSet[]; position: string }> {
-    const body = (await this.#post('/v1/batch', { statements: stmts.map(encodeStatement), mode })) as { results: WireResult[]; position: string };
+  async batch(
+    stmts: NormalizedStatement[],
+    mode: TransactionMode,
+  ): Promise<{ results: ResultSet[]; position: string }> {
+    const body = (await this.#post('/v1/batch', { statements: stmts.map(encodeStatement), mode })) as {
+      results: WireResult[];
+      position: string;
+    };
     return { results: body.results.map((r) => decodeResult(r, this.#intMode)), position: body.position };
   }
 
@@ -112,8 +134,13 @@ export class HttpTransport implements PrimaryTransport {
         const body = (await this.#post(`${route}/execute`, encodeStatement(stmt))) as WireResult & { open?: boolean };
         return { result: decodeResult(body, this.#intMode), open: body.open !== false };
       },
-      batch: async (stmts) => ((await this.#post(`${route}/batch`, { statements: stmts.map(encodeStatement) })) as { results: WireResult[] }).results.map((r) => decodeResult(r, this.#intMode)),
-      commit: async () => ({ position: ((await this.#post(`${route}/commit`, undefined)) as { position: string }).position }),
+      batch: async (stmts) =>
+        (
+          (await this.#post(`${route}/batch`, { statements: stmts.map(encodeStatement) })) as { results: WireResult[] }
+        ).results.map((r) => decodeResult(r, this.#intMode)),
+      commit: async () => ({
+        position: ((await this.#post(`${route}/commit`, undefined)) as { position: string }).position,
+      }),
       rollback: async () => {
         await this.#post(`${route}/rollback`, undefined);
       },
@@ -132,7 +159,12 @@ export class HttpTransport implements PrimaryTransport {
     let status: number;
     let text: string;
     try {
-      const response = await fetch(`${this.#url}${route}`, { method: 'POST', headers: this.#headers, body: payload === undefined ? '' : JSON.stringify(payload), signal: controller.signal });
+      const response = await fetch(`${this.#url}${route}`, {
+        method: 'POST',
+        headers: this.#headers,
+        body: payload === undefined ? '' : JSON.stringify(payload),
+        signal: controller.signal,
+      });
       status = response.status;
       text = await response.text();
     } catch (cause) {
@@ -149,10 +181,16 @@ export class HttpTransport implements PrimaryTransport {
       throw new ClientError(`the primary answered ${status} with a body that is not JSON`, 'PRIMARY_ERROR');
     }
     if (status === 200) return body;
-    const { error, position } = body as { error?: { code?: unknown; rawCode?: unknown; message?: unknown; statementIndex?: unknown }; position?: unknown };
+    const { error, position } = body as {
+      error?: { code?: unknown; rawCode?: unknown; message?: unknown; statementIndex?: unknown };
+      position?: unknown;
+    };
     const failure = errorFromAnswer(status, error);
     const index = error?.statementIndex;
-    throw withPrimaryPosition(Number.isSafeInteger(index) ? (toBatchError(failure, index as number) as Error) : failure, position);
+    throw withPrimaryPosition(
+      Number.isSafeInteger(index) ? (toBatchError(failure, index as number) as Error) : failure,
+      position,
+    );
   }
 }
 
@@ -161,7 +199,10 @@ export class HttpTransport implements PrimaryTransport {
  * primary's SqliteError, rebuilt, as its cause), an ended transaction as a ClientError
  * `TRANSACTION_CLOSED`, anything else a ClientError `PRIMARY_ERROR`.
  */
-function errorFromAnswer(status: number, error: { code?: unknown; rawCode?: unknown; message?: unknown } | undefined): Error {
+function errorFromAnswer(
+  status: number,
+  error: { code?: unknown; rawCode?: unknown; message?: unknown } | undefined,
+): Error {
   const code = typeof error?.code === 'string' ? error.code : `HTTP_${status}`;
   const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
   if (code.startsWith('SQLITE_')) {
@@ -170,7 +211,8 @@ function errorFromAnswer(status: number, error: { code?: unknown; rawCode?: unkn
   }
   // Refused by the primary's authorizer: the same error a local refusal is (SQLITE_AUTH, naming the action).
   if (code === 'FORBIDDEN_ACTION') {
-    const action = typeof (error as { action?: unknown }).action === 'string' ? (error as { action: string }).action : 'unknown';
+    const action =
+      typeof (error as { action?: unknown }).action === 'string' ? (error as { action: string }).action : 'unknown';
     return toLibsqlError(new ForbiddenActionError(action, message)) as Error;
   }
   if (code === 'TRANSACTION_NOT_FOUND' || code === 'TRANSACTION_EXPIRED') {

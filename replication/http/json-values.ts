@@ -29,7 +29,8 @@ export function decodeValue(value: unknown, where: string): SqlValue {
 }
 
 function checkObject(value: unknown, where: string, allowed: readonly string[]): Record<string, unknown> {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad(`Expected ${where} to be an object`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw bad(`Expected ${where} to be an object`);
   for (const key of Object.keys(value)) {
     if (!allowed.includes(key)) throw bad(`Unknown field "${key}" in ${where}`);
   }
@@ -49,12 +50,15 @@ export function decodeStatement(value: unknown, where: string): StatementInput {
   if (o.args === undefined || o.args === null) return { sql: o.sql };
   const count = Array.isArray(o.args) ? o.args.length : typeof o.args === 'object' ? Object.keys(o.args).length : 0;
   if (count > MAX_ARGUMENTS) {
-    throw bad(`Expected ${where}.args to have at most ${MAX_ARGUMENTS} values (SQLite's SQLITE_LIMIT_VARIABLE_NUMBER), got ${count}`);
+    throw bad(
+      `Expected ${where}.args to have at most ${MAX_ARGUMENTS} values (SQLite's SQLITE_LIMIT_VARIABLE_NUMBER), got ${count}`,
+    );
   }
   if (Array.isArray(o.args)) return { sql: o.sql, args: o.args.map((v, i) => decodeValue(v, `${where}.args[${i}]`)) };
   if (typeof o.args === 'object') {
     const named: Record<string, SqlValue> = {};
-    for (const [key, v] of Object.entries(o.args)) named[/^[:@$]/.test(key) ? key.slice(1) : key] = decodeValue(v, `${where}.args.${key}`);
+    for (const [key, v] of Object.entries(o.args))
+      named[/^[:@$]/.test(key) ? key.slice(1) : key] = decodeValue(v, `${where}.args.${key}`);
     return { sql: o.sql, args: named };
   }
   throw bad(`Expected ${where}.args to be an array or an object`);
@@ -91,7 +95,8 @@ export function decodeTransactionBegin(value: unknown): { mode: BatchMode; forei
   if (o.mode !== undefined && (typeof o.mode !== 'string' || !MODES.has(o.mode))) {
     throw bad('Expected body.mode to be one of write, read, deferred');
   }
-  if (o.foreignKeys !== undefined && typeof o.foreignKeys !== 'boolean') throw bad('Expected body.foreignKeys to be a boolean');
+  if (o.foreignKeys !== undefined && typeof o.foreignKeys !== 'boolean')
+    throw bad('Expected body.foreignKeys to be a boolean');
   const mode = (o.mode as BatchMode | undefined) ?? 'deferred';
   return o.foreignKeys === undefined ? { mode } : { mode, foreignKeys: o.foreignKeys };
 }

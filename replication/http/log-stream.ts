@@ -26,17 +26,32 @@ function frame(bytes: Uint8Array): Uint8Array[] {
  * @example
  * streamLog(response, primary, retention, 8n, 5000, 'async', () => streams--);
  */
-export function streamLog(res: ServerResponse, primary: PrimaryDatabase, retention: LogRetention, from: bigint, heartbeatMs: number, durability: 'async' | 'quorum', onEnd: () => void): void {
+export function streamLog(
+  res: ServerResponse,
+  primary: PrimaryDatabase,
+  retention: LogRetention,
+  from: bigint,
+  heartbeatMs: number,
+  durability: 'async' | 'quorum',
+  onEnd: () => void,
+): void {
   const log = primary.log;
   const first = log.firstTxid();
   if (first !== undefined && from < first) {
-    throw new RequestError(410, 'LOG_COMPACTED', `txid ${from} is no longer in the log: fetch a snapshot`, { firstTxid: first.toString() });
+    throw new RequestError(410, 'LOG_COMPACTED', `txid ${from} is no longer in the log: fetch a snapshot`, {
+      firstTxid: first.toString(),
+    });
   }
   const damaged = primary.logDamage.lastTxid();
   if (damaged !== undefined && from <= damaged) {
-    throw new RequestError(410, 'LOG_DAMAGED', `record ${damaged} of the primary's log is damaged, txid ${from} on cannot be sent: fetch a snapshot`, {
-      firstTxid: (damaged + 1n).toString(),
-    });
+    throw new RequestError(
+      410,
+      'LOG_DAMAGED',
+      `record ${damaged} of the primary's log is damaged, txid ${from} on cannot be sent: fetch a snapshot`,
+      {
+        firstTxid: (damaged + 1n).toString(),
+      },
+    );
   }
   const position = primary.position();
   if (from > position.txid + 1n) {

@@ -49,7 +49,9 @@ export class PrimaryMetrics {
       `wasmlite_log_bytes_total ${this.#bytes}`,
       '# HELP wasmlite_http_requests_total HTTP responses by status.',
       '# TYPE wasmlite_http_requests_total counter',
-      ...[...this.#requests].sort(([a], [b]) => a - b).map(([status, n]) => `wasmlite_http_requests_total{status="${status}"} ${n}`),
+      ...[...this.#requests]
+        .sort(([a], [b]) => a - b)
+        .map(([status, n]) => `wasmlite_http_requests_total{status="${status}"} ${n}`),
       '# HELP wasmlite_log_stream_clients Log stream clients connected.',
       '# TYPE wasmlite_log_stream_clients gauge',
       `wasmlite_log_stream_clients ${streams}`,
@@ -58,13 +60,20 @@ export class PrimaryMetrics {
       `wasmlite_log_damaged_records ${damagedRecords}`,
       '# HELP wasmlite_replica_reports_total Position reports from replicas (POST /v1/ack), by status; not in wasmlite_http_requests_total.',
       '# TYPE wasmlite_replica_reports_total counter',
-      ...[...this.#acks].sort(([a], [b]) => a - b).map(([status, n]) => `wasmlite_replica_reports_total{status="${status}"} ${n}`),
+      ...[...this.#acks]
+        .sort(([a], [b]) => a - b)
+        .map(([status, n]) => `wasmlite_replica_reports_total{status="${status}"} ${n}`),
       '# HELP wasmlite_replica_lag_transactions Transactions committed here that a replica has not reported applied.',
       '# TYPE wasmlite_replica_lag_transactions gauge',
-      ...replicas.map((r) => `wasmlite_replica_lag_transactions{replica="${label(r.name)}",id="${r.id}"} ${r.lagTxids}`),
+      ...replicas.map(
+        (r) => `wasmlite_replica_lag_transactions{replica="${label(r.name)}",id="${r.id}"} ${r.lagTxids}`,
+      ),
       '# HELP wasmlite_replica_lag_seconds Age of the oldest transaction a replica has not reported applied.',
       '# TYPE wasmlite_replica_lag_seconds gauge',
-      ...replicas.map((r) => `wasmlite_replica_lag_seconds{replica="${label(r.name)}",id="${r.id}"} ${r.lagMs < 0 ? 'NaN' : r.lagMs / 1000}`),
+      ...replicas.map(
+        (r) =>
+          `wasmlite_replica_lag_seconds{replica="${label(r.name)}",id="${r.id}"} ${r.lagMs < 0 ? 'NaN' : r.lagMs / 1000}`,
+      ),
     ];
     return `${lines.join('\n')}\n`;
   }

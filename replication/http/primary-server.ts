@@ -7,7 +7,12 @@ import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
 import { ReadConnections } from '../primary/read-connections.ts';
-import { failedStatementIndex, StatementExecutor, type ExecutorLimits, type StatementResult } from '../primary/statement-executor.ts';
+import {
+  failedStatementIndex,
+  StatementExecutor,
+  type ExecutorLimits,
+  type StatementResult,
+} from '../primary/statement-executor.ts';
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import { TransactionRegistry } from '../primary/transaction-registry.ts';
 import { WriterLock } from '../primary/writer-lock.ts';
@@ -89,7 +94,9 @@ export class PrimaryServer {
     this.#reads = new ReadConnections(primary.path, MAX_READ_TRANSACTIONS, options);
     this.#transactions = new TransactionRegistry(this.#executor, this.#lock, this.#reads, options.transactionTimeoutMs);
     // A replica not heard of for three heartbeats (it reports on each) is gone.
-    this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs, (txid) => primary.log.recordProof(txid));
+    this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs, (txid) =>
+      primary.log.recordProof(txid),
+    );
     this.#stopCounting = primary.onRecord((record) => {
       this.#metrics.record(record);
       this.#replicas.committed(record);
@@ -104,11 +111,19 @@ export class PrimaryServer {
     this.#server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
       if (!socket.writable) return socket.destroy();
       // The request line counts toward the header limit, so a 100 KB URL lands here too.
-      const [status, reason, code, message] = error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'Request Header Fields Too Large', 'HEADERS_TOO_LARGE', 'the request line and headers are larger than the server accepts']
-        : [400, 'Bad Request', 'BAD_HTTP', `the request is not valid HTTP (${error.code ?? error.message})`];
+      const [status, reason, code, message] =
+        error.code === 'HPE_HEADER_OVERFLOW'
+          ? [
+              431,
+              'Request Header Fields Too Large',
+              'HEADERS_TOO_LARGE',
+              'the request line and headers are larger than the server accepts',
+            ]
+          : [400, 'Bad Request', 'BAD_HTTP', `the request is not valid HTTP (${error.code ?? error.message})`];
       const body = JSON.stringify({ error: { code, message } });
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
     });
   }
 
@@ -147,7 +162,13 @@ export class PrimaryServer {
         // Damaged log records are said, not failed: the database is intact and serves on.
         const logDamage = this.#primary.logDamage.report();
         const damage = logDamage === undefined ? {} : { logDamage };
-        if (failure !== undefined) return json(res, 503, { ok: false, position: this.#primary.position().toString(), error: { code: 'CAPTURE_STOPPED', message: failure.message }, ...damage });
+        if (failure !== undefined)
+          return json(res, 503, {
+            ok: false,
+            position: this.#primary.position().toString(),
+            error: { code: 'CAPTURE_STOPPED', message: failure.message },
+            ...damage,
+          });
         return json(res, 200, { ok: true, position: this.#primary.position().toString(), ...damage });
       }
       case 'GET /status': {
@@ -156,7 +177,10 @@ export class PrimaryServer {
         return json(res, 200, {
           position: this.#primary.position().toString(),
           dbId: this.#primary.dbId,
-          log: { firstTxid: log.firstTxid()?.toString() ?? null, lastTxid: log.lastPosition()?.txid.toString() ?? null },
+          log: {
+            firstTxid: log.firstTxid()?.toString() ?? null,
+            lastTxid: log.lastPosition()?.txid.toString() ?? null,
+          },
           logFirstTxid: log.firstTxid()?.toString() ?? null,
           logDamage: this.#primary.logDamage.report() ?? null,
           durability: this.#options.durability,
@@ -173,19 +197,24 @@ export class PrimaryServer {
         const access = this.#options.auth.check(req.headers.authorization);
         const statement = decodeStatement(await this.#body(req), 'body');
         const reader = access === 'read' ? await this.#reads.shared() : undefined;
-        const [result, before, after] = reader !== undefined
-          ? this.#measured(() => reader.execute(statement, access))
-          : await this.#lock.run(() => this.#measured(() => this.#executor.execute(statement, access)));
+        const [result, before, after] =
+          reader !== undefined
+            ? this.#measured(() => reader.execute(statement, access))
+            : await this.#lock.run(() => this.#measured(() => this.#executor.execute(statement, access)));
         return json(res, 200, { ...encodeResult(result), position: await this.#acknowledged(before, after) });
       }
       case 'POST /v1/batch': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { statements, mode } = decodeBatch(await this.#body(req));
         const reader = access === 'read' ? await this.#reads.shared() : undefined;
-        const [results, before, after] = reader !== undefined
-          ? this.#measured(() => reader.batch(statements, access, mode))
-          : await this.#lock.run(() => this.#measured(() => this.#executor.batch(statements, access, mode)));
-        return json(res, 200, { results: results.map(encodeResult), position: await this.#acknowledged(before, after) });
+        const [results, before, after] =
+          reader !== undefined
+            ? this.#measured(() => reader.batch(statements, access, mode))
+            : await this.#lock.run(() => this.#measured(() => this.#executor.batch(statements, access, mode)));
+        return json(res, 200, {
+          results: results.map(encodeResult),
+          position: await this.#acknowledged(before, after),
+        });
       }
       case 'POST /v1/script': {
         const access = this.#options.auth.check(req.headers.authorization);
@@ -200,7 +229,15 @@ export class PrimaryServer {
         if (from === null || !/^\d{1,20}$/.test(from) || BigInt(from) < 1n) {
           throw new RequestError(400, 'BAD_REQUEST', 'Expected the "from" parameter to be a positive integer txid');
         }
-        streamLog(res, this.#primary, this.#options.retention, BigInt(from), this.#options.heartbeatMs, this.#options.durability, () => this.#streams--);
+        streamLog(
+          res,
+          this.#primary,
+          this.#options.retention,
+          BigInt(from),
+          this.#options.heartbeatMs,
+          this.#options.durability,
+          () => this.#streams--,
+        );
         this.#streams++;
         return;
       }
@@ -223,23 +260,46 @@ export class PrimaryServer {
       case 'POST /v1/transactions': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { mode, foreignKeys } = decodeTransactionBegin(await this.#body(req, true));
-        return json(res, 200, { id: await this.#transactions.begin(mode, access, foreignKeys, this.#options.auth.holder(req.headers.authorization)) });
+        return json(res, 200, {
+          id: await this.#transactions.begin(
+            mode,
+            access,
+            foreignKeys,
+            this.#options.auth.holder(req.headers.authorization),
+          ),
+        });
       }
       default: {
         const match = req.method === 'POST' ? TRANSACTION_ROUTE.exec(url.pathname) : null;
         if (match === null) throw new RequestError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
         this.#options.auth.check(req.headers.authorization);
-        return this.#transaction(req, res, decodeTransactionId(match[1]!), this.#options.auth.holder(req.headers.authorization), match[2]!);
+        return this.#transaction(
+          req,
+          res,
+          decodeTransactionId(match[1]!),
+          this.#options.auth.holder(req.headers.authorization),
+          match[2]!,
+        );
       }
     }
   }
 
-  async #transaction(req: IncomingMessage, res: ServerResponse, id: string, owner: string, action: string): Promise<void> {
+  async #transaction(
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    owner: string,
+    action: string,
+  ): Promise<void> {
     switch (action) {
       case 'execute': {
         const statement = decodeStatement(await this.#body(req), 'body');
         const result = this.#transactions.execute(id, owner, statement);
-        return json(res, 200, { ...encodeResult(result), open: this.#transactions.isOpen(id), position: this.#primary.position().toString() });
+        return json(res, 200, {
+          ...encodeResult(result),
+          open: this.#transactions.isOpen(id),
+          position: this.#primary.position().toString(),
+        });
       }
       case 'batch': {
         const { statements } = decodeBatch(await this.#body(req));
@@ -279,8 +339,11 @@ export class PrimaryServer {
   async #acknowledged(before: bigint, position: Position): Promise<string> {
     if (this.#options.durability !== 'quorum' || position.txid <= before) return position.toString();
     if (await this.#replicas.waitFor(position.txid, this.#options.quorumTimeoutMs)) return position.toString();
-    throw new RequestError(503, 'QUORUM_TIMEOUT',
-      `the write is committed on the primary at ${position} but no replica reported it durable within ${this.#options.quorumTimeoutMs} ms: it is not acknowledged and may be lost if the primary is lost`);
+    throw new RequestError(
+      503,
+      'QUORUM_TIMEOUT',
+      `the write is committed on the primary at ${position} but no replica reported it durable within ${this.#options.quorumTimeoutMs} ms: it is not acknowledged and may be lost if the primary is lost`,
+    );
   }
 
   /** Reads a JSON body of at most `maxBodyBytes` (413 beyond, 400 if not JSON; `undefined` if empty and `optional`). */
@@ -292,7 +355,11 @@ export class PrimaryServer {
     // A declared length past the limit is refused before any byte is read: waiting for a body
     // that may never come (`Content-Length: 99999999999` and two bytes) would answer nothing.
     if (Number.isFinite(declared) && declared > limit) {
-      throw new RequestError(413, 'BODY_TOO_LARGE', `the request body is declared as ${declared} bytes, more than the ${limit} allowed`);
+      throw new RequestError(
+        413,
+        'BODY_TOO_LARGE',
+        `the request body is declared as ${declared} bytes, more than the ${limit} allowed`,
+      );
     }
     let over = false;
     for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -331,22 +398,47 @@ export class PrimaryServer {
     const at = index === undefined ? {} : { statementIndex: index };
     // An unread body cannot be skipped to reach the next request on this connection: close it.
     if (error instanceof RequestError && error.status === 413) res.setHeader('connection', 'close');
-    if (error instanceof RequestError) return json(res, error.status, { error: { code: error.code, message: error.message, ...error.details, ...at }, position });
+    if (error instanceof RequestError)
+      return json(res, error.status, {
+        error: { code: error.code, message: error.message, ...error.details, ...at },
+        position,
+      });
     if (error instanceof ForbiddenActionError) {
-      return json(res, 403, { error: { code: 'FORBIDDEN_ACTION', action: error.action, rawCode: error.rawCode, message: error.message, ...at }, position });
+      return json(res, 403, {
+        error: {
+          code: 'FORBIDDEN_ACTION',
+          action: error.action,
+          rawCode: error.rawCode,
+          message: error.message,
+          ...at,
+        },
+        position,
+      });
     }
     if (error instanceof SqliteError) {
-      const status = BAD_INPUT_CODES.test(error.code) ? 400 : BUSY_CODES.test(error.code) ? 503 : error.code === 'SQLITE_FULL' ? 507 : 500;
+      const status = BAD_INPUT_CODES.test(error.code)
+        ? 400
+        : BUSY_CODES.test(error.code)
+          ? 503
+          : error.code === 'SQLITE_FULL'
+            ? 507
+            : 500;
       // The file system's errno behind an I/O failure (ENOSPC, EIO, …); not its message, which names server paths.
       const errno = (error.cause as { code?: unknown } | undefined)?.code;
       const cause = typeof errno === 'string' && /^E[A-Z0-9]+$/.test(errno) ? { errno } : {};
-      return json(res, status, { error: { code: error.code, rawCode: error.rawCode, message: error.message, ...cause, ...at }, position });
+      return json(res, status, {
+        error: { code: error.code, rawCode: error.rawCode, message: error.message, ...cause, ...at },
+        position,
+      });
     }
     if (error instanceof RangeError || error instanceof TypeError) {
       // Statement.run/bind: wrong parameter count or type, more than one statement.
       return json(res, 400, { error: { code: 'BAD_REQUEST', message: error.message, ...at }, position });
     }
-    return json(res, 500, { error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) }, position });
+    return json(res, 500, {
+      error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
+      position,
+    });
   }
 }
 
@@ -358,7 +450,11 @@ function decodeTransactionId(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new RequestError(400, 'BAD_REQUEST', `the transaction id ${JSON.stringify(segment.slice(0, 64))} is not valid %-encoding`);
+    throw new RequestError(
+      400,
+      'BAD_REQUEST',
+      `the transaction id ${JSON.stringify(segment.slice(0, 64))} is not valid %-encoding`,
+    );
   }
 }
 

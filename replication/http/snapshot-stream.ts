@@ -59,14 +59,19 @@ export async function streamSnapshot(res: ServerResponse, primary: PrimaryDataba
  * database's size.
  */
 async function sendPages(res: ServerResponse, reader: Database, pageCount: number): Promise<void> {
-  const rows = reader.prepare('SELECT pgno, data FROM sqlite_dbpage').raw().iterate() as IterableIterator<[number, Uint8Array]>;
+  const rows = reader.prepare('SELECT pgno, data FROM sqlite_dbpage').raw().iterate() as IterableIterator<
+    [number, Uint8Array]
+  >;
   let expected = 1;
   try {
     while (expected <= pageCount) {
       const pages: Uint8Array[] = [];
       for (let n = 0; n < CHUNK_PAGES && expected <= pageCount; n++, expected++) {
         const next = rows.next();
-        if (next.done === true || next.value[0] !== expected) throw new Error(`sqlite_dbpage returned ${next.done === true ? 'no page' : `page ${next.value[0]}`} where page ${expected} was due`);
+        if (next.done === true || next.value[0] !== expected)
+          throw new Error(
+            `sqlite_dbpage returned ${next.done === true ? 'no page' : `page ${next.value[0]}`} where page ${expected} was due`,
+          );
         pages.push(next.value[1]);
       }
       if (res.destroyed) throw new Error('the client went away during the snapshot');

@@ -44,7 +44,11 @@ export class TokenAuth {
    */
   checkReplica(header: string | undefined): void {
     if (this.#role(header) !== 'read') return;
-    throw new RequestError(403, 'NOT_A_REPLICA', 'a read token cannot report as a replica: use a replica token ("tokens.replicate") or a write token');
+    throw new RequestError(
+      403,
+      'NOT_A_REPLICA',
+      'a read token cannot report as a replica: use a replica token ("tokens.replicate") or a write token',
+    );
   }
 
   /**

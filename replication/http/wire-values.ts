@@ -25,7 +25,8 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
  * @example
  * throw new TypeError(`Expected args[0] to be ${ARGUMENT_FORMS}`);
  */
-export const ARGUMENT_FORMS = 'null, a number, a string, { "$bigint": "<64-bit integer>" }, { "$real": "<number>" } or { "$blob": "<base64>" }';
+export const ARGUMENT_FORMS =
+  'null, a number, a string, { "$bigint": "<64-bit integer>" }, { "$real": "<number>" } or { "$blob": "<base64>" }';
 
 /** An INTEGER: a JSON number while it is a safe JS integer, else `{ "$bigint" }`. */
 function encodeInteger(value: bigint): unknown {
@@ -38,7 +39,8 @@ function encodeReal(value: number): { $real: string } {
 }
 
 function encodeBlob(value: Uint8Array | ArrayBuffer): { $blob: string } {
-  const bytes = value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : Buffer.from(value);
+  const bytes =
+    value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength) : Buffer.from(value);
   return { $blob: bytes.toString('base64') };
 }
 
@@ -113,7 +115,9 @@ function integer(value: bigint | number, intMode: IntMode, column: number): Valu
   if (intMode === 'bigint') return BigInt(value);
   if (intMode === 'string') return String(value);
   if (typeof value === 'number') return value;
-  throw new RangeError(`The integer ${value} in column ${column} cannot be represented as a number; use intMode "bigint" or "string" to read it`);
+  throw new RangeError(
+    `The integer ${value} in column ${column} cannot be represented as a number; use intMode "bigint" or "string" to read it`,
+  );
 }
 
 /**

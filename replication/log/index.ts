@@ -2,7 +2,12 @@ export { LogCompactedError } from './log-compacted-error.ts';
 export { LogCorruptionError, type CorruptionSite } from './log-corruption-error.ts';
 export { LogIoError } from './log-io-error.ts';
 export {
-  applyChecksum, databaseChecksum, pageChecksum, zeroPageChecksum, type ChecksumChange, type DatabaseChecksumOptions,
+  applyChecksum,
+  databaseChecksum,
+  pageChecksum,
+  zeroPageChecksum,
+  type ChecksumChange,
+  type DatabaseChecksumOptions,
 } from './page-checksum.ts';
 export { Position, type PositionLike } from './position.ts';
 export { PositionMismatchError } from './position-mismatch-error.ts';
@@ -10,5 +15,9 @@ export { formatProof, PROOF_PATTERN, recordProof } from './record-proof.ts';
 export type { LogRecovery, SetAsideSegments } from './log-recovery.ts';
 export { TransactionLog, type TransactionLogOptions } from './transaction-log.ts';
 export {
-  TxRecord, type DecodeOptions, type PageChecksumSource, type TxPage, type TxRecordHeader,
+  TxRecord,
+  type DecodeOptions,
+  type PageChecksumSource,
+  type TxPage,
+  type TxRecordHeader,
 } from './tx-record.ts';

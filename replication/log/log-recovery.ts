@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import {
-  closeFile, deleteFile, fileSize, listDirectory, openFile, renameFile, syncDirectory, syncFile, truncateFile,
+  closeFile,
+  deleteFile,
+  fileSize,
+  listDirectory,
+  openFile,
+  renameFile,
+  syncDirectory,
+  syncFile,
+  truncateFile,
 } from './file-io.ts';
 import { LogCorruptionError } from './log-corruption-error.ts';
 import { scanSegment, type ScannedSegment } from './segment-scan.ts';
@@ -100,7 +108,9 @@ export function recoverLog(dir: string, fsync: boolean, setAsideDamage = false):
     try {
       if (last !== undefined && firstTxid !== last.txid + 1n) {
         throw new LogCorruptionError(`segment starts at txid ${firstTxid}, the one before ends at txid ${last.txid}`, {
-          field: 'firstTxid', offset: 24, path,
+          field: 'firstTxid',
+          offset: 24,
+          path,
         });
       }
       scanned = scanSegment(path, { txid: firstTxid, preChecksum: last?.postChecksum, dbId: last?.dbId }, isLast);
@@ -126,7 +136,11 @@ export function recoverLog(dir: string, fsync: boolean, setAsideDamage = false):
       const size = cutTail(path, scanned.end, segmentDeleted, fsync);
       directoryChanged ||= segmentDeleted;
       recovery = {
-        path, offset: scanned.end, discardedBytes: size - scanned.end, reason: scanned.torn ?? 'segment holds no records', segmentDeleted,
+        path,
+        offset: scanned.end,
+        discardedBytes: size - scanned.end,
+        reason: scanned.torn ?? 'segment holds no records',
+        segmentDeleted,
         ...(scanned.tornRecord === undefined ? {} : { record: scanned.tornRecord }),
       };
       if (segmentDeleted) break;
@@ -144,7 +158,9 @@ export function recoverLog(dir: string, fsync: boolean, setAsideDamage = false):
     setAsideSegments = { paths: renamed, firstTxid: names[0]!.firstTxid, lastTxid: firstKept - 1n, error: damage };
   }
   if (directoryChanged && fsync) syncDirectory(dir);
-  const segments = found.map((scanned, i) => new Segment(paths[i]!, scanned.header, scanned.offsets, scanned.end, i === found.length - 1));
+  const segments = found.map(
+    (scanned, i) => new Segment(paths[i]!, scanned.header, scanned.offsets, scanned.end, i === found.length - 1),
+  );
   return { segments, last, recovery, setAside: setAsideSegments };
 }
 

@@ -38,7 +38,9 @@ export interface ChecksumChange {
 export function pageChecksum(pgno: number, data: Uint8Array): bigint {
   checkPgno(pgno);
   if (!(data instanceof Uint8Array) || !isPageSize(data.length)) {
-    throw new TypeError('Expected the page data to be a Uint8Array whose length is a power of two between 512 and 65536');
+    throw new TypeError(
+      'Expected the page data to be a Uint8Array whose length is a power of two between 512 and 65536',
+    );
   }
   const scratch = swapped.subarray(0, data.length);
   scratch.set(data);
@@ -142,7 +144,8 @@ function fileChecksum(path: string, givenPageSize: number | undefined): bigint {
     for (let offset = 0; offset < size; offset += buffer.length) {
       const chunk = buffer.subarray(0, Math.min(buffer.length, size - offset));
       readFully(fd, chunk, offset);
-      for (let at = 0; at < chunk.length; at += pageSize) sum ^= pageChecksum(pgno++, chunk.subarray(at, at + pageSize));
+      for (let at = 0; at < chunk.length; at += pageSize)
+        sum ^= pageChecksum(pgno++, chunk.subarray(at, at + pageSize));
     }
     return sum;
   } finally {
@@ -155,7 +158,8 @@ function readFully(fd: number, buffer: Uint8Array, position: number): void {
   let done = 0;
   while (done < buffer.length) {
     const n = fs.readSync(fd, buffer, done, buffer.length - done, position + done);
-    if (n === 0) throw new RangeError(`Expected ${buffer.length} bytes at offset ${position}, the file ended after ${done}`);
+    if (n === 0)
+      throw new RangeError(`Expected ${buffer.length} bytes at offset ${position}, the file ended after ${done}`);
     done += n;
   }
 }
@@ -171,7 +175,8 @@ function headerPageSize(bytes: Uint8Array): number {
 }
 
 function checkWholePages(size: number, pageSize: number): void {
-  if (size % pageSize !== 0) throw new RangeError(`Expected the database size (${size}) to be a multiple of the page size (${pageSize})`);
+  if (size % pageSize !== 0)
+    throw new RangeError(`Expected the database size (${size}) to be a multiple of the page size (${pageSize})`);
   if (size / pageSize > MAX_PGNO) throw new RangeError(`Expected at most ${MAX_PGNO} pages`);
 }
 

@@ -11,7 +11,8 @@
  * recordProof(TxRecord.encode(record)); // 'bf38d07b'
  */
 export function recordProof(bytes: Uint8Array): string {
-  if (!(bytes instanceof Uint8Array) || bytes.length < 4) throw new TypeError('Expected the record to be a Uint8Array of at least 4 bytes');
+  if (!(bytes instanceof Uint8Array) || bytes.length < 4)
+    throw new TypeError('Expected the record to be a Uint8Array of at least 4 bytes');
   return formatProof(new DataView(bytes.buffer, bytes.byteOffset, bytes.length).getUint32(bytes.length - 4));
 }
 

@@ -58,11 +58,17 @@ export function scanSegment(path: string, from: Continuation, isLast: boolean): 
     const header = parseSegmentHeader(readAt(fd, path, 0, SEGMENT_HEADER_SIZE), path);
     if (header.firstTxid !== from.txid) {
       throw new LogCorruptionError(`segment holds txid ${header.firstTxid} on, txid ${from.txid} was expected`, {
-        field: 'firstTxid', offset: 24, path,
+        field: 'firstTxid',
+        offset: 24,
+        path,
       });
     }
     if (from.dbId !== undefined && header.dbId !== from.dbId) {
-      throw new LogCorruptionError(`segment of database ${header.dbId} in the log of ${from.dbId}`, { field: 'dbId', offset: 8, path });
+      throw new LogCorruptionError(`segment of database ${header.dbId} in the log of ${from.dbId}`, {
+        field: 'dbId',
+        offset: 8,
+        path,
+      });
     }
     const offsets: number[] = [];
     const headers: TxRecordHeader[] = [];
@@ -103,20 +109,43 @@ export function scanSegment(path: string, from: Continuation, isLast: boolean): 
     if (!isLast) throw new LogCorruptionError(broken.reason, { field: broken.field, offset: broken.fieldOffset, path });
     const follower = findValidFrame(fd, path, broken.frameOffset + 1, size, txid);
     if (follower !== undefined) {
-      throw new LogCorruptionError(`${broken.reason}, yet the valid record of txid ${follower.txid} follows at offset ${follower.offset}`, {
-        field: broken.field, offset: broken.fieldOffset, path,
-      });
+      throw new LogCorruptionError(
+        `${broken.reason}, yet the valid record of txid ${follower.txid} follows at offset ${follower.offset}`,
+        {
+          field: broken.field,
+          offset: broken.fieldOffset,
+          path,
+        },
+      );
     }
-    return { header, offsets, end: broken.frameOffset, last: headers.at(-1), torn: broken.reason, ...(tornRecord === undefined ? {} : { tornRecord }) };
+    return {
+      header,
+      offsets,
+      end: broken.frameOffset,
+      last: headers.at(-1),
+      torn: broken.reason,
+      ...(tornRecord === undefined ? {} : { tornRecord }),
+    };
   } finally {
     closeFile(fd, path);
   }
 }
 
 function checkFrame(
-  fd: number, path: string, offset: number, size: number, txid: bigint, pre: bigint | undefined, dbId: string,
+  fd: number,
+  path: string,
+  offset: number,
+  size: number,
+  txid: bigint,
+  pre: bigint | undefined,
+  dbId: string,
 ): { header: TxRecordHeader } | Break {
-  const at = (reason: string, field: string, fieldOffset = offset): Break => ({ frameOffset: offset, field, fieldOffset, reason });
+  const at = (reason: string, field: string, fieldOffset = offset): Break => ({
+    frameOffset: offset,
+    field,
+    fieldOffset,
+    reason,
+  });
   if (size - offset < FRAME_HEADER_SIZE) return at('frame header cut short', 'frame.length');
   const head = readAt(fd, path, offset, Math.min(size - offset, FRAME_HEADER_SIZE + TxRecord.HEADER_SIZE));
   const frame = parseFrameHeader(head);
@@ -131,11 +160,17 @@ function checkFrame(
     return at(error.reason, error.field, offset + FRAME_HEADER_SIZE + error.offset);
   }
   const record = offset + FRAME_HEADER_SIZE;
-  if (header.length !== frame.length) return at(`record of ${header.length} bytes in a frame of ${frame.length}`, 'length', record + 8);
-  if (header.txid !== txid) return at(`record of txid ${header.txid} in the frame of txid ${txid}`, 'txid', record + 32);
+  if (header.length !== frame.length)
+    return at(`record of ${header.length} bytes in a frame of ${frame.length}`, 'length', record + 8);
+  if (header.txid !== txid)
+    return at(`record of txid ${header.txid} in the frame of txid ${txid}`, 'txid', record + 32);
   if (header.dbId !== dbId) return at(`record of database ${header.dbId} in a segment of ${dbId}`, 'dbId', record + 16);
   if (pre !== undefined && header.preChecksum !== pre) {
-    return at(`pre checksum ${hex16(header.preChecksum)} does not continue from ${hex16(pre)}`, 'preChecksum', record + 72);
+    return at(
+      `pre checksum ${hex16(header.preChecksum)} does not continue from ${hex16(pre)}`,
+      'preChecksum',
+      record + 72,
+    );
   }
   return { header };
 }
@@ -153,7 +188,13 @@ function checkBody(fd: number, path: string, start: number, end: number): Break 
 }
 
 /** The first complete, valid frame of txid `minTxid` or later in `from..size`, if any. */
-function findValidFrame(fd: number, path: string, from: number, size: number, minTxid: bigint): { txid: bigint; offset: number } | undefined {
+function findValidFrame(
+  fd: number,
+  path: string,
+  from: number,
+  size: number,
+  minTxid: bigint,
+): { txid: bigint; offset: number } | undefined {
   if (from >= size) return undefined;
   const tail = readAt(fd, path, from, size - from) as Buffer;
   for (let at = tail.indexOf(FRAME_MAGIC); at !== -1; at = tail.indexOf(FRAME_MAGIC, at + 1)) {

@@ -1,8 +1,6 @@
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import {
-  closeFile, deleteFile, openFile, readAt, renameFile, syncFile, truncateFile, writeAt,
-} from './file-io.ts';
+import { closeFile, deleteFile, openFile, readAt, renameFile, syncFile, truncateFile, writeAt } from './file-io.ts';
 import { LogCorruptionError } from './log-corruption-error.ts';
 import { FRAME_HEADER_SIZE, parseFrameHeader } from './log-frame.ts';
 import { hex16 } from './position.ts';
@@ -12,7 +10,16 @@ import { TxRecord } from './tx-record.ts';
 const MAGIC = 0x574c5347; // 'WLSG'
 const VERSION = 1;
 export const SEGMENT_HEADER_SIZE = 48;
-const AT = { magic: 0, version: 4, flags: 6, dbId: 8, firstTxid: 24, createdAt: 32, reserved: 40, checksum: 44 } as const;
+const AT = {
+  magic: 0,
+  version: 4,
+  flags: 6,
+  dbId: 8,
+  firstTxid: 24,
+  createdAt: 32,
+  reserved: 40,
+  checksum: 44,
+} as const;
 const NAME = /^([0-9a-f]{16})\.wlog$/;
 /** Suffix of a segment being created: written, synced, then renamed into place. */
 export const TEMP_SUFFIX = '.tmp';
@@ -58,7 +65,8 @@ export function encodeSegmentHeader(header: SegmentHeader): Uint8Array {
 
 /** The header at the start of a segment file; throws {@link LogCorruptionError} if it is not one. */
 export function parseSegmentHeader(bytes: Uint8Array, path: string): SegmentHeader {
-  const fail = (reason: string, field: keyof typeof AT | 'length', offset: number) => new LogCorruptionError(reason, { field, offset, path });
+  const fail = (reason: string, field: keyof typeof AT | 'length', offset: number) =>
+    new LogCorruptionError(reason, { field, offset, path });
   if (bytes.length < SEGMENT_HEADER_SIZE) throw fail('segment file ends inside its header', 'length', bytes.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, SEGMENT_HEADER_SIZE);
   if (view.getUint32(AT.magic) !== MAGIC) throw fail('bad segment magic', 'magic', AT.magic);
@@ -154,12 +162,21 @@ export class Segment {
     const bytes = readAt(this.#open(), this.path, start, end - start);
     const frame = parseFrameHeader(bytes);
     if ('invalid' in frame) {
-      throw new LogCorruptionError('bad frame header', { field: `frame.${frame.invalid}`, offset: start, path: this.path });
+      throw new LogCorruptionError('bad frame header', {
+        field: `frame.${frame.invalid}`,
+        offset: start,
+        path: this.path,
+      });
     }
     if (frame.txid !== txid || FRAME_HEADER_SIZE + frame.length !== bytes.length) {
-      throw new LogCorruptionError(`frame of txid ${frame.txid} and length ${frame.length} where txid ${txid} was indexed`, {
-        field: 'frame.txid', offset: start, path: this.path,
-      });
+      throw new LogCorruptionError(
+        `frame of txid ${frame.txid} and length ${frame.length} where txid ${txid} was indexed`,
+        {
+          field: 'frame.txid',
+          offset: start,
+          path: this.path,
+        },
+      );
     }
     const record = bytes.subarray(FRAME_HEADER_SIZE);
     try {

@@ -75,13 +75,18 @@ export class TransactionLog {
   #failure: Error | undefined;
 
   private constructor(
-    dir: string, options: Required<TransactionLogOptions>, segments: Segment[], last: TxRecordHeader | undefined, recovery: LogRecovery | undefined,
+    dir: string,
+    options: Required<TransactionLogOptions>,
+    segments: Segment[],
+    last: TxRecordHeader | undefined,
+    recovery: LogRecovery | undefined,
     setAside: SetAsideSegments | undefined,
   ) {
     this.dir = dir;
     this.#options = Object.freeze({ ...options });
     this.#segments = segments;
-    this.#last = last === undefined ? undefined : { position: new Position(last.txid, last.postChecksum), dbId: last.dbId };
+    this.#last =
+      last === undefined ? undefined : { position: new Position(last.txid, last.postChecksum), dbId: last.dbId };
     this.recovery = recovery;
     this.setAside = setAside;
   }
@@ -96,7 +101,8 @@ export class TransactionLog {
    * if (log.recovery) console.warn(`discarded a torn append: ${log.recovery.reason}`);
    */
   static open(dir: string, options: TransactionLogOptions = {}): TransactionLog {
-    if (typeof dir !== 'string' || dir === '') throw new TypeError('Expected the log directory to be a non-empty string');
+    if (typeof dir !== 'string' || dir === '')
+      throw new TypeError('Expected the log directory to be a non-empty string');
     const segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
     if (!Number.isSafeInteger(segmentSize) || segmentSize <= 0) {
       throw new TypeError('Expected the "segmentSize" option to be a positive integer');
@@ -104,7 +110,8 @@ export class TransactionLog {
     const fsync = options.fsync ?? true;
     if (typeof fsync !== 'boolean') throw new TypeError('Expected the "fsync" option to be a boolean');
     const setAsideDamage = options.setAsideDamage ?? false;
-    if (typeof setAsideDamage !== 'boolean') throw new TypeError('Expected the "setAsideDamage" option to be a boolean');
+    if (typeof setAsideDamage !== 'boolean')
+      throw new TypeError('Expected the "setAsideDamage" option to be a boolean');
 
     const real = ensureDirectory(dir);
     if (openDirectories.has(real)) throw new TypeError(`The transaction log in ${real} is already open`);
@@ -278,12 +285,16 @@ export class TransactionLog {
 
   #append(record: TxRecord, bytes: Uint8Array): Position {
     if (this.#failure !== undefined) {
-      throw new TypeError('The transaction log cannot be appended to after a failed fsync; reopen it', { cause: this.#failure });
+      throw new TypeError('The transaction log cannot be appended to after a failed fsync; reopen it', {
+        cause: this.#failure,
+      });
     }
     const last = this.#last;
     if (last !== undefined) {
       if (record.dbId !== last.dbId) {
-        throw new TypeError(`Expected the record's "dbId" to be ${last.dbId} (this log's database), got ${record.dbId}`);
+        throw new TypeError(
+          `Expected the record's "dbId" to be ${last.dbId} (this log's database), got ${record.dbId}`,
+        );
       }
       if (record.txid !== last.position.txid + 1n || record.preChecksum !== last.position.checksum) {
         throw new PositionMismatchError(last.position, new Position(record.txid - 1n, record.preChecksum));
@@ -307,7 +318,12 @@ export class TransactionLog {
   }
 
   #startSegment(record: TxRecord, frame: Uint8Array[]): void {
-    const segment = Segment.create(this.dir, { dbId: record.dbId, firstTxid: record.txid, createdAt: Date.now() }, frame, this.#options.fsync);
+    const segment = Segment.create(
+      this.dir,
+      { dbId: record.dbId, firstTxid: record.txid, createdAt: Date.now() },
+      frame,
+      this.#options.fsync,
+    );
     // From here the file is in the directory: if its name is not made durable, what is on disk is unknown.
     try {
       if (this.#options.fsync) syncDirectory(this.dir);

@@ -128,7 +128,9 @@ function encode(record: TxRecord): Uint8Array {
   const count = record.pages.length;
   const length = recordLength(count, record.pageSize);
   if (length > bufferConstants.MAX_LENGTH) {
-    throw new RangeError(`Expected the record to fit in one buffer (${bufferConstants.MAX_LENGTH} bytes), it needs ${length}`);
+    throw new RangeError(
+      `Expected the record to fit in one buffer (${bufferConstants.MAX_LENGTH} bytes), it needs ${length}`,
+    );
   }
   const bytes = Buffer.allocUnsafeSlow(length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, length);
@@ -189,7 +191,10 @@ function readHeader(bytes: Uint8Array): TxRecordHeader {
   const stated = view.getBigUint64(AT.length);
   const expected = recordLength(pageCount, pageSize);
   if (stated !== BigInt(expected)) {
-    throw corrupt(`length mismatch: header says ${stated}, ${pageCount} pages of ${pageSize} make ${expected}`, 'length');
+    throw corrupt(
+      `length mismatch: header says ${stated}, ${pageCount} pages of ${pageSize} make ${expected}`,
+      'length',
+    );
   }
   return {
     txid,
@@ -212,7 +217,8 @@ function decode(bytes: Uint8Array, options: DecodeOptions = {}): TxRecord {
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const trailer = header.length - TRAILER_SIZE;
-  if (view.getUint32(trailer) !== crc32(bytes.subarray(0, trailer))) throw corrupt('checksum mismatch', 'checksum', trailer);
+  if (view.getUint32(trailer) !== crc32(bytes.subarray(0, trailer)))
+    throw corrupt('checksum mismatch', 'checksum', trailer);
   const pages: TxPage[] = new Array(header.pageCount);
   let previous = 0;
   let data = HEADER_SIZE + header.pageCount * INDEX_ENTRY_SIZE;
@@ -240,7 +246,10 @@ function verifyChecksums(record: TxRecord, before: PageChecksumSource): void {
   }
   const expected = applyChecksum(record.preChecksum, changes(record, before));
   if (expected !== record.postChecksum) {
-    throw corrupt(`post checksum ${hex16(record.postChecksum)} does not follow from the pages (expected ${hex16(expected)})`, 'postChecksum');
+    throw corrupt(
+      `post checksum ${hex16(record.postChecksum)} does not follow from the pages (expected ${hex16(expected)})`,
+      'postChecksum',
+    );
   }
 }
 
@@ -272,7 +281,8 @@ function checkRecord(record: TxRecord): void {
   if (!Number.isInteger(record.commitPageCount) || record.commitPageCount < 1 || record.commitPageCount > MAX_U32) {
     throw new TypeError('Expected the record\'s "commitPageCount" to be an integer between 1 and 4294967295');
   }
-  if (!Number.isSafeInteger(record.timestamp)) throw new TypeError('Expected the record\'s "timestamp" to be an integer');
+  if (!Number.isSafeInteger(record.timestamp))
+    throw new TypeError('Expected the record\'s "timestamp" to be an integer');
   if (!Array.isArray(record.pages)) throw new TypeError('Expected the record\'s "pages" to be an array');
   let previous = 0;
   for (const page of record.pages) {

@@ -3,7 +3,11 @@ export { PrimaryDatabase, type PrimaryDatabaseOptions } from './primary-database
 export { RequestError } from './request-error.ts';
 export { startPrimary, type Primary, type PrimaryOptions } from './start-primary.ts';
 export {
-  StatementExecutor, type Access, type BatchMode, type StatementInput, type StatementResult,
+  StatementExecutor,
+  type Access,
+  type BatchMode,
+  type StatementInput,
+  type StatementResult,
 } from './statement-executor.ts';
 export { TransactionRegistry } from './transaction-registry.ts';
 export { WriterLock } from './writer-lock.ts';

@@ -62,4 +62,3 @@ export async function levelWithLog(path: string, log: TransactionLog): Promise<n
   if (after !== last.checksum) throw new PositionMismatchError(last, new Position(last.txid, after));
   return applied;
 }
-

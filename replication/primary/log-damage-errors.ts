@@ -10,16 +10,26 @@ import { LogCorruptionError, type TransactionLog } from '../log/index.ts';
  * @example
  * throw lastRecordDamaged(log, 42n, databaseChecksum(path), mismatch);
  */
-export function lastRecordDamaged(log: TransactionLog, txid: bigint, checksum: bigint, cause: Error): LogCorruptionError {
+export function lastRecordDamaged(
+  log: TransactionLog,
+  txid: bigint,
+  checksum: bigint,
+  cause: Error,
+): LogCorruptionError {
   const recovery = log.recovery!;
   const known = recovery.record?.txid === txid && recovery.record.postChecksum === checksum;
   const what = known
     ? `the log's last record (txid ${txid}) is damaged, yet the database has it: it was acknowledged, not a torn append`
-    : `the log's last frame (txid ${txid}) was cut off as a torn append (${recovery.reason}), yet the database is past the log: `
-      + 'the frame was a damaged record the database has, not a torn append';
-  const error = new LogCorruptionError(`${what}, so the log cannot continue the database. To recover, ${startAgain(log.dir)}`, {
-    field: 'checksum', offset: recovery.offset, path: recovery.path,
-  });
+    : `the log's last frame (txid ${txid}) was cut off as a torn append (${recovery.reason}), yet the database is past the log: ` +
+      'the frame was a damaged record the database has, not a torn append';
+  const error = new LogCorruptionError(
+    `${what}, so the log cannot continue the database. To recover, ${startAgain(log.dir)}`,
+    {
+      field: 'checksum',
+      offset: recovery.offset,
+      path: recovery.path,
+    },
+  );
   error.cause = cause;
   return error;
 }
@@ -34,13 +44,17 @@ export function lastRecordDamaged(log: TransactionLog, txid: bigint, checksum: b
  */
 export function withRecoveryHint(error: LogCorruptionError, dir: string): LogCorruptionError {
   const hinted = new LogCorruptionError(`${error.reason}. To recover, ${startAgain(dir)}`, {
-    field: error.field, offset: error.offset, ...(error.path === undefined ? {} : { path: error.path }),
+    field: error.field,
+    offset: error.offset,
+    ...(error.path === undefined ? {} : { path: error.path }),
   });
   hinted.cause = error;
   return hinted;
 }
 
 function startAgain(dir: string): string {
-  return `stop every process using ${dir}, move that directory aside (keep it to inspect), and start the primary again: `
-    + `it begins a new log, with a new database identity, from the database as it is, and every replica re-bootstraps from a snapshot`;
+  return (
+    `stop every process using ${dir}, move that directory aside (keep it to inspect), and start the primary again: ` +
+    `it begins a new log, with a new database identity, from the database as it is, and every replica re-bootstraps from a snapshot`
+  );
 }

@@ -14,7 +14,12 @@ export interface LogDamageReport {
   /** The first damage found, as `LogCorruptionError` worded it (file, field, offset). */
   readonly message?: string;
   /** Segments set aside at start-up: their files, the txids they held, and why. */
-  readonly setAside?: { readonly files: readonly string[]; readonly firstTxid: string; readonly lastTxid: string; readonly message: string };
+  readonly setAside?: {
+    readonly files: readonly string[];
+    readonly firstTxid: string;
+    readonly lastTxid: string;
+    readonly message: string;
+  };
 }
 
 /**
@@ -52,9 +57,11 @@ export class LogDamage {
   scan(): void {
     const setAside = this.#log.setAside;
     if (setAside !== undefined) {
-      this.#say(`log segments holding txids ${setAside.firstTxid}..${setAside.lastTxid} are damaged (${setAside.error.message}) `
-        + `and were set aside as ${setAside.paths.join(', ')}; replicas that need those records get a snapshot instead. `
-        + 'The database is intact; delete the files once inspected');
+      this.#say(
+        `log segments holding txids ${setAside.firstTxid}..${setAside.lastTxid} are damaged (${setAside.error.message}) ` +
+          `and were set aside as ${setAside.paths.join(', ')}; replicas that need those records get a snapshot instead. ` +
+          'The database is intact; delete the files once inspected',
+      );
     }
     const first = this.#log.firstTxid();
     const last = this.#log.lastPosition()?.txid;
@@ -80,8 +87,10 @@ export class LogDamage {
   note(txid: bigint, error: Error): void {
     if (this.#records.has(txid)) return;
     this.#records.set(txid, error.message);
-    this.#say(`log record ${txid} is damaged and cannot be sent to replicas (${error.message}); `
-      + `replicas that need it get a snapshot instead. The database is intact; the damaged record leaves the log with compaction`);
+    this.#say(
+      `log record ${txid} is damaged and cannot be sent to replicas (${error.message}); ` +
+        `replicas that need it get a snapshot instead. The database is intact; the damaged record leaves the log with compaction`,
+    );
   }
 
   /** The newest damaged txid still in the log, `undefined` if none is. */
@@ -98,9 +107,16 @@ export class LogDamage {
       ...(txids.length === 0 ? {} : { firstTxid: txids[0]!.toString(), lastTxid: txids.at(-1)!.toString() }),
       records: txids.length,
       ...(txids.length === 0 ? {} : { message: this.#records.get(txids[0]!)! }),
-      ...(aside === undefined ? {} : {
-        setAside: { files: aside.paths, firstTxid: aside.firstTxid.toString(), lastTxid: aside.lastTxid.toString(), message: aside.error.message },
-      }),
+      ...(aside === undefined
+        ? {}
+        : {
+            setAside: {
+              files: aside.paths,
+              firstTxid: aside.firstTxid.toString(),
+              lastTxid: aside.lastTxid.toString(),
+              message: aside.error.message,
+            },
+          }),
     };
   }
 

@@ -61,7 +61,14 @@ export class PrimaryDatabase {
   #closed = false;
 
   private constructor(
-    path: string, db: Database, log: TransactionLog, dbId: string, recovered: number, logDamage: LogDamage, capture: WalCapture, stop: () => void,
+    path: string,
+    db: Database,
+    log: TransactionLog,
+    dbId: string,
+    recovered: number,
+    logDamage: LogDamage,
+    capture: WalCapture,
+    stop: () => void,
     listeners: Set<(record: TxRecord) => void>,
   ) {
     this.#listeners = listeners;
@@ -111,7 +118,9 @@ export class PrimaryDatabase {
       // Nothing was committed yet, so the directory holds only what this open wrote (the dbid).
       if (madeLogDir) fs.rmSync(options.logDir, { recursive: true, force: true });
       if (error instanceof SqliteError && error.code === 'SQLITE_NOTADB') {
-        throw new SqliteError(`${options.path} is not a database: ${error.message}`, error.code, error.rawCode, { cause: error });
+        throw new SqliteError(`${options.path} is not a database: ${error.message}`, error.code, error.rawCode, {
+          cause: error,
+        });
       }
       throw error;
     }

@@ -72,7 +72,11 @@ export class ReadConnections {
   async lease(): Promise<ReadLease> {
     this.#checkOpen();
     if (this.#leased >= this.#maxLeases) {
-      throw new RequestError(503, 'TOO_MANY_TRANSACTIONS', `${this.#maxLeases} read transactions are open: commit or roll one back first`);
+      throw new RequestError(
+        503,
+        'TOO_MANY_TRANSACTIONS',
+        `${this.#maxLeases} read transactions are open: commit or roll one back first`,
+      );
     }
     this.#leased++;
     let executor: StatementExecutor;

@@ -83,12 +83,15 @@ export class ReplicaTracker {
    * confirms nothing.
    */
   report(body: unknown): void {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw bad('Expected the body to be an object');
+    if (body === null || typeof body !== 'object' || Array.isArray(body))
+      throw bad('Expected the body to be an object');
     const { replica, name, position, durable, proof = null, ...rest } = body as Record<string, unknown>;
     const extra = Object.keys(rest);
     if (extra.length > 0) throw bad(`Unknown field "${extra[0]}" in the body`);
-    if (typeof replica !== 'string' || !/^[\w-]{1,64}$/.test(replica)) throw bad('Expected "replica" to be an id of 1 to 64 letters, digits, "_" or "-"');
-    if (typeof name !== 'string' || name.length > 512) throw bad('Expected "name" to be a string of at most 512 characters');
+    if (typeof replica !== 'string' || !/^[\w-]{1,64}$/.test(replica))
+      throw bad('Expected "replica" to be an id of 1 to 64 letters, digits, "_" or "-"');
+    if (typeof name !== 'string' || name.length > 512)
+      throw bad('Expected "name" to be a string of at most 512 characters');
     if (typeof durable !== 'boolean') throw bad('Expected "durable" to be a boolean');
     let at: Position;
     try {
@@ -96,7 +99,8 @@ export class ReplicaTracker {
     } catch {
       throw bad('Expected "position" to be a position ("<txid>/<checksum>")');
     }
-    if (proof !== null && (typeof proof !== 'string' || !PROOF_PATTERN.test(proof))) throw bad('Expected "proof" to be null or 8 hex digits');
+    if (proof !== null && (typeof proof !== 'string' || !PROOF_PATTERN.test(proof)))
+      throw bad('Expected "proof" to be null or 8 hex digits');
     const proven = this.#check(at, proof);
     this.#forgetStale();
     const confirms = durable && proven && this.#isOurs(at);
@@ -169,11 +173,13 @@ export class ReplicaTracker {
   #check(at: Position, proof: string | null): boolean {
     if (at.txid > this.#position.txid) throw refused(`position ${at} is ahead of the primary's ${this.#position}`);
     const known = this.#recent.get(at.txid);
-    if (known !== undefined && known[0] !== at.checksum) throw refused(`position ${at} is not the primary's at txid ${at.txid}`);
+    if (known !== undefined && known[0] !== at.checksum)
+      throw refused(`position ${at} is not the primary's at txid ${at.txid}`);
     if (proof === null) return false;
     const expected = this.#proofOf(at.txid);
     if (expected === undefined) return false;
-    if (expected !== proof.toLowerCase()) throw refused(`the proof ${proof} is not that of the record at txid ${at.txid}: the replica does not hold it`);
+    if (expected !== proof.toLowerCase())
+      throw refused(`the proof ${proof} is not that of the record at txid ${at.txid}: the replica does not hold it`);
     return true;
   }
 

@@ -14,7 +14,13 @@ export class RequestError extends Error {
   /** Extra JSON fields for the error body (`{ firstTxid }` for 410). */
   readonly details: Record<string, unknown> | undefined;
 
-  constructor(status: number, code: string, message: string, details?: Record<string, unknown>, options?: ErrorOptions) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details?: Record<string, unknown>,
+    options?: ErrorOptions,
+  ) {
     super(message, options);
     this.status = status;
     this.code = code;

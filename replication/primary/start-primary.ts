@@ -34,7 +34,11 @@ export interface PrimaryOptions {
    * does and may also report as a replica (`POST /v1/ack`), which confirms writes in `quorum`
    * mode; a read token may not report, a write token may.
    */
-  readonly tokens?: { readonly read?: readonly string[]; readonly write?: readonly string[]; readonly replicate?: readonly string[] };
+  readonly tokens?: {
+    readonly read?: readonly string[];
+    readonly write?: readonly string[];
+    readonly replicate?: readonly string[];
+  };
   /** The transaction log's directory (default `path + '-log'`). */
   readonly logDir?: string;
   /** Largest request body in bytes (default 8 MiB). */
@@ -101,7 +105,8 @@ function isLoopback(host: string): boolean {
 }
 
 function positiveInteger(value: unknown, name: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1) throw new TypeError(`Expected the "${name}" option to be a positive integer`);
+  if (!Number.isSafeInteger(value) || (value as number) < 1)
+    throw new TypeError(`Expected the "${name}" option to be a positive integer`);
   return value as number;
 }
 
@@ -133,37 +138,53 @@ function checkTokens(value: unknown, name: string): void {
  * process.on('SIGTERM', () => primary.close());
  */
 export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
-  if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('Expected the "options" argument to be an object');
   const { path, host = '127.0.0.1', port = 0, authToken, tokens = {} } = options;
-  if (typeof path !== 'string' || path === '' || path === ':memory:') throw new TypeError('Expected the "path" option to be a database file path');
-  if (typeof host !== 'string' || host === '') throw new TypeError('Expected the "host" option to be a non-empty string');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new TypeError('Expected the "port" option to be an integer between 0 and 65535');
+  if (typeof path !== 'string' || path === '' || path === ':memory:')
+    throw new TypeError('Expected the "path" option to be a database file path');
+  if (typeof host !== 'string' || host === '')
+    throw new TypeError('Expected the "host" option to be a non-empty string');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new TypeError('Expected the "port" option to be an integer between 0 and 65535');
   if (authToken !== undefined && (typeof authToken !== 'string' || authToken === '')) {
     throw new TypeError('Expected the "authToken" option to be a non-empty string');
   }
-  if (tokens === null || typeof tokens !== 'object') throw new TypeError('Expected the "tokens" option to be an object');
+  if (tokens === null || typeof tokens !== 'object')
+    throw new TypeError('Expected the "tokens" option to be an object');
   checkTokens(tokens.read, 'tokens.read');
   checkTokens(tokens.write, 'tokens.write');
   checkTokens(tokens.replicate, 'tokens.replicate');
   const logDir = options.logDir ?? `${path}-log`;
-  if (typeof logDir !== 'string' || logDir === '') throw new TypeError('Expected the "logDir" option to be a non-empty string');
+  if (typeof logDir !== 'string' || logDir === '')
+    throw new TypeError('Expected the "logDir" option to be a non-empty string');
   const maxBodyBytes = positiveInteger(options.maxBodyBytes ?? MAX_BODY_BYTES, 'maxBodyBytes');
   const heartbeatMs = positiveInteger(options.heartbeatMs ?? HEARTBEAT_MS, 'heartbeatMs');
-  const transactionTimeoutMs = positiveInteger(options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS, 'transactionTimeoutMs');
+  const transactionTimeoutMs = positiveInteger(
+    options.transactionTimeoutMs ?? TRANSACTION_TIMEOUT_MS,
+    'transactionTimeoutMs',
+  );
   const logRetainTxids = positiveInteger(options.logRetainTxids ?? LOG_RETAIN_TXIDS, 'logRetainTxids');
-  const logSegmentBytes = options.logSegmentBytes === undefined ? undefined : positiveInteger(options.logSegmentBytes, 'logSegmentBytes');
+  const logSegmentBytes =
+    options.logSegmentBytes === undefined ? undefined : positiveInteger(options.logSegmentBytes, 'logSegmentBytes');
   const durability = options.durability ?? 'async';
-  if (durability !== 'async' && durability !== 'quorum') throw new TypeError('Expected the "durability" option to be "async" or "quorum"');
+  if (durability !== 'async' && durability !== 'quorum')
+    throw new TypeError('Expected the "durability" option to be "async" or "quorum"');
   const quorumTimeoutMs = positiveInteger(options.quorumTimeoutMs ?? QUORUM_TIMEOUT_MS, 'quorumTimeoutMs');
   const statementTimeoutMs = positiveInteger(options.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS, 'statementTimeoutMs');
   const maxResponseRows = positiveInteger(options.maxResponseRows ?? MAX_RESPONSE_ROWS, 'maxResponseRows');
   const maxResponseBytes = positiveInteger(options.maxResponseBytes ?? MAX_RESPONSE_BYTES, 'maxResponseBytes');
-  const auth = new TokenAuth({ read: tokens.read, replicate: tokens.replicate, write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])] });
+  const auth = new TokenAuth({
+    read: tokens.read,
+    replicate: tokens.replicate,
+    write: [...(tokens.write ?? []), ...(authToken === undefined ? [] : [authToken])],
+  });
   if (!auth.enabled && !isLoopback(host)) {
     throw new TypeError(`Expected a token ("authToken" or "tokens") to serve on the non-loopback host ${host}`);
   }
 
-  if (options.log !== undefined && typeof options.log !== 'function') throw new TypeError('Expected the "log" option to be a function');
+  if (options.log !== undefined && typeof options.log !== 'function')
+    throw new TypeError('Expected the "log" option to be a function');
   const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes, warn: options.log });
   const retention = new LogRetention(primary.log, logRetainTxids);
   const compact = (): void => {
@@ -176,7 +197,16 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   compact();
   const stopCompacting = primary.onRecord(compact);
   const server = new PrimaryServer(primary, {
-    auth, maxBodyBytes, heartbeatMs, transactionTimeoutMs, retention, durability, quorumTimeoutMs, statementTimeoutMs, maxResponseRows, maxResponseBytes,
+    auth,
+    maxBodyBytes,
+    heartbeatMs,
+    transactionTimeoutMs,
+    retention,
+    durability,
+    quorumTimeoutMs,
+    statementTimeoutMs,
+    maxResponseRows,
+    maxResponseBytes,
   });
   let url: string;
   try {

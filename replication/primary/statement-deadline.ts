@@ -49,8 +49,13 @@ export class StatementDeadline {
       return work();
     } catch (error) {
       if (error instanceof SqliteError && error.code === 'SQLITE_INTERRUPT' && performance.now() > this.#deadline) {
-        throw new RequestError(400, 'STATEMENT_TIMEOUT',
-          `the statement ran longer than the ${this.timeoutMs} ms statement timeout and was interrupted: what it wrote was rolled back`, undefined, { cause: error });
+        throw new RequestError(
+          400,
+          'STATEMENT_TIMEOUT',
+          `the statement ran longer than the ${this.timeoutMs} ms statement timeout and was interrupted: what it wrote was rolled back`,
+          undefined,
+          { cause: error },
+        );
       }
       throw error;
     } finally {

@@ -125,14 +125,22 @@ export class StatementExecutor {
   constructor(db: Database, limits: ExecutorLimits = {}) {
     this.#db = db;
     this.#budget = new ResponseBudget(limits.maxResponseRows ?? Infinity, limits.maxResponseBytes ?? Infinity);
-    this.#deadline = limits.statementTimeoutMs === undefined ? undefined : new StatementDeadline(db, limits.statementTimeoutMs);
+    this.#deadline =
+      limits.statementTimeoutMs === undefined ? undefined : new StatementDeadline(db, limits.statementTimeoutMs);
     this.#savepoint = {
       open: db.prepare('SAVEPOINT wasmlite_returning'),
       release: db.prepare('RELEASE wasmlite_returning'),
       undo: db.prepare('ROLLBACK TO wasmlite_returning'),
     };
-    this.#changes = db.prepare<SqlValue[]>('SELECT changes(), last_insert_rowid(), total_changes()').raw().safeIntegers();
-    this.#begin = { write: db.prepare('BEGIN IMMEDIATE'), read: db.prepare('BEGIN DEFERRED'), deferred: db.prepare('BEGIN DEFERRED') };
+    this.#changes = db
+      .prepare<SqlValue[]>('SELECT changes(), last_insert_rowid(), total_changes()')
+      .raw()
+      .safeIntegers();
+    this.#begin = {
+      write: db.prepare('BEGIN IMMEDIATE'),
+      read: db.prepare('BEGIN DEFERRED'),
+      deferred: db.prepare('BEGIN DEFERRED'),
+    };
     this.#commit = db.prepare('COMMIT');
     this.#rollback = db.prepare('ROLLBACK');
     this.#policy = RemoteSqlPolicy.install(db);
@@ -212,7 +220,8 @@ export class StatementExecutor {
     const results: StatementResult[] = [];
     for (let i = 0; i < inputs.length; i++) {
       try {
-        if (!this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CLOSED', 'the transaction has been rolled back');
+        if (!this.#db.inTransaction)
+          throw new RequestError(400, 'TRANSACTION_CLOSED', 'the transaction has been rolled back');
         results.push(this.#run(this.#prepare(inputs[i]!.sql, access, 'transaction'), inputs[i]!.args));
       } catch (error) {
         throw failedAt(error, i);
@@ -278,10 +287,13 @@ export class StatementExecutor {
     // Whatever the script does to foreign key enforcement is undone by settle(), as after begin().
     this.#foreignKeysAfter = Number(this.#db.pragma('foreign_keys', { simple: true })) === 1;
     try {
-      this.#request(() => this.#policy.withForeignKeyPragmas(() => {
-        for (const sql of statements) this.#policy.exec(sql);
-      }));
-      if (this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
+      this.#request(() =>
+        this.#policy.withForeignKeyPragmas(() => {
+          for (const sql of statements) this.#policy.exec(sql);
+        }),
+      );
+      if (this.#db.inTransaction)
+        throw new RequestError(400, 'TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
       this.settle();
@@ -307,16 +319,19 @@ export class StatementExecutor {
     }
     this.#begin[access === 'read' ? 'read' : mode].run();
     try {
-      const results = this.#request(() => inputs.map((input, i) => {
-        try {
-          const result = this.#run(this.#prepare(input.sql, access, 'batch'), input.args);
-          // SQLite is back in autocommit mode: the statement ended the batch's transaction.
-          if (!this.#db.inTransaction) throw new RequestError(400, 'TRANSACTION_CLOSED', 'the batch\'s transaction has been rolled back');
-          return result;
-        } catch (error) {
-          throw failedAt(error, i);
-        }
-      }));
+      const results = this.#request(() =>
+        inputs.map((input, i) => {
+          try {
+            const result = this.#run(this.#prepare(input.sql, access, 'batch'), input.args);
+            // SQLite is back in autocommit mode: the statement ended the batch's transaction.
+            if (!this.#db.inTransaction)
+              throw new RequestError(400, 'TRANSACTION_CLOSED', "the batch's transaction has been rolled back");
+            return result;
+          } catch (error) {
+            throw failedAt(error, i);
+          }
+        }),
+      );
       this.#commit.run();
       return results;
     } finally {
@@ -332,7 +347,11 @@ export class StatementExecutor {
       stmt = access === 'write' && this.#db.inTransaction ? this.#policy.withForeignKeyPragmas(compile) : compile();
       if (this.#policy.savepoint) {
         if (!this.#db.inTransaction) {
-          throw new RequestError(400, 'TRANSACTION_CONTROL', 'savepoints are accepted inside a transaction only (an interactive transaction or a batch)');
+          throw new RequestError(
+            400,
+            'TRANSACTION_CONTROL',
+            'savepoints are accepted inside a transaction only (an interactive transaction or a batch)',
+          );
         }
         // Not cached: whether it is allowed depends on the moment.
         return stmt;
@@ -353,7 +372,8 @@ export class StatementExecutor {
   }
 
   #checkAccess(stmt: Statement<SqlValue[]>, access: Access): Statement<SqlValue[]> {
-    if (access === 'read' && !stmt.readonly) throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a statement that writes');
+    if (access === 'read' && !stmt.readonly)
+      throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a statement that writes');
     return stmt;
   }
 
@@ -361,10 +381,18 @@ export class StatementExecutor {
   #controlling(stmt: Statement<SqlValue[]>, control: TransactionControl, context: Context): Statement<SqlValue[]> {
     if (context === 'transaction' && control === 'rollback') return stmt;
     if (context === 'batch' && control !== 'begin') {
-      throw new RequestError(400, 'TRANSACTION_CLOSED', 'a batch is one transaction: a statement in it cannot commit or roll it back');
+      throw new RequestError(
+        400,
+        'TRANSACTION_CLOSED',
+        'a batch is one transaction: a statement in it cannot commit or roll it back',
+      );
     }
     if (context === 'transaction') {
-      throw new RequestError(400, 'TRANSACTION_CONTROL', 'inside a transaction, end it with its commit or rollback (a ROLLBACK statement is accepted too)');
+      throw new RequestError(
+        400,
+        'TRANSACTION_CONTROL',
+        'inside a transaction, end it with its commit or rollback (a ROLLBACK statement is accepted too)',
+      );
     }
     throw new RequestError(400, 'TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
   }
@@ -404,11 +432,23 @@ export class StatementExecutor {
     const params = args ?? [];
     if (!stmt.reader) {
       const info = stmt.run(params);
-      return { columns: [], columnTypes: [], rows: [], rowsAffected: info.changes, lastInsertRowid: info.changes > 0 ? BigInt(info.lastInsertRowid) : undefined };
+      return {
+        columns: [],
+        columnTypes: [],
+        rows: [],
+        rowsAffected: info.changes,
+        lastInsertRowid: info.changes > 0 ? BigInt(info.lastInsertRowid) : undefined,
+      };
     }
     const columns = stmt.columns();
     if (stmt.readonly) {
-      return { columns: columns.map((c) => c.name), columnTypes: columns.map((c) => c.type ?? ''), rows: this.#rows(stmt, params), rowsAffected: 0, lastInsertRowid: undefined };
+      return {
+        columns: columns.map((c) => c.name),
+        columnTypes: columns.map((c) => c.type ?? ''),
+        rows: this.#rows(stmt, params),
+        rowsAffected: 0,
+        lastInsertRowid: undefined,
+      };
     }
     const totalBefore = this.#changes.get()![2];
     // A write's RETURNING rows come after all of its changes are made, and stopping there would
@@ -434,6 +474,12 @@ export class StatementExecutor {
     // Only a moved total_changes() says this statement changed rows, not an earlier one.
     const rowsAffected = total === totalBefore ? 0 : Number(changes);
     const lastInsertRowid = rowsAffected > 0 ? rowid : undefined;
-    return { columns: columns.map((c) => c.name), columnTypes: columns.map((c) => c.type ?? ''), rows, rowsAffected, lastInsertRowid };
+    return {
+      columns: columns.map((c) => c.name),
+      columnTypes: columns.map((c) => c.type ?? ''),
+      rows,
+      rowsAffected,
+      lastInsertRowid,
+    };
   }
 }

@@ -67,9 +67,11 @@ export class TransactionRegistry {
    * const id = await registry.begin('deferred', 'write', undefined, owner);
    */
   async begin(mode: BatchMode, access: Access, foreignKeys: boolean | undefined, owner: string): Promise<string> {
-    if (access === 'read' && mode !== 'read') throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token can only open a read transaction');
+    if (access === 'read' && mode !== 'read')
+      throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token can only open a read transaction');
     this.#checkOpen();
-    const { executor, release } = mode === 'read' ? await this.#reads.lease() : { executor: this.#writer, release: await this.#lock.acquire() };
+    const { executor, release } =
+      mode === 'read' ? await this.#reads.lease() : { executor: this.#writer, release: await this.#lock.acquire() };
     try {
       this.#checkOpen();
       executor.begin(mode, foreignKeys);
@@ -77,7 +79,14 @@ export class TransactionRegistry {
       release();
       throw error;
     }
-    const tx: OpenTransaction = { id: randomUUID(), owner, access: mode === 'read' ? 'read' : access, executor, release, timer: undefined };
+    const tx: OpenTransaction = {
+      id: randomUUID(),
+      owner,
+      access: mode === 'read' ? 'read' : access,
+      executor,
+      release,
+      timer: undefined,
+    };
     this.#open.set(tx.id, tx);
     this.#arm(tx);
     return tx.id;
@@ -175,7 +184,11 @@ export class TransactionRegistry {
       return tx;
     }
     if (tx === undefined && this.#expired.get(id) === owner) {
-      throw new RequestError(410, 'TRANSACTION_EXPIRED', `transaction ${id} was rolled back after ${this.#timeoutMs} ms idle`);
+      throw new RequestError(
+        410,
+        'TRANSACTION_EXPIRED',
+        `transaction ${id} was rolled back after ${this.#timeoutMs} ms idle`,
+      );
     }
     // Another token's transaction is answered as one that does not exist: its id says nothing.
     throw new RequestError(404, 'TRANSACTION_NOT_FOUND', `no open transaction ${id}`);

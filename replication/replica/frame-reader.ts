@@ -27,7 +27,10 @@ export async function* readFrameBatches(body: AsyncIterable<Uint8Array>): AsyncG
       const length = buffer.readUInt32BE(0);
       if (length > MAX_FRAME_BYTES) {
         if (frames.length > 0) yield frames;
-        throw new LogCorruptionError(`frame length ${length} is over the ${MAX_FRAME_BYTES}-byte limit`, { field: 'length', offset });
+        throw new LogCorruptionError(`frame length ${length} is over the ${MAX_FRAME_BYTES}-byte limit`, {
+          field: 'length',
+          offset,
+        });
       }
       if (buffer.length < 4 + length) break;
       frames.push(new Uint8Array(buffer.subarray(4, 4 + length)));

@@ -115,7 +115,11 @@ export const PositionFile = {
       throw error;
     }
     if (bytes.length === SIZE_1) {
-      if (bytes.readUInt32BE(0) !== MAGIC || bytes.readUInt32BE(4) !== VERSION_1 || bytes.readUInt32BE(40) !== crc32(bytes.subarray(0, 40))) {
+      if (
+        bytes.readUInt32BE(0) !== MAGIC ||
+        bytes.readUInt32BE(4) !== VERSION_1 ||
+        bytes.readUInt32BE(40) !== crc32(bytes.subarray(0, 40))
+      ) {
         throw notAPositionFile(file);
       }
       return { from: Position.decode(bytes.subarray(8, 24)), to: Position.decode(bytes.subarray(24, 40)) };
@@ -169,7 +173,8 @@ export const PositionFile = {
         const next = sequence + 1n;
         const slot = index === 0 ? 1 : 0;
         const bytes = encodeSlot(next, pair);
-        for (let done = 0; done < SLOT_SIZE;) done += fs.writeSync(fd, bytes, done, SLOT_SIZE - done, SLOT_OFFSETS[slot] + done);
+        for (let done = 0; done < SLOT_SIZE;)
+          done += fs.writeSync(fd, bytes, done, SLOT_SIZE - done, SLOT_OFFSETS[slot] + done);
         // The file's size never changes, so its data is all that must reach the disk.
         if (sync) fs.fdatasyncSync(fd);
         sequence = next;

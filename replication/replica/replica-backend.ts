@@ -13,7 +13,11 @@ import { ReplicaFollower } from './replica-follower.ts';
  * await replica.ready();
  */
 export const replicaBackend: ReplicaBackendFactory = (options) => ({
-  replica: ReplicaFollower.start({ path: options.path, syncUrl: options.syncUrl, ...(options.authToken === undefined ? {} : { authToken: options.authToken }) }),
+  replica: ReplicaFollower.start({
+    path: options.path,
+    syncUrl: options.syncUrl,
+    ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
+  }),
   transport: new HttpTransport({
     syncUrl: options.syncUrl,
     ...(options.authToken === undefined ? {} : { authToken: options.authToken }),

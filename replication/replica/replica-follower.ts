@@ -4,7 +4,14 @@ import os from 'node:os';
 import nodePath from 'node:path';
 import { ClientError } from '../../core/client/client-error.ts';
 import { checkPrimaryAddress } from '../../core/client/transport.ts';
-import { Position, PositionMismatchError, PROOF_PATTERN, recordProof, TxRecord, type PositionLike } from '../log/index.ts';
+import {
+  Position,
+  PositionMismatchError,
+  PROOF_PATTERN,
+  recordProof,
+  TxRecord,
+  type PositionLike,
+} from '../log/index.ts';
 import { readFrameBatches } from './frame-reader.ts';
 import { Replica } from './replica.ts';
 import { ReplicaTimeoutError } from './replica-timeout-error.ts';
@@ -63,7 +70,8 @@ function reached(have: Position, want: Position): boolean {
 
 function positiveInteger(value: unknown, name: string, fallback: number): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || (v as number) < 1) throw new TypeError(`Expected the "${name}" option to be a positive integer`);
+  if (!Number.isSafeInteger(v) || (v as number) < 1)
+    throw new TypeError(`Expected the "${name}" option to be a positive integer`);
   return v as number;
 }
 
@@ -90,10 +98,12 @@ async function downloadDurably(response: Response, file: string, signal: () => b
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       if (signal()) return received;
       // Positional writes of whole chunks: a short write is retried by the loop.
-      for (let done = 0; done < chunk.length;) done += (await out.write(chunk, done, chunk.length - done, received + done)).bytesWritten;
+      for (let done = 0; done < chunk.length;)
+        done += (await out.write(chunk, done, chunk.length - done, received + done)).bytesWritten;
       received += chunk.length;
     }
-    if (received !== expected) throw new Error(`GET /v1/snapshot: the body ended after ${received} of ${expected} bytes`);
+    if (received !== expected)
+      throw new Error(`GET /v1/snapshot: the body ended after ${received} of ${expected} bytes`);
     await out.sync();
     return received;
   } finally {
@@ -172,7 +182,8 @@ export class ReplicaFollower {
   #running: Promise<void> = Promise.resolve();
 
   private constructor(options: ReplicaFollowerOptions) {
-    if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('Expected the "options" argument to be an object');
     if (typeof options.path !== 'string' || options.path === '' || options.path === ':memory:') {
       throw new TypeError('Expected the "path" option to be a database file path');
     }
@@ -188,7 +199,8 @@ export class ReplicaFollower {
     this.#log = options.log ?? ((message) => console.warn(`wasmlite replica ${this.path}: ${message}`));
     this.#backoff = this.#minBackoff;
     this.#dbIdFile = `${this.path}-dbid`;
-    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) throw new TypeError('Expected the "name" option to be a non-empty string');
+    if (options.name !== undefined && (typeof options.name !== 'string' || options.name === ''))
+      throw new TypeError('Expected the "name" option to be a non-empty string');
     this.#name = options.name ?? `${os.hostname()}:${nodePath.resolve(this.path)}`;
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -251,7 +263,8 @@ export class ReplicaFollower {
   }
 
   #waitUntil(want: Position, timeoutMs: number, done: (position: Position) => boolean): Promise<Position> {
-    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw new TypeError('Expected the "timeoutMs" argument to be a non-negative number');
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0)
+      throw new TypeError('Expected the "timeoutMs" argument to be a non-negative number');
     if (this.#replica !== undefined && done(this.#replica.position)) return Promise.resolve(this.#replica.position);
     if (this.#closed) return Promise.reject(new Error('the replica follower is closed'));
     return new Promise<Position>((resolve, reject) => {
@@ -283,15 +296,23 @@ export class ReplicaFollower {
   async sync(timeoutMs = 10_000): Promise<Position> {
     let body: { position?: unknown; dbId?: unknown };
     try {
-      const response = await fetch(`${this.#url}/status`, { headers: this.#headers, signal: AbortSignal.timeout(timeoutMs) });
+      const response = await fetch(`${this.#url}/status`, {
+        headers: this.#headers,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       body = (await response.json()) as { position?: unknown; dbId?: unknown };
     } catch (cause) {
       throw new ClientError(`primary unreachable at ${this.#url}: ${(cause as Error).message}`, 'PRIMARY_UNREACHABLE');
     }
-    if (typeof body.position !== 'string') throw new ClientError('the primary\'s /status has no position', 'PRIMARY_ERROR');
+    if (typeof body.position !== 'string')
+      throw new ClientError("the primary's /status has no position", 'PRIMARY_ERROR');
     const want = Position.parse(body.position);
     const dbId = typeof body.dbId === 'string' ? body.dbId : undefined;
-    return this.#waitUntil(want, timeoutMs, (position) => (dbId === undefined || this.#dbId === dbId) && reached(position, want));
+    return this.#waitUntil(
+      want,
+      timeoutMs,
+      (position) => (dbId === undefined || this.#dbId === dbId) && reached(position, want),
+    );
   }
 
   /** Stops following and closes the replica; the file stays. Pending waits reject. */
@@ -403,7 +424,10 @@ export class ReplicaFollower {
     this.#abort = controller;
     let idle: NodeJS.Timeout | undefined;
     try {
-      const response = await fetch(`${this.#url}/v1/log?from=${replica.position.txid + 1n}`, { headers: this.#headers, signal: controller.signal });
+      const response = await fetch(`${this.#url}/v1/log?from=${replica.position.txid + 1n}`, {
+        headers: this.#headers,
+        signal: controller.signal,
+      });
       if (response.status === 410) {
         await response.body?.cancel();
         return `the primary's log is compacted past txid ${replica.position.txid + 1n}`;
@@ -412,7 +436,8 @@ export class ReplicaFollower {
         await response.body?.cancel();
         return `the replica (${replica.position}) is ahead of the primary`;
       }
-      if (response.status !== 200 || response.body === null) throw new Error(`GET /v1/log: HTTP ${response.status} ${await response.text()}`);
+      if (response.status !== 200 || response.body === null)
+        throw new Error(`GET /v1/log: HTTP ${response.status} ${await response.text()}`);
       const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
       if (dbId !== this.#dbId) {
         controller.abort();
@@ -527,9 +552,20 @@ export class ReplicaFollower {
     this.#lastReport = Date.now();
     const position = this.position();
     const proof = this.#proven?.txid === position.txid ? this.#proven.proof : null;
-    const body = JSON.stringify({ replica: this.#id, name: this.#name, position: position.toString(), proof, durable: this.#sync });
+    const body = JSON.stringify({
+      replica: this.#id,
+      name: this.#name,
+      position: position.toString(),
+      proof,
+      durable: this.#sync,
+    });
     // Bounded, so that a primary that stops answering cannot hold reports back for good.
-    fetch(`${this.#url}/v1/ack`, { method: 'POST', headers: { ...this.#headers, 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(this.#idleTimeout) })
+    fetch(`${this.#url}/v1/ack`, {
+      method: 'POST',
+      headers: { ...this.#headers, 'content-type': 'application/json' },
+      body,
+      signal: AbortSignal.timeout(this.#idleTimeout),
+    })
       .then(async (response) => {
         if (response.status === 200) return void (await response.body?.cancel());
         const refusal = `the primary refuses this replica's reports: HTTP ${response.status} ${await response.text()}`;

@@ -37,14 +37,16 @@ export interface ReplicaOptions {
 function scanPages(db: Database): PageChecksumTable {
   const table = new PageChecksumTable(Number(db.pragma('page_size', { simple: true })));
   for (const [pgno, data] of db.prepare('SELECT pgno, data FROM sqlite_dbpage').raw().iterate()) {
-    if (pgno !== table.pageCount + 1) throw new Error(`sqlite_dbpage returned page ${String(pgno)} after page ${table.pageCount}`);
+    if (pgno !== table.pageCount + 1)
+      throw new Error(`sqlite_dbpage returned page ${String(pgno)} after page ${table.pageCount}`);
     table.push(data as Uint8Array);
   }
   return table;
 }
 
 function checkRecord(record: TxRecord): void {
-  if (record === null || typeof record !== 'object' || !Array.isArray(record.pages)) throw new TypeError('Expected the record to be a TxRecord');
+  if (record === null || typeof record !== 'object' || !Array.isArray(record.pages))
+    throw new TypeError('Expected the record to be a TxRecord');
 }
 
 /** What one commit writes: the last image of each page of a run of records, and where it leads. */
@@ -101,8 +103,14 @@ export class Replica {
   #open = true;
 
   private constructor(
-    path: string, sync: boolean, connect: () => Database, vfs: Pick<SqliteVfs, 'withChangeCounter'>,
-    keeper: Database, positions: PositionWriter, table: PageChecksumTable, position: Position,
+    path: string,
+    sync: boolean,
+    connect: () => Database,
+    vfs: Pick<SqliteVfs, 'withChangeCounter'>,
+    keeper: Database,
+    positions: PositionWriter,
+    table: PageChecksumTable,
+    position: Position,
   ) {
     this.path = path;
     this.#sync = sync;
@@ -129,13 +137,17 @@ export class Replica {
    * replica.position.toString(); // '0000000000000007/ab12cd34ef560789'
    */
   static async open(path: string, options: ReplicaOptions = {}): Promise<Replica> {
-    if (typeof path !== 'string' || path === '') throw new TypeError('Expected the "path" argument to be a non-empty string');
-    if (options === null || typeof options !== 'object') throw new TypeError('Expected the "options" argument to be an object');
+    if (typeof path !== 'string' || path === '')
+      throw new TypeError('Expected the "path" argument to be a non-empty string');
+    if (options === null || typeof options !== 'object')
+      throw new TypeError('Expected the "options" argument to be an object');
     const sync = options.sync ?? true;
     if (typeof sync !== 'boolean') throw new TypeError('Expected the "sync" option to be a boolean');
     const timeout = options.timeout ?? 5000;
-    if (!Number.isSafeInteger(timeout) || timeout < 0) throw new TypeError('Expected the "timeout" option to be a non-negative integer');
-    if (options.vfs !== undefined && typeof options.vfs?.withChangeCounter !== 'function') throw new TypeError('Expected the "vfs" option to be a wasmlite SqliteVfs');
+    if (!Number.isSafeInteger(timeout) || timeout < 0)
+      throw new TypeError('Expected the "timeout" option to be a non-negative integer');
+    if (options.vfs !== undefined && typeof options.vfs?.withChangeCounter !== 'function')
+      throw new TypeError('Expected the "vfs" option to be a wasmlite SqliteVfs');
     const from = options.from === undefined ? undefined : Position.from(options.from);
 
     const engine = await loadEngine();
@@ -163,7 +175,8 @@ export class Replica {
         else throw new PositionMismatchError(saved.to, new Position(saved.to.txid, table.checksum));
       } else {
         if (from === undefined) throw new TypeError(`Expected the "from" option: ${path} has no position file`);
-        if (table.checksum !== from.checksum) throw new PositionMismatchError(from, new Position(from.txid, table.checksum));
+        if (table.checksum !== from.checksum)
+          throw new PositionMismatchError(from, new Position(from.txid, table.checksum));
         position = from;
       }
       // Replaced whole once per open (which also turns a version-1 file into version 2), then
@@ -263,7 +276,9 @@ export class Replica {
           break;
         }
         if (record.pageSize !== table.pageSize) {
-          refused = new TypeError(`Expected the record's page size to be the replica's (${table.pageSize}), got ${record.pageSize}`);
+          refused = new TypeError(
+            `Expected the record's page size to be the replica's (${table.pageSize}), got ${record.pageSize}`,
+          );
           break;
         }
         const pageCount = table.pageCount;

@@ -20,7 +20,8 @@ export function stampPageOne(pages: readonly TxPage[]): { counter: number | unde
   if (first === undefined || first.pgno !== 1) return { counter: undefined, pages };
   const view = new DataView(first.data.buffer, first.data.byteOffset, first.data.byteLength);
   const counter = view.getUint32(COUNTER);
-  if (view.getUint32(VALID_FOR) === counter && view.getUint32(VERSION) === SQLITE_VERSION_NUMBER) return { counter, pages };
+  if (view.getUint32(VALID_FOR) === counter && view.getUint32(VERSION) === SQLITE_VERSION_NUMBER)
+    return { counter, pages };
   const data = first.data.slice();
   const stamped = new DataView(data.buffer);
   stamped.setUint32(VALID_FOR, counter);

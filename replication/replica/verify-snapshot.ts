@@ -15,14 +15,19 @@ import { isPageSize } from '../log/page-checksum.ts';
  * verifySnapshot('/srv/replica.db.snapshot-tmp', Position.parse(header), 4096, 49152);
  */
 export function verifySnapshot(file: string, position: Position, pageSize: number, length: number): void {
-  if (!isPageSize(pageSize)) throw new Error(`GET /v1/snapshot: the announced page size ${pageSize} is not a SQLite page size`);
+  if (!isPageSize(pageSize))
+    throw new Error(`GET /v1/snapshot: the announced page size ${pageSize} is not a SQLite page size`);
   const size = fs.statSync(file).size;
   if (size !== length || size % pageSize !== 0) {
-    throw new Error(`GET /v1/snapshot: ${size} bytes on disk, ${length} announced: not a whole number of ${pageSize}-byte pages`);
+    throw new Error(
+      `GET /v1/snapshot: ${size} bytes on disk, ${length} announced: not a whole number of ${pageSize}-byte pages`,
+    );
   }
   const checksum = databaseChecksum(file, { pageSize });
   if (checksum !== position.checksum) {
     const got = new Position(position.txid, checksum);
-    throw new Error(`GET /v1/snapshot: the snapshot's checksum is not its position's (announced ${position}, received ${got}): discarded`);
+    throw new Error(
+      `GET /v1/snapshot: the snapshot's checksum is not its position's (announced ${position}, received ${got}): discarded`,
+    );
   }
 }

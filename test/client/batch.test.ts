@@ -24,7 +24,11 @@ describe('client.batch()', () => {
       "UPDATE t SET name = name || '!' WHERE name <> 'a'",
     ]);
     expect(results).toHaveLength(5);
-    expect(results.slice(0, 3).map((r) => [r.rowsAffected, r.lastInsertRowid])).toEqual([[1, 1n], [1, 2n], [1, 3n]]);
+    expect(results.slice(0, 3).map((r) => [r.rowsAffected, r.lastInsertRowid])).toEqual([
+      [1, 1n],
+      [1, 2n],
+      [1, 3n],
+    ]);
     expect(results[3]!.columns).toEqual(['name']);
     expect(results[3]!.rows.map((r) => r.name)).toEqual(['a', 'b', 'c']);
     expect(results[4]!.rowsAffected).toBe(2);
@@ -33,7 +37,11 @@ describe('client.batch()', () => {
 
   it('is atomic: a failing third statement leaves nothing of the first two', async () => {
     const error = await rejection(
-      client.batch(["INSERT INTO t (name) VALUES ('a')", "INSERT INTO t (name) VALUES ('b')", "INSERT INTO t (name) VALUES ('a')"]),
+      client.batch([
+        "INSERT INTO t (name) VALUES ('a')",
+        "INSERT INTO t (name) VALUES ('b')",
+        "INSERT INTO t (name) VALUES ('a')",
+      ]),
     );
     expect(error).toBeInstanceOf(LibsqlError);
     expect(error.extendedCode).toBe('SQLITE_CONSTRAINT_UNIQUE');
@@ -42,12 +50,18 @@ describe('client.batch()', () => {
 
   it('is atomic when a statement has bad SQL or bad args', async () => {
     expect(await rejection(client.batch(["INSERT INTO t (name) VALUES ('a')", 'SELEC 1']))).toBeInstanceOf(LibsqlError);
-    expect(await rejection(client.batch(["INSERT INTO t (name) VALUES ('a')", { sql: 'INSERT INTO t (name) VALUES (?)', args: [] }]))).toBeInstanceOf(RangeError);
+    expect(
+      await rejection(
+        client.batch(["INSERT INTO t (name) VALUES ('a')", { sql: 'INSERT INTO t (name) VALUES (?)', args: [] }]),
+      ),
+    ).toBeInstanceOf(RangeError);
     expect(await names()).toEqual([]);
   });
 
   it('is atomic when the COMMIT fails (a deferred foreign key)', async () => {
-    await client.executeMultiple('PRAGMA foreign_keys = ON; CREATE TABLE child (p INTEGER REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)');
+    await client.executeMultiple(
+      'PRAGMA foreign_keys = ON; CREATE TABLE child (p INTEGER REFERENCES t (id) DEFERRABLE INITIALLY DEFERRED)',
+    );
     const error = await rejection(client.batch(["INSERT INTO t (name) VALUES ('a')", 'INSERT INTO child VALUES (42)']));
     expect(error).toBeInstanceOf(LibsqlError);
     expect(error.extendedCode).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
@@ -61,7 +75,7 @@ describe('client.batch()', () => {
     expect(await names()).toEqual(['after']);
   });
 
-  it('lets later statements see the earlier ones\' writes', async () => {
+  it("lets later statements see the earlier ones' writes", async () => {
     const [, count] = await client.batch(["INSERT INTO t (name) VALUES ('a')", 'SELECT count(*) AS n FROM t']);
     expect(count!.rows[0]!.n).toBe(1);
   });
@@ -104,7 +118,7 @@ describe('client.batch() modes', () => {
     expect(await names()).toEqual(['c']);
   });
 
-  it('write mode takes the write lock up front: another connection\'s write waits out its timeout', async () => {
+  it("write mode takes the write lock up front: another connection's write waits out its timeout", async () => {
     const url = pathToFileURL(tmp.file()).href;
     const other = tmp.track(createClient({ url, timeout: 0 }));
     await other.execute('SELECT 1');

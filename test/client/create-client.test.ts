@@ -112,7 +112,9 @@ describe('createClient() with a URL it cannot use', () => {
   // A replica of :memory: is accepted now (issue 11; it was refused with URL_INVALID here):
   // test/replication/replica-client/libsql-conformance.test.ts covers it.
   it('throws a TypeError at once for a bad replica option, before loading replication', () => {
-    expect(thrown(() => createClient({ url: 'file:x.db', syncUrl: 'http://primary:8080', readYourWritesTimeout: -1 }))).toBeInstanceOf(TypeError);
+    expect(
+      thrown(() => createClient({ url: 'file:x.db', syncUrl: 'http://primary:8080', readYourWritesTimeout: -1 })),
+    ).toBeInstanceOf(TypeError);
   });
 
   it('throws a TypeError for a bad timeout, with the one wording', () => {
@@ -129,7 +131,9 @@ describe('createClient() with a URL it cannot use', () => {
   it('does not create a file for a config it rejects', () => {
     const file = tmp.file('never.db');
     expect(() => createClient({ url: `file:${file}`, intMode: 'float' as never })).toThrow(TypeError);
-    expect(() => createClient({ url: `file:${file}`, syncUrl: 'http://x', onReplicaLag: 'wait' as never })).toThrow(TypeError);
+    expect(() => createClient({ url: `file:${file}`, syncUrl: 'http://x', onReplicaLag: 'wait' as never })).toThrow(
+      TypeError,
+    );
     expect(() => createClient({ url: `file:${file}`, offline: true as never })).toThrow(ClientError);
     expect(fs.existsSync(file)).toBe(false);
   });

@@ -43,8 +43,15 @@ describe.each(CLIENT_KINDS)('executeMultiple, %s client', (kind) => {
 
   it('stops at the first failing statement with its error, keeping what earlier statements committed', async () => {
     const { client } = await clients.open(kind);
-    await expect(client.executeMultiple('CREATE TABLE a (x); INSERT INTO a VALUES (1); INSERT INTO missing VALUES (2); CREATE TABLE b (y);'))
-      .rejects.toMatchObject({ name: 'LibsqlError', code: 'SQLITE_ERROR', message: expect.stringMatching(/no such table: missing/) });
+    await expect(
+      client.executeMultiple(
+        'CREATE TABLE a (x); INSERT INTO a VALUES (1); INSERT INTO missing VALUES (2); CREATE TABLE b (y);',
+      ),
+    ).rejects.toMatchObject({
+      name: 'LibsqlError',
+      code: 'SQLITE_ERROR',
+      message: expect.stringMatching(/no such table: missing/),
+    });
     expect((await client.execute('SELECT count(*) AS n FROM a')).rows[0]!.n).toBe(1);
     expect((await client.execute("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'b'")).rows[0]!.n).toBe(0);
     await expect(client.executeMultiple(42 as never)).rejects.toThrow(TypeError);

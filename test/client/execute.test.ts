@@ -82,7 +82,9 @@ describe('client.execute() forms', () => {
     const error = await rejection(client.execute({ sql: 'SELECT ?', args: new Array(1_000_000).fill(1) }));
     expect(error).toBeInstanceOf(RangeError);
     expect(error.message).toBe('Too many parameter values were provided');
-    expect((await client.execute({ sql: 'SELECT ? AS b', args: [new Uint8Array([1, 2])] })).rows[0]!.b).toEqual(new Uint8Array([1, 2]).buffer);
+    expect((await client.execute({ sql: 'SELECT ? AS b', args: [new Uint8Array([1, 2])] })).rows[0]!.b).toEqual(
+      new Uint8Array([1, 2]).buffer,
+    );
   });
 });
 
@@ -102,7 +104,11 @@ describe('ResultSet', () => {
     expect(Array.isArray(row)).toBe(false);
     expect(Object.keys(row)).toEqual(['id', 'name', 'score']);
     expect(JSON.stringify(row)).toBe('{"id":1,"name":"ada","score":9.5}');
-    expect(Object.entries(row)).toEqual([['id', 1], ['name', 'ada'], ['score', 9.5]]);
+    expect(Object.entries(row)).toEqual([
+      ['id', 1],
+      ['name', 'ada'],
+      ['score', 9.5],
+    ]);
     expect(Array.from(row)).toEqual([1, 'ada', 9.5]);
     expect(row).toEqual({ id: 1, name: 'ada', score: 9.5 });
     expect(row.length).toBe(3);
@@ -145,7 +151,10 @@ describe('ResultSet', () => {
   it('reports rows, rowsAffected and lastInsertRowid for INSERT … RETURNING', async () => {
     const rs = await client.execute("INSERT INTO users (name) VALUES ('x'), ('y') RETURNING id, name");
     expect(rs.columns).toEqual(['id', 'name']);
-    expect(rs.rows.map((r) => [...r])).toEqual([[3, 'x'], [4, 'y']]);
+    expect(rs.rows.map((r) => [...r])).toEqual([
+      [3, 'x'],
+      [4, 'y'],
+    ]);
     expect(rs.rowsAffected).toBe(2);
     expect(rs.lastInsertRowid).toBe(4n);
   });
@@ -160,7 +169,10 @@ describe('ResultSet', () => {
     const big = createClient({ url: ':memory:', intMode: 'bigint' });
     tmp.track(big);
     await big.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB, r REAL, s TEXT)');
-    const insert = await big.execute({ sql: 'INSERT INTO t VALUES (?, ?, ?, ?)', args: [9007199254740993n, new Uint8Array([1, 2, 3]), 0.5, 'hi'] });
+    const insert = await big.execute({
+      sql: 'INSERT INTO t VALUES (?, ?, ?, ?)',
+      args: [9007199254740993n, new Uint8Array([1, 2, 3]), 0.5, 'hi'],
+    });
     const rs = await big.execute('SELECT id, b, r, s, NULL AS empty FROM t');
     const json = JSON.parse(JSON.stringify(rs));
     expect(json).toEqual({

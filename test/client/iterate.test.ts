@@ -16,7 +16,12 @@ function watch<T>(promise: Promise<T>): { promise: Promise<T>; readonly settled:
   const watched = promise.finally(() => {
     settled = true;
   });
-  return { promise: watched, get settled() { return settled; } };
+  return {
+    promise: watched,
+    get settled() {
+      return settled;
+    },
+  };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -28,11 +33,14 @@ const BIG = `WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHER
 describe.each(CLIENT_KINDS)('%s client: iterate()', (kind) => {
   async function seeded(options = {}): Promise<Client> {
     const { client } = await clients.open(kind, options);
-    await client.batch([
-      'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, big INTEGER, data BLOB)',
-      { sql: 'INSERT INTO t VALUES (?, ?, ?, ?)', args: [1, 'a', 9007199254740993n, new Uint8Array([1, 2, 3])] },
-      { sql: 'INSERT INTO t VALUES (?, ?, ?, ?)', args: [2, 'b', 5, null] },
-    ], 'write');
+    await client.batch(
+      [
+        'CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, big INTEGER, data BLOB)',
+        { sql: 'INSERT INTO t VALUES (?, ?, ?, ?)', args: [1, 'a', 9007199254740993n, new Uint8Array([1, 2, 3])] },
+        { sql: 'INSERT INTO t VALUES (?, ?, ?, ?)', args: [2, 'b', 5, null] },
+      ],
+      'write',
+    );
     return client;
   }
 
@@ -51,7 +59,9 @@ describe.each(CLIENT_KINDS)('%s client: iterate()', (kind) => {
   it('binds positional and named arguments', async () => {
     const client = await seeded();
     expect((await collect(client.iterate('SELECT name FROM t WHERE id = ?', [2]))).map((r) => r.name)).toEqual(['b']);
-    expect((await collect(client.iterate({ sql: 'SELECT name FROM t WHERE id = :id', args: { id: 1 } }))).map((r) => r.name)).toEqual(['a']);
+    expect(
+      (await collect(client.iterate({ sql: 'SELECT name FROM t WHERE id = :id', args: { id: 1 } }))).map((r) => r.name),
+    ).toEqual(['a']);
   });
 
   it('returns integers as strings with intMode "string"', async () => {
@@ -80,7 +90,10 @@ describe.each(CLIENT_KINDS)('%s client: iterate()', (kind) => {
   it('runs a statement that changes rows and yields what RETURNING gives', async () => {
     const client = await seeded();
     const rows = await collect(client.iterate('UPDATE t SET name = upper(name) RETURNING id, name'));
-    expect(rows.map((r) => [r.id, r.name]).sort()).toEqual([[1, 'A'], [2, 'B']]);
+    expect(rows.map((r) => [r.id, r.name]).sort()).toEqual([
+      [1, 'A'],
+      [2, 'B'],
+    ]);
     expect((await client.execute('SELECT name FROM t ORDER BY id')).rows.map((r) => r.name)).toEqual(['A', 'B']);
   });
 
@@ -131,7 +144,7 @@ describe('local client: iterate() holds the connection', () => {
 
   it('rejects the next row once the client is closed mid-way', async () => {
     const { client } = await clients.open('local');
-    const rows = client.iterate('SELECT value FROM json_each(\'[1,2,3]\')');
+    const rows = client.iterate("SELECT value FROM json_each('[1,2,3]')");
     expect((await rows.next()).value?.value).toBe(1);
     client.close();
     await expect(rows.next()).rejects.toThrow(/closed/);
@@ -140,7 +153,9 @@ describe('local client: iterate() holds the connection', () => {
 
   it('releases the connection when a row fails mid-way', async () => {
     const { client } = await clients.open('local');
-    const rows = client.iterate("SELECT CASE WHEN value < 3 THEN value ELSE json('{') END AS v FROM json_each('[1,2,3]')");
+    const rows = client.iterate(
+      "SELECT CASE WHEN value < 3 THEN value ELSE json('{') END AS v FROM json_each('[1,2,3]')",
+    );
     await expect(collect(rows)).rejects.toBeInstanceOf(LibsqlError);
     expect((await client.execute('SELECT 1 AS one')).rows[0]!.one).toBe(1);
   });

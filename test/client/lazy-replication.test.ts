@@ -19,13 +19,17 @@ afterEach(async () => {
 
 /** A primary in a child process (the CLI); resolves with its URL. */
 async function startPrimaryProcess(): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'primary', path.join(temp.dir, 'primary.db'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', CLI, 'primary', path.join(temp.dir, 'primary.db'), '--port', '0'],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   cleanups.push(() => child.kill('SIGKILL'));
   const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
   return /(http:\/\/\S+),/.exec(line)![1]!;
 }
 
-it('gives a working replica client for a syncUrl without import \'wasmlite/replication\' (loaded on first use)', async () => {
+it("gives a working replica client for a syncUrl without import 'wasmlite/replication' (loaded on first use)", async () => {
   const url = await startPrimaryProcess();
   expect(loadedReplicaBackend()).toBeUndefined();
   const client = createClient({ url: `file:${path.join(temp.dir, 'replica.db')}`, syncUrl: url });
@@ -44,8 +48,12 @@ it('gives a working replica client for a syncUrl without import \'wasmlite/repli
 
 it('refuses a syncUrl or authToken it cannot use at once, whether or not replication is loaded yet', () => {
   const url = `file:${path.join(temp.dir, 'r.db')}`;
-  expect(() => createClient({ url, syncUrl: 'ftp://nowhere' })).toThrow(new TypeError('Expected the "syncUrl" option to be an http:// or https:// URL'));
-  expect(() => createClient({ url, syncUrl: 'http://127.0.0.1:1', authToken: '' })).toThrow(new TypeError('Expected the "authToken" option to be a non-empty string'));
+  expect(() => createClient({ url, syncUrl: 'ftp://nowhere' })).toThrow(
+    new TypeError('Expected the "syncUrl" option to be an http:// or https:// URL'),
+  );
+  expect(() => createClient({ url, syncUrl: 'http://127.0.0.1:1', authToken: '' })).toThrow(
+    new TypeError('Expected the "authToken" option to be a non-empty string'),
+  );
 });
 
 /** Runs replica-client-child.ts as an application runs: a fresh process, the package by its name. */
@@ -53,10 +61,15 @@ async function runChild(syncUrl: string, mode: 'fresh' | 'imported'): Promise<Re
   const dir = path.join(temp.dir, mode);
   fs.mkdirSync(dir);
   const stdout = await new Promise<string>((resolve, reject) => {
-    execFile(process.execPath, ['--conditions=source', '--import', 'tsx', CHILD, syncUrl, dir, mode], { timeout: 30_000 }, (error, out, err) => {
-      if (error) reject(new Error(`${error.message}\n${err}`));
-      else resolve(out);
-    });
+    execFile(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', CHILD, syncUrl, dir, mode],
+      { timeout: 30_000 },
+      (error, out, err) => {
+        if (error) reject(new Error(`${error.message}\n${err}`));
+        else resolve(out);
+      },
+    );
   });
   return JSON.parse(stdout) as Record<string, unknown>;
 }
@@ -73,7 +86,7 @@ describe('one mechanism: createClient loads replication/ itself, by a dynamic im
     expect(result.afterReplicaClient).toBeGreaterThan(0);
   });
 
-  it('in a program that imports wasmlite/replication, the import registers nothing and the loaded backend is that module\'s', async () => {
+  it("in a program that imports wasmlite/replication, the import registers nothing and the loaded backend is that module's", async () => {
     const result = await runChild(await startPrimaryProcess(), 'imported');
     expect(result).toMatchObject({
       afterImports: { backend: false },

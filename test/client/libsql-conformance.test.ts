@@ -23,7 +23,10 @@ describe('libSQL conformance, local client busy handling', () => {
     await tx.execute('INSERT INTO t VALUES (1)');
     const immediate = temp.track(createClient({ url }));
     let start = performance.now();
-    await expect(immediate.execute('INSERT INTO t VALUES (2)')).rejects.toMatchObject({ name: 'LibsqlError', code: 'SQLITE_BUSY' });
+    await expect(immediate.execute('INSERT INTO t VALUES (2)')).rejects.toMatchObject({
+      name: 'LibsqlError',
+      code: 'SQLITE_BUSY',
+    });
     expect(performance.now() - start).toBeLessThan(250);
     const patient = temp.track(createClient({ url, timeout: 300 }));
     start = performance.now();

@@ -10,7 +10,10 @@ import { rejection } from '../database/thrown.ts';
  * Makes a fresh client whose database has `CREATE TABLE t (x INTEGER PRIMARY KEY)`; `reopen` opens
  * the same database again (a replica client reading at least at `bookmark`).
  */
-export type ConformanceSetup = () => Promise<{ client: Client; reopen: (bookmark: string | undefined) => Promise<Client> }>;
+export type ConformanceSetup = () => Promise<{
+  client: Client;
+  reopen: (bookmark: string | undefined) => Promise<Client>;
+}>;
 
 async function xs(client: Client): Promise<number[]> {
   return (await client.execute('SELECT x FROM t ORDER BY x')).rows.map((r) => r.x as number);
@@ -20,7 +23,9 @@ export function libsqlConformance(name: string, setup: ConformanceSetup): void {
   describe(`libSQL conformance, ${name}`, () => {
     it('a failing script leaves no transaction open: later writes are kept and transactions start', async () => {
       const { client, reopen } = await setup();
-      const error = await rejection(client.executeMultiple('BEGIN; INSERT INTO t VALUES (10); INSERT INTO missing VALUES (1); COMMIT;'));
+      const error = await rejection(
+        client.executeMultiple('BEGIN; INSERT INTO t VALUES (10); INSERT INTO missing VALUES (1); COMMIT;'),
+      );
       expect(error).toBeInstanceOf(LibsqlError);
       expect(error).toMatchObject({ code: 'SQLITE_ERROR' });
       expect((await client.execute('INSERT INTO t VALUES (99)')).rowsAffected).toBe(1);
@@ -36,7 +41,9 @@ export function libsqlConformance(name: string, setup: ConformanceSetup): void {
 
     it('a batch with a ROLLBACK in it fails with TRANSACTION_CLOSED and keeps nothing', async () => {
       const { client } = await setup();
-      const error = await rejection(client.batch(['INSERT INTO t VALUES (1),(2),(3)', 'ROLLBACK', 'INSERT INTO t VALUES (4),(5)'], 'write'));
+      const error = await rejection(
+        client.batch(['INSERT INTO t VALUES (1),(2),(3)', 'ROLLBACK', 'INSERT INTO t VALUES (4),(5)'], 'write'),
+      );
       expect(error).toBeInstanceOf(LibsqlBatchError);
       expect(error).toMatchObject({ code: 'TRANSACTION_CLOSED', statementIndex: 1 });
       expect(await xs(client)).toEqual([]);
@@ -46,18 +53,27 @@ export function libsqlConformance(name: string, setup: ConformanceSetup): void {
     it('a batch with a COMMIT in it (however written) fails with TRANSACTION_CLOSED and keeps nothing', async () => {
       const { client } = await setup();
       for (const commit of [';COMMIT', '/* end */ END TRANSACTION', 'commit']) {
-        const error = await rejection(client.batch(['INSERT INTO t VALUES (1)', commit, 'INSERT INTO t VALUES (2)'], 'write'));
+        const error = await rejection(
+          client.batch(['INSERT INTO t VALUES (1)', commit, 'INSERT INTO t VALUES (2)'], 'write'),
+        );
         expect(error).toMatchObject({ name: 'LibsqlBatchError', code: 'TRANSACTION_CLOSED', statementIndex: 1 });
       }
       expect(await xs(client)).toEqual([]);
       await client.close();
     });
 
-    it('a batch failure is a LibsqlBatchError with the statement index and libSQL\'s codes', async () => {
+    it("a batch failure is a LibsqlBatchError with the statement index and libSQL's codes", async () => {
       const { client } = await setup();
-      const error = await rejection(client.batch(['INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)', 'INSERT INTO t VALUES (1)'], 'write'));
+      const error = await rejection(
+        client.batch(['INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (2)', 'INSERT INTO t VALUES (1)'], 'write'),
+      );
       expect(error).toBeInstanceOf(LibsqlBatchError);
-      expect(error).toMatchObject({ statementIndex: 2, code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY', rawCode: 1555 });
+      expect(error).toMatchObject({
+        statementIndex: 2,
+        code: 'SQLITE_CONSTRAINT',
+        extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+        rawCode: 1555,
+      });
       expect(error.message).toMatch(/^SQLITE_CONSTRAINT: UNIQUE constraint failed: t\.x/);
       expect(await xs(client)).toEqual([]);
       await client.close();
@@ -65,9 +81,13 @@ export function libsqlConformance(name: string, setup: ConformanceSetup): void {
 
     it('rejects undefined, NaN and Infinity arguments as libSQL does, and binds nothing', async () => {
       const { client } = await setup();
-      await expect(client.execute({ sql: 'INSERT INTO t VALUES (?)', args: [undefined as never] })).rejects.toThrow(TypeError);
+      await expect(client.execute({ sql: 'INSERT INTO t VALUES (?)', args: [undefined as never] })).rejects.toThrow(
+        TypeError,
+      );
       await expect(client.execute({ sql: 'INSERT INTO t VALUES (?)', args: [Number.NaN] })).rejects.toThrow(RangeError);
-      await expect(client.execute({ sql: 'INSERT INTO t VALUES (:x)', args: { x: Number.POSITIVE_INFINITY } })).rejects.toThrow(RangeError);
+      await expect(
+        client.execute({ sql: 'INSERT INTO t VALUES (:x)', args: { x: Number.POSITIVE_INFINITY } }),
+      ).rejects.toThrow(RangeError);
       expect(await xs(client)).toEqual([]);
       await client.close();
     });

@@ -22,7 +22,9 @@ describe('client.executeMultiple()', () => {
 
   it('stops at the first failing statement with a LibsqlError, keeping the earlier ones', async () => {
     const client = tmp.track(createClient({ url: ':memory:' }));
-    const error = await rejection(client.executeMultiple('CREATE TABLE t (x); INSERT INTO t VALUES (1); SELEC; INSERT INTO t VALUES (2)'));
+    const error = await rejection(
+      client.executeMultiple('CREATE TABLE t (x); INSERT INTO t VALUES (1); SELEC; INSERT INTO t VALUES (2)'),
+    );
     expect(error).toBeInstanceOf(LibsqlError);
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
   });
@@ -117,5 +119,4 @@ describe('a database that cannot be opened', () => {
     expect((await rejection(client.execute('SELECT 1'))).code).toBe('SQLITE_NOTADB');
     expect(fs.readFileSync(file).equals(before)).toBe(true);
   });
-
 });

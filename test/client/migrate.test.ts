@@ -5,7 +5,7 @@ import { CLIENT_KINDS, useClients } from '../adapters/support/clients.ts';
 // A migration as drizzle-kit and Prisma write them: rebuild a referenced table under a new
 // definition, copy its rows, drop the old one, rename. With foreign keys on, the DROP cascades.
 const REBUILD = [
-  'CREATE TABLE parent_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT \'\')',
+  "CREATE TABLE parent_new (id INTEGER PRIMARY KEY, name TEXT NOT NULL DEFAULT '')",
   'INSERT INTO parent_new (id) SELECT id FROM parent',
   'DROP TABLE parent',
   'ALTER TABLE parent_new RENAME TO parent',
@@ -16,12 +16,15 @@ describe.each(CLIENT_KINDS)('migrations with foreign keys off, %s client', (kind
 
   async function seeded() {
     const fixture = await clients.open(kind);
-    await fixture.client.batch([
-      'CREATE TABLE parent (id INTEGER PRIMARY KEY)',
-      'CREATE TABLE child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parent(id) ON DELETE CASCADE)',
-      'INSERT INTO parent (id) VALUES (1), (2)',
-      'INSERT INTO child (parent) VALUES (1), (1), (2)',
-    ], 'write');
+    await fixture.client.batch(
+      [
+        'CREATE TABLE parent (id INTEGER PRIMARY KEY)',
+        'CREATE TABLE child (id INTEGER PRIMARY KEY, parent INTEGER REFERENCES parent(id) ON DELETE CASCADE)',
+        'INSERT INTO parent (id) VALUES (1), (2)',
+        'INSERT INTO child (parent) VALUES (1), (1), (2)',
+      ],
+      'write',
+    );
     return fixture;
   }
 
@@ -53,8 +56,12 @@ describe.each(CLIENT_KINDS)('migrations with foreign keys off, %s client', (kind
 
   it('migrate() changes nothing when a statement fails, and foreign keys stay enforced', async () => {
     const { client } = await seeded();
-    await expect(client.migrate([...REBUILD, 'INSERT INTO nowhere VALUES (1)'])).rejects.toThrow(/no such table: nowhere/);
-    expect((await client.execute("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'parent_new'")).rows[0]!.n).toBe(0);
+    await expect(client.migrate([...REBUILD, 'INSERT INTO nowhere VALUES (1)'])).rejects.toThrow(
+      /no such table: nowhere/,
+    );
+    expect((await client.execute("SELECT count(*) AS n FROM sqlite_schema WHERE name = 'parent_new'")).rows[0]!.n).toBe(
+      0,
+    );
     expect(await children(client)).toBe(3);
     await expect(client.execute('INSERT INTO child (parent) VALUES (99)')).rejects.toThrow(/FOREIGN KEY/);
   });
@@ -69,7 +76,11 @@ describe.each(CLIENT_KINDS)('migrations with foreign keys off, %s client', (kind
       await expect(client.execute('INSERT INTO child (parent) VALUES (99)')).rejects.toThrow(/FOREIGN KEY/);
     }
     expect((await client.execute('SELECT count(*) AS n FROM child WHERE parent = 98')).rows[0]!.n).toBe(1);
-    await expect(client.transaction('write', { foreignKeys: 'no' } as never)).rejects.toThrow('Expected the "foreignKeys" transaction option to be a boolean');
-    await expect(client.transaction('write', { unknown: true } as never)).rejects.toThrow('Unknown transaction option "unknown"');
+    await expect(client.transaction('write', { foreignKeys: 'no' } as never)).rejects.toThrow(
+      'Expected the "foreignKeys" transaction option to be a boolean',
+    );
+    await expect(client.transaction('write', { unknown: true } as never)).rejects.toThrow(
+      'Unknown transaction option "unknown"',
+    );
   });
 });

@@ -11,7 +11,11 @@ const [syncUrl, dir, mode] = process.argv.slice(2) as [string, string, 'fresh' |
 const resolvedLog = path.join(dir, 'resolved.txt');
 fs.writeFileSync(resolvedLog, '');
 register('./record-resolved.mjs', import.meta.url, { data: { log: resolvedLog } });
-const replicationModules = (): string[] => fs.readFileSync(resolvedLog, 'utf8').split('\n').filter((url) => url.includes('/replication/'));
+const replicationModules = (): string[] =>
+  fs
+    .readFileSync(resolvedLog, 'utf8')
+    .split('\n')
+    .filter((url) => url.includes('/replication/'));
 
 const { createClient } = await import('wasmlite');
 const { loadedReplicaBackend } = await import('../../core/client/load-replica-backend.ts');
@@ -34,11 +38,13 @@ await client.execute('CREATE TABLE t (x)');
 await client.execute({ sql: 'INSERT INTO t VALUES (?)', args: [42] });
 const value = (await client.execute('SELECT x FROM t')).rows[0]!.x;
 await (client.close() as unknown);
-process.stdout.write(JSON.stringify({
-  afterImports,
-  afterLocalClient,
-  afterReplicaClient: replicationModules().length,
-  value,
-  badSyncUrl,
-  sameBackend: replication === undefined ? undefined : loadedReplicaBackend() === replication.replicaBackend,
-}));
+process.stdout.write(
+  JSON.stringify({
+    afterImports,
+    afterLocalClient,
+    afterReplicaClient: replicationModules().length,
+    value,
+    badSyncUrl,
+    sameBackend: replication === undefined ? undefined : loadedReplicaBackend() === replication.replicaBackend,
+  }),
+);

@@ -82,7 +82,9 @@ describe('client.transaction()', () => {
     const results = await tx.batch(['INSERT INTO t VALUES (2)', 'SELECT count(*) AS n FROM t']);
     expect(results.map((r) => r.rowsAffected)).toEqual([1, 0]);
     expect(results[1]!.rows[0]!.n).toBe(2);
-    const error = await rejection(tx.batch(['INSERT INTO t VALUES (3)', 'INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (4)']));
+    const error = await rejection(
+      tx.batch(['INSERT INTO t VALUES (3)', 'INSERT INTO t VALUES (1)', 'INSERT INTO t VALUES (4)']),
+    );
     expect(error).toBeInstanceOf(LibsqlBatchError);
     expect(error).toMatchObject({ statementIndex: 1, code: 'SQLITE_CONSTRAINT' });
     expect(tx.closed).toBe(false);
@@ -98,7 +100,9 @@ describe('client.transaction()', () => {
   });
 
   it('a failing commit (a deferred foreign key) rejects, rolls back and releases the client', async () => {
-    await client.executeMultiple('PRAGMA foreign_keys = ON; CREATE TABLE child (p INTEGER REFERENCES t (x) DEFERRABLE INITIALLY DEFERRED)');
+    await client.executeMultiple(
+      'PRAGMA foreign_keys = ON; CREATE TABLE child (p INTEGER REFERENCES t (x) DEFERRABLE INITIALLY DEFERRED)',
+    );
     const tx = await client.transaction();
     await tx.execute('INSERT INTO t VALUES (1)');
     await tx.execute('INSERT INTO child VALUES (42)');
@@ -291,7 +295,7 @@ describe('transaction modes', () => {
     expect(await count()).toBe(1);
   });
 
-  it('write (the default) holds the write lock: another connection\'s write gets SQLITE_BUSY', async () => {
+  it("write (the default) holds the write lock: another connection's write gets SQLITE_BUSY", async () => {
     const other = tmp.track(createClient({ url, timeout: 0 }));
     await other.execute('SELECT 1');
     const tx = await client.transaction();

@@ -9,7 +9,12 @@ const writer = join(import.meta.dirname, 'crash-writer.ts');
 const ROUNDS = 20;
 
 /** Runs the writer until it has reported commits, kills it with SIGKILL, returns the ids it reported. */
-async function writeThenKill(path: string, journalMode: string, firstId: number, killAfterMs: number): Promise<number[]> {
+async function writeThenKill(
+  path: string,
+  journalMode: string,
+  firstId: number,
+  killAfterMs: number,
+): Promise<number[]> {
   const run = await runUntilKilled(writer, [path, journalMode, String(firstId)], { prefix: 'commit ', killAfterMs });
   if (!run.killed) throw new Error('the writer stopped before it was killed');
   return run.reported.map(Number);

@@ -16,8 +16,16 @@ beforeEach(async () => {
   `);
 });
 
-const one = (sql: string, ...params: unknown[]) => db.prepare(sql).pluck().get(...params);
-const column = (sql: string, ...params: unknown[]) => db.prepare(sql).pluck().all(...params);
+const one = (sql: string, ...params: unknown[]) =>
+  db
+    .prepare(sql)
+    .pluck()
+    .get(...params);
+const column = (sql: string, ...params: unknown[]) =>
+  db
+    .prepare(sql)
+    .pluck()
+    .all(...params);
 
 describe('db.aggregate() accumulation', () => {
   it('folds every row through step(), starting from the start value', () => {
@@ -37,7 +45,9 @@ describe('db.aggregate() accumulation', () => {
       },
       result: (list) => list.join('+'),
     });
-    expect(db.prepare('SELECT region, collect(amount) AS c FROM sales GROUP BY region ORDER BY region').raw().all()).toEqual([
+    expect(
+      db.prepare('SELECT region, collect(amount) AS c FROM sales GROUP BY region ORDER BY region').raw().all(),
+    ).toEqual([
       ['east', '1'],
       ['north', '10+20'],
       ['south', '5+7'],
@@ -64,7 +74,10 @@ describe('db.aggregate() accumulation', () => {
   });
 
   it('keeps the accumulator when step() returns undefined, and replaces it with any other value (null too)', () => {
-    db.aggregate('skip_odd', { start: 0, step: (sum: number, x) => ((x as number) % 2 === 1 ? undefined : sum + (x as number)) });
+    db.aggregate('skip_odd', {
+      start: 0,
+      step: (sum: number, x) => ((x as number) % 2 === 1 ? undefined : sum + (x as number)),
+    });
     expect(one('SELECT skip_odd(amount) FROM sales')).toBe(30);
     db.aggregate('to_null', { start: 99, step: (_acc, _x) => null });
     expect(one('SELECT to_null(amount) FROM sales')).toBeNull();
@@ -108,7 +121,11 @@ describe('db.aggregate() accumulation', () => {
     db.aggregate('arity', { step: () => 'none' });
     db.aggregate('arity', { step: (_acc, _a) => 'one' });
     db.aggregate('arity', { step: (_acc, _a, _b) => 'two' });
-    expect(db.prepare('SELECT arity() AS z, arity(1) AS o, arity(1, 2) AS t').get()).toEqual({ z: 'none', o: 'one', t: 'two' });
+    expect(db.prepare('SELECT arity() AS z, arity(1) AS o, arity(1, 2) AS t').get()).toEqual({
+      z: 'none',
+      o: 'one',
+      t: 'two',
+    });
     db.aggregate('arity', { step: (_acc, _a) => 'replaced' });
     expect(one('SELECT arity(1)')).toBe('replaced');
   });
@@ -162,7 +179,10 @@ describe('db.aggregate() values', () => {
     ];
     for (const [name, value] of results) db.aggregate(name, { step: (_acc, _x) => {}, result: () => value });
     for (const [name, value, type] of results) {
-      const row = db.prepare(`SELECT ${name}(x) AS v, typeof(${name}(x)) AS t FROM vacant`).safeIntegers().get() as { v: unknown; t: string };
+      const row = db.prepare(`SELECT ${name}(x) AS v, typeof(${name}(x)) AS t FROM vacant`).safeIntegers().get() as {
+        v: unknown;
+        t: string;
+      };
       expect(row.t).toBe(type);
       expect(row.v).toEqual(value instanceof Uint8Array ? Buffer.from(value) : value);
     }
@@ -170,9 +190,13 @@ describe('db.aggregate() values', () => {
 
   it('passes INTEGER arguments as bigints with safeIntegers, exactly beyond 2^53', () => {
     db.aggregate('big_sum', { safeIntegers: true, start: 0n, step: (sum: bigint, x) => sum + (x as bigint) });
-    expect(db.prepare('SELECT big_sum(v) FROM (SELECT 9007199254740993 AS v UNION ALL SELECT 1)').safeIntegers().pluck().get()).toBe(
-      9007199254740994n,
-    );
+    expect(
+      db
+        .prepare('SELECT big_sum(v) FROM (SELECT 9007199254740993 AS v UNION ALL SELECT 1)')
+        .safeIntegers()
+        .pluck()
+        .get(),
+    ).toBe(9007199254740994n);
   });
 
   it('takes the safeIntegers default from the database at registration', async () => {
@@ -244,7 +268,9 @@ describe('db.aggregate() as a window function', () => {
   it('counts its arguments from the longer of step() and inverse()', () => {
     db.aggregate('pairs', { start: 0, step: (n: number) => n + 1, inverse: (n: number, _a, _b) => n - 1 });
     expect(column(`SELECT pairs(amount, 1) ${sliding} FROM sales`)).toEqual([1, 2, 2, 2, 2]);
-    expect(() => db.prepare(`SELECT pairs(amount) ${sliding} FROM sales`)).toThrow('wrong number of arguments to function pairs()');
+    expect(() => db.prepare(`SELECT pairs(amount) ${sliding} FROM sales`)).toThrow(
+      'wrong number of arguments to function pairs()',
+    );
   });
 });
 
@@ -289,12 +315,23 @@ describe('db.aggregate() exceptions', () => {
   });
 
   it.each(values)('reaches the caller unchanged from inverse(): %s', (_, value) => {
-    db.aggregate('fails', { start: 0, step: (n: number, _x) => n + 1, inverse: () => { throw value; } });
+    db.aggregate('fails', {
+      start: 0,
+      step: (n: number, _x) => n + 1,
+      inverse: () => {
+        throw value;
+      },
+    });
     expect(thrown(() => column('SELECT fails(amount) OVER (ORDER BY rowid ROWS 1 PRECEDING) FROM sales'))).toBe(value);
   });
 
   it.each(values)('reaches the caller unchanged from result(): %s', (_, value) => {
-    db.aggregate('fails', { step: (_acc, _x) => {}, result: () => { throw value; } });
+    db.aggregate('fails', {
+      step: (_acc, _x) => {},
+      result: () => {
+        throw value;
+      },
+    });
     expect(thrown(() => one('SELECT fails(amount) FROM sales'))).toBe(value);
     expect(thrown(() => db.exec('SELECT fails(amount) FROM sales'))).toBe(value);
   });
@@ -312,14 +349,22 @@ describe('db.aggregate() exceptions', () => {
     });
     const seen: unknown[] = [];
     const error = thrown(() => {
-      for (const v of db.prepare('SELECT third_fails(amount) OVER (ORDER BY rowid ROWS CURRENT ROW) FROM sales').pluck().iterate()) seen.push(v);
+      for (const v of db
+        .prepare('SELECT third_fails(amount) OVER (ORDER BY rowid ROWS CURRENT ROW) FROM sales')
+        .pluck()
+        .iterate())
+        seen.push(v);
     });
     expect(error).toBe(boom);
     expect(seen).toEqual([10, 5]);
   });
 
   it('leaves the database usable and does not leak into the next, unrelated failure', () => {
-    db.aggregate('boom', { step: (_acc, _x) => { throw new Error('boom'); } });
+    db.aggregate('boom', {
+      step: (_acc, _x) => {
+        throw new Error('boom');
+      },
+    });
     expect(() => one('SELECT boom(amount) FROM sales')).toThrow('boom');
     expect(one('SELECT count(*) FROM sales')).toBe(5);
     const error = thrown(() => db.prepare('SELECT * FROM missing_table'));
@@ -329,7 +374,11 @@ describe('db.aggregate() exceptions', () => {
 
   it('rolls back the rows a failing INSERT … SELECT wrote', () => {
     db.exec('CREATE TABLE totals (v)');
-    db.aggregate('boom', { step: (_acc, _x) => { throw new RangeError('no'); } });
+    db.aggregate('boom', {
+      step: (_acc, _x) => {
+        throw new RangeError('no');
+      },
+    });
     expect(() => db.exec('INSERT INTO totals SELECT boom(amount) FROM sales')).toThrow(RangeError);
     expect(one('SELECT count(*) FROM totals')).toBe(0);
   });
@@ -337,17 +386,29 @@ describe('db.aggregate() exceptions', () => {
 
 describe('db.aggregate() options and arguments', () => {
   it('rejects a bad name or options object with a TypeError', () => {
-    expect(thrown(() => db.aggregate(undefined as never, { step: () => {} })).message).toBe('Expected first argument to be a string');
+    expect(thrown(() => db.aggregate(undefined as never, { step: () => {} })).message).toBe(
+      'Expected first argument to be a string',
+    );
     expect(() => db.aggregate(new String('x') as never, { step: () => {} })).toThrow(TypeError);
-    expect(thrown(() => db.aggregate('x', null as never)).message).toBe('Expected second argument to be an options object');
-    expect(thrown(() => db.aggregate('', { step: () => {} })).message).toBe('User-defined function name cannot be an empty string');
+    expect(thrown(() => db.aggregate('x', null as never)).message).toBe(
+      'Expected second argument to be an options object',
+    );
+    expect(thrown(() => db.aggregate('', { step: () => {} })).message).toBe(
+      'User-defined function name cannot be an empty string',
+    );
   });
 
   it('requires step() and checks that step, inverse and result are functions', () => {
     expect(thrown(() => db.aggregate('x', {} as never)).message).toBe('Missing required option "step"');
-    expect(thrown(() => db.aggregate('x', { step: 1 } as never)).message).toBe('Expected the "step" option to be a function');
-    expect(thrown(() => db.aggregate('x', { step: () => {}, inverse: true } as never)).message).toBe('Expected the "inverse" option to be a function');
-    expect(thrown(() => db.aggregate('x', { step: () => {}, result: {} } as never)).message).toBe('Expected the "result" option to be a function');
+    expect(thrown(() => db.aggregate('x', { step: 1 } as never)).message).toBe(
+      'Expected the "step" option to be a function',
+    );
+    expect(thrown(() => db.aggregate('x', { step: () => {}, inverse: true } as never)).message).toBe(
+      'Expected the "inverse" option to be a function',
+    );
+    expect(thrown(() => db.aggregate('x', { step: () => {}, result: {} } as never)).message).toBe(
+      'Expected the "result" option to be a function',
+    );
   });
 
   it('requires boolean options to be booleans when present', () => {
@@ -360,7 +421,9 @@ describe('db.aggregate() options and arguments', () => {
 
   it('checks function.length, and allows at most 100 arguments (RangeError)', () => {
     const withLength = (length: unknown) => Object.defineProperty(() => {}, 'length', { value: length });
-    expect(thrown(() => db.aggregate('x', { step: withLength(1.5) })).message).toBe('Expected function.length to be a positive integer');
+    expect(thrown(() => db.aggregate('x', { step: withLength(1.5) })).message).toBe(
+      'Expected function.length to be a positive integer',
+    );
     expect(() => db.aggregate('x', { step: () => {}, inverse: withLength(-1) })).toThrow(TypeError);
     expect(db.aggregate('hundred', { step: withLength(101) })).toBe(db);
     expect(() => db.aggregate('x', { step: withLength(102) })).toThrow(RangeError);
@@ -398,11 +461,20 @@ describe('db.aggregate() options and arguments', () => {
 
   it('keeps no group state once a statement finishes, is broken off or fails', () => {
     const before = liveGroupCount();
-    db.aggregate('sum_w', { start: 0, step: (s: number, x) => s + (x as number), inverse: (s: number, x) => s - (x as number) });
+    db.aggregate('sum_w', {
+      start: 0,
+      step: (s: number, x) => s + (x as number),
+      inverse: (s: number, x) => s - (x as number),
+    });
     let n = 0;
-    db.aggregate('fails_late', { step: (_acc, _x) => { if (++n === 4) throw new Error('late'); } });
+    db.aggregate('fails_late', {
+      step: (_acc, _x) => {
+        if (++n === 4) throw new Error('late');
+      },
+    });
     column('SELECT sum_w(amount) FROM sales GROUP BY region');
-    for (const _ of db.prepare('SELECT sum_w(amount) OVER (ORDER BY rowid ROWS 1 PRECEDING) FROM sales').iterate()) break;
+    for (const _ of db.prepare('SELECT sum_w(amount) OVER (ORDER BY rowid ROWS 1 PRECEDING) FROM sales').iterate())
+      break;
     for (const _ of db.prepare('SELECT region, sum_w(amount) FROM sales GROUP BY region').iterate()) break;
     expect(() => column('SELECT fails_late(amount) FROM sales GROUP BY region')).toThrow('late');
     expect(liveGroupCount()).toBe(before);

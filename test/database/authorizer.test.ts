@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { open, SqliteError } from '../../core/index.ts';
-import { SQLITE_ATTACH, SQLITE_DENY, SQLITE_IGNORE, SQLITE_OK, SQLITE_PRAGMA, SQLITE_READ } from '../../core/sqlite3/constants.ts';
+import {
+  SQLITE_ATTACH,
+  SQLITE_DENY,
+  SQLITE_IGNORE,
+  SQLITE_OK,
+  SQLITE_PRAGMA,
+  SQLITE_READ,
+} from '../../core/sqlite3/constants.ts';
 import { useTempDir } from '../support/temp-dir.ts';
 import { thrown } from './thrown.ts';
 
 const tmp = useTempDir();
 
 describe('Database.setAuthorizer', () => {
-  it('is asked about each action a statement compiles to, with SQLite\'s arguments', async () => {
+  it("is asked about each action a statement compiles to, with SQLite's arguments", async () => {
     const db = tmp.track(await open(tmp.file()));
     db.exec('CREATE TABLE t (x)');
     const seen: unknown[] = [];
@@ -25,7 +32,9 @@ describe('Database.setAuthorizer', () => {
     const file = tmp.file();
     const db = tmp.track(await open(file));
     db.exec("CREATE TABLE t (x, secret); INSERT INTO t VALUES (1, 'hidden')");
-    db.setAuthorizer((action, arg1, arg2) => (action === SQLITE_ATTACH ? SQLITE_DENY : action === SQLITE_READ && arg2 === 'secret' ? SQLITE_IGNORE : SQLITE_OK));
+    db.setAuthorizer((action, arg1, arg2) =>
+      action === SQLITE_ATTACH ? SQLITE_DENY : action === SQLITE_READ && arg2 === 'secret' ? SQLITE_IGNORE : SQLITE_OK,
+    );
     const error = thrown(() => db.prepare(`ATTACH '${file}-other' AS other`));
     expect(error).toBeInstanceOf(SqliteError);
     expect((error as SqliteError).code).toBe('SQLITE_AUTH');

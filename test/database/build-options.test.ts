@@ -96,7 +96,9 @@ describe('build options', () => {
     expect(errorOf('CREATE VIRTUAL TABLE docs USING fts4(body)')).toBe('SQLITE_ERROR: no such module: fts4');
     expect(errorOf('CREATE VIRTUAL TABLE docs USING fts3(body)')).toBe('SQLITE_ERROR: no such module: fts3');
     expect(errorOf('CREATE VIRTUAL TABLE shapes USING geopoly()')).toBe('SQLITE_ERROR: no such module: geopoly');
-    expect(errorOf("SELECT geopoly_area('[[0,0],[1,0],[0,1],[0,0]]')")).toBe('SQLITE_ERROR: no such function: geopoly_area');
+    expect(errorOf("SELECT geopoly_area('[[0,0],[1,0],[0,1],[0,0]]')")).toBe(
+      'SQLITE_ERROR: no such function: geopoly_area',
+    );
     expect(errorOf("SELECT soundex('Robert')")).toBe('SQLITE_ERROR: no such function: soundex');
     // Without STAT4, ANALYZE works and keeps only sqlite_stat1: nothing fails, plans use fewer statistics.
     db.exec('CREATE INDEX t_x ON t (x); INSERT INTO t VALUES (1), (2); ANALYZE');

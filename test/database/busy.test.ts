@@ -54,7 +54,7 @@ describe('inside a user function (the connection is busy)', () => {
     ['aggregate()', () => db.aggregate('another', { step: () => 1 })],
     ['table()', () => db.table('another', { columns: ['x'], *rows() {} })],
     ['serialize()', () => db.serialize()],
-  ])('refuses %s with better-sqlite3\'s TypeError, and it has no effect', (_, use) => {
+  ])("refuses %s with better-sqlite3's TypeError, and it has no effect", (_, use) => {
     expectBusy(insideFunction(use));
     expect(db.open).toBe(true);
     expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(3);
@@ -63,7 +63,14 @@ describe('inside a user function (the connection is busy)', () => {
 
   it('refuses statements prepared before: get(), all(), iterate(), bind(), pluck(), columns()', () => {
     const stmt = other();
-    for (const use of [() => stmt.get(), () => stmt.all(), () => stmt.iterate(), () => stmt.bind(), () => stmt.pluck(), () => stmt.columns()]) {
+    for (const use of [
+      () => stmt.get(),
+      () => stmt.all(),
+      () => stmt.iterate(),
+      () => stmt.bind(),
+      () => stmt.pluck(),
+      () => stmt.columns(),
+    ]) {
       expectBusy(insideFunction(use));
     }
     expect(stmt.get()).toBe(3);
@@ -86,7 +93,13 @@ describe('while an iterator is open', () => {
     rows.next();
     expect(count.get()).toBe(3);
     expect(count.all()).toEqual([3]);
-    for (const use of [() => insert.run(), () => db.exec('SELECT 1'), () => db.pragma('cache_size'), () => db.function('f', () => 1), () => db.close()]) {
+    for (const use of [
+      () => insert.run(),
+      () => db.exec('SELECT 1'),
+      () => db.pragma('cache_size'),
+      () => db.function('f', () => 1),
+      () => db.close(),
+    ]) {
       expectBusy(thrown(use));
     }
     rows.return!();

@@ -28,7 +28,7 @@ describe('two connections to one WAL file in one process', () => {
     expect(count(reader)).toBe(4);
   });
 
-  it('a reader never sees another connection\'s uncommitted writes', () => {
+  it("a reader never sees another connection's uncommitted writes", () => {
     writer.exec('BEGIN; INSERT INTO t VALUES (2)');
     expect(count(reader)).toBe(1);
     writer.exec('ROLLBACK');
@@ -47,7 +47,7 @@ describe('two connections to one WAL file in one process', () => {
     expect(count(reader)).toBe(3);
   });
 
-  it('a reader keeps its snapshot while iterating, across the other\'s commits', () => {
+  it("a reader keeps its snapshot while iterating, across the other's commits", () => {
     writer.exec('INSERT INTO t SELECT x + 1 FROM t; INSERT INTO t SELECT x + 2 FROM t');
     const seen: unknown[] = [];
     for (const x of reader.prepare('SELECT x FROM t ORDER BY rowid').pluck().iterate()) {

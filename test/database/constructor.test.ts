@@ -61,7 +61,7 @@ describe('new Database(path, options)', () => {
     expect(error.code).toMatch(/^SQLITE_CANTOPEN/);
   });
 
-  it('throws better-sqlite3\'s TypeError synchronously for a directory that does not exist', () => {
+  it("throws better-sqlite3's TypeError synchronously for a directory that does not exist", () => {
     const error = thrown(() => new Database(path.join(tmp.dir, 'missing-dir', 'x.db')));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe('Cannot open database because the directory does not exist');
@@ -70,9 +70,15 @@ describe('new Database(path, options)', () => {
   it('checks arguments with better-sqlite3 wordings before touching the file system', () => {
     const file = tmp.file('never.db');
     expect(thrown(() => new Database(42 as never)).message).toBe('Expected first argument to be a string');
-    expect(thrown(() => new Database(file, { readOnly: true } as never)).message).toBe('Misspelled option "readOnly" should be "readonly"');
-    expect(thrown(() => new Database(':memory:', { readonly: true })).message).toBe('In-memory/temporary databases cannot be readonly');
-    expect(thrown(() => new Database(file, { timeout: -1 })).message).toBe('Expected the "timeout" option to be a positive integer');
+    expect(thrown(() => new Database(file, { readOnly: true } as never)).message).toBe(
+      'Misspelled option "readOnly" should be "readonly"',
+    );
+    expect(thrown(() => new Database(':memory:', { readonly: true })).message).toBe(
+      'In-memory/temporary databases cannot be readonly',
+    );
+    expect(thrown(() => new Database(file, { timeout: -1 })).message).toBe(
+      'Expected the "timeout" option to be a positive integer',
+    );
     expect(fs.existsSync(file)).toBe(false);
   });
 

@@ -21,7 +21,8 @@ beforeEach(async () => {
 });
 
 /** A CTE `c(value)` of the integers 1…n (this build has no generate_series). */
-const series = (n: number) => `WITH RECURSIVE c(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM c WHERE value < ${n})`;
+const series = (n: number) =>
+  `WITH RECURSIVE c(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM c WHERE value < ${n})`;
 
 function expectUsable(): void {
   expect(db.prepare('SELECT count(*) FROM u').pluck().get()).toBe(1);
@@ -29,8 +30,11 @@ function expectUsable(): void {
 }
 
 describe('SqliteError', () => {
-  it('can be called with or without new, as better-sqlite3\'s, and checks its code', () => {
-    for (const error of [SqliteError('no such table: t', 'SQLITE_ERROR', 1), new SqliteError('no such table: t', 'SQLITE_ERROR', 1)]) {
+  it("can be called with or without new, as better-sqlite3's, and checks its code", () => {
+    for (const error of [
+      SqliteError('no such table: t', 'SQLITE_ERROR', 1),
+      new SqliteError('no such table: t', 'SQLITE_ERROR', 1),
+    ]) {
       expect(error).toBeInstanceOf(SqliteError);
       expect(error).toBeInstanceOf(Error);
       expect(error.name).toBe('SqliteError');
@@ -43,7 +47,7 @@ describe('SqliteError', () => {
     expect(new Mine('m', 'SQLITE_BUSY')).toBeInstanceOf(SqliteError);
   });
 
-  it('is an Error named SqliteError with the extended code name, the number and SQLite\'s message', () => {
+  it("is an Error named SqliteError with the extended code name, the number and SQLite's message", () => {
     const error = thrown(() => db.prepare("INSERT INTO u (email, name) VALUES ('a@x', 'dup')").run());
     expect(error).toBeInstanceOf(SqliteError);
     expect(error).toBeInstanceOf(Error);
@@ -57,12 +61,42 @@ describe('SqliteError', () => {
   });
 
   it.each([
-    ['PRIMARYKEY', "INSERT INTO k VALUES ('one')", 'SQLITE_CONSTRAINT_PRIMARYKEY', 1555, 'UNIQUE constraint failed: k.code'],
-    ['rowid PRIMARYKEY', "INSERT INTO u (id, name) VALUES (1, 'x')", 'SQLITE_CONSTRAINT_PRIMARYKEY', 1555, 'UNIQUE constraint failed: u.id'],
-    ['NOTNULL', 'INSERT INTO u (email) VALUES (NULL)', 'SQLITE_CONSTRAINT_NOTNULL', 1299, 'NOT NULL constraint failed: u.name'],
-    ['FOREIGNKEY', 'INSERT INTO posts (author) VALUES (42)', 'SQLITE_CONSTRAINT_FOREIGNKEY', 787, 'FOREIGN KEY constraint failed'],
-    ['CHECK', "INSERT INTO u (name, age) VALUES ('x', -1)", 'SQLITE_CONSTRAINT_CHECK', 275, 'CHECK constraint failed: age >= 0'],
-  ])('reports a %s violation with its extended code and SQLite\'s message', (_, sql, code, rawCode, message) => {
+    [
+      'PRIMARYKEY',
+      "INSERT INTO k VALUES ('one')",
+      'SQLITE_CONSTRAINT_PRIMARYKEY',
+      1555,
+      'UNIQUE constraint failed: k.code',
+    ],
+    [
+      'rowid PRIMARYKEY',
+      "INSERT INTO u (id, name) VALUES (1, 'x')",
+      'SQLITE_CONSTRAINT_PRIMARYKEY',
+      1555,
+      'UNIQUE constraint failed: u.id',
+    ],
+    [
+      'NOTNULL',
+      'INSERT INTO u (email) VALUES (NULL)',
+      'SQLITE_CONSTRAINT_NOTNULL',
+      1299,
+      'NOT NULL constraint failed: u.name',
+    ],
+    [
+      'FOREIGNKEY',
+      'INSERT INTO posts (author) VALUES (42)',
+      'SQLITE_CONSTRAINT_FOREIGNKEY',
+      787,
+      'FOREIGN KEY constraint failed',
+    ],
+    [
+      'CHECK',
+      "INSERT INTO u (name, age) VALUES ('x', -1)",
+      'SQLITE_CONSTRAINT_CHECK',
+      275,
+      'CHECK constraint failed: age >= 0',
+    ],
+  ])("reports a %s violation with its extended code and SQLite's message", (_, sql, code, rawCode, message) => {
     const error = thrown(() => db.prepare(sql).run());
     expect(error).toBeInstanceOf(SqliteError);
     expect({ code: error.code, rawCode: error.rawCode, message: error.message }).toEqual({ code, rawCode, message });
@@ -85,7 +119,7 @@ describe('SqliteError', () => {
 });
 
 describe('invalid SQL', () => {
-  it('is a SqliteError SQLITE_ERROR with SQLite\'s syntax message', () => {
+  it("is a SqliteError SQLITE_ERROR with SQLite's syntax message", () => {
     const error = thrown(() => db.prepare('SELEC 1'));
     expect(error).toBeInstanceOf(SqliteError);
     expect(error.code).toBe('SQLITE_ERROR');
@@ -94,9 +128,11 @@ describe('invalid SQL', () => {
     expectUsable();
   });
 
-  it('is SQLite\'s own error after a refused multi-statement prepare, with an authorizer installed', () => {
+  it("is SQLite's own error after a refused multi-statement prepare, with an authorizer installed", () => {
     db.setAuthorizer(() => 0);
-    expect(thrown(() => db.prepare('SELECT 1; SELECT 2')).message).toBe('The supplied SQL string contains more than one statement');
+    expect(thrown(() => db.prepare('SELECT 1; SELECT 2')).message).toBe(
+      'The supplied SQL string contains more than one statement',
+    );
     const error = thrown(() => db.prepare('SELEC 1'));
     expect(error).toBeInstanceOf(SqliteError);
     expect(error.message).toBe('near "SELEC": syntax error');
@@ -164,7 +200,10 @@ describe('a closed database', () => {
   });
 
   it('is refused while an iteration is in progress, which goes on; closing works once it ends', () => {
-    const iterator = db.prepare(`${series(3)} SELECT value FROM c`).pluck().iterate();
+    const iterator = db
+      .prepare(`${series(3)} SELECT value FROM c`)
+      .pluck()
+      .iterate();
     expect(iterator.next().value).toBe(1);
     const error = thrown(() => db.close());
     expect(error).toBeInstanceOf(TypeError);
@@ -228,7 +267,7 @@ describe('a user function that throws', () => {
     expect(db.prepare('SELECT count(*) FROM k').pluck().get()).toBe(1);
   });
 
-  it('keeps the error\'s class and properties', () => {
+  it("keeps the error's class and properties", () => {
     class HttpError extends Error {
       status = 503;
     }
@@ -280,7 +319,10 @@ describe('a user function that throws', () => {
 describe('a file that is not a database', () => {
   it('fails to open with SQLITE_NOTADB and leaves the file as it was', async () => {
     const file = tmp.file('notes.txt');
-    const bytes = Buffer.concat([Buffer.from('these are my notes, not a database\n'.repeat(200)), Buffer.alloc(1000, 0xab)]);
+    const bytes = Buffer.concat([
+      Buffer.from('these are my notes, not a database\n'.repeat(200)),
+      Buffer.alloc(1000, 0xab),
+    ]);
     fs.writeFileSync(file, bytes);
     const mtime = fs.statSync(file).mtimeMs;
 

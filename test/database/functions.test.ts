@@ -10,7 +10,11 @@ beforeEach(async () => {
   db = tmp.track(await open(':memory:'));
 });
 
-const one = (sql: string, ...params: unknown[]) => db.prepare(sql).pluck().get(...params);
+const one = (sql: string, ...params: unknown[]) =>
+  db
+    .prepare(sql)
+    .pluck()
+    .get(...params);
 
 describe('db.function() arguments', () => {
   it('receives each SQL type as its JS value', () => {
@@ -71,10 +75,14 @@ describe('db.function() arguments', () => {
 
   it('takes any number of arguments with varargs', () => {
     db.function('count_args', { varargs: true }, (...args) => args.length);
-    expect(db.prepare('SELECT count_args() AS a, count_args(1) AS b, count_args(1, 2, 3, 4, 5) AS c').get()).toEqual({ a: 0, b: 1, c: 5 });
+    expect(db.prepare('SELECT count_args() AS a, count_args(1) AS b, count_args(1, 2, 3, 4, 5) AS c').get()).toEqual({
+      a: 0,
+      b: 1,
+      c: 5,
+    });
   });
 
-  it('is called once per row with that row\'s values', () => {
+  it("is called once per row with that row's values", () => {
     db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1), (2), (3)');
     db.function('double', (x) => (x as number) * 2);
     expect(db.prepare('SELECT double(x) FROM t ORDER BY x').pluck().all()).toEqual([2, 4, 6]);
@@ -129,7 +137,9 @@ describe('db.function() options and registration', () => {
     db.exec("CREATE TABLE u (email TEXT); INSERT INTO u VALUES ('A@X'), ('b@y')");
     db.exec('CREATE INDEX u_email ON u (lower_ascii(email))');
     expect(one("SELECT email FROM u WHERE lower_ascii(email) = 'a@x'")).toBe('A@X');
-    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT email FROM u WHERE lower_ascii(email) = 'a@x'").all() as Array<{ detail: string }>;
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT email FROM u WHERE lower_ascii(email) = 'a@x'").all() as Array<{
+      detail: string;
+    }>;
     expect(plan.map((p) => p.detail).join(' ')).toContain('u_email');
   });
 
@@ -187,7 +197,9 @@ describe('db.function() options and registration', () => {
     for (let i = 0; i < 200; i++) db.function(`f${i % 10}`, () => i);
     db.function('inc', (x) => (x as number) + 1);
     db.exec('CREATE TABLE n (v)');
-    db.exec('WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 10000) INSERT INTO n SELECT inc(i) FROM c');
+    db.exec(
+      'WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 10000) INSERT INTO n SELECT inc(i) FROM c',
+    );
     expect(one('SELECT sum(v) FROM n')).toBe((10000 * 10001) / 2 + 10000);
     expect(one('SELECT f3()')).toBe(193);
   });

@@ -45,7 +45,7 @@ describe('open(path)', () => {
     expect(db.prepare('SELECT x FROM t').pluck().get()).toBe(1);
   });
 
-  it('fails with better-sqlite3\'s TypeError when the directory does not exist, and creates nothing', async () => {
+  it("fails with better-sqlite3's TypeError when the directory does not exist, and creates nothing", async () => {
     const error = await rejection(open(path.join(tmp.dir, 'missing-dir', 'x.db')));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe('Cannot open database because the directory does not exist');
@@ -70,12 +70,16 @@ describe('open() foreign keys', () => {
     const db = tmp.track(await open(tmp.file()));
     db.exec(schema);
     expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
-    expect(() => db.prepare('INSERT INTO child VALUES (1)').run()).toThrow(expect.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }));
+    expect(() => db.prepare('INSERT INTO child VALUES (1)').run()).toThrow(
+      expect.objectContaining({ code: 'SQLITE_CONSTRAINT_FOREIGNKEY' }),
+    );
 
     const off = tmp.track(await open(':memory:', { foreignKeys: false }));
     off.exec(schema);
     expect(off.prepare('INSERT INTO child VALUES (1)').run().changes).toBe(1);
-    await expect(open(':memory:', { foreignKeys: 'yes' as unknown as boolean })).rejects.toThrow('Expected the "foreignKeys" option to be a boolean');
+    await expect(open(':memory:', { foreignKeys: 'yes' as unknown as boolean })).rejects.toThrow(
+      'Expected the "foreignKeys" option to be a boolean',
+    );
   });
 });
 
@@ -192,7 +196,10 @@ describe('open() fileMustExist', () => {
 
   it('opens a file that exists', async () => {
     const file = tmp.file();
-    tmp.track(await open(file)).exec('CREATE TABLE t (x)').close();
+    tmp
+      .track(await open(file))
+      .exec('CREATE TABLE t (x)')
+      .close();
     const db = tmp.track(await open(file, { fileMustExist: true }));
     expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(0);
   });
@@ -204,7 +211,7 @@ describe('open() journal mode', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
-  it('keeps SQLite\'s memory journal for :memory:', async () => {
+  it("keeps SQLite's memory journal for :memory:", async () => {
     const db = tmp.track(await open(':memory:'));
     expect(db.pragma('journal_mode', { simple: true })).toBe('memory');
   });
@@ -226,7 +233,10 @@ describe('open() journal mode', () => {
 
   it('does not touch the journal mode of a readonly connection', async () => {
     const file = tmp.file();
-    tmp.track(await open(file, { journalMode: 'delete' })).exec('CREATE TABLE t (x)').close();
+    tmp
+      .track(await open(file, { journalMode: 'delete' }))
+      .exec('CREATE TABLE t (x)')
+      .close();
     const db = tmp.track(await open(file, { readonly: true }));
     expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
   });
@@ -279,11 +289,14 @@ describe('open() vfs', () => {
 });
 
 describe('open() argument checks', () => {
-  it.each([-1, 1.5, '100', Number.NaN, Infinity, undefined, null])('rejects timeout %s with the one wording', async (timeout) => {
-    const error = await rejection(open(':memory:', { timeout } as never));
-    expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toBe('Expected the "timeout" option to be a positive integer');
-  });
+  it.each([-1, 1.5, '100', Number.NaN, Infinity, undefined, null])(
+    'rejects timeout %s with the one wording',
+    async (timeout) => {
+      const error = await rejection(open(':memory:', { timeout } as never));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toBe('Expected the "timeout" option to be a positive integer');
+    },
+  );
 
   it('rejects a timeout over 2^31 - 1 with a RangeError', async () => {
     const error = await rejection(open(':memory:', { timeout: 2 ** 31 }));
@@ -324,7 +337,9 @@ describe('open() argument checks', () => {
   it('rejects an unknown journalMode', async () => {
     const error = await rejection(open(':memory:', { journalMode: 'fast' } as never));
     expect(error).toBeInstanceOf(TypeError);
-    expect(error.message).toBe('Expected the "journalMode" option to be one of wal, delete, truncate, persist, memory, off');
+    expect(error.message).toBe(
+      'Expected the "journalMode" option to be one of wal, delete, truncate, persist, memory, off',
+    );
   });
 
   it('rejects a non-string path and non-object options', async () => {

@@ -21,7 +21,11 @@ describe('positional parameters', () => {
   });
 
   it('binds ?NNN by number, and a repeated ?NNN takes one value', () => {
-    expect(db.prepare('SELECT ?2 AS a, ?1 AS b, ?2 AS c').get('first', 'second')).toEqual({ a: 'second', b: 'first', c: 'second' });
+    expect(db.prepare('SELECT ?2 AS a, ?1 AS b, ?2 AS c').get('first', 'second')).toEqual({
+      a: 'second',
+      b: 'first',
+      c: 'second',
+    });
   });
 
   it('spreads arrays, alone or mixed with single values', () => {
@@ -62,7 +66,11 @@ describe('positional parameters', () => {
 
 describe('named parameters', () => {
   it('binds :a, @a and $a from one object whose keys have no prefix', () => {
-    expect(db.prepare('SELECT :a AS x, @b AS y, $c AS z').get({ a: 1, b: 'two', c: null })).toEqual({ x: 1, y: 'two', z: null });
+    expect(db.prepare('SELECT :a AS x, @b AS y, $c AS z').get({ a: 1, b: 'two', c: null })).toEqual({
+      x: 1,
+      y: 'two',
+      z: null,
+    });
   });
 
   it('binds the same name used twice from one key', () => {
@@ -92,7 +100,7 @@ describe('named parameters', () => {
     expect(() => db.prepare('SELECT :a').get()).toThrow(TypeError);
   });
 
-  it('rejects named values split over two objects with better-sqlite3\'s TypeError', () => {
+  it("rejects named values split over two objects with better-sqlite3's TypeError", () => {
     expect(() => db.prepare('SELECT :a, :b').get({ a: 1 }, { b: 2 })).toThrow(
       new TypeError('You cannot specify named parameters in two different objects'),
     );
@@ -105,7 +113,9 @@ describe('named parameters', () => {
 
   it('rejects a non-plain object or a function where named values are expected with a TypeError', () => {
     for (const odd of [new (class Named {})(), () => 1, new Map()]) {
-      expect(() => db.prepare('SELECT :a').get({ a: 1 }, odd)).toThrow(new TypeError('Named parameters can only be passed within plain objects'));
+      expect(() => db.prepare('SELECT :a').get({ a: 1 }, odd)).toThrow(
+        new TypeError('Named parameters can only be passed within plain objects'),
+      );
     }
   });
 
@@ -213,7 +223,10 @@ describe('string parameters', () => {
 
 describe('blob parameters', () => {
   it('binds a Uint8Array as a BLOB', () => {
-    expect(db.prepare('SELECT typeof(?1) AS t, hex(?1) AS h').get(new Uint8Array([0, 1, 255]))).toEqual({ t: 'blob', h: '0001FF' });
+    expect(db.prepare('SELECT typeof(?1) AS t, hex(?1) AS h').get(new Uint8Array([0, 1, 255]))).toEqual({
+      t: 'blob',
+      h: '0001FF',
+    });
   });
 
   it('binds a Buffer as a BLOB', () => {
@@ -221,13 +234,21 @@ describe('blob parameters', () => {
   });
 
   it('binds an ArrayBuffer as a BLOB', () => {
-    expect(db.prepare('SELECT typeof(?1) AS t, hex(?1) AS h').get(new Uint8Array([7, 8]).buffer)).toEqual({ t: 'blob', h: '0708' });
+    expect(db.prepare('SELECT typeof(?1) AS t, hex(?1) AS h').get(new Uint8Array([7, 8]).buffer)).toEqual({
+      t: 'blob',
+      h: '0708',
+    });
   });
 
   it('binds only the bytes a view covers', () => {
     const backing = new Uint8Array([1, 2, 3, 4, 5]);
     expect(db.prepare('SELECT hex(?)').pluck().get(backing.subarray(1, 3))).toBe('0203');
-    expect(db.prepare('SELECT hex(?)').pluck().get(Buffer.from(backing.buffer, 3, 2))).toBe('0405');
+    expect(
+      db
+        .prepare('SELECT hex(?)')
+        .pluck()
+        .get(Buffer.from(backing.buffer, 3, 2)),
+    ).toBe('0405');
   });
 
   it('binds an empty array as an empty BLOB, not NULL', () => {

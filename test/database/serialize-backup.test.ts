@@ -56,14 +56,16 @@ describe('db.serialize()', () => {
 
   it('serializes an attached database by its schema name', async () => {
     const db = tmp.track(await open(':memory:'));
-    db.exec(`ATTACH '${tmp.file('aux.db')}' AS aux; CREATE TABLE aux.only_here (x); INSERT INTO aux.only_here VALUES (42)`);
+    db.exec(
+      `ATTACH '${tmp.file('aux.db')}' AS aux; CREATE TABLE aux.only_here (x); INSERT INTO aux.only_here VALUES (42)`,
+    );
     const copy = tmp.file('copy.db');
     fs.writeFileSync(copy, db.serialize({ attached: 'aux' }));
     const reopened = tmp.track(await open(copy));
     expect(reopened.prepare('SELECT x FROM only_here').pluck().get()).toBe(42);
   });
 
-  it('rejects an unknown schema name with SQLite\'s error instead of returning no bytes', async () => {
+  it("rejects an unknown schema name with SQLite's error instead of returning no bytes", async () => {
     const db = tmp.track(await open(':memory:'));
     const error = thrown(() => db.serialize({ attached: 'nope' }));
     expect(error).toBeInstanceOf(SqliteError);
@@ -180,7 +182,7 @@ describe('db.backup(destination)', () => {
     );
   });
 
-  it('rejects with better-sqlite3\'s TypeError when the destination directory does not exist', async () => {
+  it("rejects with better-sqlite3's TypeError when the destination directory does not exist", async () => {
     const db = tmp.track(await open(':memory:'));
     const error = await rejection(db.backup(tmp.file('missing/backup.db')));
     expect(error).toBeInstanceOf(TypeError);
@@ -260,7 +262,7 @@ describe('db.backup(destination)', () => {
     expect(await rejection(db.backup(tmp.file('x.db'), { attached: '' }))).toBeInstanceOf(TypeError);
   });
 
-  it('reports progress after each step and takes its return value as the next step\'s size, 0 pausing', async () => {
+  it("reports progress after each step and takes its return value as the next step's size, 0 pausing", async () => {
     const db = tmp.track(await open(':memory:'));
     fill(db, 300);
     const total = db.pragma('page_count', { simple: true }) as number;
@@ -288,7 +290,16 @@ describe('db.backup(destination)', () => {
     const dest = tmp.file('aborted.db');
     let calls = 0;
     const oops = new SyntaxError('stop');
-    const aborted = await rejection(db.backup(dest, { progress: () => (++calls === 3 ? (() => { throw oops; })() : 1) }));
+    const aborted = await rejection(
+      db.backup(dest, {
+        progress: () =>
+          ++calls === 3
+            ? (() => {
+                throw oops;
+              })()
+            : 1,
+      }),
+    );
     expect(aborted).toBe(oops);
     expect(fs.existsSync(dest)).toBe(false);
     const wrong = await rejection(db.backup(dest, { progress: () => '5' as never }));

@@ -59,7 +59,9 @@ describe('Statement.run()', () => {
   it('can be run again with different parameters', () => {
     const insert = db.prepare('INSERT INTO users (name, age) VALUES (?, ?)');
     for (let i = 0; i < 100; i++) insert.run(`user${i}`, i);
-    expect(db.prepare('SELECT count(*), sum(age) FROM users WHERE name LIKE ?').raw().get('user%')).toEqual([100, 4950]);
+    expect(db.prepare('SELECT count(*), sum(age) FROM users WHERE name LIKE ?').raw().get('user%')).toEqual([
+      100, 4950,
+    ]);
   });
 });
 
@@ -99,7 +101,11 @@ describe('Statement.get()', () => {
 
 describe('Statement.all()', () => {
   it('returns every row in order', () => {
-    expect(db.prepare('SELECT name FROM users ORDER BY id').all()).toEqual([{ name: 'ada' }, { name: 'grace' }, { name: 'linus' }]);
+    expect(db.prepare('SELECT name FROM users ORDER BY id').all()).toEqual([
+      { name: 'ada' },
+      { name: 'grace' },
+      { name: 'linus' },
+    ]);
   });
 
   it('returns an empty array when there are no rows', () => {
@@ -108,7 +114,10 @@ describe('Statement.all()', () => {
 
   it('returns the rows of INSERT … RETURNING and applies the insert', () => {
     const rows = db.prepare("INSERT INTO users (name) VALUES ('x'), ('y') RETURNING id, name").all();
-    expect(rows).toEqual([{ id: 4, name: 'x' }, { id: 5, name: 'y' }]);
+    expect(rows).toEqual([
+      { id: 4, name: 'x' },
+      { id: 5, name: 'y' },
+    ]);
     expect(db.prepare('SELECT count(*) FROM users').pluck().get()).toBe(5);
   });
 
@@ -121,7 +130,9 @@ describe('Statement.all()', () => {
 describe('Statement.iterate()', () => {
   function fill(n: number): void {
     db.exec('CREATE TABLE big (i INTEGER PRIMARY KEY, s TEXT)');
-    db.exec(`WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ${n}) INSERT INTO big SELECT i, 'row ' || i FROM c`);
+    db.exec(
+      `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ${n}) INSERT INTO big SELECT i, 'row ' || i FROM c`,
+    );
   }
 
   it('yields every row of a large result in order', () => {
@@ -158,7 +169,13 @@ describe('Statement.iterate()', () => {
     const stmt = db.prepare('SELECT id FROM users ORDER BY id').pluck();
     const iterator = stmt.iterate();
     expect(iterator.next().value).toBe(1);
-    for (const call of [() => stmt.get(), () => stmt.all(), () => stmt.run(), () => [...stmt.iterate()], () => stmt.raw()]) {
+    for (const call of [
+      () => stmt.get(),
+      () => stmt.all(),
+      () => stmt.run(),
+      () => [...stmt.iterate()],
+      () => stmt.raw(),
+    ]) {
       const error = thrown(call);
       expect(error).toBeInstanceOf(TypeError);
       expect(error.message).toBe('This statement is busy executing a query');
@@ -227,13 +244,19 @@ describe('Statement row shapes', () => {
 
   it('raw() returns arrays of values in column order, including duplicate names', () => {
     const stmt = db.prepare('SELECT id, name, id FROM users ORDER BY id LIMIT 2');
-    expect(stmt.raw().all()).toEqual([[1, 'ada', 1], [2, 'grace', 2]]);
+    expect(stmt.raw().all()).toEqual([
+      [1, 'ada', 1],
+      [2, 'grace', 2],
+    ]);
     expect(stmt.raw(false).get()).toEqual({ id: 1, name: 'ada' });
   });
 
   it('expand() nests values by table, with expressions under $', () => {
     db.exec("CREATE TABLE pets (owner INTEGER, name TEXT); INSERT INTO pets VALUES (1, 'rex')");
-    const row = db.prepare('SELECT users.name, pets.name, 1 + 1 AS two FROM users JOIN pets ON pets.owner = users.id').expand().get();
+    const row = db
+      .prepare('SELECT users.name, pets.name, 1 + 1 AS two FROM users JOIN pets ON pets.owner = users.id')
+      .expand()
+      .get();
     expect(row).toEqual({ users: { name: 'ada' }, pets: { name: 'rex' }, $: { two: 2 } });
   });
 
@@ -276,8 +299,17 @@ describe('Statement.columns()', () => {
 
   it('describes a column of the temp schema and of a view', () => {
     db.exec('CREATE TEMP TABLE scratch (v REAL); CREATE VIEW adults AS SELECT name FROM users WHERE age >= 18');
-    expect(db.prepare('SELECT v FROM scratch').columns()[0]).toMatchObject({ database: 'temp', table: 'scratch', type: 'REAL' });
-    expect(db.prepare('SELECT name FROM adults').columns()[0]).toMatchObject({ name: 'name', column: 'name', table: 'users', type: 'TEXT' });
+    expect(db.prepare('SELECT v FROM scratch').columns()[0]).toMatchObject({
+      database: 'temp',
+      table: 'scratch',
+      type: 'REAL',
+    });
+    expect(db.prepare('SELECT name FROM adults').columns()[0]).toMatchObject({
+      name: 'name',
+      column: 'name',
+      table: 'users',
+      type: 'TEXT',
+    });
   });
 
   it('is a TypeError on a statement that returns no data', () => {
@@ -388,7 +420,7 @@ describe('Statements across schema changes', () => {
 
 describe('Database.exec() and pragma()', () => {
   it('exec() runs several statements and returns the database', () => {
-    expect(db.exec("CREATE TABLE a (x); INSERT INTO a VALUES (1); INSERT INTO a VALUES (2);")).toBe(db);
+    expect(db.exec('CREATE TABLE a (x); INSERT INTO a VALUES (1); INSERT INTO a VALUES (2);')).toBe(db);
     expect(db.prepare('SELECT sum(x) FROM a').pluck().get()).toBe(3);
   });
 
@@ -399,7 +431,11 @@ describe('Database.exec() and pragma()', () => {
 
   it('pragma() returns the rows of a reporting pragma', () => {
     const columns = db.pragma('table_info(users)') as Array<{ name: string; type: string }>;
-    expect(columns.map((c) => [c.name, c.type])).toEqual([['id', 'INTEGER'], ['name', 'TEXT'], ['age', 'INTEGER']]);
+    expect(columns.map((c) => [c.name, c.type])).toEqual([
+      ['id', 'INTEGER'],
+      ['name', 'TEXT'],
+      ['age', 'INTEGER'],
+    ]);
   });
 
   it('pragma() with simple returns the first column of the first row', () => {

@@ -12,7 +12,11 @@ beforeEach(async () => {
 });
 
 const rows = (sql: string, ...params: unknown[]) => db.prepare(sql).all(...params);
-const column = (sql: string, ...params: unknown[]) => db.prepare(sql).pluck().all(...params);
+const column = (sql: string, ...params: unknown[]) =>
+  db
+    .prepare(sql)
+    .pluck()
+    .all(...params);
 
 /** `range(start, stop)`: the integers start..stop-1, with parameter defaults. */
 function defineRange(calls: unknown[][] = []): void {
@@ -44,7 +48,16 @@ describe('db.table() rows', () => {
   });
 
   it('can be filtered, sorted, joined and aggregated like a table', () => {
-    db.table('planets', { columns: ['name', 'moons'], *rows() { yield* [['Mercury', 0], ['Earth', 1], ['Mars', 2]]; } });
+    db.table('planets', {
+      columns: ['name', 'moons'],
+      *rows() {
+        yield* [
+          ['Mercury', 0],
+          ['Earth', 1],
+          ['Mars', 2],
+        ];
+      },
+    });
     db.exec("CREATE TABLE visited (name TEXT); INSERT INTO visited VALUES ('Earth'), ('Mars')");
     expect(column('SELECT name FROM planets WHERE moons > 0 ORDER BY name DESC')).toEqual(['Mars', 'Earth']);
     expect(column('SELECT p.moons FROM visited v JOIN planets p USING (name) ORDER BY 1')).toEqual([1, 2]);
@@ -71,10 +84,26 @@ describe('db.table() rows', () => {
   });
 
   it('numbers rows from 1 in each scan as their rowid, apart from a column named rowid', () => {
-    db.table('letters', { columns: ['letter'], *rows() { yield* [['a'], ['b']]; } });
-    expect(db.prepare('SELECT rowid, letter FROM letters').raw().all()).toEqual([[1, 'a'], [2, 'b']]);
-    db.table('own_ids', { columns: ['rowid'], *rows() { yield* [{ rowid: 70 }, { rowid: 80 }]; } });
-    expect(db.prepare('SELECT oid, rowid FROM own_ids').raw().all()).toEqual([[1, 70], [2, 80]]);
+    db.table('letters', {
+      columns: ['letter'],
+      *rows() {
+        yield* [['a'], ['b']];
+      },
+    });
+    expect(db.prepare('SELECT rowid, letter FROM letters').raw().all()).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
+    db.table('own_ids', {
+      columns: ['rowid'],
+      *rows() {
+        yield* [{ rowid: 70 }, { rowid: 80 }];
+      },
+    });
+    expect(db.prepare('SELECT oid, rowid FROM own_ids').raw().all()).toEqual([
+      [1, 70],
+      [2, 80],
+    ]);
   });
 
   it('runs the generator only as far as the statement reads', () => {
@@ -114,7 +143,12 @@ describe('db.table() rows', () => {
   });
 
   it('is read-only', () => {
-    db.table('fixed', { columns: ['x'], *rows() { yield [1]; } });
+    db.table('fixed', {
+      columns: ['x'],
+      *rows() {
+        yield [1];
+      },
+    });
     const error = thrown(() => db.exec('INSERT INTO fixed VALUES (2)'));
     expect(error).toBeInstanceOf(SqliteError);
     expect(error.message).toBe('table fixed may not be modified');
@@ -127,7 +161,10 @@ describe('db.table() parameters', () => {
     expect(column('SELECT value FROM range(?, ?)', 2, 5)).toEqual([2, 3, 4]);
     expect(column('SELECT value FROM range WHERE stop = ? AND start = ?', 5, 2)).toEqual([2, 3, 4]);
     expect(rows('SELECT * FROM range(1, 2)')).toEqual([{ value: 1 }]);
-    expect(db.prepare('SELECT start, stop, value FROM range(1, 3)').raw().all()).toEqual([[1, 3, 1], [1, 3, 2]]);
+    expect(db.prepare('SELECT start, stop, value FROM range(1, 3)').raw().all()).toEqual([
+      [1, 3, 1],
+      [1, 3, 2],
+    ]);
   });
 
   it('gives the generator undefined for each parameter the query leaves out, in any combination', () => {
@@ -136,11 +173,20 @@ describe('db.table() parameters', () => {
     expect(column('SELECT value FROM range')).toEqual([0, 1, 2]);
     expect(column('SELECT value FROM range WHERE stop = 2')).toEqual([0, 1]);
     expect(column('SELECT value FROM range(1)')).toEqual([1, 2]);
-    expect(calls).toEqual([[undefined, undefined], [undefined, 2], [1, undefined]]);
+    expect(calls).toEqual([
+      [undefined, undefined],
+      [undefined, 2],
+      [1, undefined],
+    ]);
   });
 
-  it('names its parameters $1, $2, … after the generator\'s length unless given', () => {
-    db.table('pair', { columns: ['sum'], *rows(a, b) { yield [a + b]; } });
+  it("names its parameters $1, $2, … after the generator's length unless given", () => {
+    db.table('pair', {
+      columns: ['sum'],
+      *rows(a, b) {
+        yield [a + b];
+      },
+    });
     expect(db.prepare('SELECT sum, "$1", "$2" FROM pair(?, ?)').raw().get(3, 4)).toEqual([7, 3, 4]);
     expect(() => db.prepare('SELECT * FROM pair(1, 2, 3)')).toThrow(SqliteError);
   });
@@ -170,7 +216,10 @@ describe('db.table() parameters', () => {
       [5, 5],
       [5, 6],
     ]);
-    expect(calls).toEqual([[0, 2], [5, 7]]);
+    expect(calls).toEqual([
+      [0, 2],
+      [5, 7],
+    ]);
   });
 
   it('checks a second = on the same parameter against the value the generator got', () => {
@@ -182,8 +231,23 @@ describe('db.table() parameters', () => {
 
   it('passes parameters of every kind, INTEGERs as bigints with safeIntegers', () => {
     const seen: unknown[] = [];
-    db.table('echo', { columns: ['kind'], parameters: ['v'], *rows(v) { seen.push(v); yield [typeof v]; } });
-    db.table('echo_big', { columns: ['kind'], parameters: ['v'], safeIntegers: true, *rows(v) { seen.push(v); yield [typeof v]; } });
+    db.table('echo', {
+      columns: ['kind'],
+      parameters: ['v'],
+      *rows(v) {
+        seen.push(v);
+        yield [typeof v];
+      },
+    });
+    db.table('echo_big', {
+      columns: ['kind'],
+      parameters: ['v'],
+      safeIntegers: true,
+      *rows(v) {
+        seen.push(v);
+        yield [typeof v];
+      },
+    });
     for (const value of [7, 1.5, 'hi', new Uint8Array([9])]) db.prepare('SELECT * FROM echo(?)').get(value);
     expect(column('SELECT kind FROM echo_big(?)', 7n)).toEqual(['bigint']);
     expect(seen).toEqual([7, 1.5, 'hi', Buffer.from([9]), 7n]);
@@ -191,12 +255,18 @@ describe('db.table() parameters', () => {
 
   it('takes the safeIntegers default from the database when the table is first used', async () => {
     const safe = tmp.track(await open(':memory:'));
-    safe.table('kind', { columns: ['k'], parameters: ['v'], *rows(v) { yield [typeof v]; } });
+    safe.table('kind', {
+      columns: ['k'],
+      parameters: ['v'],
+      *rows(v) {
+        yield [typeof v];
+      },
+    });
     safe.defaultSafeIntegers(true);
     expect(safe.prepare('SELECT k FROM kind(1)').pluck().get()).toBe('bigint');
   });
 
-  it('keeps a blob parameter\'s hidden column as bound when the generator changes its copy', () => {
+  it("keeps a blob parameter's hidden column as bound when the generator changes its copy", () => {
     db.table('mutate', {
       columns: ['done'],
       parameters: ['data'],
@@ -213,7 +283,12 @@ describe('db.table() parameters', () => {
 
 describe('db.table() rows of the wrong shape', () => {
   const yielding = (row: unknown) => {
-    db.table('bad', { columns: ['a', 'b'], *rows() { yield row as never; } });
+    db.table('bad', {
+      columns: ['a', 'b'],
+      *rows() {
+        yield row as never;
+      },
+    });
     return thrown(() => rows('SELECT * FROM bad'));
   };
 
@@ -222,7 +297,11 @@ describe('db.table() rows of the wrong shape', () => {
     ['null', null, 'Virtual table module "bad" yielded something that isn\'t a valid row object'],
     ['a short array', [1], 'Virtual table module "bad" yielded a row with an incorrect number of columns'],
     ['a long array', [1, 2, 3], 'Virtual table module "bad" yielded a row with an incorrect number of columns'],
-    ['an object with an undeclared key', { a: 1, b: 2, c: 3 }, 'Virtual table module "bad" yielded a row with an undeclared column "c"'],
+    [
+      'an object with an undeclared key',
+      { a: 1, b: 2, c: 3 },
+      'Virtual table module "bad" yielded a row with an undeclared column "c"',
+    ],
     ['an object with a missing key', { a: 1 }, 'Virtual table module "bad" yielded a row with missing columns'],
     ['a Date value', [1, new Date()], 'Virtual table module "bad" yielded an invalid value in column "b"'],
     ['a nested array value', { a: [1], b: 2 }, 'Virtual table module "bad" yielded an invalid value in column "a"'],
@@ -265,7 +344,12 @@ describe('db.table() exceptions', () => {
   });
 
   it('does not leak into the next, unrelated failure', () => {
-    db.table('broken', { columns: ['n'], *rows() { throw new Error('broken'); } });
+    db.table('broken', {
+      columns: ['n'],
+      *rows() {
+        throw new Error('broken');
+      },
+    });
     expect(() => rows('SELECT * FROM broken')).toThrow('broken');
     const error = thrown(() => db.prepare('SELECT * FROM missing_table'));
     expect(error).toBeInstanceOf(SqliteError);
@@ -278,7 +362,12 @@ describe('db.table() with a factory', () => {
     const contexts: unknown[] = [];
     db.table('words', function (...args) {
       contexts.push({ ...this });
-      return { columns: ['word'], *rows() { for (const a of args) yield [a]; } };
+      return {
+        columns: ['word'],
+        *rows() {
+          for (const a of args) yield [a];
+        },
+      };
     });
     db.exec('CREATE VIRTUAL TABLE greeting USING words(hello world, how are you?)');
     db.exec('CREATE VIRTUAL TABLE numbers USING words(1, 2)');
@@ -296,7 +385,12 @@ describe('db.table() with a factory', () => {
   it('keeps tables it made in a database file, usable again once the module is registered', async () => {
     const path = tmp.file('vtab.db');
     const first = await open(path);
-    const factory = (...args: string[]) => ({ columns: ['arg'], *rows() { for (const a of args) yield [a]; } });
+    const factory = (...args: string[]) => ({
+      columns: ['arg'],
+      *rows() {
+        for (const a of args) yield [a];
+      },
+    });
     first.table('args', factory);
     first.exec('CREATE VIRTUAL TABLE saved USING args(x, y)');
     first.close();
@@ -306,7 +400,7 @@ describe('db.table() with a factory', () => {
     expect(second.prepare('SELECT arg FROM saved').pluck().all()).toEqual(['x', 'y']);
   });
 
-  it('passes the factory\'s exception to the CREATE VIRTUAL TABLE unchanged, and creates nothing', () => {
+  it("passes the factory's exception to the CREATE VIRTUAL TABLE unchanged, and creates nothing", () => {
     const refusal = { code: 'NOPE' };
     db.table('refuses', () => {
       throw refusal;
@@ -334,28 +428,55 @@ describe('db.table() with a factory', () => {
 
 describe('db.table() options and registration', () => {
   it('with directOnly, cannot be used from a view', () => {
-    db.table('secret', { columns: ['x'], directOnly: true, *rows() { yield [1]; } });
+    db.table('secret', {
+      columns: ['x'],
+      directOnly: true,
+      *rows() {
+        yield [1];
+      },
+    });
     expect(column('SELECT x FROM secret')).toEqual([1]);
     db.exec('CREATE VIEW v AS SELECT x FROM secret');
     expect(() => column('SELECT x FROM v')).toThrow(/unsafe use of virtual table "secret"/);
   });
 
   it('quotes column and parameter names', () => {
-    db.table('odd', { columns: ['a "quoted"); name'], parameters: ['p)"'], *rows(p) { yield [p]; } });
+    db.table('odd', {
+      columns: ['a "quoted"); name'],
+      parameters: ['p)"'],
+      *rows(p) {
+        yield [p];
+      },
+    });
     expect(rows('SELECT * FROM odd WHERE "p)""" = 5')).toEqual([{ 'a "quoted"); name': 5 }]);
   });
 
-  it('reports SQLite\'s refusal of the declared columns as a SqliteError when the table is used', () => {
-    db.table('cased', { columns: ['name', 'NAME'], *rows() { yield ['a', 'b']; } });
+  it("reports SQLite's refusal of the declared columns as a SqliteError when the table is used", () => {
+    db.table('cased', {
+      columns: ['name', 'NAME'],
+      *rows() {
+        yield ['a', 'b'];
+      },
+    });
     const error = thrown(() => db.prepare('SELECT * FROM cased'));
     expect(error).toBeInstanceOf(SqliteError);
     expect(error.message).toBe('failed to declare virtual table "cased": duplicate column name: NAME');
   });
 
   it('replaces a module registered under the same name', () => {
-    db.table('version', { columns: ['v'], *rows() { yield [1]; } });
+    db.table('version', {
+      columns: ['v'],
+      *rows() {
+        yield [1];
+      },
+    });
     expect(column('SELECT v FROM version')).toEqual([1]);
-    db.table('version', { columns: ['v'], *rows() { yield [2]; } });
+    db.table('version', {
+      columns: ['v'],
+      *rows() {
+        yield [2];
+      },
+    });
     expect(column('SELECT v FROM version')).toEqual([2]);
   });
 
@@ -372,7 +493,12 @@ describe('db.table() options and registration', () => {
   it('forgets its modules, tables and scans when the database closes', async () => {
     const before = virtualTableCounts();
     const own = await open(':memory:');
-    own.table('a', { columns: ['x'], *rows() { yield* [[1], [2]]; } });
+    own.table('a', {
+      columns: ['x'],
+      *rows() {
+        yield* [[1], [2]];
+      },
+    });
     own.table('b', () => ({ columns: ['y'], *rows() {} }));
     own.exec('CREATE VIRTUAL TABLE made USING b');
     const pending = own.prepare('SELECT * FROM a').pluck().iterate();
@@ -385,29 +511,85 @@ describe('db.table() options and registration', () => {
 
   it.each([
     ['no name', [undefined, { columns: ['x'], *rows() {} }], TypeError, 'Expected first argument to be a string'],
-    ['an empty name', ['', { columns: ['x'], *rows() {} }], TypeError, 'Virtual table module name cannot be an empty string'],
+    [
+      'an empty name',
+      ['', { columns: ['x'], *rows() {} }],
+      TypeError,
+      'Virtual table module name cannot be an empty string',
+    ],
     ['no definition', ['t', null], TypeError, 'Expected second argument to be a function or a table definition object'],
-    ['no rows', ['t', { columns: ['x'] }], TypeError, 'Virtual table module "t" used a table definition without a "rows" property'],
-    ['no columns', ['t', { *rows() {} }], TypeError, 'Virtual table module "t" used a table definition without a "columns" property'],
-    ['rows that is no generator function', ['t', { columns: ['x'], rows() {} }], TypeError,
-      'Virtual table module "t" used a table definition with an invalid "rows" property (should be a generator function)'],
-    ['columns that are not strings', ['t', { columns: ['x', 1], *rows() {} }], TypeError,
-      'Virtual table module "t" used a table definition with an invalid "columns" property (should be an array of strings)'],
-    ['duplicate columns', ['t', { columns: ['x', 'x'], *rows() {} }], TypeError,
-      'Virtual table module "t" used a table definition with duplicate column names'],
-    ['zero columns', ['t', { columns: [], *rows() {} }], RangeError, 'Virtual table module "t" used a table definition with zero columns'],
-    ['parameters that are not an array', ['t', { columns: ['x'], parameters: 'p', *rows() {} }], TypeError,
-      'Virtual table module "t" used a table definition with an invalid "parameters" property (should be an array of strings)'],
-    ['duplicate parameters', ['t', { columns: ['x'], parameters: ['p', 'p'], *rows() {} }], TypeError,
-      'Virtual table module "t" used a table definition with duplicate parameter names'],
-    ['a parameter named like a column', ['t', { columns: ['x'], parameters: ['x'], *rows() {} }], TypeError,
-      'Virtual table module "t" used a table definition with column "x" which was ambiguously defined as both a column and parameter'],
-    ['33 parameters', ['t', { columns: ['x'], parameters: Array.from({ length: 33 }, (_, i) => `p${i}`), *rows() {} }], RangeError,
-      'Virtual table module "t" used a table definition with more than the maximum number of 32 parameters'],
-    ['a non-boolean safeIntegers', ['t', { columns: ['x'], safeIntegers: 1, *rows() {} }], TypeError,
-      'Virtual table module "t" used a table definition with an invalid "safeIntegers" property (should be a boolean)'],
-    ['a non-boolean directOnly', ['t', { columns: ['x'], directOnly: undefined, *rows() {} }], TypeError,
-      'Virtual table module "t" used a table definition with an invalid "directOnly" property (should be a boolean)'],
+    [
+      'no rows',
+      ['t', { columns: ['x'] }],
+      TypeError,
+      'Virtual table module "t" used a table definition without a "rows" property',
+    ],
+    [
+      'no columns',
+      ['t', { *rows() {} }],
+      TypeError,
+      'Virtual table module "t" used a table definition without a "columns" property',
+    ],
+    [
+      'rows that is no generator function',
+      ['t', { columns: ['x'], rows() {} }],
+      TypeError,
+      'Virtual table module "t" used a table definition with an invalid "rows" property (should be a generator function)',
+    ],
+    [
+      'columns that are not strings',
+      ['t', { columns: ['x', 1], *rows() {} }],
+      TypeError,
+      'Virtual table module "t" used a table definition with an invalid "columns" property (should be an array of strings)',
+    ],
+    [
+      'duplicate columns',
+      ['t', { columns: ['x', 'x'], *rows() {} }],
+      TypeError,
+      'Virtual table module "t" used a table definition with duplicate column names',
+    ],
+    [
+      'zero columns',
+      ['t', { columns: [], *rows() {} }],
+      RangeError,
+      'Virtual table module "t" used a table definition with zero columns',
+    ],
+    [
+      'parameters that are not an array',
+      ['t', { columns: ['x'], parameters: 'p', *rows() {} }],
+      TypeError,
+      'Virtual table module "t" used a table definition with an invalid "parameters" property (should be an array of strings)',
+    ],
+    [
+      'duplicate parameters',
+      ['t', { columns: ['x'], parameters: ['p', 'p'], *rows() {} }],
+      TypeError,
+      'Virtual table module "t" used a table definition with duplicate parameter names',
+    ],
+    [
+      'a parameter named like a column',
+      ['t', { columns: ['x'], parameters: ['x'], *rows() {} }],
+      TypeError,
+      'Virtual table module "t" used a table definition with column "x" which was ambiguously defined as both a column and parameter',
+    ],
+    [
+      '33 parameters',
+      ['t', { columns: ['x'], parameters: Array.from({ length: 33 }, (_, i) => `p${i}`), *rows() {} }],
+      RangeError,
+      'Virtual table module "t" used a table definition with more than the maximum number of 32 parameters',
+    ],
+    [
+      'a non-boolean safeIntegers',
+      ['t', { columns: ['x'], safeIntegers: 1, *rows() {} }],
+      TypeError,
+      'Virtual table module "t" used a table definition with an invalid "safeIntegers" property (should be a boolean)',
+    ],
+    [
+      'a non-boolean directOnly',
+      ['t', { columns: ['x'], directOnly: undefined, *rows() {} }],
+      TypeError,
+      'Virtual table module "t" used a table definition with an invalid "directOnly" property (should be a boolean)',
+    ],
   ])('rejects %s before registering anything', (_, args, type, message) => {
     const error = thrown(() => (db.table as (...a: unknown[]) => unknown)(...args));
     expect(error).toBeInstanceOf(type);
@@ -417,7 +599,9 @@ describe('db.table() options and registration', () => {
 
   it('rejects a generator whose length is not a parameter count', () => {
     const withLength = (length: unknown) => Object.defineProperty(function* () {}, 'length', { value: length });
-    expect(thrown(() => db.table('t', { columns: ['x'], rows: withLength(-1) })).message).toBe('Expected function.length to be a positive integer');
+    expect(thrown(() => db.table('t', { columns: ['x'], rows: withLength(-1) })).message).toBe(
+      'Expected function.length to be a positive integer',
+    );
     expect(() => db.table('t', { columns: ['x'], rows: withLength(33) })).toThrow(RangeError);
     expect(db.table('t', { columns: ['x'], rows: withLength(32) })).toBe(db);
   });

@@ -205,13 +205,15 @@ describe('nested transaction functions', () => {
     expect(values()).toEqual([1, 2, 22]);
   });
 
-  it('use a savepoint inside a transaction begun with exec(\'BEGIN\')', () => {
+  it("use a savepoint inside a transaction begun with exec('BEGIN')", () => {
     db.exec('BEGIN');
     db.prepare('INSERT INTO t VALUES (1)').run();
-    expect(db.transaction(() => {
-      db.prepare('INSERT INTO t VALUES (2)').run();
-      throw new Error('no');
-    })).toThrow('no');
+    expect(
+      db.transaction(() => {
+        db.prepare('INSERT INTO t VALUES (2)').run();
+        throw new Error('no');
+      }),
+    ).toThrow('no');
     expect(db.inTransaction).toBe(true);
     db.exec('COMMIT');
     expect(values()).toEqual([1]);
@@ -233,7 +235,7 @@ describe('transaction kinds', () => {
     expect(values()).toEqual([100, 101]);
   });
 
-  it('.immediate takes the write lock at BEGIN: another connection\'s write gets SQLITE_BUSY', async () => {
+  it(".immediate takes the write lock at BEGIN: another connection's write gets SQLITE_BUSY", async () => {
     const other = await second(db.name);
     let blocked: any;
     let readable: unknown;
@@ -248,7 +250,7 @@ describe('transaction kinds', () => {
     expect(values()).toEqual([100]);
   });
 
-  it('.exclusive in WAL mode blocks another connection\'s writes', async () => {
+  it(".exclusive in WAL mode blocks another connection's writes", async () => {
     const other = await second(db.name);
     let blocked: any;
     db.transaction(() => {
@@ -257,23 +259,27 @@ describe('transaction kinds', () => {
     expect(blocked.code).toMatch(/^SQLITE_BUSY/);
   });
 
-  it('.exclusive in rollback-journal mode blocks another connection\'s reads too; .immediate does not', async () => {
+  it(".exclusive in rollback-journal mode blocks another connection's reads too; .immediate does not", async () => {
     const file = tmp.file('rollback.db');
     const main = tmp.track(await open(file, { journalMode: 'delete' }));
     main.exec('CREATE TABLE t (x INTEGER UNIQUE); INSERT INTO t VALUES (1)');
     const other = await second(file, 'delete');
 
     let readDuringImmediate: unknown;
-    main.transaction(() => {
-      readDuringImmediate = count(other);
-    }).immediate();
+    main
+      .transaction(() => {
+        readDuringImmediate = count(other);
+      })
+      .immediate();
     expect(readDuringImmediate).toBe(1);
 
     let readDuringExclusive: any;
-    main.transaction(() => {
-      main.prepare('SELECT 1').get();
-      readDuringExclusive = thrown(() => count(other));
-    }).exclusive();
+    main
+      .transaction(() => {
+        main.prepare('SELECT 1').get();
+        readDuringExclusive = thrown(() => count(other));
+      })
+      .exclusive();
     expect(readDuringExclusive).toBeInstanceOf(SqliteError);
     expect(readDuringExclusive.code).toMatch(/^SQLITE_BUSY/);
     expect(count(other)).toBe(1);
@@ -291,9 +297,11 @@ describe('transaction kinds', () => {
 
   it('a rolled-back .immediate transaction releases the lock', async () => {
     const other = await second(db.name);
-    expect(db.transaction(() => {
-      throw new Error('abort');
-    }).immediate).toThrow('abort');
+    expect(
+      db.transaction(() => {
+        throw new Error('abort');
+      }).immediate,
+    ).toThrow('abort');
     expect(other.prepare('INSERT INTO t VALUES (8)').run().changes).toBe(1);
   });
 });

@@ -43,7 +43,15 @@ describe('INTEGER values', () => {
   it('that came from a JS number always read back, whatever their size', () => {
     db.exec('CREATE TABLE ints (n INTEGER)');
     // INTEGER affinity makes an INTEGER of every integral REAL that fits in int64 (-2^63 stays REAL).
-    for (const [n, type] of [[2 ** 51, 'integer'], [2 ** 53, 'integer'], [2 ** 60, 'integer'], [1e18, 'integer'], [-1e18, 'integer'], [Number.MAX_SAFE_INTEGER + 3, 'integer'], [2 ** 63, 'real']] as const) {
+    for (const [n, type] of [
+      [2 ** 51, 'integer'],
+      [2 ** 53, 'integer'],
+      [2 ** 60, 'integer'],
+      [1e18, 'integer'],
+      [-1e18, 'integer'],
+      [Number.MAX_SAFE_INTEGER + 3, 'integer'],
+      [2 ** 63, 'real'],
+    ] as const) {
       db.prepare('DELETE FROM ints').run();
       db.prepare('INSERT INTO ints VALUES (?)').run(n);
       expect(db.prepare('SELECT typeof(n) FROM ints').pluck().get()).toBe(type);
@@ -64,7 +72,11 @@ describe('INTEGER values', () => {
 
   it('come back as bigints from a statement with safeIntegers(), small ones included', () => {
     db.exec('INSERT INTO v VALUES (1, 5), (2, 9223372036854775807), (3, -9223372036854775808)');
-    expect(db.prepare('SELECT x FROM v ORDER BY id').pluck().safeIntegers().all()).toEqual([5n, 2n ** 63n - 1n, -(2n ** 63n)]);
+    expect(db.prepare('SELECT x FROM v ORDER BY id').pluck().safeIntegers().all()).toEqual([
+      5n,
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+    ]);
   });
 
   it('come back as bigints from every statement of a database opened with safeIntegers', async () => {

@@ -37,13 +37,23 @@ describe('the verbose option', () => {
   it('stops a statement before it runs when it throws', async () => {
     let fail = false;
     const oops = new Error('no');
-    const db = tmp.track(await open(':memory:', { verbose: () => { if (fail) throw oops; } }));
+    const db = tmp.track(
+      await open(':memory:', {
+        verbose: () => {
+          if (fail) throw oops;
+        },
+      }),
+    );
     db.exec('CREATE TABLE t (x)');
     let called = 0;
     db.function('count_call', (x) => (called++, x));
     const insert = db.prepare('INSERT INTO t VALUES (count_call(?))');
     fail = true;
-    for (const use of [() => db.exec('INSERT INTO t VALUES (count_call(1))'), () => insert.run(1), () => db.prepare('SELECT count_call(1)').get()]) {
+    for (const use of [
+      () => db.exec('INSERT INTO t VALUES (count_call(1))'),
+      () => insert.run(1),
+      () => db.prepare('SELECT count_call(1)').get(),
+    ]) {
       expect(use).toThrow(oops);
     }
     expect(() => [...db.prepare('SELECT count_call(1)').iterate()]).toThrow(oops);

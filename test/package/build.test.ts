@@ -29,7 +29,8 @@ function startupFiles(entry: string): string[] {
   const visit = (file: string): void => {
     if (seen.has(file)) return;
     seen.add(file);
-    for (const specifier of staticImports(fs.readFileSync(file, 'utf8'))) visit(path.resolve(path.dirname(file), specifier));
+    for (const specifier of staticImports(fs.readFileSync(file, 'utf8')))
+      visit(path.resolve(path.dirname(file), specifier));
   };
   visit(entry);
   return [...seen];
@@ -37,7 +38,11 @@ function startupFiles(entry: string): string[] {
 
 /** Runs an ES module snippet in a fresh node and returns what it printed, parsed as JSON. */
 function runModule(code: string, cwd: string): unknown {
-  const output = execFileSync(process.execPath, ['--input-type=module', '-e', code], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   return JSON.parse(output);
 }
 
@@ -59,8 +64,8 @@ describe('npm run build (scripts/build.mjs)', () => {
   });
 
   it('puts every subpath export and the CLI where package.json points, the CLI with its shebang and executable', () => {
-    const exported = Object.values(manifest.exports as Record<string, string | { default: string }>).flatMap((target) =>
-      typeof target === 'object' ? [target.default] : [],
+    const exported = Object.values(manifest.exports as Record<string, string | { default: string }>).flatMap(
+      (target) => (typeof target === 'object' ? [target.default] : []),
     );
     const bin = Object.values(manifest.bin as Record<string, string>);
     for (const file of [...exported, ...bin]) expect(fs.existsSync(path.join(dir, file)), file).toBe(true);
@@ -74,8 +79,17 @@ describe('npm run build (scripts/build.mjs)', () => {
     expect(files.length).toBeGreaterThan(1); // the entry and its shared chunks
     expect(files.length).toBeLessThanOrEqual(MAX_STARTUP_FILES);
     // Not even an empty chunk esbuild left for type-only modules (each file costs a resolve and a read).
-    for (const file of files) expect(fs.readFileSync(file, 'utf8').replace(/^\/\/# sourceMappingURL=.*$/m, '').trim(), file).not.toBe('');
-    const lazy = files.flatMap((file) => dynamicImports(fs.readFileSync(file, 'utf8')).map((specifier) => path.resolve(path.dirname(file), specifier)));
+    for (const file of files)
+      expect(
+        fs
+          .readFileSync(file, 'utf8')
+          .replace(/^\/\/# sourceMappingURL=.*$/m, '')
+          .trim(),
+        file,
+      ).not.toBe('');
+    const lazy = files.flatMap((file) =>
+      dynamicImports(fs.readFileSync(file, 'utf8')).map((specifier) => path.resolve(path.dirname(file), specifier)),
+    );
     expect(lazy.length).toBeGreaterThan(0); // core's load of the replica backend
     for (const file of lazy) {
       expect(fs.existsSync(file), file).toBe(true);
@@ -101,10 +115,14 @@ describe('npm run build (scripts/build.mjs)', () => {
 
   it('runs `wasmlite primary` from the build, and a replica client of it from `wasmlite` loads replication on first use', async () => {
     const cli = path.join(dir, manifest.bin.wasmlite);
-    const primary = spawn(process.execPath, [cli, 'primary', path.join(dir, 'primary.db'), '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const primary = spawn(process.execPath, [cli, 'primary', path.join(dir, 'primary.db'), '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = new Promise<number | null>((resolve) => primary.once('exit', resolve));
     try {
-      const line = await new Promise<string>((resolve) => createInterface({ input: primary.stdout! }).once('line', resolve));
+      const line = await new Promise<string>((resolve) =>
+        createInterface({ input: primary.stdout! }).once('line', resolve),
+      );
       const syncUrl = /(http:\/\/\S+),/.exec(line)![1]!;
       const result = runModule(
         `const { createClient } = await import(${url('core/index.js')});
@@ -124,7 +142,11 @@ describe('npm run build (scripts/build.mjs)', () => {
   });
 
   it('runs `wasmlite prisma migrate-deploy --help` from the build (a lazily loaded chunk)', () => {
-    const usage = execFileSync(process.execPath, [path.join(dir, manifest.bin.wasmlite), 'prisma', 'migrate-deploy', '--help'], { encoding: 'utf8' });
+    const usage = execFileSync(
+      process.execPath,
+      [path.join(dir, manifest.bin.wasmlite), 'prisma', 'migrate-deploy', '--help'],
+      { encoding: 'utf8' },
+    );
     expect(usage).toMatch(/^usage: wasmlite prisma migrate-deploy /);
   });
 });

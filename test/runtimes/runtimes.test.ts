@@ -59,7 +59,11 @@ describe('other runtimes', () => {
         // Only the flags above: not whatever the test runner put in NODE_OPTIONS for its own Node.
         env: { ...process.env, NODE_OPTIONS: '' },
       });
-      const seen = JSON.parse(stdout.trim().split('\n').at(-1)!) as { runtime: string; sqlite: string; bookmark: string };
+      const seen = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+        runtime: string;
+        sqlite: string;
+        bookmark: string;
+      };
       const name = spec.name.startsWith('node') ? 'node' : spec.name;
       expect(seen.runtime).toBe(`${name} ${pinnedVersion(spec.name)}`);
       expect(seen.sqlite).toBe(await engineVersion());

@@ -31,9 +31,12 @@ async function database(): Promise<string> {
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   db.exec('CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT UNIQUE, avatar BLOB)');
   const insert = db.prepare('INSERT INTO users (name, avatar) VALUES (?, ?)');
-  const insertAll = db.transaction((names: string[]) => names.forEach((name) => insert.run(name, new Uint8Array([1, 2, 3]))));
+  const insertAll = db.transaction((names: string[]) =>
+    names.forEach((name) => insert.run(name, new Uint8Array([1, 2, 3]))),
+  );
   insertAll(['Ada', 'Grace']);
-  const isUniqueViolation = (error: unknown) => error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+  const isUniqueViolation = (error: unknown) =>
+    error instanceof SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
   assert.throws(() => insert.run('Ada', null), isUniqueViolation);
   const version = db.prepare('SELECT sqlite_version()').pluck().get() as string;
   db.close();
@@ -96,10 +99,16 @@ async function kysely(): Promise<void> {
       .addColumn('name', 'text', (c) => c.notNull())
       .execute();
     await db.transaction().execute(async (trx) => {
-      await trx.insertInto('person').values([{ name: 'Ada' }, { name: 'Grace' }]).execute();
+      await trx
+        .insertInto('person')
+        .values([{ name: 'Ada' }, { name: 'Grace' }])
+        .execute();
     });
     const people = await db.selectFrom('person').select(['id', 'name']).orderBy('id').execute();
-    assert.deepEqual(people, [{ id: 1, name: 'Ada' }, { id: 2, name: 'Grace' }]);
+    assert.deepEqual(people, [
+      { id: 1, name: 'Ada' },
+      { id: 2, name: 'Grace' },
+    ]);
   } finally {
     await db.destroy();
   }

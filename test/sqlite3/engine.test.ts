@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import Database from '../../core/index.ts';
 import { loadEngine, loadEngineSync } from '../../core/sqlite3/engine.ts';
 import { IO_METHODS_MEMBERS, VFS_MEMBERS } from '../../core/sqlite3/vfs-registration.ts';
-import { compileSqliteWasm, nearestSqliteWasm, resolveSqliteWasm, sqliteWasmPath } from '../../core/sqlite3/wasm-file.ts';
+import {
+  compileSqliteWasm,
+  nearestSqliteWasm,
+  resolveSqliteWasm,
+  sqliteWasmPath,
+} from '../../core/sqlite3/wasm-file.ts';
 import { thrown } from '../database/thrown.ts';
 import { useTempDir } from '../support/temp-dir.ts';
 
@@ -29,7 +34,9 @@ describe('loading the engine', () => {
   it('names the file when sqlite3.wasm is missing', () => {
     const file = tmp.file('sqlite3.wasm');
     const error = thrown(() => compileSqliteWasm(file));
-    expect(error.message).toBe(`cannot read the SQLite WebAssembly module ${file} (is @sqlite.org/sqlite-wasm installed?)`);
+    expect(error.message).toBe(
+      `cannot read the SQLite WebAssembly module ${file} (is @sqlite.org/sqlite-wasm installed?)`,
+    );
     expect(error.cause.code).toBe('ENOENT');
   });
 
@@ -45,11 +52,15 @@ describe('loading the engine', () => {
 describe('the engine in use', () => {
   it('lays out sqlite3_vfs and sqlite3_io_methods as the build describes them', () => {
     const enums = loadEngineSync().enums;
-    for (const [struct, members] of [['sqlite3_vfs', VFS_MEMBERS], ['sqlite3_io_methods', IO_METHODS_MEMBERS]] as const) {
+    for (const [struct, members] of [
+      ['sqlite3_vfs', VFS_MEMBERS],
+      ['sqlite3_io_methods', IO_METHODS_MEMBERS],
+    ] as const) {
       const layout = enums.struct(struct);
       expect(layout.sizeof).toBe(members.length * 4);
-      expect(Object.entries(layout.members).map(([name, m]) => [name, m.offset, m.signature]))
-        .toEqual(members.map(([name, signature], i) => [name, i * 4, signature]));
+      expect(Object.entries(layout.members).map(([name, m]) => [name, m.offset, m.signature])).toEqual(
+        members.map(([name, signature], i) => [name, i * 4, signature]),
+      );
     }
     expect(enums.struct('sqlite3_file').sizeof).toBe(4);
   });
@@ -60,18 +71,25 @@ describe('the engine in use', () => {
       const d = new Date(ms);
       const pad = (n: number) => String(n).padStart(2, '0');
       const local = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-      expect(db.prepare("SELECT datetime(?, 'unixepoch', 'localtime')").pluck().get(ms / 1000)).toBe(local);
+      expect(
+        db
+          .prepare("SELECT datetime(?, 'unixepoch', 'localtime')")
+          .pluck()
+          .get(ms / 1000),
+      ).toBe(local);
     }
   });
 
   it('knows the current time and gives random values', () => {
     const db = tmp.track(new Database(':memory:'));
-    expect(Math.abs((db.prepare("SELECT unixepoch('now')").pluck().get() as number) - Date.now() / 1000)).toBeLessThan(2);
+    expect(Math.abs((db.prepare("SELECT unixepoch('now')").pluck().get() as number) - Date.now() / 1000)).toBeLessThan(
+      2,
+    );
     const [a, b] = db.prepare('SELECT hex(randomblob(16)) FROM (SELECT 1 UNION ALL SELECT 2)').pluck().all();
     expect(a).not.toBe(b);
   });
 
-  it('seeds SQLite\'s random numbers from the OS, so processes started together differ', async () => {
+  it("seeds SQLite's random numbers from the OS, so processes started together differ", async () => {
     const child = path.join(import.meta.dirname, '..', 'support', 'random-child.ts');
     const run = () => promisify(execFile)(process.execPath, ['--import', 'tsx', child], { encoding: 'utf8' });
     const outputs = (await Promise.all([run(), run(), run()])).map((r) => r.stdout);

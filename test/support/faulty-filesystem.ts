@@ -42,7 +42,8 @@ export class FaultyFilesystem implements Filesystem {
         handle.write(buffer, offset, length, position);
       },
       truncate(size) {
-        if (faults.writeError !== undefined && size > handle.size()) throw errnoError(faults.writeError, 'ftruncate', path);
+        if (faults.writeError !== undefined && size > handle.size())
+          throw errnoError(faults.writeError, 'ftruncate', path);
         handle.truncate(size);
       },
       sync: (dataOnly) => handle.sync(dataOnly),

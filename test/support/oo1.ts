@@ -1,6 +1,12 @@
 import type { Engine } from '../../core/sqlite3/engine.ts';
 import {
-  SQLITE_DONE, SQLITE_OK, SQLITE_OPEN_CREATE, SQLITE_OPEN_EXRESCODE, SQLITE_OPEN_READONLY, SQLITE_OPEN_READWRITE, SQLITE_ROW,
+  SQLITE_DONE,
+  SQLITE_OK,
+  SQLITE_OPEN_CREATE,
+  SQLITE_OPEN_EXRESCODE,
+  SQLITE_OPEN_READONLY,
+  SQLITE_OPEN_READWRITE,
+  SQLITE_ROW,
   SQLITE_UTF8,
 } from '../../core/sqlite3/constants.ts';
 import { bindValue, readColumnBigInt, setResult } from '../../core/sqlite3/values.ts';
@@ -85,7 +91,10 @@ export function openDb(engine: Engine, path: string, vfs: string, flags = 'c'): 
               if (step !== SQLITE_DONE) throw failure(e, db, step);
               break;
             }
-            row?.(names, Array.from({ length: columns }, (_, i) => oo1Value(readColumnBigInt(e, stmt, i))));
+            row?.(
+              names,
+              Array.from({ length: columns }, (_, i) => oo1Value(readColumnBigInt(e, stmt, i))),
+            );
           }
         } finally {
           x.sqlite3_finalize(stmt);
@@ -109,9 +118,13 @@ export function openDb(engine: Engine, path: string, vfs: string, flags = 'c'): 
     selectValue: (sql, bind) => rows(sql, bind)[0]?.values[0],
     selectValues: (sql, bind) => rows(sql, bind).map((r) => r.values[0]),
     selectArrays: (sql, bind) => rows(sql, bind).map((r) => r.values),
-    selectObjects: (sql, bind) => rows(sql, bind).map((r) => Object.fromEntries(r.names.map((n, i) => [n, r.values[i]]))),
+    selectObjects: (sql, bind) =>
+      rows(sql, bind).map((r) => Object.fromEntries(r.names.map((n, i) => [n, r.values[i]]))),
     createFunction(name, fn) {
-      const ptr = e.installFunction(((ctx: number) => setResult(e, ctx, fn())) as (...args: never[]) => unknown, 'v(pip)');
+      const ptr = e.installFunction(
+        ((ctx: number) => setResult(e, ctx, fn())) as (...args: never[]) => unknown,
+        'v(pip)',
+      );
       functions.push(ptr);
       const rc = x.sqlite3_create_function_v2(db, e.cstr(name), 0, SQLITE_UTF8, 0, ptr, 0, 0, 0);
       if (rc !== SQLITE_OK) throw failure(e, db, rc);
@@ -126,7 +139,8 @@ export function openDb(engine: Engine, path: string, vfs: string, flags = 'c'): 
 
 /** As oo1: integers as numbers when they are safe, else bigints. */
 function oo1Value(value: unknown): unknown {
-  if (typeof value === 'bigint' && value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER) return Number(value);
+  if (typeof value === 'bigint' && value >= Number.MIN_SAFE_INTEGER && value <= Number.MAX_SAFE_INTEGER)
+    return Number(value);
   return value;
 }
 

@@ -14,7 +14,12 @@ import os from 'node:os';
 import nodePath from 'node:path';
 import { open, SqliteError, type JournalMode } from '../../core/index.ts';
 
-const [path, userArgument = '-', journalMode = 'delete', readonly] = process.argv.slice(2) as [string, string?, JournalMode?, string?];
+const [path, userArgument = '-', journalMode = 'delete', readonly] = process.argv.slice(2) as [
+  string,
+  string?,
+  JournalMode?,
+  string?,
+];
 const user = userArgument === '-' ? undefined : userArgument;
 
 /** Opens, writes and reads a file database in a private scratch directory, so nothing is left to load. */

@@ -45,7 +45,10 @@ export async function nodeFsHarness(): Promise<VfsHarness> {
     exists: (p) => fs.existsSync(p),
     list: () => fs.readdirSync(dir).sort(),
     wrapped(wrap) {
-      const other = NodeFsVfs.create(engine, { name: `wasmlite-node-test-${process.pid}-${++counter}`, filesystem: wrap(new NodeFilesystem()) });
+      const other = NodeFsVfs.create(engine, {
+        name: `wasmlite-node-test-${process.pid}-${++counter}`,
+        filesystem: wrap(new NodeFilesystem()),
+      });
       extra.push(other);
       return other;
     },
@@ -71,7 +74,12 @@ export async function memoryHarness(): Promise<VfsHarness> {
     writeFile: (p, content) => files.writeFile(p, content),
     readFile: (p) => files.readFile(p),
     exists: (p) => files.stat(p) !== null,
-    list: () => files.files().filter((f) => f.startsWith('/data/')).map((f) => f.slice('/data/'.length)).sort(),
+    list: () =>
+      files
+        .files()
+        .filter((f) => f.startsWith('/data/'))
+        .map((f) => f.slice('/data/'.length))
+        .sort(),
     wrapped(wrap) {
       const other = new SqliteVfs(engine, wrap(files), { name: `wasmlite-memory-test-${++counter}` });
       extra.push(other);

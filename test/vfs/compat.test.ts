@@ -45,7 +45,8 @@ function fillWasm(db: Oo1Db): void {
   db.exec(SCHEMA);
   db.exec('BEGIN');
   for (let i = 1; i <= ROWS; i++) db.exec('INSERT INTO items VALUES (?, ?, ?, ?, ?)', { bind: row(i) });
-  for (let i = 1; i <= ROWS; i += 10) db.exec('INSERT INTO tags VALUES (?, ?)', { bind: [i, `tag-${NAMES[i % NAMES.length]}`] });
+  for (let i = 1; i <= ROWS; i += 10)
+    db.exec('INSERT INTO tags VALUES (?, ?)', { bind: [i, `tag-${NAMES[i % NAMES.length]}`] });
   db.exec('COMMIT');
 }
 

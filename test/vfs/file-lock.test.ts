@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
-  SQLITE_BUSY, SQLITE_LOCK_EXCLUSIVE, SQLITE_LOCK_NONE, SQLITE_LOCK_PENDING, SQLITE_LOCK_RESERVED,
-  SQLITE_LOCK_SHARED, SQLITE_OK,
+  SQLITE_BUSY,
+  SQLITE_LOCK_EXCLUSIVE,
+  SQLITE_LOCK_NONE,
+  SQLITE_LOCK_PENDING,
+  SQLITE_LOCK_RESERVED,
+  SQLITE_LOCK_SHARED,
+  SQLITE_OK,
 } from '../../core/sqlite3/constants.ts';
 import { FileLock } from '../../core/vfs/file-lock.ts';
 import { LockTable } from '../../core/vfs/lock-table.ts';

@@ -14,20 +14,29 @@ interface SizeHarness {
 }
 
 const FILESYSTEMS: [string, () => SizeHarness][] = [
-  ['NodeFilesystem', () => {
-    const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-size-')));
-    return { fs: new NodeFilesystem(), dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
-  }],
-  ['MemoryFilesystem', () => {
-    const files = new MemoryFilesystem();
-    files.mkdir('/data');
-    return { fs: files, dir: '/data', cleanup: () => {} };
-  }],
-  ['PowerLossFilesystem', () => {
-    const files = new PowerLossFilesystem();
-    files.mkdir('/data');
-    return { fs: files, dir: '/data', cleanup: () => {} };
-  }],
+  [
+    'NodeFilesystem',
+    () => {
+      const dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-size-')));
+      return { fs: new NodeFilesystem(), dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+    },
+  ],
+  [
+    'MemoryFilesystem',
+    () => {
+      const files = new MemoryFilesystem();
+      files.mkdir('/data');
+      return { fs: files, dir: '/data', cleanup: () => {} };
+    },
+  ],
+  [
+    'PowerLossFilesystem',
+    () => {
+      const files = new PowerLossFilesystem();
+      files.mkdir('/data');
+      return { fs: files, dir: '/data', cleanup: () => {} };
+    },
+  ],
 ];
 
 const bytes = (n: number, fill = 7) => new Uint8Array(n).fill(fill);

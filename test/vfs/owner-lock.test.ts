@@ -26,7 +26,9 @@ interface Child {
 }
 
 function startChild(file: string, ...args: string[]): Child {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, ...args], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines: string[] = [];
   const waiting: (() => void)[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -40,7 +42,8 @@ function startChild(file: string, ...args: string[]): Child {
       for (;;) {
         const i = lines.findIndex((l) => prefixes.some((p) => l.startsWith(p)));
         if (i >= 0) return lines.splice(i, 1)[0]!;
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`child exited; output: ${lines.join(' | ')}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`child exited; output: ${lines.join(' | ')}`);
         await Promise.race([new Promise<void>((r) => waiting.push(r)), exited]);
       }
     },
@@ -149,12 +152,18 @@ describe('owner lock across processes', () => {
     const winners = racers.filter((_, i) => outcomes[i] === 'ready');
     expect(winners.length, outcomes.join(', ')).toBe(1);
     const winner = winners[0]!.process.pid;
-    expect(outcomes.filter((o) => o !== 'ready').every((o) => o === `busy ${winner}`), outcomes.join(', ')).toBe(true);
+    expect(
+      outcomes.filter((o) => o !== 'ready').every((o) => o === `busy ${winner}`),
+      outcomes.join(', '),
+    ).toBe(true);
   });
 
   it('takes over a lock whose pid is alive but belongs to a newer process', () => {
     const pid = process.ppid;
-    fs.writeFileSync(ownerLockPath(file), JSON.stringify({ pid, startTime: 'not-the-start-time', hostname: os.hostname(), token: 'old' }));
+    fs.writeFileSync(
+      ownerLockPath(file),
+      JSON.stringify({ pid, startTime: 'not-the-start-time', hostname: os.hostname(), token: 'old' }),
+    );
     const db = openDb(engine, file, defaultVfs(engine).name);
     db.close();
     expect(fs.existsSync(ownerLockPath(file))).toBe(false);
@@ -172,9 +181,15 @@ describe('owner lock across processes', () => {
 
   it('respects a lock of a live process with the right start time, and of another host', () => {
     const pid = process.ppid;
-    fs.writeFileSync(ownerLockPath(file), JSON.stringify({ pid, startTime: processStartTime(pid), hostname: os.hostname(), token: 'live' }));
+    fs.writeFileSync(
+      ownerLockPath(file),
+      JSON.stringify({ pid, startTime: processStartTime(pid), hostname: os.hostname(), token: 'live' }),
+    );
     expectBusy(pid);
-    fs.writeFileSync(ownerLockPath(file), JSON.stringify({ pid: 12345, startTime: null, hostname: 'elsewhere', token: 'remote' }));
+    fs.writeFileSync(
+      ownerLockPath(file),
+      JSON.stringify({ pid: 12345, startTime: null, hostname: 'elsewhere', token: 'remote' }),
+    );
     expect(resultCodeOf(() => openDb(engine, file, defaultVfs(engine).name))).toBe(SQLITE_BUSY);
     expect(takeVfsError()?.message).toBe(`database ${file} is in use by process 12345 on elsewhere`);
   });

@@ -25,7 +25,14 @@ interface Run {
  * Creates a database and commits TRANSACTIONS transactions (each updates, deletes and inserts
  * rows tagged with its number), on a file system that loses power after `cutAfter` operations.
  */
-function workload(engine: Engine, mode: string, synchronous: string, cutAfter: number, random: () => number, keepSome: boolean): Run {
+function workload(
+  engine: Engine,
+  mode: string,
+  synchronous: string,
+  cutAfter: number,
+  random: () => number,
+  keepSome: boolean,
+): Run {
   const fs = new PowerLossFilesystem({ cutAfter, keepSomeUnsyncedWrites: keepSome, random });
   fs.mkdir('/data');
   const vfs = new SqliteVfs(engine, fs, { name: `wasmlite-power-loss-${++vfsCounter}` });
@@ -34,7 +41,9 @@ function workload(engine: Engine, mode: string, synchronous: string, cutAfter: n
   try {
     db = openDb(engine, '/data/app.db', vfs.name);
     // A tiny cache and autocheckpoint make transactions spill and checkpoints run mid-workload.
-    db.exec(`PRAGMA journal_mode = ${mode}; PRAGMA synchronous = ${synchronous}; PRAGMA cache_size = 5; PRAGMA wal_autocheckpoint = 10`);
+    db.exec(
+      `PRAGMA journal_mode = ${mode}; PRAGMA synchronous = ${synchronous}; PRAGMA cache_size = 5; PRAGMA wal_autocheckpoint = 10`,
+    );
     db.exec('CREATE TABLE t (txn INTEGER, i INTEGER, pad BLOB)');
     committed = 0;
     for (let k = 1; k <= TRANSACTIONS; k++) {
@@ -71,7 +80,9 @@ function inspect(engine: Engine, image: MemoryFilesystem): { integrity: unknown;
     const counts = db.selectArrays('SELECT txn, count(*) FROM t GROUP BY txn ORDER BY txn') as [number, number][];
     const last = counts.length === 0 ? 0 : counts.at(-1)![0];
     // Each transaction's rows are all there (less the even ones deleted by transaction txn+3).
-    const complete = counts.every(([txn, n]) => n === (txn <= last - 3 ? ROWS_PER_TRANSACTION / 2 : ROWS_PER_TRANSACTION));
+    const complete = counts.every(
+      ([txn, n]) => n === (txn <= last - 3 ? ROWS_PER_TRANSACTION / 2 : ROWS_PER_TRANSACTION),
+    );
     return { integrity, last, complete };
   } finally {
     db.close();

@@ -1,6 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_CANTOPEN_ISDIR, SQLITE_FULL, SQLITE_NOTADB, SQLITE_READONLY,
+  SQLITE_BUSY,
+  SQLITE_CANTOPEN,
+  SQLITE_CANTOPEN_ISDIR,
+  SQLITE_FULL,
+  SQLITE_NOTADB,
+  SQLITE_READONLY,
 } from '../../core/sqlite3/constants.ts';
 import { takeVfsError } from '../../core/vfs/vfs-error.ts';
 import { FaultyFilesystem } from '../support/faulty-filesystem.ts';
@@ -49,11 +54,16 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
 
     it('creates a database, writes it and reads it back after reopening', () => {
       const a = db('a.db');
-      a.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, data BLOB); INSERT INTO t VALUES (1, 'één', x'00ff'), (2, '二', randomblob(5000))");
+      a.exec(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, data BLOB); INSERT INTO t VALUES (1, 'één', x'00ff'), (2, '二', randomblob(5000))",
+      );
       close(a);
       expect(h.list()).toEqual(['a.db']);
       const b = db('a.db', 'w');
-      expect(b.selectArrays('SELECT id, name, length(data) FROM t ORDER BY id')).toEqual([[1, 'één', 2], [2, '二', 5000]]);
+      expect(b.selectArrays('SELECT id, name, length(data) FROM t ORDER BY id')).toEqual([
+        [1, 'één', 2],
+        [2, '二', 5000],
+      ]);
       expect(b.selectValue('PRAGMA integrity_check')).toBe('ok');
     });
 
@@ -63,7 +73,9 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
         expect(a.selectValue(`PRAGMA journal_mode = ${mode}`)).toBe(mode);
         a.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX t_v ON t (v)');
         a.exec(`BEGIN; INSERT INTO t (v) SELECT 'row ' || value FROM ${series(500)}; COMMIT`);
-        a.exec("BEGIN; UPDATE t SET v = 'changed'; DELETE FROM t WHERE id > 100; INSERT INTO t (v) VALUES ('new'); ROLLBACK");
+        a.exec(
+          "BEGIN; UPDATE t SET v = 'changed'; DELETE FROM t WHERE id > 100; INSERT INTO t (v) VALUES ('new'); ROLLBACK",
+        );
         expect(a.selectValue('SELECT count(*) FROM t')).toBe(500);
         expect(a.selectValue("SELECT count(*) FROM t WHERE v = 'changed'")).toBe(0);
         a.exec("UPDATE t SET v = v || '!' WHERE id % 2 = 0");
@@ -217,7 +229,9 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
       for (const mode of ['delete', 'truncate', 'persist', 'wal'] as const) {
         it(`sees the other's growth, rollbacks and VACUUM shrinking in ${mode.toUpperCase()} mode`, () => {
           const a = db('s.db');
-          a.exec(`PRAGMA journal_mode = ${mode}; PRAGMA cache_size = 10; CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB)`);
+          a.exec(
+            `PRAGMA journal_mode = ${mode}; PRAGMA cache_size = 10; CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB)`,
+          );
           const b = db('s.db');
           b.exec('PRAGMA cache_size = 10');
           expectSame(a, b, 0);
@@ -247,7 +261,9 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
 
       it('sees a WAL grow, get truncated by a checkpoint, and start again after the last close', () => {
         const a = db('g.db');
-        a.exec('PRAGMA journal_mode = wal; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB)');
+        a.exec(
+          'PRAGMA journal_mode = wal; PRAGMA wal_autocheckpoint = 0; CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB)',
+        );
         const b = db('g.db');
         a.exec(`INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(200)}`);
         const grown = h.readFile(h.path('g.db-wal')).length;
@@ -262,7 +278,11 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
         // journal_size_limit cuts a WAL that grew past it when the next writer restarts it.
         b.exec('PRAGMA journal_size_limit = 0');
         a.exec(`INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(100)}`);
-        expect(b.selectArrays('PRAGMA wal_checkpoint(PASSIVE)')[0]).toEqual([0, expect.any(Number), expect.any(Number)]);
+        expect(b.selectArrays('PRAGMA wal_checkpoint(PASSIVE)')[0]).toEqual([
+          0,
+          expect.any(Number),
+          expect.any(Number),
+        ]);
         b.exec('INSERT INTO t (pad) VALUES (randomblob(10))');
         expectSame(a, b, 302);
         close(a);
@@ -279,7 +299,9 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
 
       it('reads a hot journal that another connection left in place at its real size', () => {
         const a = db('hot.db');
-        a.exec(`PRAGMA journal_mode = persist; PRAGMA cache_size = 5; CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB); INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(100)}`);
+        a.exec(
+          `PRAGMA journal_mode = persist; PRAGMA cache_size = 5; CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB); INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(100)}`,
+        );
         const b = db('hot.db');
         b.exec('PRAGMA journal_mode = persist');
         // b's small transaction reuses the bigger persisted journal a wrote, then rolls back.
@@ -294,7 +316,9 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
     it('handles a database much bigger than the page cache', () => {
       const a = db('big.db');
       a.exec('PRAGMA cache_size = 20; CREATE TABLE t (id INTEGER PRIMARY KEY, data BLOB, n INT)');
-      a.exec(`BEGIN; INSERT INTO t (data, n) SELECT zeroblob(2000) || randomblob(100), value FROM ${series(3000)}; COMMIT`);
+      a.exec(
+        `BEGIN; INSERT INTO t (data, n) SELECT zeroblob(2000) || randomblob(100), value FROM ${series(3000)}; COMMIT`,
+      );
       a.exec('BEGIN; UPDATE t SET n = -n; DELETE FROM t WHERE id % 3 = 0; ROLLBACK');
       expect(a.selectValue('SELECT sum(n) FROM t')).toBe((3000 * 3001) / 2);
       expect(a.selectValue('PRAGMA page_count') as number).toBeGreaterThan(700);
@@ -312,7 +336,9 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
         return 0;
       });
       a.exec('PRAGMA temp_store = FILE; PRAGMA cache_size = 10; PRAGMA temp.cache_size = 10');
-      a.exec(`CREATE TEMP TABLE scratch (k, v); INSERT INTO scratch SELECT random(), randomblob(200) FROM ${series(40000)}`);
+      a.exec(
+        `CREATE TEMP TABLE scratch (k, v); INSERT INTO scratch SELECT random(), randomblob(200) FROM ${series(40000)}`,
+      );
       // Rows come out of the sorter after it spilled to a temporary file: main, temp db, sorter.
       const sorted = a.selectValues('SELECT k + open_files() FROM scratch ORDER BY v') as number[];
       expect(sorted.length).toBe(40000);
@@ -323,7 +349,10 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
 
     it('gives SQLite the current time', () => {
       const a = db('time.db');
-      const [seconds, subsec] = a.selectArrays("SELECT unixepoch('now'), unixepoch('now', 'subsec')")[0] as [number, number];
+      const [seconds, subsec] = a.selectArrays("SELECT unixepoch('now'), unixepoch('now', 'subsec')")[0] as [
+        number,
+        number,
+      ];
       expect(Math.abs(seconds - Date.now() / 1000)).toBeLessThan(2);
       expect(Math.abs(subsec - Date.now() / 1000)).toBeLessThan(2);
     });
@@ -379,7 +408,9 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
           a.exec(`CREATE TABLE t (v); INSERT INTO t SELECT randomblob(500) FROM ${series(200)}`);
           const before = a.selectValue('SELECT sum(length(v)) FROM t');
           faulty!.writeError = 'ENOSPC';
-          expect(resultCodeOf(() => a.exec(`INSERT INTO t SELECT randomblob(500) FROM ${series(200)}`))).toBe(SQLITE_FULL);
+          expect(resultCodeOf(() => a.exec(`INSERT INTO t SELECT randomblob(500) FROM ${series(200)}`))).toBe(
+            SQLITE_FULL,
+          );
           expect(takeVfsError()).toMatchObject({ code: 'ENOSPC' });
           faulty!.writeError = undefined;
           expect(a.selectValue('SELECT sum(length(v)) FROM t')).toBe(before);
@@ -399,9 +430,13 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
         const vfs = h.wrapped((fs) => (faulty = new FaultyFilesystem(fs)));
         const a = openDb(h.engine, h.path('fullwal.db'), vfs.name, 'c');
         try {
-          a.exec(`PRAGMA journal_mode = wal; CREATE TABLE t (v); INSERT INTO t SELECT randomblob(500) FROM ${series(200)}`);
+          a.exec(
+            `PRAGMA journal_mode = wal; CREATE TABLE t (v); INSERT INTO t SELECT randomblob(500) FROM ${series(200)}`,
+          );
           faulty!.writeError = 'ENOSPC';
-          expect(resultCodeOf(() => a.exec(`INSERT INTO t SELECT randomblob(500) FROM ${series(200)}`))).toBe(SQLITE_FULL);
+          expect(resultCodeOf(() => a.exec(`INSERT INTO t SELECT randomblob(500) FROM ${series(200)}`))).toBe(
+            SQLITE_FULL,
+          );
           expect(takeVfsError()).toMatchObject({ code: 'ENOSPC' });
           faulty!.writeError = undefined;
           expect(a.selectValue('SELECT count(*) FROM t')).toBe(200);

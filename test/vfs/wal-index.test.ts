@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
-  SQLITE_BUSY, SQLITE_OK, SQLITE_SHM_EXCLUSIVE, SQLITE_SHM_LOCK, SQLITE_SHM_SHARED, SQLITE_SHM_UNLOCK,
+  SQLITE_BUSY,
+  SQLITE_OK,
+  SQLITE_SHM_EXCLUSIVE,
+  SQLITE_SHM_LOCK,
+  SQLITE_SHM_SHARED,
+  SQLITE_SHM_UNLOCK,
 } from '../../core/sqlite3/constants.ts';
 import { WalIndex, type WalIndexHeap } from '../../core/vfs/wal-index.ts';
 import { WalIndexTable } from '../../core/vfs/wal-index-table.ts';
@@ -56,7 +61,7 @@ describe('WalIndex', () => {
     expect(index.lock(b, 0, 1, SHARED)).toBe(SQLITE_OK);
   });
 
-  it('releases a leaving connection\'s slots and frees the regions with the last one', () => {
+  it("releases a leaving connection's slots and frees the regions with the last one", () => {
     const heap = fakeHeap();
     const table = new WalIndexTable(heap);
     const a = table.connect('/db');

@@ -18,9 +18,19 @@ const { createClient, open, ReplicaClient, ReplicaFollower, HttpTransport } = aw
 export async function readYourWrites({ url, path: file, n, replicaSync = true }) {
   const client = replicaSync
     ? createClient({ url: `file:${file}`, syncUrl: url })
-    : new ReplicaClient(file, ReplicaFollower.start({ path: file, syncUrl: url, sync: false, log: () => {} }), new HttpTransport({ syncUrl: url }), {
-      intMode: 'number', open: {}, readYourWrites: true, readYourWritesTimeout: 5000, onReplicaLag: 'primary', bookmark: undefined,
-    });
+    : new ReplicaClient(
+        file,
+        ReplicaFollower.start({ path: file, syncUrl: url, sync: false, log: () => {} }),
+        new HttpTransport({ syncUrl: url }),
+        {
+          intMode: 'number',
+          open: {},
+          readYourWrites: true,
+          readYourWritesTimeout: 5000,
+          onReplicaLag: 'primary',
+          bookmark: undefined,
+        },
+      );
   await client.sync();
   const write = [];
   const read = [];
@@ -88,5 +98,10 @@ export async function reads({ url, replicaPath, localPath, rows, ops, rounds }) 
   local.close();
   replica.close();
   const perSecond = (kind) => ops / (median(times[kind]) / 1000);
-  return { replica: perSecond('replica'), local: perSecond('local'), database: perSecond('database'), sameRows: checks.size === 1 };
+  return {
+    replica: perSecond('replica'),
+    local: perSecond('local'),
+    database: perSecond('database'),
+    sameRows: checks.size === 1,
+  };
 }

@@ -64,7 +64,11 @@ export async function captureCost({ dir, commits, durableCommits, rounds }) {
     let capture;
     if (variant.capture) {
       if (!variant.drop) log = TransactionLog.open(`${file}-log`, { fsync: variant.sync === 'FULL' });
-      capture = new WalCapture({ dbId: '00112233445566778899aabbccddeeff', epoch: 1n, sink: (record) => log?.append(record) });
+      capture = new WalCapture({
+        dbId: '00112233445566778899aabbccddeeff',
+        epoch: 1n,
+        sink: (record) => log?.append(record),
+      });
       stop = vfs.observe(file, capture);
     }
     const db = await open(file, { journalMode: 'wal' });

@@ -80,12 +80,14 @@ export async function write({ url, mode, rate, clients = 1, seconds }) {
   const closedLoop = async (ms, keep) => {
     const end = performance.now() + ms;
     let count = 0;
-    await Promise.all(transports.map(async (t) => {
-      while (performance.now() < end) {
-        await insert(t, keep);
-        count++;
-      }
-    }));
+    await Promise.all(
+      transports.map(async (t) => {
+        while (performance.now() < end) {
+          await insert(t, keep);
+          count++;
+        }
+      }),
+    );
     return count;
   };
   // `clients` loops take the due writes in order; a write due while all are busy waits in the
@@ -104,23 +106,25 @@ export async function write({ url, mode, rate, clients = 1, seconds }) {
       if (scheduled < total) setTimeout(tick, 1);
     };
     tick();
-    await Promise.all(transports.map(async (t) => {
-      for (;;) {
-        if (due.length === 0) {
-          if (scheduled >= total) return;
-          await new Promise((resolve) => {
-            const previous = wake;
-            wake = () => {
-              wake = undefined;
-              previous?.();
-              resolve();
-            };
-          });
-          continue;
+    await Promise.all(
+      transports.map(async (t) => {
+        for (;;) {
+          if (due.length === 0) {
+            if (scheduled >= total) return;
+            await new Promise((resolve) => {
+              const previous = wake;
+              wake = () => {
+                wake = undefined;
+                previous?.();
+                resolve();
+              };
+            });
+            continue;
+          }
+          await insert(t, keep, due.shift());
         }
-        await insert(t, keep, due.shift());
-      }
-    }));
+      }),
+    );
     return total;
   };
   const run = mode === 'closed' ? closedLoop : openLoop;
@@ -133,7 +137,13 @@ export async function write({ url, mode, rate, clients = 1, seconds }) {
   for (let i = 0; i < acks.length; i += 3) latency.push(acks[i + 1] - acks[i + 2]);
   for (const t of transports) t.close();
   return {
-    acks: Float64Array.from(acks), sent, completed: acks.length / 3, errors, firstError,
-    elapsedMs: elapsed, txPerSecond: (acks.length / 3) / (elapsed / 1000), latency: percentiles(latency),
+    acks: Float64Array.from(acks),
+    sent,
+    completed: acks.length / 3,
+    errors,
+    firstError,
+    elapsedMs: elapsed,
+    txPerSecond: acks.length / 3 / (elapsed / 1000),
+    latency: percentiles(latency),
   };
 }

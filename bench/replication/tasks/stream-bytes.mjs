@@ -19,7 +19,9 @@ export async function streamBytes({ url, small }) {
   const exec = (sql, args = []) => t.execute({ sql, args });
   await exec('CREATE TABLE IF NOT EXISTS bytes_rows (id INTEGER PRIMARY KEY, v TEXT)');
   await exec('CREATE TABLE IF NOT EXISTS bytes_pages (id INTEGER PRIMARY KEY, b BLOB)');
-  await exec('WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 400) INSERT INTO bytes_pages (id, b) SELECT i, randomblob(3000) FROM c');
+  await exec(
+    'WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 400) INSERT INTO bytes_pages (id, b) SELECT i, randomblob(3000) FROM c',
+  );
   const status = await (await fetch(`${url}/status`)).json();
   const from = Position.parse(status.position).txid + 1n;
   const target = new URL(url);
@@ -70,9 +72,13 @@ export async function streamBytes({ url, small }) {
   const blob = () => new Uint8Array(3000).map(() => (Math.random() * 256) | 0);
   let position;
   for (let i = 0; i < small; i++) position = (await exec('INSERT INTO bytes_rows (v) VALUES (?)', [VALUE])).position;
-  for (let i = 0; i < small / 2; i++) position = (await exec('UPDATE bytes_pages SET b = ? WHERE id = ?', [blob(), 1 + (i % 400)])).position;
+  for (let i = 0; i < small / 2; i++)
+    position = (await exec('UPDATE bytes_pages SET b = ? WHERE id = ?', [blob(), 1 + (i % 400)])).position;
   for (let i = 0; i < small / 20; i++) {
-    const stmts = Array.from({ length: 20 }, (_, k) => ({ sql: 'UPDATE bytes_pages SET b = ? WHERE id = ?', args: [blob(), 1 + ((i * 20 + k) % 400)] }));
+    const stmts = Array.from({ length: 20 }, (_, k) => ({
+      sql: 'UPDATE bytes_pages SET b = ? WHERE id = ?',
+      args: [blob(), 1 + ((i * 20 + k) % 400)],
+    }));
     position = (await t.batch(stmts, 'write')).position;
   }
   const last = Position.parse(position).txid;
@@ -87,5 +93,13 @@ export async function streamBytes({ url, small }) {
   socket.destroy();
   await reading;
   t.close();
-  return { wireBytes, bodyBytes, records, pages, pageBytes, complete: lastTxid >= last, transactions: Number(last - from + 1n) };
+  return {
+    wireBytes,
+    bodyBytes,
+    records,
+    pages,
+    pageBytes,
+    complete: lastTxid >= last,
+    transactions: Number(last - from + 1n),
+  };
 }

@@ -61,7 +61,18 @@ describe.each(CLIENT_KINDS)('drizzle column modes, %s client', (kind) => {
     await db.insert(everything).values({ id: 1 });
     const row = await db.select().from(everything).get();
     expect(row).toEqual({
-      id: 1, count: null, flag: null, seconds: null, millis: null, bytes: null, doc: null, huge: null, jsonText: null, choice: null, ratio: null, price: null,
+      id: 1,
+      count: null,
+      flag: null,
+      seconds: null,
+      millis: null,
+      bytes: null,
+      doc: null,
+      huge: null,
+      jsonText: null,
+      choice: null,
+      ratio: null,
+      price: null,
     });
   });
 
@@ -70,27 +81,50 @@ describe.each(CLIENT_KINDS)('drizzle column modes, %s client', (kind) => {
     const at = new Date('2024-01-02T03:04:05.678Z');
     await db.insert(everything).values({ id: 1, seconds: at, millis: at });
     expect(await db.select({ seconds: everything.seconds, millis: everything.millis }).from(everything).get()).toEqual({
-      seconds: new Date('2024-01-02T03:04:05.000Z'), millis: at,
+      seconds: new Date('2024-01-02T03:04:05.000Z'),
+      millis: at,
     });
-    expect(await db.values(sql`select seconds, millis from everything`)).toEqual([[Math.floor(at.getTime() / 1000), at.getTime()]]);
+    expect(await db.values(sql`select seconds, millis from everything`)).toEqual([
+      [Math.floor(at.getTime() / 1000), at.getTime()],
+    ]);
   });
 
   it('gives integers as numbers in integer, boolean and count results, and real values as numbers', async () => {
     const { db } = await dbs.open(kind, { tables: [DDL] });
-    await db.insert(everything).values([{ id: 1, count: -5, flag: false, ratio: 2 }, { id: 2, count: 0, ratio: -1.5 }]);
-    const rows = await db.select({ count: everything.count, flag: everything.flag, ratio: everything.ratio, n: sql<number>`count(*) over ()` }).from(everything);
-    expect(rows).toEqual([{ count: -5, flag: false, ratio: 2, n: 2 }, { count: 0, flag: null, ratio: -1.5, n: 2 }]);
+    await db.insert(everything).values([
+      { id: 1, count: -5, flag: false, ratio: 2 },
+      { id: 2, count: 0, ratio: -1.5 },
+    ]);
+    const rows = await db
+      .select({
+        count: everything.count,
+        flag: everything.flag,
+        ratio: everything.ratio,
+        n: sql<number>`count(*) over ()`,
+      })
+      .from(everything);
+    expect(rows).toEqual([
+      { count: -5, flag: false, ratio: 2, n: 2 },
+      { count: 0, flag: null, ratio: -1.5, n: 2 },
+    ]);
     for (const row of rows) for (const v of Object.values(row)) expect(typeof v === 'bigint').toBe(false);
   });
 
   it('binds a placeholder through the column encoder (boolean, timestamp, json)', async () => {
     const { db } = await dbs.open(kind, { tables: [DDL] });
-    const insert = db.insert(everything).values({
-      flag: sql.placeholder('flag'), millis: sql.placeholder('millis'), doc: sql.placeholder('doc'),
-    }).prepare();
+    const insert = db
+      .insert(everything)
+      .values({
+        flag: sql.placeholder('flag'),
+        millis: sql.placeholder('millis'),
+        doc: sql.placeholder('doc'),
+      })
+      .prepare();
     await insert.run({ flag: true, millis: new Date(5), doc: { a: [1], b: 'x' } });
     await insert.run({ flag: false, millis: new Date(6), doc: { a: [], b: null } });
-    expect(await db.select({ flag: everything.flag, millis: everything.millis, doc: everything.doc }).from(everything)).toEqual([
+    expect(
+      await db.select({ flag: everything.flag, millis: everything.millis, doc: everything.doc }).from(everything),
+    ).toEqual([
       { flag: true, millis: new Date(5), doc: { a: [1], b: 'x' } },
       { flag: false, millis: new Date(6), doc: { a: [], b: null } },
     ]);

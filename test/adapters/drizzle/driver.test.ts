@@ -25,7 +25,11 @@ describe.each(CLIENT_KINDS)('drizzle() with a %s client', (kind) => {
     const { fixture } = await dbs.open(kind);
     const logged: string[] = [];
     const logger = { logQuery: (q: string) => logged.push(q) };
-    for (const db of [drizzle(fixture.client), drizzle(fixture.client, { logger }), drizzle({ client: fixture.client, logger })]) {
+    for (const db of [
+      drizzle(fixture.client),
+      drizzle(fixture.client, { logger }),
+      drizzle({ client: fixture.client, logger }),
+    ]) {
       expect(db).toBeInstanceOf(WasmliteDatabase);
       expect(db.$client).toBe(fixture.client);
       await db.insert(towns).values({ name: 'x' });
@@ -71,6 +75,8 @@ describe('drizzle() arguments', () => {
   });
 
   it('reports a bad syncUrl setup at construction, as createClient does', () => {
-    expect(() => drizzle({ connection: { url: 'file:replica.db', syncUrl: '' } })).toThrow(expect.objectContaining({ code: 'URL_INVALID' }));
+    expect(() => drizzle({ connection: { url: 'file:replica.db', syncUrl: '' } })).toThrow(
+      expect.objectContaining({ code: 'URL_INVALID' }),
+    );
   });
 });

@@ -14,7 +14,10 @@ import { useDrizzle } from './support.ts';
 const dbs = useDrizzle();
 
 async function failure(promise: Promise<unknown>): Promise<DrizzleQueryError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DrizzleQueryError);
   return error as DrizzleQueryError;
 }
@@ -31,12 +34,29 @@ describe.each(CLIENT_KINDS)('drizzle errors, %s client', (kind) => {
   });
 
   it('keeps the extended code of NOT NULL, UNIQUE and CHECK violations', async () => {
-    const strict = sqliteTable('strict', { id: integer('id').primaryKey(), email: text('email').unique(), age: integer('age') });
-    const { db } = await dbs.open(kind, { tables: ['CREATE TABLE strict (id integer PRIMARY KEY, email text NOT NULL UNIQUE, age integer CHECK (age >= 0))'] });
+    const strict = sqliteTable('strict', {
+      id: integer('id').primaryKey(),
+      email: text('email').unique(),
+      age: integer('age'),
+    });
+    const { db } = await dbs.open(kind, {
+      tables: [
+        'CREATE TABLE strict (id integer PRIMARY KEY, email text NOT NULL UNIQUE, age integer CHECK (age >= 0))',
+      ],
+    });
     await db.insert(strict).values({ email: 'a@x' });
-    expect((await failure(db.insert(strict).values({ email: 'a@x' }))).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
-    expect((await failure(db.insert(strict).values({}))).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_NOTNULL' });
-    expect((await failure(db.insert(strict).values({ email: 'b@x', age: -1 }))).cause).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_CHECK' });
+    expect((await failure(db.insert(strict).values({ email: 'a@x' }))).cause).toMatchObject({
+      code: 'SQLITE_CONSTRAINT',
+      extendedCode: 'SQLITE_CONSTRAINT_UNIQUE',
+    });
+    expect((await failure(db.insert(strict).values({}))).cause).toMatchObject({
+      code: 'SQLITE_CONSTRAINT',
+      extendedCode: 'SQLITE_CONSTRAINT_NOTNULL',
+    });
+    expect((await failure(db.insert(strict).values({ email: 'b@x', age: -1 }))).cause).toMatchObject({
+      code: 'SQLITE_CONSTRAINT',
+      extendedCode: 'SQLITE_CONSTRAINT_CHECK',
+    });
   });
 
   it('wraps SQL errors of raw queries', async () => {
@@ -70,10 +90,12 @@ describe.each(CLIENT_KINDS)('drizzle errors, %s client', (kind) => {
 
   it('rolls a transaction back when one of its statements fails uncaught', async () => {
     const { db } = await dbs.open(kind);
-    const error = await failure(db.transaction(async (tx) => {
-      await tx.insert(towns).values({ id: 1, name: 'Oslo' });
-      await tx.insert(towns).values({ id: 1, name: 'again' });
-    }));
+    const error = await failure(
+      db.transaction(async (tx) => {
+        await tx.insert(towns).values({ id: 1, name: 'Oslo' });
+        await tx.insert(towns).values({ id: 1, name: 'again' });
+      }),
+    );
     expect(error.cause).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
     expect(await db.$count(towns)).toBe(0);
   });

@@ -16,7 +16,11 @@ afterEach(() => {
 });
 
 function runExample(dir: string): string {
-  const result = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'examples/drizzle/main.ts', dir], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'examples/drizzle/main.ts', dir],
+    { cwd: root, encoding: 'utf8', timeout: 120_000 },
+  );
   expect(result.stderr).not.toMatch(/Error/);
   expect(result.status).toBe(0);
   return result.stdout;

@@ -18,7 +18,9 @@ import { CREATE_TABLES, edits, people, prices, residents, sales, seats, towns } 
 import { useDrizzle } from './support.ts';
 
 // Both drivers' databases, seen through what the scenarios use: the async SQLite API and batch.
-type AnyDb = BaseSQLiteDatabase<'async', any, typeof library> & { batch(queries: readonly unknown[]): Promise<unknown[]> };
+type AnyDb = BaseSQLiteDatabase<'async', any, typeof library> & {
+  batch(queries: readonly unknown[]): Promise<unknown[]>;
+};
 type Scenario = (db: AnyDb) => Promise<unknown>;
 
 const dbs = useDrizzle();
@@ -50,42 +52,82 @@ async function settle(result: Promise<unknown>): Promise<unknown> {
 }
 
 async function seed(db: AnyDb): Promise<void> {
-  await db.insert(towns).values([{ id: 1, name: 'Oslo' }, { id: 2, name: 'Lima' }, { id: 3, name: 'Nara' }]);
-  await db.insert(residents).values([{ name: 'Ada', townId: 1 }, { name: 'Bo', townId: 2 }, { name: 'Cy', townId: 2 }, { name: 'Di' }]);
-  await db.insert(sales).values([
-    { region: 'N', item: 'kettle', amount: 10, units: 1 }, { region: 'N', amount: 25, units: 2 },
-    { region: 'S', item: 'lamp', amount: 40, units: 4 }, { region: 'S', item: 'lamp', amount: 7, units: 1 },
+  await db.insert(towns).values([
+    { id: 1, name: 'Oslo' },
+    { id: 2, name: 'Lima' },
+    { id: 3, name: 'Nara' },
   ]);
-  await db.insert(authors).values([{ id: 1, name: 'Ursula' }, { id: 2, name: 'Octavia', mentorId: 1 }]);
-  await db.insert(books).values([{ id: 1, title: 'Earthsea', authorId: 1, published: new Date(-63158400000) }, { id: 2, title: 'Kindred', authorId: 2 }]);
-  await db.insert(reviews).values([{ bookId: 1, stars: 5 }, { bookId: 1, stars: 3, liked: false }]);
+  await db
+    .insert(residents)
+    .values([{ name: 'Ada', townId: 1 }, { name: 'Bo', townId: 2 }, { name: 'Cy', townId: 2 }, { name: 'Di' }]);
+  await db.insert(sales).values([
+    { region: 'N', item: 'kettle', amount: 10, units: 1 },
+    { region: 'N', amount: 25, units: 2 },
+    { region: 'S', item: 'lamp', amount: 40, units: 4 },
+    { region: 'S', item: 'lamp', amount: 7, units: 1 },
+  ]);
+  await db.insert(authors).values([
+    { id: 1, name: 'Ursula' },
+    { id: 2, name: 'Octavia', mentorId: 1 },
+  ]);
+  await db.insert(books).values([
+    { id: 1, title: 'Earthsea', authorId: 1, published: new Date(-63158400000) },
+    { id: 2, title: 'Kindred', authorId: 2 },
+  ]);
+  await db.insert(reviews).values([
+    { bookId: 1, stars: 5 },
+    { bookId: 1, stars: 3, liked: false },
+  ]);
 }
 
 const SCENARIOS: Record<string, Scenario> = {
   'insert returning, select with every column mode': async (db) => {
     const when = new Date('2024-02-03T04:05:06.789Z');
-    const inserted = await db.insert(people).values([{ name: 'Ada', active: true, tags: ['a', 'b'], joinedAt: when }, { name: 'Bo', joinedAt: when }]).returning();
+    const inserted = await db
+      .insert(people)
+      .values([
+        { name: 'Ada', active: true, tags: ['a', 'b'], joinedAt: when },
+        { name: 'Bo', joinedAt: when },
+      ])
+      .returning();
     await db.insert(edits).values({ title: 'x', touchedAt: when, draft: 'd' });
-    await db.insert(prices).values([{ id: 1, amount: '10.25', ratio: 0.5 }, { id: 2, amount: '3', ratio: 2, cheap: true }]);
+    await db.insert(prices).values([
+      { id: 1, amount: '10.25', ratio: 0.5 },
+      { id: 2, amount: '3', ratio: 2, cheap: true },
+    ]);
     return [inserted, await db.select().from(people), await db.select().from(edits), await db.select().from(prices)];
   },
   'run() results': async (db) => {
     const runs = [
-      await db.insert(towns).values([{ name: 'a' }, { name: 'b' }]).run(),
+      await db
+        .insert(towns)
+        .values([{ name: 'a' }, { name: 'b' }])
+        .run(),
       await db.update(towns).set({ name: 'c' }).where(eq(towns.id, 1)).run(),
       await db.delete(towns).where(eq(towns.id, 99)).run(),
     ];
     // lastInsertRowid of a statement that changed nothing differs (libsql: the connection's last
     // one; the wasmlite Client: undefined), so it is compared for the insert only.
-    return runs.map((r: { rowsAffected: number; lastInsertRowid?: bigint }, i) => [r.rowsAffected, i === 0 ? r.lastInsertRowid : 'n/a']);
+    return runs.map((r: { rowsAffected: number; lastInsertRowid?: bigint }, i) => [
+      r.rowsAffected,
+      i === 0 ? r.lastInsertRowid : 'n/a',
+    ]);
   },
   'joins, aliases and nullable joined tables': async (db) => {
     await seed(db);
     const other = alias(residents, 'other');
     return [
       await db.select().from(residents).leftJoin(towns, eq(residents.townId, towns.id)).orderBy(residents.id),
-      await db.select({ r: residents.name, o: other.name }).from(residents).innerJoin(other, and(eq(other.townId, residents.townId), lt(residents.id, other.id))),
-      await db.select({ town: towns.name, n: count(residents.id) }).from(towns).leftJoin(residents, eq(residents.townId, towns.id)).groupBy(towns.id).orderBy(desc(count(residents.id)), towns.id),
+      await db
+        .select({ r: residents.name, o: other.name })
+        .from(residents)
+        .innerJoin(other, and(eq(other.townId, residents.townId), lt(residents.id, other.id))),
+      await db
+        .select({ town: towns.name, n: count(residents.id) })
+        .from(towns)
+        .leftJoin(residents, eq(residents.townId, towns.id))
+        .groupBy(towns.id)
+        .orderBy(desc(count(residents.id)), towns.id),
     ];
   },
   'aggregates, $count, subqueries and set operations': async (db) => {
@@ -95,30 +137,51 @@ const SCENARIOS: Record<string, Scenario> = {
       await db.select({ s: sum(sales.amount), a: avg(sales.units), m: max(sales.amount), n: count() }).from(sales),
       await db.$count(sales, eq(sales.region, 'S')),
       await db.select({ id: big.id }).from(big),
-      await union(db.select({ name: towns.name }).from(towns), db.select({ name: residents.name }).from(residents)).orderBy(sql`name`),
-      await db.select({ item: sales.item }).from(sales).where(inArray(sales.region, ['N'])),
+      await union(
+        db.select({ name: towns.name }).from(towns),
+        db.select({ name: residents.name }).from(residents),
+      ).orderBy(sql`name`),
+      await db
+        .select({ item: sales.item })
+        .from(sales)
+        .where(inArray(sales.region, ['N'])),
     ];
   },
   'CTE update and delete with returning': async (db) => {
     await seed(db);
     const average = db.$with('average').as(db.select({ value: sql`avg(${sales.amount})`.as('value') }).from(sales));
     return [
-      await db.with(average).update(sales).set({ item: 'cheap' }).where(lt(sales.amount, sql`(select * from ${average})`)).returning(),
-      await db.with(average).delete(sales).where(gt(sales.amount, sql`(select * from ${average})`)).returning({ id: sales.id }),
+      await db
+        .with(average)
+        .update(sales)
+        .set({ item: 'cheap' })
+        .where(lt(sales.amount, sql`(select * from ${average})`))
+        .returning(),
+      await db
+        .with(average)
+        .delete(sales)
+        .where(gt(sales.amount, sql`(select * from ${average})`))
+        .returning({ id: sales.id }),
     ];
   },
-  'upserts': async (db) => {
+  upserts: async (db) => {
     await db.insert(seats).values({ row: 1, label: 'A', holder: 'Ada' });
     await db.insert(seats).values({ row: 1, label: 'A', holder: 'Bo' }).onConflictDoNothing();
-    const updated = await db.insert(seats).values({ row: 1, label: 'A', holder: 'Cy' })
-      .onConflictDoUpdate({ target: [seats.row, seats.label], set: { holder: sql`excluded.holder` } }).returning();
+    const updated = await db
+      .insert(seats)
+      .values({ row: 1, label: 'A', holder: 'Cy' })
+      .onConflictDoUpdate({ target: [seats.row, seats.label], set: { holder: sql`excluded.holder` } })
+      .returning();
     return [updated, await db.select().from(seats)];
   },
   'relational queries': async (db) => {
     await seed(db);
     return [
       await db.query.authors.findMany({ with: { books: { with: { reviews: true } }, mentor: true } }),
-      await db.query.books.findFirst({ where: (b, { eq }) => eq(b.id, 2), with: { author: { columns: { name: true } } } }),
+      await db.query.books.findFirst({
+        where: (b, { eq }) => eq(b.id, 2),
+        with: { author: { columns: { name: true } } },
+      }),
       await db.query.books.findFirst({ where: (b, { eq }) => eq(b.id, 9) }),
     ];
   },
@@ -135,29 +198,48 @@ const SCENARIOS: Record<string, Scenario> = {
       db.get(sql`select name from towns where id = 3`),
     ]);
     // ResultSets of writes: compare what both define the same way.
-    return results.map((r) => (r !== null && typeof r === 'object' && 'rowsAffected' in r ? [(r as { rowsAffected: number }).rowsAffected] : r));
+    return results.map((r) =>
+      r !== null && typeof r === 'object' && 'rowsAffected' in r ? [(r as { rowsAffected: number }).rowsAffected] : r,
+    );
   },
   'transactions and savepoints': async (db) => {
     await db.transaction(async (tx) => {
       await tx.insert(towns).values({ id: 1, name: 'kept' });
-      await tx.transaction(async (inner) => {
-        await inner.insert(towns).values({ id: 2, name: 'undone' });
-        inner.rollback();
-      }).catch(() => {});
+      await tx
+        .transaction(async (inner) => {
+          await inner.insert(towns).values({ id: 2, name: 'undone' });
+          inner.rollback();
+        })
+        .catch(() => {});
       await tx.transaction(async (inner) => inner.insert(towns).values({ id: 3, name: 'nested kept' }));
     });
-    await db.transaction(async (tx) => {
-      await tx.insert(towns).values({ id: 4, name: 'rolled back' });
-      tx.rollback();
-    }).catch(() => {});
+    await db
+      .transaction(async (tx) => {
+        await tx.insert(towns).values({ id: 4, name: 'rolled back' });
+        tx.rollback();
+      })
+      .catch(() => {});
     return db.select().from(towns);
   },
   'prepared statements with placeholders': async (db) => {
     await seed(db);
-    const byTown = db.select({ name: residents.name }).from(residents).where(eq(residents.townId, sql.placeholder('town'))).prepare();
-    const one = db.select().from(towns).where(eq(towns.id, sql.placeholder('id'))).prepare();
+    const byTown = db
+      .select({ name: residents.name })
+      .from(residents)
+      .where(eq(residents.townId, sql.placeholder('town')))
+      .prepare();
+    const one = db
+      .select()
+      .from(towns)
+      .where(eq(towns.id, sql.placeholder('id')))
+      .prepare();
     // libsql's values() rows are its Row objects (array-like); Drizzle types them as arrays.
-    return [await byTown.all({ town: 2 }), await one.get({ id: 3 }), await one.get({ id: 30 }), (await one.values({ id: 1 })).map((row) => Array.from(row as unknown[]))];
+    return [
+      await byTown.all({ town: 2 }),
+      await one.get({ id: 3 }),
+      await one.get({ id: 30 }),
+      (await one.values({ id: 1 })).map((row) => Array.from(row as unknown[])),
+    ];
   },
   'raw SQL without blobs': async (db) => {
     await seed(db);

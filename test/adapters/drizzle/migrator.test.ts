@@ -37,15 +37,24 @@ function migrationsFolder(migrations: Migration[]): string {
   dirs.push(dir);
   fs.mkdirSync(path.join(dir, 'meta'));
   const entries = migrations.map((m, idx) => ({ idx, version: '6', when: m.when, tag: m.tag, breakpoints: true }));
-  fs.writeFileSync(path.join(dir, 'meta', '_journal.json'), JSON.stringify({ version: '7', dialect: 'sqlite', entries }));
+  fs.writeFileSync(
+    path.join(dir, 'meta', '_journal.json'),
+    JSON.stringify({ version: '7', dialect: 'sqlite', entries }),
+  );
   for (const m of migrations) fs.writeFileSync(path.join(dir, `${m.tag}.sql`), m.sql);
   return dir;
 }
 
 /** The example's generated migrations (0000 creates the blog, 0001 rebuilds `authors`). */
 function exampleMigrations(): Migration[] {
-  const journal = JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'meta', '_journal.json'), 'utf8')) as { entries: Array<{ tag: string; when: number }> };
-  return journal.entries.map(({ tag, when }) => ({ tag, when, sql: fs.readFileSync(path.join(EXAMPLE, `${tag}.sql`), 'utf8') }));
+  const journal = JSON.parse(fs.readFileSync(path.join(EXAMPLE, 'meta', '_journal.json'), 'utf8')) as {
+    entries: Array<{ tag: string; when: number }>;
+  };
+  return journal.entries.map(({ tag, when }) => ({
+    tag,
+    when,
+    sql: fs.readFileSync(path.join(EXAMPLE, `${tag}.sql`), 'utf8'),
+  }));
 }
 
 const sha256 = (text: string) => crypto.createHash('sha256').update(text).digest('hex');
@@ -61,8 +70,14 @@ describe.each(CLIENT_KINDS)('drizzle migrate, %s client', (kind) => {
     expect(await db.all(sql`select id, hash, created_at from __drizzle_migrations order by rowid`)).toEqual(
       migrations.map((m) => ({ id: null, hash: sha256(m.sql), created_at: m.when })),
     );
-    const columns = await db.all<{ name: string; type: string }>(sql`select name, type from pragma_table_info('__drizzle_migrations')`);
-    expect(columns).toEqual([{ name: 'id', type: 'SERIAL' }, { name: 'hash', type: 'TEXT' }, { name: 'created_at', type: 'numeric' }]);
+    const columns = await db.all<{ name: string; type: string }>(
+      sql`select name, type from pragma_table_info('__drizzle_migrations')`,
+    );
+    expect(columns).toEqual([
+      { name: 'id', type: 'SERIAL' },
+      { name: 'hash', type: 'TEXT' },
+      { name: 'created_at', type: 'numeric' },
+    ]);
   });
 
   it('applies nothing when run again, and only the new migrations after the journal grows', async () => {
@@ -74,10 +89,16 @@ describe.each(CLIENT_KINDS)('drizzle migrate, %s client', (kind) => {
     await db.run(sql`insert into authors (id, name, email) values (1, 'Ada', 'ada@x')`);
     await migrate(db, { migrationsFolder: EXAMPLE });
     await migrate(db, { migrationsFolder: EXAMPLE });
-    expect(await db.values(sql`select created_at from __drizzle_migrations order by rowid`)).toEqual([[first!.when], [second!.when]]);
+    expect(await db.values(sql`select created_at from __drizzle_migrations order by rowid`)).toEqual([
+      [first!.when],
+      [second!.when],
+    ]);
     // 0001 made name optional.
     await db.run(sql`insert into authors (id, email) values (2, 'anon@x')`);
-    expect(await db.values(sql`select id, name from authors order by id`)).toEqual([[1, 'Ada'], [2, null]]);
+    expect(await db.values(sql`select id, name from authors order by id`)).toEqual([
+      [1, 'Ada'],
+      [2, null],
+    ]);
   });
 
   async function migratedOnceWithPosts(kind: 'local' | 'replica') {
@@ -85,14 +106,19 @@ describe.each(CLIENT_KINDS)('drizzle migrate, %s client', (kind) => {
     const [first] = exampleMigrations();
     await migrate(opened.db, { migrationsFolder: migrationsFolder([first!]) });
     await opened.db.run(sql`insert into authors (id, name, email) values (1, 'Ada', 'ada@x')`);
-    await opened.db.run(sql`insert into posts (id, author_id, title, body) values (1, 1, 'Notes', '…'), (2, 1, 'More', '…')`);
+    await opened.db.run(
+      sql`insert into posts (id, author_id, title, body) values (1, 1, 'Notes', '…'), (2, 1, 'More', '…')`,
+    );
     return opened;
   }
 
   it('keeps the rows of tables that reference a table a migration rebuilds, and enforces foreign keys after', async () => {
     const { db } = await migratedOnceWithPosts(kind);
     await migrate(db, { migrationsFolder: EXAMPLE });
-    expect(await db.values(sql`select id, author_id from posts order by id`)).toEqual([[1, 1], [2, 1]]);
+    expect(await db.values(sql`select id, author_id from posts order by id`)).toEqual([
+      [1, 1],
+      [2, 1],
+    ]);
     expect(await db.values(sql`select id, name from authors`)).toEqual([[1, 'Ada']]);
     // Enforcement is back: deleting the author cascades to the posts (ON DELETE cascade).
     await db.run(sql`delete from authors where id = 1`);
@@ -111,8 +137,16 @@ describe.each(CLIENT_KINDS)('drizzle migrate, %s client', (kind) => {
   it('rolls everything back when a migration fails, and rejects with the failing statement', async () => {
     const { db } = await dbs.open(kind, { tables: [] });
     const folder = migrationsFolder([
-      { tag: '0000_ok', when: 1, sql: 'CREATE TABLE a (id integer PRIMARY KEY);\n--> statement-breakpoint\nINSERT INTO a VALUES (1);' },
-      { tag: '0001_broken', when: 2, sql: 'CREATE TABLE b (id integer);\n--> statement-breakpoint\nINSERT INTO missing VALUES (1);' },
+      {
+        tag: '0000_ok',
+        when: 1,
+        sql: 'CREATE TABLE a (id integer PRIMARY KEY);\n--> statement-breakpoint\nINSERT INTO a VALUES (1);',
+      },
+      {
+        tag: '0001_broken',
+        when: 2,
+        sql: 'CREATE TABLE b (id integer);\n--> statement-breakpoint\nINSERT INTO missing VALUES (1);',
+      },
     ]);
     const error = await migrate(db, { migrationsFolder: folder }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DrizzleQueryError);
@@ -125,7 +159,9 @@ describe.each(CLIENT_KINDS)('drizzle migrate, %s client', (kind) => {
   it('applies each migration once when two migrations of the same database run at once', async () => {
     const { db } = await dbs.open(kind, { tables: [] });
     await Promise.all([migrate(db, { migrationsFolder: EXAMPLE }), migrate(db, { migrationsFolder: EXAMPLE })]);
-    expect(await db.values(sql`select created_at from __drizzle_migrations order by rowid`)).toEqual(exampleMigrations().map((m) => [m.when]));
+    expect(await db.values(sql`select created_at from __drizzle_migrations order by rowid`)).toEqual(
+      exampleMigrations().map((m) => [m.when]),
+    );
   });
 
   it('uses migrationsTable when given', async () => {
@@ -136,7 +172,7 @@ describe.each(CLIENT_KINDS)('drizzle migrate, %s client', (kind) => {
   });
 });
 
-describe('drizzle migrate and drizzle-orm/libsql\'s', () => {
+describe("drizzle migrate and drizzle-orm/libsql's", () => {
   it('share one __drizzle_migrations: a file migrated by libsql migrates on wasmlite without reapplying', async () => {
     const dir = migrationsFolder([]);
     const file = path.join(dir, 'shared.db');
@@ -149,7 +185,9 @@ describe('drizzle migrate and drizzle-orm/libsql\'s', () => {
     try {
       const db = drizzle(client);
       await migrate(db, { migrationsFolder: EXAMPLE });
-      expect(await db.values(sql`select created_at from __drizzle_migrations order by rowid`)).toEqual(exampleMigrations().map((m) => [m.when]));
+      expect(await db.values(sql`select created_at from __drizzle_migrations order by rowid`)).toEqual(
+        exampleMigrations().map((m) => [m.when]),
+      );
     } finally {
       client.close();
     }

@@ -20,13 +20,18 @@ describe.each(CLIENT_KINDS)('drizzle statement routing, %s client', (kind) => {
 
   it('serves selects, relational queries, $count and read-only batches without the primary', async () => {
     const { db, fixture } = await dbs.open(kind, { schema: library, tables: [...CREATE_TABLES, ...LIBRARY_TABLES] });
-    await db.insert(towns).values([{ id: 1, name: 'Oslo' }, { id: 2, name: 'Lima' }]);
+    await db.insert(towns).values([
+      { id: 1, name: 'Oslo' },
+      { id: 2, name: 'Lima' },
+    ]);
     await db.insert(authors).values({ id: 1, name: 'Ursula' });
     await db.insert(books).values({ id: 1, title: 'Earthsea', authorId: 1 });
     await db.select().from(towns); // waits for the replica to apply the inserts
     const before = await fixture.primaryRequests();
     expect(await db.select().from(towns).where(eq(towns.id, 2))).toEqual([{ id: 2, name: 'Lima' }]);
-    expect(await db.query.authors.findFirst({ columns: { name: true }, with: { books: { columns: { title: true } } } })).toEqual({ name: 'Ursula', books: [{ title: 'Earthsea' }] });
+    expect(
+      await db.query.authors.findFirst({ columns: { name: true }, with: { books: { columns: { title: true } } } }),
+    ).toEqual({ name: 'Ursula', books: [{ title: 'Earthsea' }] });
     expect(await db.$count(towns)).toBe(2);
     await db.batch([db.select().from(towns), db.select({ id: towns.id }).from(towns)]);
     expect(await fixture.primaryRequests()).toBe(before + onPrimary(0));
@@ -46,7 +51,9 @@ describe.each(CLIENT_KINDS)('drizzle statement routing, %s client', (kind) => {
     for (let i = 1; i <= 5; i++) {
       await db.insert(towns).values({ id: i, name: `town ${i}` });
       expect(await db.$count(towns)).toBe(i);
-      expect(await db.select({ name: towns.name }).from(towns).where(eq(towns.id, i)).get()).toEqual({ name: `town ${i}` });
+      expect(await db.select({ name: towns.name }).from(towns).where(eq(towns.id, i)).get()).toEqual({
+        name: `town ${i}`,
+      });
     }
   });
 

@@ -10,7 +10,9 @@ export const people = sqliteTable('people', {
   name: text('name').notNull(),
   active: integer('active', { mode: 'boolean' }).notNull().default(false),
   tags: blob('tags', { mode: 'json' }).$type<string[]>(),
-  joinedAt: integer('joined_at', { mode: 'timestamp' }).notNull().default(sql`(unixepoch())`),
+  joinedAt: integer('joined_at', { mode: 'timestamp' })
+    .notNull()
+    .default(sql`(unixepoch())`),
 });
 
 export const towns = sqliteTable('towns', {
@@ -27,16 +29,22 @@ export const residents = sqliteTable('residents', {
 export const sales = sqliteTable('sales', {
   id: integer('id').primaryKey(),
   region: text('region').notNull(),
-  item: text('item').notNull().$default(() => 'unnamed'),
+  item: text('item')
+    .notNull()
+    .$default(() => 'unnamed'),
   amount: integer('amount').notNull(),
   units: integer('units').notNull(),
 });
 
-export const seats = sqliteTable('seats', {
-  row: integer('row').notNull(),
-  label: text('label').notNull(),
-  holder: text('holder').notNull(),
-}, (t) => [primaryKey({ columns: [t.row, t.label] })]);
+export const seats = sqliteTable(
+  'seats',
+  {
+    row: integer('row').notNull(),
+    label: text('label').notNull(),
+    holder: text('holder').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.row, t.label] })],
+);
 
 export const readings = sqliteTable('readings', {
   id: integer('id').primaryKey({ autoIncrement: true }),
@@ -50,9 +58,13 @@ export const readings = sqliteTable('readings', {
 export const edits = sqliteTable('edits', {
   id: integer('id').primaryKey({ autoIncrement: true }),
   title: text('title').notNull(),
-  revision: integer('revision').default(sql`1`).$onUpdateFn(() => sql`revision + 1`),
+  revision: integer('revision')
+    .default(sql`1`)
+    .$onUpdateFn(() => sql`revision + 1`),
   touchedAt: integer('touched_at', { mode: 'timestamp_ms' }).$onUpdate(() => new Date()),
-  draft: text('draft').$type<string | null>().$onUpdate(() => null),
+  draft: text('draft')
+    .$type<string | null>()
+    .$onUpdate(() => null),
 });
 
 export const prices = sqliteTable('prices', {

@@ -16,7 +16,9 @@ describe.each(CLIENT_KINDS)('drizzle writes, %s client', (kind) => {
   it('inserts rows with generated ids and reads them back', async () => {
     const { db } = await dbs.open(kind);
     await db.insert(people).values([{ name: 'Ada' }, { name: 'Bo', tags: ['x', 'y'] }, { name: 'Cy', active: true }]);
-    expect(await db.select({ id: people.id, name: people.name, tags: people.tags, active: people.active }).from(people)).toEqual([
+    expect(
+      await db.select({ id: people.id, name: people.name, tags: people.tags, active: people.active }).from(people),
+    ).toEqual([
       { id: 1, name: 'Ada', tags: null, active: false },
       { id: 2, name: 'Bo', tags: ['x', 'y'], active: false },
       { id: 3, name: 'Cy', tags: null, active: true },
@@ -25,7 +27,10 @@ describe.each(CLIENT_KINDS)('drizzle writes, %s client', (kind) => {
 
   it('gives run() the Client result: rowsAffected and lastInsertRowid', async () => {
     const { db } = await dbs.open(kind);
-    const inserted = await db.insert(towns).values([{ name: 'Oslo' }, { name: 'Lima' }]).run();
+    const inserted = await db
+      .insert(towns)
+      .values([{ name: 'Oslo' }, { name: 'Lima' }])
+      .run();
     expect(inserted.rowsAffected).toBe(2);
     expect(inserted.lastInsertRowid).toBe(2n);
     const updated = await db.update(towns).set({ name: 'X' }).where(eq(towns.id, 99)).run();
@@ -36,8 +41,19 @@ describe.each(CLIENT_KINDS)('drizzle writes, %s client', (kind) => {
     const { db } = await dbs.open(kind);
     const [ada] = await db.insert(people).values({ name: 'Ada' }).returning();
     expect(ada).toEqual({ id: 1, name: 'Ada', active: false, tags: null, joinedAt: expect.any(Date) });
-    expect(await db.insert(people).values({ name: 'Bo' }).returning({ shout: sql<string>`upper(${people.name})` })).toEqual([{ shout: 'BO' }]);
-    expect(await db.update(people).set({ name: 'Ann' }).where(eq(people.id, 1)).returning({ id: people.id, name: people.name })).toEqual([{ id: 1, name: 'Ann' }]);
+    expect(
+      await db
+        .insert(people)
+        .values({ name: 'Bo' })
+        .returning({ shout: sql<string>`upper(${people.name})` }),
+    ).toEqual([{ shout: 'BO' }]);
+    expect(
+      await db
+        .update(people)
+        .set({ name: 'Ann' })
+        .where(eq(people.id, 1))
+        .returning({ id: people.id, name: people.name }),
+    ).toEqual([{ id: 1, name: 'Ann' }]);
     const gone = await db.delete(people).where(eq(people.name, 'Bo')).returning();
     expect(gone).toEqual([{ id: 2, name: 'Bo', active: false, tags: null, joinedAt: expect.any(Date) }]);
     expect(await db.select({ id: people.id }).from(people)).toEqual([{ id: 1 }]);
@@ -45,15 +61,25 @@ describe.each(CLIENT_KINDS)('drizzle writes, %s client', (kind) => {
 
   it('returns many rows from a multi-row insert', async () => {
     const { db } = await dbs.open(kind);
-    const rows = await db.insert(people).values([{ name: 'Ada' }, { name: 'Bo', active: true }]).returning({ id: people.id, active: people.active });
-    expect(rows).toEqual([{ id: 1, active: false }, { id: 2, active: true }]);
+    const rows = await db
+      .insert(people)
+      .values([{ name: 'Ada' }, { name: 'Bo', active: true }])
+      .returning({ id: people.id, active: people.active });
+    expect(rows).toEqual([
+      { id: 1, active: false },
+      { id: 2, active: true },
+    ]);
   });
 
   it('fills $default functions and inserts rows of defaults only', async () => {
     const { db } = await dbs.open(kind);
     await db.insert(sales).values({ id: 1, region: 'North', amount: 1, units: 1 });
     expect(await db.select({ item: sales.item }).from(sales)).toEqual([{ item: 'unnamed' }]);
-    const defaults = sqliteTable('defaults_only', { id: integer('id').primaryKey(), label: text('label').default('none'), note: text('note') });
+    const defaults = sqliteTable('defaults_only', {
+      id: integer('id').primaryKey(),
+      label: text('label').default('none'),
+      note: text('note'),
+    });
     await db.run(sql`CREATE TABLE defaults_only (id integer PRIMARY KEY, label text DEFAULT 'none', note text)`);
     await db.insert(defaults).values({});
     await db.insert(defaults).values([{}, {}]);
@@ -82,22 +108,38 @@ describe.each(CLIENT_KINDS)('drizzle writes, %s client', (kind) => {
     await db.insert(towns).values({ id: 1, name: 'Other' }).onConflictDoNothing({ target: towns.id });
     expect(await db.select().from(towns)).toEqual([{ id: 1, name: 'Oslo' }]);
     await db.insert(seats).values({ row: 1, label: 'A', holder: 'Ada' });
-    await db.insert(seats).values({ row: 1, label: 'A', holder: 'Bo' }).onConflictDoNothing({ target: [seats.row, seats.label] });
+    await db
+      .insert(seats)
+      .values({ row: 1, label: 'A', holder: 'Bo' })
+      .onConflictDoNothing({ target: [seats.row, seats.label] });
     expect(await db.select().from(seats)).toEqual([{ row: 1, label: 'A', holder: 'Ada' }]);
   });
 
   it('upserts with onConflictDoUpdate, with a where clause and on a composite key', async () => {
     const { db } = await dbs.open(kind);
     await db.insert(people).values({ id: 1, name: 'Ada' });
-    const [up] = await db.insert(people).values({ id: 1, name: 'Ada' }).onConflictDoUpdate({ target: people.id, set: { name: 'Ada L.' } }).returning({ name: people.name });
+    const [up] = await db
+      .insert(people)
+      .values({ id: 1, name: 'Ada' })
+      .onConflictDoUpdate({ target: people.id, set: { name: 'Ada L.' } })
+      .returning({ name: people.name });
     expect(up).toEqual({ name: 'Ada L.' });
-    await db.insert(people).values({ id: 1, name: 'ignored', active: true })
+    await db
+      .insert(people)
+      .values({ id: 1, name: 'ignored', active: true })
       .onConflictDoUpdate({ target: people.id, set: { active: true }, where: eq(people.active, false) });
-    await db.insert(people).values({ id: 1, name: 'ignored' })
+    await db
+      .insert(people)
+      .values({ id: 1, name: 'ignored' })
       .onConflictDoUpdate({ target: people.id, set: { name: 'never' }, where: eq(people.active, false) });
-    expect(await db.select({ name: people.name, active: people.active }).from(people)).toEqual([{ name: 'Ada L.', active: true }]);
+    expect(await db.select({ name: people.name, active: people.active }).from(people)).toEqual([
+      { name: 'Ada L.', active: true },
+    ]);
     await db.insert(seats).values({ row: 2, label: 'B', holder: 'Ada' });
-    await db.insert(seats).values({ row: 2, label: 'B', holder: 'x' }).onConflictDoUpdate({ target: [seats.row, seats.label], set: { holder: sql`excluded.holder || '!'` } });
+    await db
+      .insert(seats)
+      .values({ row: 2, label: 'B', holder: 'x' })
+      .onConflictDoUpdate({ target: [seats.row, seats.label], set: { holder: sql`excluded.holder || '!'` } });
     expect(await db.select({ holder: seats.holder }).from(seats)).toEqual([{ holder: 'x!' }]);
   });
 
@@ -122,8 +164,19 @@ describe.each(CLIENT_KINDS)('drizzle writes, %s client', (kind) => {
   it('inserts from a select, with returning', async () => {
     const { db } = await dbs.open(kind);
     await db.insert(people).values([{ name: 'Ada' }, { name: 'Bo' }, { name: 'Cy' }]);
-    const copied = await db.insert(towns).select(db.select({ id: people.id, name: people.name }).from(people).where(inArray(people.name, ['Ada', 'Cy']))).returning();
-    expect(copied).toEqual([{ id: 1, name: 'Ada' }, { id: 3, name: 'Cy' }]);
+    const copied = await db
+      .insert(towns)
+      .select(
+        db
+          .select({ id: people.id, name: people.name })
+          .from(people)
+          .where(inArray(people.name, ['Ada', 'Cy'])),
+      )
+      .returning();
+    expect(copied).toEqual([
+      { id: 1, name: 'Ada' },
+      { id: 3, name: 'Cy' },
+    ]);
     expect(() => db.insert(towns).select(db.select({ name: people.name, id: people.id }).from(people))).toThrow();
   });
 

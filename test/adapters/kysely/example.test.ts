@@ -12,7 +12,11 @@ afterEach(() => {
 
 /** Runs examples/kysely/main.ts as `npm run example:kysely` does, on a database in `dir`. */
 function runExample(dir: string): string {
-  const result = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'examples/kysely/main.ts', dir], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'examples/kysely/main.ts', dir],
+    { cwd: root, encoding: 'utf8', timeout: 60_000 },
+  );
   expect(result.stderr).toBe('');
   expect(result.status).toBe(0);
   return result.stdout;

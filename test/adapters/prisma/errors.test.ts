@@ -24,25 +24,41 @@ async function rejection(promise: Promise<unknown>): Promise<PrismaError> {
 describe.each(CLIENT_KINDS)('Prisma errors on a %s client', (kind) => {
   it('reports a unique violation as P2002 with the fields', async () => {
     const { db } = await prisma.open(kind);
-    const ada = await db.user.create({ data: { email: 'a@example.com', name: 'A', posts: { create: { title: 'T' } } } });
+    const ada = await db.user.create({
+      data: { email: 'a@example.com', name: 'A', posts: { create: { title: 'T' } } },
+    });
     const single = await rejection(db.user.create({ data: { email: 'a@example.com', name: 'B' } }));
     expect(single.code).toBe('P2002');
     expect(single.message).toContain('Unique constraint failed on the fields: (`email`)');
-    expect(single.meta?.driverAdapterError?.cause).toMatchObject({ kind: 'UniqueConstraintViolation', constraint: { fields: ['email'] }, originalCode: 'SQLITE_CONSTRAINT_UNIQUE' });
+    expect(single.meta?.driverAdapterError?.cause).toMatchObject({
+      kind: 'UniqueConstraintViolation',
+      constraint: { fields: ['email'] },
+      originalCode: 'SQLITE_CONSTRAINT_UNIQUE',
+    });
     const compound = await rejection(db.post.create({ data: { title: 'T', authorId: ada.id } }));
     expect(compound.code).toBe('P2002');
     expect(compound.meta?.driverAdapterError?.cause).toMatchObject({ constraint: { fields: ['authorId', 'title'] } });
-    const primaryKey = await rejection(db.tag.create({ data: { id: 1, name: 'x' } }).then(() => db.tag.create({ data: { id: 1, name: 'y' } })));
+    const primaryKey = await rejection(
+      db.tag.create({ data: { id: 1, name: 'x' } }).then(() => db.tag.create({ data: { id: 1, name: 'y' } })),
+    );
     expect(primaryKey.code).toBe('P2002');
-    expect(primaryKey.meta?.driverAdapterError?.cause).toMatchObject({ constraint: { fields: ['id'] }, originalCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    expect(primaryKey.meta?.driverAdapterError?.cause).toMatchObject({
+      constraint: { fields: ['id'] },
+      originalCode: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+    });
   });
 
   it('reports a not-null violation as P2011 with the field', async () => {
     const { db } = await prisma.open(kind);
     await db.user.create({ data: { email: 'a@example.com', name: 'A' } });
-    const error = await rejection(db.profile.create({ data: { bio: null, user: { connect: { email: 'a@example.com' } } } }));
+    const error = await rejection(
+      db.profile.create({ data: { bio: null, user: { connect: { email: 'a@example.com' } } } }),
+    );
     expect(error.code).toBe('P2011');
-    expect(error.meta?.driverAdapterError?.cause).toMatchObject({ kind: 'NullConstraintViolation', constraint: { fields: ['bio'] } });
+    expect(error.meta?.driverAdapterError?.cause).toMatchObject({
+      kind: 'NullConstraintViolation',
+      constraint: { fields: ['bio'] },
+    });
     expect(await db.profile.count()).toBe(0);
   });
 
@@ -51,7 +67,14 @@ describe.each(CLIENT_KINDS)('Prisma errors on a %s client', (kind) => {
     const error = await rejection(db.post.create({ data: { title: 'orphan', authorId: 999 } }));
     expect(error.code).toBe('P2003');
     expect(error.meta?.driverAdapterError?.cause).toMatchObject({ kind: 'ForeignKeyConstraintViolation' });
-    await db.user.create({ data: { email: 'a@example.com', name: 'A', posts: { create: [{ title: '1' }, { title: '2' }] }, profile: { create: { bio: '' } } } });
+    await db.user.create({
+      data: {
+        email: 'a@example.com',
+        name: 'A',
+        posts: { create: [{ title: '1' }, { title: '2' }] },
+        profile: { create: { bio: '' } },
+      },
+    });
     await db.user.delete({ where: { email: 'a@example.com' } });
     expect([await db.post.count(), await db.profile.count()]).toEqual([0, 0]);
   });
@@ -85,7 +108,10 @@ describe.each(CLIENT_KINDS)('Prisma errors on a %s client', (kind) => {
     try {
       const error = await rejection(fixture.db.user.create({ data: { email: 'a@example.com', name: 'A' } }));
       expect(error.code).toBe('P1008');
-      expect(error.meta?.driverAdapterError?.cause).toMatchObject({ kind: 'SocketTimeout', originalCode: expect.stringMatching(/^SQLITE_BUSY/) });
+      expect(error.meta?.driverAdapterError?.cause).toMatchObject({
+        kind: 'SocketTimeout',
+        originalCode: expect.stringMatching(/^SQLITE_BUSY/),
+      });
     } finally {
       blocker.exec('ROLLBACK');
       blocker.close();
@@ -100,11 +126,18 @@ describe.each(CLIENT_KINDS)('Prisma errors on a %s client', (kind) => {
     const check = await rejection(db.$executeRawUnsafe('INSERT INTO "Checked" VALUES (?)', -1));
     expect(check.code).toBe('P2010');
     expect(check.meta?.driverAdapterError?.cause).toEqual({
-      kind: 'sqlite', extendedCode: 275, message: 'CHECK constraint failed: n',
-      originalCode: 'SQLITE_CONSTRAINT_CHECK', originalMessage: 'CHECK constraint failed: n',
+      kind: 'sqlite',
+      extendedCode: 275,
+      message: 'CHECK constraint failed: n',
+      originalCode: 'SQLITE_CONSTRAINT_CHECK',
+      originalMessage: 'CHECK constraint failed: n',
     });
     const syntax = await rejection(db.$queryRawUnsafe('SELEC 1'));
-    expect(syntax.meta?.driverAdapterError?.cause).toMatchObject({ kind: 'sqlite', extendedCode: 1, message: 'near "SELEC": syntax error' });
+    expect(syntax.meta?.driverAdapterError?.cause).toMatchObject({
+      kind: 'sqlite',
+      extendedCode: 1,
+      message: 'near "SELEC": syntax error',
+    });
     expect(syntax.message).toContain('SQLITE_ERROR');
   });
 });
@@ -116,7 +149,10 @@ describe('Prisma errors on a replica client', () => {
     await clients.primary!.close();
     const error = await rejection(db.user.create({ data: { email: 'b@example.com', name: 'B' } }));
     expect(error.code).toBe('P1001');
-    expect(error.meta?.driverAdapterError?.cause).toMatchObject({ kind: 'DatabaseNotReachable', originalCode: 'PRIMARY_UNREACHABLE' });
+    expect(error.meta?.driverAdapterError?.cause).toMatchObject({
+      kind: 'DatabaseNotReachable',
+      originalCode: 'PRIMARY_UNREACHABLE',
+    });
     expect(await db.user.findMany({ select: { email: true } })).toEqual([{ email: 'a@example.com' }]);
   });
 });

@@ -12,7 +12,11 @@ afterEach(() => {
 
 /** Runs examples/prisma/main.ts as `npm run example:prisma` does, with its files in `dir`. */
 function runExample(dir: string): string {
-  const result = spawnSync(process.execPath, ['--conditions=source', '--import', 'tsx', 'examples/prisma/main.ts', dir], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', 'examples/prisma/main.ts', dir],
+    { cwd: root, encoding: 'utf8', timeout: 120_000 },
+  );
   expect(result.stderr).not.toMatch(/Error/);
   expect(result.status).toBe(0);
   return result.stdout;

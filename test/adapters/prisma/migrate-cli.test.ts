@@ -14,7 +14,10 @@ const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).hre
 
 /** Runs `wasmlite prisma …` as a process in `cwd`; resolves with its exit code and output. */
 async function wasmlite(cwd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', TSX, CLI, 'prisma', ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', TSX, CLI, 'prisma', ...args], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -31,7 +34,11 @@ describe('wasmlite prisma migrate-deploy', () => {
     writeMigrationsFolder(temp.file('prisma'), [INIT, POSTS]);
 
     const first = await wasmlite(temp.dir, ['migrate-deploy', '--url', 'file:app.db']);
-    expect(first).toEqual({ code: 0, stdout: `applied ${INIT.name}\napplied ${POSTS.name}\n2 migrations applied (file:app.db)\n`, stderr: '' });
+    expect(first).toEqual({
+      code: 0,
+      stdout: `applied ${INIT.name}\napplied ${POSTS.name}\n2 migrations applied (file:app.db)\n`,
+      stderr: '',
+    });
     const second = await wasmlite(temp.dir, ['migrate-deploy', '--url', 'file:app.db']);
     expect(second).toEqual({ code: 0, stdout: 'no pending migrations to apply (file:app.db)\n', stderr: '' });
 
@@ -42,9 +49,11 @@ describe('wasmlite prisma migrate-deploy', () => {
 
   it('applies through a primary that holds the file, with the token of a token file', async () => {
     const folder = writeMigrationsFolder(temp.dir, [INIT]);
-    const primary = temp.track(await startPrimary({ path: temp.file('primary.db'), port: 0, tokens: { write: ['s3cret'] } }));
+    const primary = temp.track(
+      await startPrimary({ path: temp.file('primary.db'), port: 0, tokens: { write: ['s3cret'] } }),
+    );
     try {
-      fs.writeFileSync(temp.file('token'), '# the primary\'s read-write token\ns3cret\n');
+      fs.writeFileSync(temp.file('token'), "# the primary's read-write token\ns3cret\n");
       const args = ['migrate-deploy', '--url', 'file:replica.db', '--sync-url', primary.url, '--migrations', folder];
 
       const refused = await wasmlite(temp.dir, args);
@@ -52,11 +61,18 @@ describe('wasmlite prisma migrate-deploy', () => {
       expect(refused.stderr).toMatch(/^ClientError: PRIMARY_ERROR: primary refused the request \(UNAUTHORIZED\)/m);
 
       const applied = await wasmlite(temp.dir, [...args, '--auth-token-file', 'token']);
-      expect(applied).toMatchObject({ code: 0, stdout: `applied ${INIT.name}\n1 migration applied (${primary.url})\n` });
+      expect(applied).toMatchObject({
+        code: 0,
+        stdout: `applied ${INIT.name}\n1 migration applied (${primary.url})\n`,
+      });
       expect(applied.stderr).not.toMatch(/error/i);
-      const reader = temp.track(createClient({ url: `file:${temp.file('reader.db')}`, syncUrl: primary.url, authToken: 's3cret' }));
+      const reader = temp.track(
+        createClient({ url: `file:${temp.file('reader.db')}`, syncUrl: primary.url, authToken: 's3cret' }),
+      );
       await reader.sync();
-      expect((await reader.execute('SELECT migration_name FROM _prisma_migrations')).rows.map((row) => row.migration_name)).toEqual([INIT.name]);
+      expect(
+        (await reader.execute('SELECT migration_name FROM _prisma_migrations')).rows.map((row) => row.migration_name),
+      ).toEqual([INIT.name]);
     } finally {
       await primary.close();
     }
@@ -81,11 +97,34 @@ describe('wasmlite prisma migrate-deploy', () => {
       [['deploy', '--url', 'file:a.db'], 'Unknown command: deploy (expected migrate-deploy)'],
       [['migrate-deploy'], 'Expected --url to be a file: URL (file:path.db)'],
       [['migrate-deploy', '--url', 'app.db'], 'Expected --url to be a file: URL (file:path.db)'],
-      [['migrate-deploy', '--url', 'file:a.db', '--sync-url', 'localhost:7878'], 'Expected --sync-url to be an http:// or https:// URL'],
-      [['migrate-deploy', '--url', 'file:a.db', '--auth-token-file', 'empty-token'], 'Expected --auth-token-file only with --sync-url'],
-      [['migrate-deploy', '--url', 'file:a.db', '--sync-url', 'http://127.0.0.1:1', '--auth-token-file', 'empty-token'], 'Expected --auth-token-file to hold a token: empty-token has none'],
-      [['migrate-deploy', '--url', 'file:a.db', '--sync-url', 'http://127.0.0.1:1', '--auth-token-file', 'missing'], 'Expected --auth-token-file to be a readable file: ENOENT'],
-      [['migrate-deploy', '--url', 'file:a.db'], 'Expected --migrations to be a directory: prisma/migrations is not (default prisma/migrations)'],
+      [
+        ['migrate-deploy', '--url', 'file:a.db', '--sync-url', 'localhost:7878'],
+        'Expected --sync-url to be an http:// or https:// URL',
+      ],
+      [
+        ['migrate-deploy', '--url', 'file:a.db', '--auth-token-file', 'empty-token'],
+        'Expected --auth-token-file only with --sync-url',
+      ],
+      [
+        [
+          'migrate-deploy',
+          '--url',
+          'file:a.db',
+          '--sync-url',
+          'http://127.0.0.1:1',
+          '--auth-token-file',
+          'empty-token',
+        ],
+        'Expected --auth-token-file to hold a token: empty-token has none',
+      ],
+      [
+        ['migrate-deploy', '--url', 'file:a.db', '--sync-url', 'http://127.0.0.1:1', '--auth-token-file', 'missing'],
+        'Expected --auth-token-file to be a readable file: ENOENT',
+      ],
+      [
+        ['migrate-deploy', '--url', 'file:a.db'],
+        'Expected --migrations to be a directory: prisma/migrations is not (default prisma/migrations)',
+      ],
       [['migrate-deploy', '--url', 'file:a.db', '--migrate', 'x'], "Unknown option '--migrate'"],
     ];
     for (const [args, message] of cases) {

@@ -11,8 +11,14 @@ import { extraMigrations, INIT, writeMigrationsFolder } from './support/migratio
 const CHILD = fileURLToPath(new URL('./support/migrate-child.ts', import.meta.url));
 
 /** A child running migrate-child.ts: resolves once it has printed `ready`; `result` is its last line. */
-async function startChild(file: string, url: string, folder: string): Promise<{ child: ChildProcess; result: Promise<string> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, url, folder], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function startChild(
+  file: string,
+  url: string,
+  folder: string,
+): Promise<{ child: ChildProcess; result: Promise<string> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, url, folder], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const received: string[] = [];
   const exited = once(child, 'exit');
@@ -21,7 +27,10 @@ async function startChild(file: string, url: string, folder: string): Promise<{ 
       received.push(line);
       if (line === 'ready') resolve();
     });
-    exited.then(([code]) => reject(new Error(`migrate child exited with ${code} before it was ready: ${received.join('\n')}`)), reject);
+    exited.then(
+      ([code]) => reject(new Error(`migrate child exited with ${code} before it was ready: ${received.join('\n')}`)),
+      reject,
+    );
   });
   return { child, result: exited.then(([code]) => `${code} ${received.at(-1)}`) };
 }
@@ -34,7 +43,9 @@ describe('migrate() from two processes at once through one primary', () => {
     const folder = writeMigrationsFolder(temp.dir, migrations);
     const primary = temp.track(await startPrimary({ path: temp.file('primary.db'), port: 0 }));
     try {
-      const children = await Promise.all([1, 2].map((n) => startChild(temp.file(`replica-${n}.db`), primary.url, folder)));
+      const children = await Promise.all(
+        [1, 2].map((n) => startChild(temp.file(`replica-${n}.db`), primary.url, folder)),
+      );
       for (const { child } of children) child.stdin!.write('go\n');
       const results = await Promise.all(children.map(({ result }) => result));
 
@@ -53,7 +64,9 @@ describe('migrate() from two processes at once through one primary', () => {
         'SELECT migration_name, count(*) AS n, min(finished_at IS NOT NULL AND applied_steps_count = 1) AS ok FROM _prisma_migrations GROUP BY migration_name ORDER BY migration_name',
       );
       expect(rows.map((row) => [row.migration_name, row.n, row.ok])).toEqual(names.map((name) => [name, 1, 1]));
-      const tables = await reader.execute("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name LIKE 'Extra%'");
+      const tables = await reader.execute(
+        "SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name LIKE 'Extra%'",
+      );
       expect(tables.rows[0]!.n).toBe(30);
     } finally {
       await primary.close();

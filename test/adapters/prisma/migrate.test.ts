@@ -43,19 +43,25 @@ interface HistoryRow {
 
 /** `_prisma_migrations`, oldest first, with the storage class of each timestamp and count. */
 async function history(client: Client): Promise<HistoryRow[]> {
-  const { rows } = await client.execute(`SELECT id, checksum, migration_name, started_at, finished_at, rolled_back_at, logs, applied_steps_count,
+  const { rows } =
+    await client.execute(`SELECT id, checksum, migration_name, started_at, finished_at, rolled_back_at, logs, applied_steps_count,
       typeof(started_at) || ',' || typeof(finished_at) || ',' || typeof(rolled_back_at) || ',' || typeof(applied_steps_count) AS types
     FROM _prisma_migrations ORDER BY started_at, rowid`);
   return rows.map((row) => ({ ...row }) as unknown as HistoryRow);
 }
 
 async function tableNames(client: Client): Promise<string[]> {
-  const { rows } = await client.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name");
+  const { rows } = await client.execute(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+  );
   return rows.map((row) => String(row.name));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<PrismaMigrateError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(PrismaMigrateError);
   return error as PrismaMigrateError;
 }
@@ -83,13 +89,27 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
     const folder = writeMigrationsFolder(fixture.dir, [INIT, POSTS]);
     fs.writeFileSync(path.join(folder, 'README.md'), 'not a migration');
 
-    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({ appliedMigrationNames: [INIT.name, POSTS.name] });
+    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({
+      appliedMigrationNames: [INIT.name, POSTS.name],
+    });
     expect((await history(fixture.client)).map((r) => r.migration_name)).toEqual([INIT.name, POSTS.name]);
-    expect(await tableNames(fixture.client)).toEqual(['Post', 'Profile', 'Scalars', 'Tag', 'User', '_PostToTag', '_prisma_migrations']);
+    expect(await tableNames(fixture.client)).toEqual([
+      'Post',
+      'Profile',
+      'Scalars',
+      'Tag',
+      'User',
+      '_PostToTag',
+      '_prisma_migrations',
+    ]);
 
     await prismaOn(fixture, async (db) => {
-      await db.user.create({ data: { email: 'ada@example.com', name: 'Ada', posts: { create: [{ title: 'Notes' }] } } });
-      expect(await db.post.findMany({ select: { title: true, author: { select: { name: true } } } })).toEqual([{ title: 'Notes', author: { name: 'Ada' } }]);
+      await db.user.create({
+        data: { email: 'ada@example.com', name: 'Ada', posts: { create: [{ title: 'Notes' }] } },
+      });
+      expect(await db.post.findMany({ select: { title: true, author: { select: { name: true } } } })).toEqual([
+        { title: 'Notes', author: { name: 'Ada' } },
+      ]);
     });
   });
 
@@ -103,7 +123,9 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
     expect(await history(fixture.client)).toEqual(before);
 
     addMigration(folder, REDEFINE_USER);
-    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({ appliedMigrationNames: [REDEFINE_USER.name] });
+    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({
+      appliedMigrationNames: [REDEFINE_USER.name],
+    });
     expect((await history(fixture.client)).slice(0, 2)).toEqual(before);
   });
 
@@ -125,16 +147,27 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
       expect(Number(row.started_at)).toBeGreaterThanOrEqual(start);
       expect(Number(row.finished_at)).toBeGreaterThanOrEqual(Number(row.started_at));
       expect(Number(row.finished_at)).toBeLessThanOrEqual(end);
-      expect(row).toMatchObject({ migration_name: migration.name, rolled_back_at: null, logs: null, applied_steps_count: 1 });
+      expect(row).toMatchObject({
+        migration_name: migration.name,
+        rolled_back_at: null,
+        logs: null,
+        applied_steps_count: 1,
+      });
     }
     expect(new Set(rowsNow.map((r) => r.id)).size).toBe(2);
 
     // Prisma reads the DATETIME columns as timestamps, as it reads what its own engine wrote.
     await prismaOn(fixture, async (db) => {
-      const read = await db.$queryRawUnsafe('SELECT migration_name, started_at, finished_at FROM _prisma_migrations ORDER BY started_at');
-      expect(read).toEqual(rowsNow.map((r) => ({
-        migration_name: r.migration_name, started_at: new Date(Number(r.started_at)), finished_at: new Date(Number(r.finished_at)),
-      })));
+      const read = await db.$queryRawUnsafe(
+        'SELECT migration_name, started_at, finished_at FROM _prisma_migrations ORDER BY started_at',
+      );
+      expect(read).toEqual(
+        rowsNow.map((r) => ({
+          migration_name: r.migration_name,
+          started_at: new Date(Number(r.started_at)),
+          finished_at: new Date(Number(r.finished_at)),
+        })),
+      );
     });
   });
 
@@ -143,11 +176,20 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
     const folder = writeMigrationsFolder(fixture.dir, [INIT, POSTS]);
     await migrate(fixture.client, { migrationsFolder: folder });
     await prismaOn(fixture, async (db) => {
-      await db.user.create({ data: { email: 'ada@example.com', name: 'Ada', profile: { create: { bio: 'analyst' } }, posts: { create: [{ title: 'Notes' }] } } });
+      await db.user.create({
+        data: {
+          email: 'ada@example.com',
+          name: 'Ada',
+          profile: { create: { bio: 'analyst' } },
+          posts: { create: [{ title: 'Notes' }] },
+        },
+      });
     });
 
     addMigration(folder, REDEFINE_USER);
-    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({ appliedMigrationNames: [REDEFINE_USER.name] });
+    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({
+      appliedMigrationNames: [REDEFINE_USER.name],
+    });
 
     expect((await fixture.client.execute('SELECT count(*) AS n FROM "Post"')).rows[0]!.n).toBe(1);
     expect((await fixture.client.execute('SELECT count(*) AS n FROM "Profile"')).rows[0]!.n).toBe(1);
@@ -157,7 +199,10 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
 
   it('records a failed migration as Prisma does, keeps nothing of it, and refuses later runs with P3009 until it is resolved', async () => {
     const fixture = await clients.open(kind);
-    const broken = { name: POSTS.name, sql: `${POSTS.sql}\n-- a statement that fails after the tables are created\nINSERT INTO "Missing" VALUES (1);\n` };
+    const broken = {
+      name: POSTS.name,
+      sql: `${POSTS.sql}\n-- a statement that fails after the tables are created\nINSERT INTO "Missing" VALUES (1);\n`,
+    };
     const folder = writeMigrationsFolder(fixture.dir, [INIT, broken, REDEFINE_USER]);
     const start = Date.now();
 
@@ -173,30 +218,47 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
     const [init, failedRow, ...more] = await history(fixture.client);
     expect(more).toEqual([]);
     expect(init).toMatchObject({ migration_name: INIT.name, applied_steps_count: 1 });
-    expect(failedRow).toMatchObject({ migration_name: POSTS.name, finished_at: null, rolled_back_at: null, applied_steps_count: 0 });
+    expect(failedRow).toMatchObject({
+      migration_name: POSTS.name,
+      finished_at: null,
+      rolled_back_at: null,
+      applied_steps_count: 0,
+    });
     expect(failedRow!.id).toMatch(UUID_V4);
     expect(failedRow!.types).toBe('integer,null,null,integer');
     expect(Number(failedRow!.started_at)).toBeGreaterThanOrEqual(start);
     expect(failedRow!.checksum).toBe(fileSha256(path.join(folder, POSTS.name, 'migration.sql')));
     // Prisma's P3018 text, with SQLite's extended result code (1: SQLITE_ERROR) and message.
     expect(failedRow!.logs).toBe(
-      'A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n'
-        + `Migration name: ${POSTS.name}\n\nDatabase error code: 1\n\nDatabase error:\nno such table: Missing\n\n`,
+      'A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n' +
+        `Migration name: ${POSTS.name}\n\nDatabase error code: 1\n\nDatabase error:\nno such table: Missing\n\n`,
     );
 
     const refused = await rejection(migrate(fixture.client, { migrationsFolder: folder }));
     expect(refused.code).toBe('P3009');
     expect(refused.migrationNames).toEqual([POSTS.name]);
-    expect(refused.message).toMatch(new RegExp(`The \`${POSTS.name}\` migration started at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d{3})? UTC failed with the following logs:\\nA migration failed to apply`));
+    expect(refused.message).toMatch(
+      new RegExp(
+        `The \`${POSTS.name}\` migration started at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d{3})? UTC failed with the following logs:\\nA migration failed to apply`,
+      ),
+    );
     expect(await history(fixture.client)).toHaveLength(2);
 
     // `prisma migrate resolve --rolled-back` sets rolled_back_at (epoch ms, as its engine binds it); then the fixed script applies.
-    await fixture.client.execute({ sql: 'UPDATE _prisma_migrations SET rolled_back_at = ? WHERE id = ?', args: [BigInt(Date.now()), failedRow!.id] });
+    await fixture.client.execute({
+      sql: 'UPDATE _prisma_migrations SET rolled_back_at = ? WHERE id = ?',
+      args: [BigInt(Date.now()), failedRow!.id],
+    });
     addMigration(folder, POSTS);
-    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({ appliedMigrationNames: [POSTS.name, REDEFINE_USER.name] });
+    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({
+      appliedMigrationNames: [POSTS.name, REDEFINE_USER.name],
+    });
     const rows = await history(fixture.client);
     expect(rows.map((r) => [r.migration_name, r.finished_at === null, r.rolled_back_at === null])).toEqual([
-      [INIT.name, false, true], [POSTS.name, true, false], [POSTS.name, false, true], [REDEFINE_USER.name, false, true],
+      [INIT.name, false, true],
+      [POSTS.name, true, false],
+      [POSTS.name, false, true],
+      [REDEFINE_USER.name, false, true],
     ]);
   });
 
@@ -208,7 +270,9 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
     // Checked out on Windows: CRLF line endings. Prisma compares line-ending-agnostically.
     addMigration(folder, { name: INIT.name, sql: INIT.sql.replaceAll('\n', '\r\n') });
     addMigration(folder, POSTS);
-    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({ appliedMigrationNames: [POSTS.name] });
+    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({
+      appliedMigrationNames: [POSTS.name],
+    });
 
     addMigration(folder, { name: INIT.name, sql: `${INIT.sql}\nCREATE INDEX "User_name_idx" ON "User"("name");\n` });
     addMigration(folder, REDEFINE_USER);
@@ -230,21 +294,31 @@ describe('migrate() on a history other writers left', () => {
     await fixture.client.execute({ sql: 'UPDATE _prisma_migrations SET checksum = ?', args: [unpadded] });
 
     addMigration(folder, POSTS);
-    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({ appliedMigrationNames: [POSTS.name] });
+    expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({
+      appliedMigrationNames: [POSTS.name],
+    });
   });
 
-  it('reads timestamps stored as text (Prisma through a driver adapter, SQLite\'s current_timestamp) and prints them as Prisma does', async () => {
+  it("reads timestamps stored as text (Prisma through a driver adapter, SQLite's current_timestamp) and prints them as Prisma does", async () => {
     const fixture = await clients.open('local');
     const folder = writeMigrationsFolder(fixture.dir, [INIT, POSTS]);
     await migrate(fixture.client, { migrationsFolder: folder });
-    await fixture.client.execute({ sql: 'UPDATE _prisma_migrations SET started_at = ?, finished_at = ? WHERE migration_name = ?', args: ['2024-01-01T12:00:00.123+00:00', '2024-01-01T12:00:01.000+00:00', INIT.name] });
-    await fixture.client.execute({ sql: "UPDATE _prisma_migrations SET started_at = '2024-01-02 08:30:00', finished_at = NULL, logs = NULL WHERE migration_name = ?", args: [POSTS.name] });
+    await fixture.client.execute({
+      sql: 'UPDATE _prisma_migrations SET started_at = ?, finished_at = ? WHERE migration_name = ?',
+      args: ['2024-01-01T12:00:00.123+00:00', '2024-01-01T12:00:01.000+00:00', INIT.name],
+    });
+    await fixture.client.execute({
+      sql: "UPDATE _prisma_migrations SET started_at = '2024-01-02 08:30:00', finished_at = NULL, logs = NULL WHERE migration_name = ?",
+      args: [POSTS.name],
+    });
 
     const error = await rejection(migrate(fixture.client, { migrationsFolder: folder }));
     expect(error.code).toBe('P3009');
     expect(error.message).toContain(`\nThe \`${POSTS.name}\` migration started at 2024-01-02 08:30:00 UTC failed`);
     await fixture.client.execute("UPDATE _prisma_migrations SET started_at = '2024-01-02T08:30:00.250Z'");
-    expect((await rejection(migrate(fixture.client, { migrationsFolder: folder }))).message).toContain('started at 2024-01-02 08:30:00.250 UTC failed');
+    expect((await rejection(migrate(fixture.client, { migrationsFolder: folder }))).message).toContain(
+      'started at 2024-01-02 08:30:00.250 UTC failed',
+    );
   });
 });
 
@@ -267,14 +341,20 @@ describe('migrate() through a replica client', () => {
 describe('migrate() refuses', () => {
   it('a migrations folder locked to another provider (P3019), touching nothing', async () => {
     const fixture = await clients.open('local');
-    const folder = writeMigrationsFolder(fixture.dir, [INIT], '# Please do not edit this file manually\r\nprovider = "postgresql"\r\n');
+    const folder = writeMigrationsFolder(
+      fixture.dir,
+      [INIT],
+      '# Please do not edit this file manually\r\nprovider = "postgresql"\r\n',
+    );
     const error = await rejection(migrate(fixture.client, { migrationsFolder: folder }));
     expect(error.code).toBe('P3019');
     expect(error.message).toContain('`postgresql`');
     expect(await tableNames(fixture.client)).toEqual([]);
 
     fs.writeFileSync(path.join(folder, 'migration_lock.toml'), '# no provider line\n');
-    expect((await rejection(migrate(fixture.client, { migrationsFolder: folder }))).message).toContain('<PROVIDER NOT FOUND>');
+    expect((await rejection(migrate(fixture.client, { migrationsFolder: folder }))).message).toContain(
+      '<PROVIDER NOT FOUND>',
+    );
 
     fs.writeFileSync(path.join(folder, 'migration_lock.toml'), 'provider = "sqlite"\r\n');
     expect(await migrate(fixture.client, { migrationsFolder: folder })).toEqual({ appliedMigrationNames: [INIT.name] });
@@ -307,13 +387,21 @@ describe('migrate() refuses', () => {
     expect(error.code).toBe('P3018');
     expect(error.message).toContain('ended the transaction');
     const rows = await history(local.client);
-    expect(rows.map((r) => [r.migration_name, r.finished_at])).toEqual([[INIT.name, expect.anything()], [POSTS.name, null]]);
-    expect(rows[1]!.logs).toContain(`Migration name: ${POSTS.name}\n\nDatabase error code: none\n\nDatabase error:\nmigration.sql ended the transaction`);
+    expect(rows.map((r) => [r.migration_name, r.finished_at])).toEqual([
+      [INIT.name, expect.anything()],
+      [POSTS.name, null],
+    ]);
+    expect(rows[1]!.logs).toContain(
+      `Migration name: ${POSTS.name}\n\nDatabase error code: none\n\nDatabase error:\nmigration.sql ended the transaction`,
+    );
     expect((await rejection(migrate(local.client, { migrationsFolder: folder }))).code).toBe('P3009');
 
     // The primary refuses transaction control inside a transaction: nothing of the migration runs or is recorded.
     const replica = await clients.open('replica');
-    const refused = await migrate(replica.client, { migrationsFolder: folder }).then(() => undefined, (e: unknown) => e);
+    const refused = await migrate(replica.client, { migrationsFolder: folder }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(refused).toBeInstanceOf(LibsqlError);
     expect((refused as LibsqlError).code).toBe('PRIMARY_ERROR');
     expect((refused as LibsqlError).message).toContain('TRANSACTION_CONTROL');
@@ -324,11 +412,19 @@ describe('migrate() refuses', () => {
   it('bad arguments with TypeErrors, before touching the database', async () => {
     const fixture = await clients.open('local');
     await expect(migrate(fixture.client, { migrationsFolder: path.join(fixture.dir, 'missing') })).rejects.toThrow(
-      new TypeError(`Expected the "migrationsFolder" option to be a directory: ENOENT: no such file or directory, scandir '${path.join(fixture.dir, 'missing')}'`),
+      new TypeError(
+        `Expected the "migrationsFolder" option to be a directory: ENOENT: no such file or directory, scandir '${path.join(fixture.dir, 'missing')}'`,
+      ),
     );
-    await expect(migrate(fixture.client, {} as never)).rejects.toThrow(new TypeError('Expected the "migrationsFolder" option to be a non-empty string'));
-    await expect(migrate(fixture.client, undefined as never)).rejects.toThrow(new TypeError('Expected the "options" argument to be an object'));
-    await expect(migrate({} as never, { migrationsFolder: fixture.dir })).rejects.toThrow(new TypeError('Expected the first argument to be a wasmlite Client'));
+    await expect(migrate(fixture.client, {} as never)).rejects.toThrow(
+      new TypeError('Expected the "migrationsFolder" option to be a non-empty string'),
+    );
+    await expect(migrate(fixture.client, undefined as never)).rejects.toThrow(
+      new TypeError('Expected the "options" argument to be an object'),
+    );
+    await expect(migrate({} as never, { migrationsFolder: fixture.dir })).rejects.toThrow(
+      new TypeError('Expected the first argument to be a wasmlite Client'),
+    );
     expect(await tableNames(fixture.client)).toEqual([]);
   });
 });

@@ -63,14 +63,28 @@ export function useClients(): { open(kind: ClientKind, options?: Partial<Config>
     if (kind === 'local') {
       const file = path.join(dir, 'local.db');
       const client = track(createClient({ url: `file:${file}`, ...options }));
-      return { kind, client, dir, file, primaryRequests: async () => 0, another: (more) => track(createClient({ url: `file:${file}`, ...options, ...more })) };
+      return {
+        kind,
+        client,
+        dir,
+        file,
+        primaryRequests: async () => 0,
+        another: (more) => track(createClient({ url: `file:${file}`, ...options, ...more })),
+      };
     }
     const primary = await startPrimary({ path: path.join(dir, 'primary.db'), port: 0 });
     cleanups.push(() => primary.close());
     const file = path.join(dir, 'replica.db');
     let replicas = 0;
     const replica = (more: Partial<Config> = {}) =>
-      track(createClient({ url: `file:${replicas++ === 0 ? file : path.join(dir, `replica-${replicas}.db`)}`, syncUrl: primary.url, ...options, ...more }));
+      track(
+        createClient({
+          url: `file:${replicas++ === 0 ? file : path.join(dir, `replica-${replicas}.db`)}`,
+          syncUrl: primary.url,
+          ...options,
+          ...more,
+        }),
+      );
     const client = replica();
     return { kind, client, dir, file, primary, primaryRequests: () => requestCount(primary.url), another: replica };
   }

@@ -44,7 +44,10 @@ const variants: Variant[] = [
     name: 'WalCapture + TransactionLog (no fsync)',
     observer: (file) => {
       const log = TransactionLog.open(`${file}-log`, { fsync: false });
-      return { observer: new WalCapture({ dbId: DB_ID, epoch: 1n, sink: (r) => log.append(r) }), close: () => log.close() };
+      return {
+        observer: new WalCapture({ dbId: DB_ID, epoch: 1n, sink: (r) => log.append(r) }),
+        close: () => log.close(),
+      };
     },
   },
 ];
@@ -61,13 +64,16 @@ const runs = variants.map((variant, i) => {
   fs.copyFileSync(template, file);
   const attached = variant.observer?.(file);
   const pagesSeen: number[] = [];
-  const stop = attached === undefined ? undefined : vfs.observe(file, {
-    commit(c) {
-      pagesSeen.push(c.pages.length);
-      attached.observer.commit(c);
-    },
-    commitFailed: (c) => attached.observer.commitFailed?.(c),
-  });
+  const stop =
+    attached === undefined
+      ? undefined
+      : vfs.observe(file, {
+          commit(c) {
+            pagesSeen.push(c.pages.length);
+            attached.observer.commit(c);
+          },
+          commitFailed: (c) => attached.observer.commitFailed?.(c),
+        });
   return { variant, file, attached, pagesSeen, stop, db: undefined as Database | undefined };
 });
 for (const run of runs) {
@@ -80,7 +86,8 @@ for (const shape of shapes) {
   console.log(`\n${shape.pages}-page transactions (${shape.commits} commits a round, median of ${ROUNDS} rounds):`);
   const times = runs.map(() => [] as number[]);
   const value = new Uint8Array(3000);
-  for (let round = -1; round < ROUNDS; round++) { // round -1 warms up
+  for (let round = -1; round < ROUNDS; round++) {
+    // round -1 warms up
     runs.forEach((run, v) => {
       const update = run.db!.prepare(shape.sql);
       run.pagesSeen.length = 0;

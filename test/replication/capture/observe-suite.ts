@@ -7,7 +7,11 @@ import type { VfsHarness } from '../../support/vfs-harness.ts';
 /** Every page of the database as SQLite reads it (main file overlaid with the WAL). */
 function pages(db: Database): Uint8Array[] {
   // Blobs come back as Buffers; the observer's pages are plain Uint8Arrays of the same bytes.
-  return db.prepare('SELECT data FROM sqlite_dbpage ORDER BY pgno').pluck<Uint8Array>().all().map((page) => new Uint8Array(page));
+  return db
+    .prepare('SELECT data FROM sqlite_dbpage ORDER BY pgno')
+    .pluck<Uint8Array>()
+    .all()
+    .map((page) => new Uint8Array(page));
 }
 
 const pgnos = (commit: WalCommit): number[] => commit.pages.map((p) => p.pgno);
@@ -67,7 +71,7 @@ export function observeSuite(name: string, makeHarness: () => Promise<VfsHarness
       const db = await observed();
       const steps = [
         'CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB)',
-        "INSERT INTO t (body) VALUES (randomblob(100)), (randomblob(9000)), (zeroblob(5))",
+        'INSERT INTO t (body) VALUES (randomblob(100)), (randomblob(9000)), (zeroblob(5))',
         'CREATE INDEX t_body ON t (body)',
         'UPDATE t SET body = randomblob(3000) WHERE id = 2',
         'DELETE FROM t WHERE id = 1',
@@ -86,7 +90,9 @@ export function observeSuite(name: string, makeHarness: () => Promise<VfsHarness
         expect(commit.commitPageCount).toBe(after.length);
         expect(pgnos(commit)).toEqual([...pgnos(commit)].sort((a, b) => a - b));
         for (const { pgno, data } of commit.pages) expect(data, `${sql}: page ${pgno}`).toEqual(after[pgno - 1]);
-        const changed = after.flatMap((data, i) => (i >= before.length || !Buffer.from(data).equals(before[i]!) ? [i + 1] : []));
+        const changed = after.flatMap((data, i) =>
+          i >= before.length || !Buffer.from(data).equals(before[i]!) ? [i + 1] : [],
+        );
         expect(pgnos(commit), sql).toEqual(expect.arrayContaining(changed));
       }
     });
@@ -110,7 +116,8 @@ export function observeSuite(name: string, makeHarness: () => Promise<VfsHarness
       db.exec('CREATE TABLE t (x)');
       // SQLite still commits the pages ROLLBACK TO restored: unchanged, except that a WAL commit
       // of page 1 bumps the change counter in its header (bytes 24-27, copied to 92-95).
-      const header = (page: Uint8Array) => Buffer.concat([page.subarray(0, 24), page.subarray(28, 92), page.subarray(96)]);
+      const header = (page: Uint8Array) =>
+        Buffer.concat([page.subarray(0, 24), page.subarray(28, 92), page.subarray(96)]);
       for (const sql of [
         'BEGIN; SAVEPOINT s; INSERT INTO t VALUES (2); ROLLBACK TO s; RELEASE s; COMMIT',
         'SAVEPOINT s; INSERT INTO t VALUES (zeroblob(20000)); ROLLBACK TO s; RELEASE s',
@@ -252,7 +259,9 @@ export function observeSuite(name: string, makeHarness: () => Promise<VfsHarness
       expect(() => h.vfs.observe(h.path('app.db'), observer)).toThrow(TypeError);
       expect(() => h.vfs.observe(h.path('app.db'), observer)).toThrow(/is open: attach its observer before opening it/);
       expect(() => h.vfs.observe('', observer)).toThrow('Expected the database path to be a non-empty string');
-      expect(() => h.vfs.observe(h.path('x.db'), {} as CommitObserver)).toThrow('Expected the observer to have a "commit" method');
+      expect(() => h.vfs.observe(h.path('x.db'), {} as CommitObserver)).toThrow(
+        'Expected the observer to have a "commit" method',
+      );
       db.close();
       expect(() => h.vfs.observe(h.path('app.db'), observer)).toThrow(/already has a commit observer/);
       const again = await openDb('app.db');

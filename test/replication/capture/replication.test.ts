@@ -17,11 +17,22 @@ const SEEDS = [1, 2, 3, 4, 5, 6];
 
 /** Every table's rows, values made comparable across drivers (blobs as hex, integers as text). */
 function dump(db: Pick<Database, 'prepare'> | NativeDb): Record<string, unknown[][]> {
-  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").raw().all() as string[][];
+  const tables = db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .raw()
+    .all() as string[][];
   const out: Record<string, unknown[][]> = {};
   for (const [name] of tables) {
     const rows = db.prepare(`SELECT * FROM "${name!}" ORDER BY rowid`).raw().all() as unknown[][];
-    out[name!] = rows.map((row) => row.map((v) => (v instanceof Uint8Array ? `x'${Buffer.from(v).toString('hex')}'` : typeof v === 'bigint' || typeof v === 'number' ? String(v) : v)));
+    out[name!] = rows.map((row) =>
+      row.map((v) =>
+        v instanceof Uint8Array
+          ? `x'${Buffer.from(v).toString('hex')}'`
+          : typeof v === 'bigint' || typeof v === 'number'
+            ? String(v)
+            : v,
+      ),
+    );
   }
   return out;
 }

@@ -5,7 +5,13 @@ import { open, SqliteError, type Database } from '../../../core/index.ts';
 import { loadEngine } from '../../../core/sqlite3/engine.ts';
 import { defaultVfs, NodeFilesystem, NodeFsVfs, type CommitObserver } from '../../../core/vfs/index.ts';
 import { CaptureError, WalCapture, type WalCaptureOptions } from '../../../replication/capture/index.ts';
-import { databaseChecksum, Position, PositionMismatchError, TxRecord, type TxRecord as Record } from '../../../replication/log/index.ts';
+import {
+  databaseChecksum,
+  Position,
+  PositionMismatchError,
+  TxRecord,
+  type TxRecord as Record,
+} from '../../../replication/log/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { ReplicaFile } from './replica-file.ts';
 import { FaultyFilesystem } from '../../support/faulty-filesystem.ts';
@@ -42,7 +48,13 @@ describe('WalCapture', () => {
   });
 
   function capture(options: Partial<WalCaptureOptions> = {}): WalCapture {
-    return new WalCapture({ dbId: DB_ID, epoch: 3n, sink: (record) => void records.push(record), now: () => 1_700_000_000_000, ...options });
+    return new WalCapture({
+      dbId: DB_ID,
+      epoch: 3n,
+      sink: (record) => void records.push(record),
+      now: () => 1_700_000_000_000,
+      ...options,
+    });
   }
 
   /** Creates the database with `sql` run in it, before anything observes it. */
@@ -87,7 +99,13 @@ describe('WalCapture', () => {
     expect(records.map((r) => r.txid)).toEqual([42n, 43n, 44n]);
     let pre = start.checksum;
     for (const record of records) {
-      expect(record).toMatchObject({ dbId: DB_ID, epoch: 3n, pageSize: 4096, timestamp: 1_700_000_000_000, preChecksum: pre });
+      expect(record).toMatchObject({
+        dbId: DB_ID,
+        epoch: 3n,
+        pageSize: 4096,
+        timestamp: 1_700_000_000_000,
+        preChecksum: pre,
+      });
       TxRecord.decode(TxRecord.encode(record), { before: replica.table }); // checks postChecksum against the pages
       replica.apply(record);
       expect(replica.checksum).toBe(record.postChecksum);
@@ -158,7 +176,7 @@ describe('WalCapture', () => {
     expect(error.code).toBe('SQLITE_IOERR_WRITE');
     expect(error.cause).toBeInstanceOf(CaptureError);
     expect((error.cause as Error).message).toBe('capture not started: a commit arrived before start()');
-    expect(db.prepare("SELECT count(*) FROM sqlite_schema").pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get()).toBe(0);
   });
 
   it('does not advance when the sink refuses a record, and the transaction is rolled back', async () => {
@@ -189,7 +207,10 @@ describe('WalCapture', () => {
   it('makes no record for a commit that changes nothing', async () => {
     const c = capture();
     let seen = 0;
-    const db = await primary({ commit: (commit) => void (seen++, c.commit(commit)), commitFailed: (commit) => c.commitFailed(commit) });
+    const db = await primary({
+      commit: (commit) => void (seen++, c.commit(commit)),
+      commitFailed: (commit) => c.commitFailed(commit),
+    });
     c.start(db);
     db.exec('CREATE TABLE t (x)');
     db.exec('BEGIN; SAVEPOINT s; INSERT INTO t VALUES (2); ROLLBACK TO s; RELEASE s; COMMIT');

@@ -1,6 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SQLITE_IOERR_WRITE, SQLITE_OK } from '../../../core/sqlite3/constants.ts';
-import { MemoryFile, takeVfsError, WalCommitTracker, type CommitObserver, type WalCommit } from '../../../core/vfs/index.ts';
+import {
+  MemoryFile,
+  takeVfsError,
+  WalCommitTracker,
+  type CommitObserver,
+  type WalCommit,
+} from '../../../core/vfs/index.ts';
 
 // SQLite's writes to a WAL, made by hand: the tracker must read them as SQLite means them.
 const PAGE = 512;
@@ -71,7 +77,16 @@ describe('WalCommitTracker', () => {
     expect(write(frameHeader(1, 5), frameAt(2))).toBe(SQLITE_OK);
     expect(commits).toHaveLength(0);
     expect(write(page(0x11), frameAt(2) + 24)).toBe(SQLITE_OK);
-    expect(commits.map(summary)).toEqual([{ size: 5, pages: [[1, 0x11], [2, 0x22], [5, 0x55]] }]);
+    expect(commits.map(summary)).toEqual([
+      {
+        size: 5,
+        pages: [
+          [1, 0x11],
+          [2, 0x22],
+          [5, 0x55],
+        ],
+      },
+    ]);
     expect(commits[0]!.pageSize).toBe(PAGE);
     tracker.writeUnlocked(3);
     expect(failed).toHaveLength(0);
@@ -98,7 +113,16 @@ describe('WalCommitTracker', () => {
     frame(1, 4, 0x02);
     expect(write(page(0x03), frameAt(0) + 24)).toBe(SQLITE_OK); // spilled page 3 changed again
     frame(2, 1, 0x04, 4);
-    expect(commits.map(summary)).toEqual([{ size: 4, pages: [[1, 0x04], [3, 0x03], [4, 0x02]] }]);
+    expect(commits.map(summary)).toEqual([
+      {
+        size: 4,
+        pages: [
+          [1, 0x04],
+          [3, 0x03],
+          [4, 0x02],
+        ],
+      },
+    ]);
   });
 
   it('drops frames that ROLLBACK TO gave up, when the transaction appends over them', () => {
@@ -108,7 +132,15 @@ describe('WalCommitTracker', () => {
     frame(1, 7, 0x07); // after a savepoint…
     frame(2, 8, 0x08); // …rolled back: SQLite appends from frame 1 again
     frame(1, 3, 0x03, 8);
-    expect(commits.map(summary)).toEqual([{ size: 8, pages: [[2, 0x02], [3, 0x03]] }]);
+    expect(commits.map(summary)).toEqual([
+      {
+        size: 8,
+        pages: [
+          [2, 0x02],
+          [3, 0x03],
+        ],
+      },
+    ]);
   });
 
   it('leaves out pages beyond the size the commit gives the database', () => {
@@ -117,7 +149,15 @@ describe('WalCommitTracker', () => {
     frame(0, 9, 0x09);
     frame(1, 2, 0x02);
     frame(2, 1, 0x01, 4);
-    expect(commits.map(summary)).toEqual([{ size: 4, pages: [[1, 0x01], [2, 0x02]] }]);
+    expect(commits.map(summary)).toEqual([
+      {
+        size: 4,
+        pages: [
+          [1, 0x01],
+          [2, 0x02],
+        ],
+      },
+    ]);
   });
 
   it('reports one commit despite checksum rewrites and padding frames after the commit frame', () => {

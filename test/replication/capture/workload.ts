@@ -143,13 +143,22 @@ export class Workload {
       return this.#run(db, `CREATE TABLE ${name} (a INTEGER, b TEXT); INSERT INTO ${name} SELECT id, k FROM kv`);
     }
     if (r < 0.5) {
-      const names = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'extra%'").pluck<string>().all();
+      const names = db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'extra%'")
+        .pluck<string>()
+        .all();
       if (names.length > 0) return this.#run(db, `DROP TABLE ${names[this.#int(names.length)]!}`);
     }
-    if (r < 0.7) return this.#run(db, `ALTER TABLE kv ADD COLUMN c${++this.#columns} INTEGER DEFAULT ${this.#int(100)}`);
+    if (r < 0.7)
+      return this.#run(db, `ALTER TABLE kv ADD COLUMN c${++this.#columns} INTEGER DEFAULT ${this.#int(100)}`);
     if (r < 0.85) return this.#run(db, `CREATE INDEX i${++this.#indexes} ON kv (k, id)`);
-    const indexes = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'i%'").pluck<string>().all();
-    return indexes.length > 0 ? this.#run(db, `DROP INDEX ${indexes[this.#int(indexes.length)]!}`) : this.#run(db, 'ANALYZE');
+    const indexes = db
+      .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND name LIKE 'i%'")
+      .pluck<string>()
+      .all();
+    return indexes.length > 0
+      ? this.#run(db, `DROP INDEX ${indexes[this.#int(indexes.length)]!}`)
+      : this.#run(db, 'ANALYZE');
   }
 
   #checkpoint(db: Database): string {

@@ -57,14 +57,26 @@ export async function checkpoint(file: string): Promise<void> {
 
 export const txidOf = (position: string): bigint => BigInt(`0x${position.split('/')[0]}`);
 
-export const COMPACTING_PRIMARY_NODE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'compacting-primary-node.ts');
+export const COMPACTING_PRIMARY_NODE = path.join(
+  path.dirname(fileURLToPath(import.meta.url)),
+  'compacting-primary-node.ts',
+);
 
 /**
  * Starts a primary child process that keeps only `retainTxids` transactions in a log of
  * `segmentBytes` segments (killed after the test by {@link useCluster}'s hook).
  */
-export async function startCompactingPrimary(file: string, retainTxids: number, segmentBytes: number): Promise<ClusterNode & { url: string }> {
-  const node = await ClusterNode.start('primary', COMPACTING_PRIMARY_NODE, [file, String(retainTxids), String(segmentBytes)], { WASMLITE_TOKEN: TOKEN });
+export async function startCompactingPrimary(
+  file: string,
+  retainTxids: number,
+  segmentBytes: number,
+): Promise<ClusterNode & { url: string }> {
+  const node = await ClusterNode.start(
+    'primary',
+    COMPACTING_PRIMARY_NODE,
+    [file, String(retainTxids), String(segmentBytes)],
+    { WASMLITE_TOKEN: TOKEN },
+  );
   return Object.assign(node, { url: node.ready as string });
 }
 
@@ -72,7 +84,11 @@ export async function startCompactingPrimary(file: string, retainTxids: number, 
  * Brings every replica to the primary's position, stops them and the primary, checkpoints each
  * file and checks that each replica's bytes equal the primary's, whose checksum is its position's.
  */
-export async function expectByteIdentical(primary: ClusterNode & { url: string }, primaryFile: string, replicas: Array<[ClusterNode, string]>): Promise<void> {
+export async function expectByteIdentical(
+  primary: ClusterNode & { url: string },
+  primaryFile: string,
+  replicas: Array<[ClusterNode, string]>,
+): Promise<void> {
   const position = await primaryPosition(primary.url);
   for (const [replica] of replicas) expect(await replica.call('sync')).toBe(position);
   for (const [replica] of replicas) await replica.stop();

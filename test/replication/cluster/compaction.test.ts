@@ -3,7 +3,15 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { databaseChecksum, Position } from '../../../replication/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
-import { checkpoint, primaryExecute, primaryPosition, startCompactingPrimary, TOKEN, txidOf, useCluster } from './cluster-nodes.ts';
+import {
+  checkpoint,
+  primaryExecute,
+  primaryPosition,
+  startCompactingPrimary,
+  TOKEN,
+  txidOf,
+  useCluster,
+} from './cluster-nodes.ts';
 
 async function logFirstTxid(url: string): Promise<bigint> {
   const response = await fetch(`${url}/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
@@ -19,11 +27,13 @@ describe('log compaction across processes', () => {
     const primary = await startCompactingPrimary(files.p, 30, 8192);
     await primaryExecute(primary.url, 'CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
     let a = await cluster.replica('replica A', files.a, primary.url);
-    for (let i = 0; i < 20; i++) await primaryExecute(primary.url, 'INSERT INTO t (v) VALUES (randomblob(?))', [200 + i * 10]);
+    for (let i = 0; i < 20; i++)
+      await primaryExecute(primary.url, 'INSERT INTO t (v) VALUES (randomblob(?))', [200 + i * 10]);
     const stoppedAt = txidOf(await a.call<string>('sync'));
     await a.stop();
 
-    for (let i = 0; i < 200; i++) await primaryExecute(primary.url, 'INSERT INTO t (v) VALUES (randomblob(?))', [100 + (i % 50) * 40]);
+    for (let i = 0; i < 200; i++)
+      await primaryExecute(primary.url, 'INSERT INTO t (v) VALUES (randomblob(?))', [100 + (i % 50) * 40]);
     await primaryExecute(primary.url, 'DELETE FROM t WHERE id % 3 = 0');
     expect(await logFirstTxid(primary.url)).toBeGreaterThan(stoppedAt + 1n);
 

@@ -19,7 +19,14 @@ describe('a snapshot corrupted on the wire', () => {
 
   async function insert(primary: Primary, from: number, to: number): Promise<void> {
     for (let id = from; id <= to; id++) {
-      expect((await call(primary.url, '/v1/execute', { sql: 'INSERT INTO t (id, v) VALUES (?, ?)', args: [id, valueOf(id)] })).status).toBe(200);
+      expect(
+        (
+          await call(primary.url, '/v1/execute', {
+            sql: 'INSERT INTO t (id, v) VALUES (?, ?)',
+            args: [id, valueOf(id)],
+          })
+        ).status,
+      ).toBe(200);
     }
   }
 
@@ -32,7 +39,12 @@ describe('a snapshot corrupted on the wire', () => {
   it('is never installed: the replica keeps serving verified rows through three damaged snapshots, retries and converges', async () => {
     // Every record is a segment of its own, and only the last 5 stay: a replica stopped for a
     // while finds the log compacted past it and must re-bootstrap.
-    const primary = await startPrimary({ path: path.join(temp.dir, 'primary.db'), logSegmentBytes: 4096, logRetainTxids: 5, heartbeatMs: 200 });
+    const primary = await startPrimary({
+      path: path.join(temp.dir, 'primary.db'),
+      logSegmentBytes: 4096,
+      logRetainTxids: 5,
+      heartbeatMs: 200,
+    });
     cleanups.push(() => primary.close());
     const proxy = await LogProxy.start(primary.url);
     cleanups.push(() => proxy.close());
@@ -56,7 +68,8 @@ describe('a snapshot corrupted on the wire', () => {
     for (let deadline = Date.now() + 30_000; ; reads++) {
       const { rows } = await client.execute('SELECT id, v FROM t ORDER BY id');
       counts.add(rows.length);
-      for (const row of rows) if (row.v !== valueOf(row.id as number)) wrong.push(`${String(row.id)}: ${String(row.v).slice(0, 20)}`);
+      for (const row of rows)
+        if (row.v !== valueOf(row.id as number)) wrong.push(`${String(row.id)}: ${String(row.v).slice(0, 20)}`);
       if (rows.length === 120 && proxy.corruptedSnapshots === 3) break;
       if (Date.now() > deadline) throw new Error(`the replica has ${rows.length} rows after 30 s`);
       // A local read never waits for I/O: let the follower's network and timers run.

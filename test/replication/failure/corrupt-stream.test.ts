@@ -31,10 +31,14 @@ describe('a log stream corrupted on the wire', () => {
       // replica is held, few enough for it to catch up quickly after.
       let budget = Infinity;
       const writes = (async () => {
-        for (let i = 0; budget-- > 0; i++) await primaryExecute(primary.url, 'INSERT INTO t (v) VALUES (randomblob(?))', [100 + (i % 3000)]);
+        for (let i = 0; budget-- > 0; i++)
+          await primaryExecute(primary.url, 'INSERT INTO t (v) VALUES (randomblob(?))', [100 + (i % 3000)]);
       })();
       writes.catch(() => {}); // awaited below; a failed test must not leave it unhandled
-      await until('replica A has applied some records', async () => Position.parse(await a.call<string>('position')).txid > 5n);
+      await until(
+        'replica A has applied some records',
+        async () => Position.parse(await a.call<string>('position')).txid > 5n,
+      );
 
       const txid = await proxy.corruptNext(kind);
       budget = 30;
@@ -52,7 +56,10 @@ describe('a log stream corrupted on the wire', () => {
       expect(a.stderr).toMatch(rejection);
 
       proxy.release();
-      await until('replica A applies past the corrupted record', async () => Position.parse(await a.call<string>('position')).txid > txid);
+      await until(
+        'replica A applies past the corrupted record',
+        async () => Position.parse(await a.call<string>('position')).txid > txid,
+      );
       await writes;
       expect(proxy.corrupted).toEqual([txid]);
       expect(a.stderr).not.toMatch(/snapshot/);

@@ -14,7 +14,10 @@ const FRAME_HEADER_SIZE = 28;
  * data, or with `inHeader` in its header (its `epoch` field).
  */
 function damageRecord(logDir: string, txid: bigint, inHeader = false): void {
-  for (const name of fs.readdirSync(logDir).filter((n) => n.endsWith('.wlog')).sort()) {
+  for (const name of fs
+    .readdirSync(logDir)
+    .filter((n) => n.endsWith('.wlog'))
+    .sort()) {
     const file = path.join(logDir, name);
     const bytes = fs.readFileSync(file);
     for (let at = SEGMENT_HEADER_SIZE; at < bytes.length;) {
@@ -45,7 +48,7 @@ async function checkpointed(file: string): Promise<Buffer> {
   return fs.readFileSync(file);
 }
 
-describe('a damaged record in the primary\'s log', () => {
+describe("a damaged record in the primary's log", () => {
   const temp = useTempDir();
   const cleanups: Array<() => unknown> = [];
   afterEach(async () => {
@@ -62,12 +65,20 @@ describe('a damaged record in the primary\'s log', () => {
 
   async function insert(primary: Primary, count: number): Promise<void> {
     for (let i = 0; i < count; i++) {
-      expect((await call(primary.url, '/v1/execute', { sql: 'INSERT INTO t (v) VALUES (randomblob(300))' })).status).toBe(200);
+      expect(
+        (await call(primary.url, '/v1/execute', { sql: 'INSERT INTO t (v) VALUES (randomblob(300))' })).status,
+      ).toBe(200);
     }
   }
 
   function follow(primary: Primary, name: string, messages: string[]): ReplicaFollower {
-    const follower = ReplicaFollower.start({ path: path.join(temp.dir, `${name}.db`), syncUrl: primary.url, name, log: (m) => messages.push(m), minBackoffMs: 20 });
+    const follower = ReplicaFollower.start({
+      path: path.join(temp.dir, `${name}.db`),
+      syncUrl: primary.url,
+      name,
+      log: (m) => messages.push(m),
+      minBackoffMs: 20,
+    });
     cleanups.push(() => follower.close());
     return follower;
   }
@@ -101,7 +112,11 @@ describe('a damaged record in the primary\'s log', () => {
     const health = await call(primary.url, '/health').catch(() => call(primary.url, '/health'));
     expect(health.status).toBe(200);
     expect(health.body.logDamage).toMatchObject({ firstTxid: '14', lastTxid: '15', records: 2 });
-    expect((await call(primary.url, '/status')).body.logDamage).toMatchObject({ firstTxid: '14', lastTxid: '15', records: 2 });
+    expect((await call(primary.url, '/status')).body.logDamage).toMatchObject({
+      firstTxid: '14',
+      lastTxid: '15',
+      records: 2,
+    });
     expect(await (await fetch(`${primary.url}/metrics`)).text()).toMatch(/^wasmlite_log_damaged_records 2$/m);
     const refused = await call(primary.url, '/v1/log?from=12');
     expect(refused.status).toBe(410);
@@ -189,7 +204,9 @@ describe('a damaged record in the primary\'s log', () => {
     primary = await startPrimary({ path: file, logSegmentBytes: 4096, heartbeatMs: 100, log: (m) => said.push(m) });
     cleanups.push(() => primary.close());
     expect(said).toHaveLength(1);
-    expect(said[0]).toMatch(/log segments holding txids 1\.\.5 are damaged \(corrupt log record: header checksum mismatch.*set aside as .*0000000000000005\.wlog\.damaged/);
+    expect(said[0]).toMatch(
+      /log segments holding txids 1\.\.5 are damaged \(corrupt log record: header checksum mismatch.*set aside as .*0000000000000005\.wlog\.damaged/,
+    );
     const status = (await call(primary.url, '/status')).body;
     expect(status.logFirstTxid).toBe('6');
     expect(status.logDamage).toMatchObject({ records: 0, setAside: { firstTxid: '1', lastTxid: '5' } });
@@ -210,8 +227,12 @@ describe('a damaged record in the primary\'s log', () => {
 
     // Record 11 is the last segment's last frame: opening the log cuts it as a torn append.
     damageRecord(logDir, 11n, true);
-    const inLast = (await startPrimary({ path: file, logSegmentBytes: 4096, log: () => {} }).catch((e: unknown) => e)) as Error;
+    const inLast = (await startPrimary({ path: file, logSegmentBytes: 4096, log: () => {} }).catch(
+      (e: unknown) => e,
+    )) as Error;
     expect(inLast.name).toBe('LogCorruptionError');
-    expect(inLast.message).toMatch(/last frame \(txid 11\) was cut off as a torn append .*yet the database is past the log.*To recover, .*move that directory aside/);
+    expect(inLast.message).toMatch(
+      /last frame \(txid 11\) was cut off as a torn append .*yet the database is past the log.*To recover, .*move that directory aside/,
+    );
   });
 });

@@ -20,4 +20,3 @@ export async function until(what: string, check: () => boolean | Promise<boolean
     await new Promise((r) => setTimeout(r, 25));
   }
 }
-

@@ -81,7 +81,8 @@ export class LogProxy {
     const headers = { ...req.headers, host: this.#upstream.host };
     const up = http.request(new URL(req.url ?? '/', this.#upstream), { method: req.method, headers }, (upRes) => {
       const out = { ...upRes.headers };
-      for (const name of ['connection', 'keep-alive', 'transfer-encoding', ...(isLog ? ['content-length'] : [])]) delete out[name];
+      for (const name of ['connection', 'keep-alive', 'transfer-encoding', ...(isLog ? ['content-length'] : [])])
+        delete out[name];
       res.writeHead(upRes.statusCode ?? 502, out);
       const flip = this.#snapshotMarker;
       if ((req.url ?? '').startsWith('/v1/snapshot') && upRes.statusCode === 200 && flip !== undefined) {

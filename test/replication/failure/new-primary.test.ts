@@ -3,13 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { expectByteIdentical, primaryExecute, primaryPosition, useCluster } from '../cluster/cluster-nodes.ts';
 
-
 describe('a replica whose primary is replaced by another database on the same port', () => {
   const temp = useTempDir();
   const cluster = useCluster();
 
   it('re-bootstraps from the new primary and ends byte-identical to it', async () => {
-    const files = { p1: path.join(temp.dir, 'one.db'), p2: path.join(temp.dir, 'two.db'), a: path.join(temp.dir, 'a.db') };
+    const files = {
+      p1: path.join(temp.dir, 'one.db'),
+      p2: path.join(temp.dir, 'two.db'),
+      a: path.join(temp.dir, 'a.db'),
+    };
     const first = await cluster.primary(files.p1);
     const port = Number(new URL(first.url).port);
     await primaryExecute(first.url, 'CREATE TABLE one (v BLOB)');

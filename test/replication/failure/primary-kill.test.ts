@@ -12,7 +12,11 @@ describe('a primary killed with SIGKILL under write load, two replicas attached'
   const cluster = useCluster();
 
   it('keeps every acknowledged write exactly once on the restarted primary and both replicas, which end byte-identical', async () => {
-    const files = { p: path.join(temp.dir, 'primary.db'), a: path.join(temp.dir, 'a.db'), b: path.join(temp.dir, 'b.db') };
+    const files = {
+      p: path.join(temp.dir, 'primary.db'),
+      a: path.join(temp.dir, 'a.db'),
+      b: path.join(temp.dir, 'b.db'),
+    };
     let primary = await cluster.primary(files.p);
     const port = Number(new URL(primary.url).port);
     await primaryExecute(primary.url, 'CREATE TABLE w (uid TEXT NOT NULL, v BLOB)');
@@ -27,7 +31,10 @@ describe('a primary killed with SIGKILL under write load, two replicas attached'
       for (let i = 0; !stop; i++) {
         const uid = `${name}-${i}`;
         try {
-          await node.call<Executed>('execute', { sql: 'INSERT INTO w (uid, v) VALUES (?, randomblob(?))', args: [uid, 50 + (i % 2000)] });
+          await node.call<Executed>('execute', {
+            sql: 'INSERT INTO w (uid, v) VALUES (?, randomblob(?))',
+            args: [uid, 50 + (i % 2000)],
+          });
           acknowledged.push(uid);
         } catch {
           failures++;
@@ -39,7 +46,10 @@ describe('a primary killed with SIGKILL under write load, two replicas attached'
       for (let i = 0; !stop; i++) {
         const uid = `${name}-${i}`;
         try {
-          await primaryExecute(`http://127.0.0.1:${port}`, 'INSERT INTO w (uid, v) VALUES (?, randomblob(?))', [uid, 100 + (i % 3000)]);
+          await primaryExecute(`http://127.0.0.1:${port}`, 'INSERT INTO w (uid, v) VALUES (?, randomblob(?))', [
+            uid,
+            100 + (i % 3000),
+          ]);
           acknowledged.push(uid);
         } catch {
           failures++;
@@ -68,16 +78,28 @@ describe('a primary killed with SIGKILL under write load, two replicas attached'
 
     const expectEachOnce = (rows: Array<[string, number]>, where: string): void => {
       const counts = new Map(rows);
-      expect(acknowledged.filter((uid) => !counts.has(uid)), `acknowledged writes missing on ${where}`).toEqual([]);
-      expect(rows.filter(([, n]) => n !== 1), `writes present twice on ${where}`).toEqual([]);
+      expect(
+        acknowledged.filter((uid) => !counts.has(uid)),
+        `acknowledged writes missing on ${where}`,
+      ).toEqual([]);
+      expect(
+        rows.filter(([, n]) => n !== 1),
+        `writes present twice on ${where}`,
+      ).toEqual([]);
     };
     const sql = 'SELECT uid, count(*) AS n FROM w GROUP BY uid';
     expectEachOnce((await primaryRows(primary.url, sql)) as Array<[string, number]>, 'the primary');
     for (const replica of [a, b]) {
       const rs = await replica.call<Executed>('readAt', position, sql);
-      expectEachOnce(rs.rows.map((r) => [r.uid as string, r.n as number]), replica.name);
+      expectEachOnce(
+        rs.rows.map((r) => [r.uid as string, r.n as number]),
+        replica.name,
+      );
     }
 
-    await expectByteIdentical(primary, files.p, [[a, files.a], [b, files.b]]);
+    await expectByteIdentical(primary, files.p, [
+      [a, files.a],
+      [b, files.b],
+    ]);
   });
 });

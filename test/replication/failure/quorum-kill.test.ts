@@ -37,10 +37,11 @@ async function slowLink(upstream: string): Promise<{ url: string; close(): Promi
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
@@ -56,10 +57,18 @@ describe('durability when the primary dies with its disk', () => {
     const dir = path.join(temp.dir, mode);
     fs.mkdirSync(dir);
     const primaryFile = path.join(dir, 'primary.db');
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'primary', primaryFile, '--port', '0', '--durability', mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'primary', primaryFile, '--port', '0', '--durability', mode],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     cleanups.push(() => child.kill('SIGKILL'));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
+    const line = await new Promise<string>((resolve) =>
+      createInterface({ input: child.stdout! }).once('line', resolve),
+    );
     const url = /(http:\/\/\S+),/.exec(line)![1]!;
     const link = await slowLink(url);
     cleanups.push(() => link.close());
@@ -76,7 +85,10 @@ describe('durability when the primary dies with its disk', () => {
     const writer = async (name: string): Promise<void> => {
       for (let i = 0; !killed; i++) {
         try {
-          const answer = await call(url, '/v1/execute', { sql: 'INSERT INTO w (uid) VALUES (?)', args: [`${name}-${i}`] });
+          const answer = await call(url, '/v1/execute', {
+            sql: 'INSERT INTO w (uid) VALUES (?)',
+            args: [`${name}-${i}`],
+          });
           if (answer.status === 200) acknowledged.push(`${name}-${i}`);
         } catch {
           // The primary is gone: this write was never acknowledged.
@@ -92,7 +104,8 @@ describe('durability when the primary dies with its disk', () => {
     await follower.close();
 
     // The primary's disk is lost: only the replica remains.
-    for (const name of fs.readdirSync(dir).filter((n) => n.startsWith('primary.db'))) fs.rmSync(path.join(dir, name), { recursive: true, force: true });
+    for (const name of fs.readdirSync(dir).filter((n) => n.startsWith('primary.db')))
+      fs.rmSync(path.join(dir, name), { recursive: true, force: true });
     const replica = await open(replicaFile, { readonly: true });
     try {
       expect(replica.pragma('integrity_check', { simple: true })).toBe('ok');

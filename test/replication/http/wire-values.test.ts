@@ -24,7 +24,9 @@ function overJson(value: unknown): unknown {
 
 /** A client's argument through the client's encoder and the server's request decoder. */
 function argumentRoundTrip(value: unknown): SqlValue | undefined {
-  return decodeStatement(overJson({ sql: 'SELECT ?', args: [encodeArgument(value)] }), 'body').args![0 as never] as SqlValue;
+  return decodeStatement(overJson({ sql: 'SELECT ?', args: [encodeArgument(value)] }), 'body').args![
+    0 as never
+  ] as SqlValue;
 }
 
 /** A result value through the server's encoder and the client's decoder. */
@@ -55,7 +57,9 @@ describe('wire values, codec round trip', () => {
 
   it('refuses NaN as an argument on the server, as a 400 naming the argument', () => {
     expect(encodeArgument(NaN)).toEqual({ $real: 'NaN' });
-    expect(() => argumentRoundTrip(NaN)).toThrow(expect.objectContaining({ status: 400, code: 'BAD_REQUEST', message: expect.stringMatching(/body\.args\[0\]/) }));
+    expect(() => argumentRoundTrip(NaN)).toThrow(
+      expect.objectContaining({ status: 400, code: 'BAD_REQUEST', message: expect.stringMatching(/body\.args\[0\]/) }),
+    );
   });
 
   it('carries every kind of result value from the server to the client, INTEGER and REAL apart', () => {
@@ -115,7 +119,10 @@ describe('wire values, through a primary and HttpTransport', () => {
     expect(blob.type).toBe('blob');
     expect(new Uint8Array(blob.v as ArrayBuffer)).toEqual(new Uint8Array([0, 1, 255]));
 
-    const { result } = await http.execute({ sql: 'SELECT 2.0 AS real, 2 AS integer, typeof(2.0) AS type, -0.0 AS negativeZero', args: [] });
+    const { result } = await http.execute({
+      sql: 'SELECT 2.0 AS real, 2 AS integer, typeof(2.0) AS type, -0.0 AS negativeZero',
+      args: [],
+    });
     expect(result.rows[0]).toMatchObject({ real: 2, integer: 2n, type: 'real' });
     expect(Object.is(result.rows[0]!.negativeZero, -0)).toBe(true);
   });
@@ -126,7 +133,7 @@ describe('wire values, through a primary and HttpTransport', () => {
     await expect(echo(http, BEYOND_2_53)).rejects.toThrow(RangeError);
   });
 
-  it('refuses a NaN argument as the primary\'s bad request', async () => {
+  it("refuses a NaN argument as the primary's bad request", async () => {
     const http = await transport('number');
     const error = await echo(http, NaN).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientError);

@@ -16,7 +16,11 @@ const SEGMENT_SIZE = 1024 * 1024;
  * SIGKILL after `killAfterMs`; returns the txids it reported.
  */
 async function appendThenKill(dir: string, killAfterMs: number, whileRunning?: () => void): Promise<bigint[]> {
-  const run = await runUntilKilled(appender, [dir, String(SEGMENT_SIZE)], { prefix: 'appended ', killAfterMs, onFirst: whileRunning });
+  const run = await runUntilKilled(appender, [dir, String(SEGMENT_SIZE)], {
+    prefix: 'appended ',
+    killAfterMs,
+    onFirst: whileRunning,
+  });
   if (!run.killed) throw new Error('the appender stopped before it was killed');
   return run.reported.map(BigInt);
 }

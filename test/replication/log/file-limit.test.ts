@@ -15,14 +15,29 @@ interface Outcome {
 /** Runs the appender with the file size limited to `limitKiB` (bash `ulimit -f`). */
 function appendUntilFull(dir: string, limitKiB: number, segmentSize: number): Promise<Outcome> {
   return new Promise((resolve, reject) => {
-    const proc = spawn('bash', ['-c', `ulimit -f ${limitKiB}; exec "$0" --import tsx "$1" "$2" "$3"`, process.execPath, child, dir, String(segmentSize)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const proc = spawn(
+      'bash',
+      [
+        '-c',
+        `ulimit -f ${limitKiB}; exec "$0" --import tsx "$1" "$2" "$3"`,
+        process.execPath,
+        child,
+        dir,
+        String(segmentSize),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     proc.stdout.on('data', (chunk) => (stdout += chunk));
     proc.stderr.on('data', (chunk) => (stderr += chunk));
-    proc.on('exit', (code) => (code === 0 ? resolve(JSON.parse(stdout) as Outcome) : reject(new Error(`appender exited with ${code}: ${stderr}`))));
+    proc.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(stdout) as Outcome)
+        : reject(new Error(`appender exited with ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -53,7 +68,10 @@ describe('a write the file system refuses (file size limit)', () => {
     // Every record starts a new segment, and a segment's temporary file hits the limit.
     const outcome = await appendUntilFull(temp.dir, 20, 1);
     expect(outcome.lastTxid).toBe('undefined');
-    expect(outcome.failures.map((f) => [f.code, f.cause])).toEqual([['EFBIG', 'EFBIG'], ['EFBIG', 'EFBIG']]);
+    expect(outcome.failures.map((f) => [f.code, f.cause])).toEqual([
+      ['EFBIG', 'EFBIG'],
+      ['EFBIG', 'EFBIG'],
+    ]);
     expect(fs.readdirSync(temp.dir).filter((name) => name.includes('.wlog'))).toEqual([]);
     const log = TransactionLog.open(temp.dir);
     expect(log.lastPosition()).toBeUndefined();

@@ -15,8 +15,15 @@ function vector(tag: string): Buffer {
 }
 
 const RECORD: TxRecord = {
-  txid: 1n, epoch: 2n, dbId: '00112233445566778899aabbccddeeff', pageSize: 4096, commitPageCount: 1, pages: [],
-  preChecksum: 0x18d00937f079f049n, postChecksum: 0x18d00937f079f049n, timestamp: 1_700_000_000_000,
+  txid: 1n,
+  epoch: 2n,
+  dbId: '00112233445566778899aabbccddeeff',
+  pageSize: 4096,
+  commitPageCount: 1,
+  pages: [],
+  preChecksum: 0x18d00937f079f049n,
+  postChecksum: 0x18d00937f079f049n,
+  timestamp: 1_700_000_000_000,
 };
 
 describe('FORMAT.md', () => {

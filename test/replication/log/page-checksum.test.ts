@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  applyChecksum, databaseChecksum, pageChecksum, zeroPageChecksum,
-} from '../../../replication/log/index.ts';
+import { applyChecksum, databaseChecksum, pageChecksum, zeroPageChecksum } from '../../../replication/log/index.ts';
 import { openNative } from '../../support/better-sqlite3.ts';
 import { seededRandom } from '../../support/seeded-random.ts';
 import { PageStore, pageData } from './records.ts';
@@ -18,7 +16,9 @@ describe('pageChecksum', () => {
     expect(pageChecksum(3, sequence)).toBe(0x682b75ba4bb29d37n);
     expect(pageChecksum(1, new Uint8Array(4096))).toBe(0x18d00937f079f049n);
     expect(pageChecksum(2, new Uint8Array(4096))).toBe(0x44520bf1078f76c3n);
-    expect(databaseChecksum(Buffer.concat([sequence, new Uint8Array(512)]), { pageSize: 512 })).toBe(0x9c15a3a3010cb1afn);
+    expect(databaseChecksum(Buffer.concat([sequence, new Uint8Array(512)]), { pageSize: 512 })).toBe(
+      0x9c15a3a3010cb1afn,
+    );
   });
 
   it('depends on the page number', () => {
@@ -83,8 +83,9 @@ describe('databaseChecksum', () => {
   it('notices identical pages swapping places and a page moving', () => {
     const a = pageData(512, 12);
     const zero = new Uint8Array(512);
-    expect(databaseChecksum(Buffer.concat([a, zero, zero]), { pageSize: 512 }))
-      .not.toBe(databaseChecksum(Buffer.concat([zero, a, zero]), { pageSize: 512 }));
+    expect(databaseChecksum(Buffer.concat([a, zero, zero]), { pageSize: 512 })).not.toBe(
+      databaseChecksum(Buffer.concat([zero, a, zero]), { pageSize: 512 }),
+    );
     expect(databaseChecksum(Buffer.concat([a, a]), { pageSize: 512 })).not.toBe(0n);
   });
 
@@ -105,7 +106,7 @@ describe('databaseChecksum', () => {
       const db = openNative(file);
       db.pragma(`page_size = ${pageSize}`);
       db.pragma('journal_mode = delete');
-      db.exec("CREATE TABLE t (x); INSERT INTO t VALUES (randomblob(100000))");
+      db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (randomblob(100000))');
       db.close();
       const bytes = fs.readFileSync(file);
       expect(databaseChecksum(file)).toBe(databaseChecksum(bytes, { pageSize }));
@@ -117,13 +118,20 @@ describe('databaseChecksum', () => {
     expect(() => databaseChecksum(new Uint8Array(1000), { pageSize: 512 })).toThrow(RangeError);
     expect(() => databaseChecksum(new Uint8Array(1024))).toThrow(/pageSize/);
     expect(() => databaseChecksum(new Uint8Array(1024), { pageSize: 1000 })).toThrow(TypeError);
-    expect(() => databaseChecksum(path.join(temp.dir, 'missing.db'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => databaseChecksum(path.join(temp.dir, 'missing.db'))).toThrow(
+      expect.objectContaining({ code: 'ENOENT' }),
+    );
   });
 });
 
 describe('applyChecksum', () => {
   it('is pre XOR before XOR after for each change', () => {
-    expect(applyChecksum(0b1000n, [{ before: 0b0001n, after: 0b0010n }, { before: 0b0100n, after: 0n }])).toBe(0b1111n);
+    expect(
+      applyChecksum(0b1000n, [
+        { before: 0b0001n, after: 0b0010n },
+        { before: 0b0100n, after: 0n },
+      ]),
+    ).toBe(0b1111n);
     expect(applyChecksum(5n, [])).toBe(5n);
   });
 
@@ -134,12 +142,14 @@ describe('applyChecksum', () => {
       for (let tx = 0; tx < 150; tx++) {
         const roll = next();
         let count: number | undefined;
-        if (roll < 0.15 && store.pageCount > 1) count = 1 + Math.floor(next() * store.pageCount); // shrink
+        if (roll < 0.15 && store.pageCount > 1)
+          count = 1 + Math.floor(next() * store.pageCount); // shrink
         else if (roll < 0.3) count = store.pageCount + 1 + Math.floor(next() * 5); // grow, maybe leaving zero pages
         const limit = count ?? store.pageCount + 3;
         const writes = new Map<number, Uint8Array>();
         const n = Math.floor(next() * 6);
-        for (let i = 0; i < n; i++) writes.set(1 + Math.floor(next() * limit), pageData(pageSize, Math.floor(next() * 2 ** 31)));
+        for (let i = 0; i < n; i++)
+          writes.set(1 + Math.floor(next() * limit), pageData(pageSize, Math.floor(next() * 2 ** 31)));
         const record = store.commit([...writes], count);
         expect(record.postChecksum).toBe(databaseChecksum(store.bytes(), { pageSize }));
       }

@@ -51,7 +51,9 @@ describe('Position', () => {
     expect(() => new Position(-1n, 0n)).toThrow(TypeError);
     expect(() => new Position(1n << 64n, 0n)).toThrow(TypeError);
     expect(() => new Position(1n, 1n << 64n)).toThrow(TypeError);
-    expect(() => new Position(1 as unknown as bigint, 0n)).toThrow('Expected the "txid" to be a bigint between 0 and 2^64-1');
+    expect(() => new Position(1 as unknown as bigint, 0n)).toThrow(
+      'Expected the "txid" to be a bigint between 0 and 2^64-1',
+    );
   });
 
   it('is an immutable value; ZERO is the empty database', () => {
@@ -84,6 +86,8 @@ describe('Position', () => {
     expect(error.have).toBe(have);
     expect(error.got.equals(got)).toBe(true);
     expect(error.name).toBe('PositionMismatchError');
-    expect(error.message).toBe('position mismatch: have 0000000000000007/ab12cd34ef560789, got 0000000000000007/0000000000000001');
+    expect(error.message).toBe(
+      'position mismatch: have 0000000000000007/ab12cd34ef560789, got 0000000000000007/0000000000000001',
+    );
   });
 });

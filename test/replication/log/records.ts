@@ -1,6 +1,12 @@
 // Test records without vitest, so that child processes can make them too.
 import {
-  applyChecksum, pageChecksum, TxRecord, zeroPageChecksum, type ChecksumChange, type PageChecksumSource, type TxPage,
+  applyChecksum,
+  pageChecksum,
+  TxRecord,
+  zeroPageChecksum,
+  type ChecksumChange,
+  type PageChecksumSource,
+  type TxPage,
 } from '../../../replication/log/index.ts';
 import { seededRandom } from '../../support/seeded-random.ts';
 
@@ -57,8 +63,15 @@ export class PageStore {
     this.txid++;
     this.checksum = post;
     return {
-      txid: this.txid, epoch: 1n, dbId: DB_ID, pageSize: this.pageSize, commitPageCount: count, pages,
-      preChecksum: pre, postChecksum: post, timestamp: 1_700_000_000_000 + Number(this.txid),
+      txid: this.txid,
+      epoch: 1n,
+      dbId: DB_ID,
+      pageSize: this.pageSize,
+      commitPageCount: count,
+      pages,
+      preChecksum: pre,
+      postChecksum: post,
+      timestamp: 1_700_000_000_000 + Number(this.txid),
     };
   }
 
@@ -70,7 +83,10 @@ export class PageStore {
     if (record.txid !== this.txid + 1n || record.preChecksum !== this.checksum) {
       throw new Error(`record ${record.txid} does not continue ${this.txid}`);
     }
-    TxRecord.verifyChecksums(record, { pageCount: this.pageCount, pageChecksum: (pgno) => pageChecksum(pgno, this.pages[pgno - 1]!) });
+    TxRecord.verifyChecksums(record, {
+      pageCount: this.pageCount,
+      pageChecksum: (pgno) => pageChecksum(pgno, this.pages[pgno - 1]!),
+    });
     this.pages.length = Math.min(this.pages.length, record.commitPageCount);
     while (this.pages.length < record.commitPageCount) this.pages.push(new Uint8Array(this.pageSize));
     for (const { pgno, data } of record.pages) this.pages[pgno - 1] = data.slice();
@@ -93,7 +109,10 @@ export class PageStore {
 }
 
 /** `count` consecutive records, each writing `pagesPer` pages chosen by a seeded PRNG. */
-export function recordChain(count: number, options: { pageSize?: number; pagesPer?: number; seed?: number } = {}): TxRecord[] {
+export function recordChain(
+  count: number,
+  options: { pageSize?: number; pagesPer?: number; seed?: number } = {},
+): TxRecord[] {
   const store = new PageStore(options.pageSize ?? 512);
   const next = seededRandom(options.seed ?? 1);
   const records: TxRecord[] = [];

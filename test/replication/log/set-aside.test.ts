@@ -14,7 +14,10 @@ function writeLog(): string[] {
   const log = TransactionLog.open(temp.dir, { segmentSize: 1 });
   for (const record of recordChain(10)) log.append(record);
   log.close();
-  return fs.readdirSync(temp.dir).filter((name) => name.endsWith('.wlog')).sort();
+  return fs
+    .readdirSync(temp.dir)
+    .filter((name) => name.endsWith('.wlog'))
+    .sort();
 }
 
 /** Flips a bit in the record header (its `epoch`) of the one record of segment file `name`. */

@@ -21,7 +21,9 @@ function chain(count: number, pagesPer: number): TxRecord[] {
 
 function report(label: string, count: number, bytes: number, ms: number): void {
   const perSecond = (count / ms) * 1000;
-  console.log(`${label.padEnd(44)} ${perSecond.toFixed(0).padStart(9)} records/s ${((bytes / ms) * 1000 / 1e6).toFixed(0).padStart(6)} MB/s`);
+  console.log(
+    `${label.padEnd(44)} ${perSecond.toFixed(0).padStart(9)} records/s ${(((bytes / ms) * 1000) / 1e6).toFixed(0).padStart(6)} MB/s`,
+  );
 }
 
 function time(fn: () => void): number {
@@ -35,20 +37,53 @@ for (const pagesPer of [1, 16]) {
   const encoded = records.map((r) => TxRecord.encode(r));
   const bytes = encoded.reduce((sum, b) => sum + b.length, 0);
   for (const r of records.slice(0, 50)) TxRecord.encode(r);
-  report(`encode, ${pagesPer} x 8 KiB page(s)`, records.length, bytes, time(() => { for (const r of records) TxRecord.encode(r); }));
-  report(`decode, ${pagesPer} x 8 KiB page(s)`, records.length, bytes, time(() => { for (const b of encoded) TxRecord.decode(b); }));
+  report(
+    `encode, ${pagesPer} x 8 KiB page(s)`,
+    records.length,
+    bytes,
+    time(() => {
+      for (const r of records) TxRecord.encode(r);
+    }),
+  );
+  report(
+    `decode, ${pagesPer} x 8 KiB page(s)`,
+    records.length,
+    bytes,
+    time(() => {
+      for (const b of encoded) TxRecord.decode(b);
+    }),
+  );
   for (const fsync of [false, true]) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-log-bench-'));
     const log = TransactionLog.open(dir, { fsync, segmentSize: 16 * 1024 * 1024 });
     const n = fsync ? Math.min(records.length, 300) : records.length;
-    report(`append, ${pagesPer} x 8 KiB, fsync ${fsync}`, n, encoded.slice(0, n).reduce((s, b) => s + b.length, 0), time(() => {
-      for (const r of records.slice(0, n)) log.append(r);
-    }));
-    report(`readFrom, ${pagesPer} x 8 KiB`, n, bytes * (n / records.length), time(() => { for (const _ of log.readFrom(1n)); }));
+    report(
+      `append, ${pagesPer} x 8 KiB, fsync ${fsync}`,
+      n,
+      encoded.slice(0, n).reduce((s, b) => s + b.length, 0),
+      time(() => {
+        for (const r of records.slice(0, n)) log.append(r);
+      }),
+    );
+    report(
+      `readFrom, ${pagesPer} x 8 KiB`,
+      n,
+      bytes * (n / records.length),
+      time(() => {
+        for (const _ of log.readFrom(1n));
+      }),
+    );
     log.close();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 const page = pageData(PAGE, 1);
 const n = 50_000;
-report('pageChecksum, 8 KiB (per page)', n, n * PAGE, time(() => { for (let i = 1; i <= n; i++) pageChecksum(i, page); }));
+report(
+  'pageChecksum, 8 KiB (per page)',
+  n,
+  n * PAGE,
+  time(() => {
+    for (let i = 1; i <= n; i++) pageChecksum(i, page);
+  }),
+);

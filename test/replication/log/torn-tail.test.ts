@@ -1,7 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LogCorruptionError, TransactionLog, TxRecord, type TxRecord as Record } from '../../../replication/log/index.ts';
+import {
+  LogCorruptionError,
+  TransactionLog,
+  TxRecord,
+  type TxRecord as Record,
+} from '../../../replication/log/index.ts';
 import { pageData, recordChain } from './records.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 
@@ -14,7 +19,10 @@ function write(records: readonly Record[], segmentSize?: number): string {
   const log = TransactionLog.open(temp.dir, { segmentSize });
   for (const record of records) log.append(record);
   log.close();
-  const names = fs.readdirSync(temp.dir).filter((name) => name.endsWith('.wlog')).sort();
+  const names = fs
+    .readdirSync(temp.dir)
+    .filter((name) => name.endsWith('.wlog'))
+    .sort();
   return path.join(temp.dir, names.at(-1)!);
 }
 
@@ -37,7 +45,12 @@ describe('a torn tail', () => {
     for (let cut = frameStart + 1; cut < original.length; cut++) {
       fs.writeFileSync(file, original.subarray(0, cut));
       const log = expectLogEndsAt(records, 4n);
-      expect(log.recovery).toMatchObject({ path: file, offset: frameStart, discardedBytes: cut - frameStart, segmentDeleted: false });
+      expect(log.recovery).toMatchObject({
+        path: file,
+        offset: frameStart,
+        discardedBytes: cut - frameStart,
+        segmentDeleted: false,
+      });
       expect(fs.statSync(file).size).toBe(frameStart);
       log.append(records[4]!);
       log.close();

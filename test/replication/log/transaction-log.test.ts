@@ -3,7 +3,13 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
-  LogCompactedError, LogCorruptionError, LogIoError, Position, PositionMismatchError, TransactionLog, TxRecord,
+  LogCompactedError,
+  LogCorruptionError,
+  LogIoError,
+  Position,
+  PositionMismatchError,
+  TransactionLog,
+  TxRecord,
 } from '../../../replication/log/index.ts';
 import { DB_ID, PageStore, pageData, recordChain } from './records.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
@@ -15,7 +21,10 @@ function open(options?: Parameters<typeof TransactionLog.open>[1]): TransactionL
 }
 
 function segments(): string[] {
-  return fs.readdirSync(temp.dir).filter((name) => name.endsWith('.wlog')).sort();
+  return fs
+    .readdirSync(temp.dir)
+    .filter((name) => name.endsWith('.wlog'))
+    .sort();
 }
 
 function txids(log: TransactionLog, from: bigint): bigint[] {
@@ -44,12 +53,18 @@ describe('TransactionLog', () => {
     expect(log.dbId).toBe(DB_ID);
     const read = [...log.readFrom(1n)];
     expect(read.map((r) => r.txid)).toEqual(records.map((r) => r.txid));
-    read.forEach((record, i) => expect(Buffer.from(TxRecord.encode(record)).equals(TxRecord.encode(records[i]!))).toBe(true));
+    read.forEach((record, i) =>
+      expect(Buffer.from(TxRecord.encode(record)).equals(TxRecord.encode(records[i]!))).toBe(true),
+    );
     expect(txids(log, 15n)).toEqual([15n, 16n, 17n, 18n, 19n, 20n]);
     expect(txids(log, 21n)).toEqual([]);
     expect(txids(log, 1000n)).toEqual([]);
     const encoded = [...log.readEncodedFrom(19n)];
-    expect(encoded.map((bytes) => Buffer.from(bytes).equals(TxRecord.encode(records[Number(TxRecord.decode(bytes).txid) - 1]!)))).toEqual([true, true]);
+    expect(
+      encoded.map((bytes) =>
+        Buffer.from(bytes).equals(TxRecord.encode(records[Number(TxRecord.decode(bytes).txid) - 1]!)),
+      ),
+    ).toEqual([true, true]);
   });
 
   it('rolls over to a new segment at the size limit and reads across segments and reopen', () => {
@@ -60,7 +75,8 @@ describe('TransactionLog', () => {
     expect(files.length).toBeGreaterThan(5);
     expect(files[0]).toBe('0000000000000001.wlog');
     expect(files.every((name) => /^[0-9a-f]{16}\.wlog$/.test(name))).toBe(true);
-    for (const name of files.slice(0, -1)) expect(fs.statSync(path.join(temp.dir, name)).size).toBeGreaterThanOrEqual(4096);
+    for (const name of files.slice(0, -1))
+      expect(fs.statSync(path.join(temp.dir, name)).size).toBeGreaterThanOrEqual(4096);
     log.close();
 
     log = open({ segmentSize: 4096 });
@@ -101,7 +117,12 @@ describe('TransactionLog', () => {
     log.append(records[0]!);
     log.append(records[1]!);
     const size = fs.statSync(path.join(temp.dir, segments()[0]!)).size;
-    for (const record of [records[1]!, records[0]!, { ...records[2]!, txid: 4n }, { ...records[2]!, preChecksum: 1n }]) {
+    for (const record of [
+      records[1]!,
+      records[0]!,
+      { ...records[2]!, txid: 4n },
+      { ...records[2]!, preChecksum: 1n },
+    ]) {
       let thrown: unknown;
       try {
         log.append(record);
@@ -110,7 +131,9 @@ describe('TransactionLog', () => {
       }
       expect(thrown).toBeInstanceOf(PositionMismatchError);
       expect((thrown as PositionMismatchError).have.equals(new Position(2n, records[1]!.postChecksum))).toBe(true);
-      expect((thrown as PositionMismatchError).got.equals(new Position(record.txid - 1n, record.preChecksum))).toBe(true);
+      expect((thrown as PositionMismatchError).got.equals(new Position(record.txid - 1n, record.preChecksum))).toBe(
+        true,
+      );
     }
     expect(() => log.append({ ...records[2]!, dbId: 'ffffffffffffffffffffffffffffffff' })).toThrow(TypeError);
     expect(() => log.append({ ...records[2]!, pageSize: 100 })).toThrow(TypeError);
@@ -150,7 +173,9 @@ describe('TransactionLog', () => {
   });
 
   it('checks its arguments', () => {
-    expect(() => TransactionLog.open(temp.dir, { segmentSize: 0 })).toThrow('Expected the "segmentSize" option to be a positive integer');
+    expect(() => TransactionLog.open(temp.dir, { segmentSize: 0 })).toThrow(
+      'Expected the "segmentSize" option to be a positive integer',
+    );
     expect(() => TransactionLog.open(temp.dir, { fsync: 'yes' as unknown as boolean })).toThrow(TypeError);
     expect(() => TransactionLog.open('')).toThrow(TypeError);
     const log = open();
@@ -283,7 +308,9 @@ describe('TransactionLog.compact', () => {
     expect(thrown).toBeInstanceOf(LogCompactedError);
     expect((thrown as LogCompactedError).txid).toBe(2n);
     expect((thrown as LogCompactedError).firstTxid).toBe(firsts[2]);
-    expect((thrown as LogCompactedError).message).toBe(`txid 2 is no longer in the log (it starts at txid ${firsts[2]})`);
+    expect((thrown as LogCompactedError).message).toBe(
+      `txid 2 is no longer in the log (it starts at txid ${firsts[2]})`,
+    );
   });
 
   it('reopens a compacted log', () => {
@@ -339,7 +366,9 @@ describe('TransactionLog corruption', () => {
   it('refuses to open a log with a damaged record header in a sealed segment', () => {
     const files = written();
     flip(files[0]!, 48 + 28 + 40);
-    expect(() => TransactionLog.open(temp.dir)).toThrow(expect.objectContaining({ field: 'headerChecksum', path: files[0] }));
+    expect(() => TransactionLog.open(temp.dir)).toThrow(
+      expect.objectContaining({ field: 'headerChecksum', path: files[0] }),
+    );
   });
 
   it('refuses to open a log with a damaged frame followed by valid ones in the last segment', () => {

@@ -7,7 +7,10 @@ const HEADER = 96;
 
 /** A consistent record writing pages `pgnos` of `pageSize` onto an empty database. */
 function recordOf(pageSize: number, pgnos: number[], commitPageCount = Math.max(1, ...pgnos)): TxRecord {
-  return new PageStore(pageSize).commit(pgnos.map((pgno) => [pgno, pageData(pageSize, pgno)]), commitPageCount);
+  return new PageStore(pageSize).commit(
+    pgnos.map((pgno) => [pgno, pageData(pageSize, pgno)]),
+    commitPageCount,
+  );
 }
 
 /** Recomputes both checksums after a test edited fields, so that only the edit is wrong. */
@@ -46,15 +49,24 @@ describe('TxRecord encode/decode', () => {
     const bytes = TxRecord.encode(record);
     expect(bytes.length).toBe(HEADER + pgnos.length * (4 + pageSize) + 4);
     const decoded = TxRecord.decode(bytes);
-    expect(decoded).toEqual({ ...record, pages: record.pages.map((p) => ({ pgno: p.pgno, data: expect.any(Uint8Array) })) });
+    expect(decoded).toEqual({
+      ...record,
+      pages: record.pages.map((p) => ({ pgno: p.pgno, data: expect.any(Uint8Array) })),
+    });
     decoded.pages.forEach((page, i) => expect(Buffer.from(page.data).equals(record.pages[i]!.data)).toBe(true));
     expect(Buffer.from(TxRecord.encode(decoded)).equals(bytes)).toBe(true);
   });
 
   it('round-trips extreme field values', () => {
     const record: TxRecord = {
-      ...recordOf(512, [1]), txid: (1n << 64n) - 1n, epoch: (1n << 64n) - 1n, preChecksum: 0n,
-      postChecksum: (1n << 64n) - 1n, timestamp: -1, commitPageCount: 0xffffffff, dbId: 'ffffffffffffffffffffffffffffffff',
+      ...recordOf(512, [1]),
+      txid: (1n << 64n) - 1n,
+      epoch: (1n << 64n) - 1n,
+      preChecksum: 0n,
+      postChecksum: (1n << 64n) - 1n,
+      timestamp: -1,
+      commitPageCount: 0xffffffff,
+      dbId: 'ffffffffffffffffffffffffffffffff',
     };
     expect(TxRecord.decode(TxRecord.encode(record))).toMatchObject({ ...record, pages: [{ pgno: 1 }] });
   });
@@ -84,13 +96,31 @@ describe('TxRecord encode/decode', () => {
     const good = recordOf(512, [1, 2]);
     const page = (pgno: number, size = 512) => ({ pgno, data: new Uint8Array(size) });
     const bad: Array<Partial<Record<keyof TxRecord, unknown>>> = [
-      { txid: 0n }, { txid: 1n << 64n }, { txid: 1 }, { epoch: -1n }, { preChecksum: 1n << 64n }, { dbId: 'abc' },
-      { dbId: DB_ID.toUpperCase() }, { pageSize: 1000 }, { pageSize: 256 }, { pageSize: 131072 }, { commitPageCount: 0 },
-      { commitPageCount: 1.5 }, { timestamp: 1.5 }, { pages: [page(2), page(1)] }, { pages: [page(1), page(1)] },
-      { pages: [page(3)] }, { pages: [page(0)] }, { pages: [page(1, 511)] }, { pages: 'x' },
+      { txid: 0n },
+      { txid: 1n << 64n },
+      { txid: 1 },
+      { epoch: -1n },
+      { preChecksum: 1n << 64n },
+      { dbId: 'abc' },
+      { dbId: DB_ID.toUpperCase() },
+      { pageSize: 1000 },
+      { pageSize: 256 },
+      { pageSize: 131072 },
+      { commitPageCount: 0 },
+      { commitPageCount: 1.5 },
+      { timestamp: 1.5 },
+      { pages: [page(2), page(1)] },
+      { pages: [page(1), page(1)] },
+      { pages: [page(3)] },
+      { pages: [page(0)] },
+      { pages: [page(1, 511)] },
+      { pages: 'x' },
     ];
     for (const fields of bad) {
-      expect(() => TxRecord.encode({ ...good, ...fields } as TxRecord), JSON.stringify(fields, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v))).toThrow(TypeError);
+      expect(
+        () => TxRecord.encode({ ...good, ...fields } as TxRecord),
+        JSON.stringify(fields, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)),
+      ).toThrow(TypeError);
     }
   });
 });
@@ -118,13 +148,18 @@ describe('TxRecord.decode rejections', () => {
 
   it('rejects a record cut short or followed by extra bytes', () => {
     const bytes = TxRecord.encode(record);
-    for (const length of [4, 50, 95]) expect(corruption(() => TxRecord.decode(bytes.subarray(0, length))).field).toBe('length');
+    for (const length of [4, 50, 95])
+      expect(corruption(() => TxRecord.decode(bytes.subarray(0, length))).field).toBe('length');
     expect(corruption(() => TxRecord.decode(bytes.subarray(0, bytes.length - 1))).reason).toMatch(/^length mismatch/);
-    expect(corruption(() => TxRecord.decode(Buffer.concat([bytes, new Uint8Array(1)]))).reason).toMatch(/^length mismatch/);
+    expect(corruption(() => TxRecord.decode(Buffer.concat([bytes, new Uint8Array(1)]))).reason).toMatch(
+      /^length mismatch/,
+    );
   });
 
   it('rejects a stated length that does not match the pages', () => {
-    const error = corruption(() => TxRecord.decode(edit(record, (view) => view.setBigUint64(8, view.getBigUint64(8) + 512n))));
+    const error = corruption(() =>
+      TxRecord.decode(edit(record, (view) => view.setBigUint64(8, view.getBigUint64(8) + 512n))),
+    );
     expect([error.field, error.offset]).toEqual(['length', 8]);
     expect(corruption(() => TxRecord.decode(edit(record, (view) => view.setUint32(64, 1)))).field).toBe('length');
   });
@@ -135,7 +170,14 @@ describe('TxRecord.decode rejections', () => {
   });
 
   it('rejects pages out of order, duplicated, numbered 0 or beyond the commit page count', () => {
-    const swapped = corruption(() => TxRecord.decode(edit(record, (view) => { view.setUint32(96, 3); view.setUint32(100, 1); })));
+    const swapped = corruption(() =>
+      TxRecord.decode(
+        edit(record, (view) => {
+          view.setUint32(96, 3);
+          view.setUint32(100, 1);
+        }),
+      ),
+    );
     expect([swapped.field, swapped.offset]).toEqual(['pgno', 100]);
     expect(swapped.reason).toMatch(/out of order or duplicated/);
     const duplicated = corruption(() => TxRecord.decode(edit(record, (view) => view.setUint32(100, 1))));
@@ -148,7 +190,9 @@ describe('TxRecord.decode rejections', () => {
 
   it('rejects more pages than the database has, a commit page count of 0 and a txid of 0', () => {
     expect(corruption(() => TxRecord.decode(edit(record, (view) => view.setUint32(60, 1)))).field).toBe('pageCount');
-    expect(corruption(() => TxRecord.decode(edit(record, (view) => view.setUint32(60, 0)))).field).toBe('commitPageCount');
+    expect(corruption(() => TxRecord.decode(edit(record, (view) => view.setUint32(60, 0)))).field).toBe(
+      'commitPageCount',
+    );
     expect(corruption(() => TxRecord.decode(edit(record, (view) => view.setBigUint64(32, 0n)))).field).toBe('txid');
   });
 
@@ -195,7 +239,10 @@ describe('TxRecord post checksum against the pages before', () => {
     const store = new PageStore(512);
     store.commit([1, 2, 3, 4, 5].map((pgno) => [pgno, pageData(512, 100 + pgno)]));
     const before = store.checksums();
-    const record = store.commit(writes.map((pgno) => [pgno, pageData(512, 200 + pgno)]), commitPageCount);
+    const record = store.commit(
+      writes.map((pgno) => [pgno, pageData(512, 200 + pgno)]),
+      commitPageCount,
+    );
     return { before, record, bytes: TxRecord.encode(record) };
   }
 
@@ -221,7 +268,10 @@ describe('TxRecord post checksum against the pages before', () => {
 
   it('rejects a record applied to pages other than those it was made from', () => {
     const { before, bytes } = scenario([2], 5);
-    const other = { pageCount: before.pageCount, pageChecksum: (pgno: number) => (pgno === 2 ? 1n : before.pageChecksum(pgno)) };
+    const other = {
+      pageCount: before.pageCount,
+      pageChecksum: (pgno: number) => (pgno === 2 ? 1n : before.pageChecksum(pgno)),
+    };
     expect(() => TxRecord.decode(bytes, { before: other })).toThrow(LogCorruptionError);
     const shorter = { pageCount: 4, pageChecksum: before.pageChecksum };
     expect(() => TxRecord.decode(scenario([], 3).bytes, { before: shorter })).toThrow(LogCorruptionError);

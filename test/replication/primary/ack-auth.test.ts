@@ -17,21 +17,39 @@ describe('POST /v1/ack: only a real replica confirms a quorum write', () => {
 
   async function start(): Promise<Primary> {
     const primary = await startPrimary({
-      path: path.join(temp.dir, 'primary.db'), heartbeatMs: 100, durability: 'quorum', quorumTimeoutMs: 600,
+      path: path.join(temp.dir, 'primary.db'),
+      heartbeatMs: 100,
+      durability: 'quorum',
+      quorumTimeoutMs: 600,
       tokens: { write: [WRITE], read: [READ], replicate: [REPLICA] },
     });
     cleanups.push(() => primary.close());
     return primary;
   }
 
-  function follow(primary: Primary, name: string, authToken: string, log: (message: string) => void = () => {}): ReplicaFollower {
-    const follower = ReplicaFollower.start({ path: path.join(temp.dir, `${name}.db`), syncUrl: primary.url, authToken, name, log });
+  function follow(
+    primary: Primary,
+    name: string,
+    authToken: string,
+    log: (message: string) => void = () => {},
+  ): ReplicaFollower {
+    const follower = ReplicaFollower.start({
+      path: path.join(temp.dir, `${name}.db`),
+      syncUrl: primary.url,
+      authToken,
+      name,
+      log,
+    });
     cleanups.push(() => follower.close());
     return follower;
   }
 
   /** A write on the primary while `forge` runs; resolves with the write's answer. */
-  async function writeWhile(primary: Primary, sql: string, forge: (position: string) => Promise<void>): Promise<{ status: number; body: any }> {
+  async function writeWhile(
+    primary: Primary,
+    sql: string,
+    forge: (position: string) => Promise<void>,
+  ): Promise<{ status: number; body: any }> {
     const before = primary.position().txid;
     const write = call(primary.url, '/v1/execute', { sql }, WRITE);
     while (primary.position().txid === before) await new Promise((r) => setTimeout(r, 5));
@@ -42,8 +60,13 @@ describe('POST /v1/ack: only a real replica confirms a quorum write', () => {
     return write;
   }
 
-  const report = (position: string, extra: Record<string, unknown> = {}): Record<string, unknown> => (
-    { replica: 'forger', name: 'forger', position, durable: true, ...extra });
+  const report = (position: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+    replica: 'forger',
+    name: 'forger',
+    position,
+    durable: true,
+    ...extra,
+  });
 
   it('refuses a report with a read token (403) or none (401): the write times out instead of being acknowledged', async () => {
     const primary = await start();
@@ -68,10 +91,14 @@ describe('POST /v1/ack: only a real replica confirms a quorum write', () => {
     expect(next.body.error.code).toBe('QUORUM_TIMEOUT');
     await reader.sync();
     expect(reader.position().toString()).toBe(primary.position().toString());
-    expect(messages.filter((m) => /refuses this replica's reports: HTTP 403.*confirms no write/.test(m))).toHaveLength(1);
+    expect(messages.filter((m) => /refuses this replica's reports: HTTP 403.*confirms no write/.test(m))).toHaveLength(
+      1,
+    );
     // Refused once, it stops reporting: five heartbeats later the primary has heard no more.
     const refusedReports = async (): Promise<string | undefined> => {
-      const metrics = await (await fetch(`${primary.url}/metrics`, { headers: { authorization: `Bearer ${WRITE}` } })).text();
+      const metrics = await (
+        await fetch(`${primary.url}/metrics`, { headers: { authorization: `Bearer ${WRITE}` } })
+      ).text();
       return /^wasmlite_replica_reports_total\{status="403"\} (\d+)$/m.exec(metrics)?.[1];
     };
     const refused = await refusedReports();
@@ -79,7 +106,7 @@ describe('POST /v1/ack: only a real replica confirms a quorum write', () => {
     expect(await refusedReports()).toBe(refused);
   });
 
-  it('refuses a replica token\'s report of a position it does not hold, and confirms nothing without the proof', async () => {
+  it("refuses a replica token's report of a position it does not hold, and confirms nothing without the proof", async () => {
     const primary = await start();
     const written = await writeWhile(primary, 'CREATE TABLE t (x)', async (position) => {
       const pos = Position.parse(position);
@@ -109,7 +136,12 @@ describe('POST /v1/ack: only a real replica confirms a quorum write', () => {
     const follower = follow(primary, 'replica', REPLICA);
     await follower.ready();
     for (let i = 0; i < 10; i++) {
-      const answer = await call(primary.url, '/v1/execute', { sql: i === 0 ? 'CREATE TABLE t (x)' : `INSERT INTO t VALUES (${i})` }, WRITE);
+      const answer = await call(
+        primary.url,
+        '/v1/execute',
+        { sql: i === 0 ? 'CREATE TABLE t (x)' : `INSERT INTO t VALUES (${i})` },
+        WRITE,
+      );
       expect(answer.status).toBe(200);
       expect(follower.position().txid).toBeGreaterThanOrEqual(Position.parse(answer.body.position).txid);
     }
@@ -118,7 +150,7 @@ describe('POST /v1/ack: only a real replica confirms a quorum write', () => {
     expect((await call(primary.url, '/v1/execute', { sql: 'INSERT INTO t VALUES (0)' }, REPLICA)).status).toBe(403);
   });
 
-  it('lets a replica bootstrapped from a snapshot confirm the snapshot\'s position with the snapshot\'s proof', async () => {
+  it("lets a replica bootstrapped from a snapshot confirm the snapshot's position with the snapshot's proof", async () => {
     const primary = await start();
     const written = await writeWhile(primary, 'CREATE TABLE t (x)', async (position) => {
       const snapshot = await fetch(`${primary.url}/v1/snapshot`, { headers: { authorization: `Bearer ${REPLICA}` } });

@@ -31,7 +31,10 @@ describe('a primary killed with SIGKILL', () => {
   it('keeps every acknowledged write, with the log and the database at the same position', async () => {
     const file = path.join(temp.dir, 'app.db');
     const first = await startChild(file);
-    expect((await call(first.url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, w INTEGER, v BLOB)' })).status).toBe(200);
+    expect(
+      (await call(first.url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, w INTEGER, v BLOB)' }))
+        .status,
+    ).toBe(200);
     const acknowledged: number[] = [];
     let next = 1;
     let killed = false;
@@ -39,10 +42,13 @@ describe('a primary killed with SIGKILL', () => {
       while (!killed) {
         const id = next++;
         try {
-          const response = await call(first.url, w % 2 === 0 ? '/v1/execute' : '/v1/batch',
+          const response = await call(
+            first.url,
+            w % 2 === 0 ? '/v1/execute' : '/v1/batch',
             w % 2 === 0
               ? { sql: 'INSERT INTO t VALUES (?, ?, randomblob(3000))', args: [id, w] }
-              : { statements: [{ sql: 'INSERT INTO t VALUES (?, ?, randomblob(3000))', args: [id, w] }] });
+              : { statements: [{ sql: 'INSERT INTO t VALUES (?, ?, randomblob(3000))', args: [id, w] }] },
+          );
           if (response.status === 200) acknowledged.push(id);
         } catch {
           return; // the connection died with the process
@@ -53,7 +59,9 @@ describe('a primary killed with SIGKILL', () => {
     first.child.kill('SIGKILL');
     killed = true;
     await Promise.all(writers);
-    await new Promise((r) => (first.child.exitCode !== null || first.child.signalCode !== null ? r(null) : first.child.once('exit', r)));
+    await new Promise((r) =>
+      first.child.exitCode !== null || first.child.signalCode !== null ? r(null) : first.child.once('exit', r),
+    );
 
     const second = await startChild(file);
     try {

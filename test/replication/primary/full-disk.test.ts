@@ -14,10 +14,18 @@ const CHILD = path.join(import.meta.dirname, '..', '..', 'support', 'full-disk-p
  * namespace when the tests do not run as root) with a real 1 MiB tmpfs at `dir`, so that the
  * log's writes meet a real ENOSPC, and nothing leaks outside the child.
  */
-function startFullDiskPrimary(dir: string, db: string, room: number): { child: ChildProcess; line: () => Promise<string> } {
+function startFullDiskPrimary(
+  dir: string,
+  db: string,
+  room: number,
+): { child: ChildProcess; line: () => Promise<string> } {
   const namespace = process.getuid?.() === 0 ? ['--mount'] : ['--mount', '--map-root-user'];
   const script = 'mount -t tmpfs -o size=1m tmpfs "$0" && exec "$@"';
-  const child = spawn('unshare', [...namespace, 'sh', '-c', script, dir, process.execPath, '--import', 'tsx', CHILD, dir, db, String(room)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(
+    'unshare',
+    [...namespace, 'sh', '-c', script, dir, process.execPath, '--import', 'tsx', CHILD, dir, db, String(room)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const lines: string[] = [];
   const waiting: Array<(line: string) => void> = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -25,7 +33,10 @@ function startFullDiskPrimary(dir: string, db: string, room: number): { child: C
     if (wake === undefined) lines.push(line);
     else wake(line);
   });
-  return { child, line: () => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((resolve) => waiting.push(resolve))) };
+  return {
+    child,
+    line: () => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((resolve) => waiting.push(resolve))),
+  };
 }
 
 describe('a primary whose disk is full', () => {
@@ -46,7 +57,9 @@ describe('a primary whose disk is full', () => {
     const started = startFullDiskPrimary(mounted, temp.file('app.db'), 64 * 1024);
     child = started.child;
     const url = /^url (\S+)$/.exec(await started.line())![1]!;
-    expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)' })).status).toBe(200);
+    expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)' })).status).toBe(
+      200,
+    );
 
     let full: { status: number; body: any } | undefined;
     let written = 0;
@@ -56,7 +69,11 @@ describe('a primary whose disk is full', () => {
       else full = answer;
     }
     expect(full?.status).toBe(507);
-    expect(full?.body.error).toMatchObject({ code: 'SQLITE_FULL', errno: 'ENOSPC', message: 'database or disk is full' });
+    expect(full?.body.error).toMatchObject({
+      code: 'SQLITE_FULL',
+      errno: 'ENOSPC',
+      message: 'database or disk is full',
+    });
     // Still up, nothing of the refused write kept, the acknowledged ones all there.
     expect((await call(url, '/health')).body.ok).toBe(true);
     expect((await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' })).body.rows).toEqual([[written]]);

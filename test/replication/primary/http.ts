@@ -1,7 +1,13 @@
 import { TxRecord } from '../../../replication/log/index.ts';
 
 /** A JSON request to the primary; resolves with the status and the parsed body. */
-export async function call(url: string, route: string, body?: unknown, token?: string, rawBody?: string): Promise<{ status: number; body: any }> {
+export async function call(
+  url: string,
+  route: string,
+  body?: unknown,
+  token?: string,
+  rawBody?: string,
+): Promise<{ status: number; body: any }> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
   const response = await fetch(`${url}${route}`, {

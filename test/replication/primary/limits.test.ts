@@ -6,11 +6,12 @@ import { useTempDir } from '../../support/temp-dir.ts';
 import { call, LogReader } from './http.ts';
 
 /** Counts to `n` in SQLite's virtual machine: `SELECT x FROM c` yields n rows, no table needed. */
-const counter = (n: number): string => `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${n}) `;
+const counter = (n: number): string =>
+  `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ${n}) `;
 /** A statement that would run for minutes: a billion steps of a recursive CTE. */
 const ENDLESS = `${counter(1e9)}SELECT count(*) FROM c`;
 
-describe('the primary\'s limits', () => {
+describe("the primary's limits", () => {
   const temp = useTempDir();
   let primary: Primary | undefined;
   const readers: LogReader[] = [];
@@ -21,13 +22,20 @@ describe('the primary\'s limits', () => {
   });
 
   async function start(extra: Partial<PrimaryOptions> = {}): Promise<string> {
-    primary = await startPrimary({ path: path.join(temp.dir, 'app.db'), tokens: { write: ['w'], read: ['r'] }, ...extra });
+    primary = await startPrimary({
+      path: path.join(temp.dir, 'app.db'),
+      tokens: { write: ['w'], read: ['r'] },
+      ...extra,
+    });
     const { url } = primary;
-    expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, v)' }, 'w')).status).toBe(200);
+    expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, v)' }, 'w')).status).toBe(
+      200,
+    );
     return url;
   }
 
-  const count = async (url: string): Promise<number> => (await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' }, 'r')).body.rows[0][0];
+  const count = async (url: string): Promise<number> =>
+    (await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' }, 'r')).body.rows[0][0];
   const txid = (): bigint => primary!.position().txid;
 
   describe('response size', () => {
@@ -46,7 +54,12 @@ describe('the primary\'s limits', () => {
 
     it('counts the bytes of the rows as they are read, over every statement of a batch', async () => {
       const url = await start({ maxResponseBytes: 100_000 });
-      const big = await call(url, '/v1/execute', { sql: `${counter(100)}SELECT x, zeroblob(2000), printf('%.*c', 2000, 'é') FROM c` }, 'r');
+      const big = await call(
+        url,
+        '/v1/execute',
+        { sql: `${counter(100)}SELECT x, zeroblob(2000), printf('%.*c', 2000, 'é') FROM c` },
+        'r',
+      );
       expect(big.body.error?.code).toBe('RESPONSE_TOO_LARGE');
       expect(big.body.error.message).toMatch(/larger than 100000 bytes/);
       // Each half fits, both together do not: the limit is the answer's.
@@ -61,18 +74,31 @@ describe('the primary\'s limits', () => {
       const url = await start({ maxResponseRows: 100 });
       const before = txid();
       const positionBefore = primary!.position().toString();
-      const refused = await call(url, '/v1/execute', { sql: `INSERT INTO t (v) ${counter(101)}SELECT randomblob(2000) FROM c RETURNING id` }, 'w');
+      const refused = await call(
+        url,
+        '/v1/execute',
+        { sql: `INSERT INTO t (v) ${counter(101)}SELECT randomblob(2000) FROM c RETURNING id` },
+        'w',
+      );
       expect(refused.body.error?.code).toBe('RESPONSE_TOO_LARGE');
       expect(await count(url)).toBe(0);
       // The rows grew the file, so page 1 changed and was restored: not even that empty
       // transaction was committed, the position (and so every byte) is the same.
       expect(primary!.position().toString()).toBe(positionBefore);
       expect(txid()).toBe(before);
-      expect((await call(url, '/v1/execute', { sql: `INSERT INTO t (v) ${counter(100)}SELECT x FROM c RETURNING id` }, 'w')).body.rows).toHaveLength(100);
+      expect(
+        (await call(url, '/v1/execute', { sql: `INSERT INTO t (v) ${counter(100)}SELECT x FROM c RETURNING id` }, 'w'))
+          .body.rows,
+      ).toHaveLength(100);
 
       const { id } = (await call(url, '/v1/transactions', { mode: 'write' }, 'w')).body;
-      await call(url, `/v1/transactions/${id}/execute`, { sql: 'INSERT INTO t (v) VALUES (\'kept\')' }, 'w');
-      const inside = await call(url, `/v1/transactions/${id}/execute`, { sql: `UPDATE t SET v = 'changed' RETURNING id` }, 'w');
+      await call(url, `/v1/transactions/${id}/execute`, { sql: "INSERT INTO t (v) VALUES ('kept')" }, 'w');
+      const inside = await call(
+        url,
+        `/v1/transactions/${id}/execute`,
+        { sql: `UPDATE t SET v = 'changed' RETURNING id` },
+        'w',
+      );
       expect(inside.body.error?.code).toBe('RESPONSE_TOO_LARGE');
       // Only the statement was undone: the transaction and its first write go on.
       expect((await call(url, `/v1/transactions/${id}/commit`, undefined, 'w', '')).status).toBe(200);
@@ -107,7 +133,12 @@ describe('the primary\'s limits', () => {
       await reader.until(() => reader.records.length === 1);
       const before = txid();
       // Enough rows to spill pages into the WAL before the deadline.
-      const write = await call(url, '/v1/execute', { sql: `INSERT INTO t (v) ${counter(1e9)}SELECT randomblob(100) FROM c` }, 'w');
+      const write = await call(
+        url,
+        '/v1/execute',
+        { sql: `INSERT INTO t (v) ${counter(1e9)}SELECT randomblob(100) FROM c` },
+        'w',
+      );
       expect(write.body.error?.code).toBe('STATEMENT_TIMEOUT');
       expect(await count(url)).toBe(0);
       expect(txid()).toBe(before);
@@ -123,12 +154,24 @@ describe('the primary\'s limits', () => {
       const url = await start({ statementTimeoutMs: 300 });
       const { id } = (await call(url, '/v1/transactions', { mode: 'write' }, 'w')).body;
       await call(url, `/v1/transactions/${id}/execute`, { sql: 'INSERT INTO t (v) VALUES (1)' }, 'w');
-      const timedOut = await call(url, `/v1/transactions/${id}/execute`, { sql: `INSERT INTO t (v) ${counter(1e9)}SELECT x FROM c` }, 'w');
+      const timedOut = await call(
+        url,
+        `/v1/transactions/${id}/execute`,
+        { sql: `INSERT INTO t (v) ${counter(1e9)}SELECT x FROM c` },
+        'w',
+      );
       expect(timedOut.body.error?.code).toBe('STATEMENT_TIMEOUT');
-      expect((await call(url, `/v1/transactions/${id}/commit`, undefined, 'w', '')).body.error.code).toBe('TRANSACTION_NOT_FOUND');
+      expect((await call(url, `/v1/transactions/${id}/commit`, undefined, 'w', '')).body.error.code).toBe(
+        'TRANSACTION_NOT_FOUND',
+      );
       expect(await count(url)).toBe(0);
 
-      const batch = await call(url, '/v1/batch', { statements: [{ sql: 'INSERT INTO t (v) VALUES (2)' }, { sql: ENDLESS }] }, 'w');
+      const batch = await call(
+        url,
+        '/v1/batch',
+        { statements: [{ sql: 'INSERT INTO t (v) VALUES (2)' }, { sql: ENDLESS }] },
+        'w',
+      );
       expect(batch.body.error).toMatchObject({ code: 'STATEMENT_TIMEOUT', statementIndex: 1 });
       expect(await count(url)).toBe(0);
     });
@@ -143,7 +186,7 @@ describe('the primary\'s limits', () => {
   });
 
   describe('statement arguments', () => {
-    it('refuses a million arguments with 400 naming SQLite\'s limit, and a few too many with the count error', async () => {
+    it("refuses a million arguments with 400 naming SQLite's limit, and a few too many with the count error", async () => {
       const url = await start();
       const million = await call(url, '/v1/execute', { sql: 'SELECT ?', args: new Array(1_000_000).fill(1) }, 'r');
       expect(million.status).toBe(400);
@@ -152,7 +195,12 @@ describe('the primary\'s limits', () => {
       const limit = await call(url, '/v1/execute', { sql: 'SELECT ?', args: new Array(32766).fill(1) }, 'r');
       expect(limit.status).toBe(400);
       expect(limit.body.error.message).toBe('Too many parameter values were provided');
-      const named = await call(url, '/v1/execute', { sql: 'SELECT :a', args: Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`a${i}`, i])) }, 'r');
+      const named = await call(
+        url,
+        '/v1/execute',
+        { sql: 'SELECT :a', args: Object.fromEntries(Array.from({ length: 40_000 }, (_, i) => [`a${i}`, i])) },
+        'r',
+      );
       expect(named.body.error.message).toMatch(/at most 32766 values/);
       expect((await call(url, '/health')).status).toBe(200);
     });
@@ -160,7 +208,9 @@ describe('the primary\'s limits', () => {
 
   it('refuses limits that are not positive integers', async () => {
     for (const key of ['statementTimeoutMs', 'maxResponseRows', 'maxResponseBytes'] as const) {
-      await expect(startPrimary({ path: path.join(temp.dir, 'x.db'), [key]: 0 })).rejects.toThrow(`Expected the "${key}" option to be a positive integer`);
+      await expect(startPrimary({ path: path.join(temp.dir, 'x.db'), [key]: 0 })).rejects.toThrow(
+        `Expected the "${key}" option to be a positive integer`,
+      );
     }
   });
 });

@@ -23,7 +23,9 @@ function raw(url: string, bytes: string | Buffer, ms = 5000): Promise<RawAnswer>
     let received = Buffer.alloc(0);
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no complete answer within ${ms} ms: ${JSON.stringify(received.toString('latin1').slice(0, 200))}`));
+      reject(
+        new Error(`no complete answer within ${ms} ms: ${JSON.stringify(received.toString('latin1').slice(0, 200))}`),
+      );
     }, ms);
     const answer = (): RawAnswer | undefined => {
       const text = received.toString('utf8');
@@ -33,7 +35,12 @@ function raw(url: string, bytes: string | Buffer, ms = 5000): Promise<RawAnswer>
       const length = Number(/content-length: *(\d+)/i.exec(headers)?.[1] ?? NaN);
       const body = Buffer.from(text.slice(end + 4), 'utf8');
       if (!(body.length >= length)) return undefined;
-      return { status: Number(headers.split(' ')[1]), headers, body: JSON.parse(body.subarray(0, length).toString('utf8')), ms: performance.now() - started };
+      return {
+        status: Number(headers.split(' ')[1]),
+        headers,
+        body: JSON.parse(body.subarray(0, length).toString('utf8')),
+        ms: performance.now() - started,
+      };
     };
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
@@ -47,7 +54,10 @@ function raw(url: string, bytes: string | Buffer, ms = 5000): Promise<RawAnswer>
     socket.on('close', () => {
       clearTimeout(timer);
       const done = answer();
-      if (done === undefined) reject(new Error(`closed without a complete answer: ${JSON.stringify(received.toString('latin1').slice(0, 200))}`));
+      if (done === undefined)
+        reject(
+          new Error(`closed without a complete answer: ${JSON.stringify(received.toString('latin1').slice(0, 200))}`),
+        );
       else resolve(done);
     });
   });
@@ -62,7 +72,8 @@ describe('the primary answers unparsable and hostile HTTP with JSON errors', () 
     return primary.url;
   }
 
-  const rows = async (url: string): Promise<unknown[]> => (await call(url, '/v1/execute', { sql: 'SELECT v FROM t' }, 'w-token')).body.rows;
+  const rows = async (url: string): Promise<unknown[]> =>
+    (await call(url, '/v1/execute', { sql: 'SELECT v FROM t' }, 'w-token')).body.rows;
 
   it('answers a request line that is not HTTP with 400 BAD_HTTP in JSON', async () => {
     const url = await start();
@@ -84,7 +95,10 @@ describe('the primary answers unparsable and hostile HTTP with JSON errors', () 
   it('answers a declared length past the limit with 413 at once, without waiting for the body', async () => {
     const url = await start();
     const body = JSON.stringify({ sql: 'x' }).slice(0, 2);
-    const answer = await raw(url, `POST /v1/execute HTTP/1.1\r\nhost: x\r\nauthorization: Bearer w-token\r\ncontent-type: application/json\r\ncontent-length: 99999999999\r\n\r\n${body}`);
+    const answer = await raw(
+      url,
+      `POST /v1/execute HTTP/1.1\r\nhost: x\r\nauthorization: Bearer w-token\r\ncontent-type: application/json\r\ncontent-length: 99999999999\r\n\r\n${body}`,
+    );
     expect(answer.status).toBe(413);
     expect(answer.body.error.code).toBe('BODY_TOO_LARGE');
     expect(answer.headers).toMatch(/connection: close/i);
@@ -95,7 +109,11 @@ describe('the primary answers unparsable and hostile HTTP with JSON errors', () 
   it('refuses a JSON body that is not valid UTF-8 with 400 BAD_UTF8 and stores nothing', async () => {
     const url = await start();
     // "\xC3\x28" is an invalid two-byte sequence; a lenient decoder would store U+FFFD instead.
-    const body = Buffer.concat([Buffer.from('{"sql":"INSERT INTO t VALUES (?)","args":["a'), Buffer.from([0xc3, 0x28]), Buffer.from('"]}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"sql":"INSERT INTO t VALUES (?)","args":["a'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"]}'),
+    ]);
     const head = `POST /v1/execute HTTP/1.1\r\nhost: x\r\nauthorization: Bearer w-token\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
     const answer = await raw(url, Buffer.concat([Buffer.from(head), body]));
     expect(answer.status).toBe(400);
@@ -115,10 +133,18 @@ describe('the primary answers unparsable and hostile HTTP with JSON errors', () 
   it('accepts the bearer scheme in any case, as RFC 9110 has it', async () => {
     const url = await start();
     for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
-      const answer = await fetch(`${url}/v1/execute`, { method: 'POST', headers: { authorization: `${scheme} w-token` }, body: JSON.stringify({ sql: 'INSERT INTO t VALUES (?)', args: [scheme] }) });
+      const answer = await fetch(`${url}/v1/execute`, {
+        method: 'POST',
+        headers: { authorization: `${scheme} w-token` },
+        body: JSON.stringify({ sql: 'INSERT INTO t VALUES (?)', args: [scheme] }),
+      });
       expect(answer.status, scheme).toBe(200);
     }
-    const wrong = await fetch(`${url}/v1/execute`, { method: 'POST', headers: { authorization: 'bearer nope' }, body: JSON.stringify({ sql: 'SELECT 1' }) });
+    const wrong = await fetch(`${url}/v1/execute`, {
+      method: 'POST',
+      headers: { authorization: 'bearer nope' },
+      body: JSON.stringify({ sql: 'SELECT 1' }),
+    });
     expect(wrong.status).toBe(401);
     expect(await rows(url)).toHaveLength(3);
   });

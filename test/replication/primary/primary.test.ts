@@ -32,7 +32,9 @@ describe('startPrimary', () => {
     });
     expect(read.status).toBe(200);
     // A number binds as a REAL, as it does in a local statement: -0 stays the REAL -0.
-    expect(read.body.rows).toEqual([[2, { $real: '2' }, 2.5, { $real: 'Infinity' }, { $real: '-0' }, { $bigint: '9007199254740993' }]]);
+    expect(read.body.rows).toEqual([
+      [2, { $real: '2' }, 2.5, { $real: 'Infinity' }, { $real: '-0' }, { $bigint: '9007199254740993' }],
+    ]);
     const refused = await call(url, '/v1/execute', { sql: 'SELECT ?', args: [{ $real: 'lots' }] });
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(/\$real/);
@@ -59,14 +61,24 @@ describe('startPrimary', () => {
     expect(read.body).toMatchObject({
       columns: ['id', 'v', 'b'],
       columnTypes: ['INTEGER', '', 'BLOB'],
-      rows: [[1, { $bigint: '9007199254740993' }, { $blob: 'AQID' }], [2, 'x', null]],
+      rows: [
+        [1, { $bigint: '9007199254740993' }, { $blob: 'AQID' }],
+        [2, 'x', null],
+      ],
       rowsAffected: 0,
       lastInsertRowid: null,
     });
     expect(read.body.position).toBe(named.body.position);
     expect(primary!.position().toString()).toBe(named.body.position);
 
-    const batch = await call(url, '/v1/batch', { statements: [{ sql: 'INSERT INTO t (v) VALUES (1)' }, { sql: 'INSERT INTO t (v) VALUES (2)' }, { sql: 'SELECT count(*) FROM t' }], mode: 'write' });
+    const batch = await call(url, '/v1/batch', {
+      statements: [
+        { sql: 'INSERT INTO t (v) VALUES (1)' },
+        { sql: 'INSERT INTO t (v) VALUES (2)' },
+        { sql: 'SELECT count(*) FROM t' },
+      ],
+      mode: 'write',
+    });
     expect(batch.status).toBe(200);
     expect(batch.body.results[2].rows).toEqual([[4]]);
     expect(txid(batch.body.position)).toBe(4n);
@@ -76,7 +88,9 @@ describe('startPrimary', () => {
     const { url } = await start();
     await call(url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY)' });
     const before = (await call(url, '/health')).body.position;
-    const failed = await call(url, '/v1/batch', { statements: [{ sql: 'INSERT INTO t VALUES (1)' }, { sql: 'INSERT INTO t VALUES (1)' }] });
+    const failed = await call(url, '/v1/batch', {
+      statements: [{ sql: 'INSERT INTO t VALUES (1)' }, { sql: 'INSERT INTO t VALUES (1)' }],
+    });
     expect(failed.status).toBe(400);
     expect(failed.body.error.code).toBe('SQLITE_CONSTRAINT_PRIMARYKEY');
     expect((await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' })).body.rows).toEqual([[0]]);
@@ -110,7 +124,11 @@ describe('startPrimary', () => {
     expect(reader.records.at(-1)!.postChecksum).toBe(final.checksum);
 
     const status = await call(url, '/status');
-    expect(status.body).toMatchObject({ position: final.toString(), log: { firstTxid: '1', lastTxid: String(final.txid) }, streams: 1 });
+    expect(status.body).toMatchObject({
+      position: final.toString(),
+      log: { firstTxid: '1', lastTxid: String(final.txid) },
+      streams: 1,
+    });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('wasmlite_transactions_total 21');
     expect(metrics).toContain('wasmlite_log_stream_clients 1');
@@ -174,7 +192,9 @@ describe('startPrimary', () => {
     const writing = await call(url, '/v1/execute', { sql: 'INSERT INTO t VALUES (1)' }, 'r-token');
     expect(writing.status).toBe(403);
     expect(writing.body.error.code).toBe('READ_ONLY_TOKEN');
-    expect((await call(url, '/v1/batch', { statements: [{ sql: 'SELECT 1' }, { sql: 'DELETE FROM t' }] }, 'r-token')).status).toBe(403);
+    expect(
+      (await call(url, '/v1/batch', { statements: [{ sql: 'SELECT 1' }, { sql: 'DELETE FROM t' }] }, 'r-token')).status,
+    ).toBe(403);
     expect((await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' }, 'r-token')).status).toBe(200);
     expect((await call(url, '/health')).status).toBe(200);
   });
@@ -199,14 +219,21 @@ describe('startPrimary', () => {
       [404, 'NOT_FOUND', { sql: 'SELECT 1' }],
     ];
     for (const [status, code, body, raw] of cases) {
-      const route = status === 404 ? '/v1/nowhere' : (body as { statements?: unknown })?.statements !== undefined ? '/v1/batch' : '/v1/execute';
+      const route =
+        status === 404
+          ? '/v1/nowhere'
+          : (body as { statements?: unknown })?.statements !== undefined
+            ? '/v1/batch'
+            : '/v1/execute';
       const response = await call(url, route, body, undefined, raw);
       expect(response.status, JSON.stringify(body ?? raw)).toBe(status);
       expect(response.body.error.code).toBe(code);
       expect((await call(url, '/health')).status).toBe(200);
     }
     expect((await call(url, '/v1/execute', { sql: 'INSERT INTO t VALUES (1)' })).status).toBe(200);
-    expect((await call(url, '/v1/batch', { statements: [{ sql: 'INSERT INTO t VALUES (2)' }, { sql: 'COMMIT' }] })).status).toBe(400);
+    expect(
+      (await call(url, '/v1/batch', { statements: [{ sql: 'INSERT INTO t VALUES (2)' }, { sql: 'COMMIT' }] })).status,
+    ).toBe(400);
     expect((await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' })).body.rows).toEqual([[1]]);
   });
 });

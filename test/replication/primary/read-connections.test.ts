@@ -6,12 +6,15 @@ const WRITE = 'write-token';
 const OTHER_WRITE = 'other-write-token';
 const READ = 'read-token';
 
-describe('read tokens and read transactions on the primary\'s read-only connections', () => {
+describe("read tokens and read transactions on the primary's read-only connections", () => {
   const { start: startPrimary } = usePrimary();
 
   /** A primary whose idle transactions live long: a write stuck behind one would wait that long. */
   async function start(): Promise<string> {
-    const primary = await startPrimary({ tokens: { write: [WRITE, OTHER_WRITE], read: [READ] }, transactionTimeoutMs: 20_000 });
+    const primary = await startPrimary({
+      tokens: { write: [WRITE, OTHER_WRITE], read: [READ] },
+      transactionTimeoutMs: 20_000,
+    });
     await call(primary.url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, v)' }, WRITE);
     await call(primary.url, '/v1/execute', { sql: 'INSERT INTO t (v) VALUES (1)' }, WRITE);
     return primary.url;
@@ -27,14 +30,19 @@ describe('read tokens and read transactions on the primary\'s read-only connecti
     const url = await start();
     for (const token of [READ, WRITE]) {
       const { id } = (await call(url, '/v1/transactions', { mode: 'read' }, token)).body;
-      const before = (await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT count(*) FROM t' }, token)).body.rows[0][0];
+      const before = (await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT count(*) FROM t' }, token)).body
+        .rows[0][0];
       const [write, ms] = await timed(() => call(url, '/v1/execute', { sql: 'INSERT INTO t (v) VALUES (2)' }, WRITE));
       expect(write.status).toBe(200);
       expect(ms).toBeLessThan(2000);
       // WAL: the open read transaction still sees the database as of its first read.
-      expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT count(*) FROM t' }, token)).body.rows).toEqual([[before]]);
+      expect(
+        (await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT count(*) FROM t' }, token)).body.rows,
+      ).toEqual([[before]]);
       expect((await call(url, `/v1/transactions/${id}/commit`, undefined, token, '')).status).toBe(200);
-      expect((await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' }, READ)).body.rows).toEqual([[before + 1]]);
+      expect((await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' }, READ)).body.rows).toEqual([
+        [before + 1],
+      ]);
     }
   });
 
@@ -45,19 +53,31 @@ describe('read tokens and read transactions on the primary\'s read-only connecti
     const [read, ms] = await timed(() => call(url, '/v1/execute', { sql: 'SELECT v FROM t ORDER BY id' }, READ));
     expect(read.body.rows).toEqual([[1]]);
     expect(ms).toBeLessThan(2000);
-    const [batch] = await timed(() => call(url, '/v1/batch', { statements: [{ sql: 'SELECT count(*) FROM t' }] }, READ));
+    const [batch] = await timed(() =>
+      call(url, '/v1/batch', { statements: [{ sql: 'SELECT count(*) FROM t' }] }, READ),
+    );
     expect(batch.body.results[0].rows).toEqual([[1]]);
     await call(url, `/v1/transactions/${id}/commit`, undefined, WRITE, '');
-    expect((await call(url, '/v1/execute', { sql: 'SELECT v FROM t ORDER BY id' }, READ)).body.rows).toEqual([[1], [99]]);
+    expect((await call(url, '/v1/execute', { sql: 'SELECT v FROM t ORDER BY id' }, READ)).body.rows).toEqual([
+      [1],
+      [99],
+    ]);
   });
 
   it('runs read transactions side by side, each on its own connection', async () => {
     const url = await start();
-    const ids = await Promise.all([0, 1, 2].map(async () => (await call(url, '/v1/transactions', { mode: 'read' }, READ)).body.id as string));
-    for (const id of ids) expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT count(*) FROM t' }, READ)).body.rows).toEqual([[1]]);
+    const ids = await Promise.all(
+      [0, 1, 2].map(async () => (await call(url, '/v1/transactions', { mode: 'read' }, READ)).body.id as string),
+    );
+    for (const id of ids)
+      expect(
+        (await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT count(*) FROM t' }, READ)).body.rows,
+      ).toEqual([[1]]);
     await call(url, '/v1/execute', { sql: 'INSERT INTO t (v) VALUES (3)' }, WRITE);
     for (const id of ids) {
-      expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT count(*) FROM t' }, READ)).body.rows).toEqual([[1]]);
+      expect(
+        (await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT count(*) FROM t' }, READ)).body.rows,
+      ).toEqual([[1]]);
       expect((await call(url, `/v1/transactions/${id}/rollback`, undefined, READ, '')).status).toBe(200);
     }
   });
@@ -84,14 +104,33 @@ describe('read tokens and read transactions on the primary\'s read-only connecti
     const { id } = (await call(url, '/v1/transactions', { mode: 'write' }, WRITE)).body;
     await call(url, `/v1/transactions/${id}/execute`, { sql: 'INSERT INTO t (v) VALUES (7)' }, WRITE);
     for (const token of [READ, OTHER_WRITE]) {
-      for (const [action, body] of [['execute', { sql: 'INSERT INTO t (v) VALUES (666)' }], ['batch', { statements: [{ sql: 'SELECT 1' }] }], ['commit', undefined], ['rollback', undefined]] as const) {
-        const answer = await call(url, `/v1/transactions/${id}/${action}`, body, token, body === undefined ? '' : undefined);
-        expect([answer.status, answer.body.error.code], `${action} with ${token}`).toEqual([404, 'TRANSACTION_NOT_FOUND']);
+      for (const [action, body] of [
+        ['execute', { sql: 'INSERT INTO t (v) VALUES (666)' }],
+        ['batch', { statements: [{ sql: 'SELECT 1' }] }],
+        ['commit', undefined],
+        ['rollback', undefined],
+      ] as const) {
+        const answer = await call(
+          url,
+          `/v1/transactions/${id}/${action}`,
+          body,
+          token,
+          body === undefined ? '' : undefined,
+        );
+        expect([answer.status, answer.body.error.code], `${action} with ${token}`).toEqual([
+          404,
+          'TRANSACTION_NOT_FOUND',
+        ]);
       }
     }
-    expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT v FROM t ORDER BY id' }, WRITE)).body.rows).toEqual([[1], [7]]);
+    expect(
+      (await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT v FROM t ORDER BY id' }, WRITE)).body.rows,
+    ).toEqual([[1], [7]]);
     expect((await call(url, `/v1/transactions/${id}/commit`, undefined, WRITE, '')).status).toBe(200);
-    expect((await call(url, '/v1/execute', { sql: 'SELECT v FROM t ORDER BY id' }, READ)).body.rows).toEqual([[1], [7]]);
+    expect((await call(url, '/v1/execute', { sql: 'SELECT v FROM t ORDER BY id' }, READ)).body.rows).toEqual([
+      [1],
+      [7],
+    ]);
 
     // A read transaction is its owner's too.
     const read = (await call(url, '/v1/transactions', { mode: 'read' }, READ)).body.id;

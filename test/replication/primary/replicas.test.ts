@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientError, createClient } from '../../../core/index.ts';
-import { HttpTransport, PositionFile, ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
+import {
+  HttpTransport,
+  PositionFile,
+  ReplicaFollower,
+  startPrimary,
+  type Primary,
+} from '../../../replication/index.ts';
 import { Position } from '../../../replication/log/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { call } from './http.ts';
@@ -19,13 +25,25 @@ describe('replicas as the primary sees them: /status and quorum durability', () 
     return primary;
   }
 
-  function follow(primary: Primary, name: string, extra: Partial<Parameters<typeof ReplicaFollower.start>[0]> = {}): ReplicaFollower {
-    const follower = ReplicaFollower.start({ path: path.join(temp.dir, `${name}.db`), syncUrl: primary.url, name, log: () => {}, ...extra });
+  function follow(
+    primary: Primary,
+    name: string,
+    extra: Partial<Parameters<typeof ReplicaFollower.start>[0]> = {},
+  ): ReplicaFollower {
+    const follower = ReplicaFollower.start({
+      path: path.join(temp.dir, `${name}.db`),
+      syncUrl: primary.url,
+      name,
+      log: () => {},
+      ...extra,
+    });
     cleanups.push(() => follower.close());
     return follower;
   }
 
-  async function replicasOf(primary: Primary): Promise<Array<{ name: string; position: string; lagTxids: number; lagMs: number; durable: boolean }>> {
+  async function replicasOf(
+    primary: Primary,
+  ): Promise<Array<{ name: string; position: string; lagTxids: number; lagMs: number; durable: boolean }>> {
     const status = await call(primary.url, '/status');
     expect(status.status).toBe(200);
     return status.body.replicas;
@@ -107,7 +125,9 @@ describe('replicas as the primary sees them: /status and quorum durability', () 
     const careless = follow(primary, 'careless', { sync: false });
     await careless.sync();
     // (A replica client would itself be a durable replica: the transport alone shows the error.)
-    const error = await new HttpTransport({ syncUrl: primary.url }).execute({ sql: 'INSERT INTO t VALUES (1)', args: [] }).catch((e: unknown) => e);
+    const error = await new HttpTransport({ syncUrl: primary.url })
+      .execute({ sql: 'INSERT INTO t VALUES (1)', args: [] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientError);
     expect((error as ClientError).code).toBe('PRIMARY_ERROR');
     expect((error as Error).message).toMatch(/QUORUM_TIMEOUT/);
@@ -132,9 +152,14 @@ describe('replicas as the primary sees them: /status and quorum durability', () 
 
   it('refuses malformed reports with 400 and a position of another history with 409', async () => {
     const primary = await start({ durability: 'quorum', quorumTimeoutMs: 300 });
-    for (const body of [[], { replica: 'x' }, { replica: 'bad id!', name: 'n', position: '0000000000000000/0000000000000000', durable: true },
-      { replica: 'x', name: 'n', position: 'nope', durable: true }, { replica: 'x', name: 'n', position: '0000000000000000/0000000000000000', durable: 'yes' },
-      { replica: 'x', name: 'n', position: '0000000000000000/0000000000000000', durable: true, extra: 1 }]) {
+    for (const body of [
+      [],
+      { replica: 'x' },
+      { replica: 'bad id!', name: 'n', position: '0000000000000000/0000000000000000', durable: true },
+      { replica: 'x', name: 'n', position: 'nope', durable: true },
+      { replica: 'x', name: 'n', position: '0000000000000000/0000000000000000', durable: 'yes' },
+      { replica: 'x', name: 'n', position: '0000000000000000/0000000000000000', durable: true, extra: 1 },
+    ]) {
       const answer = await call(primary.url, '/v1/ack', body);
       expect(answer.status, JSON.stringify(body)).toBe(400);
       expect(answer.body.error.code).toBe('BAD_REQUEST');
@@ -143,7 +168,12 @@ describe('replicas as the primary sees them: /status and quorum durability', () 
     const write = call(primary.url, '/v1/execute', { sql: 'CREATE TABLE t (x)' });
     await until(async () => (primary.position().txid === 1n ? true : undefined));
     const forged = new Position(1n, primary.position().checksum ^ 1n).toString();
-    const answer = await call(primary.url, '/v1/ack', { replica: 'forger', name: 'f', position: forged, durable: true });
+    const answer = await call(primary.url, '/v1/ack', {
+      replica: 'forger',
+      name: 'f',
+      position: forged,
+      durable: true,
+    });
     expect(answer.status).toBe(409);
     expect(answer.body.error.code).toBe('ACK_REFUSED');
     expect((await write).status).toBe(503);

@@ -16,20 +16,32 @@ describe('startPrimary log retention', () => {
   });
 
   async function start(extra: Partial<Parameters<typeof startPrimary>[0]> = {}): Promise<Primary> {
-    primary = await startPrimary({ path: path.join(temp.dir, 'app.db'), logSegmentBytes: 4096, logRetainTxids: 20, ...extra });
+    primary = await startPrimary({
+      path: path.join(temp.dir, 'app.db'),
+      logSegmentBytes: 4096,
+      logRetainTxids: 20,
+      ...extra,
+    });
     return primary;
   }
 
   async function write(url: string, count: number, bytes = 300): Promise<void> {
     for (let i = 0; i < count; i++) {
-      const { status } = await call(url, '/v1/execute', { sql: 'INSERT INTO t (v) VALUES (randomblob(?))', args: [bytes] });
+      const { status } = await call(url, '/v1/execute', {
+        sql: 'INSERT INTO t (v) VALUES (randomblob(?))',
+        args: [bytes],
+      });
       expect(status).toBe(200);
     }
   }
 
   it('refuses bad retention options', async () => {
-    await expect(startPrimary({ path: path.join(temp.dir, 'x.db'), logRetainTxids: 0 })).rejects.toThrow('Expected the "logRetainTxids" option to be a positive integer');
-    await expect(startPrimary({ path: path.join(temp.dir, 'x.db'), logSegmentBytes: -1 })).rejects.toThrow('Expected the "logSegmentBytes" option to be a positive integer');
+    await expect(startPrimary({ path: path.join(temp.dir, 'x.db'), logRetainTxids: 0 })).rejects.toThrow(
+      'Expected the "logRetainTxids" option to be a positive integer',
+    );
+    await expect(startPrimary({ path: path.join(temp.dir, 'x.db'), logSegmentBytes: -1 })).rejects.toThrow(
+      'Expected the "logSegmentBytes" option to be a positive integer',
+    );
   });
 
   it('compacts old segments as the log grows, keeping the latest logRetainTxids, and answers 410 below them', async () => {

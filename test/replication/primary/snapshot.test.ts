@@ -26,14 +26,23 @@ describe('snapshots', () => {
     const primary = await start();
     await call(primary.url, '/v1/execute', { sql: 'CREATE TABLE big (id INTEGER PRIMARY KEY, b BLOB)' });
     // 48 MiB: 48 × the 1 MiB chunk the primary reads at a time.
-    expect((await call(primary.url, '/v1/execute', { sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 48) INSERT INTO big (b) SELECT randomblob(1 << 20) FROM n` })).status).toBe(200);
+    expect(
+      (
+        await call(primary.url, '/v1/execute', {
+          sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 48) INSERT INTO big (b) SELECT randomblob(1 << 20) FROM n`,
+        })
+      ).status,
+    ).toBe(200);
     const heap = (await loadEngine()).u8.byteLength;
 
     let writing = true;
     let writes = 0;
     const writer = (async () => {
       while (writing) {
-        await call(primary.url, '/v1/execute', { sql: 'UPDATE big SET b = randomblob(4096) WHERE id = ?', args: [1 + (writes % 48)] });
+        await call(primary.url, '/v1/execute', {
+          sql: 'UPDATE big SET b = randomblob(4096) WHERE id = ?',
+          args: [1 + (writes % 48)],
+        });
         writes++;
       }
     })();
@@ -55,8 +64,18 @@ describe('snapshots', () => {
   it('bootstraps a replica from a streamed snapshot that ends byte-identical to the primary', async () => {
     const primary = await start();
     await call(primary.url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, b BLOB)' });
-    expect((await call(primary.url, '/v1/execute', { sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) INSERT INTO t (b) SELECT randomblob(3000) FROM n` })).status).toBe(200);
-    const follower = ReplicaFollower.start({ path: path.join(temp.dir, 'replica.db'), syncUrl: primary.url, log: () => {} });
+    expect(
+      (
+        await call(primary.url, '/v1/execute', {
+          sql: `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) INSERT INTO t (b) SELECT randomblob(3000) FROM n`,
+        })
+      ).status,
+    ).toBe(200);
+    const follower = ReplicaFollower.start({
+      path: path.join(temp.dir, 'replica.db'),
+      syncUrl: primary.url,
+      log: () => {},
+    });
     cleanups.push(() => follower.close());
     expect((await follower.sync()).toString()).toBe(primary.position().toString());
     const replica = await open(path.join(temp.dir, 'replica.db'), { readonly: true });
@@ -74,7 +93,9 @@ describe('snapshots', () => {
       forward(req, res).catch(() => res.destroy());
     });
     const forward = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-      const upstream = await fetch(`${primary.url}${req.url}`, { headers: { ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) } });
+      const upstream = await fetch(`${primary.url}${req.url}`, {
+        headers: { ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) },
+      });
       const headers = Object.fromEntries(upstream.headers);
       if (req.url === '/v1/snapshot' && cut < 2) {
         cut++;
@@ -89,14 +110,22 @@ describe('snapshots', () => {
       res.end();
     };
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => {
-      proxy.close(() => resolve());
-      proxy.closeAllConnections();
-    }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          proxy.close(() => resolve());
+          proxy.closeAllConnections();
+        }),
+    );
     const { port } = proxy.address() as { port: number };
     const messages: string[] = [];
     const file = path.join(temp.dir, 'replica.db');
-    const follower = ReplicaFollower.start({ path: file, syncUrl: `http://127.0.0.1:${port}`, minBackoffMs: 10, log: (m) => messages.push(m) });
+    const follower = ReplicaFollower.start({
+      path: file,
+      syncUrl: `http://127.0.0.1:${port}`,
+      minBackoffMs: 10,
+      log: (m) => messages.push(m),
+    });
     cleanups.push(() => follower.close());
     await follower.ready();
     expect(cut).toBe(2);

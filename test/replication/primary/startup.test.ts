@@ -16,7 +16,10 @@ describe('startPrimary on files it cannot serve, or left by a crash', () => {
     fs.writeFileSync(file, text);
     const error = await startPrimary({ path: file }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SqliteError);
-    expect(error).toMatchObject({ code: 'SQLITE_NOTADB', message: `${file} is not a database: file is not a database` });
+    expect(error).toMatchObject({
+      code: 'SQLITE_NOTADB',
+      message: `${file} is not a database: file is not a database`,
+    });
     expect(fs.readdirSync(temp.dir)).toEqual(['notes.txt']);
     expect(fs.readFileSync(file, 'utf8')).toBe(text);
 

@@ -20,7 +20,8 @@ describe('interactive transactions on the primary', () => {
   }
 
   const txid = (position: string): bigint => Position.parse(position).txid;
-  const count = async (url: string): Promise<number> => (await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' })).body.rows[0][0];
+  const count = async (url: string): Promise<number> =>
+    (await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' })).body.rows[0][0];
 
   it('commits what it ran as one transaction and answers the new position', async () => {
     const { url } = await start();
@@ -28,9 +29,14 @@ describe('interactive transactions on the primary', () => {
     expect(begun.status).toBe(200);
     const { id } = begun.body;
     expect(typeof id).toBe('string');
-    const inserted = await call(url, `/v1/transactions/${id}/execute`, { sql: 'INSERT INTO t (v) VALUES (?)', args: ['a'] });
+    const inserted = await call(url, `/v1/transactions/${id}/execute`, {
+      sql: 'INSERT INTO t (v) VALUES (?)',
+      args: ['a'],
+    });
     expect(inserted.body).toMatchObject({ rowsAffected: 1, lastInsertRowid: '1' });
-    const batch = await call(url, `/v1/transactions/${id}/batch`, { statements: [{ sql: 'INSERT INTO t (v) VALUES (2)' }, { sql: 'SELECT count(*) FROM t' }] });
+    const batch = await call(url, `/v1/transactions/${id}/batch`, {
+      statements: [{ sql: 'INSERT INTO t (v) VALUES (2)' }, { sql: 'SELECT count(*) FROM t' }],
+    });
     expect(batch.body.results[1].rows).toEqual([[2]]);
     expect(primary!.position().txid).toBe(1n);
     const committed = await call(url, `/v1/transactions/${id}/commit`, undefined, undefined, '');
@@ -38,7 +44,9 @@ describe('interactive transactions on the primary', () => {
     expect(txid(committed.body.position)).toBe(2n);
     expect(committed.body.position).toBe(primary!.position().toString());
     expect(await count(url)).toBe(2);
-    expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT 1' })).body.error.code).toBe('TRANSACTION_NOT_FOUND');
+    expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT 1' })).body.error.code).toBe(
+      'TRANSACTION_NOT_FOUND',
+    );
   });
 
   it('leaves nothing and keeps the position after a rollback', async () => {
@@ -62,12 +70,19 @@ describe('interactive transactions on the primary', () => {
     await call(url, `/v1/transactions/${id}/execute`, { sql: 'INSERT INTO t (id, v) VALUES (1, 1)' });
     const duplicate = await call(url, `/v1/transactions/${id}/execute`, { sql: 'INSERT INTO t (id, v) VALUES (1, 2)' });
     expect(duplicate.body.error.code).toMatch(/^SQLITE_CONSTRAINT/);
-    const batch = await call(url, `/v1/transactions/${id}/batch`, { statements: [{ sql: 'INSERT INTO t (id, v) VALUES (2, 2)' }, { sql: 'INSERT INTO t (id, v) VALUES (1, 3)' }] });
+    const batch = await call(url, `/v1/transactions/${id}/batch`, {
+      statements: [{ sql: 'INSERT INTO t (id, v) VALUES (2, 2)' }, { sql: 'INSERT INTO t (id, v) VALUES (1, 3)' }],
+    });
     expect(batch.status).toBe(400);
     expect(batch.body.error.statementIndex).toBe(1);
-    expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'BEGIN' })).body.error.code).toBe('TRANSACTION_CONTROL');
+    expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'BEGIN' })).body.error.code).toBe(
+      'TRANSACTION_CONTROL',
+    );
     await call(url, `/v1/transactions/${id}/commit`, undefined, undefined, '');
-    expect((await call(url, '/v1/execute', { sql: 'SELECT id, v FROM t ORDER BY id' })).body.rows).toEqual([[1, 1], [2, 2]]);
+    expect((await call(url, '/v1/execute', { sql: 'SELECT id, v FROM t ORDER BY id' })).body.rows).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
   });
 
   // A ROLLBACK statement inside the transaction is accepted now, as libSQL accepts it (it ends the transaction).
@@ -88,11 +103,22 @@ describe('interactive transactions on the primary', () => {
     await call(url, `/v1/transactions/${id}/commit`, undefined, undefined, '');
     expect((await call(url, '/v1/execute', { sql: 'SELECT id FROM t ORDER BY id' })).body.rows).toEqual([[1], [2]]);
 
-    const batch = await call(url, '/v1/batch', { mode: 'write', statements: [
-      { sql: 'SAVEPOINT b' }, { sql: 'INSERT INTO t (id, v) VALUES (4, 4)' }, { sql: 'ROLLBACK TO b' }, { sql: 'RELEASE b' }, { sql: 'INSERT INTO t (id, v) VALUES (5, 5)' },
-    ] });
+    const batch = await call(url, '/v1/batch', {
+      mode: 'write',
+      statements: [
+        { sql: 'SAVEPOINT b' },
+        { sql: 'INSERT INTO t (id, v) VALUES (4, 4)' },
+        { sql: 'ROLLBACK TO b' },
+        { sql: 'RELEASE b' },
+        { sql: 'INSERT INTO t (id, v) VALUES (5, 5)' },
+      ],
+    });
     expect(batch.status).toBe(200);
-    expect((await call(url, '/v1/execute', { sql: 'SELECT id FROM t ORDER BY id' })).body.rows).toEqual([[1], [2], [5]]);
+    expect((await call(url, '/v1/execute', { sql: 'SELECT id FROM t ORDER BY id' })).body.rows).toEqual([
+      [1],
+      [2],
+      [5],
+    ]);
 
     // Alone, a savepoint would open a transaction that outlives the request.
     const alone = await call(url, '/v1/execute', { sql: 'SAVEPOINT lonely' });
@@ -114,7 +140,9 @@ describe('interactive transactions on the primary', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(settled).toBe(false);
     // The transaction still sees only its own row: the queued write did not run inside it.
-    expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT v FROM t ORDER BY id' })).body.rows).toEqual([['tx']]);
+    expect(
+      (await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT v FROM t ORDER BY id' })).body.rows,
+    ).toEqual([['tx']]);
     const committed = await call(url, `/v1/transactions/${id}/commit`, undefined, undefined, '');
     const landed = await outside;
     expect(landed.status).toBe(200);
@@ -122,7 +150,10 @@ describe('interactive transactions on the primary', () => {
     expect(landed.body.lastInsertRowid).toBe('2');
     // The read waited too: it saw the committed transaction, not a state in the middle of it.
     expect((await read).body.rows[0][0]).toBeGreaterThanOrEqual(1);
-    expect((await call(url, '/v1/execute', { sql: 'SELECT v FROM t ORDER BY id' })).body.rows).toEqual([['tx'], ['outside']]);
+    expect((await call(url, '/v1/execute', { sql: 'SELECT v FROM t ORDER BY id' })).body.rows).toEqual([
+      ['tx'],
+      ['outside'],
+    ]);
   });
 
   it('queues a second transaction behind the first', async () => {
@@ -152,14 +183,18 @@ describe('interactive transactions on the primary', () => {
     const late = await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT 1' });
     expect(late.status).toBe(410);
     expect(late.body.error.code).toBe('TRANSACTION_EXPIRED');
-    expect((await call(url, `/v1/transactions/${id}/commit`, undefined, undefined, '')).body.error.code).toBe('TRANSACTION_EXPIRED');
+    expect((await call(url, `/v1/transactions/${id}/commit`, undefined, undefined, '')).body.error.code).toBe(
+      'TRANSACTION_EXPIRED',
+    );
   });
 
   it('keeps a transaction alive while it is used', async () => {
     const { url } = await start({ transactionTimeoutMs: 300 });
     const { id } = (await call(url, '/v1/transactions', { mode: 'write' })).body;
     for (let i = 0; i < 5; i++) {
-      expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'INSERT INTO t (v) VALUES (?)', args: [i] })).status).toBe(200);
+      expect(
+        (await call(url, `/v1/transactions/${id}/execute`, { sql: 'INSERT INTO t (v) VALUES (?)', args: [i] })).status,
+      ).toBe(200);
       await new Promise((r) => setTimeout(r, 150));
     }
     expect((await call(url, `/v1/transactions/${id}/commit`, undefined, undefined, '')).status).toBe(200);
@@ -188,13 +223,19 @@ describe('interactive transactions on the primary', () => {
       expect(refused.body.error.code).toBe('READ_ONLY_TOKEN');
     }
     const { id } = (await call(url, '/v1/transactions', { mode: 'read' }, 'r')).body;
-    expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT count(*) FROM t' }, 'r')).body.rows).toEqual([[0]]);
-    expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'INSERT INTO t VALUES (1)' }, 'r')).status).toBe(403);
+    expect(
+      (await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT count(*) FROM t' }, 'r')).body.rows,
+    ).toEqual([[0]]);
+    expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'INSERT INTO t VALUES (1)' }, 'r')).status).toBe(
+      403,
+    );
     expect((await call(url, `/v1/transactions/${id}/execute`, { sql: 'SELECT 1' })).status).toBe(401);
     expect((await call(url, `/v1/transactions/${id}/commit`, undefined, 'r', '')).status).toBe(200);
     // A read transaction opened with a write token cannot write either.
     const readTx = (await call(url, '/v1/transactions', { mode: 'read' }, 'w')).body.id;
-    expect((await call(url, `/v1/transactions/${readTx}/execute`, { sql: 'INSERT INTO t VALUES (1)' }, 'w')).body.error.code).toBe('READ_ONLY_TOKEN');
+    expect(
+      (await call(url, `/v1/transactions/${readTx}/execute`, { sql: 'INSERT INTO t VALUES (1)' }, 'w')).body.error.code,
+    ).toBe('READ_ONLY_TOKEN');
     await call(url, `/v1/transactions/${readTx}/rollback`, {}, 'w');
     expect((await call(url, '/v1/execute', { sql: 'SELECT count(*) FROM t' }, 'w')).body.rows).toEqual([[0]]);
   });

@@ -8,8 +8,13 @@ import { databaseChecksum } from '../../../replication/index.ts';
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'primary-child.ts');
 
 /** A primary in a child process; `stop()` ends it with SIGTERM and waits. */
-export async function spawnPrimary(file: string, port = 0): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, String(port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function spawnPrimary(
+  file: string,
+  port = 0,
+): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, String(port)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -21,7 +26,8 @@ export async function spawnPrimary(file: string, port = 0): Promise<{ url: strin
     child.once('exit', (code) => reject(new Error(`primary child exited with ${code}: ${out}`)));
   });
   return {
-    url, child,
+    url,
+    child,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');

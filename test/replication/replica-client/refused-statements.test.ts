@@ -15,15 +15,24 @@ describe('replica client: statements SQLite calls read-only that would change th
   async function setUp(): Promise<{ primary: Primary; client: Client }> {
     const primary = await startPrimary({ path: path.join(temp.dir, 'primary.db') });
     cleanups.push(() => primary.close());
-    const client = createClient({ url: `file:${path.join(temp.dir, 'replica.db')}`, syncUrl: primary.url, readYourWritesTimeout: 5000 });
+    const client = createClient({
+      url: `file:${path.join(temp.dir, 'replica.db')}`,
+      syncUrl: primary.url,
+      readYourWritesTimeout: 5000,
+    });
     cleanups.push(() => client.close());
-    await client.executeMultiple('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent REFERENCES parent(id)); INSERT INTO parent VALUES (1);');
+    await client.executeMultiple(
+      'CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (parent REFERENCES parent(id)); INSERT INTO parent VALUES (1);',
+    );
     await client.execute('SELECT 1'); // the replica has caught up; later local reads do not wait
     return { primary, client };
   }
 
   async function refusal(call: Promise<unknown>): Promise<LibsqlError> {
-    const error = await call.then(() => undefined, (e: unknown) => e);
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(LibsqlError);
     return error as LibsqlError;
   }
@@ -49,7 +58,9 @@ describe('replica client: statements SQLite calls read-only that would change th
 
   it('refuses ATTACH and other setters the same way, alone or in a batch', async () => {
     const { client } = await setUp();
-    expect((await refusal(client.execute(`ATTACH '${path.join(temp.dir, 'other.db')}' AS other`))).code).toBe('SQLITE_AUTH');
+    expect((await refusal(client.execute(`ATTACH '${path.join(temp.dir, 'other.db')}' AS other`))).code).toBe(
+      'SQLITE_AUTH',
+    );
     expect((await refusal(client.execute('PRAGMA query_only = 1'))).code).toBe('SQLITE_AUTH');
     const batch = await refusal(client.batch(['SELECT 1', 'PRAGMA ignore_check_constraints = 1'], 'read'));
     expect(batch).toBeInstanceOf(LibsqlBatchError);
@@ -61,9 +72,16 @@ describe('replica client: statements SQLite calls read-only that would change th
     const { primary, client } = await setUp();
     const before = await requestCount(primary.url);
     const tx = await client.transaction('read');
-    for (const sql of ['PRAGMA foreign_keys = OFF', 'PRAGMA locking_mode = EXCLUSIVE', `ATTACH '${path.join(temp.dir, 'x.db')}' AS x`]) {
+    for (const sql of [
+      'PRAGMA foreign_keys = OFF',
+      'PRAGMA locking_mode = EXCLUSIVE',
+      `ATTACH '${path.join(temp.dir, 'x.db')}' AS x`,
+    ]) {
       const error = await refusal(tx.execute(sql));
-      expect([error.code, (error.cause as ForbiddenActionError).constructor]).toEqual(['SQLITE_AUTH', ForbiddenActionError]);
+      expect([error.code, (error.cause as ForbiddenActionError).constructor]).toEqual([
+        'SQLITE_AUTH',
+        ForbiddenActionError,
+      ]);
     }
     expect((await tx.execute('SELECT count(*) AS n FROM parent')).rows[0]!.n).toBe(1);
     await tx.commit();

@@ -23,7 +23,13 @@ describe('replica client', () => {
   }
 
   function replicaClient(file: string, url: string, extra: { bookmark?: string } = {}): ReplicaClientLike {
-    const client = createClient({ url: `file:${file}`, syncUrl: url, readYourWritesTimeout: 5000, onReplicaLag: 'error', ...extra }) as ReplicaClientLike;
+    const client = createClient({
+      url: `file:${file}`,
+      syncUrl: url,
+      readYourWritesTimeout: 5000,
+      onReplicaLag: 'error',
+      ...extra,
+    }) as ReplicaClientLike;
     cleanups.push(async () => {
       client.close();
       await new Promise((r) => setTimeout(r, 20));
@@ -38,13 +44,21 @@ describe('replica client', () => {
 
     await client.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT, b BLOB)');
     expect(client.bookmark).toBe(primary.position().toString());
-    const inserted = await client.execute({ sql: 'INSERT INTO t (v, b) VALUES (?, ?)', args: ['a', new Uint8Array([1, 2])] });
+    const inserted = await client.execute({
+      sql: 'INSERT INTO t (v, b) VALUES (?, ?)',
+      args: ['a', new Uint8Array([1, 2])],
+    });
     expect(inserted.rowsAffected).toBe(1);
     expect(inserted.lastInsertRowid).toBe(1n);
     const rs = await client.execute('SELECT id, v, b FROM t');
-    expect(rs.rows.map((r) => [r.id, r.v, Buffer.from(r.b as ArrayBuffer).toString('hex')])).toEqual([[1, 'a', '0102']]);
+    expect(rs.rows.map((r) => [r.id, r.v, Buffer.from(r.b as ArrayBuffer).toString('hex')])).toEqual([
+      [1, 'a', '0102'],
+    ]);
 
-    const batch = await client.batch([{ sql: 'INSERT INTO t (v) VALUES (?)', args: ['b'] }, 'SELECT count(*) AS n FROM t'], 'write');
+    const batch = await client.batch(
+      [{ sql: 'INSERT INTO t (v) VALUES (?)', args: ['b'] }, 'SELECT count(*) AS n FROM t'],
+      'write',
+    );
     expect(batch[1]!.rows[0]!.n).toBe(2);
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(2);
 
@@ -67,7 +81,11 @@ describe('replica client', () => {
       string: ['1', '7', 1.5, 2],
     } as const;
     for (const intMode of ['number', 'bigint', 'string'] as const) {
-      const client = createClient({ url: `file:${path.join(temp.dir, `${intMode}.db`)}`, syncUrl: primary.url, intMode });
+      const client = createClient({
+        url: `file:${path.join(temp.dir, `${intMode}.db`)}`,
+        syncUrl: primary.url,
+        intMode,
+      });
       cleanups.push(async () => {
         client.close();
         await new Promise((r) => setTimeout(r, 20));
@@ -80,15 +98,22 @@ describe('replica client', () => {
       const local = await client.execute({ sql: 'SELECT id, i, r, 2.0 AS two FROM t WHERE i = ?', args: [7] });
       expect([...local.rows[0]!].slice(1)).toEqual([...returned.rows[0]!].slice(1));
       const tx = await client.transaction('write');
-      const big = await tx.execute(intMode === 'number' ? 'SELECT 9007199254740991 AS big, 4.0 AS four' : 'SELECT 9007199254740993 AS big, 4.0 AS four');
+      const big = await tx.execute(
+        intMode === 'number'
+          ? 'SELECT 9007199254740991 AS big, 4.0 AS four'
+          : 'SELECT 9007199254740993 AS big, 4.0 AS four',
+      );
       await tx.rollback();
       expect([big.rows[0]!.big, big.rows[0]!.four]).toEqual([
-        { number: 9007199254740991, bigint: 9007199254740993n, string: '9007199254740993' }[intMode], 4,
+        { number: 9007199254740991, bigint: 9007199254740993n, string: '9007199254740993' }[intMode],
+        4,
       ]);
     }
     const numbers = createClient({ url: `file:${path.join(temp.dir, 'unsafe.db')}`, syncUrl: primary.url });
     cleanups.push(() => numbers.close());
-    await expect(numbers.execute('INSERT INTO t (i) VALUES (9007199254740993) RETURNING i')).rejects.toThrow(/cannot be represented as a number/);
+    await expect(numbers.execute('INSERT INTO t (i) VALUES (9007199254740993) RETURNING i')).rejects.toThrow(
+      /cannot be represented as a number/,
+    );
   });
 
   it('close() resolves once the replica has stopped following, and again with the same promise', async () => {
@@ -102,7 +127,12 @@ describe('replica client', () => {
     expect((client as unknown as { close(): Promise<void> }).close()).toBe(closing);
     await closing;
     expect(client.closed).toBe(true);
-    const files = (): string => fs.readdirSync(temp.dir).filter((n) => n.startsWith('closing.db')).sort().join(',');
+    const files = (): string =>
+      fs
+        .readdirSync(temp.dir)
+        .filter((n) => n.startsWith('closing.db'))
+        .sort()
+        .join(',');
     const [before, names] = [fs.readFileSync(file), files()];
     const writer = createClient({ url: `file:${path.join(temp.dir, 'writer.db')}`, syncUrl: primary.url });
     cleanups.push(() => writer.close());
@@ -117,38 +147,56 @@ describe('replica client', () => {
     // The lagging client's log stream passes through a link that stops delivering after bootstrap.
     let stalled = false;
     const link = http.createServer((req, res) => {
-      const forward = http.request(`${primary.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode!, answer.headers);
-        if (!req.url!.startsWith('/v1/log')) return void answer.pipe(res);
-        answer.on('data', (chunk: Buffer) => stalled || res.write(chunk));
-        answer.on('close', () => res.destroy());
-      });
+      const forward = http.request(
+        `${primary.url}${req.url}`,
+        { method: req.method, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode!, answer.headers);
+          if (!req.url!.startsWith('/v1/log')) return void answer.pipe(res);
+          answer.on('data', (chunk: Buffer) => stalled || res.write(chunk));
+          answer.on('close', () => res.destroy());
+        },
+      );
       forward.on('error', () => res.destroy());
       req.pipe(forward);
     });
     await new Promise<void>((resolve) => link.listen(0, '127.0.0.1', resolve));
-    cleanups.push(() => new Promise<void>((resolve) => {
-      link.close(() => resolve());
-      link.closeAllConnections();
-    }));
+    cleanups.push(
+      () =>
+        new Promise<void>((resolve) => {
+          link.close(() => resolve());
+          link.closeAllConnections();
+        }),
+    );
     const linkUrl = `http://127.0.0.1:${(link.address() as { port: number }).port}`;
 
     const writer = replicaClient(path.join(temp.dir, 'writer.db'), primary.url);
     await writer.execute('CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT UNIQUE)');
-    const lagging = createClient({ url: `file:${path.join(temp.dir, 'lagging.db')}`, syncUrl: linkUrl, readYourWritesTimeout: 200 });
+    const lagging = createClient({
+      url: `file:${path.join(temp.dir, 'lagging.db')}`,
+      syncUrl: linkUrl,
+      readYourWritesTimeout: 200,
+    });
     cleanups.push(() => lagging.close());
     await lagging.sync();
     stalled = true;
     await writer.execute({ sql: 'INSERT INTO users (email) VALUES (?)', args: ['ada@example.com'] });
 
-    const error = await lagging.execute({ sql: 'INSERT INTO users (email) VALUES (?)', args: ['ada@example.com'] }).catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'LibsqlError', code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE', rawCode: 2067 });
+    const error = await lagging
+      .execute({ sql: 'INSERT INTO users (email) VALUES (?)', args: ['ada@example.com'] })
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      name: 'LibsqlError',
+      code: 'SQLITE_CONSTRAINT',
+      extendedCode: 'SQLITE_CONSTRAINT_UNIQUE',
+      rawCode: 2067,
+    });
     // The replica has not applied the writer's insert, so this read goes to the primary.
     const found = await lagging.execute({ sql: 'SELECT id FROM users WHERE email = ?', args: ['ada@example.com'] });
     expect(found.rows).toHaveLength(1);
   });
 
-  it('gives a second client the first one\'s writes through its bookmark', async () => {
+  it("gives a second client the first one's writes through its bookmark", async () => {
     const dir = temp.dir;
     const primary = await primaryAt(path.join(dir, 'primary.db'));
     const first = replicaClient(path.join(dir, 'one.db'), primary.url);
@@ -171,7 +219,10 @@ describe('replica client', () => {
     const tx = await client.transaction('read');
     expect((await tx.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
     await tx.commit();
-    await expect(client.execute('INSERT INTO nope VALUES (1)')).rejects.toMatchObject({ name: 'LibsqlError', code: 'SQLITE_ERROR' });
+    await expect(client.execute('INSERT INTO nope VALUES (1)')).rejects.toMatchObject({
+      name: 'LibsqlError',
+      code: 'SQLITE_ERROR',
+    });
   });
 
   it('catches up from its persisted position after a restart, without a new snapshot', async () => {
@@ -181,19 +232,31 @@ describe('replica client', () => {
     const writer = replicaClient(path.join(dir, 'writer.db'), primary.url);
     await writer.execute('CREATE TABLE t (x)');
     const messages: string[] = [];
-    let follower = ReplicaFollower.start({ path: file, syncUrl: primary.url, minBackoffMs: 20, log: (m) => messages.push(m) });
+    let follower = ReplicaFollower.start({
+      path: file,
+      syncUrl: primary.url,
+      minBackoffMs: 20,
+      log: (m) => messages.push(m),
+    });
     await follower.sync();
     await follower.close();
     for (let i = 0; i < 10; i++) await writer.execute({ sql: 'INSERT INTO t VALUES (?)', args: [i] });
     messages.length = 0;
-    follower = ReplicaFollower.start({ path: file, syncUrl: primary.url, minBackoffMs: 20, log: (m) => messages.push(m) });
+    follower = ReplicaFollower.start({
+      path: file,
+      syncUrl: primary.url,
+      minBackoffMs: 20,
+      log: (m) => messages.push(m),
+    });
     cleanups.push(() => follower.close());
     await follower.ready();
     expect(follower.position().txid).toBe(1n);
     await follower.waitFor(primary.position(), 5000);
     expect(messages.join('\n')).not.toMatch(/snapshot/);
     expect(await liveChecksum(file)).toBe(primary.position().checksum);
-    await expect(follower.waitFor({ txid: 99n, checksum: 0n }, 50)).rejects.toMatchObject({ name: 'ReplicaTimeoutError' });
+    await expect(follower.waitFor({ txid: 99n, checksum: 0n }, 50)).rejects.toMatchObject({
+      name: 'ReplicaTimeoutError',
+    });
   });
 
   it('re-bootstraps when the primary is another database', async () => {
@@ -242,7 +305,9 @@ describe('replica client', () => {
     const status = (await (await fetch(`${child.url}/status`)).json()) as { position: string };
     await child.stop();
     expect(fs.existsSync(path.join(dir, 'replica.db-position'))).toBe(true);
-    expect((await liveChecksum(path.join(dir, 'replica.db'))).toString(16).padStart(16, '0')).toBe(status.position.split('/')[1]);
+    expect((await liveChecksum(path.join(dir, 'replica.db'))).toString(16).padStart(16, '0')).toBe(
+      status.position.split('/')[1],
+    );
   });
 
   it('without a reachable primary and no local copy, sends everything to the primary and fails with PRIMARY_UNREACHABLE', async () => {
@@ -250,7 +315,12 @@ describe('replica client', () => {
     const probe = await startPrimary({ path: path.join(dir, 'gone.db') });
     const url = probe.url;
     await probe.close();
-    const client = createClient({ url: `file:${path.join(dir, 'replica.db')}`, syncUrl: url, readYourWritesTimeout: 200, onReplicaLag: 'error' });
+    const client = createClient({
+      url: `file:${path.join(dir, 'replica.db')}`,
+      syncUrl: url,
+      readYourWritesTimeout: 200,
+      onReplicaLag: 'error',
+    });
     cleanups.push(() => client.close());
     await expect(client.execute('SELECT 1')).rejects.toMatchObject({ code: 'PRIMARY_UNREACHABLE' });
     await expect(client.execute('CREATE TABLE t (x)')).rejects.toMatchObject({ code: 'PRIMARY_UNREACHABLE' });
@@ -262,11 +332,22 @@ describe('replica client', () => {
     const writer = replicaClient(path.join(dir, 'writer.db'), primary.url);
     await writer.execute('CREATE TABLE t (x)');
     const ahead = '00000000000003e8/0000000000000000';
-    const strict = createClient({ url: `file:${path.join(dir, 'a.db')}`, syncUrl: primary.url, bookmark: ahead, readYourWritesTimeout: 100, onReplicaLag: 'error' });
+    const strict = createClient({
+      url: `file:${path.join(dir, 'a.db')}`,
+      syncUrl: primary.url,
+      bookmark: ahead,
+      readYourWritesTimeout: 100,
+      onReplicaLag: 'error',
+    });
     cleanups.push(() => strict.close());
     await expect(strict.execute('SELECT count(*) FROM t')).rejects.toMatchObject({ code: 'REPLICA_LAG' });
     await expect(strict.transaction('read')).rejects.toMatchObject({ code: 'REPLICA_LAG' });
-    const lenient = createClient({ url: `file:${path.join(dir, 'b.db')}`, syncUrl: primary.url, bookmark: ahead, readYourWritesTimeout: 100 });
+    const lenient = createClient({
+      url: `file:${path.join(dir, 'b.db')}`,
+      syncUrl: primary.url,
+      bookmark: ahead,
+      readYourWritesTimeout: 100,
+    });
     cleanups.push(() => lenient.close());
     const before = await requestCount(primary.url);
     expect((await lenient.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(0);

@@ -16,7 +16,12 @@ describe('replica client write transactions', () => {
   async function setup(transactionTimeoutMs?: number): Promise<{ primary: Primary; client: ReplicaClientLike }> {
     const primary = await startPrimary({ path: path.join(temp.dir, 'primary.db'), transactionTimeoutMs });
     cleanups.push(() => primary.close());
-    const client = createClient({ url: `file:${path.join(temp.dir, 'replica.db')}`, syncUrl: primary.url, readYourWritesTimeout: 5000, onReplicaLag: 'error' }) as ReplicaClientLike;
+    const client = createClient({
+      url: `file:${path.join(temp.dir, 'replica.db')}`,
+      syncUrl: primary.url,
+      readYourWritesTimeout: 5000,
+      onReplicaLag: 'error',
+    }) as ReplicaClientLike;
     cleanups.push(async () => {
       client.close();
       await new Promise((r) => setTimeout(r, 20));
@@ -30,7 +35,10 @@ describe('replica client write transactions', () => {
     const tx = await client.transaction('write');
     const inserted = await tx.execute({ sql: 'INSERT INTO t (v) VALUES (?)', args: ['a'] });
     expect(inserted.lastInsertRowid).toBe(1n);
-    const [, counted] = await tx.batch([{ sql: 'INSERT INTO t (v) VALUES (?)', args: ['b'] }, 'SELECT count(*) AS n FROM t']);
+    const [, counted] = await tx.batch([
+      { sql: 'INSERT INTO t (v) VALUES (?)', args: ['b'] },
+      'SELECT count(*) AS n FROM t',
+    ]);
     expect(counted!.rows[0]!.n).toBe(2);
     expect((await tx.execute('SELECT v FROM t ORDER BY id')).rows.map((r) => r.v)).toEqual(['a', 'b']);
     const before = client.bookmark;
@@ -54,7 +62,7 @@ describe('replica client write transactions', () => {
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(0);
   });
 
-  it('does not run the client\'s other calls inside the open transaction', async () => {
+  it("does not run the client's other calls inside the open transaction", async () => {
     const { client } = await setup();
     const tx = await client.transaction('write');
     await tx.execute("INSERT INTO t (id, v) VALUES (1, 'tx')");
@@ -84,7 +92,11 @@ describe('replica client write transactions', () => {
     const { client } = await setup();
     const tx = await client.transaction('write');
     await tx.execute("INSERT INTO t (id, v) VALUES (1, 'a')");
-    await expect(tx.execute("INSERT INTO t (id, v) VALUES (1, 'b')")).rejects.toMatchObject({ name: 'LibsqlError', code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+    await expect(tx.execute("INSERT INTO t (id, v) VALUES (1, 'b')")).rejects.toMatchObject({
+      name: 'LibsqlError',
+      code: 'SQLITE_CONSTRAINT',
+      extendedCode: 'SQLITE_CONSTRAINT_PRIMARYKEY',
+    });
     await tx.executeMultiple("INSERT INTO t (id, v) VALUES (2, 'x;y'); -- two;\n DELETE FROM t WHERE id = 2;");
     await expect(tx.executeMultiple('COMMIT')).rejects.toMatchObject({ code: 'PRIMARY_ERROR' });
     expect((await tx.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);

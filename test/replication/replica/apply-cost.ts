@@ -29,11 +29,14 @@ async function measure(rowsPerTx: number, sync: boolean, batch: number): Promise
     const pages = records.reduce((n, r) => n + r.pages.length, 0) / records.length;
     times.sort((a, b) => a - b);
     const median = times[times.length >> 1]!;
-    console.log(`${rowsPerTx} row(s)/tx (${pages.toFixed(1)} pages a record), sync=${sync}, ${batch} a commit: median ${median.toFixed(0)} µs a record`);
+    console.log(
+      `${rowsPerTx} row(s)/tx (${pages.toFixed(1)} pages a record), sync=${sync}, ${batch} a commit: median ${median.toFixed(0)} µs a record`,
+    );
     return median;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-for (const sync of [false, true]) for (const rows of [1, 20]) for (const batch of [1, 16]) await measure(rows, sync, batch);
+for (const sync of [false, true])
+  for (const rows of [1, 20]) for (const batch of [1, 16]) await measure(rows, sync, batch);

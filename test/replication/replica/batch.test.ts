@@ -107,7 +107,12 @@ describe('Replica.applyBatch', () => {
     try {
       const replica = await Replica.open(primary.replicaPath, { from: primary.start, sync: false });
       const [r1, r2, r3, r4] = primary.records as [TxRecord, TxRecord, TxRecord, TxRecord];
-      const tampered: TxRecord = { ...r3, pages: r3.pages.map((page, i) => (i === 0 ? { pgno: page.pgno, data: page.data.map((b, j) => (j === 300 ? b ^ 1 : b)) } : page)) };
+      const tampered: TxRecord = {
+        ...r3,
+        pages: r3.pages.map((page, i) =>
+          i === 0 ? { pgno: page.pgno, data: page.data.map((b, j) => (j === 300 ? b ^ 1 : b)) } : page,
+        ),
+      };
       expect(() => replica.applyBatch([r1, r2, tampered, r4])).toThrow(PositionMismatchError);
       expect(replica.position).toEqual(positionOf(r2));
       expect(liveChecksum(reader)).toBe(r2.postChecksum);

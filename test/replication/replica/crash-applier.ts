@@ -10,7 +10,7 @@ const [replicaPath, recordsPath, batchArg] = process.argv.slice(2) as [string, s
 const batch = Number(batchArg ?? '1');
 const bytes = fs.readFileSync(recordsPath);
 const records: TxRecord[] = [];
-for (let at = 0; at < bytes.length; ) {
+for (let at = 0; at < bytes.length;) {
   const length = bytes.readUInt32BE(at);
   records.push(TxRecord.decode(bytes.subarray(at + 4, at + 4 + length)));
   at += 4 + length;

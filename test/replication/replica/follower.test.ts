@@ -7,7 +7,11 @@ import { Replica } from '../../../replication/replica/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 
 async function execute(primary: Primary, sql: string, args: unknown[] = []): Promise<void> {
-  const response = await fetch(`${primary.url}/v1/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql, args }) });
+  const response = await fetch(`${primary.url}/v1/execute`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql, args }),
+  });
   expect(response.status).toBe(200);
   await response.arrayBuffer();
 }

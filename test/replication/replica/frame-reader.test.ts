@@ -26,7 +26,12 @@ describe('readFrameBatches', () => {
     const stream = Buffer.concat([frame([1, 2]), frame([]), frame([3]), frame([4, 5, 6]), frame([7])]);
     // Chunk 1 ends inside the third frame's bytes, chunk 2 inside the fourth's length, chunk 3 completes nothing.
     const cuts = [14, 17, 18];
-    const parts = [stream.subarray(0, cuts[0]), stream.subarray(cuts[0], cuts[1]), stream.subarray(cuts[1], cuts[2]), stream.subarray(cuts[2])];
+    const parts = [
+      stream.subarray(0, cuts[0]),
+      stream.subarray(cuts[0], cuts[1]),
+      stream.subarray(cuts[1], cuts[2]),
+      stream.subarray(cuts[2]),
+    ];
     const batches = await collect(readFrameBatches(chunks(...parts)));
     expect(batches.map(plain)).toEqual([[[1, 2], []], [[3]], [[4, 5, 6], [7]]]);
     expect(plain(await collect(readFrames(chunks(...parts))))).toEqual([[1, 2], [], [3], [4, 5, 6], [7]]);
@@ -36,9 +41,12 @@ describe('readFrameBatches', () => {
     const bad = Buffer.alloc(4);
     bad.writeUInt32BE(0xffff_ffff);
     const batches: number[][][] = [];
-    await expect((async () => {
-      for await (const frames of readFrameBatches(chunks(Buffer.concat([frame([9]), bad])))) batches.push(plain(frames));
-    })()).rejects.toThrow(LogCorruptionError);
+    await expect(
+      (async () => {
+        for await (const frames of readFrameBatches(chunks(Buffer.concat([frame([9]), bad]))))
+          batches.push(plain(frames));
+      })(),
+    ).rejects.toThrow(LogCorruptionError);
     expect(batches).toEqual([[[9]]]);
   });
 });

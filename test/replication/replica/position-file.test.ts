@@ -63,7 +63,9 @@ describe('PositionFile', () => {
     writer2.close();
     expect(PositionFile.read(file)).toEqual({ from: p(2), to: p(3) });
     const after = fs.readFileSync(file);
-    expect(after.subarray(4096 - newest, 4096 - newest + 52)).toEqual(bytes.subarray(4096 - newest, 4096 - newest + 52));
+    expect(after.subarray(4096 - newest, 4096 - newest + 52)).toEqual(
+      bytes.subarray(4096 - newest, 4096 - newest + 52),
+    );
   });
 
   it('reads the version-1 files of earlier releases, and refuses anything else', () => {

@@ -46,7 +46,11 @@ export async function capturePrimary(dir: string, seed: number, steps: number): 
     other.close();
     db.pragma('wal_checkpoint(TRUNCATE)');
     return {
-      primaryPath, replicaPath, start, records, db,
+      primaryPath,
+      replicaPath,
+      start,
+      records,
+      db,
       close: () => {
         if (db.open) db.close();
         stop();
@@ -62,13 +66,27 @@ export async function capturePrimary(dir: string, seed: number, steps: number): 
 
 /** Every table's rows, values made comparable (blobs as hex, integers as text). */
 export function dump(db: Pick<Database, 'prepare'> | NativeDb): Record<string, unknown[][]> {
-  const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").raw().all() as string[][];
+  const tables = db
+    .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+    .raw()
+    .all() as string[][];
   const out: Record<string, unknown[][]> = {};
   for (const [name] of tables) {
     const rows = db.prepare(`SELECT * FROM "${name!}" ORDER BY rowid`).raw().all() as unknown[][];
-    out[name!] = rows.map((row) => row.map((v) => (v instanceof Uint8Array ? `x'${Buffer.from(v).toString('hex')}'` : typeof v === 'bigint' || typeof v === 'number' ? String(v) : v)));
+    out[name!] = rows.map((row) =>
+      row.map((v) =>
+        v instanceof Uint8Array
+          ? `x'${Buffer.from(v).toString('hex')}'`
+          : typeof v === 'bigint' || typeof v === 'number'
+            ? String(v)
+            : v,
+      ),
+    );
   }
-  const indexes = db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' ORDER BY name").raw().all() as unknown[][];
+  const indexes = db
+    .prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' ORDER BY name")
+    .raw()
+    .all() as unknown[][];
   out['#indexes'] = indexes;
   return out;
 }

@@ -111,7 +111,9 @@ describe('Replica.apply', () => {
     try {
       const replica = await Replica.open(primary.replicaPath, { from: primary.start, sync: false });
       const first = primary.records[0]!;
-      const tampered = first.pages.map((page, i) => (i === 0 ? { pgno: page.pgno, data: page.data.map((b, j) => (j === 200 ? b ^ 1 : b)) } : page));
+      const tampered = first.pages.map((page, i) =>
+        i === 0 ? { pgno: page.pgno, data: page.data.map((b, j) => (j === 200 ? b ^ 1 : b)) } : page,
+      );
       expect(() => replica.apply({ ...first, pages: tampered })).toThrow(PositionMismatchError);
       expect(() => replica.apply({ ...first, postChecksum: first.postChecksum ^ 1n })).toThrow(PositionMismatchError);
       expect(replica.position).toEqual(primary.start);
@@ -147,7 +149,9 @@ describe('Replica.apply', () => {
     const primary = await capturePrimary(dir, 24, 5);
     try {
       await expect(Replica.open(primary.replicaPath)).rejects.toThrow(TypeError);
-      await expect(Replica.open(primary.replicaPath, { from: new Position(0n, primary.start.checksum ^ 1n) })).rejects.toThrow(PositionMismatchError);
+      await expect(
+        Replica.open(primary.replicaPath, { from: new Position(0n, primary.start.checksum ^ 1n) }),
+      ).rejects.toThrow(PositionMismatchError);
     } finally {
       primary.close();
     }

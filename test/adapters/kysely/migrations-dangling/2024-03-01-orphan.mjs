@@ -1,6 +1,9 @@
 // Leaves a pet whose owner does not exist: the migration must not commit.
 export async function up(db) {
-  await db.schema.createTable('person').addColumn('id', 'integer', (col) => col.primaryKey()).execute();
+  await db.schema
+    .createTable('person')
+    .addColumn('id', 'integer', (col) => col.primaryKey())
+    .execute();
   await db.schema
     .createTable('pet')
     .addColumn('id', 'integer', (col) => col.primaryKey())

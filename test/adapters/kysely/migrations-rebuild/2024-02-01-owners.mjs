@@ -1,6 +1,10 @@
 // People and their pets; deleting a person deletes their pets.
 export async function up(db) {
-  await db.schema.createTable('person').addColumn('id', 'integer', (col) => col.primaryKey()).addColumn('name', 'text').execute();
+  await db.schema
+    .createTable('person')
+    .addColumn('id', 'integer', (col) => col.primaryKey())
+    .addColumn('name', 'text')
+    .execute();
   await db.schema
     .createTable('pet')
     .addColumn('id', 'integer', (col) => col.primaryKey())

@@ -7,7 +7,11 @@ export async function up(db) {
     .addColumn('name', 'text', (col) => col.notNull())
     .addColumn('age', 'integer', (col) => col.notNull().defaultTo(0))
     .execute();
-  await db.insertInto('person_new').columns(['id', 'name']).expression(db.selectFrom('person').select(['id', 'name'])).execute();
+  await db
+    .insertInto('person_new')
+    .columns(['id', 'name'])
+    .expression(db.selectFrom('person').select(['id', 'name']))
+    .execute();
   await db.schema.dropTable('person').execute();
   await db.schema.alterTable('person_new').renameTo('person').execute();
 }

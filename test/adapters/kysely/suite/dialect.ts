@@ -13,7 +13,9 @@ export function dialectCases(kind: ClientKind): void {
     it('opens its own client from { url, syncUrl } and closes it on destroy', async () => {
       const { fixture } = await kysely.open(kind);
       const url = `file:${path.join(fixture.dir, 'own.db')}`;
-      const db = new Kysely<any>({ dialect: new WasmliteDialect(kind === 'replica' ? { url, syncUrl: fixture.primary!.url } : { url }) });
+      const db = new Kysely<any>({
+        dialect: new WasmliteDialect(kind === 'replica' ? { url, syncUrl: fixture.primary!.url } : { url }),
+      });
       await sql`create table t (x)`.execute(db);
       await sql`insert into t values (${1})`.execute(db);
       expect((await sql<{ x: number }>`select x from t`.execute(db)).rows).toEqual([{ x: 1 }]);
@@ -33,14 +35,16 @@ export function dialectCases(kind: ClientKind): void {
     it('runs onCreateConnection for each new connection', async () => {
       const { fixture } = await kysely.open(kind);
       let created = 0;
-      const db = new Kysely<any>({ dialect: new WasmliteDialect({ client: fixture.client, onCreateConnection: async () => void created++ }) });
+      const db = new Kysely<any>({
+        dialect: new WasmliteDialect({ client: fixture.client, onCreateConnection: async () => void created++ }),
+      });
       await sql`select 1`.execute(db);
       await sql`select 1`.execute(db);
       expect(created).toBe(1);
       await db.destroy();
     });
 
-    it('returns integers as the client\'s intMode says', async () => {
+    it("returns integers as the client's intMode says", async () => {
       const { db } = await kysely.open(kind, { intMode: 'bigint' });
       await sql`create table big (id integer primary key, n integer)`.execute(db);
       const inserted = await sql`insert into big values (${1}, ${9007199254740993n})`.execute(db);
@@ -48,7 +52,11 @@ export function dialectCases(kind: ClientKind): void {
       const { rows } = await sql<{ id: bigint; n: bigint }>`select id, n from big`.execute(db);
       expect(rows).toEqual([{ id: 1n, n: 9007199254740993n }]);
       // RETURNING runs on the primary in replica mode: the same types come back.
-      const returned = await sql<{ id: bigint; n: bigint; r: number }>`insert into big values (${2}, ${2}) returning id, n, 2.0 as r`.execute(db);
+      const returned = await sql<{
+        id: bigint;
+        n: bigint;
+        r: number;
+      }>`insert into big values (${2}, ${2}) returning id, n, 2.0 as r`.execute(db);
       expect(returned.rows).toEqual([{ id: 2n, n: 2n, r: 2 }]);
     });
 
@@ -58,8 +66,13 @@ export function dialectCases(kind: ClientKind): void {
       const beforeWrite = await fixture.primaryRequests();
       await sql`insert into t values (${1})`.execute(db);
       const beforeReads = await fixture.primaryRequests();
-      for (let i = 0; i < 5; i++) expect((await sql<{ x: number }>`select x from t`.execute(db)).rows).toEqual([{ x: 1 }]);
-      for await (const row of db.selectFrom('t' as never).select('x' as never).stream()) expect(row).toEqual({ x: 1 });
+      for (let i = 0; i < 5; i++)
+        expect((await sql<{ x: number }>`select x from t`.execute(db)).rows).toEqual([{ x: 1 }]);
+      for await (const row of db
+        .selectFrom('t' as never)
+        .select('x' as never)
+        .stream())
+        expect(row).toEqual({ x: 1 });
       const after = await fixture.primaryRequests();
       if (kind === 'replica') {
         // The insert went to the primary; the reads did not (only the /metrics requests counted here).

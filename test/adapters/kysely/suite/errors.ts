@@ -11,7 +11,11 @@ export function errorCases(kind: ClientKind): void {
   describe('errors', () => {
     it('rejects a unique violation with LibsqlError SQLITE_CONSTRAINT_UNIQUE', async () => {
       const { db } = await openSeeded(kysely, kind);
-      const error = await db.insertInto('pet').values({ name: 'Catto', owner_id: 1, species: 'cat' }).execute().catch((e: unknown) => e);
+      const error = await db
+        .insertInto('pet')
+        .values({ name: 'Catto', owner_id: 1, species: 'cat' })
+        .execute()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LibsqlError);
       expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
       expect((error as Error).message).toMatch(/UNIQUE constraint failed: pet.name/);
@@ -19,7 +23,12 @@ export function errorCases(kind: ClientKind): void {
 
     it('rejects a not-null violation and a syntax error with their codes', async () => {
       const { db } = await openSeeded(kysely, kind);
-      await expect(db.insertInto('pet').values({ name: null as never, owner_id: 1, species: 'cat' }).execute()).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_NOTNULL' });
+      await expect(
+        db
+          .insertInto('pet')
+          .values({ name: null as never, owner_id: 1, species: 'cat' })
+          .execute(),
+      ).rejects.toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_NOTNULL' });
       const syntax = await sql`selec 1`.execute(db).catch((e: unknown) => e);
       expect(syntax).toBeInstanceOf(LibsqlError);
       expect(syntax).toMatchObject({ code: 'SQLITE_ERROR' });
@@ -29,12 +38,21 @@ export function errorCases(kind: ClientKind): void {
     it('rejects a query on a missing table or column', async () => {
       const { db } = await openSeeded(kysely, kind);
       await expect(sql`select * from nowhere`.execute(db)).rejects.toThrow(/no such table: nowhere/);
-      await expect(db.selectFrom('person').select('nope' as never).execute()).rejects.toThrow(/no such column: "?nope/);
+      await expect(
+        db
+          .selectFrom('person')
+          .select('nope' as never)
+          .execute(),
+      ).rejects.toThrow(/no such column: "?nope/);
     });
 
     it('enforces foreign keys (on from the start, as in better-sqlite3)', async () => {
       const { db } = await openSeeded(kysely, kind);
-      const error = await db.insertInto('pet').values({ name: 'Orphan', owner_id: 99, species: 'cat' }).execute().catch((e: unknown) => e);
+      const error = await db
+        .insertInto('pet')
+        .values({ name: 'Orphan', owner_id: 99, species: 'cat' })
+        .execute()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LibsqlError);
       expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
       const bad = await sql`pragma foreign_key_check`.execute(db);
@@ -44,7 +62,11 @@ export function errorCases(kind: ClientKind): void {
     it('passes a ClientError through: a query on a closed client', async () => {
       const { db, fixture } = await openSeeded(kysely, kind);
       fixture.client.close();
-      const error = await db.selectFrom('person').selectAll().execute().catch((e: unknown) => e);
+      const error = await db
+        .selectFrom('person')
+        .selectAll()
+        .execute()
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ClientError);
       expect(error).toMatchObject({ code: 'CLIENT_CLOSED' });
     });
@@ -55,7 +77,10 @@ export function errorCases(kind: ClientKind): void {
       const { db } = await openSeeded(kysely, kind);
       let error: unknown;
       try {
-        await db.selectFrom('person').where('id', 'in', -1 as never).execute();
+        await db
+          .selectFrom('person')
+          .where('id', 'in', -1 as never)
+          .execute();
       } catch (caught) {
         error = caught;
       }

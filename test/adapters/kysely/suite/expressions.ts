@@ -12,13 +12,49 @@ export function expressionCases(kind: ClientKind): void {
       const { db } = await openSeeded(kysely, kind);
       const ids = async (q: Promise<{ id: number }[]>) => (await q).map((r) => r.id);
       const base = () => db.selectFrom('person').select('id').orderBy('id');
-      expect(await ids(base().where((eb) => eb.between('id', 2, 3)).execute())).toEqual([2, 3]);
+      expect(
+        await ids(
+          base()
+            .where((eb) => eb.between('id', 2, 3))
+            .execute(),
+        ),
+      ).toEqual([2, 3]);
       expect(await ids(base().where('id', 'not in', [1, 3]).execute())).toEqual([2]);
       expect(await ids(base().where('last_name', 'not like', 'S%').execute())).toEqual([1]);
       expect(await ids(base().where('first_name', 'is not', null).where('id', '<>', 2).execute())).toEqual([1, 3]);
-      expect(await ids(base().where((eb) => eb.not(eb.or([eb('id', '=', 1), eb.and([eb('gender', '=', 'male'), eb('last_name', 'like', '%one')])]))).execute())).toEqual([2]);
-      expect(await ids(base().where('id', 'in', db.selectFrom('pet').select('owner_id').where('species', 'in', ['cat', 'dog'])).execute())).toEqual([1, 2]);
-      expect(await ids(base().where((eb) => eb.not(eb.exists(eb.selectFrom('toy').innerJoin('pet', 'pet.id', 'toy.pet_id').select('toy.id').whereRef('pet.owner_id', '=', 'person.id')))).execute())).toEqual([2, 3]);
+      expect(
+        await ids(
+          base()
+            .where((eb) =>
+              eb.not(eb.or([eb('id', '=', 1), eb.and([eb('gender', '=', 'male'), eb('last_name', 'like', '%one')])])),
+            )
+            .execute(),
+        ),
+      ).toEqual([2]);
+      expect(
+        await ids(
+          base()
+            .where('id', 'in', db.selectFrom('pet').select('owner_id').where('species', 'in', ['cat', 'dog']))
+            .execute(),
+        ),
+      ).toEqual([1, 2]);
+      expect(
+        await ids(
+          base()
+            .where((eb) =>
+              eb.not(
+                eb.exists(
+                  eb
+                    .selectFrom('toy')
+                    .innerJoin('pet', 'pet.id', 'toy.pet_id')
+                    .select('toy.id')
+                    .whereRef('pet.owner_id', '=', 'person.id'),
+                ),
+              ),
+            )
+            .execute(),
+        ),
+      ).toEqual([2, 3]);
     });
 
     it('computes aggregates: count distinct, avg, min, max, group_concat, and filter (where …)', async () => {
@@ -34,7 +70,14 @@ export function expressionCases(kind: ClientKind): void {
           eb.fn.countAll<number>().filterWhere('gender', '=', 'male').as('males'),
         ])
         .executeTakeFirstOrThrow();
-      expect(row).toEqual({ genders: 2, avg_id: 2, first: 'Arnold', last: 'Stallone', names: expect.stringMatching(/Jennifer/), males: 2 });
+      expect(row).toEqual({
+        genders: 2,
+        avg_id: 2,
+        first: 'Arnold',
+        last: 'Stallone',
+        names: expect.stringMatching(/Jennifer/),
+        males: 2,
+      });
     });
 
     it('runs window functions with partitions and ordering', async () => {
@@ -43,9 +86,18 @@ export function expressionCases(kind: ClientKind): void {
         .selectFrom('person')
         .select((eb) => [
           'id',
-          eb.fn.countAll<number>().over((ob) => ob.partitionBy('gender')).as('same_gender'),
-          eb.fn.agg<number>('row_number').over((ob) => ob.orderBy('first_name')).as('alphabetical'),
-          eb.fn.sum<number>('id').over((ob) => ob.orderBy('id')).as('running'),
+          eb.fn
+            .countAll<number>()
+            .over((ob) => ob.partitionBy('gender'))
+            .as('same_gender'),
+          eb.fn
+            .agg<number>('row_number')
+            .over((ob) => ob.orderBy('first_name'))
+            .as('alphabetical'),
+          eb.fn
+            .sum<number>('id')
+            .over((ob) => ob.orderBy('id'))
+            .as('running'),
         ])
         .orderBy('id')
         .execute();
@@ -58,11 +110,29 @@ export function expressionCases(kind: ClientKind): void {
 
     it('selects all columns of one table of a join, and cross joins', async () => {
       const { db } = await openSeeded(kysely, kind);
-      const pets = await db.selectFrom('person').innerJoin('pet', 'pet.owner_id', 'person.id').selectAll('pet').where('person.id', '=', 2).execute();
+      const pets = await db
+        .selectFrom('person')
+        .innerJoin('pet', 'pet.owner_id', 'person.id')
+        .selectAll('pet')
+        .where('person.id', '=', 2)
+        .execute();
       expect(pets).toEqual([{ id: 2, name: 'Doggo', owner_id: 2, species: 'dog' }]);
-      const pairs = await db.selectFrom(['person', 'toy']).select(['person.id', 'toy.name']).orderBy('person.id').execute();
-      expect(pairs).toEqual([{ id: 1, name: 'Ball' }, { id: 2, name: 'Ball' }, { id: 3, name: 'Ball' }]);
-      const crossed = await db.selectFrom('pet').crossJoin('toy').select(['pet.name as pet', 'toy.name as toy']).orderBy('pet.name').execute();
+      const pairs = await db
+        .selectFrom(['person', 'toy'])
+        .select(['person.id', 'toy.name'])
+        .orderBy('person.id')
+        .execute();
+      expect(pairs).toEqual([
+        { id: 1, name: 'Ball' },
+        { id: 2, name: 'Ball' },
+        { id: 3, name: 'Ball' },
+      ]);
+      const crossed = await db
+        .selectFrom('pet')
+        .crossJoin('toy')
+        .select(['pet.name as pet', 'toy.name as toy'])
+        .orderBy('pet.name')
+        .execute();
       expect(crossed.map((r) => r.pet)).toEqual(['Catto', 'Doggo', 'Hammo']);
     });
 
@@ -80,7 +150,14 @@ export function expressionCases(kind: ClientKind): void {
         ])
         .where(sql<boolean>`id in (${sql.join([1, 99])})`)
         .executeTakeFirstOrThrow();
-      expect(row).toEqual({ id_text: '1', kids: null, upper: 'JENNIFER', abbr: 'Ani', full: 'Jennifer Aniston', two: 2 });
+      expect(row).toEqual({
+        id_text: '1',
+        kids: null,
+        upper: 'JENNIFER',
+        abbr: 'Ani',
+        full: 'Jennifer Aniston',
+        two: 2,
+      });
       const counted = await sql<{ n: number }>`select count(*) as n from ${sql.table('pet')}`.execute(db);
       expect(counted.rows).toEqual([{ n: 3 }]);
     });
@@ -90,7 +167,11 @@ export function expressionCases(kind: ClientKind): void {
       await sql`create table event (at integer, flag integer)`.execute(db);
       const at = new Date('2024-05-06T07:08:09.010Z');
       await sql`insert into event values (${at}, ${true})`.execute(db);
-      const { rows } = await sql<{ at: number; flag: number; iso: string }>`select at, flag, strftime('%Y-%m-%dT%H:%M:%fZ', at / 1000.0, 'unixepoch') as iso from event`.execute(db);
+      const { rows } = await sql<{
+        at: number;
+        flag: number;
+        iso: string;
+      }>`select at, flag, strftime('%Y-%m-%dT%H:%M:%fZ', at / 1000.0, 'unixepoch') as iso from event`.execute(db);
       expect(rows).toEqual([{ at: at.getTime(), flag: 1, iso: '2024-05-06T07:08:09.010Z' }]);
     });
   });

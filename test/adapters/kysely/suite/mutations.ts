@@ -10,10 +10,21 @@ export function mutationCases(kind: ClientKind): void {
   describe('insert / update / delete', () => {
     it('inserts one row and reports its id and one affected row as bigints', async () => {
       const { db } = await openSeeded(kysely, kind);
-      const result = await db.insertInto('person').values({ first_name: 'Foo', last_name: 'Barson', gender: 'other', middle_name: null, marital_status: 'single' }).executeTakeFirstOrThrow();
+      const result = await db
+        .insertInto('person')
+        .values({
+          first_name: 'Foo',
+          last_name: 'Barson',
+          gender: 'other',
+          middle_name: null,
+          marital_status: 'single',
+        })
+        .executeTakeFirstOrThrow();
       expect(result.insertId).toBe(4n);
       expect(result.numInsertedOrUpdatedRows).toBe(1n);
-      expect(await db.selectFrom('person').select(['first_name', 'marital_status']).where('id', '=', 4).executeTakeFirst()).toEqual({ first_name: 'Foo', marital_status: 'single' });
+      expect(
+        await db.selectFrom('person').select(['first_name', 'marital_status']).where('id', '=', 4).executeTakeFirst(),
+      ).toEqual({ first_name: 'Foo', marital_status: 'single' });
     });
 
     it('inserts many rows in one statement', async () => {
@@ -27,7 +38,12 @@ export function mutationCases(kind: ClientKind): void {
         .executeTakeFirstOrThrow();
       expect(result.numInsertedOrUpdatedRows).toBe(2n);
       expect(result.insertId).toBe(5n);
-      expect(await db.selectFrom('person').select(['first_name', 'children']).where('id', '>', 3).orderBy('id').execute()).toEqual([{ first_name: 'A', children: 0 }, { first_name: 'B', children: 2 }]);
+      expect(
+        await db.selectFrom('person').select(['first_name', 'children']).where('id', '>', 3).orderBy('id').execute(),
+      ).toEqual([
+        { first_name: 'A', children: 0 },
+        { first_name: 'B', children: 2 },
+      ]);
     });
 
     it('inserts from a select and with default values', async () => {
@@ -39,16 +55,31 @@ export function mutationCases(kind: ClientKind): void {
         .executeTakeFirstOrThrow();
       expect(result.numInsertedOrUpdatedRows).toBe(3n);
       await sql`create table d (id integer primary key, x text default 'dflt')`.execute(db);
-      await db.insertInto('d' as never).defaultValues().execute();
+      await db
+        .insertInto('d' as never)
+        .defaultValues()
+        .execute();
       expect((await sql<{ x: string }>`select x from d`.execute(db)).rows).toEqual([{ x: 'dflt' }]);
     });
 
     it('returns inserted, updated and deleted rows with RETURNING', async () => {
       const { db } = await openSeeded(kysely, kind);
-      const inserted = await db.insertInto('pet').values({ name: 'Nemo', owner_id: 1, species: 'cat' }).returning(['id', 'name']).executeTakeFirstOrThrow();
+      const inserted = await db
+        .insertInto('pet')
+        .values({ name: 'Nemo', owner_id: 1, species: 'cat' })
+        .returning(['id', 'name'])
+        .executeTakeFirstOrThrow();
       expect(inserted).toEqual({ id: 4, name: 'Nemo' });
-      const updated = await db.updateTable('pet').set({ species: 'dog' }).where('owner_id', '=', 1).returning(['name', 'species']).execute();
-      expect(updated.sort((a, b) => a.name.localeCompare(b.name))).toEqual([{ name: 'Catto', species: 'dog' }, { name: 'Nemo', species: 'dog' }]);
+      const updated = await db
+        .updateTable('pet')
+        .set({ species: 'dog' })
+        .where('owner_id', '=', 1)
+        .returning(['name', 'species'])
+        .execute();
+      expect(updated.sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+        { name: 'Catto', species: 'dog' },
+        { name: 'Nemo', species: 'dog' },
+      ]);
       const deleted = await db.deleteFrom('toy').returningAll().execute();
       expect(deleted).toEqual([{ id: 1, name: 'Ball', price: 9.5, pet_id: 1 }]);
       expect(await db.deleteFrom('toy').returning('id').execute()).toEqual([]);
@@ -58,7 +89,10 @@ export function mutationCases(kind: ClientKind): void {
       const { db } = await openSeeded(kysely, kind);
       const result = await db
         .updateTable('person')
-        .set((eb) => ({ children: eb('children', '+', 1), middle_name: eb.selectFrom('pet').select('name').whereRef('pet.owner_id', '=', 'person.id') }))
+        .set((eb) => ({
+          children: eb('children', '+', 1),
+          middle_name: eb.selectFrom('pet').select('name').whereRef('pet.owner_id', '=', 'person.id'),
+        }))
         .where('gender', '=', 'male')
         .executeTakeFirstOrThrow();
       expect(result.numUpdatedRows).toBe(2n);
@@ -80,7 +114,9 @@ export function mutationCases(kind: ClientKind): void {
         .whereRef('pet.owner_id', '=', 'person.id')
         .where('pet.species', '=', 'cat')
         .execute();
-      expect(await db.selectFrom('person').select('first_name').where('id', '=', 1).executeTakeFirst()).toEqual({ first_name: 'Catto' });
+      expect(await db.selectFrom('person').select('first_name').where('id', '=', 1).executeTakeFirst()).toEqual({
+        first_name: 'Catto',
+      });
     });
 
     it('deletes rows and reports how many, also with a subquery in the where', async () => {
@@ -97,12 +133,20 @@ export function mutationCases(kind: ClientKind): void {
 
     it('upserts: on conflict do nothing, do update with excluded values, and a where on the update', async () => {
       const { db } = await openSeeded(kysely, kind);
-      const ignored = await db.insertInto('pet').values({ name: 'Catto', owner_id: 2, species: 'dog' }).onConflict((oc) => oc.column('name').doNothing()).executeTakeFirstOrThrow();
+      const ignored = await db
+        .insertInto('pet')
+        .values({ name: 'Catto', owner_id: 2, species: 'dog' })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .executeTakeFirstOrThrow();
       expect(ignored.numInsertedOrUpdatedRows).toBe(0n);
       const updated = await db
         .insertInto('pet')
         .values({ name: 'Catto', owner_id: 2, species: 'dog' })
-        .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ owner_id: eb.ref('excluded.owner_id'), species: eb.ref('excluded.species') })))
+        .onConflict((oc) =>
+          oc
+            .column('name')
+            .doUpdateSet((eb) => ({ owner_id: eb.ref('excluded.owner_id'), species: eb.ref('excluded.species') })),
+        )
         .returning(['id', 'owner_id', 'species'])
         .executeTakeFirstOrThrow();
       expect(updated).toEqual({ id: 1, owner_id: 2, species: 'dog' });
@@ -112,15 +156,21 @@ export function mutationCases(kind: ClientKind): void {
         .onConflict((oc) => oc.column('name').doUpdateSet({ species: 'cat' }).where('pet.species', '=', 'hamster'))
         .executeTakeFirstOrThrow();
       expect(skipped.numInsertedOrUpdatedRows).toBe(0n);
-      expect(await db.selectFrom('pet').select('species').where('name', '=', 'Doggo').executeTakeFirst()).toEqual({ species: 'dog' });
+      expect(await db.selectFrom('pet').select('species').where('name', '=', 'Doggo').executeTakeFirst()).toEqual({
+        species: 'dog',
+      });
     });
 
     it('inserts with "or ignore" and "or replace"', async () => {
       const { db } = await openSeeded(kysely, kind);
       await db.insertInto('pet').orIgnore().values({ name: 'Doggo', owner_id: 1, species: 'cat' }).execute();
-      expect(await db.selectFrom('pet').select('owner_id').where('name', '=', 'Doggo').executeTakeFirst()).toEqual({ owner_id: 2 });
+      expect(await db.selectFrom('pet').select('owner_id').where('name', '=', 'Doggo').executeTakeFirst()).toEqual({
+        owner_id: 2,
+      });
       await db.replaceInto('pet').values({ id: 2, name: 'Doggo', owner_id: 1, species: 'cat' }).execute();
-      expect(await db.selectFrom('pet').select(['owner_id', 'species']).where('name', '=', 'Doggo').executeTakeFirst()).toEqual({ owner_id: 1, species: 'cat' });
+      expect(
+        await db.selectFrom('pet').select(['owner_id', 'species']).where('name', '=', 'Doggo').executeTakeFirst(),
+      ).toEqual({ owner_id: 1, species: 'cat' });
     });
 
     it('reports affected rows and the insert id of raw statements', async () => {
@@ -129,21 +179,37 @@ export function mutationCases(kind: ClientKind): void {
       expect(inserted.insertId).toBe(4n);
       expect(inserted.numAffectedRows).toBe(1n);
       expect(inserted.rows).toEqual([]);
-      const deleted = await sql`delete from pet where owner_id in (select id from person where gender = ${'male'})`.execute(db);
+      const deleted =
+        await sql`delete from pet where owner_id in (select id from person where gender = ${'male'})`.execute(db);
       expect(deleted.numAffectedRows).toBe(2n);
       expect(deleted.rows).toEqual([]);
     });
 
     it('upserts on a composite conflict target, and returns computed expressions', async () => {
       const { db } = await kysely.open(kind);
-      await db.schema.createTable('score').addColumn('player', 'text').addColumn('game', 'text').addColumn('points', 'integer', (c) => c.notNull()).addUniqueConstraint('score_player_game', ['player', 'game']).execute();
+      await db.schema
+        .createTable('score')
+        .addColumn('player', 'text')
+        .addColumn('game', 'text')
+        .addColumn('points', 'integer', (c) => c.notNull())
+        .addUniqueConstraint('score_player_game', ['player', 'game'])
+        .execute();
       const scores = db as unknown as Kysely<{ score: { player: string; game: string; points: number } }>;
-      const add = (points: number) => scores
-        .insertInto('score')
-        .values({ player: 'ada', game: 'chess', points })
-        .onConflict((oc) => oc.columns(['player', 'game']).doUpdateSet((eb) => ({ points: eb('score.points', '+', eb.ref('excluded.points')) })))
-        .returning((eb) => ['points', eb('points', '*', 2).as('double'), sql<string>`player || '/' || game`.as('key')])
-        .executeTakeFirstOrThrow();
+      const add = (points: number) =>
+        scores
+          .insertInto('score')
+          .values({ player: 'ada', game: 'chess', points })
+          .onConflict((oc) =>
+            oc
+              .columns(['player', 'game'])
+              .doUpdateSet((eb) => ({ points: eb('score.points', '+', eb.ref('excluded.points')) })),
+          )
+          .returning((eb) => [
+            'points',
+            eb('points', '*', 2).as('double'),
+            sql<string>`player || '/' || game`.as('key'),
+          ])
+          .executeTakeFirstOrThrow();
       expect(await add(3)).toEqual({ points: 3, double: 6, key: 'ada/chess' });
       expect(await add(4)).toEqual({ points: 7, double: 14, key: 'ada/chess' });
     });

@@ -101,19 +101,53 @@ export async function createSchema(db: Kysely<Database>): Promise<void> {
 /** Jennifer Aniston (Catto the cat), Arnold Schwarzenegger (Doggo the dog), Sylvester Stallone (Hammo the hamster). */
 export async function insertDefaultData(db: Kysely<Database>): Promise<void> {
   const people = [
-    { first_name: 'Jennifer', last_name: 'Aniston', gender: 'female' as const, pet: { name: 'Catto', species: 'cat' as const }, toy: { name: 'Ball', price: 9.5 } },
-    { first_name: 'Arnold', last_name: 'Schwarzenegger', gender: 'male' as const, pet: { name: 'Doggo', species: 'dog' as const }, toy: undefined },
-    { first_name: 'Sylvester', last_name: 'Stallone', gender: 'male' as const, pet: { name: 'Hammo', species: 'hamster' as const }, toy: undefined },
+    {
+      first_name: 'Jennifer',
+      last_name: 'Aniston',
+      gender: 'female' as const,
+      pet: { name: 'Catto', species: 'cat' as const },
+      toy: { name: 'Ball', price: 9.5 },
+    },
+    {
+      first_name: 'Arnold',
+      last_name: 'Schwarzenegger',
+      gender: 'male' as const,
+      pet: { name: 'Doggo', species: 'dog' as const },
+      toy: undefined,
+    },
+    {
+      first_name: 'Sylvester',
+      last_name: 'Stallone',
+      gender: 'male' as const,
+      pet: { name: 'Hammo', species: 'hamster' as const },
+      toy: undefined,
+    },
   ];
   for (const { pet, toy, ...person } of people) {
-    const { id } = await db.insertInto('person').values({ ...person, middle_name: null, marital_status: null }).returning('id').executeTakeFirstOrThrow();
-    const owned = await db.insertInto('pet').values({ ...pet, owner_id: id }).returning('id').executeTakeFirstOrThrow();
-    if (toy) await db.insertInto('toy').values({ ...toy, pet_id: owned.id }).execute();
+    const { id } = await db
+      .insertInto('person')
+      .values({ ...person, middle_name: null, marital_status: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const owned = await db
+      .insertInto('pet')
+      .values({ ...pet, owner_id: id })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (toy)
+      await db
+        .insertInto('toy')
+        .values({ ...toy, pet_id: owned.id })
+        .execute();
   }
 }
 
 /** Opens a Kysely with the schema and the default rows. */
-export async function openSeeded(kysely: ReturnType<typeof useKysely>, kind: ClientKind, options?: Partial<Config>): Promise<Opened> {
+export async function openSeeded(
+  kysely: ReturnType<typeof useKysely>,
+  kind: ClientKind,
+  options?: Partial<Config>,
+): Promise<Opened> {
   const opened = await kysely.open(kind, options);
   await createSchema(opened.db);
   await insertDefaultData(opened.db);
@@ -122,6 +156,8 @@ export async function openSeeded(kysely: ReturnType<typeof useKysely>, kind: Cli
 
 /** How many rows a table has. */
 export async function count(db: Kysely<any>, table: string): Promise<number> {
-  const { n } = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(db).then((r) => r.rows[0]!);
+  const { n } = await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`
+    .execute(db)
+    .then((r) => r.rows[0]!);
   return n;
 }

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import type { ClientKind } from '../../support/clients.ts';
 import { openSeeded, useKysely } from './setup.ts';
 
-
 /** `stream()`: rows arrive as the query steps, not as one result. */
 export function streamingCases(kind: ClientKind): void {
   const kysely = useKysely();
@@ -12,7 +11,8 @@ export function streamingCases(kind: ClientKind): void {
     it('streams the rows of a select in order', async () => {
       const { db } = await openSeeded(kysely, kind);
       const names: string[] = [];
-      for await (const row of db.selectFrom('person').select('first_name').orderBy('id').stream()) names.push(row.first_name!);
+      for await (const row of db.selectFrom('person').select('first_name').orderBy('id').stream())
+        names.push(row.first_name!);
       expect(names).toEqual(['Jennifer', 'Arnold', 'Sylvester']);
     });
 
@@ -20,7 +20,14 @@ export function streamingCases(kind: ClientKind): void {
       const { db } = await kysely.open(kind);
       // 100 000 rows of ~2 KB each (over 200 MB if held at once), computed by SQLite.
       const query = db
-        .withRecursive('s(i)', (qb) => qb.selectNoFrom(sql<number>`1`.as('i')).unionAll((qb) => qb.selectFrom('s').select(sql<number>`i + 1`.as('i')).where('i', '<', 100_000)))
+        .withRecursive('s(i)', (qb) =>
+          qb.selectNoFrom(sql<number>`1`.as('i')).unionAll((qb) =>
+            qb
+              .selectFrom('s')
+              .select(sql<number>`i + 1`.as('i'))
+              .where('i', '<', 100_000),
+          ),
+        )
         .selectFrom('s')
         .select(['i', sql<string>`hex(zeroblob(1000))`.as('pad')]);
       const base = process.memoryUsage().heapUsed;
@@ -43,7 +50,11 @@ export function streamingCases(kind: ClientKind): void {
         expect(row.id).toBe(1);
         break;
       }
-      const inserted = await db.insertInto('pet').values({ name: 'Nemo', owner_id: 1, species: 'cat' }).returning('id').executeTakeFirstOrThrow();
+      const inserted = await db
+        .insertInto('pet')
+        .values({ name: 'Nemo', owner_id: 1, species: 'cat' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       expect(inserted.id).toBe(4);
       expect(await db.selectFrom('pet').select('id').where('name', '=', 'Nemo').executeTakeFirst()).toEqual({ id: 4 });
     });
@@ -61,9 +72,18 @@ export function streamingCases(kind: ClientKind): void {
 
     it('hands the rows out in chunks of chunkSize', async () => {
       const { db } = await openSeeded(kysely, kind);
-      await db.insertInto('pet').values([{ name: 'A', owner_id: 1, species: 'cat' }, { name: 'B', owner_id: 1, species: 'cat' }]).execute();
+      await db
+        .insertInto('pet')
+        .values([
+          { name: 'A', owner_id: 1, species: 'cat' },
+          { name: 'B', owner_id: 1, species: 'cat' },
+        ])
+        .execute();
       const chunks: number[] = [];
-      for await (const result of db.getExecutor().stream(db.selectFrom('pet').select('name').orderBy('id').compile(), 2)) chunks.push(result.rows.length);
+      for await (const result of db
+        .getExecutor()
+        .stream(db.selectFrom('pet').select('name').orderBy('id').compile(), 2))
+        chunks.push(result.rows.length);
       expect(chunks).toEqual([2, 2, 1]);
     });
 
@@ -71,7 +91,9 @@ export function streamingCases(kind: ClientKind): void {
       const { db } = await openSeeded(kysely, kind);
       const stream = sql`select nope from person`.compile(db);
       const iterate = async () => {
-        for await (const _ of db.getExecutor().stream(stream, 10)) { /* nothing */ }
+        for await (const _ of db.getExecutor().stream(stream, 10)) {
+          /* nothing */
+        }
       };
       await expect(iterate()).rejects.toMatchObject({ code: 'SQLITE_ERROR' });
       expect(await db.selectFrom('person').select('id').where('id', '=', 1).executeTakeFirst()).toEqual({ id: 1 });

@@ -10,7 +10,12 @@ function watch<T>(promise: Promise<T>): { promise: Promise<T>; readonly settled:
   const watched = promise.finally(() => {
     settled = true;
   });
-  return { promise: watched, get settled() { return settled; } };
+  return {
+    promise: watched,
+    get settled() {
+      return settled;
+    },
+  };
 }
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
@@ -23,32 +28,43 @@ export function transactionCases(kind: ClientKind): void {
     it('commits what the callback did and returns its value', async () => {
       const { db } = await openSeeded(kysely, kind);
       const id = await db.transaction().execute(async (trx) => {
-        const { id } = await trx.insertInto('person').values({ first_name: 'Tx', last_name: null, middle_name: null, gender: 'other', marital_status: null }).returning('id').executeTakeFirstOrThrow();
+        const { id } = await trx
+          .insertInto('person')
+          .values({ first_name: 'Tx', last_name: null, middle_name: null, gender: 'other', marital_status: null })
+          .returning('id')
+          .executeTakeFirstOrThrow();
         await trx.insertInto('pet').values({ name: 'TxPet', owner_id: id, species: 'cat' }).execute();
         return id;
       });
       expect(id).toBe(4);
-      expect(await db.selectFrom('pet').select('owner_id').where('name', '=', 'TxPet').executeTakeFirst()).toEqual({ owner_id: 4 });
+      expect(await db.selectFrom('pet').select('owner_id').where('name', '=', 'TxPet').executeTakeFirst()).toEqual({
+        owner_id: 4,
+      });
     });
 
     it('rolls back everything when the callback throws, and rethrows its error', async () => {
       const { db } = await openSeeded(kysely, kind);
       const failure = new Error('nope');
-      await expect(db.transaction().execute(async (trx) => {
-        await trx.deleteFrom('toy').execute();
-        await trx.deleteFrom('pet').execute();
-        throw failure;
-      })).rejects.toBe(failure);
+      await expect(
+        db.transaction().execute(async (trx) => {
+          await trx.deleteFrom('toy').execute();
+          await trx.deleteFrom('pet').execute();
+          throw failure;
+        }),
+      ).rejects.toBe(failure);
       expect(await count(db, 'pet')).toBe(3);
       expect(await count(db, 'toy')).toBe(1);
     });
 
     it('rolls back on a failing statement and passes its LibsqlError through', async () => {
       const { db } = await openSeeded(kysely, kind);
-      const error = await db.transaction().execute(async (trx) => {
-        await trx.insertInto('pet').values({ name: 'Fresh', owner_id: 1, species: 'cat' }).execute();
-        await trx.insertInto('pet').values({ name: 'Catto', owner_id: 1, species: 'cat' }).execute();
-      }).catch((e: unknown) => e);
+      const error = await db
+        .transaction()
+        .execute(async (trx) => {
+          await trx.insertInto('pet').values({ name: 'Fresh', owner_id: 1, species: 'cat' }).execute();
+          await trx.insertInto('pet').values({ name: 'Catto', owner_id: 1, species: 'cat' }).execute();
+        })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LibsqlError);
       expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_UNIQUE' });
       expect(await db.selectFrom('pet').select('id').where('name', '=', 'Fresh').executeTakeFirst()).toBeUndefined();
@@ -57,25 +73,35 @@ export function transactionCases(kind: ClientKind): void {
     it('keeps queries made outside the transaction out of it: they never see its uncommitted rows', async () => {
       const { db } = await openSeeded(kysely, kind);
       let outside: ReturnType<typeof watch<{ name: string }[]>> | undefined;
-      await db.transaction().execute(async (trx) => {
-        await trx.insertInto('pet').values({ name: 'Uncommitted', owner_id: 1, species: 'cat' }).execute();
-        outside = watch(db.selectFrom('pet').select('name').execute());
-        await settle();
-        expect((await trx.selectFrom('pet').select('name').where('name', '=', 'Uncommitted').execute()).length).toBe(1);
-        throw new Error('roll back');
-      }).catch(() => {});
+      await db
+        .transaction()
+        .execute(async (trx) => {
+          await trx.insertInto('pet').values({ name: 'Uncommitted', owner_id: 1, species: 'cat' }).execute();
+          outside = watch(db.selectFrom('pet').select('name').execute());
+          await settle();
+          expect((await trx.selectFrom('pet').select('name').where('name', '=', 'Uncommitted').execute()).length).toBe(
+            1,
+          );
+          throw new Error('roll back');
+        })
+        .catch(() => {});
       const names = (await outside!.promise).map((r) => r.name);
       expect(names).not.toContain('Uncommitted');
       expect(names.sort()).toEqual(['Catto', 'Doggo', 'Hammo']);
     });
 
-    it('passes a failing commit\'s LibsqlError through and leaves nothing of the transaction', async () => {
+    it("passes a failing commit's LibsqlError through and leaves nothing of the transaction", async () => {
       const { db } = await openSeeded(kysely, kind);
-      await sql`create table tag (id integer primary key, pet_id integer references pet (id) deferrable initially deferred)`.execute(db);
-      const error = await db.transaction().execute(async (trx) => {
-        await sql`insert into tag values (1, 99)`.execute(trx);
-        await trx.insertInto('toy').values({ name: 'Lost', price: 1, pet_id: 1 }).execute();
-      }).catch((e: unknown) => e);
+      await sql`create table tag (id integer primary key, pet_id integer references pet (id) deferrable initially deferred)`.execute(
+        db,
+      );
+      const error = await db
+        .transaction()
+        .execute(async (trx) => {
+          await sql`insert into tag values (1, 99)`.execute(trx);
+          await trx.insertInto('toy').values({ name: 'Lost', price: 1, pet_id: 1 }).execute();
+        })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LibsqlError);
       expect(error).toMatchObject({ code: 'SQLITE_CONSTRAINT', extendedCode: 'SQLITE_CONSTRAINT_FOREIGNKEY' });
       expect(await count(db, 'tag')).toBe(0);
@@ -88,11 +114,12 @@ export function transactionCases(kind: ClientKind): void {
       const { db } = await kysely.open(kind);
       await sql`create table counter (n integer not null)`.execute(db);
       await sql`insert into counter values (0)`.execute(db);
-      const increment = () => db.transaction().execute(async (trx) => {
-        const { n } = (await sql<{ n: number }>`select n from counter`.execute(trx)).rows[0]!;
-        await settle();
-        await sql`update counter set n = ${n + 1}`.execute(trx);
-      });
+      const increment = () =>
+        db.transaction().execute(async (trx) => {
+          const { n } = (await sql<{ n: number }>`select n from counter`.execute(trx)).rows[0]!;
+          await settle();
+          await sql`update counter set n = ${n + 1}`.execute(trx);
+        });
       await Promise.all([increment(), increment(), increment()]);
       expect((await sql<{ n: number }>`select n from counter`.execute(db)).rows[0]!.n).toBe(3);
     });
@@ -111,10 +138,17 @@ export function transactionCases(kind: ClientKind): void {
     it('refuses writes in a read only transaction and still reads, locally in replica mode', async () => {
       const { db, fixture } = await openSeeded(kysely, kind);
       const before = await fixture.primaryRequests();
-      const people = await db.transaction().setAccessMode('read only').execute((trx) => trx.selectFrom('person').select('id').execute());
+      const people = await db
+        .transaction()
+        .setAccessMode('read only')
+        .execute((trx) => trx.selectFrom('person').select('id').execute());
       expect(people).toHaveLength(3);
       if (kind === 'replica') expect(await fixture.primaryRequests()).toBe(before + 1);
-      const error = await db.transaction().setAccessMode('read only').execute((trx) => trx.deleteFrom('toy').execute()).catch((e: unknown) => e);
+      const error = await db
+        .transaction()
+        .setAccessMode('read only')
+        .execute((trx) => trx.deleteFrom('toy').execute())
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LibsqlError);
       expect((error as LibsqlError).code).toMatch(/^SQLITE_READONLY/);
       expect(await count(db, 'toy')).toBe(1);
@@ -130,7 +164,9 @@ export function transactionCases(kind: ClientKind): void {
       await other.deleteFrom('pet').where('name', '=', 'Kept').execute();
       await other.rollback().execute();
       expect(other.isRolledBack).toBe(true);
-      expect(await db.selectFrom('pet').select('name').where('name', '=', 'Kept').executeTakeFirst()).toEqual({ name: 'Kept' });
+      expect(await db.selectFrom('pet').select('name').where('name', '=', 'Kept').executeTakeFirst()).toEqual({
+        name: 'Kept',
+      });
     });
 
     it('rolls back to a savepoint, releases one, and commits the rest', async () => {
@@ -144,7 +180,9 @@ export function transactionCases(kind: ClientKind): void {
       await sp2.insertInto('pet').values({ name: 'Released', owner_id: 1, species: 'cat' }).execute();
       const released = await sp2.releaseSavepoint('sp2').execute();
       await released.commit().execute();
-      const names = (await db.selectFrom('pet').select('name').where('id', '>', 3).orderBy('id').execute()).map((r) => r.name);
+      const names = (await db.selectFrom('pet').select('name').where('id', '>', 3).orderBy('id').execute()).map(
+        (r) => r.name,
+      );
       expect(names).toEqual(['BeforeSavepoint', 'Released']);
     });
 
@@ -162,7 +200,9 @@ export function transactionCases(kind: ClientKind): void {
         expect((await outside.promise).children).toBe(0);
         await trx.commit().execute();
       }
-      expect((await db.selectFrom('person').select('children').where('id', '=', 1).executeTakeFirstOrThrow()).children).toBe(7);
+      expect(
+        (await db.selectFrom('person').select('children').where('id', '=', 1).executeTakeFirstOrThrow()).children,
+      ).toBe(7);
     });
   });
 }

@@ -16,7 +16,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll } from 'vitest';
-import { PrismaWasmlite, type PrismaWasmliteConfig, type PrismaWasmliteOptions } from '../../../../adapters/prisma/index.ts';
+import {
+  PrismaWasmlite,
+  type PrismaWasmliteConfig,
+  type PrismaWasmliteOptions,
+} from '../../../../adapters/prisma/index.ts';
 import { useClients, type ClientFixture, type ClientKind } from '../../support/clients.ts';
 import { generatePrismaClient } from './generate.ts';
 
@@ -56,7 +60,10 @@ export type Db = any;
 /** The generated module (`PrismaClient`, `Prisma`, enums). */
 export interface Generated {
   PrismaClient: new (options: { adapter: PrismaWasmlite; transactionOptions?: object }) => Db;
-  Prisma: { Decimal: new (value: string | number) => { toString(): string }; PrismaClientKnownRequestError: new (...args: never[]) => Error };
+  Prisma: {
+    Decimal: new (value: string | number) => { toString(): string };
+    PrismaClientKnownRequestError: new (...args: never[]) => Error;
+  };
   Role: Record<string, string>;
 }
 
@@ -83,7 +90,11 @@ export interface PrismaFixture {
 
 /** Opens Prisma Clients for the calling test file; disconnects them (and closes their databases) after each test. */
 export function usePrisma(): {
-  open(kind: ClientKind, options?: PrismaWasmliteOptions, config?: Partial<PrismaWasmliteConfig>): Promise<PrismaFixture>;
+  open(
+    kind: ClientKind,
+    options?: PrismaWasmliteOptions,
+    config?: Partial<PrismaWasmliteConfig>,
+  ): Promise<PrismaFixture>;
 } {
   const clients = useClients();
   const open: Db[] = [];
@@ -102,10 +113,13 @@ export function usePrisma(): {
       let n = 0;
       const make = (more?: PrismaWasmliteOptions): Db => {
         const file = path.join(fixture.dir, `prisma-${n++}.db`);
-        const config = kind === 'local'
-          ? { url: `file:${fixture.file}` }
-          : { url: `file:${file}`, syncUrl: fixture.primary!.url, bookmark: fixture.client.bookmark! };
-        const db = new gen.PrismaClient({ adapter: new PrismaWasmlite({ ...config, ...extra }, { ...options, ...more }) });
+        const config =
+          kind === 'local'
+            ? { url: `file:${fixture.file}` }
+            : { url: `file:${file}`, syncUrl: fixture.primary!.url, bookmark: fixture.client.bookmark! };
+        const db = new gen.PrismaClient({
+          adapter: new PrismaWasmlite({ ...config, ...extra }, { ...options, ...more }),
+        });
         open.push(db);
         return db;
       };
@@ -113,4 +127,3 @@ export function usePrisma(): {
     },
   };
 }
-

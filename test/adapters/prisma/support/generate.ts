@@ -46,7 +46,12 @@ export function generatePrismaClient(schemaFile: string, root: string): string {
     execFileSync(process.execPath, [cliPath, 'generate', '--schema', schemaCopy], {
       cwd: work,
       stdio: 'pipe',
-      env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: engine, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+      env: {
+        ...process.env,
+        PRISMA_SCHEMA_ENGINE_BINARY: engine,
+        CHECKPOINT_DISABLE: '1',
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+      },
     });
     try {
       fs.renameSync(out, target);
