@@ -63,7 +63,7 @@ type StepFunction = (accumulator: any, ...args: SqlValue[]) => unknown;
  */
 class Aggregate {
   readonly #connection: Connection;
-  readonly #e: Engine;
+  readonly #engine: Engine;
   readonly #start: unknown;
   readonly #step: StepFunction;
   readonly #inverse: StepFunction | null;
@@ -80,7 +80,7 @@ class Aggregate {
     bigints: boolean,
   ) {
     this.#connection = connection;
-    this.#e = connection.e;
+    this.#engine = connection.engine;
     this.#start = start;
     this.#step = step;
     this.#inverse = inverse;
@@ -94,7 +94,7 @@ class Aggregate {
     if (group === undefined || group.failed) return;
     try {
       const fn = inverse ? this.#inverse! : this.#step;
-      const next = fn(group.value, ...readValues(this.#e, argc, argv, this.#bigints));
+      const next = fn(group.value, ...readValues(this.#engine, argc, argv, this.#bigints));
       if (next !== undefined) group.value = next;
     } catch (error) {
       group.failed = true;
@@ -114,7 +114,7 @@ class Aggregate {
       try {
         const result = this.#result;
         const value = result === null ? group.value : result(group.value);
-        setResult(this.#e, ctx, value);
+        setResult(this.#engine, ctx, value);
       } catch (error) {
         group.failed = true;
         failCall(this.#connection, ctx, error);
@@ -128,15 +128,15 @@ class Aggregate {
   }
 
   #context(ctx: number): number {
-    const ptr = this.#e.x.sqlite3_aggregate_context(ctx, GROUP_CONTEXT_SIZE);
-    if (ptr === 0) this.#e.x.sqlite3_result_error_nomem(ctx);
+    const ptr = this.#engine.x.sqlite3_aggregate_context(ctx, GROUP_CONTEXT_SIZE);
+    if (ptr === 0) this.#engine.x.sqlite3_result_error_nomem(ctx);
     return ptr;
   }
 
   /** The group at context `ptr`, started (and `start()` called) on first use. */
   #group(ctx: number, ptr: number): Group | undefined {
     if (ptr === 0) return undefined;
-    const u8 = this.#e.u8;
+    const u8 = this.#engine.u8;
     if (u8[ptr] !== 0) return this.#groups.get(ptr);
     u8[ptr] = 1;
     const group: Group = { value: this.#start, failed: false, window: false };
@@ -250,7 +250,7 @@ export function registerAggregate(
   if (deterministic) flags |= SQLITE_DETERMINISTIC;
   if (directOnly) flags |= SQLITE_DIRECTONLY;
 
-  const e = connection.e;
+  const e = connection.engine;
   const db = connection.ptr;
   const c = callbacks(e);
   const id = aggregates.add(new Aggregate(connection, start, step, inverse, result, safeIntegers));

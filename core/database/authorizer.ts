@@ -38,7 +38,7 @@ export function installAuthorizer(c: Connection, authorizer: Authorizer | null):
   if (authorizer !== null && typeof authorizer !== 'function')
     throw new TypeError('Expected first argument to be a function or null');
   const db = c.ptr;
-  const e = c.e;
+  const e = c.engine;
   let ptr = 0;
   if (authorizer !== null) {
     const callback = (

@@ -99,7 +99,7 @@ export async function runBackup(
     () => true,
   );
   source.checkNotBusy();
-  const e = source.e;
+  const e = source.engine;
   const target = openTarget(path);
   let done = false;
   try {

@@ -19,7 +19,7 @@ const IO_CODES = new Set([SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN, SQLITE_BUS
  * Internal: not exported from the package.
  */
 export class Connection {
-  readonly e: Engine;
+  readonly engine: Engine;
   #ptr: number;
   /** Statement pointers not yet finalized; finalized on close. */
   readonly statements = new Set<number>();
@@ -37,7 +37,7 @@ export class Connection {
   verbose: ((sql: string) => void) | undefined = undefined;
 
   constructor(engine: Engine, ptr: number) {
-    this.e = engine;
+    this.engine = engine;
     this.#ptr = ptr;
   }
 
@@ -77,8 +77,10 @@ export class Connection {
     }
     const ptr = this.#ptr;
     const message =
-      ptr === 0 ? this.e.cstring(this.e.x.sqlite3_errstr(rc)) : this.e.cstring(this.e.x.sqlite3_errmsg(ptr));
-    return sqliteError(this.e, rc, message ?? 'unknown error');
+      ptr === 0
+        ? this.engine.cstring(this.engine.x.sqlite3_errstr(rc))
+        : this.engine.cstring(this.engine.x.sqlite3_errmsg(ptr));
+    return sqliteError(this.engine, rc, message ?? 'unknown error');
   }
 
   /** The connection is open and not running a statement: a TypeError otherwise. */
@@ -100,9 +102,9 @@ export class Connection {
   log(stmt: number): void {
     const logger = this.verbose;
     if (logger === undefined) return;
-    const x = this.e.x;
+    const x = this.engine.x;
     const expanded = x.sqlite3_expanded_sql(stmt);
-    const sql = expanded === 0 ? this.e.cstring(x.sqlite3_sql(stmt)) : this.e.cstring(expanded);
+    const sql = expanded === 0 ? this.engine.cstring(x.sqlite3_sql(stmt)) : this.engine.cstring(expanded);
     if (expanded !== 0) x.sqlite3_free(expanded);
     logger.call(undefined, sql ?? '');
   }
@@ -115,9 +117,9 @@ export class Connection {
   /** Finalizes every statement and closes the handle; idempotent. */
   close(): void {
     if (this.#ptr === 0) return;
-    for (const stmt of this.statements) this.e.x.sqlite3_finalize(stmt);
+    for (const stmt of this.statements) this.engine.x.sqlite3_finalize(stmt);
     this.statements.clear();
-    const rc = this.e.x.sqlite3_close_v2(this.#ptr);
+    const rc = this.engine.x.sqlite3_close_v2(this.#ptr);
     if (rc !== 0) throw this.error(rc);
     this.#ptr = 0;
   }

@@ -81,7 +81,7 @@ const OPEN_OPTIONS = new Set<string>([
 ]);
 // better-sqlite3 compiles SQLite with SQLITE_MAX_FUNCTION_ARG's old default; its check is kept.
 const registry = new FinalizationRegistry<{ connection: Connection; ptr: number }>(({ connection, ptr }) => {
-  if (connection.isOpen && connection.statements.delete(ptr)) connection.e.x.sqlite3_finalize(ptr);
+  if (connection.isOpen && connection.statements.delete(ptr)) connection.engine.x.sqlite3_finalize(ptr);
 });
 
 /**
@@ -162,14 +162,14 @@ export class Database {
   /** True if the connection was opened read-only. */
   readonly readonly: boolean;
 
-  readonly #c: Connection;
-  readonly #e: Engine;
+  readonly #connection: Connection;
+  readonly #engine: Engine;
   readonly #functions: number[] = [];
   /** The function-table slot of the installed authorizer, 0 for none. */
   #authorizer = 0;
   readonly #vfs: string;
   #safeIntegers: boolean;
-  #tx: TransactionStatements | undefined;
+  #preparedTransactionStatements: TransactionStatements | undefined;
   /** The installed progress handler's function table slot, 0 if none. */
   #progress = 0;
 
@@ -184,21 +184,21 @@ export class Database {
     const opts = options ?? {};
     checkOpenArguments(filename, opts, image !== undefined);
     const engine = loadEngineSync();
-    this.#e = engine;
+    this.#engine = engine;
     this.name = filename;
     this.memory = filename === ':memory:' || filename === '';
     this.readonly = opts.readonly ?? false;
     this.#safeIntegers = opts.safeIntegers ?? false;
     this.#vfs = opts.vfs ?? defaultVfs(engine).name;
-    this.#c = new Connection(
+    this.#connection = new Connection(
       engine,
       openHandle(engine, this.memory ? filename : resolve(filename), openFlags(opts), this.#vfs),
     );
     try {
       const x = engine.x;
-      x.sqlite3_extended_result_codes(this.#c.ptr, 1);
-      x.sqlite3_busy_timeout(this.#c.ptr, opts.timeout ?? 5000);
-      if (image !== undefined) deserialize(this.#c, image, this.readonly);
+      x.sqlite3_extended_result_codes(this.#connection.ptr, 1);
+      x.sqlite3_busy_timeout(this.#connection.ptr, opts.timeout ?? 5000);
+      if (image !== undefined) deserialize(this.#connection, image, this.readonly);
       // The WASM build defaults to 8 KiB pages; native SQLite and the OS use 4 KiB, which halves
       // what a small commit writes and what a cache miss reads, and lets a :memory: database be
       // backed up into a WAL file (SQLite refuses differing page sizes there). Only a new, empty
@@ -213,20 +213,20 @@ export class Database {
         }
       }
     } catch (error) {
-      this.#c.close();
+      this.#connection.close();
       throw error;
     }
-    this.#c.verbose = opts.verbose ?? undefined;
+    this.#connection.verbose = opts.verbose ?? undefined;
   }
 
   /** True until `close()`. */
   get open(): boolean {
-    return this.#c.isOpen;
+    return this.#connection.isOpen;
   }
 
   /** True while a transaction is open on this connection. */
   get inTransaction(): boolean {
-    return this.#c.isOpen && this.#e.x.sqlite3_get_autocommit(this.#c.ptr) === 0;
+    return this.#connection.isOpen && this.#engine.x.sqlite3_get_autocommit(this.#connection.ptr) === 0;
   }
 
   /**
@@ -244,17 +244,17 @@ export class Database {
    */
   #prepare<Row>(sql: string, pragma: boolean): Statement<Row> {
     if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
-    if (pragma) this.#c.checkIdle(true);
-    else this.#c.checkNotBusy();
-    const db = this.#c.ptr;
-    const e = this.#e;
+    if (pragma) this.#connection.checkIdle(true);
+    else this.#connection.checkNotBusy();
+    const db = this.#connection.ptr;
+    const e = this.#engine;
     const n = Buffer.byteLength(sql);
     const text = e.scratch(n + 1);
     e.buf.write(sql, text, n, 'utf8');
     e.u8[text + n] = 0;
     const out = e.out;
     let rc = e.x.sqlite3_prepare_v3(db, text, n, pragma ? 0 : SQLITE_PREPARE_PERSISTENT, out, out + 4);
-    if (rc !== SQLITE_OK) throw this.#c.error(rc);
+    if (rc !== SQLITE_OK) throw this.#connection.error(rc);
     // Preparing may grow the heap: `e.dv` is read afresh after every call that can allocate.
     const ptr = e.dv.getUint32(out, true);
     const tail = e.dv.getUint32(out + 4, true);
@@ -267,17 +267,17 @@ export class Database {
         if (next !== 0) e.x.sqlite3_finalize(next);
         if (rc !== SQLITE_OK || next !== 0) {
           // An authorizer that refused the second statement kept its error: it is not this one.
-          this.#c.dropPendingError();
+          this.#connection.dropPendingError();
           throw new RangeError('The supplied SQL string contains more than one statement');
         }
       }
-      stmt = new Statement<Row>(this.#c, ptr, sql, this.#safeIntegers, this);
+      stmt = new Statement<Row>(this.#connection, ptr, sql, this.#safeIntegers, this);
     } catch (error) {
       e.x.sqlite3_finalize(ptr);
       throw error;
     }
-    this.#c.statements.add(ptr);
-    registry.register(stmt, { connection: this.#c, ptr });
+    this.#connection.statements.add(ptr);
+    registry.register(stmt, { connection: this.#connection, ptr });
     return stmt;
   }
 
@@ -288,31 +288,34 @@ export class Database {
    */
   exec(sql: string): this {
     if (typeof sql !== 'string') throw new TypeError('Expected first argument to be a string');
-    this.#c.checkIdle(true);
-    const db = this.#c.ptr;
-    const text = this.#e.allocCString(sql);
-    this.#c.busy = true;
+    this.#connection.checkIdle(true);
+    const db = this.#connection.ptr;
+    const text = this.#engine.allocCString(sql);
+    this.#connection.busy = true;
     try {
-      const rc = this.#c.verbose === undefined ? this.#e.x.sqlite3_exec(db, text, 0, 0, 0) : this.#execLogged(text);
-      if (rc !== SQLITE_OK) throw this.#c.error(rc);
+      const rc =
+        this.#connection.verbose === undefined
+          ? this.#engine.x.sqlite3_exec(db, text, 0, 0, 0)
+          : this.#execLogged(text);
+      if (rc !== SQLITE_OK) throw this.#connection.error(rc);
     } finally {
-      this.#c.busy = false;
-      this.#e.x.sqlite3_free(text);
+      this.#connection.busy = false;
+      this.#engine.x.sqlite3_free(text);
     }
     return this;
   }
 
   /** `sqlite3_exec` by hand, so that `verbose` sees each statement before it runs. */
   #execLogged(text: number): number {
-    const { x } = this.#e;
-    const c = this.#c;
+    const { x } = this.#engine;
+    const c = this.#connection;
     let at = text;
     for (;;) {
-      const out = this.#e.out;
+      const out = this.#engine.out;
       let rc = x.sqlite3_prepare_v3(c.ptr, at, -1, 0, out, out + 4);
       if (rc !== SQLITE_OK) return rc;
-      const stmt = this.#e.dv.getUint32(out, true);
-      at = this.#e.dv.getUint32(out + 4, true);
+      const stmt = this.#engine.dv.getUint32(out, true);
+      at = this.#engine.dv.getUint32(out + 4, true);
       if (stmt === 0) return SQLITE_OK;
       try {
         c.log(stmt);
@@ -353,16 +356,16 @@ export class Database {
    */
   transaction<F extends (...args: any[]) => any>(fn: F): TransactionFunction<F> {
     if (typeof fn !== 'function') throw new TypeError('Expected first argument to be a function');
-    this.#c.checkNotBusy();
+    this.#connection.checkNotBusy();
     return wrapTransaction(
       this,
       () => this.inTransaction,
-      () => (this.#tx ??= this.#transactionStatements()),
+      () => (this.#preparedTransactionStatements ??= this.#prepareTransactionStatements()),
       fn,
     );
   }
 
-  #transactionStatements(): TransactionStatements {
+  #prepareTransactionStatements(): TransactionStatements {
     return {
       begin: this.prepare('BEGIN'),
       beginDeferred: this.prepare('BEGIN DEFERRED'),
@@ -386,7 +389,7 @@ export class Database {
     optionsOrFn: FunctionOptions | ((...args: SqlValue[]) => unknown),
     maybeFn?: (...args: SqlValue[]) => unknown,
   ): this {
-    this.#functions.push(registerFunction(this.#c, name, optionsOrFn, maybeFn, this.#safeIntegers));
+    this.#functions.push(registerFunction(this.#connection, name, optionsOrFn, maybeFn, this.#safeIntegers));
     return this;
   }
 
@@ -402,8 +405,8 @@ export class Database {
    * db.prepare('SELECT product(x) FROM t').pluck().get();
    */
   aggregate<Accumulator = any>(name: string, options: AggregateOptions<Accumulator>): this {
-    this.#c.checkIdle(false);
-    registerAggregate(this.#c, name, options, this.#safeIntegers);
+    this.#connection.checkIdle(false);
+    registerAggregate(this.#connection, name, options, this.#safeIntegers);
     return this;
   }
 
@@ -419,8 +422,8 @@ export class Database {
    * db.prepare('SELECT n FROM numbers(3)').pluck().all(); // [1, 2, 3]
    */
   table(name: string, definition: TableDefinition | TableFactory): this {
-    this.#c.checkIdle(false);
-    registerTable(this.#c, name, definition, () => this.#safeIntegers);
+    this.#connection.checkIdle(false);
+    registerTable(this.#connection, name, definition, () => this.#safeIntegers);
     return this;
   }
 
@@ -436,8 +439,8 @@ export class Database {
    */
   progressHandler(ops: number, interrupt: (() => boolean) | undefined): this {
     const previous = this.#progress;
-    this.#progress = installProgressHandler(this.#c, ops, interrupt);
-    if (previous !== 0) this.#e.uninstallFunction(previous);
+    this.#progress = installProgressHandler(this.#connection, ops, interrupt);
+    if (previous !== 0) this.#engine.uninstallFunction(previous);
     return this;
   }
 
@@ -449,8 +452,8 @@ export class Database {
    * @example db.setAuthorizer((action) => (action === 24 ? 1 : 0)); // refuse ATTACH
    */
   setAuthorizer(authorizer: Authorizer | null): this {
-    const ptr = installAuthorizer(this.#c, authorizer);
-    if (this.#authorizer !== 0) this.#e.uninstallFunction(this.#authorizer);
+    const ptr = installAuthorizer(this.#connection, authorizer);
+    if (this.#authorizer !== 0) this.#engine.uninstallFunction(this.#authorizer);
     this.#authorizer = ptr;
     return this;
   }
@@ -470,16 +473,16 @@ export class Database {
     if (options === null || typeof options !== 'object')
       throw new TypeError('Expected first argument to be an options object');
     const schema = checkAttached(options);
-    this.#c.checkIdle(false);
-    const e = this.#e;
-    const ptr = e.x.sqlite3_serialize(this.#c.ptr, e.cstr(schema), e.out, 0);
+    this.#connection.checkIdle(false);
+    const e = this.#engine;
+    const ptr = e.x.sqlite3_serialize(this.#connection.ptr, e.cstr(schema), e.out, 0);
     const size = Number(e.dv.getBigInt64(e.out, true));
     if (ptr === 0) {
       if (size === 0) return Buffer.alloc(0);
       // -1: SQLite could not read the schema's page count (unknown schema, I/O error); asking
       // again through a statement reports why.
       if (size < 0) this.prepare(`PRAGMA "${schema.replaceAll('"', '""')}".page_count`).get();
-      throw this.#c.error(7);
+      throw this.#connection.error(7);
     }
     try {
       return Buffer.from(e.u8.slice(ptr, ptr + size).buffer, 0, size);
@@ -499,10 +502,10 @@ export class Database {
    * @example await db.backup('backup.db', { progress: ({ remainingPages }) => (remainingPages > 1000 ? 500 : 100) });
    */
   async backup(destination: string, options: BackupOptions = {}): Promise<BackupResult> {
-    const e = this.#e;
+    const e = this.#engine;
     const vfs = this.#vfs;
     return runBackup(
-      this.#c,
+      this.#connection,
       checkBackupArguments(destination, options),
       (path) => new Connection(e, openHandle(e, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, vfs)),
     );
@@ -516,7 +519,7 @@ export class Database {
    */
   unsafeMode(toggle = true): this {
     if (typeof toggle !== 'boolean') throw new TypeError('Expected first argument to be a boolean');
-    this.#c.unsafe = toggle;
+    this.#connection.unsafe = toggle;
     return this;
   }
 
@@ -529,7 +532,7 @@ export class Database {
     if (typeof path !== 'string') throw new TypeError('Expected first argument to be a string');
     if (entryPoint !== undefined && typeof entryPoint !== 'string')
       throw new TypeError('Expected second argument to be a string');
-    this.#c.checkIdle(false);
+    this.#connection.checkIdle(false);
     throw new TypeError(
       'loadExtension() is not supported: wasmlite runs SQLite as WebAssembly, which cannot load native extensions (FTS5, R-Tree, JSON and math functions are built in)',
     );
@@ -541,25 +544,25 @@ export class Database {
    * runs or an iterator is open.
    */
   close(): this {
-    if (!this.#c.isOpen) return this;
-    this.#c.checkIdle(false);
+    if (!this.#connection.isOpen) return this;
+    this.#connection.checkIdle(false);
     this.#closeConnection();
     return this;
   }
 
   #closeConnection(): void {
-    this.#c.close();
-    for (const ptr of this.#functions) this.#e.uninstallFunction(ptr);
+    this.#connection.close();
+    for (const ptr of this.#functions) this.#engine.uninstallFunction(ptr);
     this.#functions.length = 0;
-    if (this.#progress !== 0) this.#e.uninstallFunction(this.#progress);
+    if (this.#progress !== 0) this.#engine.uninstallFunction(this.#progress);
     this.#progress = 0;
-    if (this.#authorizer !== 0) this.#e.uninstallFunction(this.#authorizer);
+    if (this.#authorizer !== 0) this.#engine.uninstallFunction(this.#authorizer);
     this.#authorizer = 0;
   }
 
   static {
     closeAnyway = (db) => {
-      if (db.#c.isOpen && !db.#c.busy) db.#closeConnection();
+      if (db.#connection.isOpen && !db.#connection.busy) db.#closeConnection();
     };
   }
 }
@@ -587,7 +590,7 @@ const WAL_FORMAT = 2;
  * close, growable unless read-only).
  */
 function deserialize(c: Connection, image: Uint8Array, readonly: boolean): void {
-  const e = c.e;
+  const e = c.engine;
   const size = image.byteLength;
   const data = e.x.sqlite3_malloc64(BigInt(Math.max(size, 1)));
   if (data === 0) throw c.error(SQLITE_NOMEM);

@@ -16,7 +16,7 @@ export function installProgressHandler(c: Connection, ops: number, interrupt: ((
   if (!Number.isSafeInteger(ops) || ops < 1)
     throw new TypeError('Expected the "ops" argument to be a positive integer');
   const db = c.ptr;
-  const e = c.e;
+  const e = c.engine;
   if (interrupt === undefined) {
     e.x.sqlite3_progress_handler(db, 0, 0, 0);
     return 0;

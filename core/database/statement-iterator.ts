@@ -17,8 +17,8 @@ import { busyError, type Connection } from './connection.ts';
  * it.return(); // { done: true, value: undefined }: the statement can run again
  */
 export class StatementIterator<Row> implements IterableIterator<Row> {
-  readonly #c: Connection;
-  readonly #e: Engine;
+  readonly #connection: Connection;
+  readonly #engine: Engine;
   readonly #ptr: number;
   readonly #reader: () => (e: Engine, stmt: number) => unknown;
   readonly #release: () => void;
@@ -33,15 +33,15 @@ export class StatementIterator<Row> implements IterableIterator<Row> {
     reader: () => (e: Engine, stmt: number) => unknown,
     release: () => void,
   ) {
-    this.#c = connection;
-    this.#e = connection.e;
+    this.#connection = connection;
+    this.#engine = connection.engine;
     this.#ptr = ptr;
     this.#reader = reader;
     this.#release = release;
   }
 
   next(): IteratorResult<Row, undefined> {
-    const c = this.#c;
+    const c = this.#connection;
     if (c.busy) throw busyError();
     if (!this.#alive) return { done: true, value: undefined };
     if (!c.isOpen) {
@@ -58,13 +58,13 @@ export class StatementIterator<Row> implements IterableIterator<Row> {
       }
       c.busy = true;
       try {
-        rc = this.#e.x.sqlite3_step(ptr);
+        rc = this.#engine.x.sqlite3_step(ptr);
       } finally {
         c.busy = false;
       }
       if (rc === SQLITE_ROW) {
         this.#read ??= this.#reader();
-        return { done: false, value: this.#read(this.#e, ptr) as Row };
+        return { done: false, value: this.#read(this.#engine, ptr) as Row };
       }
     } catch (error) {
       this.#end();
@@ -80,7 +80,7 @@ export class StatementIterator<Row> implements IterableIterator<Row> {
   }
 
   return(): IteratorResult<Row, undefined> {
-    if (this.#c.busy) throw busyError();
+    if (this.#connection.busy) throw busyError();
     if (this.#alive) this.#end();
     return { done: true, value: undefined };
   }
@@ -91,7 +91,7 @@ export class StatementIterator<Row> implements IterableIterator<Row> {
 
   #end(): void {
     this.#alive = false;
-    if (this.#c.isOpen) this.#e.x.sqlite3_reset(this.#ptr);
+    if (this.#connection.isOpen) this.#engine.x.sqlite3_reset(this.#ptr);
     this.#release();
   }
 }

@@ -78,8 +78,8 @@ export class Statement<Row = Record<string, SqlValue>> {
   /** The database that prepared this statement. */
   readonly database: Database;
 
-  readonly #c: Connection;
-  readonly #e: Engine;
+  readonly #connection: Connection;
+  readonly #engine: Engine;
   readonly #ptr: number;
   #params: ParameterPlan | undefined;
   #mode: Mode = Mode.Object;
@@ -93,13 +93,13 @@ export class Statement<Row = Record<string, SqlValue>> {
 
   /** @internal Created by `Database.prepare`. */
   constructor(connection: Connection, ptr: number, source: string, safeIntegers: boolean, database: Database) {
-    this.#c = connection;
+    this.#connection = connection;
     this.database = database;
-    this.#e = connection.e;
+    this.#engine = connection.engine;
     this.#ptr = ptr;
     this.source = source;
-    this.reader = this.#e.x.sqlite3_column_count(ptr) > 0;
-    this.readonly = this.#e.x.sqlite3_stmt_readonly(ptr) !== 0;
+    this.reader = this.#engine.x.sqlite3_column_count(ptr) > 0;
+    this.readonly = this.#engine.x.sqlite3_stmt_readonly(ptr) !== 0;
     this.#safeIntegers = safeIntegers;
   }
 
@@ -108,10 +108,10 @@ export class Statement<Row = Record<string, SqlValue>> {
    * @example db.prepare('DELETE FROM t WHERE id = ?').run(7) // { changes: 1, lastInsertRowid: 3 }
    */
   run(...params: unknown[]): RunResult {
-    const c = this.#c;
+    const c = this.#connection;
     if (c.busy || this.#locked || (c.iterators > 0 && !c.unsafe)) this.#refuse(true);
     const ptr = this.#start(params);
-    const x = this.#e.x;
+    const x = this.#engine.x;
     const db = c.ptr;
     const before = x.sqlite3_total_changes(db);
     const rc = this.#step(ptr);
@@ -134,11 +134,11 @@ export class Statement<Row = Record<string, SqlValue>> {
       try {
         return this.#readRow(ptr) as Row;
       } finally {
-        this.#e.x.sqlite3_reset(ptr);
+        this.#engine.x.sqlite3_reset(ptr);
       }
     }
     if (rc !== SQLITE_DONE) this.#fail(rc);
-    this.#e.x.sqlite3_reset(ptr);
+    this.#engine.x.sqlite3_reset(ptr);
     return undefined;
   }
 
@@ -148,16 +148,16 @@ export class Statement<Row = Record<string, SqlValue>> {
    */
   all(...params: unknown[]): Row[] {
     const ptr = this.#startReader(params, 'all');
-    const x = this.#e.x;
+    const x = this.#engine.x;
     const rows: Row[] = [];
-    const c = this.#c;
+    const c = this.#connection;
     if (c.verbose !== undefined) c.log(ptr);
     c.busy = true;
     try {
       let rc = x.sqlite3_step(ptr);
       if (rc === SQLITE_ROW) {
         const read = this.#reader(ptr);
-        const e = this.#e;
+        const e = this.#engine;
         do {
           rows.push(read(e, ptr) as Row);
           rc = x.sqlite3_step(ptr);
@@ -183,7 +183,7 @@ export class Statement<Row = Record<string, SqlValue>> {
    */
   iterate(...params: unknown[]): IterableIterator<Row> {
     const ptr = this.#startReader(params, 'iterate');
-    const c = this.#c;
+    const c = this.#connection;
     c.iterators++;
     this.#locked = true;
     return new StatementIterator<Row>(
@@ -254,9 +254,9 @@ export class Statement<Row = Record<string, SqlValue>> {
   /** Describes the result columns (name, source table/column, declared type). */
   columns(): ColumnDefinition[] {
     if (!this.reader) throw new TypeError('The columns() method is only for statements that return data');
-    this.#c.checkNotBusy();
-    const { x } = this.#e;
-    const e = this.#e;
+    this.#connection.checkNotBusy();
+    const { x } = this.#engine;
+    const e = this.#engine;
     const ptr = this.#ptr;
     const out: ColumnDefinition[] = [];
     for (let i = 0, n = x.sqlite3_column_count(ptr); i < n; i++) {
@@ -276,8 +276,8 @@ export class Statement<Row = Record<string, SqlValue>> {
    * names cached by a caller (the Client's result shapes) are stale once this moves.
    */
   get reprepares(): number {
-    this.#c.checkNotBusy();
-    return this.#e.x.sqlite3_stmt_status(this.#ptr, SQLITE_STMTSTATUS_REPREPARE, 0);
+    this.#connection.checkNotBusy();
+    return this.#engine.x.sqlite3_stmt_status(this.#ptr, SQLITE_STMTSTATUS_REPREPARE, 0);
   }
 
   #setMode(mode: Mode, toggle: boolean, method: string): this {
@@ -292,30 +292,30 @@ export class Statement<Row = Record<string, SqlValue>> {
 
   /** Open, not inside another statement's run, and not iterating itself. */
   #checkUsable(): void {
-    this.#c.checkNotBusy();
+    this.#connection.checkNotBusy();
     this.#checkUnlocked();
   }
 
   /** Refuses a change of mode while the connection runs a statement or this one iterates. */
   #checkUnlocked(): void {
-    if (this.#c.busy) throw busyError();
+    if (this.#connection.busy) throw busyError();
     if (this.#locked) throw new TypeError('This statement is busy executing a query');
   }
 
   /** Throws why `run()` cannot start now. */
   #refuse(mutates: boolean): never {
     this.#checkUsable();
-    if (mutates) this.#c.checkIdle(true);
+    if (mutates) this.#connection.checkIdle(true);
     throw busyError();
   }
 
   /** Logs (`verbose`) and steps once, with the connection marked busy meanwhile. */
   #step(ptr: number): number {
-    const c = this.#c;
+    const c = this.#connection;
     if (c.verbose !== undefined) c.log(ptr);
     c.busy = true;
     try {
-      return this.#e.x.sqlite3_step(ptr);
+      return this.#engine.x.sqlite3_step(ptr);
     } finally {
       c.busy = false;
     }
@@ -333,19 +333,19 @@ export class Statement<Row = Record<string, SqlValue>> {
 
   #startReader(params: unknown[], method: string): number {
     if (!this.reader) throw new TypeError(`This statement does not return data. Use run() instead of ${method}()`);
-    if (this.#c.busy || this.#locked) this.#checkUsable();
+    if (this.#connection.busy || this.#locked) this.#checkUsable();
     return this.#start(params);
   }
 
   #fail(rc: number): never {
-    const error = this.#c.error(rc);
-    this.#e.x.sqlite3_reset(this.#ptr);
+    const error = this.#connection.error(rc);
+    this.#engine.x.sqlite3_reset(this.#ptr);
     throw error;
   }
 
   #bind(params: unknown[]): void {
     const plan = (this.#params ??= this.#plan());
-    const e = this.#e;
+    const e = this.#engine;
     const ptr = this.#ptr;
     if (plan.named.length === 0 && params.length === plan.positional.length) {
       for (let i = 0; i < params.length; i++) {
@@ -354,7 +354,7 @@ export class Statement<Row = Record<string, SqlValue>> {
           return this.#bindMixed(plan, params);
         }
         const rc = bindValue(e, ptr, plan.positional[i]!, v, i + 1);
-        if (rc !== 0) this.#c.check(rc);
+        if (rc !== 0) this.#connection.check(rc);
       }
       return;
     }
@@ -380,11 +380,11 @@ export class Statement<Row = Record<string, SqlValue>> {
     if (positional.length < plan.positional.length) throw new RangeError('Too few parameter values were provided');
     if (positional.length > plan.positional.length) throw new RangeError('Too many parameter values were provided');
     // As in better-sqlite3, an object given to a statement without named parameters binds nothing.
-    const e = this.#e;
+    const e = this.#engine;
     const ptr = this.#ptr;
     for (let i = 0; i < positional.length; i++) {
       const rc = bindValue(e, ptr, plan.positional[i]!, positional[i], i + 1);
-      if (rc !== 0) this.#c.check(rc);
+      if (rc !== 0) this.#connection.check(rc);
     }
     if (plan.named.length === 0) return;
     if (named === undefined) throw new TypeError('Missing named parameters: give one object with a key per parameter');
@@ -394,16 +394,16 @@ export class Statement<Row = Record<string, SqlValue>> {
       else if (Object.hasOwn(named, full)) value = named[full];
       else throw new RangeError(`Missing named parameter "${key}"`);
       const rc = bindValue(e, ptr, index, value, full);
-      if (rc !== 0) this.#c.check(rc);
+      if (rc !== 0) this.#connection.check(rc);
     }
   }
 
   #plan(): ParameterPlan {
-    const { x } = this.#e;
+    const { x } = this.#engine;
     const count = x.sqlite3_bind_parameter_count(this.#ptr);
     const plan: ParameterPlan = { count, positional: [], named: [] };
     for (let i = 1; i <= count; i++) {
-      const name = this.#e.cstring(x.sqlite3_bind_parameter_name(this.#ptr, i));
+      const name = this.#engine.cstring(x.sqlite3_bind_parameter_name(this.#ptr, i));
       if (name === null || name.startsWith('?')) plan.positional.push(i);
       else plan.named.push([i, name.slice(1), name]);
     }
@@ -411,12 +411,12 @@ export class Statement<Row = Record<string, SqlValue>> {
   }
 
   #readRow(ptr: number): unknown {
-    return this.#reader(ptr)(this.#e, ptr);
+    return this.#reader(ptr)(this.#engine, ptr);
   }
 
   /** The row builder for the current mode; rebuilt when SQLite re-prepared the statement. */
   #reader(ptr: number): (e: Engine, stmt: number) => unknown {
-    const reprepares = this.#e.x.sqlite3_stmt_status(ptr, SQLITE_STMTSTATUS_REPREPARE, 0);
+    const reprepares = this.#engine.x.sqlite3_stmt_status(ptr, SQLITE_STMTSTATUS_REPREPARE, 0);
     if (this.#row === undefined || reprepares !== this.#reprepares) {
       this.#reprepares = reprepares;
       this.#row = this.#compile(ptr);
@@ -430,7 +430,7 @@ export class Statement<Row = Record<string, SqlValue>> {
       : this.#safeRangeNumbers
         ? readColumnSafeNumber
         : readColumn;
-    const { x } = this.#e;
+    const { x } = this.#engine;
     const n = x.sqlite3_column_count(ptr);
     switch (this.#mode) {
       case Mode.Pluck:
@@ -445,14 +445,14 @@ export class Statement<Row = Record<string, SqlValue>> {
         const names: string[] = [];
         const tables: string[] = [];
         for (let i = 0; i < n; i++) {
-          names.push(this.#e.cstring(x.sqlite3_column_name(ptr, i)) ?? '');
-          tables.push(this.#e.cstring(x.sqlite3_column_table_name(ptr, i)) ?? '$');
+          names.push(this.#engine.cstring(x.sqlite3_column_name(ptr, i)) ?? '');
+          tables.push(this.#engine.cstring(x.sqlite3_column_table_name(ptr, i)) ?? '$');
         }
         return compileExpandedReader(tables, names, read);
       }
       default: {
         const names: string[] = [];
-        for (let i = 0; i < n; i++) names.push(this.#e.cstring(x.sqlite3_column_name(ptr, i)) ?? '');
+        for (let i = 0; i < n; i++) names.push(this.#engine.cstring(x.sqlite3_column_name(ptr, i)) ?? '');
         return compileRowReader(names, read);
       }
     }

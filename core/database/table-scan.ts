@@ -18,7 +18,7 @@ import type { CheckedTable } from './table-definition.ts';
  * scan.close();
  */
 export class TableScan {
-  readonly #e: Engine;
+  readonly #engine: Engine;
   readonly #module: string;
   readonly #table: CheckedTable;
   readonly #bigints: boolean;
@@ -29,7 +29,7 @@ export class TableScan {
   #eof = true;
 
   constructor(engine: Engine, module: string, table: CheckedTable, bigints: boolean) {
-    this.#e = engine;
+    this.#engine = engine;
     this.#module = module;
     this.#table = table;
     this.#bigints = bigints;
@@ -52,7 +52,7 @@ export class TableScan {
    */
   filter(plan: number, argc: number, argv: number): void {
     this.close();
-    const values = readValues(this.#e, argc, argv, this.#bigints);
+    const values = readValues(this.#engine, argc, argv, this.#bigints);
     const parameters = new Array<SqlValue | undefined>(this.#table.parameters.length);
     for (let i = 0, given = 0; i < parameters.length; i++) {
       if ((plan & (1 << i)) === 0) continue;
@@ -85,9 +85,9 @@ export class TableScan {
   /** Sets column `i` of the current row (parameters first, as declared) as the result of `ctx`. */
   column(ctx: number, i: number): void {
     const count = this.#table.parameters.length;
-    if (i < count) return setResult(this.#e, ctx, this.#parameters[i]);
+    if (i < count) return setResult(this.#engine, ctx, this.#parameters[i]);
     try {
-      setResult(this.#e, ctx, this.#row[i - count]);
+      setResult(this.#engine, ctx, this.#row[i - count]);
     } catch (error) {
       const where = `in column "${this.#table.columns[i - count]}"`;
       const prefix = `Virtual table module "${this.#module}" yielded`;

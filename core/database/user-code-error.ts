@@ -26,7 +26,7 @@ export function messageOf(error: unknown): string {
  */
 export function failCall(connection: Connection, ctx: number, error: unknown): void {
   connection.pendingError = error;
-  const e = connection.e;
+  const e = connection.engine;
   try {
     const message = messageOf(error);
     const n = Buffer.byteLength(message);

@@ -54,7 +54,7 @@ export function registerFunction(
   }
   c.checkIdle(false);
   const db = c.ptr;
-  const e = c.e;
+  const e = c.engine;
   const bigints = options.safeIntegers ?? safeIntegers;
   const callback = (ctx: number, argc: number, argv: number): void => {
     try {

@@ -372,7 +372,7 @@ export function registerTable(
   } else {
     throw new TypeError('Expected second argument to be a function or a table definition object');
   }
-  const e = connection.e;
+  const e = connection.engine;
   const db = connection.ptr;
   const built = modulesFor(e);
   const aux = modules.add({ connection, name, source, defaultSafeIntegers });
