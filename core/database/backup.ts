@@ -1,6 +1,6 @@
 import { access, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { SQLITE_BUSY, SQLITE_DONE, SQLITE_LOCKED, SQLITE_OK } from '../sqlite3/constants.ts';
+import { primaryResultCode, SQLITE_BUSY, SQLITE_DONE, SQLITE_LOCKED, SQLITE_OK } from '../sqlite3/constants.ts';
 import type { Connection } from './connection.ts';
 
 /** What `Database.backup()` reports when it finishes, and hands its `progress` callback. */
@@ -122,7 +122,8 @@ export async function runBackup(
         };
         if (rc === SQLITE_DONE) break;
         // A lock held elsewhere (SQLITE_BUSY/LOCKED) is retried on later turns, up to busyTimeout.
-        const locked = (rc & 0xff) === SQLITE_BUSY || (rc & 0xff) === SQLITE_LOCKED;
+        const primary = primaryResultCode(rc);
+        const locked = primary === SQLITE_BUSY || primary === SQLITE_LOCKED;
         if (rc !== SQLITE_OK && (!locked || Date.now() > giveUpAt)) break;
         step = pages;
         if (progress !== null) {

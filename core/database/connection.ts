@@ -1,10 +1,12 @@
 import type { Engine } from '../sqlite3/engine.ts';
 import {
+  primaryResultCode,
   SQLITE_BUSY,
   SQLITE_CANTOPEN,
   SQLITE_FULL,
   SQLITE_IOERR,
   SQLITE_NOTADB,
+  SQLITE_OK,
   SQLITE_READONLY,
 } from '../sqlite3/constants.ts';
 import { takeVfsError, OwnerLockError } from '../vfs/index.ts';
@@ -111,7 +113,7 @@ export class Connection {
 
   /** Throws the error for `rc` unless it is `SQLITE_OK`. */
   check(rc: number): void {
-    if (rc !== 0) throw this.error(rc);
+    if (rc !== SQLITE_OK) throw this.error(rc);
   }
 
   /** Finalizes every statement and closes the handle; idempotent. */
@@ -120,7 +122,7 @@ export class Connection {
     for (const stmt of this.statements) this.engine.x.sqlite3_finalize(stmt);
     this.statements.clear();
     const rc = this.engine.x.sqlite3_close_v2(this.#ptr);
-    if (rc !== 0) throw this.error(rc);
+    if (rc !== SQLITE_OK) throw this.error(rc);
     this.#ptr = 0;
   }
 }
@@ -135,7 +137,7 @@ export function busyError(): TypeError {
  * `cause` (and, for the cross-process owner lock, its message, which names the owner).
  */
 export function sqliteError(e: Engine, rc: number, message: string): SqliteError {
-  const cause = IO_CODES.has(rc & 0xff) ? takeVfsError() : undefined;
+  const cause = IO_CODES.has(primaryResultCode(rc)) ? takeVfsError() : undefined;
   if (cause instanceof OwnerLockError) {
     return new SqliteError(cause.message, e.codeName(rc), rc, { cause });
   }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { loadEngineSync, type Engine } from '../sqlite3/engine.ts';
 import {
+  primaryResultCode,
   SQLITE_CANTOPEN,
   SQLITE_DESERIALIZE_FREEONCLOSE,
   SQLITE_DESERIALIZE_READONLY,
@@ -482,7 +483,7 @@ export class Database {
       // -1: SQLite could not read the schema's page count (unknown schema, I/O error); asking
       // again through a statement reports why.
       if (size < 0) this.prepare(`PRAGMA "${schema.replaceAll('"', '""')}".page_count`).get();
-      throw this.#connection.error(7);
+      throw this.#connection.error(SQLITE_NOMEM);
     }
     try {
       return Buffer.from(e.u8.slice(ptr, ptr + size).buffer, 0, size);
@@ -623,7 +624,7 @@ function openHandle(e: Engine, filename: string, flags: number, vfs: string): nu
       const c = new Connection(e, ptr);
       const error = ptr === 0 ? c.error(rc) : c.error(e.x.sqlite3_extended_errcode(ptr));
       if (ptr !== 0) e.x.sqlite3_close_v2(ptr);
-      if ((rc & 0xff) === SQLITE_CANTOPEN && !existsSync(dirname(filename))) {
+      if (primaryResultCode(rc) === SQLITE_CANTOPEN && !existsSync(dirname(filename))) {
         throw new TypeError('Cannot open database because the directory does not exist', { cause: error });
       }
       throw error;

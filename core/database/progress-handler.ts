@@ -1,5 +1,9 @@
 import type { Connection } from './connection.ts';
 
+// What the progress callback returns: any non-zero value makes SQLite interrupt the statement.
+const CONTINUE = 0;
+const INTERRUPT = 1;
+
 /**
  * Installs `interrupt` as the connection's progress handler (`sqlite3_progress_handler`), called
  * every `ops` virtual machine instructions while a statement runs; when it returns true SQLite
@@ -23,11 +27,11 @@ export function installProgressHandler(c: Connection, ops: number, interrupt: ((
   }
   const callback = (): number => {
     try {
-      return interrupt() ? 1 : 0;
+      return interrupt() ? INTERRUPT : CONTINUE;
     } catch (error) {
       // Nothing throws into WASM: the step that was interrupted rethrows it.
       c.pendingError = error;
-      return 1;
+      return INTERRUPT;
     }
   };
   const ptr = e.installFunction(callback as (...args: never[]) => unknown, 'i(p)');

@@ -1,5 +1,5 @@
 import type { Engine } from '../sqlite3/engine.ts';
-import { SQLITE_DONE, SQLITE_ROW, SQLITE_STMTSTATUS_REPREPARE } from '../sqlite3/constants.ts';
+import { SQLITE_DONE, SQLITE_OK, SQLITE_ROW, SQLITE_STMTSTATUS_REPREPARE } from '../sqlite3/constants.ts';
 import { bindValue, readColumn, readColumnBigInt, readColumnSafeNumber, type SqlValue } from '../sqlite3/values.ts';
 import { busyError, type Connection } from './connection.ts';
 import type { Database } from './database.ts';
@@ -354,7 +354,7 @@ export class Statement<Row = Record<string, SqlValue>> {
           return this.#bindMixed(plan, params);
         }
         const rc = bindValue(e, ptr, plan.positional[i]!, v, i + 1);
-        if (rc !== 0) this.#connection.check(rc);
+        if (rc !== SQLITE_OK) this.#connection.check(rc);
       }
       return;
     }
@@ -384,7 +384,7 @@ export class Statement<Row = Record<string, SqlValue>> {
     const ptr = this.#ptr;
     for (let i = 0; i < positional.length; i++) {
       const rc = bindValue(e, ptr, plan.positional[i]!, positional[i], i + 1);
-      if (rc !== 0) this.#connection.check(rc);
+      if (rc !== SQLITE_OK) this.#connection.check(rc);
     }
     if (plan.named.length === 0) return;
     if (named === undefined) throw new TypeError('Missing named parameters: give one object with a key per parameter');
@@ -394,7 +394,7 @@ export class Statement<Row = Record<string, SqlValue>> {
       else if (Object.hasOwn(named, full)) value = named[full];
       else throw new RangeError(`Missing named parameter "${key}"`);
       const rc = bindValue(e, ptr, index, value, full);
-      if (rc !== 0) this.#connection.check(rc);
+      if (rc !== SQLITE_OK) this.#connection.check(rc);
     }
   }
 

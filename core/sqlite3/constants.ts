@@ -16,6 +16,14 @@ export const SQLITE_NOTADB = 26;
 export const SQLITE_ROW = 100;
 export const SQLITE_DONE = 101;
 
+/**
+ * The primary result code of an extended one (its low byte): `SQLITE_BUSY` for `SQLITE_BUSY_SNAPSHOT`.
+ * @example if (primaryResultCode(rc) === SQLITE_BUSY) retry();
+ */
+export function primaryResultCode(rc: number): number {
+  return rc & 0xff;
+}
+
 export const SQLITE_INTEGER = 1;
 export const SQLITE_FLOAT = 2;
 export const SQLITE_TEXT = 3;

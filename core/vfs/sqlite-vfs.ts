@@ -233,15 +233,12 @@ export class SqliteVfs {
         }
         const create = write && (flags & SQLITE_OPEN_CREATE) !== 0;
         // As os_unix.c: a journal or WAL gets the database file's permissions (and owner, as root).
-        const permissionsOf =
-          type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL ? databaseOf(name) : undefined;
+        const permissionsOf = isJournalOrWal(type) ? databaseOf(name) : undefined;
         // Only this thread writes a file it owns (or that is private to the process): the file
         // system may keep its size. A journal or WAL is owned with its database.
         const fileOwned =
           this.#owner === undefined ||
-          (type === SQLITE_OPEN_MAIN_DB
-            ? owned !== null
-            : (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL) && this.#owns(databaseOf(name)));
+          (type === SQLITE_OPEN_MAIN_DB ? owned !== null : isJournalOrWal(type) && this.#owns(databaseOf(name)));
         let handle: FileHandle;
         let created = create;
         try {
@@ -255,9 +252,7 @@ export class SqliteVfs {
         } catch (error) {
           const code = errorCode(error);
           if (!write || (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS')) throw error;
-          const isJournal =
-            type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL;
-          const missing = create && isJournal && this.filesystem.stat(name) === null;
+          const missing = create && isAnyJournalOrWal(type) && this.filesystem.stat(name) === null;
           if (missing && type === SQLITE_OPEN_WAL) {
             // A WAL database in a directory this process may not write, with no -wal file: every
             // commit is in the database file (the last connection checkpointed and deleted the
@@ -275,9 +270,7 @@ export class SqliteVfs {
           }
           granted = readOnly(flags);
         }
-        const syncDirectory =
-          created &&
-          (type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL || type === SQLITE_OPEN_SUPER_JOURNAL);
+        const syncDirectory = created && isAnyJournalOrWal(type);
         const lock = type === SQLITE_OPEN_MAIN_DB ? this.#locks.attach(name) : null;
         const observed = type === SQLITE_OPEN_MAIN_DB ? name : type === SQLITE_OPEN_WAL ? databaseOf(name) : undefined;
         const tracker = observed === undefined ? undefined : this.#observers.get(observed);
@@ -434,4 +427,14 @@ function databaseOf(path: string): string | undefined {
 
 function readOnly(flags: number): number {
   return (flags & ~(SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)) | SQLITE_OPEN_READONLY;
+}
+
+/** A database's rollback journal or WAL: named after its database file (`<db>-journal`, `<db>-wal`). */
+function isJournalOrWal(type: number): boolean {
+  return type === SQLITE_OPEN_MAIN_JOURNAL || type === SQLITE_OPEN_WAL;
+}
+
+/** A file SQLite creates and deletes as it commits: a journal, a super-journal or a WAL. */
+function isAnyJournalOrWal(type: number): boolean {
+  return isJournalOrWal(type) || type === SQLITE_OPEN_SUPER_JOURNAL;
 }
