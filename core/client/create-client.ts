@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkOpenArguments, type OpenOptions } from '../database/database.ts';
 import { open } from '../database/open.ts';
+import { nonNegativeInteger } from '../util/option-checks.ts';
 import { ClientError } from './client-error.ts';
 import { LocalClient } from './local-client.ts';
 import { loadedReplicaBackend, loadReplicaBackend } from './load-replica-backend.ts';
@@ -102,10 +103,7 @@ function createReplicaClient(given: string, open: OpenOptions, intMode: IntMode,
   checkPrimaryAddress(config);
   const readYourWrites = config.readYourWrites ?? true;
   if (typeof readYourWrites !== 'boolean') throw new TypeError('Expected the "readYourWrites" option to be a boolean');
-  const readYourWritesTimeout = config.readYourWritesTimeout ?? 5000;
-  if (!Number.isSafeInteger(readYourWritesTimeout) || readYourWritesTimeout < 0) {
-    throw new TypeError('Expected the "readYourWritesTimeout" option to be a non-negative integer');
-  }
+  const readYourWritesTimeout = nonNegativeInteger(config.readYourWritesTimeout ?? 5000, 'readYourWritesTimeout');
   const onReplicaLag = config.onReplicaLag ?? 'primary';
   if (onReplicaLag !== 'primary' && onReplicaLag !== 'error')
     throw new TypeError('Expected the "onReplicaLag" option to be "primary" or "error"');

@@ -1,9 +1,11 @@
 import type { Engine } from '../sqlite3/engine.ts';
 import { SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_OK, SQLITE_UTF8 } from '../sqlite3/constants.ts';
 import { readValues, setResult, type SqlValue } from '../sqlite3/values.ts';
+import { functionLength } from '../util/option-checks.ts';
 import type { Connection } from './connection.ts';
 import { HandleTable } from './handle-table.ts';
 import { failCall } from './user-code-error.ts';
+import { MAX_FUNCTION_ARGUMENTS } from './user-function.ts';
 
 /**
  * Options of `Database.aggregate()`, better-sqlite3's.
@@ -41,8 +43,6 @@ export interface AggregateOptions<Accumulator = any> {
   varargs?: boolean;
 }
 
-/** The most arguments a user-defined function may declare (better-sqlite3's limit). */
-const MAX_ARGUMENTS = 100;
 /** Bytes asked of `sqlite3_aggregate_context`: one marker byte saying the group has started. */
 const GROUP_CONTEXT_SIZE = 4;
 
@@ -201,13 +201,6 @@ function booleanOption(options: Record<string, unknown>, key: string): boolean |
   return options[key] as boolean;
 }
 
-/** `fn.length`, checked: better-sqlite3 counts arguments from it. */
-function declaredLength(fn: StepFunction): number {
-  const { length } = fn;
-  if (!Number.isInteger(length) || length < 0) throw new TypeError('Expected function.length to be a positive integer');
-  return length;
-}
-
 /**
  * Registers the aggregate `name` described by `options` on the connection (see
  * `Database.aggregate`). With `inverse` it is registered through
@@ -240,10 +233,10 @@ export function registerAggregate(
   let argumentCount = -1;
   if (!varargs) {
     // The accumulator is the first parameter of step() and inverse(), not an SQL argument.
-    argumentCount = Math.max(declaredLength(step), inverse === null ? 0 : declaredLength(inverse)) - 1;
+    argumentCount = Math.max(functionLength(step), inverse === null ? 0 : functionLength(inverse)) - 1;
     if (argumentCount < 0) argumentCount = 0;
-    if (argumentCount > MAX_ARGUMENTS) {
-      throw new RangeError(`User-defined functions cannot have more than ${MAX_ARGUMENTS} arguments`);
+    if (argumentCount > MAX_FUNCTION_ARGUMENTS) {
+      throw new RangeError(`User-defined functions cannot have more than ${MAX_FUNCTION_ARGUMENTS} arguments`);
     }
   }
   let flags = SQLITE_UTF8;

@@ -1,6 +1,7 @@
 import { access, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { primaryResultCode, SQLITE_BUSY, SQLITE_DONE, SQLITE_LOCKED, SQLITE_OK } from '../sqlite3/constants.ts';
+import { nonNegativeInteger, positiveInteger } from '../util/option-checks.ts';
 import type { Connection } from './connection.ts';
 
 /** What `Database.backup()` reports when it finishes, and hands its `progress` callback. */
@@ -66,13 +67,9 @@ export function checkBackupArguments(destination: unknown, options: unknown): Ba
   if (file === ':memory:') throw new TypeError('Invalid backup filename ":memory:"');
   if (progress !== null && typeof progress !== 'function')
     throw new TypeError('Expected the "progress" option to be a function');
-  const pages = o.pagesPerStep ?? DEFAULT_BACKUP_PAGES;
-  if (!Number.isInteger(pages) || pages < 1)
-    throw new TypeError('Expected the "pagesPerStep" option to be a positive integer');
-  if (o.busyTimeout !== undefined && !(Number.isInteger(o.busyTimeout) && o.busyTimeout >= 0)) {
-    throw new TypeError('Expected the "busyTimeout" option to be a non-negative integer');
-  }
-  return { path: resolve(file), schema, progress, pages, busyTimeout: o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT };
+  const pages = positiveInteger(o.pagesPerStep ?? DEFAULT_BACKUP_PAGES, 'pagesPerStep');
+  const busyTimeout = nonNegativeInteger(o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT, 'busyTimeout');
+  return { path: resolve(file), schema, progress, pages, busyTimeout };
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   SQLITE_PREPARE_PERSISTENT,
 } from '../sqlite3/constants.ts';
 import type { SqlValue } from '../sqlite3/values.ts';
+import { isNonNegativeInteger } from '../util/option-checks.ts';
 import { defaultVfs } from '../vfs/index.ts';
 import { registerAggregate, type AggregateOptions } from './aggregate.ts';
 import { installAuthorizer, type Authorizer } from './authorizer.ts';
@@ -105,8 +106,8 @@ export function checkOpenArguments(path: unknown, options: unknown, fromImage = 
     if (key in o && typeof o[key] !== 'boolean') throw new TypeError(`Expected the "${key}" option to be a boolean`);
   }
   if ('timeout' in o) {
-    if (!Number.isInteger(o.timeout) || (o.timeout as number) < 0)
-      throw new TypeError('Expected the "timeout" option to be a positive integer');
+    // better-sqlite3's words, though 0 (do not wait) is allowed.
+    if (!isNonNegativeInteger(o.timeout)) throw new TypeError('Expected the "timeout" option to be a positive integer');
     if ((o.timeout as number) > 0x7fffffff) throw new RangeError('Option "timeout" cannot be greater than 2147483647');
   }
   if (o.journalMode !== undefined && !JOURNAL_MODES.has(String(o.journalMode).toLowerCase())) {

@@ -1,4 +1,5 @@
 import type { Connection } from './connection.ts';
+import { positiveInteger } from '../util/option-checks.ts';
 
 // What the progress callback returns: any non-zero value makes SQLite interrupt the statement.
 const CONTINUE = 0;
@@ -17,8 +18,7 @@ const INTERRUPT = 1;
  * const ptr = installProgressHandler(connection, 10_000, () => performance.now() > deadline);
  */
 export function installProgressHandler(c: Connection, ops: number, interrupt: (() => boolean) | undefined): number {
-  if (!Number.isSafeInteger(ops) || ops < 1)
-    throw new TypeError('Expected the "ops" argument to be a positive integer');
+  positiveInteger(ops, 'ops', 'argument');
   const db = c.ptr;
   const e = c.engine;
   if (interrupt === undefined) {

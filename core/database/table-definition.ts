@@ -1,3 +1,5 @@
+import { functionLength } from '../util/option-checks.ts';
+
 /**
  * A virtual table as `Database.table()` takes it (better-sqlite3's shape): `rows` is a generator
  * function called once per scan with the table's parameters, yielding each row as an array
@@ -112,11 +114,7 @@ export function checkTableDefinition(definition: unknown, verb: 'used' | 'return
     }
     parameters = given;
   } else {
-    const { length } = rows;
-    if (!Number.isInteger(length) || length < 0) {
-      throw new TypeError('Expected function.length to be a positive integer');
-    }
-    parameters = Array.from({ length }, (_, i) => `$${i + 1}`);
+    parameters = Array.from({ length: functionLength(rows) }, (_, i) => `$${i + 1}`);
   }
   if (new Set(parameters).size !== parameters.length) throw new TypeError(`${prefix} with duplicate parameter names`);
   if (parameters.length > MAX_TABLE_PARAMETERS) {

@@ -1,5 +1,6 @@
 import { SQLITE_DETERMINISTIC, SQLITE_DIRECTONLY, SQLITE_OK, SQLITE_UTF8 } from '../sqlite3/constants.ts';
 import { readValues, setResult, type SqlValue } from '../sqlite3/values.ts';
+import { functionLength } from '../util/option-checks.ts';
 import type { Connection } from './connection.ts';
 import { failCall } from './user-code-error.ts';
 
@@ -15,8 +16,8 @@ export interface FunctionOptions {
   safeIntegers?: boolean;
 }
 
-/** SQLite's limit on a function's arguments, as better-sqlite3 words it. */
-const MAX_FUNCTION_ARGUMENTS = 100;
+/** The most arguments a user-defined function or aggregate may declare (better-sqlite3's limit). */
+export const MAX_FUNCTION_ARGUMENTS = 100;
 
 /**
  * Registers the scalar SQL function `name` (better-sqlite3's `db.function(name, [options], fn)`)
@@ -47,9 +48,7 @@ export function registerFunction(
       throw new TypeError(`Expected the "${key}" option to be a boolean`);
   }
   if (!options.varargs) {
-    if (!Number.isInteger(fn.length) || fn.length < 0)
-      throw new TypeError('Expected function.length to be a positive integer');
-    if (fn.length > MAX_FUNCTION_ARGUMENTS)
+    if (functionLength(fn) > MAX_FUNCTION_ARGUMENTS)
       throw new RangeError(`User-defined functions cannot have more than ${MAX_FUNCTION_ARGUMENTS} arguments`);
   }
   c.checkIdle(false);

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { syncDirectory } from '../util/durable-file.ts';
 import { errnoError } from './errno-error.ts';
 import { FileSizeTable, type KnownSize } from './file-size-table.ts';
 import type { FileHandle, FileStat, Filesystem, OpenMode } from './filesystem.ts';
@@ -93,12 +94,7 @@ export class NodeFilesystem implements Filesystem {
   }
 
   syncParentDirectory(file: string): void {
-    const fd = fs.openSync(path.dirname(file), O_RDONLY);
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    syncDirectory(path.dirname(file));
   }
 }
 

@@ -11,6 +11,7 @@ import {
 } from '../../core/client/transport.ts';
 import type { IntMode, ResultSet, TransactionMode, TransactionOptions } from '../../core/client/types.ts';
 import { SqliteError } from '../../core/database/sqlite-error.ts';
+import { positiveInteger } from '../../core/util/option-checks.ts';
 import { ForbiddenActionError } from '../../core/client/forbidden-action-error.ts';
 import { decodeResultValue, encodeArgument } from './wire-values.ts';
 
@@ -91,9 +92,7 @@ export class HttpTransport implements PrimaryTransport {
     if (options === null || typeof options !== 'object')
       throw new TypeError('Expected the "options" argument to be an object');
     checkPrimaryAddress({ syncUrl: options.syncUrl });
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    if (!Number.isSafeInteger(timeoutMs) || timeoutMs < 1)
-      throw new TypeError('Expected the "timeoutMs" option to be a positive integer');
+    const timeoutMs = positiveInteger(options.timeoutMs ?? 30_000, 'timeoutMs');
     this.#url = options.syncUrl.replace(/\/+$/, '');
     this.#headers = { 'content-type': 'application/json' };
     if (options.authToken !== undefined) this.#headers.authorization = `Bearer ${options.authToken}`;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { dirname } from 'node:path';
+import * as durable from '../../core/util/durable-file.ts';
 import { LogIoError } from './log-io-error.ts';
 
 // The log's file system calls, each failing with a LogIoError that keeps Node's error as cause.
@@ -55,18 +56,7 @@ export function truncateFile(fd: number, path: string, size: number): void {
 
 /** Makes the directory's entries (created, renamed, deleted files) durable. */
 export function syncDirectory(dir: string): void {
-  attempt('fsync', dir, () => {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } catch (error) {
-      // Some file systems cannot sync a directory; their entries are durable some other way or not at all.
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'EINVAL' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw error;
-    } finally {
-      fs.closeSync(fd);
-    }
-  });
+  attempt('fsync', dir, () => durable.syncDirectory(dir));
 }
 
 export function renameFile(from: string, to: string): void {

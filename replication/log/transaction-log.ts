@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { OwnerLock } from '../../core/vfs/index.ts';
+import { positiveInteger } from '../../core/util/option-checks.ts';
 import { deleteFile, ensureDirectory, syncDirectory } from './file-io.ts';
 import { LogCompactedError } from './log-compacted-error.ts';
 import { encodeFrameHeader } from './log-frame.ts';
@@ -103,10 +104,7 @@ export class TransactionLog {
   static open(dir: string, options: TransactionLogOptions = {}): TransactionLog {
     if (typeof dir !== 'string' || dir === '')
       throw new TypeError('Expected the log directory to be a non-empty string');
-    const segmentSize = options.segmentSize ?? DEFAULT_SEGMENT_SIZE;
-    if (!Number.isSafeInteger(segmentSize) || segmentSize <= 0) {
-      throw new TypeError('Expected the "segmentSize" option to be a positive integer');
-    }
+    const segmentSize = positiveInteger(options.segmentSize ?? DEFAULT_SEGMENT_SIZE, 'segmentSize');
     const fsync = options.fsync ?? true;
     if (typeof fsync !== 'boolean') throw new TypeError('Expected the "fsync" option to be a boolean');
     const setAsideDamage = options.setAsideDamage ?? false;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeFileDurably } from '../../core/util/durable-file.ts';
 
 const DB_ID = /^[0-9a-f]{32}$/;
 
@@ -29,20 +30,6 @@ export function loadDbId(logDir: string, fromLog: string | undefined): string {
     return stored;
   }
   const dbId = fromLog ?? randomBytes(16).toString('hex');
-  const temp = `${file}.tmp`;
-  const fd = fs.openSync(temp, 'w');
-  try {
-    fs.writeSync(fd, `${dbId}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temp, file);
-  const dir = fs.openSync(logDir, 'r');
-  try {
-    fs.fsyncSync(dir);
-  } finally {
-    fs.closeSync(dir);
-  }
+  writeFileDurably(file, `${dbId}\n`);
   return dbId;
 }

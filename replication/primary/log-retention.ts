@@ -1,3 +1,4 @@
+import { positiveInteger } from '../../core/util/option-checks.ts';
 import type { TransactionLog } from '../log/index.ts';
 
 /**
@@ -36,9 +37,7 @@ export class LogRetention {
   readonly #holds = new Set<LogHold>();
 
   constructor(log: TransactionLog, retainTxids: number) {
-    if (!Number.isSafeInteger(retainTxids) || retainTxids < 1) {
-      throw new TypeError('Expected the "logRetainTxids" option to be a positive integer');
-    }
+    positiveInteger(retainTxids, 'logRetainTxids');
     this.#log = log;
     this.#retainTxids = BigInt(retainTxids);
   }

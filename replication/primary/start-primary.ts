@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { positiveInteger } from '../../core/util/option-checks.ts';
 import { PrimaryServer } from '../http/primary-server.ts';
 import { TokenAuth } from '../http/token-auth.ts';
 import type { Position } from '../log/index.ts';
@@ -102,12 +103,6 @@ function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
-}
-
-function positiveInteger(value: unknown, name: string): number {
-  if (!Number.isSafeInteger(value) || (value as number) < 1)
-    throw new TypeError(`Expected the "${name}" option to be a positive integer`);
-  return value as number;
 }
 
 function checkTokens(value: unknown, name: string): void {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { writeFileDurably } from '../../core/util/durable-file.ts';
 import { Position } from '../log/index.ts';
 
 /** Layout (README.md, "Position file"). Version 2: two slots, each with its own CRC-32. */
@@ -83,15 +83,6 @@ function notAPositionFile(file: string): TypeError {
   return new TypeError(`Expected ${file} to be a wasmlite replica position file`);
 }
 
-function fsyncDirectoryOf(file: string): void {
-  const dir = fs.openSync(path.dirname(file), 'r');
-  try {
-    fs.fsyncSync(dir);
-  } finally {
-    fs.closeSync(dir);
-  }
-}
-
 /**
  * Reading and writing the position file beside a replica's database (README.md, "Position
  * file"). `write` replaces the whole file atomically (temporary file, fsync, rename, directory
@@ -135,16 +126,7 @@ export const PositionFile = {
     const bytes = Buffer.alloc(SIZE);
     bytes.set(encodeSlot(0n, pair), SLOT_OFFSETS[0]);
     bytes.set(encodeSlot(1n, pair), SLOT_OFFSETS[1]);
-    const temp = `${file}.tmp`;
-    const fd = fs.openSync(temp, 'w');
-    try {
-      fs.writeSync(fd, bytes, 0, SIZE, 0);
-      if (sync) fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, file);
-    if (sync) fsyncDirectoryOf(file);
+    writeFileDurably(file, bytes, { sync });
   },
 
   /**

@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
 import { ClientError } from '../../core/client/client-error.ts';
+import { writeFileDurably } from '../../core/util/durable-file.ts';
+import { positiveInteger } from '../../core/util/option-checks.ts';
 import { checkPrimaryAddress } from '../../core/client/transport.ts';
 import {
   Position,
@@ -68,22 +70,6 @@ function reached(have: Position, want: Position): boolean {
   return have.txid > want.txid || (have.txid === want.txid && have.checksum === want.checksum);
 }
 
-function positiveInteger(value: unknown, name: string, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || (v as number) < 1)
-    throw new TypeError(`Expected the "${name}" option to be a positive integer`);
-  return v as number;
-}
-
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
  * Writes a snapshot response's body to `file` as it arrives (memory stays at one network chunk
  * whatever the database's size) and fsyncs it; resolves with its length. Throws if the body ends
@@ -108,16 +94,6 @@ async function downloadDurably(response: Response, file: string, signal: () => b
     return received;
   } finally {
     await out.close();
-  }
-}
-
-function writeFileDurably(file: string, bytes: Uint8Array): void {
-  const fd = fs.openSync(file, 'w');
-  try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
   }
 }
 
@@ -191,9 +167,9 @@ export class ReplicaFollower {
     this.path = options.path;
     this.#url = options.syncUrl.replace(/\/+$/, '');
     this.#headers = options.authToken === undefined ? {} : { authorization: `Bearer ${options.authToken}` };
-    this.#minBackoff = positiveInteger(options.minBackoffMs, 'minBackoffMs', 100);
-    this.#maxBackoff = positiveInteger(options.maxBackoffMs, 'maxBackoffMs', 5000);
-    this.#idleTimeout = positiveInteger(options.idleTimeoutMs, 'idleTimeoutMs', 20_000);
+    this.#minBackoff = positiveInteger(options.minBackoffMs ?? 100, 'minBackoffMs');
+    this.#maxBackoff = positiveInteger(options.maxBackoffMs ?? 5000, 'maxBackoffMs');
+    this.#idleTimeout = positiveInteger(options.idleTimeoutMs ?? 20_000, 'idleTimeoutMs');
     this.#sync = options.sync ?? true;
     if (typeof this.#sync !== 'boolean') throw new TypeError('Expected the "sync" option to be a boolean');
     this.#log = options.log ?? ((message) => console.warn(`wasmlite replica ${this.path}: ${message}`));
@@ -403,9 +379,8 @@ export class ReplicaFollower {
     // The old file's WAL and position must not be read against the new file.
     for (const suffix of ['-wal', '-shm', '-position']) fs.rmSync(`${this.path}${suffix}`, { force: true });
     fs.renameSync(temp, this.path);
-    writeFileDurably(`${this.#dbIdFile}.tmp`, Buffer.from(`${dbId}\n`));
-    fs.renameSync(`${this.#dbIdFile}.tmp`, this.#dbIdFile);
-    fsyncDir(nodePath.dirname(nodePath.resolve(this.path)));
+    // Also makes the snapshot's rename durable: the identity file is in the same directory.
+    writeFileDurably(this.#dbIdFile, `${dbId}\n`);
     this.#dbId = dbId;
     this.#replica = await Replica.open(this.path, { from: position, sync: this.#sync });
     const proof = response.headers.get('x-wasmlite-proof');

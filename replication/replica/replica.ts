@@ -1,6 +1,7 @@
 import { Database } from '../../core/database/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { defaultVfs, type SqliteVfs } from '../../core/vfs/index.ts';
+import { nonNegativeInteger } from '../../core/util/option-checks.ts';
 import { PageChecksumTable, type ChecksumPlan } from '../capture/index.ts';
 import { Position, PositionMismatchError, type PositionLike, type TxRecord } from '../log/index.ts';
 import { PositionFile, type PositionWriter } from './position-file.ts';
@@ -143,9 +144,7 @@ export class Replica {
       throw new TypeError('Expected the "options" argument to be an object');
     const sync = options.sync ?? true;
     if (typeof sync !== 'boolean') throw new TypeError('Expected the "sync" option to be a boolean');
-    const timeout = options.timeout ?? 5000;
-    if (!Number.isSafeInteger(timeout) || timeout < 0)
-      throw new TypeError('Expected the "timeout" option to be a non-negative integer');
+    const timeout = nonNegativeInteger(options.timeout ?? 5000, 'timeout');
     if (options.vfs !== undefined && typeof options.vfs?.withChangeCounter !== 'function')
       throw new TypeError('Expected the "vfs" option to be a wasmlite SqliteVfs');
     const from = options.from === undefined ? undefined : Position.from(options.from);
