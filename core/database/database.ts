@@ -118,7 +118,8 @@ export function checkOpenArguments(path: unknown, options: unknown, fromImage = 
     throw new TypeError('Expected the "verbose" option to be a function');
   if (o.nativeBinding != null) {
     throw new TypeError(
-      'The "nativeBinding" option has no meaning in wasmlite: SQLite runs as WebAssembly, there is no native addon to load',
+      'The "nativeBinding" option has no meaning in wasmlite: SQLite runs as WebAssembly, ' +
+        'there is no native addon to load',
     );
   }
   if (o.readonly === true && !fromImage && isAnonymous(path)) {
@@ -420,7 +421,13 @@ export class Database {
    * Read-only. Rows of the wrong shape or with non-SQL values fail the statement with a
    * TypeError; exceptions of the generator or factory reach the caller unchanged.
    * @example
-   * db.table('numbers', { columns: ['n'], parameters: ['stop'], *rows(stop) { for (let n = 1; n <= stop; n++) yield [n]; } });
+   * db.table('numbers', {
+   *   columns: ['n'],
+   *   parameters: ['stop'],
+   *   *rows(stop) {
+   *     for (let n = 1; n <= stop; n++) yield [n];
+   *   },
+   * });
    * db.prepare('SELECT n FROM numbers(3)').pluck().all(); // [1, 2, 3]
    */
   table(name: string, definition: TableDefinition | TableFactory): this {
@@ -536,7 +543,8 @@ export class Database {
       throw new TypeError('Expected second argument to be a string');
     this.#connection.checkIdle(false);
     throw new TypeError(
-      'loadExtension() is not supported: wasmlite runs SQLite as WebAssembly, which cannot load native extensions (FTS5, R-Tree, JSON and math functions are built in)',
+      'loadExtension() is not supported: wasmlite runs SQLite as WebAssembly, which cannot load native extensions ' +
+        '(FTS5, R-Tree, JSON and math functions are built in)',
     );
   }
 

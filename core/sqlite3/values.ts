@@ -81,7 +81,8 @@ export function bindValue(e: Engine, stmt: number, index: number, value: unknown
     }
   }
   throw new TypeError(
-    `Expected parameter ${label} to be a number, bigint, string, boolean, Uint8Array, ArrayBuffer or null, got ${describe(value)}`,
+    `Expected parameter ${label} to be a number, bigint, string, boolean, Uint8Array, ArrayBuffer or null, ` +
+      `got ${describe(value)}`,
   );
 }
 
@@ -124,7 +125,8 @@ export function readColumnSafeNumber(e: Engine, stmt: number, i: number): SqlVal
   if (typeof value !== 'number' || (value <= MAX_SAFE && value >= -MAX_SAFE)) return value;
   if (e.x.sqlite3_column_type(stmt, i) !== SQLITE_INTEGER) return value;
   throw new RangeError(
-    `The integer ${e.x.sqlite3_column_int64(stmt, i)} in column ${i} is outside the safe range of a JS number; use intMode 'bigint' or 'string'`,
+    `The integer ${e.x.sqlite3_column_int64(stmt, i)} in column ${i} is outside the safe range of a JS number; ` +
+      "use intMode 'bigint' or 'string'",
   );
 }
 
@@ -153,7 +155,8 @@ function exactNumber(value: bigint, column: number | string): number {
   const n = Number(value);
   if (BigInt(n) !== value) {
     throw new RangeError(
-      `The integer ${value} in column ${column} cannot be represented as a number; use safeIntegers to read it as a bigint`,
+      `The integer ${value} in column ${column} cannot be represented as a number; ` +
+        'use safeIntegers to read it as a bigint',
     );
   }
   return n;

@@ -103,9 +103,10 @@ export function findVfs(engine: Engine, name: string): number {
 
 /**
  * Builds an `sqlite3_vfs` and its `sqlite3_io_methods` in the heap (layouts:
- * {@link VFS_MEMBERS}) and registers it with SQLite (never as the default VFS). Files are plain `sqlite3_file`s (a methods pointer). The
- * methods must not throw (SQLite cannot unwind a JS exception). Throws a TypeError for a method
- * the structs do not have, or an Error if SQLite refuses the registration.
+ * {@link VFS_MEMBERS}) and registers it with SQLite (never as the default VFS). Files are plain
+ * `sqlite3_file`s (a methods pointer). The methods must not throw (SQLite cannot unwind a JS
+ * exception). Throws a TypeError for a method the structs do not have, or an Error if SQLite
+ * refuses the registration.
  *
  * @example
  * const vfs = registerVfs(engine, { name: 'mem1', iVersion: 2, mxPathname: 1024, methods, ioVersion: 2, ioMethods });

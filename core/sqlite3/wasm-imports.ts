@@ -174,7 +174,9 @@ function localZone(year: number): { winter: number; summer: number; standardOffs
 function offsetName(minutesWest: number): string {
   const east = -minutesWest;
   const abs = Math.abs(east);
-  return `UTC${east >= 0 ? '+' : '-'}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+  const hours = String(Math.floor(abs / 60)).padStart(2, '0');
+  const minutes = String(abs % 60).padStart(2, '0');
+  return `UTC${east >= 0 ? '+' : '-'}${hours}${minutes}`;
 }
 
 function writeCString(u8: Uint8Array, ptr: number, text: string): void {

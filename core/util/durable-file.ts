@@ -30,8 +30,8 @@ export function syncDirectory(dir: string): void {
  * over `file` and fsyncs the directory, so that after a crash `file` holds either its old content
  * or `data`, never a mix, and once this returns it holds `data`. With `{ sync: false }` readers
  * still see the old or the new content, never a mix, but nothing is fsynced (for files whose
- * durability the caller does not need). Throws Node's error; `file` is then unchanged and a temporary file this call created
- * removed.
+ * durability the caller does not need). Throws Node's error; `file` is then unchanged and a
+ * temporary file this call created removed.
  *
  * @example
  * writeFileDurably(`${dbPath}-db-id`, `${dbId}\n`);

@@ -13,7 +13,9 @@ let kept: Error | undefined;
  *
  * @example
  * const rc = x.sqlite3_step(stmt);
- * if (rc === SQLITE_FULL) throw new SqliteError('database or disk is full', 'SQLITE_FULL', rc, { cause: takeVfsError() });
+ * if (rc === SQLITE_FULL) {
+ *   throw new SqliteError('database or disk is full', 'SQLITE_FULL', rc, { cause: takeVfsError() });
+ * }
  */
 export function takeVfsError(): Error | undefined {
   const error = kept;

@@ -26,7 +26,8 @@ export type XOpen = (zName: number, pFile: number, flags: number, pOutFlags: num
  * asks its VFS for (randomness, sleep, time, the last error). None throws into WASM.
  *
  * @example
- * registerVfs(engine, { name: 'x', iVersion: 2, mxPathname: 1024, methods: vfsMethods(engine, fs, xOpen), ioVersion: 2, ioMethods });
+ * const methods = vfsMethods(engine, fs, xOpen);
+ * registerVfs(engine, { name: 'x', iVersion: 2, mxPathname: 1024, methods, ioVersion: 2, ioMethods });
  */
 export function vfsMethods(
   engine: Engine,

@@ -241,7 +241,8 @@ export class WalCommitTracker {
 
   #withoutLock(): Error {
     return new Error(
-      `cannot observe a write to ${this.path}-wal made without the WAL write lock: commit observers need locking_mode=NORMAL`,
+      `cannot observe a write to ${this.path}-wal made without the WAL write lock: ` +
+        'commit observers need locking_mode=NORMAL',
     );
   }
 
