@@ -11,7 +11,8 @@ import type { ResultSet, Row, Value } from '../../core/index.ts';
  * gives `rows` only, as Kysely's own SqliteDriver does (no `numAffectedRows` for `RETURNING`).
  *
  * @example
- * toQueryResult(await client.execute('INSERT INTO t (x) VALUES (1)')) // { rows: [], numAffectedRows: 1n, insertId: 1n }
+ * toQueryResult(await client.execute('INSERT INTO t (x) VALUES (1)'));
+ * // { rows: [], numAffectedRows: 1n, insertId: 1n }
  */
 export function toQueryResult<R>(result: ResultSet): QueryResult<R> {
   const { columns, rows, rowsAffected, lastInsertRowid } = result;

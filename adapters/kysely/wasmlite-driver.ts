@@ -10,7 +10,6 @@ import {
 } from 'kysely';
 import { createClient, type Client } from '../../core/index.ts';
 import type { WasmliteDialectConfig } from './wasmlite-dialect-config.ts';
-import type { WasmliteDialect } from './wasmlite-dialect.ts';
 import { WasmliteConnection } from './wasmlite-connection.ts';
 
 /**
@@ -18,7 +17,7 @@ import { WasmliteConnection } from './wasmlite-connection.ts';
  * reuse) and maps Kysely's transactions onto client transactions: `write` (BEGIN IMMEDIATE; on
  * the primary in replica mode) unless the transaction is `read only`, which runs as a client
  * `read` transaction (locally in replica mode). Savepoints are statements in that transaction.
- * Made by {@link WasmliteDialect}; use it directly only to wrap or extend it.
+ * Made by `WasmliteDialect`; use it directly only to wrap or extend it.
  *
  * @example
  * class TracedDriver extends WasmliteDriver {

@@ -1,5 +1,5 @@
 import { ColumnTypeEnum, type ArgType, type ColumnType } from '@prisma/driver-adapter-utils';
-import type { InValue, Row, Value } from '../../core/client/types.ts';
+import type { InValue, Row, Value } from '../../core/index.ts';
 
 /**
  * How Prisma `DateTime` values are written: ISO 8601 text (Prisma 7) or epoch milliseconds (Prisma ≤ 6).

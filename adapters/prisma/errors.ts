@@ -1,6 +1,5 @@
 import { DriverAdapterError, type Error as DriverError, type MappedError } from '@prisma/driver-adapter-utils';
-import { LibsqlError } from '../../core/client/libsql-error.ts';
-import { SqliteError } from '../../core/database/sqlite-error.ts';
+import { LibsqlError, SqliteError } from '../../core/index.ts';
 
 // SQLite's result codes by name (sqlite3.h), for errors whose number did not travel with them
 // (a primary's error over HTTP carries only the name). An extended code is its primary code

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createClient } from '../../core/client/create-client.ts';
-import type { Client } from '../../core/client/types.ts';
+import { createClient, type Client } from '../../core/index.ts';
 import { migrate } from './migrate.ts';
 
 /** The command's usage, printed by `--help` and after a bad option. */
-const PRISMA_MIGRATE_USAGE = `usage: wasmlite prisma migrate-deploy --url <file:path.db> [--sync-url <http://primary:7878>] [--auth-token-file <file>] [--migrations <dir>]
+const PRISMA_MIGRATE_USAGE = `usage: wasmlite prisma migrate-deploy --url <file:path.db>
+         [--sync-url <http://primary:7878>] [--auth-token-file <file>] [--migrations <dir>]
 
 Applies the pending migrations of a Prisma migrations folder, as \`prisma migrate deploy\` does,
 without Prisma's native schema engine, and records them in _prisma_migrations as Prisma does.
@@ -46,7 +46,6 @@ export async function runPrismaCli(
 
   let client: Client | undefined;
   try {
-    if (options.syncUrl !== undefined) await import('../../replication/index.ts');
     client = createClient({ url: options.url, syncUrl: options.syncUrl, authToken: options.authToken });
     const { appliedMigrationNames } = await migrate(client, { migrationsFolder: options.migrations });
     for (const name of appliedMigrationNames) out(`applied ${name}`);
@@ -54,7 +53,8 @@ export async function runPrismaCli(
     out(
       appliedMigrationNames.length === 0
         ? `no pending migrations to apply (${where})`
-        : `${appliedMigrationNames.length} migration${appliedMigrationNames.length === 1 ? '' : 's'} applied (${where})`,
+        : `${appliedMigrationNames.length} migration${appliedMigrationNames.length === 1 ? '' : 's'} ` +
+            `applied (${where})`,
     );
     return 0;
   } catch (error) {

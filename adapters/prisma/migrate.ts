@@ -1,6 +1,4 @@
-import { ClientError } from '../../core/client/client-error.ts';
-import { LibsqlError } from '../../core/client/libsql-error.ts';
-import type { Client, Transaction } from '../../core/client/types.ts';
+import { ClientError, LibsqlError, type Client, type Transaction } from '../../core/index.ts';
 import { checksumMatches } from './migration-checksum.ts';
 import { readMigrationsFolder, type MigrationDirectory } from './migrations-folder.ts';
 import {
@@ -27,7 +25,10 @@ const PROVIDER = 'sqlite';
  * const options: MigrateOptions = { migrationsFolder: './prisma/migrations' };
  */
 export interface MigrateOptions {
-  /** The folder `prisma migrate dev` writes to: `<timestamp>_<name>/migration.sql` folders and `migration_lock.toml`. */
+  /**
+   * The folder `prisma migrate dev` writes to: `<timestamp>_<name>/migration.sql` folders and
+   * `migration_lock.toml`.
+   */
   migrationsFolder: string;
 }
 
@@ -97,7 +98,8 @@ export async function migrate(client: Client, options: MigrateOptions): Promise<
   if (lockProvider !== undefined && lockProvider !== PROVIDER) {
     throw new PrismaMigrateError(
       'P3019',
-      `P3019: the datasource provider \`${PROVIDER}\` does not match the one specified in the migration_lock.toml, \`${lockProvider}\`: these migrations were written for another database`,
+      `P3019: the datasource provider \`${PROVIDER}\` does not match the one specified in the ` +
+        `migration_lock.toml, \`${lockProvider}\`: these migrations were written for another database`,
     );
   }
 
@@ -106,7 +108,8 @@ export async function migrate(client: Client, options: MigrateOptions): Promise<
       if (await hasAnyTable(tx)) {
         throw new PrismaMigrateError(
           'P3005',
-          'P3005: the database schema is not empty (it has tables but no _prisma_migrations): baseline it first, see https://pris.ly/d/migrate-baseline',
+          'P3005: the database schema is not empty (it has tables but no _prisma_migrations): ' +
+            'baseline it first, see https://pris.ly/d/migrate-baseline',
         );
       }
       await createMigrationsTable(tx);
@@ -135,7 +138,8 @@ async function applyMigration(
   if (migration.script === undefined) {
     throw new PrismaMigrateError(
       'P3015',
-      `P3015: could not find the migration file at ${migration.scriptPath} (${migration.readError}): restore it or delete the migration's folder`,
+      `P3015: could not find the migration file at ${migration.scriptPath} (${migration.readError}): ` +
+        "restore it or delete the migration's folder",
       [migration.name],
     );
   }
@@ -216,11 +220,15 @@ function checkHistory(records: readonly MigrationRecord[], migrations: readonly 
     // Prisma's P3009 text: one line per failed migration, with its logs.
     const details = failed.map((r) => {
       const logs = r.logs?.trim() ?? '';
-      return `The \`${r.migrationName}\` migration started at ${formatTimestamp(r.startedAt)} failed${logs === '' ? '' : ` with the following logs:\n${logs}`}`;
+      const started = `The \`${r.migrationName}\` migration started at ${formatTimestamp(r.startedAt)} failed`;
+      return logs === '' ? started : `${started} with the following logs:\n${logs}`;
     });
     throw new PrismaMigrateError(
       'P3009',
-      `P3009: migrate found failed migrations in the target database, new migrations will not be applied; fix the database, then mark each as rolled back (prisma migrate resolve --rolled-back <name>) to apply it again, or as applied (--applied <name>): https://pris.ly/d/migrate-resolve\n${details.join('\n')}`,
+      'P3009: migrate found failed migrations in the target database, new migrations will not be applied; ' +
+        'fix the database, then mark each as rolled back (prisma migrate resolve --rolled-back <name>) ' +
+        'to apply it again, or as applied (--applied <name>): https://pris.ly/d/migrate-resolve\n' +
+        details.join('\n'),
       failed.map((r) => r.migrationName),
     );
   }
@@ -235,7 +243,8 @@ function checkHistory(records: readonly MigrationRecord[], migrations: readonly 
     const names = modified.map((m) => m.name);
     throw new PrismaMigrateError(
       'MIGRATION_MODIFIED',
-      `migration.sql of ${names.join(', ')} changed after ${names.length === 1 ? 'it was' : 'they were'} applied: put back the applied version and add a new migration`,
+      `migration.sql of ${names.join(', ')} changed after ${names.length === 1 ? 'it was' : 'they were'} ` +
+        'applied: put back the applied version and add a new migration',
       names,
     );
   }
@@ -250,7 +259,8 @@ function isApplied(records: readonly MigrationRecord[], name: string): boolean {
 class ScriptEndedTransaction extends Error {
   constructor() {
     super(
-      'migration.sql ended the transaction it runs in (a COMMIT, END or ROLLBACK in it): what it did up to there may have been committed',
+      'migration.sql ended the transaction it runs in (a COMMIT, END or ROLLBACK in it): ' +
+        'what it did up to there may have been committed',
     );
   }
 }
@@ -288,7 +298,11 @@ function asMigrationFailure(error: unknown): MigrationFailure | undefined {
  */
 function failureLogs(name: string, failure: MigrationFailure): string {
   return (
-    'A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n' +
-    `Migration name: ${name}\n\nDatabase error code: ${failure.databaseErrorCode}\n\nDatabase error:\n${failure.databaseError}\n\n`
+    'A migration failed to apply. New migrations cannot be applied before the error is recovered from. ' +
+    'Read more about how to resolve migration issues in a production database: ' +
+    'https://pris.ly/d/migrate-resolve\n\n' +
+    `Migration name: ${name}\n\n` +
+    `Database error code: ${failure.databaseErrorCode}\n\n` +
+    `Database error:\n${failure.databaseError}\n\n`
   );
 }

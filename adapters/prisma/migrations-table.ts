@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Transaction, Value } from '../../core/client/types.ts';
+import type { Transaction, Value } from '../../core/index.ts';
 
 /** The table Prisma Migrate keeps its history in. */
 export const MIGRATIONS_TABLE = '_prisma_migrations';
@@ -87,7 +87,8 @@ export async function createMigrationsTable(tx: Transaction): Promise<void> {
  */
 export async function readMigrationRecords(tx: Transaction): Promise<MigrationRecord[]> {
   const { rows } = await tx.execute(
-    'SELECT id, checksum, migration_name, started_at, finished_at, rolled_back_at, logs, applied_steps_count FROM "_prisma_migrations" ORDER BY started_at ASC',
+    'SELECT id, checksum, migration_name, started_at, finished_at, rolled_back_at, logs, applied_steps_count ' +
+      'FROM "_prisma_migrations" ORDER BY started_at ASC',
   );
   return rows.map((row) => ({
     id: String(row[0]),
@@ -134,7 +135,9 @@ export async function recordStarted(
  */
 export async function recordFinished(tx: Transaction, id: string): Promise<void> {
   await tx.execute({
-    sql: 'UPDATE "_prisma_migrations" SET "applied_steps_count" = "applied_steps_count" + 1, "finished_at" = ? WHERE "id" = ?',
+    sql:
+      'UPDATE "_prisma_migrations" SET "applied_steps_count" = "applied_steps_count" + 1, "finished_at" = ? ' +
+      'WHERE "id" = ?',
     args: [epochMillis(), id],
   });
 }

@@ -1,6 +1,5 @@
 import type { SqlMigrationAwareDriverAdapterFactory } from '@prisma/driver-adapter-utils';
-import { createClient } from '../../core/client/create-client.ts';
-import type { Client, Config } from '../../core/client/types.ts';
+import { createClient, type Client, type Config } from '../../core/index.ts';
 import type { TimestampFormat } from './conversion.ts';
 import { WasmliteAdapter } from './wasmlite-adapter.ts';
 import { ADAPTER_NAME } from './wasmlite-queryable.ts';
@@ -75,10 +74,9 @@ export class PrismaWasmlite implements SqlMigrationAwareDriverAdapterFactory {
     this.#shadowDatabaseUrl = options.shadowDatabaseUrl ?? ':memory:';
   }
 
-  /** Opens the client (loading `wasmlite/replication` when `syncUrl` is given) and returns the adapter. */
+  /** Opens the client (`createClient` loads replication itself when `syncUrl` is given) and returns the adapter. */
   async connect(): Promise<WasmliteAdapter> {
     if (isClient(this.#source)) return new WasmliteAdapter(this.#source, this.#timestampFormat, false);
-    if (this.#source.syncUrl !== undefined) await import('../../replication/index.ts');
     return new WasmliteAdapter(createClient({ ...this.#source, intMode: 'bigint' }), this.#timestampFormat, true);
   }
 

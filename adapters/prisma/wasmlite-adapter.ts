@@ -4,7 +4,7 @@ import {
   type IsolationLevel,
   type SqlDriverAdapter,
 } from '@prisma/driver-adapter-utils';
-import type { Client } from '../../core/client/types.ts';
+import type { Client } from '../../core/index.ts';
 import type { TimestampFormat } from './conversion.ts';
 import { toDriverAdapterError } from './errors.ts';
 import { WasmliteQueryable } from './wasmlite-queryable.ts';
@@ -21,7 +21,11 @@ const MAX_BIND_VALUES = 32766;
  *
  * @example
  * const adapter = await new PrismaWasmlite({ url: 'file:dev.db' }).connect();
- * const rs = await adapter.queryRaw({ sql: 'SELECT id FROM "User" WHERE id = ?', args: [1], argTypes: [{ scalarType: 'int', arity: 'scalar' }] });
+ * const rs = await adapter.queryRaw({
+ *   sql: 'SELECT id FROM "User" WHERE id = ?',
+ *   args: [1],
+ *   argTypes: [{ scalarType: 'int', arity: 'scalar' }],
+ * });
  */
 export class WasmliteAdapter extends WasmliteQueryable<Client> implements SqlDriverAdapter {
   readonly #ownsClient: boolean;

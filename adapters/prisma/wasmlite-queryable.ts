@@ -1,5 +1,5 @@
 import type { SqlQuery, SqlQueryable, SqlResultSet } from '@prisma/driver-adapter-utils';
-import type { InStatement, ResultSet } from '../../core/client/types.ts';
+import type { InStatement, ResultSet } from '../../core/index.ts';
 import { columnTypesOf, toPrismaRow, toWasmliteArg, type TimestampFormat } from './conversion.ts';
 import { toDriverAdapterError } from './errors.ts';
 
@@ -18,7 +18,11 @@ export const ADAPTER_NAME = 'wasmlite';
  *
  * @example
  * const queryable = new WasmliteQueryable(client, 'iso8601');
- * const { columnNames, columnTypes, rows } = await queryable.queryRaw({ sql: 'SELECT 1 AS one', args: [], argTypes: [] });
+ * const { columnNames, columnTypes, rows } = await queryable.queryRaw({
+ *   sql: 'SELECT 1 AS one',
+ *   args: [],
+ *   argTypes: [],
+ * });
  */
 export class WasmliteQueryable<Target extends StatementTarget = StatementTarget> implements SqlQueryable {
   readonly provider = 'sqlite';

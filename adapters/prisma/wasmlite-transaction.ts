@@ -1,5 +1,5 @@
 import type { Transaction as PrismaTransaction, TransactionOptions } from '@prisma/driver-adapter-utils';
-import type { Transaction } from '../../core/client/types.ts';
+import type { Transaction } from '../../core/index.ts';
 import type { TimestampFormat } from './conversion.ts';
 import { toDriverAdapterError } from './errors.ts';
 import { WasmliteQueryable } from './wasmlite-queryable.ts';
