@@ -1,9 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
-// Errors of `fsync` on a directory from file systems that cannot sync one: their entries are made
-// durable some other way or not at all, and there is nothing better to do, so they are not failures.
 const DIRECTORY_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP']);
+
+/**
+ * Whether `error` is a file system's answer that it cannot `fsync` a directory (`EINVAL`,
+ * `ENOTSUP`, `EOPNOTSUPP`: procfs, some FUSE and network file systems). Their entries are made
+ * durable some other way or not at all, and there is nothing better to do, so it is no failure.
+ *
+ * @example
+ * if (!isDirectorySyncUnsupported(error)) throw error;
+ */
+export function isDirectorySyncUnsupported(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && DIRECTORY_SYNC_UNSUPPORTED.has(code);
+}
 
 /**
  * Makes the entries of directory `dir` durable (files created, renamed or deleted in it): opens
@@ -19,7 +30,7 @@ export function syncDirectory(dir: string): void {
   try {
     fs.fsyncSync(fd);
   } catch (error) {
-    if (!DIRECTORY_SYNC_UNSUPPORTED.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+    if (!isDirectorySyncUnsupported(error)) throw error;
   } finally {
     fs.closeSync(fd);
   }

@@ -1,4 +1,5 @@
 import { SQLITE_FULL, SQLITE_BUSY, SQLITE_CANTOPEN, SQLITE_CANTOPEN_ISDIR } from '../sqlite3/constants.ts';
+import { isDirectorySyncUnsupported } from '../util/durable-file.ts';
 import { OwnerLockError } from './owner-lock-error.ts';
 
 // One slot is enough: the engine runs on one thread, and SQLite returns to the caller right
@@ -74,7 +75,5 @@ export function errorCode(error: unknown): string | undefined {
  * SQLite's unix VFS ignores), or the file system does not support syncing directories.
  */
 export function isIgnorableDirectorySyncError(error: unknown): boolean {
-  if ((error as { syscall?: unknown } | null)?.syscall === 'open') return true;
-  const code = errorCode(error);
-  return code === 'EINVAL' || code === 'ENOTSUP' || code === 'EOPNOTSUPP';
+  return (error as { syscall?: unknown } | null)?.syscall === 'open' || isDirectorySyncUnsupported(error);
 }

@@ -52,7 +52,7 @@ describe('syncDirectory', () => {
     expect(() => syncDirectory(temp.file('missing'))).toThrow(expect.objectContaining({ code: 'ENOENT' }));
   });
 
-  it("is the VFS's directory sync, so a journal in such a directory is not an I/O error", () => {
+  it("is NodeFilesystem's directory sync", () => {
     expect(() => new NodeFilesystem().syncParentDirectory('/proc/version')).not.toThrow();
   });
 });
