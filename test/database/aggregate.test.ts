@@ -168,7 +168,7 @@ describe('db.aggregate() values', () => {
     expect(seen).toEqual([42, 2.5, 'text', Buffer.from([0, 255]), null]);
   });
 
-  it('returns numbers (as REALs, as better-sqlite3 does), bigints, strings, blobs and null as the matching SQL values', () => {
+  it('returns numbers (as REALs, as better-sqlite3 does), bigints, strings, blobs and null as SQL values', () => {
     const results: Array<[string, unknown, string]> = [
       ['as_whole', 7, 'real'],
       ['as_real', 0.5, 'real'],

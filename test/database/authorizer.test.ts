@@ -42,7 +42,7 @@ describe('Database.setAuthorizer', () => {
     expect(db.prepare('SELECT count(*) FROM pragma_database_list').pluck().get()).toBe(1);
   });
 
-  it('rethrows what the authorizer threw unchanged, from prepare and from exec, and the connection stays usable', async () => {
+  it('rethrows what the authorizer threw unchanged, from prepare and exec; the connection stays usable', async () => {
     const db = tmp.track(await open(tmp.file()));
     const refusal = new RangeError('no pragmas here');
     db.setAuthorizer((action) => {

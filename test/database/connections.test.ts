@@ -35,7 +35,7 @@ describe('two connections to one WAL file in one process', () => {
     expect(count(reader)).toBe(1);
   });
 
-  it('a reader keeps its snapshot inside a read transaction while the other commits, and sees the new data afterwards', () => {
+  it('a reader keeps its snapshot in a read transaction while the other commits, and sees the new data after', () => {
     reader.exec('BEGIN');
     expect(count(reader)).toBe(1);
     writer.prepare('INSERT INTO t VALUES (2)').run();

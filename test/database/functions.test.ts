@@ -52,7 +52,7 @@ describe('db.function() arguments', () => {
     expect(got).toEqual([1n, 2n ** 63n - 1n, 2.5]);
   });
 
-  it('receives bigints by default on a database opened with safeIntegers, unless the option says otherwise', async () => {
+  it('receives bigints by default on a database opened with safeIntegers, unless its option says no', async () => {
     const safe = tmp.track(await open(':memory:', { safeIntegers: true }));
     safe.function('kind', (x) => typeof x);
     safe.function('kind_number', { safeIntegers: false }, (x) => typeof x);
@@ -198,7 +198,8 @@ describe('db.function() options and registration', () => {
     db.function('inc', (x) => (x as number) + 1);
     db.exec('CREATE TABLE n (v)');
     db.exec(
-      'WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 10000) INSERT INTO n SELECT inc(i) FROM c',
+      'WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 10000) INSERT INTO n SELECT ' +
+        'inc(i) FROM c',
     );
     expect(one('SELECT sum(v) FROM n')).toBe((10000 * 10001) / 2 + 10000);
     expect(one('SELECT f3()')).toBe(193);

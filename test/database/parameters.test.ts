@@ -137,7 +137,7 @@ describe('number parameters', () => {
     },
   );
 
-  it('reads 1e18 back from SELECT ? in number mode (no RangeError), and from a column of INTEGER affinity as an INTEGER', () => {
+  it('reads 1e18 back from SELECT ? in number mode (no RangeError), and from an INTEGER affinity column', () => {
     expect(db.prepare('SELECT ? AS v').get(1e18)).toEqual({ v: 1e18 });
     db.exec('CREATE TABLE ints (id INTEGER PRIMARY KEY, n INTEGER)');
     const insert = db.prepare('INSERT INTO ints (n) VALUES (?)');

@@ -131,7 +131,8 @@ describe('Statement.iterate()', () => {
   function fill(n: number): void {
     db.exec('CREATE TABLE big (i INTEGER PRIMARY KEY, s TEXT)');
     db.exec(
-      `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ${n}) INSERT INTO big SELECT i, 'row ' || i FROM c`,
+      `WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < ${n}) INSERT INTO big SELECT i, ` +
+        `'row ' || i FROM c`,
     );
   }
 
@@ -186,7 +187,7 @@ describe('Statement.iterate()', () => {
     expect(stmt.all()).toEqual([1, 2, 3]);
   });
 
-  it('lets other statements read while it is iterating, and refuses writes, exec and pragma as better-sqlite3 does', () => {
+  it('lets other statements read while it iterates, and refuses writes, exec and pragma as better-sqlite3 does', () => {
     db.exec('CREATE TABLE log (user_id INTEGER)');
     const insert = db.prepare('INSERT INTO log VALUES (?)');
     const countUsers = db.prepare('SELECT count(*) FROM users').pluck();

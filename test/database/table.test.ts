@@ -64,7 +64,7 @@ describe('db.table() rows', () => {
     expect(db.prepare('SELECT sum(moons) FROM planets').pluck().get()).toBe(3);
   });
 
-  it('serves REAL (every JS number, as better-sqlite3 does), TEXT, BLOB and NULL values, bigints and booleans as integers', () => {
+  it('serves REAL (every JS number, as better-sqlite3 does), TEXT, BLOB, NULL, bigints and booleans as ints', () => {
     db.table('kinds', {
       columns: ['v'],
       *rows() {
@@ -534,13 +534,15 @@ describe('db.table() options and registration', () => {
       'rows that is no generator function',
       ['t', { columns: ['x'], rows() {} }],
       TypeError,
-      'Virtual table module "t" used a table definition with an invalid "rows" property (should be a generator function)',
+      'Virtual table module "t" used a table definition with an invalid "rows" property (should be a generator ' +
+        'function)',
     ],
     [
       'columns that are not strings',
       ['t', { columns: ['x', 1], *rows() {} }],
       TypeError,
-      'Virtual table module "t" used a table definition with an invalid "columns" property (should be an array of strings)',
+      'Virtual table module "t" used a table definition with an invalid "columns" property (should be an array ' +
+        'of strings)',
     ],
     [
       'duplicate columns',
@@ -558,7 +560,8 @@ describe('db.table() options and registration', () => {
       'parameters that are not an array',
       ['t', { columns: ['x'], parameters: 'p', *rows() {} }],
       TypeError,
-      'Virtual table module "t" used a table definition with an invalid "parameters" property (should be an array of strings)',
+      'Virtual table module "t" used a table definition with an invalid "parameters" property (should be an ' +
+        'array of strings)',
     ],
     [
       'duplicate parameters',
@@ -570,7 +573,8 @@ describe('db.table() options and registration', () => {
       'a parameter named like a column',
       ['t', { columns: ['x'], parameters: ['x'], *rows() {} }],
       TypeError,
-      'Virtual table module "t" used a table definition with column "x" which was ambiguously defined as both a column and parameter',
+      'Virtual table module "t" used a table definition with column "x" which was ambiguously defined as both a ' +
+        'column and parameter',
     ],
     [
       '33 parameters',

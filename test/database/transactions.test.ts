@@ -106,7 +106,7 @@ describe('db.transaction(fn)', () => {
     expect(count()).toBe(50);
   });
 
-  it('can run once per row inside an iterate() loop in unsafeMode(), a failing call rolling back only its own row', () => {
+  it('can run once per row inside an iterate() loop in unsafeMode(), a failing call rolling back its row only', () => {
     db.exec('CREATE TABLE src (i); INSERT INTO src VALUES (1), (2), (3), (4)');
     db.unsafeMode();
     const insert = db.prepare('INSERT INTO t VALUES (?)');

@@ -70,7 +70,8 @@ describe('the engine in use', () => {
     for (const ms of [0, 1_700_000_000_000, Date.UTC(2026, 6, 1, 12), Date.UTC(2026, 0, 15, 23, 59, 59)]) {
       const d = new Date(ms);
       const pad = (n: number) => String(n).padStart(2, '0');
-      const local = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+      const day = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+      const local = `${day} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
       expect(
         db
           .prepare("SELECT datetime(?, 'unixepoch', 'localtime')")

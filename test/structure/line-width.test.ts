@@ -24,12 +24,9 @@ const NOT_YET_WRAPPED = [
   'replication/',
   'test/adapters/',
   'test/client/',
-  'test/database/',
   'test/package/',
   'test/replication/',
   'test/runtimes/',
-  'test/sqlite3/',
-  'test/vfs/',
 ];
 
 function wideLines(files: string[] = []): WideLine[] {

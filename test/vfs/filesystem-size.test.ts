@@ -63,7 +63,7 @@ for (const [name, make] of FILESYSTEMS) {
     });
 
     for (const owned of [true, false]) {
-      it(`gives every handle on a file the size any of them wrote or truncated it to (${owned ? 'owned' : 'not owned'})`, () => {
+      it(`gives every handle on a file the size any one wrote or truncated (${owned ? 'owned' : 'not owned'})`, () => {
         h = make();
         const a = open('f.db', owned);
         const b = open('f.db', owned);

@@ -42,7 +42,7 @@ describe('files the process may not write', () => {
     db.close();
   }
 
-  it('opens a database file without write permission read-only: reads work, writes fail with SQLITE_READONLY', async () => {
+  it('opens a file without write permission read-only: reads work, writes fail with SQLITE_READONLY', async () => {
     const file = path.join(dir, 'ro.db');
     await createDatabase(file);
     fs.chmodSync(file, 0o444);
@@ -66,7 +66,7 @@ describe('files the process may not write', () => {
     expect(fs.readdirSync(locked)).toEqual(['app.db']);
   });
 
-  it('opens a WAL database in a directory it may not write read-only, with or without { readonly: true }, creating no -wal', async () => {
+  it('opens a WAL database in a directory it may not write read-only, with or without readonly, no -wal', async () => {
     const locked = path.join(dir, 'locked');
     fs.mkdirSync(locked);
     const file = path.join(locked, 'app.db');

@@ -42,7 +42,8 @@ function workload(
     db = openDb(engine, '/data/app.db', vfs.name);
     // A tiny cache and autocheckpoint make transactions spill and checkpoints run mid-workload.
     db.exec(
-      `PRAGMA journal_mode = ${mode}; PRAGMA synchronous = ${synchronous}; PRAGMA cache_size = 5; PRAGMA wal_autocheckpoint = 10`,
+      `PRAGMA journal_mode = ${mode}; PRAGMA synchronous = ${synchronous}; PRAGMA cache_size = 5; PRAGMA ` +
+        `wal_autocheckpoint = 10`,
     );
     db.exec('CREATE TABLE t (txn INTEGER, i INTEGER, pad BLOB)');
     committed = 0;
@@ -51,7 +52,8 @@ function workload(
         UPDATE t SET pad = randomblob(200) WHERE txn = ${k - 1};
         DELETE FROM t WHERE txn = ${k - 3} AND i % 2 = 0;
         INSERT INTO t SELECT ${k}, value, randomblob(400)
-          FROM (WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s WHERE value < ${ROWS_PER_TRANSACTION}) SELECT value FROM s);
+          FROM (WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s
+            WHERE value < ${ROWS_PER_TRANSACTION}) SELECT value FROM s);
         COMMIT`);
       committed = k;
     }
@@ -102,7 +104,8 @@ const MODES = [
 
 describe('power loss', () => {
   for (const { mode, synchronous } of MODES) {
-    it(`keeps a ${mode.toUpperCase()} database at synchronous=${synchronous.toUpperCase()} intact with every commit that returned (seed ${SEED})`, async () => {
+    const setting = `${mode.toUpperCase()} database at synchronous=${synchronous.toUpperCase()}`;
+    it(`keeps a ${setting} intact with every commit that returned (seed ${SEED})`, async () => {
       const engine = await loadEngine();
       const random = seededRandom(SEED);
       const { operations } = workload(engine, mode, synchronous, Infinity, random, false);
@@ -110,7 +113,8 @@ describe('power loss', () => {
         const cutAfter = 1 + Math.floor(random() * operations);
         const keepSome = i % 2 === 1;
         const run = workload(engine, mode, synchronous, cutAfter, random, keepSome);
-        const where = `cut after ${cutAfter} of ${operations} operations${keepSome ? ', some unsynced writes kept' : ''}`;
+        const where =
+          `cut after ${cutAfter} of ${operations} ` + `operations${keepSome ? ', some unsynced writes kept' : ''}`;
         const found = inspect(engine, run.image);
         expect(found.integrity, where).toBe('ok');
         expect(found.complete, where).toBe(true);

@@ -14,7 +14,10 @@ import type { VfsHarness } from '../support/vfs-harness.ts';
 
 /** A subquery yielding `value` = 1…n (this SQLite build has no generate_series). */
 function series(n: number): string {
-  return `(WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s WHERE value < ${n}) SELECT value FROM s)`;
+  return (
+    `(WITH RECURSIVE s(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM s WHERE value < ${n}) SELECT ` +
+    `value FROM s)`
+  );
 }
 
 const JOURNAL_MODES = ['delete', 'truncate', 'persist', 'memory', 'off', 'wal'] as const;
@@ -55,7 +58,8 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
     it('creates a database, writes it and reads it back after reopening', () => {
       const a = db('a.db');
       a.exec(
-        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, data BLOB); INSERT INTO t VALUES (1, 'één', x'00ff'), (2, '二', randomblob(5000))",
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, data BLOB); INSERT INTO t VALUES (1, 'één', " +
+          "x'00ff'), (2, '二', randomblob(5000))",
       );
       close(a);
       expect(h.list()).toEqual(['a.db']);
@@ -300,7 +304,8 @@ export function vfsSuite(name: string, makeHarness: () => Promise<VfsHarness>): 
       it('reads a hot journal that another connection left in place at its real size', () => {
         const a = db('hot.db');
         a.exec(
-          `PRAGMA journal_mode = persist; PRAGMA cache_size = 5; CREATE TABLE t (id INTEGER PRIMARY KEY, pad BLOB); INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(100)}`,
+          `PRAGMA journal_mode = persist; PRAGMA cache_size = 5; CREATE TABLE t (id INTEGER PRIMARY KEY, pad ` +
+            `BLOB); INSERT INTO t (pad) SELECT randomblob(900) FROM ${series(100)}`,
         );
         const b = db('hot.db');
         b.exec('PRAGMA journal_mode = persist');
