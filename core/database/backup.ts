@@ -68,7 +68,9 @@ export function checkBackupArguments(destination: unknown, options: unknown): Ba
   if (progress !== null && typeof progress !== 'function')
     throw new TypeError('Expected the "progress" option to be a function');
   const pages = positiveInteger(o.pagesPerStep ?? DEFAULT_BACKUP_PAGES, 'pagesPerStep');
-  const busyTimeout = nonNegativeInteger(o.busyTimeout ?? DEFAULT_BUSY_TIMEOUT, 'busyTimeout');
+  // Only an absent option takes the default: null is refused like any other non-integer.
+  const busyTimeout =
+    o.busyTimeout === undefined ? DEFAULT_BUSY_TIMEOUT : nonNegativeInteger(o.busyTimeout, 'busyTimeout');
   return { path: resolve(file), schema, progress, pages, busyTimeout };
 }
 
