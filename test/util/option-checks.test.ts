@@ -60,6 +60,9 @@ describe('every integer option is checked the same way', () => {
     await expect(db.backup(temp.file('copy.db'), { pagesPerStep: 2 ** 53 })).rejects.toThrow(
       new TypeError('Expected the "pagesPerStep" option to be a positive integer'),
     );
+    await expect(db.backup(temp.file('copy.db'), { busyTimeout: null as never })).rejects.toThrow(
+      new TypeError('Expected the "busyTimeout" option to be a non-negative integer'),
+    );
     await expect(db.backup(temp.file('copy.db'), { busyTimeout: 2 ** 60 })).rejects.toThrow(
       new TypeError('Expected the "busyTimeout" option to be a non-negative integer'),
     );
