@@ -22,7 +22,6 @@ const NOT_YET_WRAPPED = [
   'core/client/',
   'examples/',
   'replication/',
-  'test/adapters/',
   'test/client/',
   'test/package/',
   'test/replication/',

@@ -78,7 +78,7 @@ describe.each(CLIENT_KINDS)('drizzle batch, %s client', (kind) => {
     expect(missing).toBeUndefined();
   });
 
-  it("is atomic: a failing statement undoes the batch's earlier ones and rejects with the LibsqlError as cause", async () => {
+  it("is atomic: a failing statement undoes the batch's earlier ones; the LibsqlError is the cause", async () => {
     const { db } = await dbs.open(kind);
     await db.insert(towns).values({ id: 1, name: 'Oslo' });
     const error = await db

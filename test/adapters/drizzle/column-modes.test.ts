@@ -26,7 +26,9 @@ const everything = sqliteTable('everything', {
   price: numeric('price'),
 });
 
-const DDL = `CREATE TABLE everything (id integer PRIMARY KEY, count integer, flag integer, seconds integer, millis integer, bytes blob,
+const DDL =
+  `CREATE TABLE everything (id integer PRIMARY KEY, count integer, flag integer, seconds integer, ` +
+  `millis integer, bytes blob,
   doc blob, huge blob, json_text text, choice text, ratio real, price numeric)`;
 
 describe.each(CLIENT_KINDS)('drizzle column modes, %s client', (kind) => {

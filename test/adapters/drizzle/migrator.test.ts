@@ -112,7 +112,7 @@ describe.each(CLIENT_KINDS)('drizzle migrate, %s client', (kind) => {
     return opened;
   }
 
-  it('keeps the rows of tables that reference a table a migration rebuilds, and enforces foreign keys after', async () => {
+  it('keeps the rows of tables referencing a table a migration rebuilds, and enforces foreign keys after', async () => {
     const { db } = await migratedOnceWithPosts(kind);
     await migrate(db, { migrationsFolder: EXAMPLE });
     expect(await db.values(sql`select id, author_id from posts order by id`)).toEqual([

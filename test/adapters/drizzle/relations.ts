@@ -39,5 +39,6 @@ export const library = { authors, books, reviews, authorsRelations, booksRelatio
 export const LIBRARY_TABLES = [
   'CREATE TABLE authors (id integer PRIMARY KEY, name text NOT NULL, mentor_id integer)',
   'CREATE TABLE books (id integer PRIMARY KEY, title text NOT NULL, author_id integer NOT NULL, published integer)',
-  'CREATE TABLE reviews (id integer PRIMARY KEY, book_id integer NOT NULL, stars integer NOT NULL, liked integer NOT NULL DEFAULT 1)',
+  'CREATE TABLE reviews (id integer PRIMARY KEY, book_id integer NOT NULL, stars integer NOT NULL, liked ' +
+    'integer NOT NULL DEFAULT 1)',
 ];

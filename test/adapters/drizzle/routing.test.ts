@@ -69,7 +69,7 @@ describe.each(CLIENT_KINDS)('drizzle statement routing, %s client', (kind) => {
     expect(await db.select().from(towns)).toEqual([{ id: 1, name: 'Oslo' }]);
   });
 
-  it('keeps serving reads when the primary is gone; writes then fail fast with PRIMARY_UNREACHABLE as cause', async () => {
+  it('keeps serving reads when the primary is gone; writes fail fast with PRIMARY_UNREACHABLE as cause', async () => {
     const { db, fixture } = await dbs.open(kind);
     await db.insert(towns).values({ id: 1, name: 'Oslo' });
     expect(await db.select().from(towns)).toEqual([{ id: 1, name: 'Oslo' }]);

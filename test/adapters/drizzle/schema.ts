@@ -80,10 +80,13 @@ export const CREATE_TABLES = [
      joined_at integer NOT NULL DEFAULT (unixepoch()))`,
   'CREATE TABLE towns (id integer PRIMARY KEY, name text NOT NULL)',
   'CREATE TABLE residents (id integer PRIMARY KEY, name text NOT NULL, town_id integer REFERENCES towns(id))',
-  'CREATE TABLE sales (id integer PRIMARY KEY, region text NOT NULL, item text NOT NULL, amount integer NOT NULL, units integer NOT NULL)',
+  'CREATE TABLE sales (id integer PRIMARY KEY, region text NOT NULL, item text NOT NULL, amount integer NOT ' +
+    'NULL, units integer NOT NULL)',
   'CREATE TABLE seats ("row" integer NOT NULL, label text NOT NULL, holder text NOT NULL, PRIMARY KEY ("row", label))',
-  'CREATE TABLE readings (id integer PRIMARY KEY AUTOINCREMENT, station text NOT NULL, a integer, b integer, c integer, never integer)',
-  `CREATE TABLE edits (id integer PRIMARY KEY AUTOINCREMENT, title text NOT NULL, revision integer DEFAULT 1, touched_at integer,
+  'CREATE TABLE readings (id integer PRIMARY KEY AUTOINCREMENT, station text NOT NULL, a integer, b integer, c ' +
+    'integer, never integer)',
+  `CREATE TABLE edits (id integer PRIMARY KEY AUTOINCREMENT, title text NOT NULL, revision integer DEFAULT 1, ` +
+    `touched_at integer,
      draft text)`,
   'CREATE TABLE prices (id integer PRIMARY KEY, amount numeric NOT NULL, ratio real, cheap integer NOT NULL DEFAULT 0)',
 ];

@@ -29,7 +29,8 @@ describe.each(CLIENT_KINDS)('the Prisma adapter on a %s client', (kind) => {
     );
     await adapter.executeRaw(
       q(
-        "INSERT INTO t VALUES (1, 2, 1.5, 2.5, 3, 's', 'v', 1, '2024-01-01T00:00:00.000+00:00', '2024-01-01', '12:00', '{}', x'01', 7)",
+        "INSERT INTO t VALUES (1, 2, 1.5, 2.5, 3, 's', 'v', 1, '2024-01-01T00:00:00.000+00:00', '2024-01-01', " +
+          "'12:00', '{}', x'01', 7)",
       ),
     );
     const rs = await adapter.queryRaw(

@@ -23,7 +23,7 @@ function runExample(dir: string): string {
 }
 
 describe('examples/prisma', () => {
-  it('generates its client, applies its migrations, queries a local file and a replica, and runs again on the same files', () => {
+  it('generates its client, applies its migrations, queries a local file and a replica, runs again on them', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-prisma-example-'));
     dirs.push(dir);
     const first = runExample(dir);

@@ -38,7 +38,7 @@ async function startChild(
 describe('migrate() from two processes at once through one primary', () => {
   const temp = useTempDir();
 
-  it('applies each migration once: one row each, every migration applied by one run or the other, in order', async () => {
+  it('applies each migration once: one row each, each applied by one run or the other, in order', async () => {
     const migrations = [INIT, ...extraMigrations(30)];
     const folder = writeMigrationsFolder(temp.dir, migrations);
     const primary = temp.track(await startPrimary({ path: temp.file('primary.db'), port: 0 }));
@@ -61,7 +61,8 @@ describe('migrate() from two processes at once through one primary', () => {
       const reader = temp.track(createClient({ url: `file:${temp.file('reader.db')}`, syncUrl: primary.url }));
       await reader.sync();
       const { rows } = await reader.execute(
-        'SELECT migration_name, count(*) AS n, min(finished_at IS NOT NULL AND applied_steps_count = 1) AS ok FROM _prisma_migrations GROUP BY migration_name ORDER BY migration_name',
+        'SELECT migration_name, count(*) AS n, min(finished_at IS NOT NULL AND applied_steps_count = 1) AS ok ' +
+          'FROM _prisma_migrations GROUP BY migration_name ORDER BY migration_name',
       );
       expect(rows.map((row) => [row.migration_name, row.n, row.ok])).toEqual(names.map((name) => [name, 1, 1]));
       const tables = await reader.execute(

@@ -43,10 +43,13 @@ interface HistoryRow {
 
 /** `_prisma_migrations`, oldest first, with the storage class of each timestamp and count. */
 async function history(client: Client): Promise<HistoryRow[]> {
-  const { rows } =
-    await client.execute(`SELECT id, checksum, migration_name, started_at, finished_at, rolled_back_at, logs, applied_steps_count,
-      typeof(started_at) || ',' || typeof(finished_at) || ',' || typeof(rolled_back_at) || ',' || typeof(applied_steps_count) AS types
-    FROM _prisma_migrations ORDER BY started_at, rowid`);
+  const { rows } = await client.execute(
+    `SELECT id, checksum, migration_name, started_at, finished_at, rolled_back_at, logs, ` +
+      `applied_steps_count,
+      typeof(started_at) || ',' || typeof(finished_at) || ',' || typeof(rolled_back_at) || ',' || ` +
+      `typeof(applied_steps_count) AS types
+    FROM _prisma_migrations ORDER BY started_at, rowid`,
+  );
   return rows.map((row) => ({ ...row }) as unknown as HistoryRow);
 }
 
@@ -129,7 +132,7 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
     expect((await history(fixture.client)).slice(0, 2)).toEqual(before);
   });
 
-  it("writes _prisma_migrations as Prisma's SQLite engine does: its DDL, and per migration a UUID, the file's SHA-256, epoch-millisecond times, one applied step", async () => {
+  it("writes _prisma_migrations as Prisma's engine does: DDL, UUID, SHA-256, epoch-ms times, one step", async () => {
     const fixture = await clients.open(kind);
     const folder = writeMigrationsFolder(fixture.dir, [INIT, POSTS]);
     const start = Date.now();
@@ -197,7 +200,7 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
     expect((await fixture.client.execute('PRAGMA foreign_keys')).rows[0]![0]).toBe(1);
   });
 
-  it('records a failed migration as Prisma does, keeps nothing of it, and refuses later runs with P3009 until it is resolved', async () => {
+  it('records a failed migration as Prisma does, keeps nothing of it, refuses later runs (P3009)', async () => {
     const fixture = await clients.open(kind);
     const broken = {
       name: POSTS.name,
@@ -230,7 +233,8 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
     expect(failedRow!.checksum).toBe(fileSha256(path.join(folder, POSTS.name, 'migration.sql')));
     // Prisma's P3018 text, with SQLite's extended result code (1: SQLITE_ERROR) and message.
     expect(failedRow!.logs).toBe(
-      'A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n' +
+      'A migration failed to apply. New migrations cannot be applied before the error is recovered from. Read ' +
+        'more about how to resolve migration issues in a production database: https://pris.ly/d/migrate-resolve\n\n' +
         `Migration name: ${POSTS.name}\n\nDatabase error code: 1\n\nDatabase error:\nno such table: Missing\n\n`,
     );
 
@@ -239,12 +243,14 @@ describe.each(CLIENT_KINDS)('migrate() with a %s client', (kind) => {
     expect(refused.migrationNames).toEqual([POSTS.name]);
     expect(refused.message).toMatch(
       new RegExp(
-        `The \`${POSTS.name}\` migration started at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d{3})? UTC failed with the following logs:\\nA migration failed to apply`,
+        `The \`${POSTS.name}\` migration started at \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}(\\.\\d{3})? UTC ` +
+          `failed with the following logs:\\nA migration failed to apply`,
       ),
     );
     expect(await history(fixture.client)).toHaveLength(2);
 
-    // `prisma migrate resolve --rolled-back` sets rolled_back_at (epoch ms, as its engine binds it); then the fixed script applies.
+    // `prisma migrate resolve --rolled-back` sets rolled_back_at (epoch ms, as its engine binds it); then the fixed
+    // script applies.
     await fixture.client.execute({
       sql: 'UPDATE _prisma_migrations SET rolled_back_at = ? WHERE id = ?',
       args: [BigInt(Date.now()), failedRow!.id],
@@ -299,7 +305,7 @@ describe('migrate() on a history other writers left', () => {
     });
   });
 
-  it("reads timestamps stored as text (Prisma through a driver adapter, SQLite's current_timestamp) and prints them as Prisma does", async () => {
+  it('reads timestamps stored as text (driver adapters, current_timestamp), printing them as Prisma does', async () => {
     const fixture = await clients.open('local');
     const folder = writeMigrationsFolder(fixture.dir, [INIT, POSTS]);
     await migrate(fixture.client, { migrationsFolder: folder });
@@ -308,7 +314,9 @@ describe('migrate() on a history other writers left', () => {
       args: ['2024-01-01T12:00:00.123+00:00', '2024-01-01T12:00:01.000+00:00', INIT.name],
     });
     await fixture.client.execute({
-      sql: "UPDATE _prisma_migrations SET started_at = '2024-01-02 08:30:00', finished_at = NULL, logs = NULL WHERE migration_name = ?",
+      sql:
+        "UPDATE _prisma_migrations SET started_at = '2024-01-02 08:30:00', finished_at = NULL, logs = NULL " +
+        'WHERE migration_name = ?',
       args: [POSTS.name],
     });
 
@@ -380,7 +388,7 @@ describe('migrate() refuses', () => {
     expect((await history(fixture.client)).map((r) => r.migration_name)).toEqual([INIT.name]);
   });
 
-  it('a migration.sql that commits the transaction it runs in: recorded as failed locally, refused by the primary through a replica', async () => {
+  it('a migration.sql that commits its transaction: failed locally, refused by the primary via a replica', async () => {
     const local = await clients.open('local');
     const folder = writeMigrationsFolder(local.dir, [INIT, { name: POSTS.name, sql: `${POSTS.sql}COMMIT;\n` }]);
     const error = await rejection(migrate(local.client, { migrationsFolder: folder }));
@@ -392,7 +400,8 @@ describe('migrate() refuses', () => {
       [POSTS.name, null],
     ]);
     expect(rows[1]!.logs).toContain(
-      `Migration name: ${POSTS.name}\n\nDatabase error code: none\n\nDatabase error:\nmigration.sql ended the transaction`,
+      `Migration name: ${POSTS.name}\n\nDatabase error code: none\n\nDatabase error:\nmigration.sql ended the ` +
+        `transaction`,
     );
     expect((await rejection(migrate(local.client, { migrationsFolder: folder }))).code).toBe('P3009');
 
@@ -413,7 +422,8 @@ describe('migrate() refuses', () => {
     const fixture = await clients.open('local');
     await expect(migrate(fixture.client, { migrationsFolder: path.join(fixture.dir, 'missing') })).rejects.toThrow(
       new TypeError(
-        `Expected the "migrationsFolder" option to be a directory: ENOENT: no such file or directory, scandir '${path.join(fixture.dir, 'missing')}'`,
+        `Expected the "migrationsFolder" option to be a directory: ENOENT: no such file or directory, scandir ` +
+          `'${path.join(fixture.dir, 'missing')}'`,
       ),
     );
     await expect(migrate(fixture.client, {} as never)).rejects.toThrow(

@@ -16,7 +16,8 @@ const STRINGS = [
 ];
 const BIGINTS = [0n, 1n, -1n, 2n ** 53n + 1n, -(2n ** 53n) - 3n, 2n ** 63n - 1n, -(2n ** 63n)];
 const INTS = [0, 1, -1, 2 ** 31 - 1, -(2 ** 31)];
-// Not Number.MAX_VALUE: Prisma itself sends Float arguments as 16-digit decimal text, which rounds it up to Infinity (as with Prisma's own SQLite adapters).
+// Not Number.MAX_VALUE: Prisma itself sends Float arguments as 16-digit decimal text, which rounds it up to
+// Infinity (as with Prisma's own SQLite adapters).
 const FLOATS = [0, 2, -0.5, 3.141592653589793, 1e300, -1e-300, 0.1 + 0.2, 1e308, Number.MIN_VALUE, 2 ** 60];
 // SQLite keeps a DECIMAL column's value as an INTEGER when integral (exact to 2^63), else as a REAL:
 // exact to 15 significant digits.
@@ -91,8 +92,8 @@ describe.each(CLIENT_KINDS)('Prisma scalars on a %s client', (kind) => {
       '9223372036854775807',
     ]);
     // Compared with an expression (no column affinity), a Decimal argument is still a number.
-    const [cmp] =
-      await db.$queryRaw`SELECT ${new generated.Prisma.Decimal('0.5')} > 0.25 AS gt, ${new generated.Prisma.Decimal('12345678901234567')} - 1 AS minus`;
+    const [cmp] = await db.$queryRaw`SELECT ${new generated.Prisma.Decimal('0.5')} > 0.25 AS gt,
+        ${new generated.Prisma.Decimal('12345678901234567')} - 1 AS minus`;
     expect([cmp.gt, cmp.minus]).toEqual([1n, 12345678901234566n]);
   });
 
@@ -224,11 +225,14 @@ describe.each(CLIENT_KINDS)('Prisma scalars on a %s client', (kind) => {
     const { Prisma } = generated;
     const date = DATES[0]!;
     expect(
-      await db.$executeRaw`INSERT INTO "Scalars" ("int", "bigInt", "float", "decimal", "string", "boolean", "dateTime", "bytes")
-      VALUES (${7}, ${2n ** 62n}, ${1.5}, ${new Prisma.Decimal('0.25')}, ${'ü'}, ${true}, ${date}, ${new Uint8Array([1, 2])})`,
+      await db.$executeRaw`INSERT INTO "Scalars"
+        ("int", "bigInt", "float", "decimal", "string", "boolean", "dateTime", "bytes")
+        VALUES (${7}, ${2n ** 62n}, ${1.5}, ${new Prisma.Decimal('0.25')}, ${'ü'}, ${true}, ${date},
+          ${new Uint8Array([1, 2])})`,
     ).toBe(1);
     const [row] =
-      await db.$queryRaw`SELECT "int", "bigInt", "float", "decimal", "string", "boolean", "dateTime", "bytes", "json" FROM "Scalars"`;
+      await db.$queryRaw`SELECT "int", "bigInt", "float", "decimal", "string", "boolean", "dateTime", "bytes", "json"
+        FROM "Scalars"`;
     expect(row.int).toBe(7);
     expect(row.bigInt).toBe(2n ** 62n);
     expect(row.float).toBe(1.5);
@@ -241,7 +245,8 @@ describe.each(CLIENT_KINDS)('Prisma scalars on a %s client', (kind) => {
 
     // Expressions have no declared type: the value's type decides.
     const [expr] = await db.$queryRawUnsafe(
-      "SELECT 1 + 1 AS two, ? AS big, 0.5 AS half, 't' AS text, x'00ff' AS blob, NULL AS absent, count(*) AS n FROM \"Scalars\"",
+      "SELECT 1 + 1 AS two, ? AS big, 0.5 AS half, 't' AS text, x'00ff' AS blob, NULL AS absent, count(*) AS n " +
+        'FROM "Scalars"',
       2n ** 60n,
     );
     expect(expr.two).toBe(2n);

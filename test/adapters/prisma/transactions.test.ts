@@ -160,7 +160,7 @@ describe.each(CLIENT_KINDS)('Prisma transactions on a %s client', (kind) => {
 });
 
 describe('Prisma transactions on a replica client', () => {
-  it('reports a transaction the primary rolled back after its idle timeout as closed (P1018), and goes on', async () => {
+  it('reports a transaction the primary rolled back after its idle timeout as closed (P1018), goes on', async () => {
     const { db } = await prisma.open('replica');
     const idle = db.$transaction(
       async (tx: Db) => {

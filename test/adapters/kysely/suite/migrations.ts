@@ -68,7 +68,7 @@ export function migrationCases(kind: ClientKind, version: '0.28' | '0.29'): void
       expect(executed.every((m) => m.executedAt instanceof Date)).toBe(true);
     });
 
-    it('keeps its records in tables of the given names, and refuses a run when an applied migration is missing', async () => {
+    it('keeps its records in tables of the given names; refuses a run if an applied migration is missing', async () => {
       const { db } = await kysely.open(kind);
       const named = (
         provider: MigrationProvider = new FileMigrationProvider({

@@ -92,9 +92,9 @@ export function transactionCases(kind: ClientKind): void {
 
     it("passes a failing commit's LibsqlError through and leaves nothing of the transaction", async () => {
       const { db } = await openSeeded(kysely, kind);
-      await sql`create table tag (id integer primary key, pet_id integer references pet (id) deferrable initially deferred)`.execute(
-        db,
-      );
+      await sql`create table tag (
+        id integer primary key, pet_id integer references pet (id) deferrable initially deferred
+      )`.execute(db);
       const error = await db
         .transaction()
         .execute(async (trx) => {
@@ -186,7 +186,7 @@ export function transactionCases(kind: ClientKind): void {
       expect(names).toEqual(['BeforeSavepoint', 'Released']);
     });
 
-    it('keeps other queries out of a controlled transaction: they wait (local) or read the committed state (replica)', async () => {
+    it('keeps other queries out of a controlled transaction: they wait (local) or read what is committed', async () => {
       const { db } = await openSeeded(kysely, kind);
       const trx = await db.startTransaction().execute();
       await trx.updateTable('person').set({ children: 7 }).where('id', '=', 1).execute();
