@@ -41,11 +41,12 @@ export function syncDirectory(dir: string): void {
  * over `file` and fsyncs the directory, so that after a crash `file` holds either its old content
  * or `data`, never a mix, and once this returns it holds `data`. With `{ sync: false }` readers
  * still see the old or the new content, never a mix, but nothing is fsynced (for files whose
- * durability the caller does not need). Throws Node's error; `file` is then unchanged and a
- * temporary file this call created removed.
+ * durability the caller does not need). Throws Node's error: when the write or the rename fails,
+ * `file` is unchanged and the temporary file removed; when the directory fsync after the rename
+ * fails, `file` already holds `data` but may lose it to a crash.
  *
  * @example
- * writeFileDurably(`${dbPath}-db-id`, `${dbId}\n`);
+ * writeFileDurably(`${dbPath}-dbid`, `${dbId}\n`);
  */
 export function writeFileDurably(file: string, data: Uint8Array | string, options: { sync?: boolean } = {}): void {
   const sync = options.sync ?? true;
