@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ForbiddenActionError, SqliteError } from '../../core/index.ts';
 import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { splitStatements } from '../../core/sqlite3/split-statements.ts';
 import type { Position } from '../log/index.ts';
@@ -16,6 +15,7 @@ import {
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import { TransactionRegistry } from '../primary/transaction-registry.ts';
 import { WriterLock } from '../primary/writer-lock.ts';
+import { errorResponse } from './error-status.ts';
 import { decodeBatch, decodeScript, decodeStatement, decodeTransactionBegin } from './json-values.ts';
 import { streamLog } from './log-stream.ts';
 import { streamSnapshot } from './snapshot-stream.ts';
@@ -55,9 +55,6 @@ export type Durability = 'async' | 'quorum';
 const MAX_READ_TRANSACTIONS = 64;
 
 const TRANSACTION_ROUTE = /^\/v1\/transactions\/([^/]+)\/(execute|batch|commit|rollback)$/;
-
-const BAD_INPUT_CODES = /^SQLITE_(ERROR|CONSTRAINT|MISMATCH|RANGE|TOOBIG|AUTH)/;
-const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
 
 /**
  * The primary's HTTP server (protocol in replication/PROTOCOL.md): statements, batches,
@@ -218,7 +215,7 @@ export class PrimaryServer {
       }
       case 'POST /v1/script': {
         const access = this.#options.auth.check(req.headers.authorization);
-        if (access === 'read') throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a script');
+        if (access === 'read') throw new RequestError('READ_ONLY_TOKEN', 'a read token cannot run a script');
         const statements = splitStatements(await loadEngine(), decodeScript(await this.#body(req)).sql);
         const [, before, after] = await this.#lock.run(() => this.#measured(() => this.#executor.script(statements)));
         return json(res, 200, { position: await this.#acknowledged(before, after) });
@@ -227,7 +224,7 @@ export class PrimaryServer {
         this.#options.auth.check(req.headers.authorization);
         const from = url.searchParams.get('from');
         if (from === null || !/^\d{1,20}$/.test(from) || BigInt(from) < 1n) {
-          throw new RequestError(400, 'BAD_REQUEST', 'Expected the "from" parameter to be a positive integer txid');
+          throw new RequestError('BAD_REQUEST', 'Expected the "from" parameter to be a positive integer txid');
         }
         streamLog(
           res,
@@ -271,7 +268,7 @@ export class PrimaryServer {
       }
       default: {
         const match = req.method === 'POST' ? TRANSACTION_ROUTE.exec(url.pathname) : null;
-        if (match === null) throw new RequestError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
+        if (match === null) throw new RequestError('NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
         this.#options.auth.check(req.headers.authorization);
         return this.#transaction(
           req,
@@ -340,7 +337,6 @@ export class PrimaryServer {
     if (this.#options.durability !== 'quorum' || position.txid <= before) return position.toString();
     if (await this.#replicas.waitFor(position.txid, this.#options.quorumTimeoutMs)) return position.toString();
     throw new RequestError(
-      503,
       'QUORUM_TIMEOUT',
       `the write is committed on the primary at ${position} but no replica reported it durable within ${this.#options.quorumTimeoutMs} ms: it is not acknowledged and may be lost if the primary is lost`,
     );
@@ -356,7 +352,6 @@ export class PrimaryServer {
     // that may never come (`Content-Length: 99999999999` and two bytes) would answer nothing.
     if (Number.isFinite(declared) && declared > limit) {
       throw new RequestError(
-        413,
         'BODY_TOO_LARGE',
         `the request body is declared as ${declared} bytes, more than the ${limit} allowed`,
       );
@@ -369,19 +364,19 @@ export class PrimaryServer {
       if (size > limit * 8) req.destroy();
       if (!over) chunks.push(chunk);
     }
-    if (over) throw new RequestError(413, 'BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`);
+    if (over) throw new RequestError('BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`);
     if (optional && size === 0) return undefined;
     let text: string;
     try {
       text = STRICT_UTF8.decode(Buffer.concat(chunks));
     } catch {
       // Decoding leniently would store U+FFFD in place of the client's bytes.
-      throw new RequestError(400, 'BAD_UTF8', 'the request body is not valid UTF-8');
+      throw new RequestError('BAD_UTF8', 'the request body is not valid UTF-8');
     }
     try {
       return JSON.parse(text);
     } catch {
-      throw new RequestError(400, 'BAD_JSON', 'the request body is not valid JSON');
+      throw new RequestError('BAD_JSON', 'the request body is not valid JSON');
     }
   }
 
@@ -396,49 +391,10 @@ export class PrimaryServer {
     // A batch statement's failure says which statement failed.
     const index = failedStatementIndex(error);
     const at = index === undefined ? {} : { statementIndex: index };
+    const { status, body } = errorResponse(error);
     // An unread body cannot be skipped to reach the next request on this connection: close it.
-    if (error instanceof RequestError && error.status === 413) res.setHeader('connection', 'close');
-    if (error instanceof RequestError)
-      return json(res, error.status, {
-        error: { code: error.code, message: error.message, ...error.details, ...at },
-        position,
-      });
-    if (error instanceof ForbiddenActionError) {
-      return json(res, 403, {
-        error: {
-          code: 'FORBIDDEN_ACTION',
-          action: error.action,
-          rawCode: error.rawCode,
-          message: error.message,
-          ...at,
-        },
-        position,
-      });
-    }
-    if (error instanceof SqliteError) {
-      const status = BAD_INPUT_CODES.test(error.code)
-        ? 400
-        : BUSY_CODES.test(error.code)
-          ? 503
-          : error.code === 'SQLITE_FULL'
-            ? 507
-            : 500;
-      // The file system's errno behind an I/O failure (ENOSPC, EIO, …); not its message, which names server paths.
-      const errno = (error.cause as { code?: unknown } | undefined)?.code;
-      const cause = typeof errno === 'string' && /^E[A-Z0-9]+$/.test(errno) ? { errno } : {};
-      return json(res, status, {
-        error: { code: error.code, rawCode: error.rawCode, message: error.message, ...cause, ...at },
-        position,
-      });
-    }
-    if (error instanceof RangeError || error instanceof TypeError) {
-      // Statement.run/bind: wrong parameter count or type, more than one statement.
-      return json(res, 400, { error: { code: 'BAD_REQUEST', message: error.message, ...at }, position });
-    }
-    return json(res, 500, {
-      error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
-      position,
-    });
+    if (status === 413) res.setHeader('connection', 'close');
+    return json(res, status, { error: { ...body, ...at }, position });
   }
 }
 
@@ -451,7 +407,6 @@ function decodeTransactionId(segment: string): string {
     return decodeURIComponent(segment);
   } catch {
     throw new RequestError(
-      400,
       'BAD_REQUEST',
       `the transaction id ${JSON.stringify(segment.slice(0, 64))} is not valid %-encoding`,
     );

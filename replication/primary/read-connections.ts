@@ -73,7 +73,6 @@ export class ReadConnections {
     this.#checkOpen();
     if (this.#leased >= this.#maxLeases) {
       throw new RequestError(
-        503,
         'TOO_MANY_TRANSACTIONS',
         `${this.#maxLeases} read transactions are open: commit or roll one back first`,
       );
@@ -108,14 +107,14 @@ export class ReadConnections {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new RequestError(503, 'CLOSING', 'the primary is shutting down');
+    if (this.#closed) throw new RequestError('CLOSING', 'the primary is shutting down');
   }
 
   async #open(): Promise<StatementExecutor> {
     const db = await open(this.#path, { readonly: true, fileMustExist: true });
     if (this.#closed) {
       db.close();
-      throw new RequestError(503, 'CLOSING', 'the primary is shutting down');
+      throw new RequestError('CLOSING', 'the primary is shutting down');
     }
     const executor = new StatementExecutor(db, this.#limits);
     this.#all.add(executor);

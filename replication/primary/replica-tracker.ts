@@ -198,9 +198,9 @@ export class ReplicaTracker {
 }
 
 function bad(message: string): RequestError {
-  return new RequestError(400, 'BAD_REQUEST', message);
+  return new RequestError('BAD_REQUEST', message);
 }
 
 function refused(message: string): RequestError {
-  return new RequestError(409, 'ACK_REFUSED', message);
+  return new RequestError('ACK_REFUSED', message);
 }

@@ -48,14 +48,12 @@ export class ResponseBudget {
     this.#bytes += bytes;
     if (this.#rows > this.maxRows) {
       throw new RequestError(
-        400,
         'RESPONSE_TOO_LARGE',
         `the answer has more than ${this.maxRows} rows, the most one response may hold: narrow the query or page it with LIMIT`,
       );
     }
     if (this.#bytes > this.maxBytes) {
       throw new RequestError(
-        400,
         'RESPONSE_TOO_LARGE',
         `the answer is larger than ${this.maxBytes} bytes, the most one response may hold: narrow the query or page it with LIMIT`,
       );

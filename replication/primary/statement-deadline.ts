@@ -50,7 +50,6 @@ export class StatementDeadline {
     } catch (error) {
       if (error instanceof SqliteError && error.code === 'SQLITE_INTERRUPT' && performance.now() > this.#deadline) {
         throw new RequestError(
-          400,
           'STATEMENT_TIMEOUT',
           `the statement ran longer than the ${this.timeoutMs} ms statement timeout and was interrupted: what it wrote was rolled back`,
           undefined,

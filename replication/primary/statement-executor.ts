@@ -221,7 +221,7 @@ export class StatementExecutor {
     for (let i = 0; i < inputs.length; i++) {
       try {
         if (!this.#db.inTransaction)
-          throw new RequestError(400, 'TRANSACTION_CLOSED', 'the transaction has been rolled back');
+          throw new RequestError('TRANSACTION_CLOSED', 'the transaction has been rolled back');
         results.push(this.#run(this.#prepare(inputs[i]!.sql, access, 'transaction'), inputs[i]!.args));
       } catch (error) {
         throw failedAt(error, i);
@@ -293,7 +293,7 @@ export class StatementExecutor {
         }),
       );
       if (this.#db.inTransaction)
-        throw new RequestError(400, 'TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
+        throw new RequestError('TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
       this.settle();
@@ -325,7 +325,7 @@ export class StatementExecutor {
             const result = this.#run(this.#prepare(input.sql, access, 'batch'), input.args);
             // SQLite is back in autocommit mode: the statement ended the batch's transaction.
             if (!this.#db.inTransaction)
-              throw new RequestError(400, 'TRANSACTION_CLOSED', "the batch's transaction has been rolled back");
+              throw new RequestError('TRANSACTION_CLOSED', "the batch's transaction has been rolled back");
             return result;
           } catch (error) {
             throw failedAt(error, i);
@@ -348,7 +348,6 @@ export class StatementExecutor {
       if (this.#policy.savepoint) {
         if (!this.#db.inTransaction) {
           throw new RequestError(
-            400,
             'TRANSACTION_CONTROL',
             'savepoints are accepted inside a transaction only (an interactive transaction or a batch)',
           );
@@ -373,7 +372,7 @@ export class StatementExecutor {
 
   #checkAccess(stmt: Statement<SqlValue[]>, access: Access): Statement<SqlValue[]> {
     if (access === 'read' && !stmt.readonly)
-      throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a statement that writes');
+      throw new RequestError('READ_ONLY_TOKEN', 'a read token cannot run a statement that writes');
     return stmt;
   }
 
@@ -382,19 +381,17 @@ export class StatementExecutor {
     if (context === 'transaction' && control === 'rollback') return stmt;
     if (context === 'batch' && control !== 'begin') {
       throw new RequestError(
-        400,
         'TRANSACTION_CLOSED',
         'a batch is one transaction: a statement in it cannot commit or roll it back',
       );
     }
     if (context === 'transaction') {
       throw new RequestError(
-        400,
         'TRANSACTION_CONTROL',
         'inside a transaction, end it with its commit or rollback (a ROLLBACK statement is accepted too)',
       );
     }
-    throw new RequestError(400, 'TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
+    throw new RequestError('TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
   }
 
   /**

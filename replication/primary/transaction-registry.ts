@@ -68,7 +68,7 @@ export class TransactionRegistry {
    */
   async begin(mode: BatchMode, access: Access, foreignKeys: boolean | undefined, owner: string): Promise<string> {
     if (access === 'read' && mode !== 'read')
-      throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token can only open a read transaction');
+      throw new RequestError('READ_ONLY_TOKEN', 'a read token can only open a read transaction');
     this.#checkOpen();
     const { executor, release } =
       mode === 'read' ? await this.#reads.lease() : { executor: this.#writer, release: await this.#lock.acquire() };
@@ -162,7 +162,7 @@ export class TransactionRegistry {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new RequestError(503, 'CLOSING', 'the primary is shutting down');
+    if (this.#closed) throw new RequestError('CLOSING', 'the primary is shutting down');
   }
 
   #use<T>(id: string, owner: string, fn: (tx: OpenTransaction) => T): T {
@@ -185,13 +185,12 @@ export class TransactionRegistry {
     }
     if (tx === undefined && this.#expired.get(id) === owner) {
       throw new RequestError(
-        410,
         'TRANSACTION_EXPIRED',
         `transaction ${id} was rolled back after ${this.#timeoutMs} ms idle`,
       );
     }
     // Another token's transaction is answered as one that does not exist: its id says nothing.
-    throw new RequestError(404, 'TRANSACTION_NOT_FOUND', `no open transaction ${id}`);
+    throw new RequestError('TRANSACTION_NOT_FOUND', `no open transaction ${id}`);
   }
 
   #arm(tx: OpenTransaction): void {

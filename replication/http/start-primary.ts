@@ -1,9 +1,9 @@
 import { isIP } from 'node:net';
-import { PrimaryServer } from '../http/primary-server.ts';
-import { TokenAuth } from '../http/token-auth.ts';
+import { PrimaryServer } from './primary-server.ts';
+import { TokenAuth } from './token-auth.ts';
 import type { Position } from '../log/index.ts';
-import { LogRetention } from './log-retention.ts';
-import { PrimaryDatabase } from './primary-database.ts';
+import { LogRetention } from '../primary/log-retention.ts';
+import { PrimaryDatabase } from '../primary/primary-database.ts';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const HEARTBEAT_MS = 5000;
