@@ -1,27 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { loadEngine } from '../../core/sqlite3/engine.ts';
-import { splitStatements } from '../../core/sqlite3/split-statements.ts';
-import type { Position } from '../log/index.ts';
+import { Position } from '../log/index.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
-import { ReadConnections } from '../primary/read-connections.ts';
-import {
-  failedStatementIndex,
-  StatementExecutor,
-  type ExecutorLimits,
-  type StatementResult,
-} from '../primary/statement-executor.ts';
+import { failedStatementIndex, type ExecutorLimits } from '../primary/statement-executor.ts';
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
-import { TransactionRegistry } from '../primary/transaction-registry.ts';
-import { WriterLock } from '../primary/writer-lock.ts';
+import type { EngineThread } from './engine-thread.ts';
+import type { EngineReply } from './engine-messages.ts';
 import { errorResponse } from './error-status.ts';
 import { decodeBatch, decodeScript, decodeStatement, decodeTransactionBegin } from './json-values.ts';
 import { streamLog } from './log-stream.ts';
 import { streamSnapshot } from './snapshot-stream.ts';
 import { PrimaryMetrics } from './primary-metrics.ts';
 import type { TokenAuth } from './token-auth.ts';
-import { encodeResultValue } from './wire-values.ts';
 
 /**
  * Options of {@link PrimaryServer}.
@@ -51,9 +42,6 @@ export interface PrimaryServerOptions extends ExecutorLimits {
 /** When the primary acknowledges a write: see {@link PrimaryServerOptions.durability}. */
 export type Durability = 'async' | 'quorum';
 
-/** Read transactions open at once, each on a read-only connection of its own. */
-const MAX_READ_TRANSACTIONS = 64;
-
 const TRANSACTION_ROUTE = /^\/v1\/transactions\/([^/]+)\/(execute|batch|commit|rollback)$/;
 
 /**
@@ -73,23 +61,18 @@ const TRANSACTION_ROUTE = /^\/v1\/transactions\/([^/]+)\/(execute|batch|commit|r
 export class PrimaryServer {
   readonly #primary: PrimaryDatabase;
   readonly #options: Readonly<PrimaryServerOptions>;
-  readonly #executor: StatementExecutor;
-  readonly #lock = new WriterLock();
-  readonly #transactions: TransactionRegistry;
-  /** Where a read token's SQL runs: never on the writer. */
-  readonly #reads: ReadConnections;
+  /** Where all SQL runs: the engine worker. */
+  readonly #engine: EngineThread;
   readonly #metrics = new PrimaryMetrics();
   readonly #server: Server;
   readonly #stopCounting: () => void;
   readonly #replicas: ReplicaTracker;
   #streams = 0;
 
-  constructor(primary: PrimaryDatabase, options: PrimaryServerOptions) {
+  constructor(primary: PrimaryDatabase, engine: EngineThread, options: PrimaryServerOptions) {
     this.#primary = primary;
+    this.#engine = engine;
     this.#options = Object.freeze({ ...options });
-    this.#executor = new StatementExecutor(primary.db, options);
-    this.#reads = new ReadConnections(primary.path, MAX_READ_TRANSACTIONS, options);
-    this.#transactions = new TransactionRegistry(this.#executor, this.#lock, this.#reads, options.transactionTimeoutMs);
     // A replica not heard of for three heartbeats (it reports on each) is gone.
     this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs, (txid) =>
       primary.log.recordProof(txid),
@@ -141,8 +124,6 @@ export class PrimaryServer {
   /** Stops accepting connections and ends every open one (log streams included). */
   close(): Promise<void> {
     this.#stopCounting();
-    this.#transactions.close();
-    this.#reads.close();
     this.#replicas.close();
     return new Promise((resolve) => {
       this.#server.close(() => resolve());
@@ -193,32 +174,21 @@ export class PrimaryServer {
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);
         const statement = decodeStatement(await this.#body(req), 'body');
-        const reader = access === 'read' ? await this.#reads.shared() : undefined;
-        const [result, before, after] =
-          reader !== undefined
-            ? this.#measured(() => reader.execute(statement, access))
-            : await this.#lock.run(() => this.#measured(() => this.#executor.execute(statement, access)));
-        return json(res, 200, { ...encodeResult(result), position: await this.#acknowledged(before, after) });
+        return this.#answer(res, await this.#engine.call({ op: 'execute', access, statement }));
       }
       case 'POST /v1/batch': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { statements, mode } = decodeBatch(await this.#body(req));
-        const reader = access === 'read' ? await this.#reads.shared() : undefined;
-        const [results, before, after] =
-          reader !== undefined
-            ? this.#measured(() => reader.batch(statements, access, mode))
-            : await this.#lock.run(() => this.#measured(() => this.#executor.batch(statements, access, mode)));
-        return json(res, 200, {
-          results: results.map(encodeResult),
-          position: await this.#acknowledged(before, after),
-        });
+        return this.#answer(
+          res,
+          await this.#engine.call({ op: 'batch', access, statements, mode: mode ?? 'deferred' }),
+        );
       }
       case 'POST /v1/script': {
         const access = this.#options.auth.check(req.headers.authorization);
         if (access === 'read') throw new RequestError('READ_ONLY_TOKEN', 'a read token cannot run a script');
-        const statements = splitStatements(await loadEngine(), decodeScript(await this.#body(req)).sql);
-        const [, before, after] = await this.#lock.run(() => this.#measured(() => this.#executor.script(statements)));
-        return json(res, 200, { position: await this.#acknowledged(before, after) });
+        const { sql } = decodeScript(await this.#body(req));
+        return this.#answer(res, await this.#engine.call({ op: 'script', sql }));
       }
       case 'GET /v1/log': {
         this.#options.auth.check(req.headers.authorization);
@@ -241,7 +211,7 @@ export class PrimaryServer {
       case 'GET /v1/snapshot': {
         this.#options.auth.check(req.headers.authorization);
         try {
-          await streamSnapshot(res, this.#primary, this.#lock);
+          await streamSnapshot(res, this.#primary, this.#engine);
         } catch (error) {
           // Once the headers are out, the only way to say "incomplete" is to cut the connection.
           if (!res.headersSent) throw error;
@@ -257,14 +227,8 @@ export class PrimaryServer {
       case 'POST /v1/transactions': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { mode, foreignKeys } = decodeTransactionBegin(await this.#body(req, true));
-        return json(res, 200, {
-          id: await this.#transactions.begin(
-            mode,
-            access,
-            foreignKeys,
-            this.#options.auth.holder(req.headers.authorization),
-          ),
-        });
+        const owner = this.#options.auth.holder(req.headers.authorization);
+        return this.#answer(res, await this.#engine.call({ op: 'begin', mode, access, foreignKeys, owner }), false);
       }
       default: {
         const match = req.method === 'POST' ? TRANSACTION_ROUTE.exec(url.pathname) : null;
@@ -291,39 +255,40 @@ export class PrimaryServer {
     switch (action) {
       case 'execute': {
         const statement = decodeStatement(await this.#body(req), 'body');
-        const result = this.#transactions.execute(id, owner, statement);
-        return json(res, 200, {
-          ...encodeResult(result),
-          open: this.#transactions.isOpen(id),
-          position: this.#primary.position().toString(),
-        });
+        return this.#answer(res, await this.#engine.call({ op: 'executeIn', tx: id, owner, statement }));
       }
       case 'batch': {
         const { statements } = decodeBatch(await this.#body(req));
-        const results = this.#transactions.batch(id, owner, statements);
-        return json(res, 200, { results: results.map(encodeResult), position: this.#primary.position().toString() });
+        return this.#answer(res, await this.#engine.call({ op: 'batchIn', tx: id, owner, statements }));
       }
-      case 'commit': {
+      case 'commit':
         await this.#body(req, true);
-        // A write transaction holds the writer, and this is synchronous: nothing else commits around it.
-        const [, before, after] = this.#measured(() => this.#transactions.commit(id, owner));
-        return json(res, 200, { position: await this.#acknowledged(before, after) });
-      }
+        return this.#answer(res, await this.#engine.call({ op: 'commit', tx: id, owner }));
       default:
         await this.#body(req, true);
-        this.#transactions.rollback(id, owner);
-        return json(res, 200, { position: this.#primary.position().toString() });
+        return this.#answer(res, await this.#engine.call({ op: 'rollback', tx: id, owner }));
     }
   }
 
   /**
-   * Runs `work` (under the writer lock) and returns its result with the txid before it and the
-   * position after it, so that the answer reflects this request's writes and no one else's.
+   * Sends the engine's answer: its JSON (encoded in the worker) with the `position` added, the
+   * one after the request once its writes are as durable as `durability` asks (see
+   * {@link #acknowledged}), or the current one; none when `withPosition` is false.
    */
-  #measured<T>(work: () => T): [T, bigint, Position] {
-    const before = this.#primary.position().txid;
-    const result = work();
-    return [result, before, this.#primary.position()];
+  async #answer(res: ServerResponse, reply: EngineReply, withPosition = true): Promise<void> {
+    const body = reply.body!;
+    let tail = '}';
+    if (withPosition) {
+      const position =
+        reply.after !== undefined
+          ? await this.#acknowledged(reply.before!, new Position(reply.after.txid, reply.after.checksum))
+          : this.#primary.position().toString();
+      tail = `${body.length > 1 ? ',' : ''}"position":"${position}"}`;
+    }
+    const end = Buffer.from(tail);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length + end.length });
+    res.write(body);
+    res.end(end);
   }
 
   /**
@@ -411,16 +376,6 @@ function decodeTransactionId(segment: string): string {
       `the transaction id ${JSON.stringify(segment.slice(0, 64))} is not valid %-encoding`,
     );
   }
-}
-
-function encodeResult(result: StatementResult): Record<string, unknown> {
-  return {
-    columns: result.columns,
-    columnTypes: result.columnTypes,
-    rows: result.rows.map((row) => row.map(encodeResultValue)),
-    rowsAffected: result.rowsAffected,
-    lastInsertRowid: result.lastInsertRowid === undefined ? null : result.lastInsertRowid.toString(),
-  };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

@@ -37,13 +37,15 @@ export class ReadConnections {
   readonly #path: string;
   readonly #maxLeases: number;
   readonly #limits: ExecutorLimits;
+  readonly #stopping: (() => boolean) | undefined;
   readonly #idle: StatementExecutor[] = [];
   readonly #all = new Set<StatementExecutor>();
   #shared: Promise<StatementExecutor> | undefined;
   #leased = 0;
   #closed = false;
 
-  constructor(path: string, maxLeases: number, limits: ExecutorLimits = {}) {
+  constructor(path: string, maxLeases: number, limits: ExecutorLimits = {}, stopping?: () => boolean) {
+    this.#stopping = stopping;
     this.#path = path;
     this.#maxLeases = maxLeases;
     this.#limits = limits;
@@ -116,7 +118,7 @@ export class ReadConnections {
       db.close();
       throw new RequestError('CLOSING', 'the primary is shutting down');
     }
-    const executor = new StatementExecutor(db, this.#limits);
+    const executor = new StatementExecutor(db, this.#limits, this.#stopping);
     this.#all.add(executor);
     return executor;
   }

@@ -32,9 +32,13 @@ export class StatementDeadline {
   /** `performance.now()` past which the running request is interrupted; Infinity between requests. */
   #deadline = Infinity;
 
-  constructor(db: Database, timeoutMs: number) {
+  /**
+   * `stopping` is asked at each check too: true interrupts the statement at once (the primary is
+   * closing), whatever the deadline.
+   */
+  constructor(db: Database, timeoutMs: number, stopping: () => boolean = () => false) {
     this.timeoutMs = timeoutMs;
-    db.progressHandler(OPS_PER_CHECK, () => performance.now() > this.#deadline);
+    db.progressHandler(OPS_PER_CHECK, () => performance.now() > this.#deadline || stopping());
   }
 
   /**

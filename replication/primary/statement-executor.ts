@@ -63,8 +63,14 @@ type Context = 'execute' | 'transaction' | 'batch';
 
 const statementIndexes = new WeakMap<object, number>();
 
-/** Marks `error` as the failure of a batch's statement `index`; returns it. */
-function failedAt(error: unknown, index: number): unknown {
+/**
+ * Marks `error` as the failure of a batch's statement `index` (see {@link failedStatementIndex})
+ * unless it is marked already; returns it.
+ *
+ * @example
+ * throw markFailedStatement(error, 2);
+ */
+export function markFailedStatement(error: unknown, index: number): unknown {
   if (error !== null && typeof error === 'object' && !statementIndexes.has(error)) statementIndexes.set(error, index);
   return error;
 }
@@ -122,11 +128,14 @@ export class StatementExecutor {
   /** The foreign key enforcement to restore once the interactive transaction ends, if it changed it. */
   #foreignKeysAfter: boolean | undefined;
 
-  constructor(db: Database, limits: ExecutorLimits = {}) {
+  /** `stopping` interrupts a running request when it returns true (see `StatementDeadline`). */
+  constructor(db: Database, limits: ExecutorLimits = {}, stopping?: () => boolean) {
     this.#db = db;
     this.#budget = new ResponseBudget(limits.maxResponseRows ?? Infinity, limits.maxResponseBytes ?? Infinity);
     this.#deadline =
-      limits.statementTimeoutMs === undefined ? undefined : new StatementDeadline(db, limits.statementTimeoutMs);
+      limits.statementTimeoutMs === undefined
+        ? undefined
+        : new StatementDeadline(db, limits.statementTimeoutMs, stopping);
     this.#savepoint = {
       open: db.prepare('SAVEPOINT wasmlite_returning'),
       release: db.prepare('RELEASE wasmlite_returning'),
@@ -224,7 +233,7 @@ export class StatementExecutor {
           throw new RequestError('TRANSACTION_CLOSED', 'the transaction has been rolled back');
         results.push(this.#run(this.#prepare(inputs[i]!.sql, access, 'transaction'), inputs[i]!.args));
       } catch (error) {
-        throw failedAt(error, i);
+        throw markFailedStatement(error, i);
       }
     }
     return results;
@@ -313,7 +322,7 @@ export class StatementExecutor {
         try {
           this.#prepare(input.sql, access, 'batch');
         } catch (error) {
-          throw failedAt(error, i);
+          throw markFailedStatement(error, i);
         }
       });
     }
@@ -328,7 +337,7 @@ export class StatementExecutor {
               throw new RequestError('TRANSACTION_CLOSED', "the batch's transaction has been rolled back");
             return result;
           } catch (error) {
-            throw failedAt(error, i);
+            throw markFailedStatement(error, i);
           }
         }),
       );
@@ -405,7 +414,7 @@ export class StatementExecutor {
       return this.#deadline.run(work);
     } catch (error) {
       const index = error instanceof RequestError ? failedStatementIndex(error.cause) : undefined;
-      throw index === undefined ? error : failedAt(error, index);
+      throw index === undefined ? error : markFailedStatement(error, index);
     }
   }
 

@@ -1,0 +1,90 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useTempDir } from '../../support/temp-dir.ts';
+import { call, LogReader } from './http.ts';
+
+const CHILD = fileURLToPath(new URL('./primary-child.ts', import.meta.url));
+/** A statement that would run for minutes: a billion steps of a recursive CTE. */
+const ENDLESS = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1e9) SELECT count(*) FROM c';
+/** How long the statement runs: the statement timeout interrupts it then. */
+const STATEMENT_MS = 10_000;
+/** Far above what a free event loop takes, far below the statement: SQL on the HTTP thread fails it. */
+const PROMPT_MS = 1000;
+
+async function startChild(file: string, options: object): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, JSON.stringify(options)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`child exited with ${code}`)));
+  });
+  if (!line.startsWith('url ')) throw new Error(line);
+  return { child, url: line.slice(4) };
+}
+
+/** The `p` quantile (0..1) of `values`. */
+function quantile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+describe('a primary running a long statement', () => {
+  const temp = useTempDir();
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of children.splice(0)) child.kill('SIGKILL');
+  });
+
+  it('answers /health, /status and its log stream promptly while a 10 s statement runs', async () => {
+    const { child, url } = await startChild(path.join(temp.dir, 'app.db'), {
+      tokens: { write: ['w'], read: ['r'] },
+      statementTimeoutMs: STATEMENT_MS,
+      heartbeatMs: 100,
+    });
+    children.push(child);
+    expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE t (x)' }, 'w')).status).toBe(200);
+    const stream = await LogReader.open(url, 1n, 'r');
+    await stream.until(() => stream.records.length === 1);
+
+    for (const token of ['w', 'r']) {
+      const started = performance.now();
+      const statement = call(url, '/v1/execute', { sql: ENDLESS }, token).then((answer) => ({
+        answer,
+        ms: performance.now() - started,
+      }));
+      let done = false;
+      void statement.then(() => (done = true));
+      const heartbeatsBefore = stream.heartbeats;
+      const latencies: number[] = [];
+      while (!done) {
+        const asked = performance.now();
+        const health = await call(url, '/health');
+        latencies.push(performance.now() - asked);
+        expect(health.status).toBe(200);
+        expect((await call(url, '/status', undefined, 'r')).status).toBe(200);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const { answer, ms } = await statement;
+      // The statement did run its full 10 s (then the timeout interrupted it), on the writer or a read connection.
+      expect(answer.body.error.code).toBe('STATEMENT_TIMEOUT');
+      expect(ms).toBeGreaterThan(STATEMENT_MS - 500);
+      expect(latencies.length).toBeGreaterThan(20);
+      expect(Math.max(...latencies)).toBeLessThan(PROMPT_MS);
+      // Heartbeats every 100 ms kept coming on the log stream meanwhile.
+      expect(stream.heartbeats - heartbeatsBefore).toBeGreaterThan(STATEMENT_MS / 100 / 4);
+      console.log(
+        `/health during a ${Math.round(ms)} ms statement (${token === 'w' ? 'write' : 'read'} token): ` +
+          `${latencies.length} polls, p50 ${quantile(latencies, 0.5).toFixed(1)} ms, ` +
+          `p99 ${quantile(latencies, 0.99).toFixed(1)} ms, max ${Math.max(...latencies).toFixed(1)} ms`,
+      );
+    }
+    // And the primary writes and streams as before once it is over.
+    expect((await call(url, '/v1/execute', { sql: 'INSERT INTO t VALUES (1)' }, 'w')).status).toBe(200);
+    await stream.until(() => stream.records.length === 2);
+    stream.close();
+  }, 60_000);
+});
