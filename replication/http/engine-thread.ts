@@ -181,6 +181,8 @@ export class EngineThread {
 
   #settle(primary: PrimaryDatabase, reply: EngineReply & { id: number; error?: SentError; failure?: string }): void {
     if (reply.failure !== undefined) primary.failed(new Error(reply.failure));
+    // The worker answers only once its synchronous work, commits included, is done.
+    primary.announce();
     const pending = this.#pending.get(reply.id);
     if (pending === undefined) return;
     this.#pending.delete(reply.id);

@@ -55,6 +55,8 @@ export class PrimaryDatabase {
   /** The log's damaged records, found at startup (every record is verified) or when read since. */
   readonly logDamage: LogDamage;
   readonly #listeners = new Set<(record: TxRecord) => void>();
+  /** Records appended whose commit the engine has not yet answered for (see {@link announce}). */
+  readonly #unannounced: TxRecord[] = [];
   readonly #madeLogDir: boolean;
   #position: Position | undefined;
   #failure: Error | undefined;
@@ -118,13 +120,21 @@ export class PrimaryDatabase {
   append(bytes: Uint8Array): Position {
     const position = this.log.appendEncoded(bytes);
     this.#position = position;
-    if (this.#listeners.size > 0) {
-      const record = TxRecord.decode(bytes);
-      queueMicrotask(() => {
-        for (const listener of this.#listeners) listener(record);
-      });
-    }
+    if (this.#listeners.size > 0) this.#unannounced.push(TxRecord.decode(bytes));
     return position;
+  }
+
+  /**
+   * Tells the {@link onRecord} listeners of the records appended since the last call: the engine
+   * calls it once its commit has returned, as it answers the request that committed.
+   *
+   * @example
+   * primary.announce(); // log streams push the new records now
+   */
+  announce(): void {
+    if (this.#unannounced.length === 0) return;
+    const records = this.#unannounced.splice(0);
+    for (const record of records) for (const listener of this.#listeners) listener(record);
   }
 
   /**
