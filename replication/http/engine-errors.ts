@@ -19,6 +19,8 @@ export interface SentError {
   readonly statementIndex?: number;
   readonly errno?: string;
   readonly fields?: Record<string, unknown>;
+  /** Whether it is a `WasmliteError` (of a class not rebuilt by name, it comes back as the base). */
+  readonly wasmlite?: boolean;
   readonly cause?: SentError;
 }
 
@@ -49,8 +51,10 @@ export function sendError(error: unknown, depth = 0): SentError {
   if (error instanceof PositionMismatchError) {
     return { ...base, fields: { have: error.have.toString(), got: error.got.toString() } };
   }
-  if (error instanceof WasmliteError) return { ...base, code: error.code };
-  return base;
+  if (error instanceof WasmliteError) return { ...base, code: error.code, wasmlite: true };
+  // A Node error's errno code (`ENOSPC`) is kept too.
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? { ...base, code } : base;
 }
 
 /**
@@ -98,10 +102,8 @@ export function receiveError(sent: SentError): Error {
       error = new RangeError(sent.message, options);
       break;
     default:
-      error =
-        sent.code === undefined
-          ? new Error(sent.message, options)
-          : new WasmliteError(sent.message, sent.code, options);
+      if (sent.wasmlite === true) error = new WasmliteError(sent.message, sent.code ?? 'INTERNAL', options);
+      else error = Object.assign(new Error(sent.message, options), sent.code === undefined ? {} : { code: sent.code });
       if (error.name !== sent.kind) Object.defineProperty(error, 'name', { value: sent.kind });
   }
   return sent.statementIndex === undefined ? error : (markFailedStatement(error, sent.statementIndex) as Error);

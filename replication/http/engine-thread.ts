@@ -18,7 +18,8 @@ import {
  * Options of {@link EngineThread.start}.
  *
  * @example
- * await EngineThread.start(primary, { epoch: 1n, transactionTimeoutMs: 5000, statementTimeoutMs: 5000, maxResponseRows: 200_000, maxResponseBytes: 10 << 20 });
+ * const limits = { statementTimeoutMs: 5000, maxResponseRows: 200_000, maxResponseBytes: 10 << 20 };
+ * await EngineThread.start(primary, { epoch: 1n, transactionTimeoutMs: 5000, ...limits });
  */
 export interface EngineThreadOptions extends Required<ExecutorLimits> {
   readonly epoch: bigint;
@@ -43,7 +44,8 @@ function spawn(workerData: EngineStart, transferList: Transferable[]): Worker {
   const tsx = createRequire(import.meta.url)
     .resolve('tsx/esm/api')
     .replace(/\.cjs$/, '.mjs');
-  const boot = `import(${JSON.stringify(pathToHref(tsx))}).then(({ register }) => { register(); return import(${JSON.stringify(url.href)}); })`;
+  const register = `import(${JSON.stringify(pathToHref(tsx))}).then(({ register }) => register())`;
+  const boot = `${register}.then(() => import(${JSON.stringify(url.href)}))`;
   return new Worker(boot, { eval: true, workerData, transferList } as WorkerOptions);
 }
 

@@ -3,7 +3,7 @@ import { Position } from '../log/index.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
-import { failedStatementIndex, type ExecutorLimits } from '../primary/statement-executor.ts';
+import { failedStatementIndex } from '../primary/statement-executor.ts';
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import type { EngineThread } from './engine-thread.ts';
 import type { EngineReply } from './engine-messages.ts';
@@ -18,16 +18,15 @@ import type { TokenAuth } from './token-auth.ts';
  * Options of {@link PrimaryServer}.
  *
  * @example
- * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention, durability: 'async', quorumTimeoutMs: 10_000 });
+ * const options = { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, retention, durability: 'async' };
+ * new PrimaryServer(primary, engine, { ...options, quorumTimeoutMs: 10_000 });
  */
-export interface PrimaryServerOptions extends ExecutorLimits {
+export interface PrimaryServerOptions {
   readonly auth: TokenAuth;
   /** Largest request body accepted; larger gets 413. */
   readonly maxBodyBytes: number;
   /** Heartbeat interval of idle log streams. */
   readonly heartbeatMs: number;
-  /** An interactive transaction idle this long, in ms, is rolled back. */
-  readonly transactionTimeoutMs: number;
   /** Told which records each log stream still has to send, so compaction keeps them. */
   readonly retention: LogRetention;
   /**
@@ -47,15 +46,18 @@ const TRANSACTION_ROUTE = /^\/v1\/transactions\/([^/]+)\/(execute|batch|commit|r
 /**
  * The primary's HTTP server (protocol in replication/PROTOCOL.md): statements, batches,
  * interactive transactions, the log stream, snapshots, health, status and metrics over
- * `node:http`. Whatever uses the writer connection waits for the {@link WriterLock}, which an
- * open interactive write transaction holds until it ends; a read token's requests and read
- * transactions run on read-only connections ({@link ReadConnections}) and wait for nothing.
- * Remote SQL is compiled under SQLite's authorizer (`RemoteSqlPolicy`), whose refusals are 403
- * `FORBIDDEN_ACTION`. Every request's failure is a
- * JSON `{ error: { code, message } }` with a 4xx/5xx status; none takes the server down.
+ * `node:http`. Every statement is sent to the engine worker ({@link EngineThread}), where the
+ * writer connection, the read-only connections a read token's SQL runs on, interactive
+ * transactions and snapshots live; this thread only parses, authenticates, waits (for quorum)
+ * and answers, so `/health`, `/status`, `/metrics`, replicas' reports and log streams answer
+ * while a statement runs. Remote SQL is compiled under SQLite's authorizer (`RemoteSqlPolicy`),
+ * whose refusals are 403 `FORBIDDEN_ACTION`. Every request's failure is a JSON
+ * `{ error: { code, message } }` with the status `errorResponse` gives its code; none takes the
+ * server down.
  *
  * @example
- * const server = new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention, durability: 'async', quorumTimeoutMs: 10_000 });
+ * const options = { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, retention, durability: 'async' };
+ * const server = new PrimaryServer(primary, engine, { ...options, quorumTimeoutMs: 10_000 });
  * await server.listen('127.0.0.1', 0);
  */
 export class PrimaryServer {

@@ -213,13 +213,9 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
     auth,
     maxBodyBytes,
     heartbeatMs,
-    transactionTimeoutMs,
     retention,
     durability,
     quorumTimeoutMs,
-    statementTimeoutMs,
-    maxResponseRows,
-    maxResponseBytes,
   });
   let url: string;
   try {

@@ -26,7 +26,7 @@ export interface ReadLease {
  *
  * {@link shared} serves single statements and batches (synchronous, so one connection is enough);
  * a read transaction leases a connection of its own ({@link lease}), at most `maxLeases` at once
- * (then a {@link RequestError} 503 `TOO_MANY_TRANSACTIONS`). Each runs under the same
+ * (then a {@link RequestError} `TOO_MANY_TRANSACTIONS`). Each runs under the same
  * {@link ExecutorLimits} as the writer: a read token's answers and statements are bounded too.
  *
  * @example

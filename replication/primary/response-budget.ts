@@ -13,7 +13,7 @@ const REAL_BYTES = 24;
  * values become: a string its UTF-8 length plus quotes (escapes not counted), an integer its
  * digits (rounded up to 5, 10, 16 or 20 and the `$bigint` wrapper), a REAL 24 bytes, a blob its
  * base64 length, and the separators. Past `maxRows` rows or
- * `maxBytes` bytes, {@link count} throws a {@link RequestError} 400 `RESPONSE_TOO_LARGE`.
+ * `maxBytes` bytes, {@link count} throws a {@link RequestError} `RESPONSE_TOO_LARGE`.
  *
  * @example
  * const budget = new ResponseBudget(200_000, 10 << 20);

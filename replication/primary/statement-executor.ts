@@ -94,20 +94,20 @@ export function failedStatementIndex(error: unknown): number | undefined {
  * anything runs (foreign key pragmas are let through inside a write transaction, where they
  * cannot outlive it, and in scripts, which put them back). A read access runs only statements
  * that SQLite reports read-only (`Statement.readonly`), anything else is a {@link RequestError}
- * 403. Transaction control (`BEGIN`, `COMMIT`, …, recognised by the program SQLite compiles, see
- * `transactionControl`) is refused (400): a transaction left open would block every other
- * request. Inside an interactive transaction a `ROLLBACK` is accepted and ends it (as libSQL
+ * `READ_ONLY_TOKEN`. Transaction control (`BEGIN`, `COMMIT`, …, recognised by the program SQLite
+ * compiles, see `transactionControl`) is refused (`TRANSACTION_CONTROL`): a transaction left open
+ * would block every other request. Inside an interactive transaction a `ROLLBACK` is accepted and ends it (as libSQL
  * does); in a batch, a statement that would commit or roll back the batch's transaction fails it
- * with 400 `TRANSACTION_CLOSED`. Savepoints (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, recognised by
+ * with `TRANSACTION_CLOSED`. Savepoints (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, recognised by
  * the authorizer) are accepted inside a transaction, where they nest. SQLite failures are thrown
  * as `SqliteError`s; a failed batch changes nothing. A batch statement's failure is marked with
  * its index ({@link failedStatementIndex}).
  *
  * Each request (a call of `execute`, `batch`, `script`, `executeIn`, `batchIn`, `commit`) runs
- * under the {@link ExecutorLimits}: past `statementTimeoutMs` SQLite interrupts it (400
- * `STATEMENT_TIMEOUT`, what it wrote is rolled back), and rows are counted as they are read, so an
- * answer past `maxResponseRows` or `maxResponseBytes` stops stepping at once (400
- * `RESPONSE_TOO_LARGE`; a write with `RETURNING` runs in a savepoint, rolled back then).
+ * under the {@link ExecutorLimits}: past `statementTimeoutMs` SQLite interrupts it
+ * (`STATEMENT_TIMEOUT`, what it wrote is rolled back), and rows are counted as they are read, so
+ * an answer past `maxResponseRows` or `maxResponseBytes` stops stepping at once
+ * (`RESPONSE_TOO_LARGE`; a write with `RETURNING` runs in a savepoint, rolled back then).
  *
  * @example
  * const executor = new StatementExecutor(db);
@@ -216,7 +216,7 @@ export class StatementExecutor {
    * Runs the statements in order inside the open transaction, as libSQL's `Transaction.batch`
    * does: the first failure (rethrown, marked with its index) stops it, the statements before it
    * stay and the transaction stays open. A statement after one that ended the transaction (a
-   * `ROLLBACK`) fails with 400 `TRANSACTION_CLOSED`.
+   * `ROLLBACK`) fails with `TRANSACTION_CLOSED`.
    *
    * @example
    * executor.batchIn([{ sql: 'INSERT INTO t VALUES (2)' }, { sql: 'INSERT INTO t VALUES (3)' }], 'write');
@@ -284,8 +284,8 @@ export class StatementExecutor {
    * Runs a script's statements (split by `splitStatements`) one after another as `sqlite3_exec`
    * does: in autocommit mode, where the script may `BEGIN` and `COMMIT` itself; the first failure
    * stops it and is rethrown, and what earlier statements committed stays. A transaction the
-   * script leaves open is rolled back (a {@link RequestError} 400 if the script otherwise
-   * succeeded), and `PRAGMA foreign_keys` is put back as it was (`defer_foreign_keys` SQLite
+   * script leaves open is rolled back (a {@link RequestError} `TRANSACTION_CONTROL` if the script
+   * otherwise succeeded), and `PRAGMA foreign_keys` is put back as it was (`defer_foreign_keys` SQLite
    * resets itself), so nothing of the script's connection state outlives it. The policy refuses
    * the rest (`ATTACH`, other pragma setters, TEMP objects) statement by statement.
    *

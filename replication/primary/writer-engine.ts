@@ -80,7 +80,8 @@ interface OpenSnapshot {
  * `CLOSING`.
  *
  * @example
- * const engine = await WriterEngine.open({ path, dbId, epoch: 1n, start, sink: (r) => log.append(r), transactionTimeoutMs: 5000 });
+ * const sink = (record: TxRecord) => log.append(record);
+ * const engine = await WriterEngine.open({ path, dbId, epoch: 1n, start, sink, transactionTimeoutMs: 5000 });
  * engine.execute({ sql: 'INSERT INTO t VALUES (1)' }, 'write');
  */
 export class WriterEngine {
@@ -237,10 +238,10 @@ export class WriterEngine {
     const pages: Uint8Array[] = [];
     for (let n = 0; n < CHUNK_PAGES && snapshot.next <= snapshot.pageCount; n++, snapshot.next++) {
       const row = snapshot.rows.next();
-      if (row.done === true || row.value[0] !== snapshot.next)
-        throw new Error(
-          `sqlite_dbpage returned ${row.done === true ? 'no page' : `page ${row.value[0]}`} where page ${snapshot.next} was due`,
-        );
+      if (row.done === true || row.value[0] !== snapshot.next) {
+        const got = row.done === true ? 'no page' : `page ${row.value[0]}`;
+        throw new Error(`sqlite_dbpage returned ${got} where page ${snapshot.next} was due`);
+      }
       pages.push(row.value[1]);
     }
     const chunk = new Uint8Array(pages.reduce((sum, page) => sum + page.length, 0));

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startPrimary } from '../../../replication/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { call, LogReader } from './http.ts';
 
@@ -87,4 +88,27 @@ describe('a primary running a long statement', () => {
     await stream.until(() => stream.records.length === 2);
     stream.close();
   }, 60_000);
+
+  it('closes at once, interrupting the statement under way, and restarts with nothing of it', async () => {
+    const file = path.join(temp.dir, 'app.db');
+    const primary = await startPrimary({ path: file, statementTimeoutMs: 600_000 });
+    expect((await call(primary.url, '/v1/execute', { sql: 'CREATE TABLE t (x)' })).status).toBe(200);
+    const position = primary.position().toString();
+    // A write that would run for minutes: the billion-row insert.
+    const statement = call(primary.url, '/v1/execute', {
+      sql: ENDLESS.replace('SELECT count(*)', 'INSERT INTO t SELECT x'),
+    }).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const asked = performance.now();
+    await primary.close();
+    expect(performance.now() - asked).toBeLessThan(PROMPT_MS * 3);
+    await statement;
+    const again = await startPrimary({ path: file });
+    try {
+      expect(again.position().toString()).toBe(position);
+      expect((await call(again.url, '/v1/execute', { sql: 'SELECT count(*) FROM t' })).body.rows).toEqual([[0]]);
+    } finally {
+      await again.close();
+    }
+  }, 30_000);
 });
