@@ -5,8 +5,10 @@ import type { Access, BatchMode, StatementInput } from '../primary/statement-exe
 export const APPEND_DONE = 0;
 /** Index in the shared signals of the flag that interrupts every running statement (closing). */
 export const STOP = 1;
+/** Index in the shared signals of the id of a request to interrupt (its client has gone). */
+export const CANCEL = 2;
 /** How many Int32 signals the engine worker and the server's thread share. */
-export const SIGNAL_COUNT = 2;
+export const SIGNAL_COUNT = 3;
 
 /** What the engine worker is started with (`workerData`). */
 export interface EngineStart {
@@ -21,7 +23,7 @@ export interface EngineStart {
   readonly maxResponseBytes: number;
   /** The port each commit's record goes through to the log. */
   readonly appendPort: MessagePort;
-  /** {@link SIGNAL_COUNT} Int32s: {@link APPEND_DONE}, {@link STOP}. */
+  /** {@link SIGNAL_COUNT} Int32s: {@link APPEND_DONE}, {@link STOP}, {@link CANCEL}. */
   readonly signals: SharedArrayBuffer;
 }
 

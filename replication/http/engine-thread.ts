@@ -7,6 +7,7 @@ import type { ExecutorLimits } from '../primary/statement-executor.ts';
 import { receiveError, sendError, type SentError } from './engine-errors.ts';
 import {
   APPEND_DONE,
+  CANCEL,
   SIGNAL_COUNT,
   STOP,
   type EngineCall,
@@ -153,16 +154,21 @@ export class EngineThread {
 
   /**
    * Sends `request` to the engine and resolves with its reply; rejects with the request's error
-   * rebuilt (`RequestError`, `SqliteError`, …), or 503 `CLOSING` once the engine has stopped.
+   * rebuilt (`RequestError`, `SqliteError`, …), or `CLOSING` once the engine has stopped. When
+   * `cancel` aborts (its client has gone), the request's SQL is interrupted at the statement
+   * deadline's next look at the clock (it fails with `SQLITE_INTERRUPT`, what it wrote rolled back;
+   * a short statement that never looks completes).
    */
-  call(request: EngineCall): Promise<EngineReply> {
+  call(request: EngineCall, cancel?: AbortSignal): Promise<EngineReply> {
     if (this.#exited !== undefined || (this.#closing !== undefined && request.op !== 'close'))
       return Promise.reject(new RequestError('CLOSING', 'the primary is shutting down'));
     const id = this.#nextId++;
-    return new Promise((resolve, reject) => {
+    const interrupt = (): void => void Atomics.store(this.#signals, CANCEL, id);
+    cancel?.addEventListener('abort', interrupt, { once: true });
+    return new Promise<EngineReply>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.postMessage({ ...request, id });
-    });
+    }).finally(() => cancel?.removeEventListener('abort', interrupt));
   }
 
   /**

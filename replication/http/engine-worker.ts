@@ -10,7 +10,14 @@ import { Position, TxRecord } from '../log/index.ts';
 import type { StatementResult } from '../primary/statement-executor.ts';
 import { WriterEngine } from '../primary/writer-engine.ts';
 import { receiveError, sendError, type SentError } from './engine-errors.ts';
-import { APPEND_DONE, STOP, type EngineReply, type EngineRequest, type EngineStart } from './engine-messages.ts';
+import {
+  APPEND_DONE,
+  CANCEL,
+  STOP,
+  type EngineReply,
+  type EngineRequest,
+  type EngineStart,
+} from './engine-messages.ts';
 import { encodeResultValue } from './wire-values.ts';
 
 const start = workerData as EngineStart;
@@ -56,15 +63,20 @@ function position(at: Position): { txid: bigint; checksum: bigint } {
 async function run(engine: WriterEngine, request: EngineRequest): Promise<EngineReply> {
   switch (request.op) {
     case 'execute': {
-      const { result, before, after } = await engine.execute(request.statement, request.access);
+      const { result, before, after } = await engine.execute(request.statement, request.access, request.id);
       return { body: open(encodeResult(result)), before, after: position(after) };
     }
     case 'batch': {
-      const { result, before, after } = await engine.batch(request.statements, request.access, request.mode);
+      const { result, before, after } = await engine.batch(
+        request.statements,
+        request.access,
+        request.mode,
+        request.id,
+      );
       return { body: open({ results: result.map(encodeResult) }), before, after: position(after) };
     }
     case 'script': {
-      const { before, after } = await engine.script(request.sql);
+      const { before, after } = await engine.script(request.sql, request.id);
       return { body: open({}), before, after: position(after) };
     }
     case 'begin':
@@ -72,16 +84,18 @@ async function run(engine: WriterEngine, request: EngineRequest): Promise<Engine
         body: open({ id: await engine.begin(request.mode, request.access, request.foreignKeys, request.owner) }),
       };
     case 'executeIn': {
-      const { result, open: stillOpen } = engine.executeIn(request.tx, request.owner, request.statement);
+      const { result, open: stillOpen } = engine.executeIn(request.tx, request.owner, request.statement, request.id);
       return { body: open({ ...encodeResult(result), open: stillOpen }), current: true };
     }
     case 'batchIn':
       return {
-        body: open({ results: engine.batchIn(request.tx, request.owner, request.statements).map(encodeResult) }),
+        body: open({
+          results: engine.batchIn(request.tx, request.owner, request.statements, request.id).map(encodeResult),
+        }),
         current: true,
       };
     case 'commit': {
-      const { before, after } = engine.commit(request.tx, request.owner);
+      const { before, after } = engine.commit(request.tx, request.owner, request.id);
       return { body: open({}), before, after: position(after) };
     }
     case 'rollback':
@@ -103,6 +117,8 @@ async function run(engine: WriterEngine, request: EngineRequest): Promise<Engine
   }
 }
 
+/** The request whose SQL runs now, for `stopping` (the engine is not there yet while it opens). */
+let running = (): number => 0;
 let engine: WriterEngine;
 try {
   engine = await WriterEngine.open({
@@ -115,12 +131,15 @@ try {
     statementTimeoutMs: start.statementTimeoutMs,
     maxResponseRows: start.maxResponseRows,
     maxResponseBytes: start.maxResponseBytes,
-    stopping: () => Atomics.load(signals, STOP) !== 0,
+    // The primary is closing, or the client of the request under way has gone.
+    stopping: () =>
+      Atomics.load(signals, STOP) !== 0 || (running() !== 0 && Atomics.load(signals, CANCEL) === running()),
   });
 } catch (error) {
   port.postMessage({ error: sendError(error) });
   process.exit(0);
 }
+running = () => engine.running;
 port.postMessage({ ready: position(engine.position()) });
 let failed = false;
 port.on('message', (request: EngineRequest) => {

@@ -87,7 +87,12 @@ export class PrimaryServer {
       // Replicas' reports are counted apart: they come on their own, not from a user's request.
       const ack = req.url === '/v1/ack';
       res.on('finish', () => (ack ? this.#metrics.ack(res.statusCode) : this.#metrics.request(res.statusCode)));
-      this.#handle(req, res).catch((error: unknown) => this.#fail(res, error));
+      // A client that goes away before its answer has its statement interrupted in the engine.
+      const gone = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
+      this.#handle(req, res, gone.signal).catch((error: unknown) => this.#fail(res, error));
     });
     // HTTP that node:http cannot parse never reaches #handle: answer it in JSON like any error.
     this.#server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -133,7 +138,7 @@ export class PrimaryServer {
     });
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse, gone: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://primary');
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
@@ -176,21 +181,21 @@ export class PrimaryServer {
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);
         const statement = decodeStatement(await this.#body(req), 'body');
-        return this.#answer(res, await this.#engine.call({ op: 'execute', access, statement }));
+        return this.#answer(res, await this.#engine.call({ op: 'execute', access, statement }, gone));
       }
       case 'POST /v1/batch': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { statements, mode } = decodeBatch(await this.#body(req));
         return this.#answer(
           res,
-          await this.#engine.call({ op: 'batch', access, statements, mode: mode ?? 'deferred' }),
+          await this.#engine.call({ op: 'batch', access, statements, mode: mode ?? 'deferred' }, gone),
         );
       }
       case 'POST /v1/script': {
         const access = this.#options.auth.check(req.headers.authorization);
         if (access === 'read') throw new RequestError('READ_ONLY_TOKEN', 'a read token cannot run a script');
         const { sql } = decodeScript(await this.#body(req));
-        return this.#answer(res, await this.#engine.call({ op: 'script', sql }));
+        return this.#answer(res, await this.#engine.call({ op: 'script', sql }, gone));
       }
       case 'GET /v1/log': {
         this.#options.auth.check(req.headers.authorization);
@@ -230,7 +235,11 @@ export class PrimaryServer {
         const access = this.#options.auth.check(req.headers.authorization);
         const { mode, foreignKeys } = decodeTransactionBegin(await this.#body(req, true));
         const owner = this.#options.auth.holder(req.headers.authorization);
-        return this.#answer(res, await this.#engine.call({ op: 'begin', mode, access, foreignKeys, owner }), false);
+        return this.#answer(
+          res,
+          await this.#engine.call({ op: 'begin', mode, access, foreignKeys, owner }, gone),
+          false,
+        );
       }
       default: {
         const match = req.method === 'POST' ? TRANSACTION_ROUTE.exec(url.pathname) : null;
@@ -239,6 +248,7 @@ export class PrimaryServer {
         return this.#transaction(
           req,
           res,
+          gone,
           decodeTransactionId(match[1]!),
           this.#options.auth.holder(req.headers.authorization),
           match[2]!,
@@ -250,6 +260,7 @@ export class PrimaryServer {
   async #transaction(
     req: IncomingMessage,
     res: ServerResponse,
+    gone: AbortSignal,
     id: string,
     owner: string,
     action: string,
@@ -257,18 +268,18 @@ export class PrimaryServer {
     switch (action) {
       case 'execute': {
         const statement = decodeStatement(await this.#body(req), 'body');
-        return this.#answer(res, await this.#engine.call({ op: 'executeIn', tx: id, owner, statement }));
+        return this.#answer(res, await this.#engine.call({ op: 'executeIn', tx: id, owner, statement }, gone));
       }
       case 'batch': {
         const { statements } = decodeBatch(await this.#body(req));
-        return this.#answer(res, await this.#engine.call({ op: 'batchIn', tx: id, owner, statements }));
+        return this.#answer(res, await this.#engine.call({ op: 'batchIn', tx: id, owner, statements }, gone));
       }
       case 'commit':
         await this.#body(req, true);
-        return this.#answer(res, await this.#engine.call({ op: 'commit', tx: id, owner }));
+        return this.#answer(res, await this.#engine.call({ op: 'commit', tx: id, owner }, gone));
       default:
         await this.#body(req, true);
-        return this.#answer(res, await this.#engine.call({ op: 'rollback', tx: id, owner }));
+        return this.#answer(res, await this.#engine.call({ op: 'rollback', tx: id, owner }, gone));
     }
   }
 

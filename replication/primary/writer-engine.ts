@@ -95,6 +95,7 @@ export class WriterEngine {
   readonly #transactions: TransactionRegistry;
   readonly #snapshots = new Map<number, OpenSnapshot>();
   #nextSnapshot = 1;
+  #running = 0;
 
   private constructor(path: string, db: Database, capture: WalCapture, stop: () => void, options: WriterEngineOptions) {
     this.#path = path;
@@ -123,6 +124,14 @@ export class WriterEngine {
     }
   }
 
+  /**
+   * The tag of the request whose SQL is running now (the `tag` given to the method that runs
+   * it), 0 when none is: `stopping` can interrupt one request, e.g. when its client has gone.
+   */
+  get running(): number {
+    return this.#running;
+  }
+
   /** The position after the last committed transaction. */
   position(): Position {
     return this.#capture.position!;
@@ -140,12 +149,12 @@ export class WriterEngine {
    * @example
    * (await engine.execute({ sql: 'SELECT 1' }, 'read')).result.rows; // [[1n]]
    */
-  async execute(input: StatementInput, access: Access): Promise<Measured<StatementResult>> {
+  async execute(input: StatementInput, access: Access, tag = 0): Promise<Measured<StatementResult>> {
     if (access === 'read') {
       const reader = await this.#reads.shared();
-      return this.#measured(() => reader.execute(input, access));
+      return this.#measured(tag, () => reader.execute(input, access));
     }
-    return this.#lock.run(() => this.#measured(() => this.#executor.execute(input, access)));
+    return this.#lock.run(() => this.#measured(tag, () => this.#executor.execute(input, access)));
   }
 
   /** Runs statements in one transaction (see `StatementExecutor.batch`). */
@@ -153,18 +162,19 @@ export class WriterEngine {
     inputs: readonly StatementInput[],
     access: Access,
     mode: BatchMode,
+    tag = 0,
   ): Promise<Measured<StatementResult[]>> {
     if (access === 'read') {
       const reader = await this.#reads.shared();
-      return this.#measured(() => reader.batch(inputs, access, mode));
+      return this.#measured(tag, () => reader.batch(inputs, access, mode));
     }
-    return this.#lock.run(() => this.#measured(() => this.#executor.batch(inputs, access, mode)));
+    return this.#lock.run(() => this.#measured(tag, () => this.#executor.batch(inputs, access, mode)));
   }
 
   /** Runs a script (split here, as `sqlite3_exec` would) on the writer (see `StatementExecutor.script`). */
-  async script(sql: string): Promise<Measured<void>> {
+  async script(sql: string, tag = 0): Promise<Measured<void>> {
     const statements = splitStatements(await loadEngine(), sql);
-    return this.#lock.run(() => this.#measured(() => this.#executor.script(statements)));
+    return this.#lock.run(() => this.#measured(tag, () => this.#executor.script(statements)));
   }
 
   /** Begins an interactive transaction for `owner`; resolves with its id (see `TransactionRegistry.begin`). */
@@ -173,19 +183,19 @@ export class WriterEngine {
   }
 
   /** Runs one statement in `owner`'s transaction `id`; `open` says whether it is still open after. */
-  executeIn(id: string, owner: string, input: StatementInput): { result: StatementResult; open: boolean } {
-    const result = this.#transactions.execute(id, owner, input);
+  executeIn(id: string, owner: string, input: StatementInput, tag = 0): { result: StatementResult; open: boolean } {
+    const result = this.#tagged(tag, () => this.#transactions.execute(id, owner, input));
     return { result, open: this.#transactions.isOpen(id) };
   }
 
   /** Runs statements in `owner`'s transaction `id`. */
-  batchIn(id: string, owner: string, inputs: readonly StatementInput[]): StatementResult[] {
-    return this.#transactions.batch(id, owner, inputs);
+  batchIn(id: string, owner: string, inputs: readonly StatementInput[], tag = 0): StatementResult[] {
+    return this.#tagged(tag, () => this.#transactions.batch(id, owner, inputs));
   }
 
   /** Commits `owner`'s transaction `id` (a write one holds the writer: nothing else commits around it). */
-  commit(id: string, owner: string): Measured<void> {
-    return this.#measured(() => this.#transactions.commit(id, owner));
+  commit(id: string, owner: string, tag = 0): Measured<void> {
+    return this.#measured(tag, () => this.#transactions.commit(id, owner));
   }
 
   /** Rolls `owner`'s transaction `id` back. */
@@ -286,10 +296,20 @@ export class WriterEngine {
     }
   }
 
-  /** Runs `work` and returns its result with the txid before it and the position after it. */
-  #measured<T>(work: () => T): Measured<T> {
+  /** Runs `work` as request `tag` and returns its result with the txid before it and the position after it. */
+  #measured<T>(tag: number, work: () => T): Measured<T> {
     const before = this.position().txid;
-    const result = work();
+    const result = this.#tagged(tag, work);
     return { result, before, after: this.position() };
+  }
+
+  /** Runs `work` (synchronous SQL) as request `tag`: see {@link running}. */
+  #tagged<T>(tag: number, work: () => T): T {
+    this.#running = tag;
+    try {
+      return work();
+    } finally {
+      this.#running = 0;
+    }
   }
 }

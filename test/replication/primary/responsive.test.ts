@@ -27,6 +27,9 @@ async function startChild(file: string, options: object): Promise<{ child: Child
   return { child, url: line.slice(4) };
 }
 
+/** The txid of a position's text (`<txid hex>/<checksum hex>`). */
+const txidOf = (position: string): bigint => BigInt(`0x${position.split('/')[0]}`);
+
 /** The `p` quantile (0..1) of `values`. */
 function quantile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -88,6 +91,32 @@ describe('a primary running a long statement', () => {
     await stream.until(() => stream.records.length === 2);
     stream.close();
   }, 60_000);
+
+  it('interrupts the statement of a client that went away, so the requests behind it run at once', async () => {
+    const primary = await startPrimary({ path: path.join(temp.dir, 'app.db'), statementTimeoutMs: 600_000 });
+    try {
+      expect((await call(primary.url, '/v1/execute', { sql: 'CREATE TABLE t (x)' })).status).toBe(200);
+      const position = primary.position().toString();
+      const client = new AbortController();
+      const abandoned = fetch(`${primary.url}/v1/execute`, {
+        method: 'POST',
+        body: JSON.stringify({ sql: ENDLESS.replace('SELECT count(*)', 'INSERT INTO t SELECT x') }),
+        signal: client.signal,
+      }).catch((error: unknown) => error);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      client.abort();
+      await abandoned;
+      // The writer is free again at once, and nothing of the abandoned insert was committed.
+      const asked = performance.now();
+      const next = await call(primary.url, '/v1/execute', { sql: 'INSERT INTO t VALUES (1)' });
+      expect(next.status).toBe(200);
+      expect(performance.now() - asked).toBeLessThan(PROMPT_MS * 3);
+      expect((await call(primary.url, '/v1/execute', { sql: 'SELECT count(*) FROM t' })).body.rows).toEqual([[1]]);
+      expect(primary.position().txid).toBe(txidOf(position) + 1n);
+    } finally {
+      await primary.close();
+    }
+  }, 30_000);
 
   it('closes at once, interrupting the statement under way, and restarts with nothing of it', async () => {
     const file = path.join(temp.dir, 'app.db');
