@@ -147,7 +147,10 @@ export class EngineThread {
       worker.on('error', (error) => engine.#fail(error));
       worker.once('exit', (code) => {
         appends.close();
-        engine.#fail(new Error(`the primary's engine worker exited (code ${code})`));
+        const error = new Error(`the primary's engine worker exited (code ${code})`);
+        // Not closed on purpose (it ran out of memory, say): /health says so, every write fails.
+        if (engine.#closing === undefined) primary.failed(error);
+        engine.#fail(error);
       });
     });
   }
