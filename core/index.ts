@@ -1,3 +1,4 @@
+export { WasmliteError } from './util/wasmlite-error.ts';
 export * from './database/index.ts';
 export * from './client/index.ts';
 export type { SqlValue } from './sqlite3/values.ts';

@@ -15,7 +15,7 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startPrimary } from './primary/index.ts';
+import { startPrimary } from './http/start-primary.ts';
 
 const USAGE =
   'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>] [--durability async|quorum]' +

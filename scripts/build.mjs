@@ -43,6 +43,8 @@ const entryPoints = publishedFiles(manifest).map((file) => {
     throw new Error(`package.json names ${file}, but there is no ${out}.ts`);
   return { in: path.join(ROOT, `${out}.ts`), out };
 });
+// Not exported: the primary's engine worker, which `EngineThread` starts from `replication/primary-worker.js`.
+entryPoints.push({ in: path.join(ROOT, 'replication/http/engine-worker.ts'), out: 'replication/primary-worker' });
 
 await esbuild.build({
   absWorkingDir: ROOT,

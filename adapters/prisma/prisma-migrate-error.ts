@@ -1,3 +1,4 @@
+import { WasmliteError } from '../../core/index.ts';
 /**
  * Why {@link migrate} refused or stopped. Where Prisma Migrate has an error code for the same
  * situation, the code is Prisma's:
@@ -20,9 +21,9 @@
  *   if (error instanceof PrismaMigrateError && error.code === 'P3009') console.error(error.migrationNames);
  * }
  */
-export class PrismaMigrateError extends Error {
+export class PrismaMigrateError extends WasmliteError {
   /** What went wrong (see the class). */
-  readonly code: PrismaMigrateErrorCode;
+  declare readonly code: PrismaMigrateErrorCode;
   /** The migrations concerned, by folder name (empty for P3005 and P3019). */
   readonly migrationNames: readonly string[];
 
@@ -32,8 +33,7 @@ export class PrismaMigrateError extends Error {
     migrationNames: readonly string[] = [],
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.code = code;
+    super(message, code, options);
     this.migrationNames = migrationNames;
   }
 

@@ -1,4 +1,5 @@
 import { SqliteError } from '../database/sqlite-error.ts';
+import { WasmliteError } from '../util/wasmlite-error.ts';
 
 /**
  * Every error a `Client` raises on purpose, in @libsql/client's shape, so code that catches
@@ -15,17 +16,16 @@ import { SqliteError } from '../database/sqlite-error.ts';
  * try { await client.execute('INSERT INTO users (id) VALUES (1)'); }
  * catch (e) { if (e instanceof LibsqlError && e.extendedCode === 'SQLITE_CONSTRAINT_PRIMARYKEY') … }
  */
-export class LibsqlError extends Error {
+export class LibsqlError extends WasmliteError {
   /** Machine-readable error code, e.g. `SQLITE_CONSTRAINT` or `TRANSACTION_CLOSED`. */
-  readonly code: string;
+  declare readonly code: string;
   /** SQLite's extended result code name, e.g. `SQLITE_CONSTRAINT_PRIMARYKEY`; undefined for a client misuse. */
   readonly extendedCode: string | undefined;
   /** SQLite's extended result code as a number, e.g. 1555; undefined for a client misuse. */
   readonly rawCode: number | undefined;
 
   constructor(message: string, code: string, extendedCode?: string, rawCode?: number, cause?: Error) {
-    super(`${code}: ${message}`, cause === undefined ? undefined : { cause });
-    this.code = code;
+    super(`${code}: ${message}`, code, cause === undefined ? undefined : { cause });
     this.extendedCode = extendedCode;
     this.rawCode = rawCode;
   }

@@ -1,3 +1,5 @@
+import { WasmliteError } from '../util/wasmlite-error.ts';
+
 /**
  * The one error class for failures reported by the SQLite engine.
  *
@@ -12,7 +14,7 @@
  * try { db.prepare('INSERT INTO users (email) VALUES (?)').run(email); }
  * catch (e) { if (e instanceof SqliteError && e.code === 'SQLITE_CONSTRAINT_UNIQUE') … }
  */
-export interface SqliteError extends Error {
+export interface SqliteError extends WasmliteError {
   /** The extended result code name, e.g. `SQLITE_CONSTRAINT_UNIQUE`. */
   readonly code: string;
   /** The extended result code as a number, e.g. 2067. */
@@ -26,14 +28,12 @@ export interface SqliteErrorConstructor {
   readonly prototype: SqliteError;
 }
 
-class SqliteErrorClass extends Error implements SqliteError {
-  readonly code: string;
+class SqliteErrorClass extends WasmliteError implements SqliteError {
   readonly rawCode: number;
 
   constructor(message: string, code: string, rawCode = Number.NaN, options?: { cause?: unknown }) {
     if (typeof code !== 'string') throw new TypeError('Expected second argument to be a string');
-    super(String(message), options);
-    this.code = code;
+    super(String(message), code, options);
     this.rawCode = rawCode;
   }
 

@@ -1,3 +1,4 @@
+import { WasmliteError } from '../../core/util/wasmlite-error.ts';
 import type { Position } from '../log/index.ts';
 
 /**
@@ -16,12 +17,12 @@ import type { Position } from '../log/index.ts';
  * }
  * // error.cause.message: 'capture stopped: transaction 0000000000000008 went to the sink but SQLite did not commit it, …'
  */
-export class CaptureError extends Error {
+export class CaptureError extends WasmliteError {
   /** The position of the last record handed to the sink; `undefined` before `start`. */
   readonly position: Position | undefined;
 
   constructor(message: string, position: Position | undefined) {
-    super(message);
+    super(message, 'CAPTURE_STOPPED');
     this.position = position;
   }
 

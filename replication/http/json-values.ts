@@ -12,7 +12,7 @@ const MODES = new Set(['write', 'read', 'deferred']);
 const MAX_ARGUMENTS = 32766;
 
 function bad(message: string): RequestError {
-  return new RequestError(400, 'BAD_REQUEST', message);
+  return new RequestError('BAD_REQUEST', message);
 }
 
 /**

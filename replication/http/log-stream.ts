@@ -38,14 +38,13 @@ export function streamLog(
   const log = primary.log;
   const first = log.firstTxid();
   if (first !== undefined && from < first) {
-    throw new RequestError(410, 'LOG_COMPACTED', `txid ${from} is no longer in the log: fetch a snapshot`, {
+    throw new RequestError('LOG_COMPACTED', `txid ${from} is no longer in the log: fetch a snapshot`, {
       firstTxid: first.toString(),
     });
   }
   const damaged = primary.logDamage.lastTxid();
   if (damaged !== undefined && from <= damaged) {
     throw new RequestError(
-      410,
       'LOG_DAMAGED',
       `record ${damaged} of the primary's log is damaged, txid ${from} on cannot be sent: fetch a snapshot`,
       {
@@ -55,7 +54,7 @@ export function streamLog(
   }
   const position = primary.position();
   if (from > position.txid + 1n) {
-    throw new RequestError(409, 'FROM_AHEAD', `txid ${from} is ahead of the primary's position ${position}`);
+    throw new RequestError('FROM_AHEAD', `txid ${from} is ahead of the primary's position ${position}`);
   }
   res.writeHead(200, {
     'content-type': 'application/octet-stream',

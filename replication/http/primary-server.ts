@@ -1,42 +1,32 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { ForbiddenActionError, SqliteError } from '../../core/index.ts';
-import { loadEngine } from '../../core/sqlite3/engine.ts';
-import { splitStatements } from '../../core/sqlite3/split-statements.ts';
-import type { Position } from '../log/index.ts';
+import { Position } from '../log/index.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
-import { ReadConnections } from '../primary/read-connections.ts';
-import {
-  failedStatementIndex,
-  StatementExecutor,
-  type ExecutorLimits,
-  type StatementResult,
-} from '../primary/statement-executor.ts';
+import { failedStatementIndex } from '../primary/statement-executor.ts';
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
-import { TransactionRegistry } from '../primary/transaction-registry.ts';
-import { WriterLock } from '../primary/writer-lock.ts';
+import type { EngineThread } from './engine-thread.ts';
+import type { EngineReply } from './engine-messages.ts';
+import { errorResponse } from './error-status.ts';
 import { decodeBatch, decodeScript, decodeStatement, decodeTransactionBegin } from './json-values.ts';
 import { streamLog } from './log-stream.ts';
 import { streamSnapshot } from './snapshot-stream.ts';
 import { PrimaryMetrics } from './primary-metrics.ts';
 import type { TokenAuth } from './token-auth.ts';
-import { encodeResultValue } from './wire-values.ts';
 
 /**
  * Options of {@link PrimaryServer}.
  *
  * @example
- * new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention, durability: 'async', quorumTimeoutMs: 10_000 });
+ * const options = { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, retention, durability: 'async' };
+ * new PrimaryServer(primary, engine, { ...options, quorumTimeoutMs: 10_000 });
  */
-export interface PrimaryServerOptions extends ExecutorLimits {
+export interface PrimaryServerOptions {
   readonly auth: TokenAuth;
   /** Largest request body accepted; larger gets 413. */
   readonly maxBodyBytes: number;
   /** Heartbeat interval of idle log streams. */
   readonly heartbeatMs: number;
-  /** An interactive transaction idle this long, in ms, is rolled back. */
-  readonly transactionTimeoutMs: number;
   /** Told which records each log stream still has to send, so compaction keeps them. */
   readonly retention: LogRetention;
   /**
@@ -51,48 +41,40 @@ export interface PrimaryServerOptions extends ExecutorLimits {
 /** When the primary acknowledges a write: see {@link PrimaryServerOptions.durability}. */
 export type Durability = 'async' | 'quorum';
 
-/** Read transactions open at once, each on a read-only connection of its own. */
-const MAX_READ_TRANSACTIONS = 64;
-
 const TRANSACTION_ROUTE = /^\/v1\/transactions\/([^/]+)\/(execute|batch|commit|rollback)$/;
-
-const BAD_INPUT_CODES = /^SQLITE_(ERROR|CONSTRAINT|MISMATCH|RANGE|TOOBIG|AUTH)/;
-const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
 
 /**
  * The primary's HTTP server (protocol in replication/PROTOCOL.md): statements, batches,
  * interactive transactions, the log stream, snapshots, health, status and metrics over
- * `node:http`. Whatever uses the writer connection waits for the {@link WriterLock}, which an
- * open interactive write transaction holds until it ends; a read token's requests and read
- * transactions run on read-only connections ({@link ReadConnections}) and wait for nothing.
- * Remote SQL is compiled under SQLite's authorizer (`RemoteSqlPolicy`), whose refusals are 403
- * `FORBIDDEN_ACTION`. Every request's failure is a
- * JSON `{ error: { code, message } }` with a 4xx/5xx status; none takes the server down.
+ * `node:http`. Every statement is sent to the engine worker ({@link EngineThread}), where the
+ * writer connection, the read-only connections a read token's SQL runs on, interactive
+ * transactions and snapshots live; this thread only parses, authenticates, waits (for quorum)
+ * and answers, so `/health`, `/status`, `/metrics`, replicas' reports and log streams answer
+ * while a statement runs. Remote SQL is compiled under SQLite's authorizer (`RemoteSqlPolicy`),
+ * whose refusals are 403 `FORBIDDEN_ACTION`. Every request's failure is a JSON
+ * `{ error: { code, message } }` with the status `errorResponse` gives its code; none takes the
+ * server down.
  *
  * @example
- * const server = new PrimaryServer(primary, { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, transactionTimeoutMs: 5000, retention, durability: 'async', quorumTimeoutMs: 10_000 });
+ * const options = { auth, maxBodyBytes: 8 << 20, heartbeatMs: 5000, retention, durability: 'async' };
+ * const server = new PrimaryServer(primary, engine, { ...options, quorumTimeoutMs: 10_000 });
  * await server.listen('127.0.0.1', 0);
  */
 export class PrimaryServer {
   readonly #primary: PrimaryDatabase;
   readonly #options: Readonly<PrimaryServerOptions>;
-  readonly #executor: StatementExecutor;
-  readonly #lock = new WriterLock();
-  readonly #transactions: TransactionRegistry;
-  /** Where a read token's SQL runs: never on the writer. */
-  readonly #reads: ReadConnections;
+  /** Where all SQL runs: the engine worker. */
+  readonly #engine: EngineThread;
   readonly #metrics = new PrimaryMetrics();
   readonly #server: Server;
   readonly #stopCounting: () => void;
   readonly #replicas: ReplicaTracker;
   #streams = 0;
 
-  constructor(primary: PrimaryDatabase, options: PrimaryServerOptions) {
+  constructor(primary: PrimaryDatabase, engine: EngineThread, options: PrimaryServerOptions) {
     this.#primary = primary;
+    this.#engine = engine;
     this.#options = Object.freeze({ ...options });
-    this.#executor = new StatementExecutor(primary.db, options);
-    this.#reads = new ReadConnections(primary.path, MAX_READ_TRANSACTIONS, options);
-    this.#transactions = new TransactionRegistry(this.#executor, this.#lock, this.#reads, options.transactionTimeoutMs);
     // A replica not heard of for three heartbeats (it reports on each) is gone.
     this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs, (txid) =>
       primary.log.recordProof(txid),
@@ -105,7 +87,12 @@ export class PrimaryServer {
       // Replicas' reports are counted apart: they come on their own, not from a user's request.
       const ack = req.url === '/v1/ack';
       res.on('finish', () => (ack ? this.#metrics.ack(res.statusCode) : this.#metrics.request(res.statusCode)));
-      this.#handle(req, res).catch((error: unknown) => this.#fail(res, error));
+      // A client that goes away before its answer has its statement interrupted in the engine.
+      const gone = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
+      this.#handle(req, res, gone.signal).catch((error: unknown) => this.#fail(res, error));
     });
     // HTTP that node:http cannot parse never reaches #handle: answer it in JSON like any error.
     this.#server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
@@ -144,8 +131,6 @@ export class PrimaryServer {
   /** Stops accepting connections and ends every open one (log streams included). */
   close(): Promise<void> {
     this.#stopCounting();
-    this.#transactions.close();
-    this.#reads.close();
     this.#replicas.close();
     return new Promise((resolve) => {
       this.#server.close(() => resolve());
@@ -153,7 +138,7 @@ export class PrimaryServer {
     });
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async #handle(req: IncomingMessage, res: ServerResponse, gone: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://primary');
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
@@ -196,38 +181,27 @@ export class PrimaryServer {
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);
         const statement = decodeStatement(await this.#body(req), 'body');
-        const reader = access === 'read' ? await this.#reads.shared() : undefined;
-        const [result, before, after] =
-          reader !== undefined
-            ? this.#measured(() => reader.execute(statement, access))
-            : await this.#lock.run(() => this.#measured(() => this.#executor.execute(statement, access)));
-        return json(res, 200, { ...encodeResult(result), position: await this.#acknowledged(before, after) });
+        return this.#answer(res, await this.#engine.call({ op: 'execute', access, statement }, gone));
       }
       case 'POST /v1/batch': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { statements, mode } = decodeBatch(await this.#body(req));
-        const reader = access === 'read' ? await this.#reads.shared() : undefined;
-        const [results, before, after] =
-          reader !== undefined
-            ? this.#measured(() => reader.batch(statements, access, mode))
-            : await this.#lock.run(() => this.#measured(() => this.#executor.batch(statements, access, mode)));
-        return json(res, 200, {
-          results: results.map(encodeResult),
-          position: await this.#acknowledged(before, after),
-        });
+        return this.#answer(
+          res,
+          await this.#engine.call({ op: 'batch', access, statements, mode: mode ?? 'deferred' }, gone),
+        );
       }
       case 'POST /v1/script': {
         const access = this.#options.auth.check(req.headers.authorization);
-        if (access === 'read') throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a script');
-        const statements = splitStatements(await loadEngine(), decodeScript(await this.#body(req)).sql);
-        const [, before, after] = await this.#lock.run(() => this.#measured(() => this.#executor.script(statements)));
-        return json(res, 200, { position: await this.#acknowledged(before, after) });
+        if (access === 'read') throw new RequestError('READ_ONLY_TOKEN', 'a read token cannot run a script');
+        const { sql } = decodeScript(await this.#body(req));
+        return this.#answer(res, await this.#engine.call({ op: 'script', sql }, gone));
       }
       case 'GET /v1/log': {
         this.#options.auth.check(req.headers.authorization);
         const from = url.searchParams.get('from');
         if (from === null || !/^\d{1,20}$/.test(from) || BigInt(from) < 1n) {
-          throw new RequestError(400, 'BAD_REQUEST', 'Expected the "from" parameter to be a positive integer txid');
+          throw new RequestError('BAD_REQUEST', 'Expected the "from" parameter to be a positive integer txid');
         }
         streamLog(
           res,
@@ -244,7 +218,7 @@ export class PrimaryServer {
       case 'GET /v1/snapshot': {
         this.#options.auth.check(req.headers.authorization);
         try {
-          await streamSnapshot(res, this.#primary, this.#lock);
+          await streamSnapshot(res, this.#primary, this.#engine);
         } catch (error) {
           // Once the headers are out, the only way to say "incomplete" is to cut the connection.
           if (!res.headersSent) throw error;
@@ -260,22 +234,21 @@ export class PrimaryServer {
       case 'POST /v1/transactions': {
         const access = this.#options.auth.check(req.headers.authorization);
         const { mode, foreignKeys } = decodeTransactionBegin(await this.#body(req, true));
-        return json(res, 200, {
-          id: await this.#transactions.begin(
-            mode,
-            access,
-            foreignKeys,
-            this.#options.auth.holder(req.headers.authorization),
-          ),
-        });
+        const owner = this.#options.auth.holder(req.headers.authorization);
+        return this.#answer(
+          res,
+          await this.#engine.call({ op: 'begin', mode, access, foreignKeys, owner }, gone),
+          false,
+        );
       }
       default: {
         const match = req.method === 'POST' ? TRANSACTION_ROUTE.exec(url.pathname) : null;
-        if (match === null) throw new RequestError(404, 'NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
+        if (match === null) throw new RequestError('NOT_FOUND', `no route for ${req.method} ${url.pathname}`);
         this.#options.auth.check(req.headers.authorization);
         return this.#transaction(
           req,
           res,
+          gone,
           decodeTransactionId(match[1]!),
           this.#options.auth.holder(req.headers.authorization),
           match[2]!,
@@ -287,6 +260,7 @@ export class PrimaryServer {
   async #transaction(
     req: IncomingMessage,
     res: ServerResponse,
+    gone: AbortSignal,
     id: string,
     owner: string,
     action: string,
@@ -294,39 +268,40 @@ export class PrimaryServer {
     switch (action) {
       case 'execute': {
         const statement = decodeStatement(await this.#body(req), 'body');
-        const result = this.#transactions.execute(id, owner, statement);
-        return json(res, 200, {
-          ...encodeResult(result),
-          open: this.#transactions.isOpen(id),
-          position: this.#primary.position().toString(),
-        });
+        return this.#answer(res, await this.#engine.call({ op: 'executeIn', tx: id, owner, statement }, gone));
       }
       case 'batch': {
         const { statements } = decodeBatch(await this.#body(req));
-        const results = this.#transactions.batch(id, owner, statements);
-        return json(res, 200, { results: results.map(encodeResult), position: this.#primary.position().toString() });
+        return this.#answer(res, await this.#engine.call({ op: 'batchIn', tx: id, owner, statements }, gone));
       }
-      case 'commit': {
+      case 'commit':
         await this.#body(req, true);
-        // A write transaction holds the writer, and this is synchronous: nothing else commits around it.
-        const [, before, after] = this.#measured(() => this.#transactions.commit(id, owner));
-        return json(res, 200, { position: await this.#acknowledged(before, after) });
-      }
+        return this.#answer(res, await this.#engine.call({ op: 'commit', tx: id, owner }, gone));
       default:
         await this.#body(req, true);
-        this.#transactions.rollback(id, owner);
-        return json(res, 200, { position: this.#primary.position().toString() });
+        return this.#answer(res, await this.#engine.call({ op: 'rollback', tx: id, owner }, gone));
     }
   }
 
   /**
-   * Runs `work` (under the writer lock) and returns its result with the txid before it and the
-   * position after it, so that the answer reflects this request's writes and no one else's.
+   * Sends the engine's answer: its JSON (encoded in the worker) with the `position` added, the
+   * one after the request once its writes are as durable as `durability` asks (see
+   * {@link #acknowledged}), or the current one; none when `withPosition` is false.
    */
-  #measured<T>(work: () => T): [T, bigint, Position] {
-    const before = this.#primary.position().txid;
-    const result = work();
-    return [result, before, this.#primary.position()];
+  async #answer(res: ServerResponse, reply: EngineReply, withPosition = true): Promise<void> {
+    const body = reply.body!;
+    let tail = '}';
+    if (withPosition) {
+      const position =
+        reply.after !== undefined
+          ? await this.#acknowledged(reply.before!, new Position(reply.after.txid, reply.after.checksum))
+          : this.#primary.position().toString();
+      tail = `${body.length > 1 ? ',' : ''}"position":"${position}"}`;
+    }
+    const end = Buffer.from(tail);
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length + end.length });
+    res.write(body);
+    res.end(end);
   }
 
   /**
@@ -340,7 +315,6 @@ export class PrimaryServer {
     if (this.#options.durability !== 'quorum' || position.txid <= before) return position.toString();
     if (await this.#replicas.waitFor(position.txid, this.#options.quorumTimeoutMs)) return position.toString();
     throw new RequestError(
-      503,
       'QUORUM_TIMEOUT',
       `the write is committed on the primary at ${position} but no replica reported it durable within ${this.#options.quorumTimeoutMs} ms: it is not acknowledged and may be lost if the primary is lost`,
     );
@@ -356,7 +330,6 @@ export class PrimaryServer {
     // that may never come (`Content-Length: 99999999999` and two bytes) would answer nothing.
     if (Number.isFinite(declared) && declared > limit) {
       throw new RequestError(
-        413,
         'BODY_TOO_LARGE',
         `the request body is declared as ${declared} bytes, more than the ${limit} allowed`,
       );
@@ -369,19 +342,19 @@ export class PrimaryServer {
       if (size > limit * 8) req.destroy();
       if (!over) chunks.push(chunk);
     }
-    if (over) throw new RequestError(413, 'BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`);
+    if (over) throw new RequestError('BODY_TOO_LARGE', `the request body is larger than ${limit} bytes`);
     if (optional && size === 0) return undefined;
     let text: string;
     try {
       text = STRICT_UTF8.decode(Buffer.concat(chunks));
     } catch {
       // Decoding leniently would store U+FFFD in place of the client's bytes.
-      throw new RequestError(400, 'BAD_UTF8', 'the request body is not valid UTF-8');
+      throw new RequestError('BAD_UTF8', 'the request body is not valid UTF-8');
     }
     try {
       return JSON.parse(text);
     } catch {
-      throw new RequestError(400, 'BAD_JSON', 'the request body is not valid JSON');
+      throw new RequestError('BAD_JSON', 'the request body is not valid JSON');
     }
   }
 
@@ -396,49 +369,10 @@ export class PrimaryServer {
     // A batch statement's failure says which statement failed.
     const index = failedStatementIndex(error);
     const at = index === undefined ? {} : { statementIndex: index };
+    const { status, body } = errorResponse(error);
     // An unread body cannot be skipped to reach the next request on this connection: close it.
-    if (error instanceof RequestError && error.status === 413) res.setHeader('connection', 'close');
-    if (error instanceof RequestError)
-      return json(res, error.status, {
-        error: { code: error.code, message: error.message, ...error.details, ...at },
-        position,
-      });
-    if (error instanceof ForbiddenActionError) {
-      return json(res, 403, {
-        error: {
-          code: 'FORBIDDEN_ACTION',
-          action: error.action,
-          rawCode: error.rawCode,
-          message: error.message,
-          ...at,
-        },
-        position,
-      });
-    }
-    if (error instanceof SqliteError) {
-      const status = BAD_INPUT_CODES.test(error.code)
-        ? 400
-        : BUSY_CODES.test(error.code)
-          ? 503
-          : error.code === 'SQLITE_FULL'
-            ? 507
-            : 500;
-      // The file system's errno behind an I/O failure (ENOSPC, EIO, …); not its message, which names server paths.
-      const errno = (error.cause as { code?: unknown } | undefined)?.code;
-      const cause = typeof errno === 'string' && /^E[A-Z0-9]+$/.test(errno) ? { errno } : {};
-      return json(res, status, {
-        error: { code: error.code, rawCode: error.rawCode, message: error.message, ...cause, ...at },
-        position,
-      });
-    }
-    if (error instanceof RangeError || error instanceof TypeError) {
-      // Statement.run/bind: wrong parameter count or type, more than one statement.
-      return json(res, 400, { error: { code: 'BAD_REQUEST', message: error.message, ...at }, position });
-    }
-    return json(res, 500, {
-      error: { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) },
-      position,
-    });
+    if (status === 413) res.setHeader('connection', 'close');
+    return json(res, status, { error: { ...body, ...at }, position });
   }
 }
 
@@ -451,21 +385,10 @@ function decodeTransactionId(segment: string): string {
     return decodeURIComponent(segment);
   } catch {
     throw new RequestError(
-      400,
       'BAD_REQUEST',
       `the transaction id ${JSON.stringify(segment.slice(0, 64))} is not valid %-encoding`,
     );
   }
-}
-
-function encodeResult(result: StatementResult): Record<string, unknown> {
-  return {
-    columns: result.columns,
-    columnTypes: result.columnTypes,
-    rows: result.rows.map((row) => row.map(encodeResultValue)),
-    rowsAffected: result.rowsAffected,
-    lastInsertRowid: result.lastInsertRowid === undefined ? null : result.lastInsertRowid.toString(),
-  };
 }
 
 function json(res: ServerResponse, status: number, body: unknown): void {

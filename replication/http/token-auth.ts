@@ -45,7 +45,6 @@ export class TokenAuth {
   checkReplica(header: string | undefined): void {
     if (this.#role(header) !== 'read') return;
     throw new RequestError(
-      403,
       'NOT_A_REPLICA',
       'a read token cannot report as a replica: use a replica token ("tokens.replicate") or a write token',
     );
@@ -66,7 +65,7 @@ export class TokenAuth {
   #role(header: string | undefined): 'write' | 'replicate' | 'read' {
     if (!this.enabled) return 'write';
     const token = bearerToken(header);
-    if (token === undefined) throw new RequestError(401, 'UNAUTHORIZED', 'missing bearer token');
+    if (token === undefined) throw new RequestError('UNAUTHORIZED', 'missing bearer token');
     const given = digest(token);
     let write = false;
     let replicate = false;
@@ -78,7 +77,7 @@ export class TokenAuth {
     if (write) return 'write';
     if (replicate) return 'replicate';
     if (read) return 'read';
-    throw new RequestError(401, 'UNAUTHORIZED', 'invalid bearer token');
+    throw new RequestError('UNAUTHORIZED', 'invalid bearer token');
   }
 
   /**

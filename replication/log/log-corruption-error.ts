@@ -1,3 +1,4 @@
+import { WasmliteError } from '../../core/util/wasmlite-error.ts';
 /**
  * Where in the bytes a {@link LogCorruptionError} was found.
  *
@@ -28,7 +29,7 @@ export interface CorruptionSite {
  * }
  * // error.message: 'corrupt log record: checksum mismatch (field checksum at offset 8292)'
  */
-export class LogCorruptionError extends Error {
+export class LogCorruptionError extends WasmliteError {
   /** What is wrong, in a few words (`'checksum mismatch'`). */
   readonly reason: string;
   /** The field that is wrong. */
@@ -40,7 +41,7 @@ export class LogCorruptionError extends Error {
 
   constructor(reason: string, site: CorruptionSite) {
     const where = site.path === undefined ? '' : ` in ${site.path}`;
-    super(`corrupt log record: ${reason} (field ${site.field} at offset ${site.offset}${where})`);
+    super(`corrupt log record: ${reason} (field ${site.field} at offset ${site.offset}${where})`, 'LOG_CORRUPT');
     this.reason = reason;
     this.field = site.field;
     this.offset = site.offset;

@@ -1,6 +1,7 @@
+import { WasmliteError } from '../../core/util/wasmlite-error.ts';
 /**
  * A file system call of the transaction log failed: `cause` is Node's own error (`ENOSPC`, `EIO`,
- * `EACCES`, …) and `code` its errno code. After a failed append the record is not in the log
+ * `EACCES`, …) and `code` its errno code (`LOG_IO` if it has none). After a failed append the record is not in the log
  * (nothing was acknowledged); after a failed `fsync` the log refuses further appends, because the
  * kernel may already have dropped the unsynced pages: reopen it, which re-reads what is on disk.
  *
@@ -12,18 +13,15 @@
  * }
  * // error.message: 'cannot write /srv/log/0000000000000001.wlog: ENOSPC: no space left on device, write'
  */
-export class LogIoError extends Error {
+export class LogIoError extends WasmliteError {
   /** The file or directory the call was about. */
   readonly path: string;
-  /** The errno code of the cause (`'ENOSPC'`), or `undefined`. */
-  readonly code: string | undefined;
 
   constructor(action: string, path: string, cause: unknown) {
     const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`cannot ${action} ${path}: ${detail}`, { cause });
+    const errno = (cause as { code?: unknown } | null)?.code;
+    super(`cannot ${action} ${path}: ${detail}`, typeof errno === 'string' ? errno : 'LOG_IO', { cause });
     this.path = path;
-    const code = (cause as { code?: unknown } | null)?.code;
-    this.code = typeof code === 'string' ? code : undefined;
   }
 
   override get name(): string {

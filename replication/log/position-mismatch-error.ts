@@ -1,3 +1,4 @@
+import { WasmliteError } from '../../core/util/wasmlite-error.ts';
 import type { Position } from './position.ts';
 
 /**
@@ -15,14 +16,14 @@ import type { Position } from './position.ts';
  * }
  * // error.message: 'position mismatch: have 0000000000000007/ab12cd34ef560789, got 0000000000000009/…'
  */
-export class PositionMismatchError extends Error {
+export class PositionMismatchError extends WasmliteError {
   /** Where this side is. */
   readonly have: Position;
   /** What the other side claims or continues from. */
   readonly got: Position;
 
   constructor(have: Position, got: Position) {
-    super(`position mismatch: have ${have}, got ${got}`);
+    super(`position mismatch: have ${have}, got ${got}`, 'POSITION_MISMATCH');
     this.have = have;
     this.got = got;
   }

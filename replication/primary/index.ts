@@ -1,7 +1,6 @@
 export { LogRetention, type LogHold } from './log-retention.ts';
 export { PrimaryDatabase, type PrimaryDatabaseOptions } from './primary-database.ts';
 export { RequestError } from './request-error.ts';
-export { startPrimary, type Primary, type PrimaryOptions } from './start-primary.ts';
 export {
   StatementExecutor,
   type Access,

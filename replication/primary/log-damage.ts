@@ -27,14 +27,14 @@ export interface LogDamageReport {
  * CRC): at start-up by {@link LogDamage.scan}, or later when a log stream reads one; and the
  * damaged segments the log set aside when it opened (`TransactionLog.setAside`). A damaged
  * record can never be sent, so a replica that needs it (one that would follow from it or from
- * before it) is sent to a snapshot instead (410, PROTOCOL.md), and the damage is told once to
+ * before it) is sent to a snapshot instead (`LOG_DAMAGED`, PROTOCOL.md), and the damage is told once to
  * `say` (the primary's stderr) and shown in `/health` and `/status` until compaction deletes it.
  * The database itself is not affected: its file holds every committed transaction.
  *
  * @example
  * const damage = new LogDamage(log, console.warn);
  * damage.scan();
- * if (from <= (damage.lastTxid() ?? 0n)) refuseWith410();
+ * if (from <= (damage.lastTxid() ?? 0n)) sendToSnapshot();
  */
 export class LogDamage {
   readonly #log: TransactionLog;

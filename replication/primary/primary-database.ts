@@ -1,9 +1,6 @@
 import fs from 'node:fs';
-import { open, SqliteError, type Database } from '../../core/index.ts';
-import { loadEngine } from '../../core/sqlite3/engine.ts';
-import { defaultVfs } from '../../core/vfs/index.ts';
-import { WalCapture } from '../capture/index.ts';
-import { LogCorruptionError, TransactionLog, type Position, type TxRecord } from '../log/index.ts';
+import { SqliteError } from '../../core/index.ts';
+import { LogCorruptionError, TransactionLog, TxRecord, type Position } from '../log/index.ts';
 import { loadDbId } from './db-id-file.ts';
 import { levelWithLog } from './level-with-log.ts';
 import { LogDamage } from './log-damage.ts';
@@ -27,27 +24,29 @@ export interface PrimaryDatabaseOptions {
 }
 
 /**
- * The primary's one writer connection with its capture and log: every commit on {@link db} is in
- * the log (durably) before it returns, and {@link onRecord} listeners hear of it right after.
+ * The primary's log side, on the server's thread: the transaction log (appended to by
+ * {@link append}, read for replicas), the database identity, the damage found in the log, and
+ * the position after the last commit. The database file itself is opened only by the engine
+ * worker (`WriterEngine`), whose capture hands each commit's record here before the commit
+ * returns; {@link onRecord} listeners hear of it right after.
  *
- * Opening brings the database level with the log first (see `levelWithLog`), so a crash between
- * a log append and the WAL commit loses nothing, then reads every record of the log once to find
- * damaged ones ({@link LogDamage}). Throws `PositionMismatchError` if the database and the log
- * describe different histories, `OwnerLockError` if another process has either, a `SqliteError`
- * `SQLITE_NOTADB` naming the file if it is not a database. A failed open removes the log
- * directory if it made it, so a refused file leaves nothing behind.
+ * Opening brings the database level with the log first (see `levelWithLog`; the file is closed
+ * again before the engine opens it), so a crash between a log append and the WAL commit loses
+ * nothing, then reads every record of the log once to find damaged ones ({@link LogDamage}).
+ * Throws `PositionMismatchError` if the database and the log describe different histories,
+ * `OwnerLockError` if another process has the log. A failed open removes the log directory if it
+ * made it ({@link discard} does the same for a failure after it), so a refused file leaves
+ * nothing behind.
  *
  * @example
  * const primary = await PrimaryDatabase.open({ path, logDir });
- * primary.db.exec('INSERT INTO t VALUES (1)');
- * primary.position().txid; // 1n
+ * primary.started(await engineStartPosition);
+ * primary.append(recordBytes); // from the engine's capture
  */
 export class PrimaryDatabase {
   /** The database file. */
   readonly path: string;
-  /** The writer connection: run everything on it, one thing at a time. */
-  readonly db: Database;
-  /** The transaction log (read it for replicas; never append to it). */
+  /** The transaction log (read it for replicas; appends come through {@link append}). */
   readonly log: TransactionLog;
   /** The database identity in every record. */
   readonly dbId: string;
@@ -55,75 +54,87 @@ export class PrimaryDatabase {
   readonly recovered: number;
   /** The log's damaged records, found at startup (every record is verified) or when read since. */
   readonly logDamage: LogDamage;
-  readonly #capture: WalCapture;
-  readonly #stopObserving: () => void;
-  readonly #listeners: Set<(record: TxRecord) => void>;
+  readonly #listeners = new Set<(record: TxRecord) => void>();
+  /** Records appended whose commit the engine has not yet answered for (see {@link announce}). */
+  readonly #unannounced: TxRecord[] = [];
+  readonly #madeLogDir: boolean;
+  #position: Position | undefined;
+  #failure: Error | undefined;
   #closed = false;
 
   private constructor(
     path: string,
-    db: Database,
     log: TransactionLog,
     dbId: string,
     recovered: number,
     logDamage: LogDamage,
-    capture: WalCapture,
-    stop: () => void,
-    listeners: Set<(record: TxRecord) => void>,
+    madeLogDir: boolean,
   ) {
-    this.#listeners = listeners;
-    this.logDamage = logDamage;
     this.path = path;
-    this.db = db;
     this.log = log;
     this.dbId = dbId;
     this.recovered = recovered;
-    this.#capture = capture;
-    this.#stopObserving = stop;
+    this.logDamage = logDamage;
+    this.#madeLogDir = madeLogDir;
   }
 
-  /** Opens the database and its log (see the class). */
+  /** Opens the log and brings the database level with it (see the class). */
   static async open(options: PrimaryDatabaseOptions): Promise<PrimaryDatabase> {
     const madeLogDir = !fs.existsSync(options.logDir);
     const log = openLog(options.logDir, options.logSegmentBytes);
-    let stop: (() => void) | undefined;
-    let db: Database | undefined;
     try {
       const dbId = loadDbId(log.dir, log.dbId);
       const recovered = await levelWithLog(options.path, log);
       const warn = options.warn ?? ((message: string) => console.warn(`wasmlite primary ${options.path}: ${message}`));
       const logDamage = new LogDamage(log, warn);
       logDamage.scan();
-      const listeners = new Set<(record: TxRecord) => void>();
-      const capture = new WalCapture({
-        dbId,
-        epoch: 1n,
-        sink: (record) => {
-          log.append(record);
-          // Told after the commit returns: a listener reading the log then sees a committed record.
-          queueMicrotask(() => {
-            for (const listener of listeners) listener(record);
-          });
-        },
-      });
-      stop = defaultVfs(await loadEngine()).observe(options.path, capture);
-      db = await open(options.path, { journalMode: 'wal' });
-      db.pragma('synchronous = FULL');
-      capture.start(db, log.lastPosition());
-      return new PrimaryDatabase(options.path, db, log, dbId, recovered, logDamage, capture, stop, listeners);
+      return new PrimaryDatabase(options.path, log, dbId, recovered, logDamage, madeLogDir);
     } catch (error) {
-      db?.close();
-      stop?.();
       log.close();
       // Nothing was committed yet, so the directory holds only what this open wrote (the dbid).
       if (madeLogDir) fs.rmSync(options.logDir, { recursive: true, force: true });
-      if (error instanceof SqliteError && error.code === 'SQLITE_NOTADB') {
-        throw new SqliteError(`${options.path} is not a database: ${error.message}`, error.code, error.rawCode, {
-          cause: error,
-        });
-      }
-      throw error;
+      throw notADatabase(error, options.path);
     }
+  }
+
+  /**
+   * Sets the position the engine started from (the log's last, or txid 0 and the file's checksum).
+   *
+   * @example
+   * primary.started(new Position(0n, checksum));
+   */
+  started(position: Position): void {
+    this.#position = position;
+  }
+
+  /**
+   * Appends a commit's encoded record to the log, durably (`TransactionLog.appendEncoded`), and
+   * tells the {@link onRecord} listeners once the current task is done. The engine's commit may
+   * still be finishing in its worker then; listeners read only the log, which is the history
+   * (a commit that failed after its append is brought level at the next start). Throws what the
+   * log throws; the commit is then refused.
+   *
+   * @example
+   * primary.append(TxRecord.encode(record)); // the position after it
+   */
+  append(bytes: Uint8Array): Position {
+    const position = this.log.appendEncoded(bytes);
+    this.#position = position;
+    if (this.#listeners.size > 0) this.#unannounced.push(TxRecord.decode(bytes));
+    return position;
+  }
+
+  /**
+   * Tells the {@link onRecord} listeners of the records appended since the last call: the engine
+   * calls it once its commit has returned, as it answers the request that committed.
+   *
+   * @example
+   * primary.announce(); // log streams push the new records now
+   */
+  announce(): void {
+    if (this.#unannounced.length === 0) return;
+    const records = this.#unannounced.splice(0);
+    for (const record of records) for (const listener of this.#listeners) listener(record);
   }
 
   /**
@@ -133,12 +144,17 @@ export class PrimaryDatabase {
    * primary.position().toString(); // '0000000000000003/…'
    */
   position(): Position {
-    return this.#capture.position!;
+    return this.#position!;
   }
 
   /** Why the capture stopped, if it did: every write then fails until the primary restarts. */
   get failure(): Error | undefined {
-    return this.#capture.failure;
+    return this.#failure;
+  }
+
+  /** Notes that the engine's capture stopped (see {@link failure}). */
+  failed(error: Error): void {
+    this.#failure ??= error;
   }
 
   /**
@@ -153,17 +169,31 @@ export class PrimaryDatabase {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Closes the connection, detaches the capture and closes the log. Calling it again does nothing. */
+  /** Closes the log. Calling it again does nothing. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.db.close();
-    } finally {
-      this.#stopObserving();
-      this.log.close();
-    }
+    this.log.close();
   }
+
+  /**
+   * Closes the log and, when the engine could not start and nothing was committed, removes the
+   * log directory this open made; returns `error` as the caller should throw it.
+   */
+  discard(error: unknown): unknown {
+    const empty = this.#closed || this.log.lastPosition() === undefined;
+    this.close();
+    if (this.#madeLogDir && empty) fs.rmSync(this.log.dir, { recursive: true, force: true });
+    return notADatabase(error, this.path);
+  }
+}
+
+/** SQLite's `SQLITE_NOTADB`, reworded to name the file; any other error unchanged. */
+function notADatabase(error: unknown, path: string): unknown {
+  if (error instanceof SqliteError && error.code === 'SQLITE_NOTADB' && !error.message.startsWith(path)) {
+    return new SqliteError(`${path} is not a database: ${error.message}`, error.code, error.rawCode, { cause: error });
+  }
+  return error;
 }
 
 /** Opens the log; damage that keeps it from opening is thrown with how to recover from it. */

@@ -26,7 +26,7 @@ export interface ReadLease {
  *
  * {@link shared} serves single statements and batches (synchronous, so one connection is enough);
  * a read transaction leases a connection of its own ({@link lease}), at most `maxLeases` at once
- * (then a {@link RequestError} 503 `TOO_MANY_TRANSACTIONS`). Each runs under the same
+ * (then a {@link RequestError} `TOO_MANY_TRANSACTIONS`). Each runs under the same
  * {@link ExecutorLimits} as the writer: a read token's answers and statements are bounded too.
  *
  * @example
@@ -37,13 +37,15 @@ export class ReadConnections {
   readonly #path: string;
   readonly #maxLeases: number;
   readonly #limits: ExecutorLimits;
+  readonly #stopping: (() => boolean) | undefined;
   readonly #idle: StatementExecutor[] = [];
   readonly #all = new Set<StatementExecutor>();
   #shared: Promise<StatementExecutor> | undefined;
   #leased = 0;
   #closed = false;
 
-  constructor(path: string, maxLeases: number, limits: ExecutorLimits = {}) {
+  constructor(path: string, maxLeases: number, limits: ExecutorLimits = {}, stopping?: () => boolean) {
+    this.#stopping = stopping;
     this.#path = path;
     this.#maxLeases = maxLeases;
     this.#limits = limits;
@@ -73,7 +75,6 @@ export class ReadConnections {
     this.#checkOpen();
     if (this.#leased >= this.#maxLeases) {
       throw new RequestError(
-        503,
         'TOO_MANY_TRANSACTIONS',
         `${this.#maxLeases} read transactions are open: commit or roll one back first`,
       );
@@ -108,16 +109,16 @@ export class ReadConnections {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new RequestError(503, 'CLOSING', 'the primary is shutting down');
+    if (this.#closed) throw new RequestError('CLOSING', 'the primary is shutting down');
   }
 
   async #open(): Promise<StatementExecutor> {
     const db = await open(this.#path, { readonly: true, fileMustExist: true });
     if (this.#closed) {
       db.close();
-      throw new RequestError(503, 'CLOSING', 'the primary is shutting down');
+      throw new RequestError('CLOSING', 'the primary is shutting down');
     }
-    const executor = new StatementExecutor(db, this.#limits);
+    const executor = new StatementExecutor(db, this.#limits, this.#stopping);
     this.#all.add(executor);
     return executor;
   }

@@ -76,8 +76,8 @@ export class ReplicaTracker {
   }
 
   /**
-   * Takes a replica's report (the body of `POST /v1/ack`); a {@link RequestError} 400 if it is
-   * malformed, 409 `ACK_REFUSED` if its position is ahead of the primary or of another history
+   * Takes a replica's report (the body of `POST /v1/ack`); a {@link RequestError} `BAD_REQUEST` if it
+   * is malformed, `ACK_REFUSED` if its position is ahead of the primary or of another history
    * (another checksum at that txid), or its `proof` is not the record's. A report without a proof
    * (a replica that has not received a record since it started) is listed in `/status` but
    * confirms nothing.
@@ -168,7 +168,7 @@ export class ReplicaTracker {
 
   /**
    * Whether a report of `at` with `proof` shows that the replica holds the record at `at`; throws
-   * 409 `ACK_REFUSED` if the report cannot be true of this primary's history.
+   * `ACK_REFUSED` if the report cannot be true of this primary's history.
    */
   #check(at: Position, proof: string | null): boolean {
     if (at.txid > this.#position.txid) throw refused(`position ${at} is ahead of the primary's ${this.#position}`);
@@ -198,9 +198,9 @@ export class ReplicaTracker {
 }
 
 function bad(message: string): RequestError {
-  return new RequestError(400, 'BAD_REQUEST', message);
+  return new RequestError('BAD_REQUEST', message);
 }
 
 function refused(message: string): RequestError {
-  return new RequestError(409, 'ACK_REFUSED', message);
+  return new RequestError('ACK_REFUSED', message);
 }

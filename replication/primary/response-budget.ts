@@ -13,7 +13,7 @@ const REAL_BYTES = 24;
  * values become: a string its UTF-8 length plus quotes (escapes not counted), an integer its
  * digits (rounded up to 5, 10, 16 or 20 and the `$bigint` wrapper), a REAL 24 bytes, a blob its
  * base64 length, and the separators. Past `maxRows` rows or
- * `maxBytes` bytes, {@link count} throws a {@link RequestError} 400 `RESPONSE_TOO_LARGE`.
+ * `maxBytes` bytes, {@link count} throws a {@link RequestError} `RESPONSE_TOO_LARGE`.
  *
  * @example
  * const budget = new ResponseBudget(200_000, 10 << 20);
@@ -48,14 +48,12 @@ export class ResponseBudget {
     this.#bytes += bytes;
     if (this.#rows > this.maxRows) {
       throw new RequestError(
-        400,
         'RESPONSE_TOO_LARGE',
         `the answer has more than ${this.maxRows} rows, the most one response may hold: narrow the query or page it with LIMIT`,
       );
     }
     if (this.#bytes > this.maxBytes) {
       throw new RequestError(
-        400,
         'RESPONSE_TOO_LARGE',
         `the answer is larger than ${this.maxBytes} bytes, the most one response may hold: narrow the query or page it with LIMIT`,
       );

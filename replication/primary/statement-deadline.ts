@@ -15,7 +15,7 @@ const OPS_PER_CHECK = 10_000;
  * way; past it, SQLite interrupts the statement (`SQLITE_INTERRUPT`) and rolls back what it wrote
  * as it does for `sqlite3_interrupt`: the statement, and in autocommit mode or for a write inside
  * an explicit transaction, the whole transaction. Since the commit frame is never written, the WAL
- * capture logs nothing. {@link run} turns that interruption into a {@link RequestError} 400
+ * capture logs nothing. {@link run} turns that interruption into a {@link RequestError}
  * `STATEMENT_TIMEOUT`.
  *
  * The handler only reads the clock: it never yields to the event loop, which would re-enter
@@ -24,7 +24,7 @@ const OPS_PER_CHECK = 10_000;
  * @example
  * const deadline = new StatementDeadline(db, 5000);
  * deadline.run(() => db.exec('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c'));
- * // RequestError 400 STATEMENT_TIMEOUT after 5 s
+ * // RequestError STATEMENT_TIMEOUT after 5 s
  */
 export class StatementDeadline {
   /** The longest a request's statements may run together, in ms. */
@@ -32,14 +32,18 @@ export class StatementDeadline {
   /** `performance.now()` past which the running request is interrupted; Infinity between requests. */
   #deadline = Infinity;
 
-  constructor(db: Database, timeoutMs: number) {
+  /**
+   * `stopping` is asked at each check too: true interrupts the statement at once (the primary is
+   * closing), whatever the deadline.
+   */
+  constructor(db: Database, timeoutMs: number, stopping: () => boolean = () => false) {
     this.timeoutMs = timeoutMs;
-    db.progressHandler(OPS_PER_CHECK, () => performance.now() > this.#deadline);
+    db.progressHandler(OPS_PER_CHECK, () => performance.now() > this.#deadline || stopping());
   }
 
   /**
    * Runs `work` (synchronous SQL on the connection) under the deadline; a nested call runs under
-   * the outer one's. An interruption past the deadline is rethrown as a {@link RequestError} 400
+   * the outer one's. An interruption past the deadline is rethrown as a {@link RequestError}
    * `STATEMENT_TIMEOUT` with SQLite's error as `cause`.
    */
   run<T>(work: () => T): T {
@@ -50,7 +54,6 @@ export class StatementDeadline {
     } catch (error) {
       if (error instanceof SqliteError && error.code === 'SQLITE_INTERRUPT' && performance.now() > this.#deadline) {
         throw new RequestError(
-          400,
           'STATEMENT_TIMEOUT',
           `the statement ran longer than the ${this.timeoutMs} ms statement timeout and was interrupted: what it wrote was rolled back`,
           undefined,

@@ -63,8 +63,14 @@ type Context = 'execute' | 'transaction' | 'batch';
 
 const statementIndexes = new WeakMap<object, number>();
 
-/** Marks `error` as the failure of a batch's statement `index`; returns it. */
-function failedAt(error: unknown, index: number): unknown {
+/**
+ * Marks `error` as the failure of a batch's statement `index` (see {@link failedStatementIndex})
+ * unless it is marked already; returns it.
+ *
+ * @example
+ * throw markFailedStatement(error, 2);
+ */
+export function markFailedStatement(error: unknown, index: number): unknown {
   if (error !== null && typeof error === 'object' && !statementIndexes.has(error)) statementIndexes.set(error, index);
   return error;
 }
@@ -88,20 +94,20 @@ export function failedStatementIndex(error: unknown): number | undefined {
  * anything runs (foreign key pragmas are let through inside a write transaction, where they
  * cannot outlive it, and in scripts, which put them back). A read access runs only statements
  * that SQLite reports read-only (`Statement.readonly`), anything else is a {@link RequestError}
- * 403. Transaction control (`BEGIN`, `COMMIT`, …, recognised by the program SQLite compiles, see
- * `transactionControl`) is refused (400): a transaction left open would block every other
- * request. Inside an interactive transaction a `ROLLBACK` is accepted and ends it (as libSQL
+ * `READ_ONLY_TOKEN`. Transaction control (`BEGIN`, `COMMIT`, …, recognised by the program SQLite
+ * compiles, see `transactionControl`) is refused (`TRANSACTION_CONTROL`): a transaction left open
+ * would block every other request. Inside an interactive transaction a `ROLLBACK` is accepted and ends it (as libSQL
  * does); in a batch, a statement that would commit or roll back the batch's transaction fails it
- * with 400 `TRANSACTION_CLOSED`. Savepoints (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, recognised by
+ * with `TRANSACTION_CLOSED`. Savepoints (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`, recognised by
  * the authorizer) are accepted inside a transaction, where they nest. SQLite failures are thrown
  * as `SqliteError`s; a failed batch changes nothing. A batch statement's failure is marked with
  * its index ({@link failedStatementIndex}).
  *
  * Each request (a call of `execute`, `batch`, `script`, `executeIn`, `batchIn`, `commit`) runs
- * under the {@link ExecutorLimits}: past `statementTimeoutMs` SQLite interrupts it (400
- * `STATEMENT_TIMEOUT`, what it wrote is rolled back), and rows are counted as they are read, so an
- * answer past `maxResponseRows` or `maxResponseBytes` stops stepping at once (400
- * `RESPONSE_TOO_LARGE`; a write with `RETURNING` runs in a savepoint, rolled back then).
+ * under the {@link ExecutorLimits}: past `statementTimeoutMs` SQLite interrupts it
+ * (`STATEMENT_TIMEOUT`, what it wrote is rolled back), and rows are counted as they are read, so
+ * an answer past `maxResponseRows` or `maxResponseBytes` stops stepping at once
+ * (`RESPONSE_TOO_LARGE`; a write with `RETURNING` runs in a savepoint, rolled back then).
  *
  * @example
  * const executor = new StatementExecutor(db);
@@ -122,11 +128,14 @@ export class StatementExecutor {
   /** The foreign key enforcement to restore once the interactive transaction ends, if it changed it. */
   #foreignKeysAfter: boolean | undefined;
 
-  constructor(db: Database, limits: ExecutorLimits = {}) {
+  /** `stopping` interrupts a running request when it returns true (see `StatementDeadline`). */
+  constructor(db: Database, limits: ExecutorLimits = {}, stopping?: () => boolean) {
     this.#db = db;
     this.#budget = new ResponseBudget(limits.maxResponseRows ?? Infinity, limits.maxResponseBytes ?? Infinity);
     this.#deadline =
-      limits.statementTimeoutMs === undefined ? undefined : new StatementDeadline(db, limits.statementTimeoutMs);
+      limits.statementTimeoutMs === undefined
+        ? undefined
+        : new StatementDeadline(db, limits.statementTimeoutMs, stopping);
     this.#savepoint = {
       open: db.prepare('SAVEPOINT wasmlite_returning'),
       release: db.prepare('RELEASE wasmlite_returning'),
@@ -207,7 +216,7 @@ export class StatementExecutor {
    * Runs the statements in order inside the open transaction, as libSQL's `Transaction.batch`
    * does: the first failure (rethrown, marked with its index) stops it, the statements before it
    * stay and the transaction stays open. A statement after one that ended the transaction (a
-   * `ROLLBACK`) fails with 400 `TRANSACTION_CLOSED`.
+   * `ROLLBACK`) fails with `TRANSACTION_CLOSED`.
    *
    * @example
    * executor.batchIn([{ sql: 'INSERT INTO t VALUES (2)' }, { sql: 'INSERT INTO t VALUES (3)' }], 'write');
@@ -221,10 +230,10 @@ export class StatementExecutor {
     for (let i = 0; i < inputs.length; i++) {
       try {
         if (!this.#db.inTransaction)
-          throw new RequestError(400, 'TRANSACTION_CLOSED', 'the transaction has been rolled back');
+          throw new RequestError('TRANSACTION_CLOSED', 'the transaction has been rolled back');
         results.push(this.#run(this.#prepare(inputs[i]!.sql, access, 'transaction'), inputs[i]!.args));
       } catch (error) {
-        throw failedAt(error, i);
+        throw markFailedStatement(error, i);
       }
     }
     return results;
@@ -275,8 +284,8 @@ export class StatementExecutor {
    * Runs a script's statements (split by `splitStatements`) one after another as `sqlite3_exec`
    * does: in autocommit mode, where the script may `BEGIN` and `COMMIT` itself; the first failure
    * stops it and is rethrown, and what earlier statements committed stays. A transaction the
-   * script leaves open is rolled back (a {@link RequestError} 400 if the script otherwise
-   * succeeded), and `PRAGMA foreign_keys` is put back as it was (`defer_foreign_keys` SQLite
+   * script leaves open is rolled back (a {@link RequestError} `TRANSACTION_CONTROL` if the script
+   * otherwise succeeded), and `PRAGMA foreign_keys` is put back as it was (`defer_foreign_keys` SQLite
    * resets itself), so nothing of the script's connection state outlives it. The policy refuses
    * the rest (`ATTACH`, other pragma setters, TEMP objects) statement by statement.
    *
@@ -293,7 +302,7 @@ export class StatementExecutor {
         }),
       );
       if (this.#db.inTransaction)
-        throw new RequestError(400, 'TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
+        throw new RequestError('TRANSACTION_CONTROL', 'the script left a transaction open: it was rolled back');
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
       this.settle();
@@ -313,7 +322,7 @@ export class StatementExecutor {
         try {
           this.#prepare(input.sql, access, 'batch');
         } catch (error) {
-          throw failedAt(error, i);
+          throw markFailedStatement(error, i);
         }
       });
     }
@@ -325,10 +334,10 @@ export class StatementExecutor {
             const result = this.#run(this.#prepare(input.sql, access, 'batch'), input.args);
             // SQLite is back in autocommit mode: the statement ended the batch's transaction.
             if (!this.#db.inTransaction)
-              throw new RequestError(400, 'TRANSACTION_CLOSED', "the batch's transaction has been rolled back");
+              throw new RequestError('TRANSACTION_CLOSED', "the batch's transaction has been rolled back");
             return result;
           } catch (error) {
-            throw failedAt(error, i);
+            throw markFailedStatement(error, i);
           }
         }),
       );
@@ -348,7 +357,6 @@ export class StatementExecutor {
       if (this.#policy.savepoint) {
         if (!this.#db.inTransaction) {
           throw new RequestError(
-            400,
             'TRANSACTION_CONTROL',
             'savepoints are accepted inside a transaction only (an interactive transaction or a batch)',
           );
@@ -373,7 +381,7 @@ export class StatementExecutor {
 
   #checkAccess(stmt: Statement<SqlValue[]>, access: Access): Statement<SqlValue[]> {
     if (access === 'read' && !stmt.readonly)
-      throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token cannot run a statement that writes');
+      throw new RequestError('READ_ONLY_TOKEN', 'a read token cannot run a statement that writes');
     return stmt;
   }
 
@@ -382,19 +390,17 @@ export class StatementExecutor {
     if (context === 'transaction' && control === 'rollback') return stmt;
     if (context === 'batch' && control !== 'begin') {
       throw new RequestError(
-        400,
         'TRANSACTION_CLOSED',
         'a batch is one transaction: a statement in it cannot commit or roll it back',
       );
     }
     if (context === 'transaction') {
       throw new RequestError(
-        400,
         'TRANSACTION_CONTROL',
         'inside a transaction, end it with its commit or rollback (a ROLLBACK statement is accepted too)',
       );
     }
-    throw new RequestError(400, 'TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
+    throw new RequestError('TRANSACTION_CONTROL', 'transaction control statements are not accepted: use a batch');
   }
 
   /**
@@ -408,7 +414,7 @@ export class StatementExecutor {
       return this.#deadline.run(work);
     } catch (error) {
       const index = error instanceof RequestError ? failedStatementIndex(error.cause) : undefined;
-      throw index === undefined ? error : failedAt(error, index);
+      throw index === undefined ? error : markFailedStatement(error, index);
     }
   }
 

@@ -4,7 +4,7 @@ import { RequestError } from './request-error.ts';
 import type { Access, BatchMode, StatementExecutor, StatementInput, StatementResult } from './statement-executor.ts';
 import type { WriterLock } from './writer-lock.ts';
 
-/** How many timed-out ids are remembered, to answer 410 rather than 404 for them. */
+/** How many timed-out ids are remembered, to refuse them as `TRANSACTION_EXPIRED`, not `TRANSACTION_NOT_FOUND`. */
 const EXPIRED_KEPT = 1024;
 
 interface OpenTransaction {
@@ -27,13 +27,13 @@ interface OpenTransaction {
  * is rolled back and its connection (and the lock) passes on.
  *
  * A transaction belongs to the token that began it (its `owner`): the id used with any other
- * token is answered as if it did not exist (404), so knowing an id is not enough to use, commit
+ * token is answered as if it did not exist (`TRANSACTION_NOT_FOUND`), so knowing an id is not enough to use, commit
  * or roll back someone else's transaction.
  *
- * Failures are {@link RequestError}s: 403 `READ_ONLY_TOKEN` for a read access opening anything
- * but a `read` transaction, 404 `TRANSACTION_NOT_FOUND` for an id that is unknown, already
- * committed or rolled back, or another token's, 410 `TRANSACTION_EXPIRED` for one of the caller's
- * rolled back by the timeout, 503 `TOO_MANY_TRANSACTIONS` past the read connections' limit, 503
+ * Failures are {@link RequestError}s: `READ_ONLY_TOKEN` for a read access opening anything
+ * but a `read` transaction, `TRANSACTION_NOT_FOUND` for an id that is unknown, already
+ * committed or rolled back, or another token's, `TRANSACTION_EXPIRED` for one of the caller's
+ * rolled back by the timeout, `TOO_MANY_TRANSACTIONS` past the read connections' limit,
  * `CLOSING` once closed. A statement's failure leaves the transaction open (unless SQLite rolled
  * it back itself, which ends it); a failed commit rolls it back and ends it.
  *
@@ -68,7 +68,7 @@ export class TransactionRegistry {
    */
   async begin(mode: BatchMode, access: Access, foreignKeys: boolean | undefined, owner: string): Promise<string> {
     if (access === 'read' && mode !== 'read')
-      throw new RequestError(403, 'READ_ONLY_TOKEN', 'a read token can only open a read transaction');
+      throw new RequestError('READ_ONLY_TOKEN', 'a read token can only open a read transaction');
     this.#checkOpen();
     const { executor, release } =
       mode === 'read' ? await this.#reads.lease() : { executor: this.#writer, release: await this.#lock.acquire() };
@@ -162,7 +162,7 @@ export class TransactionRegistry {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new RequestError(503, 'CLOSING', 'the primary is shutting down');
+    if (this.#closed) throw new RequestError('CLOSING', 'the primary is shutting down');
   }
 
   #use<T>(id: string, owner: string, fn: (tx: OpenTransaction) => T): T {
@@ -185,13 +185,12 @@ export class TransactionRegistry {
     }
     if (tx === undefined && this.#expired.get(id) === owner) {
       throw new RequestError(
-        410,
         'TRANSACTION_EXPIRED',
         `transaction ${id} was rolled back after ${this.#timeoutMs} ms idle`,
       );
     }
     // Another token's transaction is answered as one that does not exist: its id says nothing.
-    throw new RequestError(404, 'TRANSACTION_NOT_FOUND', `no open transaction ${id}`);
+    throw new RequestError('TRANSACTION_NOT_FOUND', `no open transaction ${id}`);
   }
 
   #arm(tx: OpenTransaction): void {

@@ -1,3 +1,4 @@
+import { WasmliteError } from '../../core/util/wasmlite-error.ts';
 import type { Position } from '../log/index.ts';
 
 /**
@@ -6,13 +7,13 @@ import type { Position } from '../log/index.ts';
  * @example
  * try { await follower.waitFor(bookmark, 500); } catch (e) { if (e instanceof ReplicaTimeoutError) … }
  */
-export class ReplicaTimeoutError extends Error {
+export class ReplicaTimeoutError extends WasmliteError {
   readonly target: Position;
   readonly reached: Position;
   readonly timeoutMs: number;
 
   constructor(target: Position, reached: Position, timeoutMs: number) {
-    super(`replica timeout: waited ${timeoutMs} ms for ${target}, at ${reached}`);
+    super(`replica timeout: waited ${timeoutMs} ms for ${target}, at ${reached}`, 'REPLICA_TIMEOUT');
     this.target = target;
     this.reached = reached;
     this.timeoutMs = timeoutMs;

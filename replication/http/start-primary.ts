@@ -1,10 +1,11 @@
 import { isIP } from 'node:net';
 import { positiveInteger } from '../../core/util/option-checks.ts';
-import { PrimaryServer } from '../http/primary-server.ts';
-import { TokenAuth } from '../http/token-auth.ts';
+import { PrimaryServer } from './primary-server.ts';
+import { EngineThread } from './engine-thread.ts';
+import { TokenAuth } from './token-auth.ts';
 import type { Position } from '../log/index.ts';
-import { LogRetention } from './log-retention.ts';
-import { PrimaryDatabase } from './primary-database.ts';
+import { LogRetention } from '../primary/log-retention.ts';
+import { PrimaryDatabase } from '../primary/primary-database.ts';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const HEARTBEAT_MS = 5000;
@@ -70,8 +71,8 @@ export interface PrimaryOptions {
   readonly quorumTimeoutMs?: number;
   /**
    * How long one request's statements may run, in ms (default 5000): past it SQLite interrupts
-   * them, what they wrote is rolled back, and the answer is 400 `STATEMENT_TIMEOUT`. SQL runs on
-   * the server's thread, so this also bounds how long `/health` and the log stream wait.
+   * them, what they wrote is rolled back, and the answer is 400 `STATEMENT_TIMEOUT`. SQL runs in
+   * the primary's engine worker, so `/health`, `/status` and log streams answer meanwhile.
    */
   readonly statementTimeoutMs?: number;
   /** The most rows one answer may hold, over a batch's statements (default 200 000; 400 `RESPONSE_TOO_LARGE` beyond). */
@@ -181,6 +182,18 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   if (options.log !== undefined && typeof options.log !== 'function')
     throw new TypeError('Expected the "log" option to be a function');
   const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes, warn: options.log });
+  let engine: EngineThread;
+  try {
+    engine = await EngineThread.start(primary, {
+      epoch: 1n,
+      transactionTimeoutMs,
+      statementTimeoutMs,
+      maxResponseRows,
+      maxResponseBytes,
+    });
+  } catch (error) {
+    throw primary.discard(error);
+  }
   const retention = new LogRetention(primary.log, logRetainTxids);
   const compact = (): void => {
     try {
@@ -191,23 +204,20 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   };
   compact();
   const stopCompacting = primary.onRecord(compact);
-  const server = new PrimaryServer(primary, {
+  const server = new PrimaryServer(primary, engine, {
     auth,
     maxBodyBytes,
     heartbeatMs,
-    transactionTimeoutMs,
     retention,
     durability,
     quorumTimeoutMs,
-    statementTimeoutMs,
-    maxResponseRows,
-    maxResponseBytes,
   });
   let url: string;
   try {
     url = await server.listen(host, port);
   } catch (error) {
     stopCompacting();
+    await engine.close();
     primary.close();
     throw error;
   }
@@ -216,7 +226,8 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
     url,
     position: () => primary.position(),
     close: () =>
-      (closing ??= server.close().then(() => {
+      (closing ??= server.close().then(async () => {
+        await engine.close();
         stopCompacting();
         primary.close();
       })),
