@@ -66,13 +66,17 @@ export class KeepAliveAgents {
  * @example
  * const { status, text } = await postJson(new URL(`${node}/v1/execute`), headers, '{"sql":"SELECT 1"}', agents, 30_000);
  */
-export function postJson(
+export async function postJson(
   url: URL,
   headers: Readonly<Record<string, string>>,
   body: string,
   agents: KeepAliveAgents,
   timeoutMs: number,
 ): Promise<PostAnswer> {
+  // A kept-alive connection the node has just closed (it shut down, or dropped an idle one) is
+  // only known to be closed once the event loop has read its end. Sent on it, a request fails in a
+  // way that looks like "sent, answer lost". Letting the loop poll once first costs microseconds.
+  await new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
   const secure = url.protocol === 'https:';
   const payload = Buffer.from(body);
   return new Promise((resolve, reject) => {
