@@ -212,3 +212,22 @@ describe('bookmarks across terms', () => {
     expect(fs.existsSync(path.join(temp.dir, 'r.db'))).toBe(true);
   });
 });
+
+describe('HttpTransport connections', () => {
+  it('reuses one kept-alive connection for requests one after the other', async () => {
+    const p = await primary();
+    const n = await node({ kind: 'forward', to: p.url, epoch: 1n });
+    const t = transport(n.url);
+    for (let i = 0; i < 20; i++) await t.execute(statement('SELECT 1'));
+    expect(n.connections()).toBe(1);
+  });
+
+  it('does not make independent requests wait for each other', async () => {
+    const p = await primary();
+    const slow = await node({ kind: 'forward', to: p.url, epoch: 1n, delayAnswerMs: 300 });
+    const t = transport(slow.url);
+    const started = Date.now();
+    await Promise.all(Array.from({ length: 6 }, () => t.execute(statement('SELECT 1'))));
+    expect(Date.now() - started).toBeLessThan(6 * 300 - 300);
+  });
+});

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 
 /** What the node does with the next request. */
 export type NodeBehaviour =
-  | { readonly kind: 'forward'; readonly to: string; readonly epoch: bigint }
+  | { readonly kind: 'forward'; readonly to: string; readonly epoch: bigint; readonly delayAnswerMs?: number }
   | { readonly kind: 'redirect'; readonly to: string; readonly epoch: bigint }
   | { readonly kind: 'unavailable'; readonly epoch: bigint }
   | { readonly kind: 'deposed'; readonly epoch: bigint }
@@ -21,6 +21,8 @@ export interface SeenRequest {
 export interface FakeNode {
   readonly url: string;
   readonly seen: SeenRequest[];
+  /** How many TCP connections clients opened to it. */
+  readonly connections: () => number;
   behave(behaviour: NodeBehaviour): void;
   close(): Promise<void>;
 }
@@ -58,8 +60,10 @@ export async function startFakeNode(initial: NodeBehaviour): Promise<FakeNode> {
           { method: req.method, headers: { ...req.headers, host: new URL(now.to).host } },
           (reply) => {
             // Piped, not buffered: the log stream a follower reads never ends.
-            res.writeHead(reply.statusCode!, { ...reply.headers, 'wasmlite-epoch': String(now.epoch) });
-            reply.pipe(res);
+            setTimeout(() => {
+              res.writeHead(reply.statusCode!, { ...reply.headers, 'wasmlite-epoch': String(now.epoch) });
+              reply.pipe(res);
+            }, now.delayAnswerMs ?? 0);
           },
         );
         upstream.on('error', () => req.socket.destroy());
@@ -67,11 +71,14 @@ export async function startFakeNode(initial: NodeBehaviour): Promise<FakeNode> {
       }
     });
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     seen,
+    connections: () => connections,
     behave(next) {
       behaviour = next;
     },
