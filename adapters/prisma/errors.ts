@@ -164,6 +164,7 @@ function mapClientError(error: CodedError): MappedError | undefined {
     case 'CLIENT_CLOSED':
       return { kind: 'ConnectionClosed' };
     case 'PRIMARY_UNREACHABLE':
+    case 'PRIMARY_UNAVAILABLE':
       return { kind: 'DatabaseNotReachable' };
     default:
       return undefined;

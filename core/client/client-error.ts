@@ -1,6 +1,12 @@
 import { LibsqlError } from './libsql-error.ts';
 
-/** Codes of {@link ClientError}. */
+/**
+ * Codes of {@link ClientError}. Of the primary's: `PRIMARY_UNAVAILABLE` (no primary took the
+ * request before the deadline: it did not run), `WRITE_OUTCOME_UNKNOWN` (it was sent and the
+ * connection died before the answer: it may have committed), `PRIMARY_UNREACHABLE` (a replica's
+ * follower cannot reach its primary), `STATEMENT_TIMEOUT` and `RESPONSE_TOO_LARGE` (the primary's
+ * limits), `PRIMARY_ERROR` (any other refusal).
+ */
 export type ClientErrorCode =
   | 'URL_INVALID'
   | 'URL_SCHEME_NOT_SUPPORTED'
@@ -9,7 +15,11 @@ export type ClientErrorCode =
   | 'TRANSACTION_CLOSED'
   | 'ARGS_INVALID'
   | 'PRIMARY_UNREACHABLE'
+  | 'PRIMARY_UNAVAILABLE'
+  | 'WRITE_OUTCOME_UNKNOWN'
   | 'PRIMARY_ERROR'
+  | 'STATEMENT_TIMEOUT'
+  | 'RESPONSE_TOO_LARGE'
   | 'REPLICA_LAG'
   | 'NOT_SUPPORTED';
 

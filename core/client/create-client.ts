@@ -10,6 +10,7 @@ import { LocalClient } from './local-client.ts';
 import { loadedReplicaBackend, loadReplicaBackend } from './load-replica-backend.ts';
 import { PendingClient } from './pending-client.ts';
 import { ReplicaClient } from './replica-client.ts';
+import { parseSyncUrls } from './sync-urls.ts';
 import { checkPrimaryAddress, type ReplicaBackendFactory } from './transport.ts';
 import type { Client, Config, IntMode } from './types.ts';
 import { checkUrlQuery } from './url-query.ts';
@@ -45,7 +46,7 @@ export function createClient(config: Config): Client {
   }
   if ((config.offline as unknown) !== undefined && (config.offline as unknown) !== false) {
     throw new ClientError(
-      'offline writes are not supported: a replica client sends writes to the primary and fails with PRIMARY_UNREACHABLE when it cannot reach it',
+      'offline writes are not supported: a replica client sends writes to the primary and fails with PRIMARY_UNAVAILABLE when it cannot reach one',
       'NOT_SUPPORTED',
     );
   }
@@ -98,9 +99,14 @@ export function localPath(url: unknown): string {
  * done, a {@link PendingClient} stands in.
  */
 function createReplicaClient(given: string, open: OpenOptions, intMode: IntMode, config: Config): Client {
-  if (typeof config.syncUrl !== 'string' || config.syncUrl === '')
-    throw new ClientError('Expected the "syncUrl" option to be a non-empty string', 'URL_INVALID');
+  if ((typeof config.syncUrl !== 'string' && !Array.isArray(config.syncUrl)) || config.syncUrl.length === 0)
+    throw new ClientError('Expected the "syncUrl" option to be a non-empty string or array', 'URL_INVALID');
   checkPrimaryAddress(config);
+  const syncUrls = parseSyncUrls(config.syncUrl);
+  const failoverTimeout = nonNegativeInteger(
+    config.failoverTimeout ?? (syncUrls.length > 1 ? 10_000 : 0),
+    'failoverTimeout',
+  );
   const readYourWrites = config.readYourWrites ?? true;
   if (typeof readYourWrites !== 'boolean') throw new TypeError('Expected the "readYourWrites" option to be a boolean');
   const readYourWritesTimeout = nonNegativeInteger(config.readYourWritesTimeout ?? 5000, 'readYourWritesTimeout');
@@ -110,7 +116,7 @@ function createReplicaClient(given: string, open: OpenOptions, intMode: IntMode,
   if (config.bookmark !== undefined && (typeof config.bookmark !== 'string' || config.bookmark === '')) {
     throw new TypeError('Expected the "bookmark" option to be a non-empty string');
   }
-  const syncConfig = { ...config, syncUrl: config.syncUrl };
+  const syncConfig = { ...config, syncUrls, failoverTimeout };
   // A replica "in memory": the follower needs files (snapshot, position), so it gets a private
   // temporary directory of its own, removed when the client is closed.
   const temporaryDirectory = given === ':memory:' ? mkdtempSync(join(tmpdir(), 'wasmlite-replica-')) : undefined;
@@ -137,13 +143,15 @@ function createReplicaClient(given: string, open: OpenOptions, intMode: IntMode,
 function replicaClientFrom(
   factory: ReplicaBackendFactory,
   path: string,
-  config: Config & { syncUrl: string },
+  config: Config & { syncUrls: string[]; failoverTimeout: number },
   options: ConstructorParameters<typeof ReplicaClient>[3],
 ): ReplicaClient {
   const { intMode } = options;
   const { replica, transport } = factory({
     path,
-    syncUrl: config.syncUrl,
+    syncUrl: config.syncUrls[0]!,
+    syncUrls: config.syncUrls,
+    failoverTimeout: config.failoverTimeout,
     intMode,
     ...(config.authToken === undefined ? {} : { authToken: config.authToken }),
     ...(config.syncInterval === undefined ? {} : { syncInterval: config.syncInterval }),

@@ -1,4 +1,5 @@
 import type { NormalizedStatement } from './statement-runner.ts';
+import { parseSyncUrls } from './sync-urls.ts';
 import type { IntMode, ResultSet, TransactionMode, TransactionOptions } from './types.ts';
 
 /**
@@ -6,9 +7,11 @@ import type { IntMode, ResultSet, TransactionMode, TransactionOptions } from './
  * primary is after them (a position string, opaque to core, e.g. `0000000000000007/ab12…`).
  * Implemented by `HttpTransport` in `wasmlite/replication`.
  *
- * Failures: a ClientError `PRIMARY_UNREACHABLE` when the primary cannot be reached (fast: no
- * retry), a `SqliteError` when SQLite refused the statement there, a ClientError `PRIMARY_ERROR`
- * for anything else the primary answered.
+ * Failures: a ClientError `PRIMARY_UNAVAILABLE` when no primary could be reached before the
+ * transport's deadline (the request was not sent: it certainly did not run), `WRITE_OUTCOME_UNKNOWN`
+ * when it was sent and the connection died before the answer (it may have committed), a
+ * `SqliteError` when SQLite refused the statement there, a ClientError `PRIMARY_ERROR` (or a more
+ * precise code, `STATEMENT_TIMEOUT`, `RESPONSE_TOO_LARGE`) for anything else the primary answered.
  *
  * @example
  * const { result, position } = await transport.execute({ sql: 'INSERT INTO t VALUES (?)', args: [1] });
@@ -83,7 +86,12 @@ export interface ReplicaBackend {
 /** Options a {@link ReplicaBackendFactory} is given by `createClient`. */
 export interface ReplicaBackendOptions {
   readonly path: string;
+  /** The first of `syncUrls`: the node the follower starts from. */
   readonly syncUrl: string;
+  /** Every node given in `syncUrl` ({@link parseSyncUrls}): the transport finds the primary among them. */
+  readonly syncUrls: readonly string[];
+  /** How long a request may look for a primary before it fails with `PRIMARY_UNAVAILABLE`, in ms. */
+  readonly failoverTimeout?: number;
   readonly authToken?: string;
   readonly syncInterval?: number;
   /** How the transport returns integers in rows the primary sends (default `number`). */
@@ -101,17 +109,15 @@ export type ReplicaBackendFactory = (options: ReplicaBackendOptions) => ReplicaB
 
 /**
  * Checks the options that say where the primary is, before anything is made: `syncUrl` an http://
- * or https:// URL, `authToken` (when given) a non-empty string. `createClient` runs it so that bad
- * ones throw at once, even while the replica backend is still loading; the backend's parts
- * (`HttpTransport`, `ReplicaFollower`) run it too.
+ * or https:// URL or a list of them ({@link parseSyncUrls}), `authToken` (when given) a non-empty
+ * string. `createClient` runs it so that bad ones throw at once, even while the replica backend is
+ * still loading; the backend's parts (`HttpTransport`, `ReplicaFollower`) run it too.
  *
  * @example
  * checkPrimaryAddress({ syncUrl: 'ftp://nowhere' }); // TypeError
  */
 export function checkPrimaryAddress(options: { readonly syncUrl?: unknown; readonly authToken?: unknown }): void {
-  if (typeof options.syncUrl !== 'string' || !/^https?:\/\//.test(options.syncUrl)) {
-    throw new TypeError('Expected the "syncUrl" option to be an http:// or https:// URL');
-  }
+  parseSyncUrls(options.syncUrl);
   if (options.authToken !== undefined && (typeof options.authToken !== 'string' || options.authToken === '')) {
     throw new TypeError('Expected the "authToken" option to be a non-empty string');
   }

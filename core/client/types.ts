@@ -122,8 +122,19 @@ export interface Client {
 export interface Config {
   /** `file:path.db`, `file:///abs/path.db`, or `:memory:`. */
   url: string;
-  /** URL of a wasmlite primary to replicate from (needs `wasmlite/replication`). */
-  syncUrl?: string;
+  /**
+   * URL of a wasmlite node to replicate from (its primary, or any node of a cluster), or several:
+   * an array or a comma-separated string (an extension: @libsql/client takes one URL). Writes go to
+   * whichever node is the primary, found through the others and followed across failovers.
+   */
+  syncUrl?: string | readonly string[];
+  /**
+   * With `syncUrl`: how long a request sent to the primary may spend finding one (nodes refusing
+   * connections, or answering that an election is under way) before it fails with
+   * `PRIMARY_UNAVAILABLE`, in ms. Default 0 (every node tried once: a static primary that is down
+   * fails fast) for one URL, 10000 for a list.
+   */
+  failoverTimeout?: number;
   /** Bearer token for the primary. */
   authToken?: string;
   /** How integers are returned (default `number`). */
@@ -142,8 +153,8 @@ export interface Config {
   syncInterval?: number;
   /**
    * Offline writes (@libsql/client's `offline`: write locally, push later) are not offered: a
-   * replica client sends every write to the primary and fails fast with `PRIMARY_UNREACHABLE`
-   * when it cannot reach it, so an acknowledged write is always on the primary. `true` is a
+   * replica client sends every write to the primary and fails with `PRIMARY_UNAVAILABLE` when it
+   * cannot reach one, so an acknowledged write is always on the primary. `true` is a
    * ClientError `NOT_SUPPORTED`.
    */
   offline?: false;

@@ -1,5 +1,5 @@
 import type { CommitObserver, WalCommit } from '../../core/vfs/index.ts';
-import { Position, PositionMismatchError, type PositionLike, type TxRecord } from '../log/index.ts';
+import { Position, PositionMismatchError, TxRecord, type PositionLike, type TxMeta } from '../log/index.ts';
 import { hex16 } from '../log/position.ts';
 import { CaptureError } from './capture-error.ts';
 import { PageChecksumTable } from './page-checksum-table.ts';
@@ -74,6 +74,8 @@ export class WalCapture implements CommitObserver {
   #failure: CaptureError | undefined;
   /** The last commit handed to the sink: the only one a `commitFailed` can be about. */
   #sunk: WalCommit | undefined;
+  /** The metadata for the next record, while a {@link withMeta} callback runs. */
+  #meta: TxMeta | undefined;
 
   constructor(options: WalCaptureOptions) {
     if (options === null || typeof options !== 'object')
@@ -161,6 +163,7 @@ export class WalCapture implements CommitObserver {
     }
     const plan = table.plan(commit.pages, commit.commitPageCount);
     if (!plan.changed) return;
+    const meta = this.#meta;
     const record: TxRecord = {
       txid: pre.txid + 1n,
       epoch: this.#epoch,
@@ -171,11 +174,39 @@ export class WalCapture implements CommitObserver {
       preChecksum: pre.checksum,
       postChecksum: plan.checksum,
       timestamp: this.#now(),
+      ...(meta === undefined ? {} : { meta }),
     };
     this.#sink(record);
+    this.#meta = undefined;
     plan.apply();
     this.#position = new Position(record.txid, record.postChecksum);
     this.#sunk = commit;
+  }
+
+  /**
+   * Runs `commit` (which commits one transaction, typically `db.exec('COMMIT')` after running a
+   * client's statements in `BEGIN`, so that their result is known before the commit) and attaches
+   * `meta` (the request's idempotency key and, optionally, the encoded answer) to the record that
+   * commit makes (FORMAT.md, "Metadata section"). Only the first record made during `commit` gets
+   * it; a commit that changes nothing makes no record, and the metadata is dropped. Returns what
+   * `commit` returns, and throws what it throws. Throws a `TypeError` for bad metadata (see
+   * `TxRecord.checkMeta`) or a nested call, before `commit` runs.
+   *
+   * @example
+   * db.exec('BEGIN IMMEDIATE');
+   * const result = run(statement);
+   * capture.withMeta({ idempotencyKey: key, result: encode(result) }, () => db.exec('COMMIT'));
+   */
+  withMeta<T>(meta: TxMeta, commit: () => T): T {
+    TxRecord.checkMeta(meta);
+    if (typeof commit !== 'function') throw new TypeError('Expected the "commit" argument to be a function');
+    if (this.#meta !== undefined) throw new TypeError('Expected no withMeta call to be running already');
+    this.#meta = meta;
+    try {
+      return commit();
+    } finally {
+      this.#meta = undefined;
+    }
   }
 
   /** The {@link CommitObserver} side: SQLite did not commit the last record's transaction. */

@@ -11,8 +11,10 @@ import {
 } from '../../core/client/transport.ts';
 import type { IntMode, ResultSet, TransactionMode, TransactionOptions } from '../../core/client/types.ts';
 import { SqliteError } from '../../core/database/sqlite-error.ts';
-import { positiveInteger } from '../../core/util/option-checks.ts';
+import { nonNegativeInteger, positiveInteger } from '../../core/util/option-checks.ts';
 import { ForbiddenActionError } from '../../core/client/forbidden-action-error.ts';
+import { parseSyncUrls } from '../../core/client/sync-urls.ts';
+import { ClusterRoute, type RoutedAnswer } from './cluster-route.ts';
 import { decodeResultValue, encodeArgument } from './wire-values.ts';
 
 /**
@@ -22,10 +24,20 @@ import { decodeResultValue, encodeArgument } from './wire-values.ts';
  * new HttpTransport({ syncUrl: 'http://127.0.0.1:7878', authToken: secret });
  */
 export interface HttpTransportOptions {
-  readonly syncUrl: string;
+  /** Any node of the cluster, or several (an array or a comma-separated string): see `parseSyncUrls`. */
+  readonly syncUrl: string | readonly string[];
   readonly authToken?: string;
-  /** A request with no answer after this long fails as unreachable, in ms (default 30000). */
+  /**
+   * A request with no answer after this long fails, in ms (default 30000): `PRIMARY_UNAVAILABLE`
+   * if it was not sent yet, `WRITE_OUTCOME_UNKNOWN` if it was.
+   */
   readonly timeoutMs?: number;
+  /**
+   * How long a request may look for a primary (nodes refusing connections, or answering that an
+   * election is under way) before it fails with `PRIMARY_UNAVAILABLE`, in ms (default 0: each
+   * node is tried once).
+   */
+  readonly failoverTimeoutMs?: number;
   /**
    * How integers in result rows are returned, as in `createClient` (default `number`: a number,
    * or a RangeError for one beyond ±2^53; `bigint`; `string`).
@@ -68,35 +80,41 @@ function decodeResult(wire: WireResult, intMode: IntMode): ResultSet {
 
 /**
  * The primary over its HTTP protocol (replication/PROTOCOL.md, `/v1/execute`, `/v1/batch` and
- * `/v1/transactions`).
- * Never retries: an unreachable primary is a ClientError `PRIMARY_UNREACHABLE` at once, an
- * SQLite failure there a `LibsqlError` (its `extendedCode` and `rawCode` the primary's; a
- * `LibsqlBatchError` with the statement's index for a batch; a statement the primary's authorizer
- * refused, 403 `FORBIDDEN_ACTION`, a `LibsqlError` `SQLITE_AUTH` whose cause is a
- * `ForbiddenActionError`), an ended transaction (`TRANSACTION_NOT_FOUND`/`TRANSACTION_EXPIRED`) a
- * ClientError `TRANSACTION_CLOSED`, any other error answer a ClientError `PRIMARY_ERROR`. A begin
- * that waits behind other transactions on the primary longer than `timeoutMs` fails as unreachable.
+ * `/v1/transactions`), found among the given nodes and followed across failovers by a
+ * {@link ClusterRoute} (307 `NOT_PRIMARY` followed, other nodes tried on a refused connection or
+ * 503 until `failoverTimeoutMs`, `Wasmlite-Epoch` sent and tracked). Connections are kept alive
+ * and independent requests run side by side, each on a connection of its own.
+ *
+ * Each `execute`, `batch` and `script` carries an `Idempotency-Key`, the same on every node it is
+ * tried on. A request that may have run is never sent again: until primaries de-duplicate by that
+ * key, a lost answer is a ClientError `WRITE_OUTCOME_UNKNOWN` for the caller to resolve.
+ *
+ * Failures: no primary found in time, a ClientError `PRIMARY_UNAVAILABLE` (not sent); the
+ * connection lost after sending, `WRITE_OUTCOME_UNKNOWN`; an SQLite failure there a `LibsqlError`
+ * (its `extendedCode` and `rawCode` the primary's; a `LibsqlBatchError` with the statement's index
+ * for a batch; a statement the primary's authorizer refused, 403 `FORBIDDEN_ACTION`, a
+ * `LibsqlError` `SQLITE_AUTH` whose cause is a `ForbiddenActionError`); an ended transaction
+ * (`TRANSACTION_NOT_FOUND`/`TRANSACTION_EXPIRED`) a ClientError `TRANSACTION_CLOSED`; the primary's
+ * limits, `STATEMENT_TIMEOUT` and `RESPONSE_TOO_LARGE`; any other error answer `PRIMARY_ERROR`.
+ * An interactive transaction stays on the node that began it: if that node goes, so does it.
  *
  * @example
- * const transport = new HttpTransport({ syncUrl: primary.url });
+ * const transport = new HttpTransport({ syncUrl: [nodeA.url, nodeB.url], failoverTimeoutMs: 10_000 });
  * const { result, position } = await transport.execute({ sql: 'INSERT INTO t VALUES (1)', args: [] });
  */
 export class HttpTransport implements PrimaryTransport {
-  readonly #url: string;
-  readonly #headers: Record<string, string>;
-  readonly #timeoutMs: number;
+  readonly #route: ClusterRoute;
   readonly #intMode: IntMode;
-  readonly #inFlight = new Set<AbortController>();
 
   constructor(options: HttpTransportOptions) {
     if (options === null || typeof options !== 'object')
       throw new TypeError('Expected the "options" argument to be an object');
     checkPrimaryAddress({ syncUrl: options.syncUrl });
     const timeoutMs = positiveInteger(options.timeoutMs ?? 30_000, 'timeoutMs');
-    this.#url = options.syncUrl.replace(/\/+$/, '');
-    this.#headers = { 'content-type': 'application/json' };
-    if (options.authToken !== undefined) this.#headers.authorization = `Bearer ${options.authToken}`;
-    this.#timeoutMs = timeoutMs;
+    const failoverTimeoutMs = nonNegativeInteger(options.failoverTimeoutMs ?? 0, 'failoverTimeoutMs');
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (options.authToken !== undefined) headers.authorization = `Bearer ${options.authToken}`;
+    this.#route = new ClusterRoute({ nodes: parseSyncUrls(options.syncUrl), headers, timeoutMs, failoverTimeoutMs });
     const intMode = options.intMode ?? 'number';
     if (intMode !== 'number' && intMode !== 'bigint' && intMode !== 'string') {
       throw new TypeError('Expected the "intMode" option to be "number", "bigint" or "string"');
@@ -105,7 +123,7 @@ export class HttpTransport implements PrimaryTransport {
   }
 
   async execute(stmt: NormalizedStatement): Promise<{ result: ResultSet; position: string }> {
-    const body = (await this.#post('/v1/execute', encodeStatement(stmt))) as WireResult & { position: string };
+    const body = (await this.#post('/v1/execute', encodeStatement(stmt), true)) as WireResult & { position: string };
     return { result: decodeResult(body, this.#intMode), position: body.position };
   }
 
@@ -113,7 +131,7 @@ export class HttpTransport implements PrimaryTransport {
     stmts: NormalizedStatement[],
     mode: TransactionMode,
   ): Promise<{ results: ResultSet[]; position: string }> {
-    const body = (await this.#post('/v1/batch', { statements: stmts.map(encodeStatement), mode })) as {
+    const body = (await this.#post('/v1/batch', { statements: stmts.map(encodeStatement), mode }, true)) as {
       results: WireResult[];
       position: string;
     };
@@ -121,58 +139,53 @@ export class HttpTransport implements PrimaryTransport {
   }
 
   async script(sql: string): Promise<{ position: string }> {
-    return { position: ((await this.#post('/v1/script', { sql })) as { position: string }).position };
+    return { position: ((await this.#post('/v1/script', { sql }, true)) as { position: string }).position };
   }
 
   async transaction(mode: TransactionMode, options: TransactionOptions = {}): Promise<PrimaryTransaction> {
     const begin = options.foreignKeys === undefined ? { mode } : { mode, foreignKeys: options.foreignKeys };
-    const { id } = (await this.#post('/v1/transactions', begin)) as { id: string };
+    const begun = await this.#route.post('/v1/transactions', JSON.stringify(begin));
+    const { id } = this.#answer(begun) as { id: string };
     const route = `/v1/transactions/${encodeURIComponent(id)}`;
+    // The transaction lives on the node that began it.
+    const post = async (path: string, payload: unknown) =>
+      this.#answer(
+        await this.#route.postTo(begun.node, `${route}${path}`, payload === undefined ? '' : JSON.stringify(payload)),
+      );
     return {
       execute: async (stmt) => {
-        const body = (await this.#post(`${route}/execute`, encodeStatement(stmt))) as WireResult & { open?: boolean };
+        const body = (await post('/execute', encodeStatement(stmt))) as WireResult & { open?: boolean };
         return { result: decodeResult(body, this.#intMode), open: body.open !== false };
       },
       batch: async (stmts) =>
-        (
-          (await this.#post(`${route}/batch`, { statements: stmts.map(encodeStatement) })) as { results: WireResult[] }
-        ).results.map((r) => decodeResult(r, this.#intMode)),
+        ((await post('/batch', { statements: stmts.map(encodeStatement) })) as { results: WireResult[] }).results.map(
+          (r) => decodeResult(r, this.#intMode),
+        ),
       commit: async () => ({
-        position: ((await this.#post(`${route}/commit`, undefined)) as { position: string }).position,
+        position: ((await post('/commit', undefined)) as { position: string }).position,
       }),
       rollback: async () => {
-        await this.#post(`${route}/rollback`, undefined);
+        await post('/rollback', undefined);
       },
     };
   }
 
-  /** Aborts the requests in flight (they fail as unreachable). */
-  close(): void {
-    for (const controller of this.#inFlight) controller.abort();
+  /** The highest `Wasmlite-Epoch` a node answered with (0 before any). */
+  get epoch(): bigint {
+    return this.#route.epoch;
   }
 
-  async #post(route: string, payload: unknown): Promise<unknown> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.#timeoutMs);
-    this.#inFlight.add(controller);
-    let status: number;
-    let text: string;
-    try {
-      const response = await fetch(`${this.#url}${route}`, {
-        method: 'POST',
-        headers: this.#headers,
-        body: payload === undefined ? '' : JSON.stringify(payload),
-        signal: controller.signal,
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (cause) {
-      const reason = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as Error).message;
-      throw new ClientError(`primary unreachable at ${this.#url}: ${reason}`, 'PRIMARY_UNREACHABLE');
-    } finally {
-      clearTimeout(timer);
-      this.#inFlight.delete(controller);
-    }
+  /** Aborts the requests in flight and closes the kept-alive connections. */
+  close(): void {
+    this.#route.close();
+  }
+
+  async #post(route: string, payload: unknown, idempotent: boolean): Promise<unknown> {
+    return this.#answer(await this.#route.post(route, JSON.stringify(payload), { idempotent }));
+  }
+
+  /** The body of a 200 answer; any other answer as the error it stands for. */
+  #answer({ status, text }: RoutedAnswer): unknown {
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -218,5 +231,6 @@ function errorFromAnswer(
     return new ClientError(`the transaction is over on the primary (${code}): ${message}`, 'TRANSACTION_CLOSED');
   }
   if (code === 'TRANSACTION_CLOSED') return new ClientError(message, 'TRANSACTION_CLOSED');
+  if (code === 'STATEMENT_TIMEOUT' || code === 'RESPONSE_TOO_LARGE') return new ClientError(message, code);
   return new ClientError(`primary refused the request (${code}): ${message}`, 'PRIMARY_ERROR');
 }

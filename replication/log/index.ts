@@ -15,7 +15,10 @@ export { formatProof, PROOF_PATTERN, recordProof } from './record-proof.ts';
 export type { LogRecovery, SetAsideSegments } from './log-recovery.ts';
 export { TransactionLog, type TransactionLogOptions } from './transaction-log.ts';
 export {
+  MAX_IDEMPOTENCY_KEY_LENGTH,
+  MAX_RESULT_LENGTH,
   TxRecord,
+  type TxMeta,
   type DecodeOptions,
   type PageChecksumSource,
   type TxPage,

@@ -113,7 +113,11 @@ export function recoverLog(dir: string, fsync: boolean, setAsideDamage = false):
           path,
         });
       }
-      scanned = scanSegment(path, { txid: firstTxid, preChecksum: last?.postChecksum, dbId: last?.dbId }, isLast);
+      scanned = scanSegment(
+        path,
+        { txid: firstTxid, preChecksum: last?.postChecksum, dbId: last?.dbId, epoch: last?.epoch },
+        isLast,
+      );
     } catch (error) {
       if (!setAsideDamage || !(error instanceof LogCorruptionError)) throw error;
       // Damage where this segment meets the ones before (a gap, a broken chain) sets those aside
@@ -167,7 +171,7 @@ export function recoverLog(dir: string, fsync: boolean, setAsideDamage = false):
 /** The segment at `path` scanned with nothing before it, or `undefined` if it is damaged itself. */
 function scanAlone(path: string, firstTxid: bigint, isLast: boolean): ScannedSegment | undefined {
   try {
-    return scanSegment(path, { txid: firstTxid, preChecksum: undefined, dbId: undefined }, isLast);
+    return scanSegment(path, { txid: firstTxid, preChecksum: undefined, dbId: undefined, epoch: undefined }, isLast);
   } catch (error) {
     if (!(error instanceof LogCorruptionError)) throw error;
     return undefined;

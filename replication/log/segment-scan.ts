@@ -1,6 +1,6 @@
 import { closeFile, fileSize, openFile, readAt } from './file-io.ts';
 import { LogCorruptionError } from './log-corruption-error.ts';
-import { FRAME_HEADER_SIZE, FRAME_MAGIC, parseFrameHeader } from './log-frame.ts';
+import { FRAME_HEADER_SIZE, FRAME_MAGIC, FrameFlags, parseFrameHeader } from './log-frame.ts';
 import { hex16 } from './position.ts';
 import { parseSegmentHeader, SEGMENT_HEADER_SIZE, type SegmentHeader } from './segment.ts';
 import { TxRecord, type TxRecordHeader } from './tx-record.ts';
@@ -11,6 +11,8 @@ export interface Continuation {
   /** The post checksum of the record before, or `undefined` at the start of the log. */
   readonly preChecksum: bigint | undefined;
   readonly dbId: string | undefined;
+  /** The epoch of the record before: the first record's may not be lower. */
+  readonly epoch: bigint | undefined;
 }
 
 /** A segment file as found on disk. */
@@ -42,14 +44,16 @@ interface Break {
 
 /**
  * Reads a segment's header and walks its frames, checking each frame header, each record header
- * and that txids and checksums follow on from `from`. Record bodies are verified when read,
- * except the last frame of the last segment, whose body is checked here.
+ * and that txids, checksums and epochs follow on from `from`. Record bodies are verified when
+ * read, except those of the last sync group of the last segment, which are checked here.
  *
  * In a sealed segment (`isLast` false) anything wrong is a {@link LogCorruptionError}. In the last
- * segment the first frame that is not right starts a torn tail, unless a complete, valid frame of a
- * later txid follows it: then the bad frame is in the middle of the log, which is corruption. An
- * append is the only write in flight when a process dies, so a torn tail never has a valid frame
- * after it (FORMAT.md, "Torn tails").
+ * segment the first frame that is not right (the break) is in the last sync group, which a crash
+ * during its one `fdatasync` may have left with any of its blocks lost, unless the bytes after the
+ * break show a later group (a valid frame that starts a group, or one that ends a group with more
+ * bytes after it): then the bad frame was synced before, which is corruption. Otherwise the log is
+ * cut at the end of the last complete group before the break (FORMAT.md, "Torn tails"). An epoch
+ * lower than the record's before is corruption wherever it is: no crash writes a valid one.
  */
 export function scanSegment(path: string, from: Continuation, isLast: boolean): ScannedSegment {
   const fd = openFile(path, 'r');
@@ -72,56 +76,84 @@ export function scanSegment(path: string, from: Continuation, isLast: boolean): 
     }
     const offsets: number[] = [];
     const headers: TxRecordHeader[] = [];
+    const flags: number[] = [];
     let offset = SEGMENT_HEADER_SIZE;
     let txid = from.txid;
     let pre = from.preChecksum;
+    let epoch = from.epoch;
     let broken: Break | undefined;
     let tornRecord: TxRecordHeader | undefined;
     while (offset < size) {
-      const frame = checkFrame(fd, path, offset, size, txid, pre, header.dbId);
+      const frame = checkFrame(fd, path, header.version, offset, size, txid, pre, header.dbId);
       if ('reason' in frame) {
         broken = frame;
         break;
       }
+      if (epoch !== undefined && frame.header.epoch < epoch) {
+        throw new LogCorruptionError(`epoch ${frame.header.epoch} after epoch ${epoch}: epochs never decrease`, {
+          field: 'epoch',
+          offset: offset + FRAME_HEADER_SIZE + 40,
+          path,
+        });
+      }
       offsets.push(offset);
       headers.push(frame.header);
+      flags.push(frame.flags);
       pre = frame.header.postChecksum;
+      epoch = frame.header.epoch;
       txid++;
       offset += FRAME_HEADER_SIZE + frame.header.length;
     }
-    if (broken === undefined && isLast && offsets.length > 0) {
-      // Complete in length, the last frame can still be an append whose bytes never reached the
-      // disk (the size did): only its own checksum tells.
-      const start = offsets[offsets.length - 1]!;
-      broken = checkBody(fd, path, start, offset);
-      if (broken !== undefined) {
-        offsets.pop();
-        tornRecord = headers.pop();
-        txid--;
+    const count = offsets.length;
+    if (broken === undefined && count > 0) {
+      const lastGroup = groupsBefore(flags, count - 1);
+      if (!isLast && (flags[count - 1]! & FrameFlags.GROUP_END) === 0) {
+        throw new LogCorruptionError('sealed segment ends inside a sync group', {
+          field: 'frame.flags',
+          offset: offsets[count - 1]! + 4,
+          path,
+        });
+      }
+      if (isLast) {
+        // Complete in length, the frames of the last group can still hold blocks that never reached
+        // the disk (the size did): only their own checksums tell.
+        for (let i = lastGroup; i < count && broken === undefined; i++) {
+          broken = checkBody(fd, path, offsets[i]!, offsets[i + 1] ?? offset);
+          if (broken !== undefined) tornRecord = headers[i];
+        }
+        if (broken === undefined && (flags[count - 1]! & FrameFlags.GROUP_END) === 0) {
+          broken = {
+            frameOffset: offsets[lastGroup]!,
+            field: 'frame.flags',
+            fieldOffset: offsets[count - 1]! + 4,
+            reason: 'the last sync group has no end: its sync never completed',
+          };
+        }
       }
     }
     if (broken === undefined) {
-      if (offsets.length === 0 && !isLast) {
+      if (count === 0 && !isLast) {
         throw new LogCorruptionError('sealed segment holds no records', { field: 'length', offset: size, path });
       }
       return { header, offsets, end: offset, last: headers.at(-1), torn: undefined };
     }
     if (!isLast) throw new LogCorruptionError(broken.reason, { field: broken.field, offset: broken.fieldOffset, path });
-    const follower = findValidFrame(fd, path, broken.frameOffset + 1, size, txid);
-    if (follower !== undefined) {
+    const before = offsets.findIndex((at) => at >= broken.frameOffset);
+    const kept = groupsBefore(flags, before === -1 ? count : before);
+    const later = findLaterGroup(fd, path, header.version, broken.frameOffset + 1, size, from.txid + BigInt(kept));
+    if (later !== undefined) {
       throw new LogCorruptionError(
-        `${broken.reason}, yet the valid record of txid ${follower.txid} follows at offset ${follower.offset}`,
-        {
-          field: broken.field,
-          offset: broken.fieldOffset,
-          path,
-        },
+        `${broken.reason}, yet the valid record of txid ${later.txid} follows at offset ${later.offset} (it ${later.why})`,
+        { field: broken.field, offset: broken.fieldOffset, path },
       );
     }
+    const end = kept < count ? offsets[kept]! : broken.frameOffset;
+    offsets.length = kept;
+    headers.length = kept;
     return {
       header,
       offsets,
-      end: broken.frameOffset,
+      end,
       last: headers.at(-1),
       torn: broken.reason,
       ...(tornRecord === undefined ? {} : { tornRecord }),
@@ -131,15 +163,22 @@ export function scanSegment(path: string, from: Continuation, isLast: boolean): 
   }
 }
 
+/** How many of the first `count` frames belong to complete sync groups (end with `GROUP_END`). */
+function groupsBefore(flags: readonly number[], count: number): number {
+  for (let i = count - 1; i >= 0; i--) if ((flags[i]! & FrameFlags.GROUP_END) !== 0) return i + 1;
+  return 0;
+}
+
 function checkFrame(
   fd: number,
   path: string,
+  version: number,
   offset: number,
   size: number,
   txid: bigint,
   pre: bigint | undefined,
   dbId: string,
-): { header: TxRecordHeader } | Break {
+): { header: TxRecordHeader; flags: number } | Break {
   const at = (reason: string, field: string, fieldOffset = offset): Break => ({
     frameOffset: offset,
     field,
@@ -148,7 +187,7 @@ function checkFrame(
   });
   if (size - offset < FRAME_HEADER_SIZE) return at('frame header cut short', 'frame.length');
   const head = readAt(fd, path, offset, Math.min(size - offset, FRAME_HEADER_SIZE + TxRecord.HEADER_SIZE));
-  const frame = parseFrameHeader(head);
+  const frame = parseFrameHeader(head, version);
   if ('invalid' in frame) return at('bad frame header', `frame.${frame.invalid}`);
   if (frame.txid !== txid) return at(`frame of txid ${frame.txid} where txid ${txid} belongs`, 'frame.txid');
   if (frame.length > size - offset - FRAME_HEADER_SIZE) return at('record cut short', 'frame.length');
@@ -172,7 +211,7 @@ function checkFrame(
       record + 72,
     );
   }
-  return { header };
+  return { header, flags: frame.flags };
 }
 
 /** Verifies the whole record of the frame at `start..end`: `undefined` if it is sound. */
@@ -187,22 +226,33 @@ function checkBody(fd: number, path: string, start: number, end: number): Break 
   }
 }
 
-/** The first complete, valid frame of txid `minTxid` or later in `from..size`, if any. */
-function findValidFrame(
+/**
+ * The first complete, valid frame of txid `minTxid` or later in `from..size` that shows a sync
+ * group after the one the bytes at `from - 1` are in: one that starts a group, or one that ends a
+ * group before the end of the file. In a version 1 segment every frame does (each is a group).
+ */
+function findLaterGroup(
   fd: number,
   path: string,
+  version: number,
   from: number,
   size: number,
   minTxid: bigint,
-): { txid: bigint; offset: number } | undefined {
+): { txid: bigint; offset: number; why: string } | undefined {
   if (from >= size) return undefined;
   const tail = readAt(fd, path, from, size - from) as Buffer;
   for (let at = tail.indexOf(FRAME_MAGIC); at !== -1; at = tail.indexOf(FRAME_MAGIC, at + 1)) {
-    const frame = parseFrameHeader(tail.subarray(at));
+    const frame = parseFrameHeader(tail.subarray(at), version);
     if ('invalid' in frame || frame.txid < minTxid || frame.length > tail.length - at - FRAME_HEADER_SIZE) continue;
+    const end = at + FRAME_HEADER_SIZE + frame.length;
+    const starts = (frame.flags & FrameFlags.GROUP_START) !== 0;
+    const endsEarly = (frame.flags & FrameFlags.GROUP_END) !== 0 && end < tail.length;
+    if (!starts && !endsEarly) continue;
     try {
-      const record = TxRecord.decode(tail.subarray(at + FRAME_HEADER_SIZE, at + FRAME_HEADER_SIZE + frame.length));
-      if (record.txid === frame.txid) return { txid: frame.txid, offset: from + at };
+      const record = TxRecord.decode(tail.subarray(at + FRAME_HEADER_SIZE, end));
+      if (record.txid !== frame.txid) continue;
+      const why = starts ? 'starts a later sync group' : 'ends a sync group with more after it';
+      return { txid: frame.txid, offset: from + at, why };
     } catch (error) {
       if (!(error instanceof LogCorruptionError)) throw error;
     }

@@ -6,9 +6,10 @@ import { FRAME_HEADER_SIZE, parseFrameHeader } from './log-frame.ts';
 import { hex16 } from './position.ts';
 import { TxRecord } from './tx-record.ts';
 
-/** Segment file header layout, version 1 (FORMAT.md, "Segment file"). Big-endian. */
+/** Segment file header layout, versions 1 and 2 (FORMAT.md, "Segment file"). Big-endian. */
 const MAGIC = 0x574c5347; // 'WLSG'
-const VERSION = 1;
+/** Version 2 frames carry sync group flags ({@link FrameFlags}); version 1 is read, never written. */
+export const SEGMENT_VERSION = 2;
 export const SEGMENT_HEADER_SIZE = 48;
 const AT = {
   magic: 0,
@@ -26,11 +27,16 @@ export const TEMP_SUFFIX = '.tmp';
 
 /** What a segment file's header says. */
 export interface SegmentHeader {
+  /** 1 (read only: every frame its own sync group) or 2 (frames carry {@link FrameFlags}). */
+  readonly version: number;
   readonly dbId: string;
   readonly firstTxid: bigint;
   /** When the segment was created, in ms since the Unix epoch (informational). */
   readonly createdAt: number;
 }
+
+/** One frame as written: its header and its record's bytes (written with one `writev`). */
+export type FrameParts = readonly [header: Uint8Array, record: Uint8Array];
 
 /** A record read back from a segment: its verified bytes and what they decode to. */
 export interface SegmentEntry {
@@ -53,7 +59,7 @@ export function encodeSegmentHeader(header: SegmentHeader): Uint8Array {
   const bytes = Buffer.alloc(SEGMENT_HEADER_SIZE);
   const view = new DataView(bytes.buffer, bytes.byteOffset, SEGMENT_HEADER_SIZE);
   view.setUint32(AT.magic, MAGIC);
-  view.setUint16(AT.version, VERSION);
+  view.setUint16(AT.version, header.version);
   view.setUint16(AT.flags, 0);
   bytes.write(header.dbId, AT.dbId, 16, 'hex');
   view.setBigUint64(AT.firstTxid, header.firstTxid);
@@ -71,7 +77,9 @@ export function parseSegmentHeader(bytes: Uint8Array, path: string): SegmentHead
   const view = new DataView(bytes.buffer, bytes.byteOffset, SEGMENT_HEADER_SIZE);
   if (view.getUint32(AT.magic) !== MAGIC) throw fail('bad segment magic', 'magic', AT.magic);
   const version = view.getUint16(AT.version);
-  if (version !== VERSION) throw fail(`unknown segment version ${version}`, 'version', AT.version);
+  if (version !== SEGMENT_VERSION && version !== 1) {
+    throw fail(`unknown segment version ${version}`, 'version', AT.version);
+  }
   if (view.getUint32(AT.checksum) !== crc32(bytes.subarray(0, AT.checksum))) {
     throw fail('segment header checksum mismatch', 'checksum', AT.checksum);
   }
@@ -79,10 +87,18 @@ export function parseSegmentHeader(bytes: Uint8Array, path: string): SegmentHead
   if (flags !== 0) throw fail(`unknown segment flags 0x${flags.toString(16)}`, 'flags', AT.flags);
   if (view.getUint32(AT.reserved) !== 0) throw fail('reserved field is not zero', 'reserved', AT.reserved);
   return {
+    version,
     dbId: Buffer.from(bytes.buffer, bytes.byteOffset + AT.dbId, 16).toString('hex'),
     firstTxid: view.getBigUint64(AT.firstTxid),
     createdAt: Number(view.getBigInt64(AT.createdAt)),
   };
+}
+
+/** Where each frame of `group` starts when written at `start`, then where the group ends. */
+function frameOffsets(group: readonly FrameParts[], start: number): number[] {
+  const offsets = [start];
+  for (const [header, record] of group) offsets.push(offsets.at(-1)! + header.length + record.length);
+  return offsets;
 }
 
 /**
@@ -94,6 +110,8 @@ export class Segment {
   readonly path: string;
   readonly firstTxid: bigint;
   readonly dbId: string;
+  /** The segment file's version: appends go only to a version {@link SEGMENT_VERSION} segment. */
+  readonly version: number;
   /** File offsets of the frames, by `txid - firstTxid`. */
   readonly #offsets: number[];
   /** End of the last complete frame: everything before it is acknowledged. */
@@ -109,23 +127,24 @@ export class Segment {
     this.#writable = writable;
     this.firstTxid = header.firstTxid;
     this.dbId = header.dbId;
+    this.version = header.version;
     this.#offsets = offsets;
     this.#end = end;
     this.#fd = fd;
   }
 
   /**
-   * Creates the segment for a record: the header and the first frame are written to a temporary
-   * file, synced, and renamed into place, so a segment file exists only with its header and first
-   * record complete. The caller syncs the directory to make the new name durable.
+   * Creates the segment for a sync group: the header and the group's frames are written to a
+   * temporary file, synced, and renamed into place, so a segment file exists only with its header
+   * and first group complete. The caller syncs the directory to make the new name durable.
    */
-  static create(dir: string, header: SegmentHeader, frame: readonly Uint8Array[], durable: boolean): Segment {
+  static create(dir: string, header: SegmentHeader, group: readonly FrameParts[], durable: boolean): Segment {
     const path = join(dir, segmentName(header.firstTxid));
     const temp = path + TEMP_SUFFIX;
     const head = encodeSegmentHeader(header);
     const fd = openFile(temp, 'w+');
     try {
-      writeAt(fd, temp, [head, ...frame], 0);
+      writeAt(fd, temp, [head, ...group.flat()], 0);
       if (durable) syncFile(fd, temp);
       renameFile(temp, path);
     } catch (error) {
@@ -137,8 +156,8 @@ export class Segment {
       }
       throw error;
     }
-    const end = SEGMENT_HEADER_SIZE + frame.reduce((sum, part) => sum + part.length, 0);
-    return new Segment(path, header, [SEGMENT_HEADER_SIZE], end, true, fd);
+    const offsets = frameOffsets(group, SEGMENT_HEADER_SIZE);
+    return new Segment(path, header, offsets.slice(0, -1), offsets.at(-1)!, true, fd);
   }
 
   /** The txid of the last record; `firstTxid - 1n` while empty. */
@@ -160,7 +179,7 @@ export class Segment {
     const start = this.#offsets[index]!;
     const end = this.#offsets[index + 1] ?? this.#end;
     const bytes = readAt(this.#open(), this.path, start, end - start);
-    const frame = parseFrameHeader(bytes);
+    const frame = parseFrameHeader(bytes, this.version);
     if ('invalid' in frame) {
       throw new LogCorruptionError('bad frame header', {
         field: `frame.${frame.invalid}`,
@@ -199,16 +218,17 @@ export class Segment {
   }
 
   /**
-   * Writes one frame after the last and, if `durable`, `fdatasync`s it; the frame is indexed only
-   * once that has returned. On a failed write the file is cut back to its previous end, so the
-   * segment stays as it was; if even that fails, or the fsync fails (the kernel may have dropped
-   * pages it could not write), `damaged` is set and the segment must not be appended to again.
+   * Writes one sync group (its frames flagged by the caller) after the last frame with one `writev`
+   * and, if `durable`, one `fdatasync`; the frames are indexed only once that has returned. On a
+   * failed write the file is cut back to its previous end, so the segment stays as it was; if even
+   * that fails, or the fsync fails (the kernel may have dropped pages it could not write), `damaged`
+   * is set and the segment must not be appended to again.
    */
-  append(frame: readonly Uint8Array[], durable: boolean): void {
+  append(group: readonly FrameParts[], durable: boolean): void {
     const fd = this.#open();
     const start = this.#end;
     try {
-      writeAt(fd, this.path, frame, start);
+      writeAt(fd, this.path, group.flat(), start);
     } catch (error) {
       try {
         truncateFile(fd, this.path, start);
@@ -225,8 +245,9 @@ export class Segment {
         throw error;
       }
     }
-    this.#offsets.push(start);
-    this.#end = start + frame.reduce((sum, part) => sum + part.length, 0);
+    const offsets = frameOffsets(group, start);
+    this.#end = offsets.pop()!;
+    this.#offsets.push(...offsets);
   }
 
   close(): void {

@@ -3,12 +3,12 @@ import { OwnerLock } from '../../core/vfs/index.ts';
 import { positiveInteger } from '../../core/util/option-checks.ts';
 import { deleteFile, ensureDirectory, syncDirectory } from './file-io.ts';
 import { LogCompactedError } from './log-compacted-error.ts';
-import { encodeFrameHeader } from './log-frame.ts';
+import { encodeFrameHeader, FrameFlags } from './log-frame.ts';
 import { recoverLog, type LogRecovery, type SetAsideSegments } from './log-recovery.ts';
 import { Position } from './position.ts';
 import { PositionMismatchError } from './position-mismatch-error.ts';
 import { formatProof } from './record-proof.ts';
-import { Segment, type SegmentEntry } from './segment.ts';
+import { Segment, SEGMENT_VERSION, type FrameParts, type SegmentEntry } from './segment.ts';
 import { TxRecord, type TxRecordHeader } from './tx-record.ts';
 
 const DEFAULT_SEGMENT_SIZE = 64 * 1024 * 1024;
@@ -70,7 +70,7 @@ export class TransactionLog {
   readonly setAside: SetAsideSegments | undefined;
   readonly #options: Readonly<Required<TransactionLogOptions>>;
   readonly #segments: Segment[];
-  #last: { position: Position; dbId: string } | undefined;
+  #last: { position: Position; dbId: string; epoch: bigint } | undefined;
   #closed = false;
   /** Set once an append failed in a way that leaves the end of the log uncertain. */
   #failure: Error | undefined;
@@ -87,7 +87,9 @@ export class TransactionLog {
     this.#options = Object.freeze({ ...options });
     this.#segments = segments;
     this.#last =
-      last === undefined ? undefined : { position: new Position(last.txid, last.postChecksum), dbId: last.dbId };
+      last === undefined
+        ? undefined
+        : { position: new Position(last.txid, last.postChecksum), dbId: last.dbId, epoch: last.epoch };
     this.recovery = recovery;
     this.setAside = setAside;
   }
@@ -136,9 +138,11 @@ export class TransactionLog {
    * directory synced when the record starts a new segment) before this returns the position it
    * leads to. The record must continue the log: txid one past the last and `preChecksum` equal to
    * the last `postChecksum` ({@link PositionMismatchError} otherwise, which also refuses a
-   * duplicate), and the same `dbId`. The first record of an empty log may start anywhere.
+   * duplicate), the same `dbId`, and an `epoch` no lower than the last record's (epochs never
+   * decrease along a log). The first record of an empty log may start anywhere. The record is one
+   * sync group of its own (FORMAT.md, "Sync groups").
    *
-   * Throws a `TypeError` for an invalid record or another database's, {@link LogIoError} if the
+   * Throws a `TypeError` for an invalid record, another database's or an older epoch's, {@link LogIoError} if the
    * file system fails; the record is then not in the log. After a failed fsync the log refuses
    * further appends: close and reopen it.
    *
@@ -147,7 +151,26 @@ export class TransactionLog {
    */
   append(record: TxRecord): Position {
     this.#checkOpen();
-    return this.#append(record, TxRecord.encode(record));
+    return this.#append([{ record, bytes: TxRecord.encode(record) }]);
+  }
+
+  /**
+   * Appends consecutive transactions as one sync group: their frames are written with one
+   * `writev` and made durable with one `fdatasync` (group commit), and returns the position after
+   * the last. Each record must continue the one before as for {@link TransactionLog.append}; if
+   * any does not, nothing is written. A crash before the sync completes loses the whole group and
+   * nothing before it (FORMAT.md, "Torn tails"). Throws as `append` does; a `TypeError` for an
+   * empty list.
+   *
+   * @example
+   * const pos = log.appendGroup([r8, r9, r10]); // acknowledge all three now
+   */
+  appendGroup(records: readonly TxRecord[]): Position {
+    this.#checkOpen();
+    if (!Array.isArray(records) || records.length === 0) {
+      throw new TypeError('Expected the "records" argument to be a non-empty array');
+    }
+    return this.#append(records.map((record) => ({ record, bytes: TxRecord.encode(record) })));
   }
 
   /**
@@ -160,7 +183,7 @@ export class TransactionLog {
    */
   appendEncoded(bytes: Uint8Array): Position {
     this.#checkOpen();
-    return this.#append(TxRecord.decode(bytes), bytes);
+    return this.#append([{ record: TxRecord.decode(bytes), bytes }]);
   }
 
   /**
@@ -281,45 +304,60 @@ export class TransactionLog {
     }
   }
 
-  #append(record: TxRecord, bytes: Uint8Array): Position {
+  #append(group: ReadonlyArray<{ record: TxRecord; bytes: Uint8Array }>): Position {
     if (this.#failure !== undefined) {
       throw new TypeError('The transaction log cannot be appended to after a failed fsync; reopen it', {
         cause: this.#failure,
       });
     }
-    const last = this.#last;
-    if (last !== undefined) {
-      if (record.dbId !== last.dbId) {
-        throw new TypeError(
-          `Expected the record's "dbId" to be ${last.dbId} (this log's database), got ${record.dbId}`,
-        );
+    let last = this.#last;
+    for (const { record } of group) {
+      if (last !== undefined) {
+        if (record.dbId !== last.dbId) {
+          throw new TypeError(
+            `Expected the record's "dbId" to be ${last.dbId} (this log's database), got ${record.dbId}`,
+          );
+        }
+        if (record.txid !== last.position.txid + 1n || record.preChecksum !== last.position.checksum) {
+          throw new PositionMismatchError(last.position, new Position(record.txid - 1n, record.preChecksum));
+        }
+        if (record.epoch < last.epoch) {
+          throw new TypeError(
+            `Expected the record's "epoch" to be at least ${last.epoch} (the log's last epoch), got ${record.epoch}`,
+          );
+        }
       }
-      if (record.txid !== last.position.txid + 1n || record.preChecksum !== last.position.checksum) {
-        throw new PositionMismatchError(last.position, new Position(record.txid - 1n, record.preChecksum));
-      }
+      last = {
+        position: new Position(record.txid, record.postChecksum),
+        dbId: record.dbId,
+        epoch: record.epoch,
+      };
     }
-    const frame = [encodeFrameHeader(record.txid, bytes.length), bytes];
+    const frames = group.map(({ record, bytes }, i): FrameParts => {
+      const flags = (i === 0 ? FrameFlags.GROUP_START : 0) | (i === group.length - 1 ? FrameFlags.GROUP_END : 0);
+      return [encodeFrameHeader(record.txid, bytes.length, flags), bytes];
+    });
     const active = this.#segments.at(-1);
-    if (active === undefined || active.size >= this.#options.segmentSize) {
-      this.#startSegment(record, frame);
+    // A version 1 segment's frames cannot carry group flags: the next group starts a new segment.
+    if (active === undefined || active.size >= this.#options.segmentSize || active.version !== SEGMENT_VERSION) {
+      this.#startSegment(group[0]!.record, frames);
     } else {
       try {
-        active.append(frame, this.#options.fsync);
+        active.append(frames, this.#options.fsync);
       } catch (error) {
         if (active.damaged) this.#failure = error as Error;
         throw error;
       }
     }
-    const position = new Position(record.txid, record.postChecksum);
-    this.#last = { position, dbId: record.dbId };
-    return position;
+    this.#last = last;
+    return last!.position;
   }
 
-  #startSegment(record: TxRecord, frame: Uint8Array[]): void {
+  #startSegment(record: TxRecord, frames: FrameParts[]): void {
     const segment = Segment.create(
       this.dir,
-      { dbId: record.dbId, firstTxid: record.txid, createdAt: Date.now() },
-      frame,
+      { version: SEGMENT_VERSION, dbId: record.dbId, firstTxid: record.txid, createdAt: Date.now() },
+      frames,
       this.#options.fsync,
     );
     // From here the file is in the directory: if its name is not made durable, what is on disk is unknown.

@@ -8,10 +8,21 @@ const MAX_U64 = (1n << 64n) - 1n;
 const MAX_U32 = 0xffff_ffff;
 const DB_ID = /^[0-9a-f]{32}$/;
 
-/** Record layout, version 1 (FORMAT.md, "Transaction record"). Big-endian throughout. */
+/** Record layout, versions 1 and 2 (FORMAT.md, "Transaction record"). Big-endian throughout. */
 const MAGIC = 0x574c5458; // 'WLTX'
-const VERSION = 1;
+/** Version 1 has no metadata section: offset 68 is reserved. Read, never written. */
+const VERSION_1 = 1;
+/** Version 2: offset 68 is `metaLength`, the metadata section sits between page index and page data. */
+const VERSION = 2;
 const HEADER_SIZE = 96;
+/** Metadata section: u16 key length, key, u32 result length, result. */
+const META_FIXED_SIZE = 6;
+/** The longest idempotency key: 1..128 printable ASCII characters (the `Idempotency-Key` header's rule). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+/** The largest result a record carries: a bigger one is not kept (the retry is answered without it). */
+export const MAX_RESULT_LENGTH = 64 * 1024;
+const MAX_META_LENGTH = META_FIXED_SIZE + MAX_IDEMPOTENCY_KEY_LENGTH + MAX_RESULT_LENGTH;
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,128}$/;
 const INDEX_ENTRY_SIZE = 4;
 const TRAILER_SIZE = 4;
 const AT = {
@@ -26,6 +37,8 @@ const AT = {
   pageSize: 56,
   commitPageCount: 60,
   pageCount: 64,
+  /** Version 2; the same bytes are `reserved` (0) in version 1. */
+  metaLength: 68,
   reserved: 68,
   preChecksum: 72,
   postChecksum: 80,
@@ -78,6 +91,26 @@ export interface TxRecord {
   readonly postChecksum: bigint;
   /** When the primary committed it, in milliseconds since the Unix epoch. */
   readonly timestamp: number;
+  /**
+   * What the client that asked for the transaction sent and was answered, when the primary kept it
+   * (record version 2): lets a retry of the same request on a new primary be answered "applied once"
+   * with the original result. Absent in version 1 records and in records without metadata.
+   */
+  readonly meta?: TxMeta;
+}
+
+/**
+ * The metadata a record may carry (FORMAT.md, "Metadata section"): the idempotency key of the
+ * request that made the transaction and, optionally, the encoded answer the client was given.
+ *
+ * @example
+ * const meta: TxMeta = { idempotencyKey: 'k-3f9a', result: Buffer.from(JSON.stringify(answer)) };
+ */
+export interface TxMeta {
+  /** 1..128 printable ASCII characters (0x20..0x7e), as the `Idempotency-Key` header carried it. */
+  readonly idempotencyKey: string;
+  /** The answer as sent, at most {@link MAX_RESULT_LENGTH} bytes; absent when not kept. */
+  readonly result?: Uint8Array;
 }
 
 /**
@@ -87,11 +120,15 @@ export interface TxRecord {
  * @example
  * const { length, txid } = TxRecord.readHeader(first96Bytes);
  */
-export interface TxRecordHeader extends Omit<TxRecord, 'pages'> {
+export interface TxRecordHeader extends Omit<TxRecord, 'pages' | 'meta'> {
   /** How many pages the record carries (not the database size: that is `commitPageCount`). */
   readonly pageCount: number;
   /** The record's total length in bytes, header to trailer. */
   readonly length: number;
+  /** The record's layout version: 1 or 2. */
+  readonly version: number;
+  /** The length of the metadata section (0 in version 1 and when there is none). */
+  readonly metaLength: number;
 }
 
 /**
@@ -126,7 +163,9 @@ export interface DecodeOptions {
 function encode(record: TxRecord): Uint8Array {
   checkRecord(record);
   const count = record.pages.length;
-  const length = recordLength(count, record.pageSize);
+  const meta = record.meta === undefined ? undefined : encodeMeta(record.meta);
+  const metaLength = meta?.length ?? 0;
+  const length = recordLength(count, record.pageSize, metaLength);
   if (length > bufferConstants.MAX_LENGTH) {
     throw new RangeError(
       `Expected the record to fit in one buffer (${bufferConstants.MAX_LENGTH} bytes), it needs ${length}`,
@@ -145,12 +184,14 @@ function encode(record: TxRecord): Uint8Array {
   view.setUint32(AT.pageSize, record.pageSize);
   view.setUint32(AT.commitPageCount, record.commitPageCount);
   view.setUint32(AT.pageCount, count);
-  view.setUint32(AT.reserved, 0);
+  view.setUint32(AT.metaLength, metaLength);
   view.setBigUint64(AT.preChecksum, record.preChecksum);
   view.setBigUint64(AT.postChecksum, record.postChecksum);
   view.setUint32(AT.reserved2, 0);
   view.setUint32(AT.headerChecksum, crc32(bytes.subarray(0, AT.headerChecksum)));
-  let data = HEADER_SIZE + count * INDEX_ENTRY_SIZE;
+  const metaStart = HEADER_SIZE + count * INDEX_ENTRY_SIZE;
+  if (meta !== undefined) bytes.set(meta, metaStart);
+  let data = metaStart + metaLength;
   for (let i = 0; i < count; i++) {
     const page = record.pages[i]!;
     view.setUint32(HEADER_SIZE + i * INDEX_ENTRY_SIZE, page.pgno);
@@ -167,14 +208,18 @@ function readHeader(bytes: Uint8Array): TxRecordHeader {
   if (bytes.length < 4 || view.getUint32(AT.magic) !== MAGIC) throw corrupt('bad magic', 'magic');
   if (bytes.length < AT.version + 2) throw corrupt('record ends inside its header', 'length', bytes.length);
   const version = view.getUint16(AT.version);
-  if (version !== VERSION) throw corrupt(`unknown version ${version}`, 'version');
+  if (version !== VERSION && version !== VERSION_1) throw corrupt(`unknown version ${version}`, 'version');
   if (bytes.length < HEADER_SIZE) throw corrupt('record ends inside its header', 'length', bytes.length);
   if (view.getUint32(AT.headerChecksum) !== crc32(bytes.subarray(0, AT.headerChecksum))) {
     throw corrupt('header checksum mismatch', 'headerChecksum');
   }
   const flags = view.getUint16(AT.flags);
   if (flags !== 0) throw corrupt(`unknown flags 0x${flags.toString(16)}`, 'flags');
-  if (view.getUint32(AT.reserved) !== 0) throw corrupt('reserved field is not zero', 'reserved');
+  const metaLength = view.getUint32(AT.metaLength);
+  if (version === VERSION_1 && metaLength !== 0) throw corrupt('reserved field is not zero', 'reserved');
+  if (metaLength !== 0 && (metaLength < META_FIXED_SIZE + 1 || metaLength > MAX_META_LENGTH)) {
+    throw corrupt(`metadata length ${metaLength} is not 0 or 7..${MAX_META_LENGTH}`, 'metaLength');
+  }
   if (view.getUint32(AT.reserved2) !== 0) throw corrupt('reserved field is not zero', 'reserved2');
   const txid = view.getBigUint64(AT.txid);
   if (txid === 0n) throw corrupt('txid 0', 'txid');
@@ -189,10 +234,10 @@ function readHeader(bytes: Uint8Array): TxRecordHeader {
     throw corrupt(`${pageCount} pages in a database of ${commitPageCount}`, 'pageCount');
   }
   const stated = view.getBigUint64(AT.length);
-  const expected = recordLength(pageCount, pageSize);
+  const expected = recordLength(pageCount, pageSize, metaLength);
   if (stated !== BigInt(expected)) {
     throw corrupt(
-      `length mismatch: header says ${stated}, ${pageCount} pages of ${pageSize} make ${expected}`,
+      `length mismatch: header says ${stated}, ${pageCount} pages of ${pageSize} and ${metaLength} bytes of metadata make ${expected}`,
       'length',
     );
   }
@@ -207,6 +252,8 @@ function readHeader(bytes: Uint8Array): TxRecordHeader {
     postChecksum: view.getBigUint64(AT.postChecksum),
     timestamp,
     length: expected,
+    version,
+    metaLength,
   };
 }
 
@@ -221,7 +268,9 @@ function decode(bytes: Uint8Array, options: DecodeOptions = {}): TxRecord {
     throw corrupt('checksum mismatch', 'checksum', trailer);
   const pages: TxPage[] = new Array(header.pageCount);
   let previous = 0;
-  let data = HEADER_SIZE + header.pageCount * INDEX_ENTRY_SIZE;
+  const metaStart = HEADER_SIZE + header.pageCount * INDEX_ENTRY_SIZE;
+  const meta = header.metaLength === 0 ? undefined : decodeMeta(bytes, metaStart, header.metaLength);
+  let data = metaStart + header.metaLength;
   for (let i = 0; i < header.pageCount; i++) {
     const at = HEADER_SIZE + i * INDEX_ENTRY_SIZE;
     const pgno = view.getUint32(at);
@@ -234,8 +283,8 @@ function decode(bytes: Uint8Array, options: DecodeOptions = {}): TxRecord {
     previous = pgno;
     data += header.pageSize;
   }
-  const { length: _length, pageCount: _pageCount, ...fields } = header;
-  const record: TxRecord = { ...fields, pages };
+  const { length: _length, pageCount: _pageCount, version: _version, metaLength: _metaLength, ...fields } = header;
+  const record: TxRecord = meta === undefined ? { ...fields, pages } : { ...fields, pages, meta };
   if (options.before !== undefined) verifyChecksums(record, options.before);
   return record;
 }
@@ -297,6 +346,53 @@ function checkRecord(record: TxRecord): void {
     }
     previous = pgno;
   }
+  if (record.meta !== undefined) checkMeta(record.meta);
+}
+
+function checkMeta(meta: TxMeta): void {
+  if (typeof meta !== 'object' || meta === null) throw new TypeError('Expected the record\'s "meta" to be an object');
+  if (typeof meta.idempotencyKey !== 'string' || !IDEMPOTENCY_KEY.test(meta.idempotencyKey)) {
+    throw new TypeError(
+      `Expected the record's "meta.idempotencyKey" to be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters`,
+    );
+  }
+  if (meta.result !== undefined && (!(meta.result instanceof Uint8Array) || meta.result.length > MAX_RESULT_LENGTH)) {
+    throw new TypeError(`Expected the record's "meta.result" to be a Uint8Array of at most ${MAX_RESULT_LENGTH} bytes`);
+  }
+}
+
+/** The metadata section's bytes (FORMAT.md, "Metadata section"). */
+function encodeMeta(meta: TxMeta): Uint8Array {
+  const key = Buffer.from(meta.idempotencyKey, 'latin1');
+  const result = meta.result ?? new Uint8Array(0);
+  const bytes = Buffer.alloc(META_FIXED_SIZE + key.length + result.length);
+  bytes.writeUInt16BE(key.length, 0);
+  key.copy(bytes, 2);
+  bytes.writeUInt32BE(result.length, 2 + key.length);
+  bytes.set(result, META_FIXED_SIZE + key.length);
+  return bytes;
+}
+
+/** The metadata section at `start` (`length` bytes, the record's CRC already checked). */
+function decodeMeta(bytes: Uint8Array, start: number, length: number): TxMeta {
+  const view = new DataView(bytes.buffer, bytes.byteOffset + start, length);
+  const keyLength = view.getUint16(0);
+  if (keyLength < 1 || keyLength > MAX_IDEMPOTENCY_KEY_LENGTH || 2 + keyLength + 4 > length) {
+    throw corrupt(`idempotency key length ${keyLength} is not 1..${MAX_IDEMPOTENCY_KEY_LENGTH}`, 'meta', start);
+  }
+  const idempotencyKey = Buffer.from(bytes.buffer, bytes.byteOffset + start + 2, keyLength).toString('latin1');
+  if (!IDEMPOTENCY_KEY.test(idempotencyKey)) throw corrupt('idempotency key is not printable ASCII', 'meta', start + 2);
+  const resultLength = view.getUint32(2 + keyLength);
+  if (resultLength > MAX_RESULT_LENGTH || META_FIXED_SIZE + keyLength + resultLength !== length) {
+    throw corrupt(
+      `metadata of ${length} bytes does not hold a key of ${keyLength} and a result of ${resultLength}`,
+      'meta',
+      start + 2 + keyLength,
+    );
+  }
+  if (resultLength === 0) return { idempotencyKey };
+  const from = start + META_FIXED_SIZE + keyLength;
+  return { idempotencyKey, result: bytes.subarray(from, from + resultLength) };
 }
 
 function checkU64(value: bigint, name: string, min: bigint): void {
@@ -305,11 +401,16 @@ function checkU64(value: bigint, name: string, min: bigint): void {
   }
 }
 
-function recordLength(pageCount: number, pageSize: number): number {
-  return HEADER_SIZE + pageCount * (INDEX_ENTRY_SIZE + pageSize) + TRAILER_SIZE;
+/** FORMAT.md: `100 + 4N + metaLength + N × pageSize`. */
+function recordLength(pageCount: number, pageSize: number, metaLength: number): number {
+  return HEADER_SIZE + pageCount * (INDEX_ENTRY_SIZE + pageSize) + metaLength + TRAILER_SIZE;
 }
 
-function corrupt(reason: string, field: keyof typeof AT | 'pgno' | 'checksum', offset?: number): LogCorruptionError {
+function corrupt(
+  reason: string,
+  field: keyof typeof AT | 'pgno' | 'checksum' | 'meta',
+  offset?: number,
+): LogCorruptionError {
   return new LogCorruptionError(reason, { field, offset: offset ?? (field in AT ? AT[field as keyof typeof AT] : 0) });
 }
 
@@ -368,4 +469,14 @@ export const TxRecord = {
    * TxRecord.verifyChecksums(record, { pageCount: 3, pageChecksum: (pgno) => sums[pgno]! });
    */
   verifyChecksums,
+
+  /**
+   * Checks a {@link TxMeta} before it is used: a `TypeError` unless the key is 1..128 printable
+   * ASCII characters and the result (if any) a Uint8Array of at most {@link MAX_RESULT_LENGTH}
+   * bytes. `encode` runs the same check.
+   *
+   * @example
+   * TxRecord.checkMeta({ idempotencyKey: request.headers['idempotency-key'] });
+   */
+  checkMeta,
 } as const;

@@ -19,7 +19,8 @@ export const replicaBackend: ReplicaBackendFactory = (options) => ({
     ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
   }),
   transport: new HttpTransport({
-    syncUrl: options.syncUrl,
+    syncUrl: options.syncUrls ?? options.syncUrl,
+    ...(options.failoverTimeout === undefined ? {} : { failoverTimeoutMs: options.failoverTimeout }),
     ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
     ...(options.intMode === undefined ? {} : { intMode: options.intMode }),
   }),

@@ -101,7 +101,7 @@ describe('createClient() with a URL it cannot use', () => {
     const error = thrown(() => createClient({ url: ':memory:', offline: true as never }));
     expect(error).toBeInstanceOf(ClientError);
     expect(error.code).toBe('NOT_SUPPORTED');
-    expect(error.message).toMatch(/offline writes are not supported.*PRIMARY_UNREACHABLE/);
+    expect(error.message).toMatch(/offline writes are not supported.*PRIMARY_UNAVAILABLE/);
     createClient({ url: ':memory:', offline: false }).close();
   });
 

@@ -49,7 +49,9 @@ it("gives a working replica client for a syncUrl without import 'wasmlite/replic
 it('refuses a syncUrl or authToken it cannot use at once, whether or not replication is loaded yet', () => {
   const url = `file:${path.join(temp.dir, 'r.db')}`;
   expect(() => createClient({ url, syncUrl: 'ftp://nowhere' })).toThrow(
-    new TypeError('Expected the "syncUrl" option to be an http:// or https:// URL'),
+    new TypeError(
+      'Expected the "syncUrl" option to be an http:// or https:// URL, or a list of them (an array or comma-separated)',
+    ),
   );
   expect(() => createClient({ url, syncUrl: 'http://127.0.0.1:1', authToken: '' })).toThrow(
     new TypeError('Expected the "authToken" option to be a non-empty string'),
@@ -80,7 +82,8 @@ describe('one mechanism: createClient loads replication/ itself, by a dynamic im
     expect(result).toMatchObject({
       afterImports: { loaded: 0, backend: false },
       afterLocalClient: 0,
-      badSyncUrl: 'TypeError: Expected the "syncUrl" option to be an http:// or https:// URL',
+      badSyncUrl:
+        'TypeError: Expected the "syncUrl" option to be an http:// or https:// URL, or a list of them (an array or comma-separated)',
       value: 42,
     });
     expect(result.afterReplicaClient).toBeGreaterThan(0);
@@ -90,7 +93,8 @@ describe('one mechanism: createClient loads replication/ itself, by a dynamic im
     const result = await runChild(await startPrimaryProcess(), 'imported');
     expect(result).toMatchObject({
       afterImports: { backend: false },
-      badSyncUrl: 'TypeError: Expected the "syncUrl" option to be an http:// or https:// URL',
+      badSyncUrl:
+        'TypeError: Expected the "syncUrl" option to be an http:// or https:// URL, or a list of them (an array or comma-separated)',
       value: 42,
       sameBackend: true,
     });

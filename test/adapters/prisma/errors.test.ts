@@ -151,7 +151,7 @@ describe('Prisma errors on a replica client', () => {
     expect(error.code).toBe('P1001');
     expect(error.meta?.driverAdapterError?.cause).toMatchObject({
       kind: 'DatabaseNotReachable',
-      originalCode: 'PRIMARY_UNREACHABLE',
+      originalCode: 'PRIMARY_UNAVAILABLE',
     });
     expect(await db.user.findMany({ select: { email: true } })).toEqual([{ email: 'a@example.com' }]);
   });

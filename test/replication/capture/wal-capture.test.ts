@@ -114,6 +114,29 @@ describe('WalCapture', () => {
     expect(c.position).toEqual(new Position(44n, pre));
   });
 
+  it('attaches an idempotency key and result to the transaction committed inside withMeta, and to no other', async () => {
+    await create('CREATE TABLE t (x)');
+    const c = capture();
+    const db = await primary(c);
+    c.start(db);
+    const result = new TextEncoder().encode('{"rowsAffected":1}');
+    db.exec('BEGIN IMMEDIATE');
+    db.prepare('INSERT INTO t VALUES (?)').run(1);
+    expect(c.withMeta({ idempotencyKey: 'req-1', result }, () => db.exec('COMMIT'))).toBe(db);
+    db.exec('INSERT INTO t VALUES (2)');
+    // A commit that changes nothing makes no record: its metadata goes nowhere.
+    c.withMeta({ idempotencyKey: 'req-2' }, () => db.exec('BEGIN; COMMIT'));
+    db.exec('INSERT INTO t VALUES (3)');
+    expect(() => c.withMeta({ idempotencyKey: '' }, () => db.exec('INSERT INTO t VALUES (4)'))).toThrow(TypeError);
+    expect(() => c.withMeta({ idempotencyKey: 'a' }, () => c.withMeta({ idempotencyKey: 'b' }, () => 0))).toThrow(
+      /no withMeta call/,
+    );
+    expect(records.map((r) => r.meta?.idempotencyKey)).toEqual(['req-1', undefined, undefined]);
+    const decoded = TxRecord.decode(TxRecord.encode(records[0]!));
+    expect(new TextDecoder().decode(decoded.meta!.result)).toBe('{"rowsAffected":1}');
+    expect(db.prepare('SELECT count(*) FROM t').pluck().get()).toBe(3);
+  });
+
   it('follows a WAL left behind by a crash, whose header it never saw written', async () => {
     const crashed = await open(path.join(temp.dir, 'crashed.db'));
     crashed.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1), (2)');

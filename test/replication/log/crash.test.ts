@@ -15,8 +15,13 @@ const SEGMENT_SIZE = 1024 * 1024;
  * Runs the appender until it has reported appends, calls `whileRunning` once, kills it with
  * SIGKILL after `killAfterMs`; returns the txids it reported.
  */
-async function appendThenKill(dir: string, killAfterMs: number, whileRunning?: () => void): Promise<bigint[]> {
-  const run = await runUntilKilled(appender, [dir, String(SEGMENT_SIZE)], {
+async function appendThenKill(
+  dir: string,
+  killAfterMs: number,
+  whileRunning?: () => void,
+  mode = 'single',
+): Promise<bigint[]> {
+  const run = await runUntilKilled(appender, [dir, String(SEGMENT_SIZE), mode], {
     prefix: 'appended ',
     killAfterMs,
     onFirst: whileRunning,
@@ -28,12 +33,17 @@ async function appendThenKill(dir: string, killAfterMs: number, whileRunning?: (
 describe('an appender killed with SIGKILL', () => {
   const temp = useTempDir();
 
-  it(`keeps every reported append, valid and in order, over ${ROUNDS} kills`, async () => {
+  it.each([
+    ['append', 'single', ROUNDS],
+    ['sync group (appendGroup, 1 to 4 records)', 'groups', ROUNDS / 2],
+  ])(`keeps every reported %s, valid and in order, over repeated kills`, async (_name, mode, rounds) => {
     const reported = new Set<bigint>();
     let recoveries = 0;
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < rounds; round++) {
       // Vary the moment of the kill so that it lands in different phases of an append.
-      for (const txid of await appendThenKill(temp.dir, 15 + ((round * 41) % 160))) reported.add(txid);
+      for (const txid of await appendThenKill(temp.dir, 15 + ((round * 41) % 160), undefined, mode)) {
+        reported.add(txid);
+      }
 
       const log = TransactionLog.open(temp.dir);
       try {
@@ -60,9 +70,9 @@ describe('an appender killed with SIGKILL', () => {
         log.close();
       }
     }
-    expect(reported.size).toBeGreaterThan(ROUNDS);
+    expect(reported.size).toBeGreaterThan(rounds);
     expect(fs.readdirSync(temp.dir).filter((name) => name.endsWith('.wlog')).length).toBeGreaterThan(1);
-    console.log(`${reported.size} appends reported, ${recoveries} torn tails recovered over ${ROUNDS} kills`);
+    console.log(`${reported.size} ${mode} appends reported, ${recoveries} torn tails recovered over ${rounds} kills`);
   });
 
   it('keeps a second process out while one has the log open', async () => {

@@ -24,12 +24,22 @@ const RECORD: TxRecord = {
   preChecksum: 0x18d00937f079f049n,
   postChecksum: 0x18d00937f079f049n,
   timestamp: 1_700_000_000_000,
+  meta: { idempotencyKey: 'req-1', result: new Uint8Array([0x7b, 0x7d]) },
 };
 
 describe('FORMAT.md', () => {
   it('has the record test vector that TxRecord.encode makes', () => {
     expect(Buffer.from(TxRecord.encode(RECORD)).toString('hex')).toBe(vector('record').toString('hex'));
-    expect(TxRecord.decode(vector('record'))).toEqual(RECORD);
+    const { meta, ...rest } = TxRecord.decode(vector('record'));
+    const { meta: _meta, ...fields } = RECORD;
+    expect(rest).toEqual(fields);
+    expect(meta?.idempotencyKey).toBe(RECORD.meta!.idempotencyKey);
+    expect([...meta!.result!]).toEqual([...RECORD.meta!.result!]);
+  });
+
+  it('has the version 1 record test vector, which a reader still decodes', () => {
+    const { meta: _meta, ...withoutMeta } = RECORD;
+    expect(TxRecord.decode(vector('record-v1'))).toEqual(withoutMeta);
   });
 
   it('has the frame and segment header test vectors that the log writes', () => {

@@ -76,7 +76,7 @@ describe('TxRecord encode/decode', () => {
     const bytes = TxRecord.encode(record);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
     expect(Buffer.from(bytes.subarray(0, 4)).toString('latin1')).toBe('WLTX');
-    expect(view.getUint16(4)).toBe(1);
+    expect(view.getUint16(4)).toBe(2);
     expect(view.getBigUint64(8)).toBe(BigInt(bytes.length));
     expect(Buffer.from(bytes.subarray(16, 32)).toString('hex')).toBe(DB_ID);
     expect(view.getBigUint64(32)).toBe(1n);
@@ -136,13 +136,16 @@ describe('TxRecord.decode rejections', () => {
   });
 
   it('rejects an unknown version', () => {
-    const error = corruption(() => TxRecord.decode(edit(record, (view) => view.setUint16(4, 2))));
-    expect([error.field, error.reason]).toEqual(['version', 'unknown version 2']);
+    const error = corruption(() => TxRecord.decode(edit(record, (view) => view.setUint16(4, 3))));
+    expect([error.field, error.reason]).toEqual(['version', 'unknown version 3']);
   });
 
   it('rejects unknown flags and non-zero reserved fields', () => {
     expect(corruption(() => TxRecord.decode(edit(record, (view) => view.setUint16(6, 1)))).field).toBe('flags');
-    expect(corruption(() => TxRecord.decode(edit(record, (view) => view.setUint32(68, 1)))).field).toBe('reserved');
+    const v1 = (view: DataView) => view.setUint16(4, 1);
+    expect(corruption(() => TxRecord.decode(edit(record, (view) => (v1(view), view.setUint32(68, 1))))).field).toBe(
+      'reserved',
+    );
     expect(corruption(() => TxRecord.decode(edit(record, (view) => view.setUint32(88, 1)))).field).toBe('reserved2');
   });
 
@@ -281,5 +284,73 @@ describe('TxRecord post checksum against the pages before', () => {
     const { before, record } = scenario([3], 4);
     expect(() => TxRecord.verifyChecksums(record, before)).not.toThrow();
     expect(() => TxRecord.verifyChecksums({ ...record, preChecksum: 0n }, before)).toThrow(LogCorruptionError);
+  });
+});
+
+describe('TxRecord version 2 metadata', () => {
+  const record = recordOf(512, [1, 3], 4);
+  const meta = { idempotencyKey: 'req-7f3a/2', result: new Uint8Array([1, 2, 3, 250]) };
+
+  it('round-trips an idempotency key and result, and lays them out between page index and pages', () => {
+    const bytes = TxRecord.encode({ ...record, meta });
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const metaLength = 6 + 10 + 4;
+    expect(view.getUint32(68)).toBe(metaLength);
+    expect(bytes.length).toBe(100 + 2 * 4 + metaLength + 2 * 512);
+    const at = HEADER + 2 * 4;
+    expect(view.getUint16(at)).toBe(10);
+    expect(Buffer.from(bytes.subarray(at + 2, at + 12)).toString('latin1')).toBe(meta.idempotencyKey);
+    expect(view.getUint32(at + 12)).toBe(4);
+    expect([...bytes.subarray(at + 16, at + 20)]).toEqual([1, 2, 3, 250]);
+    expect(Buffer.from(bytes.subarray(at + 20, at + 20 + 512)).equals(record.pages[0]!.data)).toBe(true);
+    const decoded = TxRecord.decode(bytes);
+    expect(decoded.meta?.idempotencyKey).toBe(meta.idempotencyKey);
+    expect([...decoded.meta!.result!]).toEqual([1, 2, 3, 250]);
+    expect(Buffer.from(decoded.pages[1]!.data).equals(record.pages[1]!.data)).toBe(true);
+    expect(TxRecord.readHeader(bytes)).toMatchObject({ version: 2, metaLength, length: bytes.length });
+    expect(Buffer.from(TxRecord.encode(decoded)).equals(bytes)).toBe(true);
+  });
+
+  it('round-trips a key without a result, and a record without metadata has no meta field', () => {
+    const keyOnly = TxRecord.decode(TxRecord.encode({ ...record, meta: { idempotencyKey: 'k' } }));
+    expect(keyOnly.meta).toEqual({ idempotencyKey: 'k' });
+    expect('meta' in TxRecord.decode(TxRecord.encode(record))).toBe(false);
+  });
+
+  it('still reads a version 1 record (no metadata section)', () => {
+    const v1 = edit(record, (view) => view.setUint16(4, 1));
+    const decoded = TxRecord.decode(v1);
+    expect(decoded.txid).toBe(record.txid);
+    expect(TxRecord.readHeader(v1)).toMatchObject({ version: 1, metaLength: 0 });
+  });
+
+  it('rejects metadata that does not add up, naming the field', () => {
+    const bytes = TxRecord.encode({ ...record, meta });
+    const at = HEADER + 2 * 4;
+    const reject = (change: (view: DataView) => void) => {
+      const copy = bytes.slice();
+      change(new DataView(copy.buffer, copy.byteOffset, copy.length));
+      return corruption(() => TxRecord.decode(reseal(copy)));
+    };
+    expect(reject((view) => view.setUint16(at, 0))).toMatchObject({ field: 'meta', offset: at });
+    expect(reject((view) => view.setUint16(at, 11)).field).toBe('meta');
+    expect(reject((view) => view.setUint32(at + 12, 5)).field).toBe('meta');
+    expect(reject((view) => view.setUint8(at + 2, 0x0a)).reason).toBe('idempotency key is not printable ASCII');
+    const small = edit(record, (view) => view.setUint32(68, 6));
+    expect(corruption(() => TxRecord.decode(small)).field).toBe('metaLength');
+    const huge = edit(record, (view) => view.setUint32(68, 6 + 128 + 65536 + 1));
+    expect(corruption(() => TxRecord.decode(huge)).field).toBe('metaLength');
+  });
+
+  it('refuses to encode a key that is not 1..128 printable ASCII or a result over 64 KiB', () => {
+    for (const idempotencyKey of ['', 'x'.repeat(129), 'tab\there', 'é']) {
+      expect(() => TxRecord.encode({ ...record, meta: { idempotencyKey } })).toThrow(TypeError);
+    }
+    expect(() => TxRecord.encode({ ...record, meta: { idempotencyKey: 'k', result: new Uint8Array(65537) } })).toThrow(
+      /at most 65536 bytes/,
+    );
+    expect(
+      TxRecord.encode({ ...record, meta: { idempotencyKey: 'x'.repeat(128), result: new Uint8Array(65536) } }),
+    ).toBeInstanceOf(Uint8Array);
   });
 });

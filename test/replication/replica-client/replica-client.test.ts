@@ -294,7 +294,7 @@ describe('replica client', () => {
     const started = Date.now();
     const error = await client.execute('INSERT INTO t VALUES (2)').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientError);
-    expect((error as ClientError).code).toBe('PRIMARY_UNREACHABLE');
+    expect((error as ClientError).code).toBe('PRIMARY_UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(2000);
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
 
@@ -310,7 +310,7 @@ describe('replica client', () => {
     );
   });
 
-  it('without a reachable primary and no local copy, sends everything to the primary and fails with PRIMARY_UNREACHABLE', async () => {
+  it('without a reachable primary and no local copy, sends everything to the primary and fails with PRIMARY_UNAVAILABLE', async () => {
     const dir = temp.dir;
     const probe = await startPrimary({ path: path.join(dir, 'gone.db') });
     const url = probe.url;
@@ -322,8 +322,8 @@ describe('replica client', () => {
       onReplicaLag: 'error',
     });
     cleanups.push(() => client.close());
-    await expect(client.execute('SELECT 1')).rejects.toMatchObject({ code: 'PRIMARY_UNREACHABLE' });
-    await expect(client.execute('CREATE TABLE t (x)')).rejects.toMatchObject({ code: 'PRIMARY_UNREACHABLE' });
+    await expect(client.execute('SELECT 1')).rejects.toMatchObject({ code: 'PRIMARY_UNAVAILABLE' });
+    await expect(client.execute('CREATE TABLE t (x)')).rejects.toMatchObject({ code: 'PRIMARY_UNAVAILABLE' });
   });
 
   it('on a bookmark the replica does not reach in time, reads from the primary or fails with REPLICA_LAG, per onReplicaLag', async () => {
