@@ -1,6 +1,8 @@
 export * from './log/index.ts';
 export * from './capture/index.ts';
 export { startPrimary, RequestError, type Primary, type PrimaryOptions } from './primary/index.ts';
+export type { PrimaryArchiveOptions } from './primary/start-primary.ts';
+export * from './backup/index.ts';
 export { HttpTransport, type HttpTransportOptions } from './http/http-transport.ts';
 export { Replica, PositionFile, type ReplicaOptions, type PositionPair } from './replica/index.ts';
 export { ReplicaFollower, type ReplicaFollowerOptions } from './replica/replica-follower.ts';
