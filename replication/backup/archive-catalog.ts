@@ -1,3 +1,4 @@
+import { hex16 } from '../log/position.ts';
 import { ArchiveError } from './archive-error.ts';
 import { parseGenerationName, parseObjectName, type BatchName, type SnapshotName } from './archive-names.ts';
 import type { BackupTarget } from './backup-target.ts';
@@ -160,16 +161,23 @@ export class ArchiveCatalog {
     return ranges;
   }
 
-  /** The newest txid the generation can restore, or `undefined` without a snapshot. */
+  /**
+   * The newest txid the generation holds (a snapshot's or a batch's last), or `undefined` without
+   * a snapshot. Whether it can be restored is {@link plan}'s to say: a batch missing on the way
+   * is an error, never a silent restore to an older point.
+   */
   newestTxid(generation: GenerationEntry): bigint | undefined {
-    const ranges = this.ranges(generation);
-    return ranges.length === 0 ? undefined : ranges.reduce((m, r) => (r.lastTxid > m ? r.lastTxid : m), 0n);
+    if (generation.snapshots.length === 0) return undefined;
+    let newest = generation.snapshots.at(-1)!.snapshot.position.txid;
+    for (const { batch } of generation.batches) if (batch.lastTxid > newest) newest = batch.lastTxid;
+    return newest;
   }
 
   /**
    * How to restore `generation` to `txid`: from the newest snapshot at or before it that an
-   * unbroken run of batches leads from. Throws {@link ArchiveError} `NOT_RESTORABLE` (saying what
-   * the generation can restore) if none does.
+   * unbroken run of batches leads from. Throws {@link ArchiveError} `NOT_RESTORABLE` if no
+   * snapshot precedes it, `ARCHIVE_MISSING` naming the first missing record batch if the records
+   * from the newest snapshot before it do not reach it (both say what the generation can restore).
    */
   plan(generation: GenerationEntry, txid: bigint): RestorePlan {
     for (const snapshot of [...generation.snapshots].reverse()) {
@@ -182,9 +190,21 @@ export class ArchiveCatalog {
     const what = this.ranges(generation)
       .map((r) => `${r.snapshots[0]!.snapshot.position.txid}..${r.lastTxid}`)
       .join(', ');
+    const can = `it can restore ${what === '' ? 'nothing' : `txids ${what}`}`;
+    const start = generation.snapshots.filter((s) => s.snapshot.position.txid <= txid).at(-1);
+    if (start === undefined)
+      throw new ArchiveError(
+        'NOT_RESTORABLE',
+        `generation ${generation.name} has no snapshot at or before txid ${txid}: ${can}`,
+      );
+    // The first record missing on the way from the newest snapshot before it, named as the object would be.
+    const reach =
+      chain(generation, start.snapshot.position.txid, txid).at(-1)?.batch.lastTxid ?? start.snapshot.position.txid;
+    const missing = `${generation.name}/records/${hex16(reach + 1n)}-…`;
     throw new ArchiveError(
-      'NOT_RESTORABLE',
-      `generation ${generation.name} cannot restore txid ${txid}: it can restore ${what === '' ? 'nothing' : `txids ${what}`}`,
+      'ARCHIVE_MISSING',
+      `generation ${generation.name} cannot restore txid ${txid}: the record batch ${missing} (txid ${reach + 1n}) is missing; ${can}`,
+      missing,
     );
   }
 
