@@ -22,7 +22,9 @@ export interface S3Location {
 
 /** The part of `@aws-sdk/client-s3` used here. */
 interface S3Module {
-  S3Client: new (config: Record<string, unknown>) => { send(command: unknown): Promise<any> };
+  S3Client: new (config: Record<string, unknown>) => {
+    send(command: unknown, options?: { abortSignal?: AbortSignal }): Promise<any>;
+  };
   PutObjectCommand: new (input: Record<string, unknown>) => unknown;
   GetObjectCommand: new (input: Record<string, unknown>) => unknown;
   ListObjectsV2Command: new (input: Record<string, unknown>) => unknown;
@@ -42,6 +44,17 @@ async function loadS3(): Promise<S3Module> {
       cause,
     );
   }
+}
+
+/** `chunks`, failing if they do not add up to `length` bytes. */
+async function* exactly(chunks: AsyncIterable<Uint8Array>, length: number, name: string): AsyncGenerator<Uint8Array> {
+  let received = 0;
+  for await (const chunk of chunks) {
+    received += chunk.length;
+    if (received > length) break;
+    yield chunk;
+  }
+  if (received !== length) throw new Error(`the body of ${name} has ${received} bytes, not ${length}`);
 }
 
 function isNotFound(error: unknown): boolean {
@@ -98,11 +111,28 @@ export class S3Target implements BackupTarget {
 
   async put(name: string, body: ObjectBody): Promise<void> {
     const { module, client } = await this.#connect();
-    const input =
-      body instanceof Uint8Array
-        ? { Body: body, ContentLength: body.length }
-        : { Body: Readable.from(body.chunks), ContentLength: body.length };
-    await client.send(new module.PutObjectCommand({ Bucket: this.#where.bucket, Key: this.#key(name), ...input }));
+    const command = (input: Record<string, unknown>): unknown =>
+      new module.PutObjectCommand({ Bucket: this.#where.bucket, Key: this.#key(name), ...input });
+    if (body instanceof Uint8Array) {
+      await client.send(command({ Body: body, ContentLength: body.length }));
+      return;
+    }
+    // A body that fails or ends short aborts the request: S3 then stores nothing (a request cut
+    // short is never an object), and the server is not left waiting for the missing bytes.
+    const abort = new AbortController();
+    let failure: unknown;
+    const stream = Readable.from(exactly(body.chunks, body.length, name));
+    stream.on('error', (error) => {
+      failure = error;
+      abort.abort();
+    });
+    try {
+      await client.send(command({ Body: stream, ContentLength: body.length }), { abortSignal: abort.signal });
+    } catch (error) {
+      throw failure ?? error;
+    } finally {
+      stream.destroy();
+    }
   }
 
   async get(name: string): Promise<Uint8Array | undefined> {
