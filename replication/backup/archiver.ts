@@ -464,7 +464,8 @@ export class Archiver {
 
   /**
    * Arranges for the pending records to be stored within the lag: half of `maxLagMs` after the
-   * oldest arrived (the other half is for the upload), or at once past {@link FLUSH_BYTES}.
+   * oldest was committed (the other half is for the upload; a record that reached the archiver
+   * late waits less), or at once past {@link FLUSH_BYTES}.
    */
   #scheduleFlush(): void {
     if (this.#pending.length === 0 || this.#flushing !== undefined) return;
@@ -474,10 +475,14 @@ export class Archiver {
       void this.#flush().catch(() => {});
       return;
     }
-    this.#flushTimer ??= setTimeout(() => {
-      this.#flushTimer = undefined;
-      void this.#flush().catch(() => {});
-    }, this.#maxLagMs / 2);
+    const due = this.#pending[0]!.record.timestamp + this.#maxLagMs / 2;
+    this.#flushTimer ??= setTimeout(
+      () => {
+        this.#flushTimer = undefined;
+        void this.#flush().catch(() => {});
+      },
+      Math.max(0, Math.min(due - Date.now(), this.#maxLagMs / 2)),
+    );
   }
 
   /** Stores the pending records as one batch; on failure they stay pending and are retried. */

@@ -78,7 +78,7 @@ async function upload(
   const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
   const pageSize = Number(response.headers.get('x-wasmlite-page-size'));
   const length = Number(response.headers.get('content-length'));
-  if (dbId !== generation.dbId || length === 0 || position.txid === 0n) {
+  if (dbId !== generation.dbId || length === 0) {
     await response.body.cancel();
     return undefined;
   }
