@@ -70,7 +70,7 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
 }
 
 /** Why following stopped and what comes next. */
-type Turn = 'compacted' | 'diverged';
+type Turn = 'compacted' | 'diverged' | 'another database';
 
 interface Pending {
   readonly bytes: Uint8Array;
@@ -262,6 +262,7 @@ export class Archiver {
     while (!this.#closed) {
       try {
         if (this.#generation === undefined) await this.#resume();
+        else if (this.#archived === undefined) await this.#snapshot(true);
         if (this.#closed) break;
         if (this.#generation === undefined || this.#archived === undefined) {
           await this.#sleep(this.#maxLagMs);
@@ -274,11 +275,15 @@ export class Archiver {
           await this.#flushAll();
           await this.#snapshot(true);
         } else {
-          this.#log(
-            `the primary's history is not the archive's past ${this.#headPosition()}: beginning a new generation`,
-          );
           await this.#flushAll();
-          this.#generation = undefined;
+          if (turn === 'another database') {
+            // The primary's log was begun again (a new identity): #resume finds or begins its generation.
+            this.#generation = undefined;
+          } else {
+            this.#log(`the primary's history is not the archive's past ${this.#headPosition()}`);
+            this.#generation = { dbId: this.#generation!.dbId, createdAt: Date.now() };
+            this.#log(`beginning generation ${generationName(this.#generation)}`);
+          }
           this.#archived = undefined;
           this.#pending = [];
           this.#pendingBytes = 0;
@@ -412,11 +417,8 @@ export class Archiver {
       if (response.status !== 200 || response.body === null)
         throw new Error(`GET /v1/log: HTTP ${response.status} ${await response.text()}`);
       const primary = Position.parse(response.headers.get('x-wasmlite-position') ?? '');
-      if (
-        response.headers.get('x-wasmlite-db-id') !== this.#generation!.dbId ||
-        (primary.txid === from.txid && primary.checksum !== from.checksum)
-      )
-        return 'diverged';
+      if (response.headers.get('x-wasmlite-db-id') !== this.#generation!.dbId) return 'another database';
+      if (primary.txid === from.txid && primary.checksum !== from.checksum) return 'diverged';
       if (primary.txid > this.#seenTxid) this.#seenTxid = primary.txid;
       this.#error = undefined;
       this.#backoff = MIN_BACKOFF_MS;
