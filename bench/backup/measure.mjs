@@ -3,14 +3,14 @@
  * bench/suites/backup.mjs): `node bench/backup/measure.mjs <bundle url> <json options>` prints one
  * JSON line of results. See the suite for what is measured.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bigFixture } from '../fixtures.mjs';
 
 const [bundleUrl, optionsJson] = process.argv.slice(2);
-const { Archiver, restore, startPrimary, Position } = await import(bundleUrl);
+const { Archiver, ArchiveCatalog, openTarget, restore, startPrimary, Position } = await import(bundleUrl);
 const options = JSON.parse(optionsJson);
 const dir = fs.mkdtempSync(path.join(options.tmp ?? os.tmpdir(), 'wasmlite-backup-bench-'));
 const quiet = () => {};
@@ -38,7 +38,10 @@ function treeBytes(root) {
   return total;
 }
 
-/** Writes at `rate` tx/s for `seconds`, and how long after its acknowledgement each write was archived. */
+/**
+ * Writes at `rate` tx/s for `seconds` from another process (bench/backup/load.mjs), and how long
+ * after its acknowledgement each write was archived.
+ */
 async function measureLag({ rate, seconds }) {
   const primary = await startPrimary({ path: path.join(dir, 'lag.db') });
   const archiver = Archiver.start({
@@ -50,50 +53,54 @@ async function measureLag({ rate, seconds }) {
   });
   await execute(primary.url, 'CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
   await archiver.waitFor(1n, 30_000);
-  /** txid → when its write was acknowledged. */
-  const acked = new Map();
-  /** [time, archived txid] whenever the archived txid moved. */
+  /** [Date.now(), archived txid] whenever the archived txid moved. */
   const archived = [];
   let last = 0n;
   const sampler = setInterval(() => {
     const txid = archiver.position?.txid ?? 0n;
-    if (txid !== last) archived.push([performance.now(), (last = txid)]);
+    if (txid !== last) archived.push([Date.now(), Number((last = txid))]);
   }, 2);
-  const started = performance.now();
-  const total = rate * seconds;
-  const inFlight = new Set();
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    if (inFlight.size >= 64) await Promise.race(inFlight);
-    const write = execute(primary.url, 'INSERT INTO t (v) VALUES (randomblob(200))').then((position) => {
-      acked.set(position.txid, performance.now());
-      inFlight.delete(write);
-    });
-    inFlight.add(write);
-  }
-  await Promise.all(inFlight);
-  const elapsed = (performance.now() - started) / 1000;
-  progress(`${total} writes in ${elapsed.toFixed(1)} s`);
+  const load = spawn(
+    process.execPath,
+    [path.join(import.meta.dirname, 'load.mjs'), primary.url, String(rate), String(seconds)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  let out = '';
+  load.stdout.on('data', (chunk) => (out += chunk));
+  await new Promise((resolve) => load.once('exit', resolve));
+  const { seconds: elapsed, acked } = JSON.parse(out);
+  progress(`${acked.length} writes in ${elapsed.toFixed(1)} s`);
   await archiver.waitFor(primary.position().txid, 30_000);
   clearInterval(sampler);
-  archived.push([performance.now(), archiver.position.txid]);
+  archived.push([Date.now(), Number(archiver.position.txid)]);
   const lags = [];
   let at = 0;
-  for (const [txid, time] of [...acked].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+  for (const [txid, time] of acked.sort((a, b) => a[0] - b[0])) {
     while (archived[at][1] < txid) at++;
     lags.push(Math.max(0, archived[at][0] - time));
   }
   lags.sort((a, b) => a - b);
   await archiver.close();
   await primary.close();
+  // Commit → stored, from the archive itself: each batch file's time against its oldest record's
+  // commit time (in its name): the worst lag of any record of that batch.
+  const stored = [];
+  const catalog = await ArchiveCatalog.read(openTarget(path.join(dir, 'lag-archive')));
+  for (const { object, batch } of catalog.generations[0].batches)
+    stored.push(fs.statSync(path.join(dir, 'lag-archive', object)).mtimeMs - batch.firstTime);
+  stored.sort((a, b) => a - b);
   return {
-    rate: total / elapsed,
-    transactions: total,
+    rate: acked.length / elapsed,
+    transactions: acked.length,
     p50: percentile(lags, 50),
     p99: percentile(lags, 99),
     max: lags.at(-1),
+    batches: stored.length,
+    storedP50: percentile(stored, 50),
+    storedP99: percentile(stored, 99),
+    storedMax: stored.at(-1),
   };
 }
 

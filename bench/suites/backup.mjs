@@ -10,13 +10,16 @@
  *
  * `replication/index.ts` is bundled with esbuild first, and the measurements run in a child
  * process (bench/backup/measure.mjs). Lag: a primary with an in-process archiver to a directory
- * (default `maxLagMs` 1000) takes `INSERT`s paced at 1000 a second for 10 s (64 in flight at
- * most); each write's lag is the time from its acknowledgement until the archive holds its txid.
+ * (default `maxLagMs` 1000) takes `INSERT`s paced at 1000 a second for 10 s from another process
+ * (bench/backup/load.mjs, 64 in flight at most). The recovery point is each batch file's time
+ * against its oldest record's commit time; also shown, each write's time from its acknowledgement
+ * until the archiver's position (sampled in its process) holds it.
  * Restore: a copy of the 1 GiB scan fixture (bench/fixtures.mjs) served by a primary, archived
  * (its first snapshot), then 2000 transactions of four 1000-byte row updates each; `restore()`
  * to the newest txid and to the one half-way through the updates, each into a new file.
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { bundle, ROOT } from '../bundle.mjs';
@@ -68,7 +71,10 @@ const suite = {
       '',
       '| | p50 | p99 | max |',
       '|---|---:|---:|---:|',
-      `| acknowledged → archived | ${ms(lag.p50)} | ${ms(lag.p99)} | ${ms(lag.max)} |`,
+      `| commit → stored, oldest record of each of the ${lag.batches} batches (file time) | ${ms(lag.storedP50)} | ${ms(lag.storedP99)} | ${ms(lag.storedMax)} |`,
+      `| acknowledged (load process) → archived (sampled in the primary's process) | ${ms(lag.p50)} | ${ms(lag.p99)} | ${ms(lag.max)} |`,
+      '',
+      `The load runs in a process of its own; the archiver runs in the primary's process, whose event loop the commits keep busy (load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores at the end of this run).`,
       '',
       `Restore of a ${size} database (${big.updates} transactions after its snapshot):`,
       '',
@@ -85,7 +91,11 @@ const suite = {
     return {
       markdown,
       targets: [
-        [`Backup: archive lag at 1k tx/s ≤ ${LAG_TARGET_MS} ms (max)`, ms(lag.max), lag.max <= LAG_TARGET_MS],
+        [
+          `Backup: archive lag at 1k tx/s ≤ ${LAG_TARGET_MS} ms (commit → stored, max)`,
+          ms(lag.storedMax),
+          lag.storedMax <= LAG_TARGET_MS,
+        ],
         [
           `Backup: restore ${size} to newest ≤ ${RESTORE_TARGET_S} s`,
           s(big.latest.seconds),

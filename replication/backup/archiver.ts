@@ -116,6 +116,9 @@ export class Archiver {
   #snapshotting: Promise<void> | undefined;
   #flushing: Promise<void> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
+  /** When the scheduled flush was due, and how late past that flushes end (moving average, ms). */
+  #flushDue: number | undefined;
+  #flushCost = 0;
   #error: string | undefined;
   #closed = false;
   #backoff = MIN_BACKOFF_MS;
@@ -465,9 +468,10 @@ export class Archiver {
   }
 
   /**
-   * Arranges for the pending records to be stored within the lag: half of `maxLagMs` after the
-   * oldest was committed (the other half is for the upload; a record that reached the archiver
-   * late waits less), or at once past {@link FLUSH_BYTES}.
+   * Arranges for the pending records to be stored within the lag: counted from the oldest one's
+   * commit time (a record that reached the archiver late waits less), half of `maxLagMs` after it,
+   * or sooner when recent uploads ended late (a busy event loop), or at once past
+   * {@link FLUSH_BYTES}.
    */
   #scheduleFlush(): void {
     if (this.#pending.length === 0 || this.#flushing !== undefined) return;
@@ -477,13 +481,19 @@ export class Archiver {
       void this.#flush().catch(() => {});
       return;
     }
-    const due = this.#pending[0]!.record.timestamp + this.#maxLagMs / 2;
-    this.#flushTimer ??= setTimeout(
+    if (this.#flushTimer !== undefined) return;
+    // Early enough that the upload, as long as the recent ones took, ends within the lag; never
+    // sooner than a tenth of it after the commit, which bounds the objects a second.
+    const oldest = this.#pending[0]!.record.timestamp;
+    const due =
+      oldest + Math.max(this.#maxLagMs / 10, Math.min(this.#maxLagMs / 2, this.#maxLagMs - 2 * this.#flushCost));
+    this.#flushDue = due;
+    this.#flushTimer = setTimeout(
       () => {
         this.#flushTimer = undefined;
         void this.#flush().catch(() => {});
       },
-      Math.max(0, Math.min(due - Date.now(), this.#maxLagMs / 2)),
+      Math.max(0, due - Date.now()),
     );
   }
 
@@ -512,6 +522,9 @@ export class Archiver {
         this.#fail(error);
         throw error;
       }
+      // How late past its due time a flush ends (a busy event loop delays the timer and each step).
+      this.#flushCost = 0.7 * this.#flushCost + 0.3 * Math.max(0, Date.now() - (this.#flushDue ?? Date.now()));
+      this.#flushDue = undefined;
       // Records that arrived during the upload stay pending; the stored ones leave.
       if (this.#pending[0] === records[0]) {
         this.#pending = this.#pending.slice(records.length);
