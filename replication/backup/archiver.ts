@@ -114,6 +114,7 @@ export class Archiver {
   #seenTxid = 0n;
   #lastSnapshot: { readonly object: string; readonly at: number } | undefined;
   #snapshotting: Promise<void> | undefined;
+  #snapshotFailedAt = 0;
   #flushing: Promise<void> | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
   /** When the scheduled flush was due, and how late past that flushes end (moving average, ms). */
@@ -457,12 +458,13 @@ export class Archiver {
   /** Starts a periodic snapshot in the background when one is due. */
   #maybeSnapshot(): void {
     if (this.#snapshotting !== undefined || this.#closed) return;
-    if (Date.now() - (this.#lastSnapshot?.at ?? 0) < this.#snapshotIntervalMs) return;
+    const last = Math.max(this.#lastSnapshot?.at ?? 0, this.#snapshotFailedAt);
+    if (Date.now() - last < this.#snapshotIntervalMs) return;
     this.#snapshotting = this.#snapshot(false)
       .catch((error: unknown) => {
         if (!this.#closed) this.#fail(error);
         // Tried again after the interval, not at every record.
-        this.#lastSnapshot = { object: this.#lastSnapshot?.object ?? '', at: Date.now() };
+        this.#snapshotFailedAt = Date.now();
       })
       .finally(() => (this.#snapshotting = undefined));
   }

@@ -81,12 +81,9 @@ export async function runRestoreCli(argv: readonly string[]): Promise<void> {
     ...(values.generation === undefined ? {} : { generation: values.generation }),
   });
   const when = result.committedAt === undefined ? '' : `, committed ${iso(result.committedAt)}`;
+  const snapshotTxid = BigInt(`0x${result.snapshot.split('/').pop()!.slice(0, 16)}`);
   console.log(
     `restored ${values.to} at ${result.position}${when} from generation ${result.generation} ` +
-      `(snapshot at txid ${result.snapshot
-        .split('/')
-        .pop()!
-        .slice(0, 16)
-        .replace(/^0+(?=.)/, '')} + ${result.records} records)`,
+      `(snapshot at txid ${snapshotTxid} + ${result.records} records)`,
   );
 }
