@@ -205,7 +205,7 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   const archive = options.archive;
   if (archive !== undefined && (archive === null || typeof archive !== 'object'))
     throw new TypeError('Expected the "archive" option to be an object');
-  // Loaded only for a primary that archives, and its options checked before anything opens.
+  // Loaded only for a primary that archives; its options are checked when it starts, below.
   const backup = archive === undefined ? undefined : await import('../backup/archiver.ts');
   const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes, warn: options.log });
   const retention = new LogRetention(primary.log, logRetainTxids);
