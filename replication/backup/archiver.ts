@@ -56,6 +56,12 @@ export interface ArchiveStatus {
 
 /** Flush a batch at once past this many bytes of records, whatever the lag. */
 const FLUSH_BYTES = 8 << 20;
+/**
+ * Past this many bytes of records not stored (the target failing or slow), the log stream is left
+ * until they are: memory stays bounded, and the primary's log keeps the records meanwhile (or the
+ * archiver takes a snapshot if it no longer has them).
+ */
+const MAX_PENDING_BYTES = 64 << 20;
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 5000;
 const IDLE_TIMEOUT_MS = 20_000;
@@ -70,7 +76,7 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
 }
 
 /** Why following stopped and what comes next. */
-type Turn = 'compacted' | 'diverged' | 'another database';
+type Turn = 'compacted' | 'diverged' | 'another database' | 'backlog';
 
 interface Pending {
   readonly bytes: Uint8Array;
@@ -274,7 +280,10 @@ export class Archiver {
         }
         const turn = await this.#follow();
         if (this.#closed) break;
-        if (turn === 'compacted') {
+        if (turn === 'backlog') {
+          // Throws while the target keeps failing: retried with backoff, the stream left closed.
+          await this.#flushAll();
+        } else if (turn === 'compacted') {
           this.#log(`the primary's log no longer has txid ${this.#headPosition().txid + 1n}: taking a snapshot`);
           await this.#flushAll();
           await this.#snapshot(true);
@@ -443,6 +452,7 @@ export class Archiver {
           this.#pendingBytes += frame.length;
           if (record.txid > this.#seenTxid) this.#seenTxid = record.txid;
         }
+        if (this.#pendingBytes > MAX_PENDING_BYTES) return 'backlog';
         this.#scheduleFlush();
         this.#maybeSnapshot();
       }
