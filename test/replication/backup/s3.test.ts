@@ -73,14 +73,21 @@ describe('continuous backup to S3-compatible storage', () => {
     expect(fs.readFileSync(newest).equals(await fileBytes(db))).toBe(true);
 
     // A damaged object in the bucket is refused by name, and nothing is written.
-    const object = catalog.generations[0]!.batches.at(-1)!.object;
+    // A batch that a restore to its last txid must read: no snapshot lies within it.
+    const generation = catalog.generations[0]!;
+    const { object, batch } = generation.batches.findLast(
+      ({ batch: b }) =>
+        !generation.snapshots.some(
+          (s) => s.snapshot.position.txid >= b.firstTxid && s.snapshot.position.txid <= b.lastTxid,
+        ),
+    )!;
     const key = `prod/app/${object}`;
     const got = await server.client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const bytes = Buffer.from(await got.Body!.transformToByteArray());
     bytes[bytes.length - 10]! ^= 1;
     await server.client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
     const to = path.join(temp.dir, 'damaged.db');
-    const error = await restore({ from: location, to }).catch((e: unknown) => e);
+    const error = await restore({ from: location, to, txid: batch.lastTxid }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ArchiveError);
     expect((error as ArchiveError).object).toBe(object);
     expect(fs.existsSync(to)).toBe(false);
