@@ -1,10 +1,11 @@
 import { Position, TxRecord } from '../log/index.ts';
 import { readFrameBatches } from '../replica/frame-reader.ts';
 import { ArchiveCatalog, type GenerationEntry } from './archive-catalog.ts';
-import { batchName, generationName, parseGenerationName, type Generation } from './archive-names.ts';
+import { generationName, parseGenerationName, type Generation } from './archive-names.ts';
 import type { BackupTarget } from './backup-target.ts';
 import { openTarget } from './open-target.ts';
-import { decodeRecordBatch, encodeRecordBatch } from './record-batch.ts';
+import { BatchUploader } from './batch-uploader.ts';
+import { decodeRecordBatch } from './record-batch.ts';
 import { applyRetention, type RetentionPolicy } from './retention.ts';
 import { uploadSnapshot } from './snapshot-upload.ts';
 
@@ -54,8 +55,6 @@ export interface ArchiveStatus {
   readonly error: string | null;
 }
 
-/** Flush a batch at once past this many bytes of records, whatever the lag. */
-const FLUSH_BYTES = 8 << 20;
 /**
  * Past this many bytes of records not stored (the target failing or slow), the log stream is left
  * until they are: memory stays bounded, and the primary's log keeps the records meanwhile (or the
@@ -77,11 +76,6 @@ function positiveInteger(value: unknown, name: string, fallback: number): number
 
 /** Why following stopped and what comes next. */
 type Turn = 'compacted' | 'diverged' | 'another database' | 'backlog';
-
-interface Pending {
-  readonly bytes: Uint8Array;
-  readonly record: TxRecord;
-}
 
 /**
  * Continuous backup: follows a primary's HTTP API as a replica does (`GET /v1/log`,
@@ -112,20 +106,12 @@ export class Archiver {
   readonly #log: (message: string) => void;
   readonly #primaryPosition: (() => Position) | undefined;
   #generation: Generation | undefined;
-  /** The newest position stored in the archive. */
-  #archived: Position | undefined;
-  /** Verified records received, not yet stored, consecutive from `#archived`. */
-  #pending: Pending[] = [];
-  #pendingBytes = 0;
+  /** Verified records on their way to the target, and the newest position stored. */
+  readonly #uploader: BatchUploader;
   #seenTxid = 0n;
   #lastSnapshot: { readonly object: string; readonly at: number } | undefined;
   #snapshotting: Promise<void> | undefined;
   #snapshotFailedAt = 0;
-  #flushing: Promise<void> | undefined;
-  #flushTimer: NodeJS.Timeout | undefined;
-  /** When the scheduled flush was due, and how late past that flushes end (moving average, ms). */
-  #flushDue: number | undefined;
-  #flushCost = 0;
   #error: string | undefined;
   #closed = false;
   #backoff = MIN_BACKOFF_MS;
@@ -156,6 +142,13 @@ export class Archiver {
     };
     this.#log = options.log ?? ((message) => console.warn(`wasmlite archiver ${this.target.location}: ${message}`));
     this.#primaryPosition = options.position;
+    this.#uploader = new BatchUploader(this.target, this.#maxLagMs, {
+      stored: () => {
+        this.#error = undefined;
+        this.#notify();
+      },
+      failed: (error) => this.#fail(error),
+    });
   }
 
   /**
@@ -173,7 +166,7 @@ export class Archiver {
 
   /** The newest position stored in the archive, `undefined` before the first snapshot. */
   get position(): Position | undefined {
-    return this.#archived;
+    return this.#uploader.archived;
   }
 
   /**
@@ -183,13 +176,13 @@ export class Archiver {
    * archiver.status().lagMs; // 0 when every commit is archived
    */
   status(): ArchiveStatus {
-    const archived = this.#archived?.txid ?? 0n;
+    const archived = this.#uploader.archived?.txid ?? 0n;
     const head = this.#primaryPosition?.().txid ?? this.#seenTxid;
-    const oldest = this.#pending[0]?.record.timestamp;
+    const oldest = this.#uploader.oldestPending;
     return {
       target: this.target.location,
       generation: this.#generation === undefined ? null : generationName(this.#generation),
-      position: this.#archived?.toString() ?? null,
+      position: this.#uploader.archived?.toString() ?? null,
       lagTxids: Number(head > archived ? head - archived : 0n),
       lagMs: oldest === undefined ? 0 : Math.max(0, Date.now() - oldest),
       lastSnapshot: this.#lastSnapshot?.object ?? null,
@@ -210,7 +203,7 @@ export class Archiver {
     return [
       '# HELP wasmlite_archive_txid The newest transaction stored in the backup archive.',
       '# TYPE wasmlite_archive_txid gauge',
-      `wasmlite_archive_txid ${this.#archived?.txid ?? 0n}`,
+      `wasmlite_archive_txid ${this.#uploader.archived?.txid ?? 0n}`,
       '# HELP wasmlite_archive_lag_transactions Transactions committed and not yet stored in the backup archive.',
       '# TYPE wasmlite_archive_lag_transactions gauge',
       `wasmlite_archive_lag_transactions ${status.lagTxids}`,
@@ -232,7 +225,7 @@ export class Archiver {
    */
   waitFor(txid: bigint, timeoutMs: number): Promise<void> {
     if (typeof txid !== 'bigint') throw new TypeError('Expected the "txid" argument to be a bigint');
-    if ((this.#archived?.txid ?? -1n) >= txid) return Promise.resolve();
+    if ((this.#uploader.archived?.txid ?? -1n) >= txid) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const waiter = {
         txid,
@@ -260,21 +253,20 @@ export class Archiver {
       this.#closed = true;
       this.#abort.abort();
       this.#wake?.();
-      clearTimeout(this.#flushTimer);
+      this.#uploader.stop();
     }
     await this.#running;
     await this.#snapshotting;
-    await this.#flushing;
-    if (this.#pending.length > 0) await this.#flush().catch(() => {});
+    await this.#uploader.flushAll().catch(() => {});
   }
 
   async #run(): Promise<void> {
     while (!this.#closed) {
       try {
         if (this.#generation === undefined) await this.#resume();
-        else if (this.#archived === undefined) await this.#snapshot(true);
+        else if (this.#uploader.archived === undefined) await this.#snapshot(true);
         if (this.#closed) break;
-        if (this.#generation === undefined || this.#archived === undefined) {
+        if (this.#generation === undefined || this.#uploader.archived === undefined) {
           await this.#sleep(this.#maxLagMs);
           continue;
         }
@@ -282,13 +274,13 @@ export class Archiver {
         if (this.#closed) break;
         if (turn === 'backlog') {
           // Throws while the target keeps failing: retried with backoff, the stream left closed.
-          await this.#flushAll();
+          await this.#uploader.flushAll();
         } else if (turn === 'compacted') {
           this.#log(`the primary's log no longer has txid ${this.#headPosition().txid + 1n}: taking a snapshot`);
-          await this.#flushAll();
+          await this.#uploader.flushAll();
           await this.#snapshot(true);
         } else {
-          await this.#flushAll();
+          await this.#uploader.flushAll();
           if (turn === 'another database') {
             // The primary's log was begun again (a new identity): #resume finds or begins its generation.
             this.#generation = undefined;
@@ -297,9 +289,7 @@ export class Archiver {
             this.#generation = { dbId: this.#generation!.dbId, createdAt: Date.now() };
             this.#log(`beginning generation ${generationName(this.#generation)}`);
           }
-          this.#archived = undefined;
-          this.#pending = [];
-          this.#pendingBytes = 0;
+          this.#uploader.reset(this.#generation && generationName(this.#generation), undefined);
         }
         this.#backoff = MIN_BACKOFF_MS;
       } catch (error) {
@@ -329,8 +319,7 @@ export class Archiver {
 
   /** The last record received (stored or not), or the archived position. */
   #headPosition(): Position {
-    const last = this.#pending.at(-1)?.record;
-    return last === undefined ? this.#archived! : new Position(last.txid, last.postChecksum);
+    return this.#uploader.head!;
   }
 
   /**
@@ -346,16 +335,16 @@ export class Archiver {
     const head = newest === undefined ? undefined : await this.#newestPosition(catalog, newest);
     if (newest !== undefined && head !== undefined) {
       this.#generation = parseGenerationName(newest.name)!;
-      this.#archived = head;
+      this.#uploader.reset(newest.name, head);
       this.#lastSnapshot = { object: newest.snapshots.at(-1)!.object, at: newest.snapshots.at(-1)!.snapshot.asOf };
       this.#log(`continuing generation ${newest.name} from ${head}`);
     } else {
       this.#generation = { dbId, createdAt: Date.now() };
-      this.#archived = undefined;
+      this.#uploader.reset(generationName(this.#generation), undefined);
       this.#lastSnapshot = undefined;
       this.#log(`beginning generation ${generationName(this.#generation)}`);
     }
-    if (this.#archived === undefined) await this.#snapshot(true);
+    if (this.#uploader.archived === undefined) await this.#snapshot(true);
     this.#error = undefined;
   }
 
@@ -389,9 +378,7 @@ export class Archiver {
         // Where the records stop (a new generation, a gap in the log), the snapshot is the new
         // head; a periodic one changes nothing of the records, which go on unbroken.
         if (required) {
-          this.#archived = stored.position;
-          this.#pending = [];
-          this.#pendingBytes = 0;
+          this.#uploader.reset(generationName(this.#generation!), stored.position);
           this.#notify();
         }
         break;
@@ -448,12 +435,10 @@ export class Archiver {
           const head = this.#headPosition();
           if (record.txid <= head.txid) continue;
           if (record.txid !== head.txid + 1n || record.preChecksum !== head.checksum) return 'diverged';
-          this.#pending.push({ bytes: frame, record });
-          this.#pendingBytes += frame.length;
+          this.#uploader.push(frame, record);
           if (record.txid > this.#seenTxid) this.#seenTxid = record.txid;
         }
-        if (this.#pendingBytes > MAX_PENDING_BYTES) return 'backlog';
-        this.#scheduleFlush();
+        if (this.#uploader.pendingBytes > MAX_PENDING_BYTES) return 'backlog';
         this.#maybeSnapshot();
       }
       throw new Error('the log stream ended');
@@ -479,95 +464,8 @@ export class Archiver {
       .finally(() => (this.#snapshotting = undefined));
   }
 
-  /**
-   * Arranges for the pending records to be stored within the lag: counted from the oldest one's
-   * commit time (a record that reached the archiver late waits less), half of `maxLagMs` after it,
-   * or sooner when recent uploads ended late (a busy event loop), or at once past
-   * {@link FLUSH_BYTES}.
-   */
-  #scheduleFlush(): void {
-    if (this.#pending.length === 0 || this.#flushing !== undefined) return;
-    if (this.#pendingBytes >= FLUSH_BYTES) {
-      clearTimeout(this.#flushTimer);
-      this.#flushTimer = undefined;
-      void this.#flush().catch(() => {});
-      return;
-    }
-    if (this.#flushTimer !== undefined) return;
-    // Early enough that the upload, as long as the recent ones took, ends within the lag; never
-    // sooner than a tenth of it after the commit, which bounds the objects a second.
-    const oldest = this.#pending[0]!.record.timestamp;
-    const due =
-      oldest + Math.max(this.#maxLagMs / 10, Math.min(this.#maxLagMs / 2, this.#maxLagMs - 2 * this.#flushCost));
-    this.#flushDue = due;
-    this.#flushTimer = setTimeout(
-      () => {
-        this.#flushTimer = undefined;
-        void this.#flush().catch(() => {});
-      },
-      Math.max(0, due - Date.now()),
-    );
-  }
-
-  /** Stores the pending records as one batch; on failure they stay pending and are retried. */
-  #flush(): Promise<void> {
-    if (this.#flushing !== undefined) return this.#flushing;
-    if (this.#pending.length === 0 || this.#generation === undefined) return Promise.resolve();
-    // A copy: records keep arriving in #pending while this batch uploads.
-    const records = this.#pending.slice();
-    const bytes = this.#pendingBytes;
-    const generation = generationName(this.#generation);
-    this.#flushing = (async () => {
-      const first = records[0]!.record;
-      const last = records.at(-1)!.record;
-      try {
-        await this.target.put(
-          batchName(generation, {
-            firstTxid: first.txid,
-            lastTxid: last.txid,
-            firstTime: first.timestamp,
-            lastTime: last.timestamp,
-          }),
-          encodeRecordBatch(records),
-        );
-      } catch (error) {
-        this.#fail(error);
-        throw error;
-      }
-      // How late past its due time a flush ends (a busy event loop delays the timer and each step).
-      this.#flushCost = 0.7 * this.#flushCost + 0.3 * Math.max(0, Date.now() - (this.#flushDue ?? Date.now()));
-      this.#flushDue = undefined;
-      // Records that arrived during the upload stay pending; the stored ones leave.
-      if (this.#pending[0] === records[0]) {
-        this.#pending = this.#pending.slice(records.length);
-        this.#pendingBytes -= bytes;
-        this.#archived = new Position(last.txid, last.postChecksum);
-        this.#error = undefined;
-        this.#notify();
-      }
-    })().finally(() => {
-      this.#flushing = undefined;
-      if (this.#closed) return;
-      if (this.#error !== undefined && this.#pending.length > 0) {
-        this.#flushTimer ??= setTimeout(() => {
-          this.#flushTimer = undefined;
-          void this.#flush().catch(() => {});
-        }, this.#backoff);
-      } else this.#scheduleFlush();
-    });
-    return this.#flushing;
-  }
-
-  /** Stores every pending record before the generation or the position changes. */
-  async #flushAll(): Promise<void> {
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    await this.#flushing?.catch(() => {});
-    if (this.#pending.length > 0) await this.#flush();
-  }
-
   #notify(): void {
-    const txid = this.#archived?.txid ?? -1n;
+    const txid = this.#uploader.archived?.txid ?? -1n;
     for (const waiter of this.#waiters)
       if (waiter.txid <= txid) {
         this.#waiters.delete(waiter);
