@@ -8,6 +8,15 @@
  * <token>` a replica's (reads, and confirms writes in quorum mode); blank lines and lines starting
  * with `#` are skipped.
  *
+ * With `--archive <dir | s3://bucket/prefix>` the primary also archives itself continuously
+ * (replication/backup): `--archive-max-lag-ms`, `--archive-snapshot-interval-ms`,
+ * `--archive-retain-snapshots`, `--archive-retain-ms` set the archiver's options.
+ *
+ * `npx wasmlite restore --from <dir | s3://bucket/prefix> --to <file> [--txid N | --time ISO-8601] [--list]`
+ *
+ * Rebuilds a database from such an archive; see replication/backup/restore-cli.ts, loaded only
+ * for this command.
+ *
  * `npx wasmlite prisma migrate-deploy --url <file:…> [--sync-url <http://…>] [--auth-token-file f] [--migrations dir]`
  *
  * Applies a Prisma migrations folder (`prisma migrate deploy` without Prisma's native engine);
@@ -15,11 +24,14 @@
  */
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startPrimary } from './http/start-primary.ts';
+import { startPrimary, type PrimaryArchiveOptions } from './server/start-primary.ts';
 
 const USAGE =
   'usage: wasmlite primary <db file> [--port 7878] [--host 127.0.0.1] [--token-file <file>] [--log-dir <dir>] [--durability async|quorum]' +
-  ' [--statement-timeout-ms <ms>] [--max-response-rows <rows>] [--max-response-bytes <bytes>]\n' +
+  ' [--statement-timeout-ms <ms>] [--max-response-rows <rows>] [--max-response-bytes <bytes>]' +
+  ' [--archive <dir | s3://bucket/prefix> [--archive-max-lag-ms <ms>] [--archive-snapshot-interval-ms <ms>]' +
+  ' [--archive-retain-snapshots <n>] [--archive-retain-ms <ms>]]\n' +
+  '       wasmlite restore --from <dir | s3://bucket/prefix> --to <file> [--txid <n> | --time <ISO-8601>] [--list]\n' +
   '       wasmlite prisma migrate-deploy --url <file:path.db> [--sync-url <http://…>] [--auth-token-file <file>] [--migrations <dir>]';
 
 /** The limit flags, by the `startPrimary` option each one sets (its checks and defaults apply). */
@@ -28,6 +40,34 @@ const LIMIT_FLAGS = {
   maxResponseRows: 'max-response-rows',
   maxResponseBytes: 'max-response-bytes',
 } as const;
+
+// --- continuous backup (replication/backup): the archive flags of `primary`, and `restore` ---
+
+/** The archive flags, by the archiver option each one sets (its checks and defaults apply). */
+const ARCHIVE_FLAGS = {
+  maxLagMs: 'archive-max-lag-ms',
+  snapshotIntervalMs: 'archive-snapshot-interval-ms',
+  retainSnapshots: 'archive-retain-snapshots',
+  retainMs: 'archive-retain-ms',
+} as const;
+
+/** `startPrimary`'s `archive` option from the flags, `undefined` without `--archive`. */
+function archiveOption(values: Record<string, string | boolean | undefined>): PrimaryArchiveOptions | undefined {
+  const target = values.archive;
+  if (target === undefined) {
+    for (const flag of Object.values(ARCHIVE_FLAGS))
+      if (values[flag] !== undefined) throw new TypeError(`Expected --archive with --${flag}`);
+    return undefined;
+  }
+  if (typeof target !== 'string' || target === '')
+    throw new TypeError('Expected --archive to be a directory or s3://bucket/prefix');
+  const options: Record<string, unknown> = { target };
+  for (const [option, flag] of Object.entries(ARCHIVE_FLAGS))
+    options[option] = limitFlag(values[flag] as string | undefined, flag);
+  return options as unknown as PrimaryArchiveOptions;
+}
+
+// --- end of continuous backup ---
 
 /** The number a limit flag gives, `undefined` when it is absent; `startPrimary` checks its range. */
 function limitFlag(value: string | undefined, flag: string): number | undefined {
@@ -49,6 +89,11 @@ function readTokens(file: string): { read: string[]; write: string[]; replicate:
 }
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'restore') {
+    const { runRestoreCli } = await import('./backup/restore-cli.ts');
+    await runRestoreCli(process.argv.slice(3));
+    return;
+  }
   if (process.argv[2] === 'prisma') {
     const { runPrismaCli } = await import('../adapters/prisma/migrate-cli.ts');
     process.exitCode = await runPrismaCli(process.argv.slice(3));
@@ -65,6 +110,8 @@ async function main(): Promise<void> {
       [LIMIT_FLAGS.statementTimeoutMs]: { type: 'string' },
       [LIMIT_FLAGS.maxResponseRows]: { type: 'string' },
       [LIMIT_FLAGS.maxResponseBytes]: { type: 'string' },
+      archive: { type: 'string' },
+      ...Object.fromEntries(Object.values(ARCHIVE_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
     },
   });
   const [command, path] = positionals;
@@ -84,6 +131,7 @@ async function main(): Promise<void> {
     statementTimeoutMs: limitFlag(values[LIMIT_FLAGS.statementTimeoutMs], LIMIT_FLAGS.statementTimeoutMs),
     maxResponseRows: limitFlag(values[LIMIT_FLAGS.maxResponseRows], LIMIT_FLAGS.maxResponseRows),
     maxResponseBytes: limitFlag(values[LIMIT_FLAGS.maxResponseBytes], LIMIT_FLAGS.maxResponseBytes),
+    archive: archiveOption(values),
   });
   console.log(`primary ${path} at ${primary.url}, position ${primary.position()}, durability ${durability}`);
   const stop = (): void => {

@@ -1,7 +1,8 @@
 export * from './log/index.ts';
 export * from './capture/index.ts';
 export { RequestError } from './primary/index.ts';
-export { startPrimary, type Primary, type PrimaryOptions } from './http/start-primary.ts';
+export { startPrimary, type Primary, type PrimaryOptions, type PrimaryArchiveOptions } from './server/start-primary.ts';
+export * from './backup/index.ts';
 export { HttpTransport, type HttpTransportOptions } from './http/http-transport.ts';
 export { Replica, PositionFile, type ReplicaOptions, type PositionPair } from './replica/index.ts';
 export { ReplicaFollower, type ReplicaFollowerOptions } from './replica/replica-follower.ts';

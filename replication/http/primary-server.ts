@@ -36,6 +36,20 @@ export interface PrimaryServerOptions {
   readonly durability: Durability;
   /** In `quorum` mode, how long a write waits for a replica before it fails with 503 `QUORUM_TIMEOUT`. */
   readonly quorumTimeoutMs: number;
+  /** The archiver's state (`startPrimary({ archive })`), shown in `/status` and `/metrics`. */
+  readonly archive?: ArchiveReporter;
+}
+
+/**
+ * What the server shows of a continuous backup: its `status()` as `/status`'s `archive`, its
+ * `metrics()` (Prometheus lines) appended to `/metrics`.
+ *
+ * @example
+ * new PrimaryServer(primary, { ...options, archive: { status: () => archiver.status(), metrics: () => archiver.metrics() } });
+ */
+export interface ArchiveReporter {
+  status(): object | null;
+  metrics(): string;
 }
 
 /** When the primary acknowledges a write: see {@link PrimaryServerOptions.durability}. */
@@ -171,12 +185,16 @@ export class PrimaryServer {
           durability: this.#options.durability,
           streams: this.#streams,
           replicas: this.#replicas.list(),
+          archive: this.#options.archive?.status() ?? null,
         });
       }
       case 'GET /metrics':
         this.#options.auth.check(req.headers.authorization);
         res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-        res.end(this.#metrics.render(this.#streams, this.#replicas.list(), this.#primary.logDamage.report()?.records));
+        res.end(
+          this.#metrics.render(this.#streams, this.#replicas.list(), this.#primary.logDamage.report()?.records) +
+            (this.#options.archive?.metrics() ?? ''),
+        );
         return;
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);

@@ -1,8 +1,9 @@
 import { isIP } from 'node:net';
 import { positiveInteger } from '../../core/util/option-checks.ts';
-import { PrimaryServer } from './primary-server.ts';
-import { EngineThread } from './engine-thread.ts';
-import { TokenAuth } from './token-auth.ts';
+import { PrimaryServer } from '../http/primary-server.ts';
+import { EngineThread } from '../http/engine-thread.ts';
+import { TokenAuth } from '../http/token-auth.ts';
+import type { Archiver, ArchiverOptions } from '../backup/archiver.ts';
 import type { Position } from '../log/index.ts';
 import { LogRetention } from '../primary/log-retention.ts';
 import { PrimaryDatabase } from '../primary/primary-database.ts';
@@ -81,7 +82,23 @@ export interface PrimaryOptions {
   readonly maxResponseBytes?: number;
   /** Where damage found in the log is told (default `console.warn`, prefixed with the path). */
   readonly log?: (message: string) => void;
+  /**
+   * Continuous backup: an archiver in this process follows the primary's own log and snapshots
+   * into `archive.target` (a directory or `s3://bucket/prefix`), trailing it by at most
+   * `maxLagMs` (default 1000) of commits (replication/backup, FORMAT.md "Backup archive"). It uses
+   * a replica, read or write token of the primary's, in that order.
+   */
+  readonly archive?: PrimaryArchiveOptions;
 }
+
+/**
+ * The `archive` option of {@link startPrimary}: the archiver's options without what the primary
+ * supplies (its URL, a token, its position).
+ *
+ * @example
+ * await startPrimary({ path: 'app.db', archive: { target: '/mnt/backup/app', maxLagMs: 1000 } });
+ */
+export type PrimaryArchiveOptions = Omit<ArchiverOptions, 'url' | 'authToken' | 'position'>;
 
 /**
  * A running primary: see {@link startPrimary}.
@@ -181,6 +198,11 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
 
   if (options.log !== undefined && typeof options.log !== 'function')
     throw new TypeError('Expected the "log" option to be a function');
+  const archive = options.archive;
+  if (archive !== undefined && (archive === null || typeof archive !== 'object'))
+    throw new TypeError('Expected the "archive" option to be an object');
+  // Loaded only for a primary that archives; its options are checked when it starts, below.
+  const backup = archive === undefined ? undefined : await import('../backup/archiver.ts');
   const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes, warn: options.log });
   let engine: EngineThread;
   try {
@@ -211,7 +233,9 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
     retention,
     durability,
     quorumTimeoutMs,
+    archive: { status: () => archiver?.status() ?? null, metrics: () => archiver?.metrics() ?? '' },
   });
+  let archiver: Archiver | undefined;
   let url: string;
   try {
     url = await server.listen(host, port);
@@ -221,15 +245,34 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
     primary.close();
     throw error;
   }
+  if (backup !== undefined) {
+    const token = tokens.replicate?.[0] ?? tokens.read?.[0] ?? tokens.write?.[0] ?? authToken;
+    try {
+      archiver = backup.Archiver.start({
+        ...archive!,
+        url,
+        ...(token === undefined ? {} : { authToken: token }),
+        position: () => primary.position(),
+      });
+    } catch (error) {
+      await server.close();
+      await engine.close();
+      stopCompacting();
+      primary.close();
+      throw error;
+    }
+  }
   let closing: Promise<void> | undefined;
   return {
     url,
     position: () => primary.position(),
     close: () =>
-      (closing ??= server.close().then(async () => {
-        await engine.close();
-        stopCompacting();
-        primary.close();
-      })),
+      (closing ??= (archiver?.close() ?? Promise.resolve())
+        .then(() => server.close())
+        .then(async () => {
+          await engine.close();
+          stopCompacting();
+          primary.close();
+        })),
   };
 }
