@@ -17,9 +17,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ROOT } from './bundle.mjs';
+import { ROOT } from './repository.mjs';
+import { withTempDir } from './temp-dir.mjs';
+import { findOutcome, reportOutcome } from './child-protocol.mjs';
 import { waitForQuiet } from './quiet.mjs';
-import { median } from './report.mjs';
+import { median } from './stats.mjs';
 
 /**
  * In a child: runs each workload once untimed (warm-up), then timed; `{ [name]: { ms, check } }`.
@@ -42,12 +44,7 @@ export async function timeWorkloads(workloads, run) {
  */
 export async function serveChild(moduleUrl, child) {
   if (process.argv[1] !== fileURLToPath(moduleUrl)) return;
-  try {
-    process.stdout.write(`@@result ${JSON.stringify(await child(JSON.parse(process.argv[2])))}\n`);
-  } catch (error) {
-    process.stdout.write(`@@error ${JSON.stringify({ message: String(error?.stack ?? error) })}\n`);
-    process.exitCode = 1;
-  }
+  await reportOutcome(() => child(JSON.parse(process.argv[2])));
 }
 
 function runChild(moduleUrl, name, spec) {
@@ -60,12 +57,9 @@ function runChild(moduleUrl, name, spec) {
     proc.stdout.on('data', (chunk) => (out += chunk));
     proc.on('error', reject);
     proc.on('exit', () => {
-      const line = out.split('\n').find((l) => l.startsWith('@@'));
-      if (line?.startsWith('@@result ')) resolve(JSON.parse(line.slice(9)));
-      else
-        reject(
-          new Error(`${name} bench child (${spec.peer}) failed: ${line ? JSON.parse(line.slice(8)).message : out}`),
-        );
+      const outcome = findOutcome(out);
+      if (outcome?.kind === 'result') resolve(outcome.value);
+      else reject(new Error(`${name} bench child (${spec.peer}) failed: ${outcome ? outcome.value.stack : out}`));
     });
   });
 }
@@ -83,13 +77,8 @@ export async function measurePeers({ file, name, peers, keys, size, repetitions,
     for (const peer of peers.map((_, i) => peers[(i + rep) % peers.length])) {
       const quiet = await waitForQuiet(quietMs);
       if (quiet.busy) busy.push(`${peer} rep ${rep + 1}`);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), `wasmlite-bench-${name}-`));
-      try {
-        const result = await runChild(file, name, { peer, dir, size });
-        for (const k of keys) times[peer][k].push(result[k]);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
+      const result = await withTempDir(name, (dir) => runChild(file, name, { peer, dir, size }));
+      for (const k of keys) times[peer][k].push(result[k]);
     }
     log(`repetition ${rep + 1}/${repetitions} done`);
   }
@@ -105,16 +94,6 @@ export function medianMs(times, peer, key) {
 export function checkAgreement(times, peers, key, what) {
   const checks = new Set(peers.flatMap((p) => times[p][key].map((t) => t.check)));
   if (checks.size !== 1) throw new Error(`${key}: the ${what} disagree on the result (${[...checks].join(' vs ')})`);
-}
-
-/** The geometric mean of ratios. */
-export function geometricMean(ratios) {
-  return Math.exp(ratios.reduce((a, r) => a + Math.log(r), 0) / ratios.length);
-}
-
-/** The version of an installed package. */
-export function packageVersion(pkg) {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 }
 
 /** The note under a suite's table when some runs started on a busy machine, else ''. */

@@ -51,7 +51,14 @@ import { bodyLength, BIG_ROW_BYTES, PAGE_SIZE } from './fixtures.mjs';
  * @property {number} autocommits  single-row transactions
  * @property {import('./fixtures.mjs').Fixture} [fixture]  a prebuilt file database
  *
- * @typedef {{ ms: number, check: string, metrics?: Record<string, number> }} Result
+ * @typedef {object} Result
+ * @property {number} ms
+ * @property {string} check
+ * @property {Record<string, number>} [metrics]
+ * @property {string} [sqlite]     added by child.mjs: what the driver reports
+ * @property {number} [pageSize]
+ * @property {number} [cacheSize]
+ * @property {string} [journal]
  */
 
 const SEED = 0x5eed;
@@ -133,6 +140,24 @@ function insertUsers(conn, n, table = 'users') {
   return performance.now() - t0;
 }
 
+/**
+ * The prebuilt file a workload runs on (the runner gives one to the workloads that need it).
+ * @param {Params} p
+ */
+function fixtureOf(p) {
+  if (p.fixture === undefined) throw new Error('this workload needs a prebuilt file (params.fixture)');
+  return p.fixture;
+}
+
+/**
+ * The private temp directory of a native baseline (the runner gives one to each).
+ * @param {Params} p
+ */
+function dirOf(p) {
+  if (p.dir === undefined) throw new Error('this baseline needs a temp directory (params.dir)');
+  return p.dir;
+}
+
 /** How many rows of the cache-miss file fill its first 1 MiB of pages. */
 function nearRows(fixture) {
   return Math.floor((fixture.rows * (2 ** 20 / PAGE_SIZE)) / fixture.pages);
@@ -140,7 +165,7 @@ function nearRows(fixture) {
 
 /** The read syscalls (pread included) this process has made so far, from /proc/self/io. */
 function readSyscalls() {
-  return Number(/syscr:\s*(\d+)/.exec(fs.readFileSync('/proc/self/io', 'latin1'))[1]);
+  return Number(/syscr:\s*(\d+)/.exec(fs.readFileSync('/proc/self/io', 'latin1'))?.[1]);
 }
 
 /** Counts the read syscalls `fn` makes, less those of reading /proc itself. */
@@ -232,7 +257,7 @@ export const workloads = {
       name: 'fs.writeSync + fs.fsyncSync, 4 KiB (disk floor)',
       modes: ['full'],
       run(p) {
-        const file = path.join(p.dir, 'fsync.bin');
+        const file = path.join(dirOf(p), 'fsync.bin');
         const fd = fs.openSync(file, 'w');
         const page = Buffer.alloc(PAGE_SIZE, 7);
         // The warm-up pass also extends the file, so the timed pass overwrites in place as a
@@ -256,7 +281,7 @@ export const workloads = {
   },
 
   cachemiss: {
-    title: (p) => `${p.ops.toLocaleString('en')} point selects on a ${p.fixture.size} file with a 2 MB page cache`,
+    title: (p) => `${p.ops.toLocaleString('en')} point selects on a ${fixtureOf(p).size} file with a 2 MB page cache`,
     modes: ['file'],
     files: true,
     run(conn, p) {
@@ -273,10 +298,10 @@ export const workloads = {
       conn.pragma('cache_size = -2000');
       // The warm-up also loads the interior b-tree pages, which every query touches and which
       // stay cached, so that a query over the whole file misses about one leaf page.
-      pass(randomInts(p.ops, 1, p.fixture.rows, SEED + 3));
-      const { value: cold, reads } = countReads(() => pass(randomInts(p.ops, 1, p.fixture.rows, SEED + 2)));
+      pass(randomInts(p.ops, 1, fixtureOf(p).rows, SEED + 3));
+      const { value: cold, reads } = countReads(() => pass(randomInts(p.ops, 1, fixtureOf(p).rows, SEED + 2)));
       // The same queries confined to the first 1 MiB of rows all hit the same 2 MB cache.
-      const near = randomInts(p.ops, 1, nearRows(p.fixture), SEED + 5);
+      const near = randomInts(p.ops, 1, nearRows(fixtureOf(p)), SEED + 5);
       pass(near);
       const hot = pass(near);
       return {
@@ -292,16 +317,16 @@ export const workloads = {
     },
     expect(p) {
       const sum = (ids) => ids.reduce((s, id) => s + id + bodyLength(id), 0);
-      return `sum=${sum(randomInts(p.ops, 1, p.fixture.rows, SEED + 2))} near=${sum(randomInts(p.ops, 1, nearRows(p.fixture), SEED + 5))}`;
+      return `sum=${sum(randomInts(p.ops, 1, fixtureOf(p).rows, SEED + 2))} near=${sum(randomInts(p.ops, 1, nearRows(fixtureOf(p)), SEED + 5))}`;
     },
     native: {
       name: 'fs.readSync of random pages (native pread)',
       modes: ['file'],
       run(p) {
-        const fd = fs.openSync(p.fixture.file, 'r');
+        const fd = fs.openSync(fixtureOf(p).file, 'r');
         const time = (size, count, seed) => {
           const buf = Buffer.alloc(size);
-          const pages = randomInts(count, 0, Math.floor((p.fixture.pages * PAGE_SIZE) / size) - 1, seed);
+          const pages = randomInts(count, 0, Math.floor((fixtureOf(p).pages * PAGE_SIZE) / size) - 1, seed);
           let bytes = 0;
           const t0 = performance.now();
           for (let i = 0; i < pages.length; i++) bytes += fs.readSync(fd, buf, 0, size, pages[i] * size);
@@ -322,7 +347,7 @@ export const workloads = {
   },
 
   memory: {
-    title: (p) => `full scan of a ${p.fixture.size} file: SELECT count(*), sum(length(x))`,
+    title: (p) => `full scan of a ${fixtureOf(p).size} file: SELECT count(*), sum(length(x))`,
     modes: ['file'],
     files: true,
     run(conn, p) {
@@ -335,6 +360,6 @@ export const workloads = {
         metrics: { maxRssMiB: process.resourceUsage().maxRSS / 1024 },
       };
     },
-    expect: (p) => `rows=${p.fixture.rows} bytes=${p.fixture.rows * BIG_ROW_BYTES}`,
+    expect: (p) => `rows=${fixtureOf(p).rows} bytes=${fixtureOf(p).rows * BIG_ROW_BYTES}`,
   },
 };

@@ -15,16 +15,9 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, ROOT } from '../bundle.mjs';
-import {
-  busyNote,
-  checkAgreement,
-  measurePeers,
-  medianMs,
-  packageVersion,
-  serveChild,
-  timeWorkloads,
-} from '../peer-suite.mjs';
+import { bundle } from '../bundle.mjs';
+import { packageVersion, ROOT } from '../repository.mjs';
+import { busyNote, checkAgreement, measurePeers, medianMs, serveChild, timeWorkloads } from '../peer-suite.mjs';
 
 const BUNDLE = 'bench/.build/drizzle.mjs';
 const TARGET = 1.2;
@@ -285,7 +278,7 @@ ${busyNote(busy)}`;
     return {
       markdown,
       targets: TARGETED.map((w) => [
-        `Drizzle on wasmlite within ${TARGET}× of Drizzle on better-sqlite3: ${WORKLOADS.find(([n]) => n === w)[1]}`,
+        `Drizzle on wasmlite within ${TARGET}× of Drizzle on better-sqlite3: ${WORKLOADS.find(([n]) => n === w)?.[1]}`,
         `${ratio[w].toFixed(2)}×`,
         ratio[w] <= TARGET,
       ]),

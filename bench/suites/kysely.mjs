@@ -14,17 +14,10 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, ROOT } from '../bundle.mjs';
-import {
-  busyNote,
-  checkAgreement,
-  geometricMean,
-  measurePeers,
-  medianMs,
-  packageVersion,
-  serveChild,
-  timeWorkloads,
-} from '../peer-suite.mjs';
+import { bundle } from '../bundle.mjs';
+import { packageVersion, ROOT } from '../repository.mjs';
+import { busyNote, checkAgreement, measurePeers, medianMs, serveChild, timeWorkloads } from '../peer-suite.mjs';
+import { geometricMean } from '../stats.mjs';
 
 const BUNDLE = 'bench/.build/kysely.mjs';
 /** Core alone, for the reference row that runs the join's SQL without Kysely. */

@@ -20,17 +20,11 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, ROOT } from '../bundle.mjs';
-import {
-  busyNote,
-  checkAgreement,
-  geometricMean,
-  measurePeers,
-  medianMs,
-  packageVersion,
-  serveChild,
-  timeWorkloads,
-} from '../peer-suite.mjs';
+import { bundle } from '../bundle.mjs';
+import { packageVersion, ROOT } from '../repository.mjs';
+import { withTempDir } from '../temp-dir.mjs';
+import { busyNote, checkAgreement, measurePeers, medianMs, serveChild, timeWorkloads } from '../peer-suite.mjs';
+import { geometricMean } from '../stats.mjs';
 
 const ADAPTER_BUNDLE = 'bench/.build/prisma-adapter.mjs';
 const CLIENT_DIR = 'bench/.build/prisma-client';
@@ -244,32 +238,30 @@ await serveChild(import.meta.url, child);
 async function buildClient() {
   const require = createRequire(import.meta.url);
   const out = path.join(ROOT, CLIENT_DIR);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-prisma-'));
-  try {
-    const stub = path.join(work, 'schema-engine');
-    fs.writeFileSync(stub, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    const schema = path.join(work, 'schema.prisma');
-    fs.writeFileSync(schema, SCHEMA.replace('"OUTPUT"', JSON.stringify(out)));
-    fs.rmSync(out, { recursive: true, force: true });
-    execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'generate', '--schema', schema], {
-      cwd: work,
-      stdio: 'pipe',
-      env: {
-        ...process.env,
-        PRISMA_SCHEMA_ENGINE_BINARY: stub,
-        CHECKPOINT_DISABLE: '1',
-        PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      },
-    });
-  } catch (error) {
-    return `prisma generate failed: ${String(error.stderr ?? error.message)
-      .trim()
-      .split('\n')
-      .pop()}`;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-  return bundle(`${CLIENT_DIR}/client.ts`, CLIENT_BUNDLE);
+  const failed = await withTempDir('prisma', (work) => {
+    try {
+      const stub = path.join(work, 'schema-engine');
+      fs.writeFileSync(stub, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      const schema = path.join(work, 'schema.prisma');
+      fs.writeFileSync(schema, SCHEMA.replace('"OUTPUT"', JSON.stringify(out)));
+      fs.rmSync(out, { recursive: true, force: true });
+      execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'generate', '--schema', schema], {
+        cwd: work,
+        stdio: 'pipe',
+        env: {
+          ...process.env,
+          PRISMA_SCHEMA_ENGINE_BINARY: stub,
+          CHECKPOINT_DISABLE: '1',
+          PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        },
+      });
+      return undefined;
+    } catch (error) {
+      const why = String(/** @type {any} */ (error).stderr ?? /** @type {Error} */ (error).message);
+      return `prisma generate failed: ${why.trim().split('\n').pop()}`;
+    }
+  });
+  return failed ?? bundle(`${CLIENT_DIR}/client.ts`, CLIENT_BUNDLE);
 }
 
 export default {

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { bundle } from '../bundle.mjs';
 import { BUNDLE_FILE } from '../replication/bundle-path.mjs';
 import { waitForQuiet } from '../quiet.mjs';
+import { withTempDir } from '../temp-dir.mjs';
 import { Node } from '../replication/processes.mjs';
 import { lagOf, lastIdOf, noGrowth } from '../replication/lag-analysis.mjs';
 import { FILL_READS } from '../replication/workload.mjs';
@@ -461,12 +462,10 @@ export default {
   async run({ quick, log }) {
     const why = await bundle('bench/replication/entry.ts', BUNDLE_FILE);
     if (why) return { markdown: `Not measured: replication ${why}.`, targets: [] };
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-replication-'));
     try {
-      return await measure({ quick, log }, dir);
+      return await withTempDir('replication', (dir) => measure({ quick, log }, dir));
     } finally {
       Node.killAll();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   },
 };
