@@ -12,6 +12,7 @@
  * node bench/run.mjs --only=point,range,bulk --drivers=better-sqlite3,wasmlite,node-sqlite,bun-sqlite
  * node bench/run.mjs --suites=kysely    # only that suite (bench/suites/*.mjs); --suites=none skips them all
  * node bench/run.mjs --only=none        # the suites without the core workloads
+ * node bench/run.mjs --only=none --suites=kysely --cases=range,all --reps=3   # some of a suite's workloads
  * ```
  *
  * A driver with a `runtime` (node:sqlite on Node 24, bun:sqlite on Bun) runs in children started on
@@ -20,7 +21,8 @@
  * adds their ratios ("Runtime peers"). Without the runtimes installed they are left out.
  *
  * A suite is a file `bench/suites/<name>.mjs` whose default export is
- * `{ title, async run({ quick, reps, log }) → { markdown, targets: [[target, measured, ok]] } }`:
+ * `{ title, async run({ quick, reps, cases, log }) → { markdown, targets: [[target, measured, ok]] } }`
+ * (`cases`: the workloads `--cases` names, undefined for all; the ORM suites honour it):
  * the ORM adapters and replication measure themselves against their peers there, and the runner
  * adds each returned section and its targets to the report.
  */
@@ -64,6 +66,7 @@ const { values: args } = parseArgs({
     'no-big': { type: 'boolean', default: false },
     only: { type: 'string' },
     suites: { type: 'string' },
+    cases: { type: 'string' },
     drivers: { type: 'string' },
     reps: { type: 'string' },
     write: { type: 'boolean' },
@@ -96,7 +99,8 @@ const sizes = args.quick
     };
 const reps = args.reps ? Number(args.reps) : sizes.reps;
 const write =
-  !args['no-write'] && (args.write ?? !(args.quick || args.only || args.drivers || args.reps || args.suites));
+  !args['no-write'] &&
+  (args.write ?? !(args.quick || args.only || args.drivers || args.reps || args.suites || args.cases));
 
 /** Bundles `core/index.ts` like a published build; returns why wasmlite cannot run, if it cannot. */
 function buildWasmlite() {
@@ -359,6 +363,7 @@ async function runSuite(suite) {
     const out = await suite.run({
       quick: args.quick,
       reps: args.reps ? Number(args.reps) : undefined,
+      cases: args.cases?.split(','),
       log: (...a) => console.log(`[${suite.name}]`, ...a),
     });
     return { title: suite.title, markdown: out.markdown, targets: out.targets ?? [] };
