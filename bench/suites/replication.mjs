@@ -459,7 +459,10 @@ async function snapshot(dir, mib, quick, targets, log) {
 
 export default {
   title: 'Replication',
-  async run({ quick, log }) {
+  async run({ quick, cases, log }) {
+    // Its measurements share one primary and build on each other (the lag runs use the highest
+    // write rate found first): it runs whole.
+    if (cases !== undefined) throw new Error('the replication suite runs whole: --cases is for the ORM suites');
     const why = await bundle('bench/replication/entry.ts', BUNDLE_FILE);
     if (why) return { markdown: `Not measured: replication ${why}.`, targets: [] };
     try {
