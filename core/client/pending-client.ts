@@ -29,6 +29,8 @@ export class PendingClient implements Client {
   #real: Client | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
+  /** Calls made before the real client existed that have not reached it yet. */
+  #waiting = 0;
 
   constructor(ready: Promise<Client>, bookmark?: string) {
     this.#bookmark = bookmark;
@@ -50,31 +52,29 @@ export class PendingClient implements Client {
 
   execute(stmt: InStatement, args?: InArgs): Promise<ResultSet> {
     const real = this.#open();
-    return real !== undefined ? real.execute(stmt, args) : this.#client().then((client) => client.execute(stmt, args));
+    return real !== undefined ? real.execute(stmt, args) : this.#whenReady((client) => client.execute(stmt, args));
   }
 
   batch(stmts: InStatement[], mode?: TransactionMode): Promise<ResultSet[]> {
     const real = this.#open();
-    return real !== undefined ? real.batch(stmts, mode) : this.#client().then((client) => client.batch(stmts, mode));
+    return real !== undefined ? real.batch(stmts, mode) : this.#whenReady((client) => client.batch(stmts, mode));
   }
 
   transaction(mode?: TransactionMode, options?: TransactionOptions): Promise<Transaction> {
     const real = this.#open();
     return real !== undefined
       ? real.transaction(mode, options)
-      : this.#client().then((client) => client.transaction(mode, options));
+      : this.#whenReady((client) => client.transaction(mode, options));
   }
 
   executeMultiple(sql: string): Promise<void> {
     const real = this.#open();
-    return real !== undefined
-      ? real.executeMultiple(sql)
-      : this.#client().then((client) => client.executeMultiple(sql));
+    return real !== undefined ? real.executeMultiple(sql) : this.#whenReady((client) => client.executeMultiple(sql));
   }
 
   migrate(stmts: InStatement[]): Promise<ResultSet[]> {
     const real = this.#open();
-    return real !== undefined ? real.migrate(stmts) : this.#client().then((client) => client.migrate(stmts));
+    return real !== undefined ? real.migrate(stmts) : this.#whenReady((client) => client.migrate(stmts));
   }
 
   async *iterate(stmt: InStatement, args?: InArgs): AsyncIterableIterator<Row> {
@@ -83,7 +83,7 @@ export class PendingClient implements Client {
 
   sync(): Promise<unknown> {
     const real = this.#open();
-    return real !== undefined ? real.sync() : this.#client().then((client) => client.sync());
+    return real !== undefined ? real.sync() : this.#whenReady((client) => client.sync());
   }
 
   /** Closes the real client once it exists; resolves when it is closed (see `ReplicaClient.close`). */
@@ -101,9 +101,27 @@ export class PendingClient implements Client {
     await (client.close() as unknown);
   }
 
-  /** The real client once it exists and this one is not closed (calls then go to it directly). */
+  /**
+   * The real client once it exists, this one is not closed and no earlier call is still waiting
+   * for it (calls then go to it directly, and none overtakes one made before it).
+   */
   #open(): Client | undefined {
-    return this.#closed ? undefined : this.#real;
+    return this.#closed || this.#waiting > 0 ? undefined : this.#real;
+  }
+
+  /** Makes `call` on the real client once it exists, counted as waiting until then. */
+  #whenReady<T>(call: (client: Client) => Promise<T>): Promise<T> {
+    this.#waiting++;
+    return this.#client().then(
+      (client) => {
+        this.#waiting--;
+        return call(client);
+      },
+      (error: unknown) => {
+        this.#waiting--;
+        throw error;
+      },
+    );
   }
 
   async #client(): Promise<Client> {
