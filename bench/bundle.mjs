@@ -10,8 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-
-export const ROOT = path.resolve(import.meta.dirname, '..');
+import { ROOT } from './repository.mjs';
 
 /**
  * Returns why the bundle could not be built, or undefined when it was. Paths are relative to the
@@ -28,6 +27,7 @@ export async function bundle(entryFromRoot, outfileFromRoot, { splitting = false
   if (!fs.existsSync(entry)) return `not available yet (no ${entryFromRoot})`;
   try {
     const esbuild = await import('esbuild');
+    /** @type {import('esbuild').BuildOptions} */
     const common = {
       entryPoints: [entry],
       bundle: true,
@@ -37,6 +37,7 @@ export async function bundle(entryFromRoot, outfileFromRoot, { splitting = false
       packages: 'external',
       logLevel: 'silent',
     };
+    /** @type {import('esbuild').BuildOptions} */
     const output = splitting
       ? {
           splitting,

@@ -8,11 +8,9 @@
  * Prints a single line `@@result {json}` (or `@@error {json}`) and exits. The runner kills a child
  * that lingers after its result: node-sqlite3-wasm sometimes hangs at exit on Node 20.
  */
-const spec = JSON.parse(process.argv[2]);
+import { reportOutcome } from './child-protocol.mjs';
 
-function report(kind, value) {
-  process.stdout.write(`@@${kind} ${JSON.stringify(value)}\n`);
-}
+const spec = JSON.parse(process.argv[2]);
 
 async function coldStart() {
   if (spec.driver === 'node') return { ms: 0, check: 'x=1' };
@@ -26,7 +24,10 @@ async function measure() {
   const { workloads } = await import('./workloads.mjs');
   const workload = workloads[spec.workload];
   const params = spec.params;
-  if (spec.driver === 'fs') return workload.native.run(params);
+  if (spec.driver === 'fs') {
+    if (!workload.native) throw new Error(`${spec.workload} has no native baseline`);
+    return workload.native.run(params);
+  }
 
   const { default: driver } = await import(`./drivers/${spec.driver}.mjs`);
   const conn = await driver.open(params.file ?? ':memory:');
@@ -42,10 +43,4 @@ async function measure() {
   }
 }
 
-try {
-  report('result', await (spec.workload === 'coldstart' ? coldStart() : measure()));
-  process.exitCode = 0;
-} catch (error) {
-  report('error', { message: String(error?.message ?? error), stack: String(error?.stack ?? '') });
-  process.exitCode = 1;
-}
+await reportOutcome(() => (spec.workload === 'coldstart' ? coldStart() : measure()));

@@ -7,6 +7,7 @@
  * console.log(report.tables().join('\n\n'));
  * ```
  */
+import { median } from './stats.mjs';
 
 /**
  * Every repetition of one driver × workload × mode.
@@ -34,13 +35,6 @@ const MODE_LABELS = {
   normal: 'synchronous=NORMAL',
 };
 
-export function median(xs) {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 function fmt(x, digits) {
   if (!Number.isFinite(x)) return '—';
   if (digits !== undefined) return x.toFixed(digits);
@@ -55,7 +49,7 @@ function table(header, rows) {
 export class Report {
   /**
    * @param {Map<string, Cell>} results  keyed `workload/mode/driver`
-   * @param {Map<string, { name: string }>} drivers  the adapters that ran, by file name
+   * @param {Map<string, { name: string, peer?: string }>} drivers  the adapters that ran, by file name
    * @param {Record<string, any>} workloads
    * @param {Record<string, any>} params  the sizes used (for titles)
    */
@@ -82,7 +76,7 @@ export class Report {
   #name(driver, workload) {
     if (driver === 'fs') return this.workloads[workload].native.name;
     if (driver === 'node') return 'node, no driver (process start)';
-    return this.drivers.get(driver).name;
+    return this.drivers.get(driver)?.name ?? driver;
   }
 
   #status(workload, mode, driver, value) {
@@ -185,7 +179,7 @@ export class Report {
    * this Node and wasmlite on that same runtime: one row per workload × mode, two columns per peer.
    */
   runtimePeersTable() {
-    const pairs = [...this.drivers].filter(([, d]) => d.peer).map(([id, d]) => [id, d.peer]);
+    const pairs = [...this.drivers].flatMap(([id, d]) => (d.peer ? [[id, d.peer]] : []));
     const ratio = (w, mode, id, peer) =>
       this.#status(w, mode, id, () =>
         this.#status(w, mode, peer, () => `${fmt(this.ms(w, mode, id) / this.ms(w, mode, peer), 2)}×`),
@@ -200,8 +194,8 @@ export class Report {
     }
     const header = ['workload'];
     for (const [id, peer] of pairs) {
-      const name = this.drivers.get(peer).name;
-      header.push(`${SUBJECT} (this Node) ÷ ${name}`, `${this.drivers.get(id).name} ÷ ${name.replace(/ \(.*\)$/, '')}`);
+      const name = this.#name(peer, '');
+      header.push(`${SUBJECT} (this Node) ÷ ${name}`, `${this.#name(id, '')} ÷ ${name.replace(/ \(.*\)$/, '')}`);
     }
     return rows.length > 0 ? table(header, rows) : undefined;
   }
@@ -238,11 +232,11 @@ export class Report {
     const speedup = (w, mode, other) => this.ms(w, mode, other) / this.ms(w, mode, SUBJECT);
     const modes = (w) => this.workloads[w].modes.filter((m) => this.results.has(`${w}/${m}/${BASELINE}`));
 
-    for (const [w, limit, what] of [
+    for (const [w, limit, what] of /** @type {Array<[string, number, string]>} */ ([
       ['point', 0.9, 'point selects'],
       ['range', 0.7, '1000-row range scans'],
       ['bulk', 1.25, 'bulk insert in one transaction'],
-    ]) {
+    ])) {
       for (const mode of modes(w))
         add(
           `${what}, ${MODE_LABELS[mode]}: ≤ ${limit}× better-sqlite3`,

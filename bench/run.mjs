@@ -12,6 +12,7 @@
  * node bench/run.mjs --only=point,range,bulk --drivers=better-sqlite3,wasmlite,node-sqlite,bun-sqlite
  * node bench/run.mjs --suites=kysely    # only that suite (bench/suites/*.mjs); --suites=none skips them all
  * node bench/run.mjs --only=none        # the suites without the core workloads
+ * node bench/run.mjs --only=none --suites=kysely --cases=range,all --reps=3   # some of a suite's workloads
  * ```
  *
  * A driver with a `runtime` (node:sqlite on Node 24, bun:sqlite on Bun) runs in children started on
@@ -20,7 +21,8 @@
  * adds their ratios ("Runtime peers"). Without the runtimes installed they are left out.
  *
  * A suite is a file `bench/suites/<name>.mjs` whose default export is
- * `{ title, async run({ quick, reps, log }) → { markdown, targets: [[target, measured, ok]] } }`:
+ * `{ title, async run({ quick, reps, cases, log }) → { markdown, targets: [[target, measured, ok]] } }`
+ * (`cases`: the workloads `--cases` names, undefined for all; the ORM suites honour it):
  * the ORM adapters and replication measure themselves against their peers there, and the runner
  * adds each returned section and its targets to the report.
  */
@@ -30,13 +32,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { bundle } from './bundle.mjs';
+import { commitOf, packageVersion, ROOT } from './repository.mjs';
+import { withTempDir } from './temp-dir.mjs';
+import { findOutcome } from './child-protocol.mjs';
 import { bigFixture, cacheMissFixture } from './fixtures.mjs';
 import { waitForQuiet } from './quiet.mjs';
 import { Report } from './report.mjs';
 import { workloads } from './workloads.mjs';
 import { findRuntime, INSTALL_COMMAND } from '../test/runtimes/runtimes.mjs';
 
-const ROOT = path.resolve(import.meta.dirname, '..');
 const CHILD = path.join(import.meta.dirname, 'child.mjs');
 const DRIVERS = [
   'better-sqlite3',
@@ -62,6 +66,7 @@ const { values: args } = parseArgs({
     'no-big': { type: 'boolean', default: false },
     only: { type: 'string' },
     suites: { type: 'string' },
+    cases: { type: 'string' },
     drivers: { type: 'string' },
     reps: { type: 'string' },
     write: { type: 'boolean' },
@@ -94,7 +99,8 @@ const sizes = args.quick
     };
 const reps = args.reps ? Number(args.reps) : sizes.reps;
 const write =
-  !args['no-write'] && (args.write ?? !(args.quick || args.only || args.drivers || args.reps || args.suites));
+  !args['no-write'] &&
+  (args.write ?? !(args.quick || args.only || args.drivers || args.reps || args.suites || args.cases));
 
 /** Bundles `core/index.ts` like a published build; returns why wasmlite cannot run, if it cannot. */
 function buildWasmlite() {
@@ -161,10 +167,10 @@ function runChild(spec, on) {
     let grace;
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
-      const match = line ? null : /^@@(result|error) (.*)\n/m.exec(stdout);
-      if (!match) return;
+      if (line) return;
+      line = findOutcome(stdout);
+      if (!line) return;
       elapsed = performance.now() - started;
-      line = { kind: match[1], value: JSON.parse(match[2]) };
       grace = setTimeout(() => {
         hung = true;
         child.kill('SIGKILL');
@@ -219,56 +225,54 @@ async function runJob(job, results) {
   const key = `${job.workload}/${job.mode}/${job.driver}`;
   if (!results.has(key)) results.set(key, { ms: [], metrics: {}, failures: [], mismatches: [], hung: 0, busy: 0 });
   const cell = results.get(key);
-  const dir = job.temp ? fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-')) : undefined;
+  return job.temp ? withTempDir('run', (dir) => runIn(job, cell, dir)) : runIn(job, cell, undefined);
+}
+
+/** Runs `job` (its database in `dir`, if any) and adds what it measured to `cell`; returns the line to print. */
+async function runIn(job, cell, dir) {
   const params = { ...job.params, dir };
   if (job.params.fixture) params.file = job.params.fixture.file;
   else if (dir && job.driver !== 'fs') params.file = path.join(dir, 'bench.db');
-  try {
-    const quiet = await waitForQuiet(Math.min(QUIET_WAIT_MS, QUIET_BUDGET_MS - quietSpentMs));
-    quietSpentMs += quiet.waitedMs;
-    const busy = quiet.busy
-      ? ` (machine busy: CPU ${Math.round(quiet.cpu * 100)}%, disk ${Math.round(quiet.disk * 100)}%)`
-      : '';
-    if (busy) cell.busy++;
-    // `wasmlite@bun` is the wasmlite driver file, run on Bun.
-    const outcome = await runChild({ driver: job.driver.split('@')[0], workload: job.workload, params }, job.on);
-    if (outcome.hung) cell.hung++;
-    if (outcome.line?.kind !== 'result') {
-      const why = outcome.timedOut
-        ? `timeout after ${CHILD_TIMEOUT_MS / 1000} s`
-        : (outcome.line?.value.message ??
-          `exit ${outcome.code ?? outcome.signal}: ${outcome.stderr.trim().split('\n').pop()}`);
-      cell.failures.push(why);
-      return `FAILED: ${why}`;
-    }
-    const result = outcome.line.value;
-    const workload = workloads[job.workload];
-    const expected =
-      job.workload === 'coldstart'
-        ? 'x=1'
-        : job.driver === 'fs'
-          ? workload.native.expect(params)
-          : workload.expect(params);
-    if (result.check !== expected) {
-      cell.mismatches.push(result.check);
-      cell.expected = expected;
-      console.log(`\n!!!!! MISMATCH ${key}\n!!!!!   got      ${result.check}\n!!!!!   expected ${expected}\n`);
-    }
-    const ms = job.workload === 'coldstart' ? outcome.elapsed : result.ms;
-    cell.ms.push(ms);
-    for (const [name, value] of Object.entries(result.metrics ?? {})) (cell.metrics[name] ??= []).push(value);
-    cell.journal ??= result.journal;
-    cell.sqlite ??= result.sqlite;
-    cell.pageSize ??= result.pageSize;
-    cell.cacheSize ??= result.cacheSize;
-    return `${ms.toFixed(1)} ms${outcome.hung ? ' (hung at exit, killed)' : ''}${busy}`;
-  } finally {
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  const quiet = await waitForQuiet(Math.min(QUIET_WAIT_MS, QUIET_BUDGET_MS - quietSpentMs));
+  quietSpentMs += quiet.waitedMs;
+  const busy = quiet.busy
+    ? ` (machine busy: CPU ${Math.round(quiet.cpu * 100)}%, disk ${Math.round(quiet.disk * 100)}%)`
+    : '';
+  if (busy) cell.busy++;
+  // `wasmlite@bun` is the wasmlite driver file, run on Bun.
+  const outcome = await runChild({ driver: job.driver.split('@')[0], workload: job.workload, params }, job.on);
+  if (outcome.hung) cell.hung++;
+  if (outcome.line?.kind !== 'result') {
+    const why = outcome.timedOut
+      ? `timeout after ${CHILD_TIMEOUT_MS / 1000} s`
+      : (outcome.line?.value.message ??
+        `exit ${outcome.code ?? outcome.signal}: ${outcome.stderr.trim().split('\n').pop()}`);
+    cell.failures.push(why);
+    return `FAILED: ${why}`;
   }
-}
-
-function versionOf(pkg) {
-  return JSON.parse(fs.readFileSync(path.join(ROOT, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  const result = outcome.line.value;
+  const workload = workloads[job.workload];
+  const expected =
+    job.workload === 'coldstart'
+      ? 'x=1'
+      : job.driver === 'fs'
+        ? /** @type {NonNullable<typeof workload.native>} */ (workload.native).expect(params)
+        : workload.expect(params);
+  if (result.check !== expected) {
+    cell.mismatches.push(result.check);
+    cell.expected = expected;
+    console.log(
+      `\n!!!!! MISMATCH ${job.workload}/${job.mode}/${job.driver}\n!!!!!   got      ${result.check}\n!!!!!   expected ${expected}\n`,
+    );
+  }
+  const ms = job.workload === 'coldstart' ? outcome.elapsed : result.ms;
+  cell.ms.push(ms);
+  for (const [name, value] of Object.entries(result.metrics ?? {})) (cell.metrics[name] ??= []).push(value);
+  cell.journal ??= result.journal;
+  cell.sqlite ??= result.sqlite;
+  cell.pageSize ??= result.pageSize;
+  cell.cacheSize ??= result.cacheSize;
+  return `${ms.toFixed(1)} ms${outcome.hung ? ' (hung at exit, killed)' : ''}${busy}`;
 }
 
 /** A driver's package and SQLite versions, and the page and cache sizes it gives a new database. */
@@ -277,18 +281,8 @@ function describe(id, driver, results) {
   const sqlite = cell?.sqlite ?? [...results].find(([k, c]) => k.endsWith(`/${id}`) && c.sqlite)?.[1].sqlite ?? '?';
   const defaults = cell?.pageSize ? `, page_size ${cell.pageSize}, cache_size ${cell.cacheSize}` : '';
   const version =
-    id.split('@')[0] === 'wasmlite' ? ` at ${commitOf(ROOT)}` : driver.on ? '' : ` ${versionOf(driver.pkg)}`;
+    id.split('@')[0] === 'wasmlite' ? ` at ${commitOf(ROOT)}` : driver.on ? '' : ` ${packageVersion(driver.pkg)}`;
   return `${driver.name}${version} (SQLite ${sqlite}${defaults})`;
-}
-
-/** The repository's commit, marked `+changes` when core/ differs from it. */
-function commitOf(dir) {
-  const git = (...argv) => execFileSync('git', argv, { cwd: dir, encoding: 'utf8' }).trim();
-  try {
-    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'core') ? '+changes' : ''}`;
-  } catch {
-    return 'an unknown commit';
-  }
 }
 
 /** A suite's targets as a table under its title, or nothing when it has none. */
@@ -369,6 +363,7 @@ async function runSuite(suite) {
     const out = await suite.run({
       quick: args.quick,
       reps: args.reps ? Number(args.reps) : undefined,
+      cases: args.cases?.split(','),
       log: (...a) => console.log(`[${suite.name}]`, ...a),
     });
     return { title: suite.title, markdown: out.markdown, targets: out.targets ?? [] };

@@ -1,5 +1,5 @@
 import { ColumnTypeEnum, type ArgType, type ColumnType } from '@prisma/driver-adapter-utils';
-import type { InValue, Row, Value } from '../../core/index.ts';
+import { rowValues, type InValue, type Row, type Value } from '../../core/index.ts';
 
 /**
  * How Prisma `DateTime` values are written: ISO 8601 text (Prisma 7) or epoch milliseconds (Prisma ≤ 6).
@@ -78,7 +78,7 @@ export function columnTypesOf(declaredTypes: readonly string[], rows: readonly R
     let type = fromDeclaredType(declaredTypes[i]!);
     if (type === undefined) {
       for (const row of rows) {
-        const value = row[i];
+        const value = rowValues(row)[i];
         if (value !== null && value !== undefined) {
           type = fromValue(value);
           break;
@@ -92,12 +92,15 @@ export function columnTypesOf(declaredTypes: readonly string[], rows: readonly R
 
 /**
  * A result row as Prisma reads it: integers as numbers when exact, else as decimal strings;
- * blobs as `Uint8Array`; `DateTime` columns holding epoch milliseconds as ISO 8601 text.
+ * blobs as `Uint8Array`; `DateTime` columns holding epoch milliseconds as ISO 8601 text. The
+ * cells are read from the row's values array (`rowValues`), not through its index getters, which
+ * cost a getter call per cell.
  */
 export function toPrismaRow(row: Row, types: readonly ColumnType[]): unknown[] {
-  const out: unknown[] = new Array(row.length);
-  for (let i = 0; i < row.length; i++) {
-    const value = row[i];
+  const values = rowValues(row);
+  const out: unknown[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
     const type = types[i];
     if (typeof value === 'bigint') {
       if (type === ColumnTypeEnum.DateTime) out[i] = new Date(Number(value)).toISOString();

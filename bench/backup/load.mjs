@@ -20,7 +20,7 @@ for (let i = 0; i < total; i++) {
     body: JSON.stringify({ sql: 'INSERT INTO t (v) VALUES (randomblob(200))', args: [] }),
   })
     .then((response) => response.json())
-    .then((body) => {
+    .then((/** @type {any} */ body) => {
       acked.push([Number.parseInt(body.position.slice(0, 16), 16), Date.now()]);
       inFlight.delete(write);
     });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bigFixture } from '../fixtures.mjs';
+import { percentiles } from '../stats.mjs';
 
 const [bundleUrl, optionsJson] = process.argv.slice(2);
 const { Archiver, ArchiveCatalog, openTarget, restore, startPrimary, Position } = await import(bundleUrl);
@@ -22,13 +23,9 @@ async function execute(url, sql, args = []) {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ sql, args }),
   });
-  const body = await response.json();
+  const body = /** @type {any} */ (await response.json());
   if (response.status !== 200) throw new Error(`HTTP ${response.status} ${body.error?.message}`);
   return Position.parse(body.position);
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 function treeBytes(root) {
@@ -94,13 +91,13 @@ async function measureLag({ rate, seconds }) {
   return {
     rate: acked.length / elapsed,
     transactions: acked.length,
-    p50: percentile(lags, 50),
-    p99: percentile(lags, 99),
-    max: lags.at(-1),
+    p50: percentiles(lags).p50,
+    p99: percentiles(lags).p99,
+    max: percentiles(lags).max,
     batches: stored.length,
-    storedP50: percentile(stored, 50),
-    storedP99: percentile(stored, 99),
-    storedMax: stored.at(-1),
+    storedP50: percentiles(stored).p50,
+    storedP99: percentiles(stored).p99,
+    storedMax: percentiles(stored).max,
   };
 }
 

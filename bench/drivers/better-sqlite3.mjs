@@ -2,6 +2,8 @@
  * better-sqlite3, the native addon: the baseline every ratio is measured against. Its statements
  * already have the shape the workloads use, so they are handed out as they are.
  */
+import { directConnection } from './direct-connection.mjs';
+
 /** @type {import('../workloads.mjs').Driver} */
 export default {
   name: 'better-sqlite3',
@@ -11,12 +13,9 @@ export default {
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(file);
     if (file !== ':memory:') db.pragma('journal_mode = WAL');
-    return {
-      exec: (sql) => db.exec(sql),
+    return directConnection(db, {
       pragma: (text) => db.pragma(text, { simple: true }),
-      prepare: (sql) => db.prepare(sql),
-      transaction: (fn) => db.transaction(fn),
-      close: () => db.close(),
-    };
+      transaction: (fn) => db.transaction(/** @type {any} */ (fn)),
+    });
   },
 };

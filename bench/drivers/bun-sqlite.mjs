@@ -3,7 +3,7 @@
  * children on the npm-installed Bun (test/runtimes) and measures wasmlite on that same Bun next to
  * it. Its API is close to better-sqlite3's: positional parameters, object rows, `transaction(fn)`.
  */
-import { builtinConnection } from './builtin-connection.mjs';
+import { directConnection, firstValue } from './direct-connection.mjs';
 
 /** @type {import('../workloads.mjs').Driver} */
 export default {
@@ -14,6 +14,9 @@ export default {
   async open(file) {
     const { Database } = await import('bun:sqlite');
     const db = new Database(file);
-    return builtinConnection(db, file, (fn) => db.transaction(fn));
+    /** @param {string} text */
+    const pragma = (text) => firstValue(db.prepare(`PRAGMA ${text}`).get());
+    if (file !== ':memory:') pragma('journal_mode = WAL');
+    return directConnection(db, { pragma, transaction: (fn) => db.transaction(/** @type {any} */ (fn)) });
   },
 };

@@ -4,7 +4,7 @@
  * own Node is 20, and measures wasmlite on that same Node next to it. Statements already take
  * positional parameters and return object rows; it has no transaction helper.
  */
-import { builtinConnection } from './builtin-connection.mjs';
+import { directConnection, firstValue } from './direct-connection.mjs';
 import { sqlTransaction } from './sql-transaction.mjs';
 
 /** @type {import('../workloads.mjs').Driver} */
@@ -16,6 +16,9 @@ export default {
   async open(file) {
     const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(file);
-    return builtinConnection(db, file, (fn) => sqlTransaction((sql) => db.exec(sql), fn));
+    /** @param {string} text */
+    const pragma = (text) => firstValue(db.prepare(`PRAGMA ${text}`).get());
+    if (file !== ':memory:') pragma('journal_mode = WAL');
+    return directConnection(db, { pragma, transaction: (fn) => sqlTransaction((sql) => db.exec(sql), fn) });
   },
 };

@@ -6,6 +6,7 @@
  * in heap memory). That also spares it the per-transaction file locks the others take.
  */
 import { createRequire } from 'node:module';
+import { firstValue } from './direct-connection.mjs';
 import { sqlTransaction } from './sql-transaction.mjs';
 
 /** @type {import('../workloads.mjs').Driver} */
@@ -17,10 +18,7 @@ export default {
     const { Database } = createRequire(import.meta.url)('node-sqlite3-wasm');
     const db = new Database(file);
     const statements = [];
-    const pragma = (text) => {
-      const row = db.get(`PRAGMA ${text}`);
-      return row == null ? undefined : Object.values(row)[0];
-    };
+    const pragma = (text) => firstValue(db.get(`PRAGMA ${text}`));
     if (file !== ':memory:') {
       pragma('locking_mode = EXCLUSIVE');
       pragma('journal_mode = WAL');

@@ -20,20 +20,20 @@ export default {
         const stmt = db.prepare(sql);
         return {
           get(...params) {
-            if (params.length > 0) stmt.bind(params);
+            if (params.length > 0) stmt.bind(/** @type {any} */ (params));
             const row = stmt.step() ? stmt.get({}) : undefined;
             stmt.reset();
             return row;
           },
           all(...params) {
-            if (params.length > 0) stmt.bind(params);
+            if (params.length > 0) stmt.bind(/** @type {any} */ (params));
             const rows = [];
             while (stmt.step()) rows.push(stmt.get({}));
             stmt.reset();
             return rows;
           },
           run(...params) {
-            if (params.length > 0) stmt.bind(params);
+            if (params.length > 0) stmt.bind(/** @type {any} */ (params));
             stmt.stepReset();
           },
         };

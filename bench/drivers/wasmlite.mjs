@@ -2,9 +2,11 @@
  * wasmlite, the library under test. Its API is better-sqlite3's, so statements are handed out as
  * they are. The runner bundles `core/index.ts` to `bench/.build/wasmlite.mjs` first (as a
  * published build would be), which keeps a TypeScript loader out of the timings. The driver itself
- * imports nothing (better-sqlite3's imports only its package): an ESM import of node:fs alone costs
- * ~2 ms of the cold start, which is the library's to pay or not.
+ * imports only the connection shape it shares with better-sqlite3's driver (no Node module: an
+ * ESM import of node:fs alone costs ~2 ms of the cold start, which is the library's to pay or not).
  */
+
+import { directConnection, firstValue } from './direct-connection.mjs';
 
 const entry = new URL('../.build/wasmlite.mjs', import.meta.url);
 
@@ -24,15 +26,12 @@ export default {
       throw error;
     }
     const db = new Database(file, file === ':memory:' ? {} : { journalMode: 'wal' });
-    return {
-      exec: (sql) => db.exec(sql),
+    return directConnection(db, {
       pragma: (text) => {
         const rows = db.pragma(text);
-        return Array.isArray(rows) && rows.length > 0 ? Object.values(rows[0])[0] : rows;
+        return Array.isArray(rows) ? firstValue(rows[0]) : rows;
       },
-      prepare: (sql) => db.prepare(sql),
       transaction: (fn) => db.transaction(fn),
-      close: () => db.close(),
-    };
+    });
   },
 };

@@ -1,5 +1,5 @@
 /** Turns the writers' acknowledgements and the follower's visibility stamps into lag figures. */
-import { percentiles } from './stats.mjs';
+import { percentiles } from '../stats.mjs';
 
 /** The highest id a write run had acknowledged. */
 export function lastIdOf(result) {

@@ -41,14 +41,17 @@ export class Node {
     });
     live.add(this);
     let stderr = '';
-    this.child.stderr.on('data', (chunk) => {
+    this.child.stderr?.on('data', (chunk) => {
       stderr = (stderr + chunk).slice(-4000);
     });
     const listeners = new Set();
     this.messages = listeners;
+    /** @type {Promise<any>} resolves with the child's `{ result }` */
+    this.done = Promise.resolve();
+    /** @type {Promise<any>} resolves with the child's `{ ready }` */
     this.ready = new Promise((resolveReady, rejectReady) => {
       this.done = new Promise((resolveDone, rejectDone) => {
-        this.child.on('message', (message) => {
+        this.child.on('message', (/** @type {Record<string, any>} */ message) => {
           if (message.ready !== undefined) resolveReady(message.ready);
           else if (message.result !== undefined) resolveDone(message.result);
           else if (message.error !== undefined) {

@@ -5,25 +5,27 @@
  * suite's `{ stop }` message (io.stopped, a promise of that message); io.onMessage and io.send
  * carry anything else.
  */
+import { fail, finish, firstMessage, onMessage, tell } from './parent.mjs';
 import * as tasks from './tasks/index.mjs';
 
-process.once('message', async ({ params: { task, params } }) => {
-  let stop;
-  const stopped = new Promise((resolve) => (stop = resolve));
-  process.on('message', (message) => {
-    if (message.stop) stop(message);
-  });
-  try {
-    const io = {
-      ready: (value) => process.send({ ready: value }),
-      stopped,
-      onMessage: (listener) => process.on('message', listener),
-      send: (message) => process.send(message),
-    };
-    const result = await tasks[task](params, io);
-    process.send({ result: result ?? {} }, () => process.exit(0));
-  } catch (error) {
-    process.send({ error: error?.stack ?? String(error) }, () => process.exit(1));
-  }
+const { params: spec } = await firstMessage();
+/** @type {(message: Record<string, any>) => void} */
+let stop = () => {};
+/** @type {Promise<Record<string, any>>} */
+const stopped = new Promise((resolve) => (stop = resolve));
+onMessage((message) => {
+  if (message.stop) stop(message);
 });
-process.on('disconnect', () => process.exit(0));
+try {
+  const io = {
+    /** @param {unknown} value */
+    ready: (value) => tell({ ready: value }),
+    stopped,
+    onMessage,
+    send: tell,
+  };
+  const result = await /** @type {Record<string, Function>} */ (tasks)[spec.task](spec.params, io);
+  finish({ result: result ?? {} });
+} catch (error) {
+  fail(error);
+}

@@ -22,7 +22,8 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, ROOT } from '../bundle.mjs';
+import { bundle } from '../bundle.mjs';
+import { ROOT } from '../repository.mjs';
 
 const BUNDLE = 'bench/.build/backup.mjs';
 const RESTORE_TARGET_S = 30;

@@ -14,14 +14,16 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, ROOT } from '../bundle.mjs';
+import { bundle } from '../bundle.mjs';
+import { packageVersion, ROOT } from '../repository.mjs';
 import {
   busyNote,
-  checkAgreement,
-  geometricMean,
+  chosenWorkloads,
   measurePeers,
   medianMs,
-  packageVersion,
+  peopleAndPets,
+  ratioRows,
+  ratioTargets,
   serveChild,
   timeWorkloads,
 } from '../peer-suite.mjs';
@@ -58,6 +60,7 @@ const SIZES = {
 };
 
 /** The workloads, in report order: [name, what it does]. */
+/** @type {Array<[string, string]>} */
 const WORKLOADS = [
   ['point', 'select one row by primary key'],
   ['range', 'select 100 rows: where, order by, limit'],
@@ -109,13 +112,7 @@ async function fill(db, sql, rows) {
     .addColumn('msg', 'text')
     .execute();
   await db.transaction().execute(async (trx) => {
-    for (let i = 1; i <= rows; i += 500) {
-      const people = [];
-      const pets = [];
-      for (let id = i; id < i + 500 && id <= rows; id++) {
-        people.push({ id, name: `person ${id}`, age: id % 90, city: `city ${id % 50}` });
-        pets.push({ id, owner_id: id, species: ['cat', 'dog', 'hamster'][id % 3] });
-      }
+    for (const { people, pets } of peopleAndPets(rows, { ownerKey: 'owner_id' })) {
       await trx.insertInto('person').values(people).execute();
       await trx.insertInto('pet').values(pets).execute();
     }
@@ -229,14 +226,14 @@ const RUNS = {
   },
 };
 
-async function child({ peer, dir, size }) {
+async function child({ peer, dir, size, keys }) {
   const file = path.join(dir, `${peer}.db`);
   const { db, sql } = await openKysely(peer, file);
   const out = {};
   let compiled;
   try {
     await fill(db, sql, size.rows);
-    Object.assign(out, await timeWorkloads(WORKLOADS, (name, phase) => RUNS[name](db, sql, size, phase)));
+    Object.assign(out, await timeWorkloads(WORKLOADS, keys, (name, phase) => RUNS[name](db, sql, size, phase)));
     compiled = joinQuery(db).compile();
   } finally {
     await db.destroy();
@@ -252,7 +249,8 @@ await serveChild(import.meta.url, child);
 
 export default {
   title: 'Kysely: WasmliteDialect vs SqliteDialect on better-sqlite3',
-  async run({ quick, reps, log }) {
+  async run({ quick, reps, cases, log }) {
+    const workloads = chosenWorkloads(WORKLOADS, cases);
     const missing = (await bundle('adapters/kysely/index.ts', BUNDLE)) ?? (await bundle('core/index.ts', CORE_BUNDLE));
     if (missing) throw new Error(`wasmlite/kysely: ${missing}`);
     const size = quick ? SIZES.quick : SIZES.full;
@@ -261,53 +259,29 @@ export default {
       file: import.meta.url,
       name: 'kysely',
       peers: PEERS,
-      keys: [...WORKLOADS, REFERENCE].map(([w]) => w),
+      keys: [...workloads, REFERENCE].map(([w]) => w),
       size,
       repetitions,
       quietMs: quick ? 2_000 : 5_000,
       log,
     });
-    const rows = [];
-    const ratios = [];
-    for (const [w, what] of WORKLOADS) {
-      const [base, ours] = PEERS.map((p) => medianMs(times, p, w));
-      checkAgreement(times, PEERS, w, 'dialects');
-      const ratio = ours / base;
-      ratios.push(ratio);
-      rows.push(`| ${w} | ${what} | ${base.toFixed(1)} | ${ours.toFixed(1)} | ${ratio.toFixed(2)}× |`);
-    }
+    const summary = ratioRows(times, workloads, 'dialects');
     const reference = (() => {
       const [w, what] = REFERENCE;
       const [base, ours] = PEERS.map((p) => medianMs(times, p, w));
       return `| ${w} | ${what} | ${base.toFixed(1)} | ${ours.toFixed(1)} | ${(ours / base).toFixed(2)}× |`;
     })();
-    const geomean = geometricMean(ratios);
-    const worst = Math.max(...ratios);
     const version = packageVersion('kysely');
     const markdown = `Kysely ${version}: the same query builders through \`WasmliteDialect\` (a local wasmlite client, bundled from \`adapters/kysely/index.ts\`) and through Kysely's \`SqliteDialect\` on better-sqlite3, files in WAL mode with \`synchronous=NORMAL\`, ${size.rows.toLocaleString('en-US')} people and pets; one fresh process per dialect and repetition, every workload once untimed first; medians of ${repetitions}. Ratio = wasmlite ÷ better-sqlite3 (lower is better).
 
 | workload | what | better-sqlite3 (ms) | wasmlite (ms) | ratio |
 | :-- | :-- | --: | --: | --: |
-${rows.join('\n')}
-| **geometric mean** | | | | **${geomean.toFixed(2)}×** |
+${summary.rows.join('\n')}
+| **geometric mean** | | | | **${summary.geomean.toFixed(2)}×** |
 ${reference}
 
 The last row is a reference, not a Kysely workload: the join's compiled SQL run ${size.join} times through each driver's own synchronous API, without Kysely or the Client. Where \`join\` misses, this row shows the time goes to SQLite executing the query (WebAssembly against native code), not to the dialect.
 ${busyNote(busy)}`;
-    return {
-      markdown,
-      targets: [
-        [
-          `Kysely on wasmlite within ${TARGET}× of Kysely on better-sqlite3 (geometric mean of the workloads)`,
-          `${geomean.toFixed(2)}×`,
-          geomean <= TARGET,
-        ],
-        [
-          `… and on every workload (worst)`,
-          `${worst.toFixed(2)}× (${WORKLOADS[ratios.indexOf(worst)][0]})`,
-          worst <= TARGET,
-        ],
-      ],
-    };
+    return { markdown, targets: ratioTargets('Kysely', TARGET, summary) };
   },
 };

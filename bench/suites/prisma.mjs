@@ -20,14 +20,16 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { bundle, ROOT } from '../bundle.mjs';
+import { bundle } from '../bundle.mjs';
+import { packageVersion, ROOT } from '../repository.mjs';
+import { withTempDir } from '../temp-dir.mjs';
 import {
   busyNote,
-  checkAgreement,
-  geometricMean,
+  chosenWorkloads,
   measurePeers,
-  medianMs,
-  packageVersion,
+  peopleAndPets,
+  ratioRows,
+  ratioTargets,
   serveChild,
   timeWorkloads,
 } from '../peer-suite.mjs';
@@ -66,6 +68,7 @@ const SIZES = {
 };
 
 /** The workloads, in report order: [name, what it does]. */
+/** @type {Array<[string, string]>} */
 const WORKLOADS = [
   ['point', 'findUnique by id'],
   ['range', 'findMany: where, orderBy, take 50'],
@@ -137,13 +140,7 @@ async function openPrisma(peer, file) {
 
 async function fill(db, rows) {
   for (const sql of SCHEMA_SQL) await db.$executeRawUnsafe(sql);
-  for (let i = 1; i <= rows; i += 500) {
-    const people = [];
-    const pets = [];
-    for (let id = i; id < i + 500 && id <= rows; id++) {
-      people.push({ id, name: `person ${id}`, age: id % 90, city: `city ${id % 50}` });
-      pets.push({ id, ownerId: id, species: ['cat', 'dog', 'hamster'][id % 3] });
-    }
+  for (const { people, pets } of peopleAndPets(rows)) {
     await db.person.createMany({ data: people });
     await db.pet.createMany({ data: pets });
   }
@@ -226,11 +223,11 @@ const RUNS = {
   },
 };
 
-async function child({ peer, dir, size }) {
+async function child({ peer, dir, size, keys }) {
   const db = await openPrisma(peer, path.join(dir, `${peer}.db`));
   try {
     await fill(db, size.rows);
-    return await timeWorkloads(WORKLOADS, (name, phase) => RUNS[name](db, size, phase));
+    return await timeWorkloads(WORKLOADS, keys, (name, phase) => RUNS[name](db, size, phase));
   } finally {
     await db.$disconnect();
   }
@@ -244,37 +241,36 @@ await serveChild(import.meta.url, child);
 async function buildClient() {
   const require = createRequire(import.meta.url);
   const out = path.join(ROOT, CLIENT_DIR);
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-prisma-'));
-  try {
-    const stub = path.join(work, 'schema-engine');
-    fs.writeFileSync(stub, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    const schema = path.join(work, 'schema.prisma');
-    fs.writeFileSync(schema, SCHEMA.replace('"OUTPUT"', JSON.stringify(out)));
-    fs.rmSync(out, { recursive: true, force: true });
-    execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'generate', '--schema', schema], {
-      cwd: work,
-      stdio: 'pipe',
-      env: {
-        ...process.env,
-        PRISMA_SCHEMA_ENGINE_BINARY: stub,
-        CHECKPOINT_DISABLE: '1',
-        PRISMA_HIDE_UPDATE_MESSAGE: '1',
-      },
-    });
-  } catch (error) {
-    return `prisma generate failed: ${String(error.stderr ?? error.message)
-      .trim()
-      .split('\n')
-      .pop()}`;
-  } finally {
-    fs.rmSync(work, { recursive: true, force: true });
-  }
-  return bundle(`${CLIENT_DIR}/client.ts`, CLIENT_BUNDLE);
+  const failed = await withTempDir('prisma', (work) => {
+    try {
+      const stub = path.join(work, 'schema-engine');
+      fs.writeFileSync(stub, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      const schema = path.join(work, 'schema.prisma');
+      fs.writeFileSync(schema, SCHEMA.replace('"OUTPUT"', JSON.stringify(out)));
+      fs.rmSync(out, { recursive: true, force: true });
+      execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'generate', '--schema', schema], {
+        cwd: work,
+        stdio: 'pipe',
+        env: {
+          ...process.env,
+          PRISMA_SCHEMA_ENGINE_BINARY: stub,
+          CHECKPOINT_DISABLE: '1',
+          PRISMA_HIDE_UPDATE_MESSAGE: '1',
+        },
+      });
+      return undefined;
+    } catch (error) {
+      const why = String(/** @type {any} */ (error).stderr ?? /** @type {Error} */ (error).message);
+      return `prisma generate failed: ${why.trim().split('\n').pop()}`;
+    }
+  });
+  return failed ?? bundle(`${CLIENT_DIR}/client.ts`, CLIENT_BUNDLE);
 }
 
 export default {
   title: 'Prisma: PrismaWasmlite vs @prisma/adapter-better-sqlite3',
-  async run({ quick, reps, log }) {
+  async run({ quick, reps, cases, log }) {
+    const workloads = chosenWorkloads(WORKLOADS, cases);
     const missing = (await bundle('adapters/prisma/index.ts', ADAPTER_BUNDLE)) ?? (await buildClient());
     if (missing) throw new Error(`wasmlite/prisma: ${missing}`);
     const size = quick ? SIZES.quick : SIZES.full;
@@ -283,45 +279,21 @@ export default {
       file: import.meta.url,
       name: 'prisma',
       peers: PEERS,
-      keys: WORKLOADS.map(([w]) => w),
+      keys: workloads.map(([w]) => w),
       size,
       repetitions,
       quietMs: 5_000,
       log,
     });
-    const rows = [];
-    const ratios = [];
-    for (const [w, what] of WORKLOADS) {
-      const [base, ours] = PEERS.map((p) => medianMs(times, p, w));
-      checkAgreement(times, PEERS, w, 'adapters');
-      const ratio = ours / base;
-      ratios.push(ratio);
-      rows.push(`| ${w} | ${what} | ${base.toFixed(1)} | ${ours.toFixed(1)} | ${ratio.toFixed(2)}× |`);
-    }
-    const geomean = geometricMean(ratios);
-    const worst = Math.max(...ratios);
+    const summary = ratioRows(times, workloads, 'adapters');
     const version = packageVersion('@prisma/client');
     const markdown = `Prisma Client ${version} (the \`prisma-client\` generator): the same queries on \`PrismaWasmlite\` (a local wasmlite client, bundled from \`adapters/prisma/index.ts\`) and on \`@prisma/adapter-better-sqlite3\`, files in WAL mode with \`synchronous=NORMAL\`, ${size.rows.toLocaleString('en-US')} people and pets; one fresh process per adapter and repetition, every workload once untimed first; medians of ${repetitions}. Ratio = wasmlite ÷ better-sqlite3 (lower is better).
 
 | workload | what | better-sqlite3 (ms) | wasmlite (ms) | ratio |
 | :-- | :-- | --: | --: | --: |
-${rows.join('\n')}
-| **geometric mean** | | | | **${geomean.toFixed(2)}×** |
+${summary.rows.join('\n')}
+| **geometric mean** | | | | **${summary.geomean.toFixed(2)}×** |
 ${busyNote(busy)}`;
-    return {
-      markdown,
-      targets: [
-        [
-          `Prisma on wasmlite within ${TARGET}× of Prisma on better-sqlite3 (geometric mean of the workloads)`,
-          `${geomean.toFixed(2)}×`,
-          geomean <= TARGET,
-        ],
-        [
-          `… and on every workload (worst)`,
-          `${worst.toFixed(2)}× (${WORKLOADS[ratios.indexOf(worst)][0]})`,
-          worst <= TARGET,
-        ],
-      ],
-    };
+    return { markdown, targets: ratioTargets('Prisma', TARGET, summary) };
   },
 };

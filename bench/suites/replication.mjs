@@ -19,6 +19,7 @@ import path from 'node:path';
 import { bundle } from '../bundle.mjs';
 import { BUNDLE_FILE } from '../replication/bundle-path.mjs';
 import { waitForQuiet } from '../quiet.mjs';
+import { withTempDir } from '../temp-dir.mjs';
 import { Node } from '../replication/processes.mjs';
 import { lagOf, lastIdOf, noGrowth } from '../replication/lag-analysis.mjs';
 import { FILL_READS } from '../replication/workload.mjs';
@@ -458,15 +459,16 @@ async function snapshot(dir, mib, quick, targets, log) {
 
 export default {
   title: 'Replication',
-  async run({ quick, log }) {
+  async run({ quick, cases, log }) {
+    // Its measurements share one primary and build on each other (the lag runs use the highest
+    // write rate found first): it runs whole.
+    if (cases !== undefined) throw new Error('the replication suite runs whole: --cases is for the ORM suites');
     const why = await bundle('bench/replication/entry.ts', BUNDLE_FILE);
     if (why) return { markdown: `Not measured: replication ${why}.`, targets: [] };
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wasmlite-bench-replication-'));
     try {
-      return await measure({ quick, log }, dir);
+      return await withTempDir('replication', (dir) => measure({ quick, log }, dir));
     } finally {
       Node.killAll();
-      fs.rmSync(dir, { recursive: true, force: true });
     }
   },
 };

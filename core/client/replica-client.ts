@@ -114,8 +114,12 @@ export class ReplicaClient implements Client {
     this.#check();
     const turn = this.#enter();
     try {
-      await this.#after(turn);
-      const runner = await this.#localFor([s.sql]);
+      const sqls = [s.sql];
+      let runner = this.#localNow(turn, sqls);
+      if (runner === undefined) {
+        await this.#after(turn);
+        runner = await this.#localFor(sqls);
+      }
       if (runner !== undefined) return runner.run(s);
       const { result, position } = await this.#onPrimary(() => this.#transport.execute(s));
       this.#wrote(position);
@@ -135,8 +139,12 @@ export class ReplicaClient implements Client {
     this.#check();
     const turn = this.#enter();
     try {
-      await this.#after(turn);
-      const runner = mode === 'write' ? undefined : await this.#localFor(normalized.map((s) => s.sql));
+      const sqls = normalized.map((s) => s.sql);
+      let runner = mode === 'write' ? undefined : this.#localNow(turn, sqls);
+      if (runner === undefined) {
+        await this.#after(turn);
+        runner = mode === 'write' ? undefined : await this.#localFor(sqls);
+      }
       if (runner !== undefined) return runBatch(runner, 'deferred', normalized);
       const { results, position } = await this.#onPrimary(() => this.#transport.batch(normalized, mode));
       this.#wrote(position);
@@ -345,6 +353,25 @@ export class ReplicaClient implements Client {
     );
     this.#reader?.close();
     this.#reader = undefined;
+  }
+
+  /**
+   * The local connection when `sqls` can be read there at once, in this very turn: the call made
+   * before has settled, the replica is bootstrapped and open, it has applied the client's bookmark
+   * (when reads wait for it), and every statement is read-only there. Otherwise undefined, and the
+   * call takes the general route ({@link #after}, then {@link #localFor}). A local read thus costs
+   * no await, as on a local client: with them, reads took ~1.3× a local client's.
+   */
+  #localNow(turn: Turn, sqls: readonly string[]): StatementRunner | undefined {
+    const previous = turn.previous;
+    if (previous !== undefined && !previous.settled) return undefined;
+    const runner = this.#openRunner;
+    if (!this.#bootstrapped || runner === undefined) return undefined;
+    const target = this.#bookmark;
+    if (this.#options.readYourWrites && target !== undefined && target !== this.#reached) return undefined;
+    if (classify(runner, sqls) !== 'read') return undefined;
+    turn.previous = undefined;
+    return runner;
   }
 
   /**

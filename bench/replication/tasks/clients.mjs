@@ -3,7 +3,7 @@
  * and local reads against a plain local client.
  */
 import { BUNDLE } from '../bundle-path.mjs';
-import { median, percentiles } from '../stats.mjs';
+import { median, percentiles } from '../../stats.mjs';
 import { FILL_READS, VALUE } from '../workload.mjs';
 
 const { createClient, open, ReplicaClient, ReplicaFollower, HttpTransport } = await import(BUNDLE);

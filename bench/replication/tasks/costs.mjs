@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BUNDLE } from '../bundle-path.mjs';
-import { median, percentiles } from '../stats.mjs';
+import { median, percentiles } from '../../stats.mjs';
 
 const { Replica, open, WalCapture, TransactionLog, defaultVfs, loadEngine } = await import(BUNDLE);
 

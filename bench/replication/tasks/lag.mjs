@@ -3,7 +3,7 @@
  * on a replica, and writers (closed and open loop) that stamp when each is acknowledged.
  */
 import { BUNDLE } from '../bundle-path.mjs';
-import { now, percentiles } from '../stats.mjs';
+import { now, percentiles } from '../../stats.mjs';
 import { VALUE } from '../workload.mjs';
 
 const { HttpTransport, ReplicaFollower, Position, open } = await import(BUNDLE);
@@ -111,7 +111,7 @@ export async function write({ url, mode, rate, clients = 1, seconds }) {
         for (;;) {
           if (due.length === 0) {
             if (scheduled >= total) return;
-            await new Promise((resolve) => {
+            await new Promise((/** @type {(value?: unknown) => void} */ resolve) => {
               const previous = wake;
               wake = () => {
                 wake = undefined;

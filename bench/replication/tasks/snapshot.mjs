@@ -48,7 +48,7 @@ export async function bootstrap({ url, path: file, expectRows, sampleBytes }) {
   const firstByteMs = performance.now() - t1;
   let bytes = 0;
   try {
-    for await (const chunk of response.body) {
+    for await (const chunk of response.body ?? []) {
       bytes += chunk.length;
       if (bytes >= sampleBytes) break;
     }
