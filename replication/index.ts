@@ -2,7 +2,15 @@ export * from './log/index.ts';
 export * from './capture/index.ts';
 export { startPrimary, RequestError, type Primary, type PrimaryOptions } from './primary/index.ts';
 export { HttpTransport, type HttpTransportOptions } from './http/http-transport.ts';
+export { HttpPrimaryFeed, type HttpPrimaryFeedOptions } from './http/http-primary-feed.ts';
 export { Replica, PositionFile, type ReplicaOptions, type PositionPair } from './replica/index.ts';
 export { ReplicaFollower, type ReplicaFollowerOptions } from './replica/replica-follower.ts';
+export type {
+  LogOpening,
+  PositionReport,
+  PrimaryFeed,
+  ReportOutcome,
+  SnapshotDownload,
+} from './replica/primary-feed.ts';
 export { ReplicaTimeoutError } from './replica/replica-timeout-error.ts';
 export { replicaBackend } from './replica/replica-backend.ts';

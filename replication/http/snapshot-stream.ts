@@ -3,6 +3,7 @@ import { open, type Database } from '../../core/index.ts';
 import type { Position } from '../log/index.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import type { WriterLock } from '../primary/writer-lock.ts';
+import { FEED_HEADERS } from './feed-headers.ts';
 
 /** Pages read from SQLite and written to the response at a time (1 MiB at 4 KiB pages). */
 const CHUNK_PAGES = 256;
@@ -40,10 +41,10 @@ export async function streamSnapshot(res: ServerResponse, primary: PrimaryDataba
     res.writeHead(200, {
       'content-type': 'application/vnd.sqlite3',
       'content-length': pageCount * pageSize,
-      'x-wasmlite-position': position.toString(),
-      'x-wasmlite-db-id': primary.dbId,
-      'x-wasmlite-page-size': pageSize,
-      ...(proof === undefined ? {} : { 'x-wasmlite-proof': proof }),
+      [FEED_HEADERS.position]: position.toString(),
+      [FEED_HEADERS.dbId]: primary.dbId,
+      [FEED_HEADERS.pageSize]: pageSize,
+      ...(proof === undefined ? {} : { [FEED_HEADERS.proof]: proof }),
     });
     await sendPages(res, reader, pageCount);
     res.end();

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
-import { ClientError } from '../../core/client/client-error.ts';
-import { checkPrimaryAddress } from '../../core/client/transport.ts';
+import { HttpPrimaryFeed } from '../http/http-primary-feed.ts';
 import {
   Position,
   PositionMismatchError,
@@ -12,7 +11,7 @@ import {
   TxRecord,
   type PositionLike,
 } from '../log/index.ts';
-import { readFrameBatches } from './frame-reader.ts';
+import type { PrimaryFeed, SnapshotDownload } from './primary-feed.ts';
 import { Replica } from './replica.ts';
 import { ReplicaTimeoutError } from './replica-timeout-error.ts';
 import { verifySnapshot } from './verify-snapshot.ts';
@@ -22,17 +21,21 @@ import { verifySnapshot } from './verify-snapshot.ts';
  *
  * @example
  * ReplicaFollower.start({ path: '/srv/replica.db', syncUrl: 'http://primary:7878', authToken });
+ * ReplicaFollower.start({ path: '/srv/replica.db', feed }); // any PrimaryFeed
  */
 export interface ReplicaFollowerOptions {
   /** The local replica's database file (created from a snapshot if missing). */
   readonly path: string;
-  /** The primary's base URL. */
-  readonly syncUrl: string;
+  /** The primary's base URL (followed through an `HttpPrimaryFeed`); or give `feed`. */
+  readonly syncUrl?: string;
   /**
-   * Bearer token for the primary. A read token is enough to follow; to report this replica's
-   * position (`/status`, and confirming writes in `quorum` mode) it takes a replica or write token.
+   * Bearer token for the primary at `syncUrl`. A read token is enough to follow; to report this
+   * replica's position (`/status`, and confirming writes in `quorum` mode) it takes a replica or
+   * write token.
    */
   readonly authToken?: string;
+  /** Where the primary's snapshot and log come from, instead of `syncUrl`. */
+  readonly feed?: PrimaryFeed;
   /** First reconnect delay in ms (default 100); doubles up to `maxBackoffMs` (default 5000). */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -85,25 +88,23 @@ function fsyncDir(dir: string): void {
 }
 
 /**
- * Writes a snapshot response's body to `file` as it arrives (memory stays at one network chunk
- * whatever the database's size) and fsyncs it; resolves with its length. Throws if the body ends
- * short of `content-length`, so a cut-off snapshot is never taken for a database.
+ * Writes a snapshot's body to `file` as it arrives (memory stays at one network chunk whatever
+ * the database's size) and fsyncs it; resolves with its length. Throws if the body ends short of
+ * its announced length, so a cut-off snapshot is never taken for a database.
  */
-async function downloadDurably(response: Response, file: string, signal: () => boolean): Promise<number> {
-  const expected = Number(response.headers.get('content-length'));
-  if (!Number.isSafeInteger(expected) || expected < 0) throw new Error('GET /v1/snapshot: no content-length');
+async function downloadDurably(snapshot: SnapshotDownload, file: string, signal: () => boolean): Promise<number> {
+  const expected = snapshot.length;
   const out = await fs.promises.open(file, 'w');
   let received = 0;
   try {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of snapshot.body) {
       if (signal()) return received;
       // Positional writes of whole chunks: a short write is retried by the loop.
       for (let done = 0; done < chunk.length;)
         done += (await out.write(chunk, done, chunk.length - done, received + done)).bytesWritten;
       received += chunk.length;
     }
-    if (received !== expected)
-      throw new Error(`GET /v1/snapshot: the body ended after ${received} of ${expected} bytes`);
+    if (received !== expected) throw new Error(`the snapshot ended after ${received} of ${expected} bytes`);
     await out.sync();
     return received;
   } finally {
@@ -122,10 +123,11 @@ function writeFileDurably(file: string, bytes: Uint8Array): void {
 }
 
 /**
- * Keeps a local {@link Replica} level with a primary: bootstraps it from `GET /v1/snapshot` when
- * there is none (or the primary's database identity is not the one recorded in `<path>-dbid`),
- * then follows `GET /v1/log` and applies each record. A compacted log (410), a replica ahead of
- * the primary (409) or a record that does not continue the replica ({@link PositionMismatchError})
+ * Keeps a local {@link Replica} level with a primary, through a {@link PrimaryFeed} (HTTP to
+ * `syncUrl` unless given another): bootstraps it from the primary's snapshot when there is none
+ * (or the primary's database identity is not the one recorded in `<path>-dbid`), then follows
+ * the log and applies each record. A compacted log, a replica ahead of the primary or a record
+ * that does not continue the replica ({@link PositionMismatchError})
  * re-bootstraps from a snapshot; a dropped connection is retried with bounded exponential backoff
  * while the local file keeps serving reads.
  *
@@ -140,8 +142,7 @@ function writeFileDurably(file: string, bytes: Uint8Array): void {
  */
 export class ReplicaFollower {
   readonly path: string;
-  readonly #url: string;
-  readonly #headers: Record<string, string>;
+  readonly #feed: PrimaryFeed;
   readonly #minBackoff: number;
   readonly #maxBackoff: number;
   readonly #idleTimeout: number;
@@ -158,8 +159,8 @@ export class ReplicaFollower {
    */
   #proven: { readonly txid: bigint; readonly proof: string } | undefined;
   #reporting = false;
-  /** The status of the last refused report that was logged, so that it is logged once. */
-  #lastRefusal: number | undefined;
+  /** The code of the last refused report that was logged, so that it is logged once. */
+  #lastRefusal: string | undefined;
   /** Set when the primary refuses this follower's token for reports (403): it stops sending them. */
   #reportsRefused = false;
   #reportAgain = false;
@@ -187,10 +188,8 @@ export class ReplicaFollower {
     if (typeof options.path !== 'string' || options.path === '' || options.path === ':memory:') {
       throw new TypeError('Expected the "path" option to be a database file path');
     }
-    checkPrimaryAddress(options);
     this.path = options.path;
-    this.#url = options.syncUrl.replace(/\/+$/, '');
-    this.#headers = options.authToken === undefined ? {} : { authorization: `Bearer ${options.authToken}` };
+    this.#feed = options.feed ?? new HttpPrimaryFeed(options as { syncUrl: string; authToken?: string });
     this.#minBackoff = positiveInteger(options.minBackoffMs, 'minBackoffMs', 100);
     this.#maxBackoff = positiveInteger(options.maxBackoffMs, 'maxBackoffMs', 5000);
     this.#idleTimeout = positiveInteger(options.idleTimeoutMs, 'idleTimeoutMs', 20_000);
@@ -294,20 +293,7 @@ export class ReplicaFollower {
    * the primary cannot be asked, or {@link ReplicaTimeoutError} after `timeoutMs` (default 10000).
    */
   async sync(timeoutMs = 10_000): Promise<Position> {
-    let body: { position?: unknown; dbId?: unknown };
-    try {
-      const response = await fetch(`${this.#url}/status`, {
-        headers: this.#headers,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      body = (await response.json()) as { position?: unknown; dbId?: unknown };
-    } catch (cause) {
-      throw new ClientError(`primary unreachable at ${this.#url}: ${(cause as Error).message}`, 'PRIMARY_UNREACHABLE');
-    }
-    if (typeof body.position !== 'string')
-      throw new ClientError("the primary's /status has no position", 'PRIMARY_ERROR');
-    const want = Position.parse(body.position);
-    const dbId = typeof body.dbId === 'string' ? body.dbId : undefined;
+    const { position: want, dbId } = await this.#feed.status(timeoutMs);
     return this.#waitUntil(
       want,
       timeoutMs,
@@ -343,8 +329,8 @@ export class ReplicaFollower {
       } catch (error) {
         if (this.#closed) break;
         const message = (error as Error).message;
-        if (this.#connected) this.#log(`connection to ${this.#url} lost (${message}); reconnecting`);
-        else if (message !== this.#lastFailure) this.#log(`cannot follow ${this.#url} (${message}); retrying`);
+        if (this.#connected) this.#log(`connection to ${this.#feed.source} lost (${message}); reconnecting`);
+        else if (message !== this.#lastFailure) this.#log(`cannot follow ${this.#feed.source} (${message}); retrying`);
         this.#lastFailure = message;
         this.#connected = false;
         await new Promise<void>((resolve) => {
@@ -377,14 +363,11 @@ export class ReplicaFollower {
 
   /** Replaces the local file by the primary's snapshot and opens it as the replica. */
   async #bootstrap(): Promise<void> {
-    const response = await fetch(`${this.#url}/v1/snapshot`, { headers: this.#headers });
-    if (response.status !== 200) throw new Error(`GET /v1/snapshot: HTTP ${response.status} ${await response.text()}`);
-    const position = Position.parse(response.headers.get('x-wasmlite-position') ?? '');
-    const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
-    const pageSize = Number(response.headers.get('x-wasmlite-page-size'));
+    const snapshot = await this.#feed.snapshot();
+    const { position, dbId, pageSize } = snapshot;
     const temp = `${this.path}.snapshot-tmp`;
     try {
-      const bytes = await downloadDurably(response, temp, () => this.#closed);
+      const bytes = await downloadDurably(snapshot, temp, () => this.#closed);
       // Checked before it replaces anything: until a snapshot is proven to be the announced
       // position, the replica keeps serving what it had (or nothing, on a first bootstrap).
       if (!this.#closed) verifySnapshot(temp, position, pageSize, bytes);
@@ -408,8 +391,8 @@ export class ReplicaFollower {
     fsyncDir(nodePath.dirname(nodePath.resolve(this.path)));
     this.#dbId = dbId;
     this.#replica = await Replica.open(this.path, { from: position, sync: this.#sync });
-    const proof = response.headers.get('x-wasmlite-proof');
-    this.#proven = proof !== null && PROOF_PATTERN.test(proof) ? { txid: position.txid, proof } : undefined;
+    const proof = snapshot.proof;
+    this.#proven = proof !== undefined && PROOF_PATTERN.test(proof) ? { txid: position.txid, proof } : undefined;
     this.#resolveReady();
     this.#notify();
   }
@@ -424,29 +407,18 @@ export class ReplicaFollower {
     this.#abort = controller;
     let idle: NodeJS.Timeout | undefined;
     try {
-      const response = await fetch(`${this.#url}/v1/log?from=${replica.position.txid + 1n}`, {
-        headers: this.#headers,
-        signal: controller.signal,
-      });
-      if (response.status === 410) {
-        await response.body?.cancel();
-        return `the primary's log is compacted past txid ${replica.position.txid + 1n}`;
-      }
-      if (response.status === 409) {
-        await response.body?.cancel();
-        return `the replica (${replica.position}) is ahead of the primary`;
-      }
-      if (response.status !== 200 || response.body === null)
-        throw new Error(`GET /v1/log: HTTP ${response.status} ${await response.text()}`);
-      const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
+      const opening = await this.#feed.log(replica.position.txid + 1n, controller.signal);
+      if (opening.kind === 'compacted') return `the primary's log is compacted past txid ${replica.position.txid + 1n}`;
+      if (opening.kind === 'ahead') return `the replica (${replica.position}) is ahead of the primary`;
+      const dbId = opening.dbId;
       if (dbId !== this.#dbId) {
         controller.abort();
         return `the primary's database identity is ${dbId}, the replica's ${this.#dbId ?? 'unknown'}`;
       }
-      if (!this.#connected) this.#log(`following ${this.#url} from ${replica.position}`);
+      if (!this.#connected) this.#log(`following ${this.#feed.source} from ${replica.position}`);
       this.#connected = true;
       this.#lastFailure = undefined;
-      this.#quorum = response.headers.get('x-wasmlite-durability') === 'quorum';
+      this.#quorum = opening.durability === 'quorum';
       this.#report();
       this.#backoff = this.#minBackoff;
       const resetIdle = (): void => {
@@ -454,7 +426,7 @@ export class ReplicaFollower {
         idle = setTimeout(() => controller.abort(), this.#idleTimeout);
       };
       resetIdle();
-      for await (const frames of readFrameBatches(response.body as unknown as AsyncIterable<Uint8Array>)) {
+      for await (const frames of opening.frames) {
         resetIdle();
         const reason = this.#applyFrames(replica, frames);
         if (reason !== undefined) {
@@ -552,32 +524,22 @@ export class ReplicaFollower {
     this.#lastReport = Date.now();
     const position = this.position();
     const proof = this.#proven?.txid === position.txid ? this.#proven.proof : null;
-    const body = JSON.stringify({
-      replica: this.#id,
-      name: this.#name,
-      position: position.toString(),
-      proof,
-      durable: this.#sync,
-    });
+    const report = { replica: this.#id, name: this.#name, position: position.toString(), proof, durable: this.#sync };
     // Bounded, so that a primary that stops answering cannot hold reports back for good.
-    fetch(`${this.#url}/v1/ack`, {
-      method: 'POST',
-      headers: { ...this.#headers, 'content-type': 'application/json' },
-      body,
-      signal: AbortSignal.timeout(this.#idleTimeout),
-    })
-      .then(async (response) => {
-        if (response.status === 200) return void (await response.body?.cancel());
-        const refusal = `the primary refuses this replica's reports: HTTP ${response.status} ${await response.text()}`;
-        if (response.status === 403) {
+    this.#feed
+      .report(report, this.#idleTimeout)
+      .then((outcome) => {
+        if (outcome.accepted) return;
+        const refusal = `the primary refuses this replica's reports: ${outcome.reason}`;
+        if (outcome.forbidden) {
           // A read token: it follows, but may not report. That matters only to quorum writes.
           this.#reportsRefused = true;
           if (this.#quorum) this.#log(`${refusal}; this replica confirms no write`);
           return;
         }
-        // Said once per status: a refused report is sent again at every apply and heartbeat.
-        if (response.status !== this.#lastRefusal) this.#log(refusal);
-        this.#lastRefusal = response.status;
+        // Said once per refusal: a refused report is sent again at every apply and heartbeat.
+        if (outcome.code !== this.#lastRefusal) this.#log(refusal);
+        this.#lastRefusal = outcome.code;
       })
       .catch(() => {})
       .finally(() => {
