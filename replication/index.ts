@@ -14,3 +14,5 @@ export type {
 } from './replica/primary-feed.ts';
 export { ReplicaTimeoutError } from './replica/replica-timeout-error.ts';
 export { replicaBackend } from './replica/replica-backend.ts';
+export { startNode, type ClusterNode, type NodeOptions } from './ha/start-node.ts';
+export type { NodeRole } from './ha/cluster-board.ts';

@@ -20,7 +20,7 @@ interface RawKeyValue {
 
 interface Etcd3Client {
   readonly kv: {
-    range(request: object, options?: CallOptions): Promise<{ kvs: RawKeyValue[] }>;
+    range(request: object, options?: CallOptions): Promise<{ kvs: RawKeyValue[]; header: { revision: string } }>;
     put(request: object, options?: CallOptions): Promise<{ header: { revision: string } }>;
     txn(request: object, options?: CallOptions): Promise<{ header: { revision: string }; succeeded: boolean }>;
   };
@@ -148,12 +148,31 @@ export class EtcdConnection {
 
   /**
    * Creates `key` = `value` attached to lease `leaseId` if no such key exists, in one
-   * transaction; resolves with the revision that created it, or undefined if it existed.
+   * transaction; resolves with the revision that created it, or undefined if it existed. With
+   * `unchanged`, also only if no key under `unchanged.prefix` was written after revision
+   * `unchanged.revision` (what was read there still holds when the key is created).
    */
-  async createIfAbsent(key: string, value: string, leaseId: string): Promise<bigint | undefined> {
+  async createIfAbsent(
+    key: string,
+    value: string,
+    leaseId: string,
+    unchanged?: { readonly prefix: string; readonly revision: bigint },
+  ): Promise<bigint | undefined> {
+    const guard =
+      unchanged === undefined
+        ? []
+        : [
+            {
+              key: Buffer.from(unchanged.prefix),
+              range_end: prefixEnd(unchanged.prefix),
+              target: 'Mod',
+              result: 'Less',
+              mod_revision: (unchanged.revision + 1n).toString(),
+            },
+          ];
     const response = await this.#client.kv.txn(
       {
-        compare: [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: 0 }],
+        compare: [{ key: Buffer.from(key), target: 'Create', result: 'Equal', create_revision: 0 }, ...guard],
         success: [{ request_put: { key: Buffer.from(key), value: Buffer.from(value), lease: leaseId } }],
         failure: [],
       },
@@ -187,13 +206,13 @@ export class EtcdConnection {
     return kv === undefined ? undefined : entry(kv);
   }
 
-  /** Reads every key under `prefix`. */
-  async list(prefix: string): Promise<EtcdEntry[]> {
+  /** Reads every key under `prefix`, and the store's revision at the read. */
+  async list(prefix: string): Promise<{ entries: EtcdEntry[]; revision: bigint }> {
     const response = await this.#client.kv.range(
       { key: Buffer.from(prefix), range_end: prefixEnd(prefix) },
       deadline(),
     );
-    return response.kvs.map(entry);
+    return { entries: response.kvs.map(entry), revision: BigInt(response.header.revision) };
   }
 
   /** Writes `key` = `value` (not attached to any lease: it outlives the writer). */

@@ -64,14 +64,18 @@ export class LeaderElection {
 
   /**
    * Tries once to become the leader, advertising `url`: resolves with the term if this node
-   * created the key, undefined if another one holds it. Rejects if etcd cannot be reached.
+   * created the key, undefined if another one holds it (or, with `unchanged`, if a key under
+   * that prefix was written after that revision). Rejects if etcd cannot be reached.
    */
-  async tryLead(url: string): Promise<LeaderTerm | undefined> {
+  async tryLead(
+    url: string,
+    unchanged?: { readonly prefix: string; readonly revision: bigint },
+  ): Promise<LeaderTerm | undefined> {
     const askedAt = performance.now();
     const lease = await this.#etcd.grant(this.#options.ttlSeconds);
     let epoch: bigint | undefined;
     try {
-      epoch = await this.#etcd.createIfAbsent(this.key, JSON.stringify({ url }), lease.id);
+      epoch = await this.#etcd.createIfAbsent(this.key, JSON.stringify({ url }), lease.id, unchanged);
     } catch (error) {
       await this.#etcd.revoke(lease.id).catch(() => {});
       throw error;

@@ -37,8 +37,9 @@ export function streamLog(
   onEnd: () => void,
 ): void {
   const log = primary.log;
-  const first = log.firstTxid();
-  if (first !== undefined && from < first) {
+  // An empty log has none of the primary's history (a promoted replica's starts after it).
+  const first = log.firstTxid() ?? primary.position().txid + 1n;
+  if (from < first) {
     throw new RequestError(410, 'LOG_COMPACTED', `txid ${from} is no longer in the log: fetch a snapshot`, {
       firstTxid: first.toString(),
     });

@@ -46,7 +46,19 @@ export interface PrimaryServerOptions extends ExecutorLimits {
   readonly durability: Durability;
   /** In `quorum` mode, how long a write waits for a replica before it fails with 503 `QUORUM_TIMEOUT`. */
   readonly quorumTimeoutMs: number;
+  /** The term's epoch, sent in `Wasmlite-Epoch` (default 1). */
+  readonly epoch?: bigint;
+  /** Whether this primary may still acknowledge writes (see `PrimaryOptions.mayAcknowledge`). */
+  readonly mayAcknowledge?: () => boolean;
+  /** This primary's URL for `/health` (default the listening URL). */
+  readonly advertisedUrl?: string | undefined;
 }
+
+/** The header that carries a term's epoch, on every answer and on clients' write requests. */
+export const EPOCH_HEADER = 'wasmlite-epoch';
+
+/** Routes that run statements: only the primary takes them. */
+const STATEMENT_ROUTE = /^\/v1\/(execute|batch|script|transactions)(\/|$)/;
 
 /** When the primary acknowledges a write: see {@link PrimaryServerOptions.durability}. */
 export type Durability = 'async' | 'quorum';
@@ -85,11 +97,17 @@ export class PrimaryServer {
   readonly #server: Server;
   readonly #stopCounting: () => void;
   readonly #replicas: ReplicaTracker;
+  readonly #epoch: bigint;
+  readonly #mayAcknowledge: () => boolean;
+  #url: string | undefined;
   #streams = 0;
 
   constructor(primary: PrimaryDatabase, options: PrimaryServerOptions) {
     this.#primary = primary;
     this.#options = Object.freeze({ ...options });
+    this.#epoch = options.epoch ?? 1n;
+    this.#mayAcknowledge = options.mayAcknowledge ?? (() => true);
+    this.#url = options.advertisedUrl;
     this.#executor = new StatementExecutor(primary.db, options);
     this.#reads = new ReadConnections(primary.path, MAX_READ_TRANSACTIONS, options);
     this.#transactions = new TransactionRegistry(this.#executor, this.#lock, this.#reads, options.transactionTimeoutMs);
@@ -105,6 +123,7 @@ export class PrimaryServer {
       // Replicas' reports are counted apart: they come on their own, not from a user's request.
       const ack = req.url === '/v1/ack';
       res.on('finish', () => (ack ? this.#metrics.ack(res.statusCode) : this.#metrics.request(res.statusCode)));
+      res.setHeader(EPOCH_HEADER, this.#epoch.toString());
       this.#handle(req, res).catch((error: unknown) => this.#fail(res, error));
     });
     // HTTP that node:http cannot parse never reaches #handle: answer it in JSON like any error.
@@ -136,7 +155,9 @@ export class PrimaryServer {
         const address = this.#server.address();
         if (address === null || typeof address === 'string') return reject(new Error('the server has no TCP address'));
         const name = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-        resolve(`http://${name}:${address.port}`);
+        const url = `http://${name}:${address.port}`;
+        this.#url ??= url;
+        resolve(url);
       });
     });
   }
@@ -156,6 +177,7 @@ export class PrimaryServer {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://primary');
     const route = `${req.method} ${url.pathname}`;
+    if (req.method === 'POST' && STATEMENT_ROUTE.test(url.pathname)) this.#checkTerm(req);
     switch (route) {
       case 'GET /health': {
         const failure = this.#primary.failure;
@@ -169,7 +191,14 @@ export class PrimaryServer {
             error: { code: 'CAPTURE_STOPPED', message: failure.message },
             ...damage,
           });
-        return json(res, 200, { ok: true, position: this.#primary.position().toString(), ...damage });
+        return json(res, 200, {
+          ok: true,
+          role: this.#mayAcknowledge() ? 'primary' : 'candidate',
+          epoch: this.#epoch.toString(),
+          primaryUrl: this.#mayAcknowledge() ? (this.#url ?? null) : null,
+          position: this.#primary.position().toString(),
+          ...damage,
+        });
       }
       case 'GET /status': {
         this.#options.auth.check(req.headers.authorization);
@@ -337,9 +366,38 @@ export class PrimaryServer {
    * this primary is lost.
    */
   async #acknowledged(before: bigint, position: Position): Promise<string> {
-    if (this.#options.durability !== 'quorum' || position.txid <= before) return position.toString();
-    if (await this.#replicas.waitFor(position.txid, this.#options.quorumTimeoutMs)) return position.toString();
-    throw new RequestError(
+    if (position.txid > before && this.#options.durability === 'quorum')
+      if (!(await this.#replicas.waitFor(position.txid, this.#options.quorumTimeoutMs)))
+        throw this.#quorumTimeout(position);
+    if (position.txid > before && !this.#mayAcknowledge()) {
+      throw new RequestError(
+        503,
+        'NOT_PRIMARY',
+        `the write is committed at ${position} on a primary whose term ended: it is not acknowledged and will be discarded`,
+      );
+    }
+    return position.toString();
+  }
+
+  /**
+   * Refuses a statement when this primary may no longer acknowledge writes, or the client has
+   * seen a newer term (its `Wasmlite-Epoch` is higher than ours): 503 `NOT_PRIMARY`.
+   */
+  #checkTerm(req: IncomingMessage): void {
+    const header = req.headers[EPOCH_HEADER];
+    const seen = typeof header === 'string' && /^\d{1,20}$/.test(header) ? BigInt(header) : 0n;
+    if (seen > this.#epoch)
+      throw new RequestError(
+        503,
+        'NOT_PRIMARY',
+        `this primary's epoch ${this.#epoch} is older than ${seen}: it was deposed`,
+      );
+    if (!this.#mayAcknowledge())
+      throw new RequestError(503, 'NOT_PRIMARY', "this primary's term has ended: it takes no write");
+  }
+
+  #quorumTimeout(position: Position): RequestError {
+    return new RequestError(
       503,
       'QUORUM_TIMEOUT',
       `the write is committed on the primary at ${position} but no replica reported it durable within ${this.#options.quorumTimeoutMs} ms: it is not acknowledged and may be lost if the primary is lost`,

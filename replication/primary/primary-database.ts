@@ -24,6 +24,13 @@ export interface PrimaryDatabaseOptions {
   readonly logSegmentBytes?: number;
   /** Where damage found in the log is told (default `console.warn`). */
   readonly warn?: (message: string) => void;
+  /** The epoch stamped into the records this primary writes (default 1). */
+  readonly epoch?: bigint;
+  /**
+   * Where an empty log starts: the position and database identity of a replica promoted to
+   * primary (its records continue that history). Ignored when the log has records.
+   */
+  readonly startAt?: { readonly position: Position; readonly dbId: string };
 }
 
 /**
@@ -89,7 +96,7 @@ export class PrimaryDatabase {
     let stop: (() => void) | undefined;
     let db: Database | undefined;
     try {
-      const dbId = loadDbId(log.dir, log.dbId);
+      const dbId = loadDbId(log.dir, log.dbId ?? options.startAt?.dbId);
       const recovered = await levelWithLog(options.path, log);
       const warn = options.warn ?? ((message: string) => console.warn(`wasmlite primary ${options.path}: ${message}`));
       const logDamage = new LogDamage(log, warn);
@@ -97,7 +104,7 @@ export class PrimaryDatabase {
       const listeners = new Set<(record: TxRecord) => void>();
       const capture = new WalCapture({
         dbId,
-        epoch: 1n,
+        epoch: options.epoch ?? 1n,
         sink: (record) => {
           log.append(record);
           // Told after the commit returns: a listener reading the log then sees a committed record.
@@ -109,7 +116,7 @@ export class PrimaryDatabase {
       stop = defaultVfs(await loadEngine()).observe(options.path, capture);
       db = await open(options.path, { journalMode: 'wal' });
       db.pragma('synchronous = FULL');
-      capture.start(db, log.lastPosition());
+      capture.start(db, log.lastPosition() ?? options.startAt?.position);
       return new PrimaryDatabase(options.path, db, log, dbId, recovered, logDamage, capture, stop, listeners);
     } catch (error) {
       db?.close();

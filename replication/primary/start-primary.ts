@@ -79,6 +79,25 @@ export interface PrimaryOptions {
   readonly maxResponseBytes?: number;
   /** Where damage found in the log is told (default `console.warn`, prefixed with the path). */
   readonly log?: (message: string) => void;
+  /**
+   * The term's epoch (default 1): stamped into every record this primary writes, and sent in the
+   * `Wasmlite-Epoch` header of every answer. A write request whose `Wasmlite-Epoch` is higher was
+   * sent by a client that has seen a newer primary: it is refused with 503 `NOT_PRIMARY`.
+   */
+  readonly epoch?: bigint;
+  /**
+   * Asked before a write runs and again before it is acknowledged (default: always true). A
+   * failover node answers false once its lease may have lapsed: the write is then refused, or
+   * answered 503 `NOT_PRIMARY` (committed here, not acknowledged), never acknowledged.
+   */
+  readonly mayAcknowledge?: () => boolean;
+  /**
+   * Where an empty log starts (a replica promoted to primary): the replica's position and
+   * database identity. Ignored when the log has records.
+   */
+  readonly startAt?: { readonly position: Position; readonly dbId: string };
+  /** The URL this primary is reached at, for `/health`'s `primaryUrl` (default the listening URL). */
+  readonly advertisedUrl?: string;
 }
 
 /**
@@ -185,7 +204,20 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
 
   if (options.log !== undefined && typeof options.log !== 'function')
     throw new TypeError('Expected the "log" option to be a function');
-  const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes, warn: options.log });
+  const epoch = options.epoch ?? 1n;
+  if (typeof epoch !== 'bigint' || epoch < 1n)
+    throw new TypeError('Expected the "epoch" option to be a positive bigint');
+  const mayAcknowledge = options.mayAcknowledge ?? (() => true);
+  if (typeof mayAcknowledge !== 'function')
+    throw new TypeError('Expected the "mayAcknowledge" option to be a function');
+  const primary = await PrimaryDatabase.open({
+    path,
+    logDir,
+    logSegmentBytes,
+    warn: options.log,
+    epoch,
+    ...(options.startAt === undefined ? {} : { startAt: options.startAt }),
+  });
   const retention = new LogRetention(primary.log, logRetainTxids);
   const compact = (): void => {
     try {
@@ -207,6 +239,9 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
     statementTimeoutMs,
     maxResponseRows,
     maxResponseBytes,
+    epoch,
+    mayAcknowledge,
+    advertisedUrl: options.advertisedUrl,
   });
   let url: string;
   try {

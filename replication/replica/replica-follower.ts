@@ -158,6 +158,8 @@ export class ReplicaFollower {
    * follower received it (or a snapshot with it): what lets its reports confirm writes.
    */
   #proven: { readonly txid: bigint; readonly proof: string } | undefined;
+  /** The highest epoch among the records received: records of an older one are refused. */
+  #epoch = 0n;
   #reporting = false;
   /** The code of the last refused report that was logged, so that it is logged once. */
   #lastRefusal: string | undefined;
@@ -481,6 +483,10 @@ export class ReplicaFollower {
         }
         const record = TxRecord.decode(frame);
         if (record.txid <= (batch.at(-1)?.txid ?? replica.position.txid)) continue;
+        // Fencing: a primary of an older term than one already followed was deposed.
+        if (record.epoch < this.#epoch)
+          throw new Error(`record ${record.txid} is of epoch ${record.epoch}, older than epoch ${this.#epoch}: refused`);
+        this.#epoch = record.epoch;
         batch.push(record);
         proofs.set(record.txid, recordProof(frame));
         bytes += frame.length;

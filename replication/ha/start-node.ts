@@ -1,0 +1,447 @@
+import fs from 'node:fs';
+import nodePath from 'node:path';
+import { Position, TransactionLog } from '../log/index.ts';
+import { startPrimary, type Primary } from '../primary/start-primary.ts';
+import { Replica } from '../replica/replica.ts';
+import { ReplicaFollower } from '../replica/replica-follower.ts';
+import { ClusterBoard, type NodeEntry, type NodeRole } from './cluster-board.ts';
+import { EtcdConnection } from './etcd-connection.ts';
+import { LeaderElection, type Leader } from './leader-election.ts';
+import { LeaderFeed } from './leader-feed.ts';
+import { DEFAULT_CLOCK_MARGIN, type LeaderTerm } from './leader-term.ts';
+import { NodeServer } from './node-server.ts';
+
+/**
+ * Options of {@link startNode}.
+ *
+ * @example
+ * await startNode({ data: '/srv/n1', etcd: ['http://127.0.0.1:2379'], cluster: 'app', port: 7878, durability: 'quorum' });
+ */
+export interface NodeOptions {
+  /** The node's directory: its database (`wasmlite.db`) and log live there (created if missing). */
+  readonly data: string;
+  /** etcd's client URLs. */
+  readonly etcd: readonly string[];
+  /** The cluster's name: its keys in etcd live under `/<cluster>/`. */
+  readonly cluster: string;
+  /** The TCP port this node serves on, as primary or not. */
+  readonly port: number;
+  /** The address to listen on (default `127.0.0.1`). */
+  readonly host?: string;
+  /** The URL other nodes and clients reach this node at (default `http://<host>:<port>`). */
+  readonly advertise?: string;
+  /** The cluster's token: clients write with it, and nodes follow and report to the primary with it. */
+  readonly authToken?: string;
+  /**
+   * More tokens the primary takes (see `PrimaryOptions.tokens`); without `authToken`, the node
+   * follows and reports with the first `write` (else `replicate`) one.
+   */
+  readonly tokens?: {
+    readonly read?: readonly string[];
+    readonly write?: readonly string[];
+    readonly replicate?: readonly string[];
+  };
+  /**
+   * `quorum` (default): a write is acknowledged once a replica has it durably, and only a node
+   * holding every acknowledged write may become primary; `async`: acknowledged once in the
+   * primary's log, and a failover loses the writes no replica had yet (counted and logged).
+   */
+  readonly durability?: 'async' | 'quorum';
+  /** The primary's lease TTL in seconds (default 2): roughly how long a failover takes. */
+  readonly leaseTtl?: number;
+  /** See {@link DEFAULT_CLOCK_MARGIN}. */
+  readonly clockMargin?: number;
+  /** This node's name on the board (default the advertised URL). */
+  readonly name?: string;
+  /** Where role changes are told (default `console.warn`). */
+  readonly log?: (message: string) => void;
+}
+
+/**
+ * A running node: see {@link startNode}.
+ *
+ * @example
+ * const node = await startNode(options);
+ * node.role(); // 'primary' | 'replica' | 'candidate'
+ * await node.close();
+ */
+export interface ClusterNode {
+  /** The advertised URL. */
+  readonly url: string;
+  role(): NodeRole;
+  /** The epoch of the term it leads or follows (0n before any is known). */
+  epoch(): bigint;
+  /** The local database's position. */
+  position(): Position;
+  /** Leaves the cluster: steps down if primary (revoking the lease), stops following, closes. */
+  close(): Promise<void>;
+}
+
+const DATABASE = 'wasmlite.db';
+const DEFAULT_LEASE_TTL = 2;
+/** Board lines are rewritten at least this often, so `/status` shows a live node's lag. */
+const PUBLISH_INTERVAL_MS = 1000;
+
+function isLogWithRecords(dir: string): boolean {
+  if (!fs.existsSync(dir)) return false;
+  const log = TransactionLog.open(dir);
+  try {
+    return log.lastPosition() !== undefined;
+  } finally {
+    log.close();
+  }
+}
+
+/**
+ * Starts a failover node (issue 14; replication/PROTOCOL.md, "Nodes"). Every node is a
+ * candidate: the one that holds the leader key in etcd (`/<cluster>/leader`, on a lease of
+ * `leaseTtl` seconds) runs `startPrimary` on `port` with the key's epoch, and stops acknowledging
+ * writes at its lease's local deadline; every other node follows it as a replica (a
+ * {@link ReplicaFollower} over a {@link LeaderFeed}) and answers statements with a redirect to it.
+ * In `quorum` mode a node leads only if no replica on the board is more advanced; a primary
+ * whose term ends rejoins as a replica, its local history (whose tail no one acknowledged)
+ * replaced by the new primary's snapshot. With etcd down, the primary steps down at its deadline,
+ * replicas keep their data for reads, and a primary is elected when etcd is back.
+ *
+ * Throws a TypeError for bad options; an Error if `etcd3` is not installed.
+ *
+ * @example
+ * const node = await startNode({ data: './n1', etcd: ['http://127.0.0.1:2379'], cluster: 'app', port: 7001 });
+ */
+export async function startNode(options: NodeOptions): Promise<ClusterNode> {
+  if (options === null || typeof options !== 'object')
+    throw new TypeError('Expected the "options" argument to be an object');
+  if (typeof options.data !== 'string' || options.data === '')
+    throw new TypeError('Expected the "data" option to be a directory path');
+  if (!Array.isArray(options.etcd) || options.etcd.length === 0 || options.etcd.some((u) => !/^https?:\/\//.test(u)))
+    throw new TypeError('Expected the "etcd" option to be a non-empty array of http:// URLs');
+  if (typeof options.cluster !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(options.cluster))
+    throw new TypeError('Expected the "cluster" option to be 1 to 64 letters, digits, ".", "_" or "-"');
+  if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535)
+    throw new TypeError('Expected the "port" option to be an integer between 1 and 65535');
+  const host = options.host ?? '127.0.0.1';
+  if (typeof host !== 'string' || host === '')
+    throw new TypeError('Expected the "host" option to be a non-empty string');
+  const durability = options.durability ?? 'quorum';
+  if (durability !== 'async' && durability !== 'quorum')
+    throw new TypeError('Expected the "durability" option to be "async" or "quorum"');
+  const leaseTtl = options.leaseTtl ?? DEFAULT_LEASE_TTL;
+  if (!Number.isSafeInteger(leaseTtl) || leaseTtl < 1)
+    throw new TypeError('Expected the "leaseTtl" option to be a positive integer');
+  const clockMargin = options.clockMargin ?? DEFAULT_CLOCK_MARGIN;
+  if (typeof clockMargin !== 'number' || !(clockMargin >= 0 && clockMargin < 1))
+    throw new TypeError('Expected the "clockMargin" option to be a number from 0 to below 1');
+  const advertise = (options.advertise ?? `http://${host.includes(':') ? `[${host}]` : host}:${options.port}`).replace(
+    /\/+$/,
+    '',
+  );
+  if (!/^https?:\/\//.test(advertise)) throw new TypeError('Expected the "advertise" option to be an http:// URL');
+  if (options.authToken !== undefined && (typeof options.authToken !== 'string' || options.authToken === ''))
+    throw new TypeError('Expected the "authToken" option to be a non-empty string');
+  fs.mkdirSync(options.data, { recursive: true });
+  const etcd = await EtcdConnection.connect(options.etcd);
+  const node = new Node(etcd, {
+    ...options,
+    host,
+    durability,
+    leaseTtl,
+    clockMargin,
+    advertise,
+    name: options.name ?? advertise,
+    log: options.log ?? ((message) => console.warn(`wasmlite node ${advertise}: ${message}`)),
+  });
+  try {
+    await node.start();
+  } catch (error) {
+    await node.close();
+    throw error;
+  }
+  return node;
+}
+
+type Settled = Required<Pick<NodeOptions, 'host' | 'durability' | 'leaseTtl' | 'clockMargin' | 'advertise' | 'name'>> &
+  NodeOptions & { readonly log: (message: string) => void };
+
+/** The node's state machine; one step at a time (see {@link startNode}). */
+class Node implements ClusterNode {
+  readonly url: string;
+  readonly #etcd: EtcdConnection;
+  readonly #options: Settled;
+  readonly #path: string;
+  readonly #election: LeaderElection;
+  readonly #board: ClusterBoard;
+  readonly #feed: LeaderFeed;
+  #role: NodeRole = 'candidate';
+  #leader: Leader | undefined;
+  #term: LeaderTerm | undefined;
+  #primary: Primary | undefined;
+  #follower: ReplicaFollower | undefined;
+  #server: NodeServer | undefined;
+  /** The local database's position when neither a primary nor a follower has it open. */
+  #position = Position.ZERO;
+  /** Whether the local database is a primary's (its log has records): following replaces it. */
+  #formerPrimary = false;
+  #timer: NodeJS.Timeout | undefined;
+  #stepping: Promise<void> = Promise.resolve();
+  #lastPublish = 0;
+  #closed = false;
+
+  constructor(etcd: EtcdConnection, options: Settled) {
+    this.#etcd = etcd;
+    this.#options = options;
+    this.url = options.advertise;
+    this.#path = nodePath.join(options.data, DATABASE);
+    this.#election = new LeaderElection(etcd, {
+      cluster: options.cluster,
+      ttlSeconds: options.leaseTtl,
+      clockMargin: options.clockMargin,
+    });
+    this.#board = new ClusterBoard(etcd, options.cluster);
+    const token = options.authToken ?? options.tokens?.write?.[0] ?? options.tokens?.replicate?.[0];
+    this.#feed = new LeaderFeed({
+      ...(token === undefined ? {} : { authToken: token }),
+      // Published before the primary hears it: an acknowledged write is on the board first.
+      beforeReport: async (report) => {
+        if (this.#options.durability === 'quorum') await this.#publish(Position.parse(report.position));
+      },
+    });
+  }
+
+  role(): NodeRole {
+    return this.#role;
+  }
+
+  epoch(): bigint {
+    return this.#term?.epoch ?? this.#leader?.epoch ?? 0n;
+  }
+
+  position(): Position {
+    return this.#primary?.position() ?? this.#follower?.position() ?? this.#position;
+  }
+
+  async start(): Promise<void> {
+    this.#formerPrimary = isLogWithRecords(`${this.#path}-log`);
+    if (this.#formerPrimary) {
+      const log = TransactionLog.open(`${this.#path}-log`);
+      this.#position = log.lastPosition()!;
+      log.close();
+    } else if (fs.existsSync(`${this.#path}-position`)) {
+      const replica = await Replica.open(this.#path);
+      this.#position = replica.position;
+      replica.close();
+    }
+    await this.#serve();
+    const tick = (): void => {
+      this.#stepping = this.#stepping
+        .then(() => this.#step())
+        .catch((error: unknown) => this.#options.log(`step failed: ${(error as Error).message}`))
+        .finally(() => {
+          if (!this.#closed) this.#timer = setTimeout(tick, this.#tickMs());
+        });
+    };
+    tick();
+  }
+
+  #tickMs(): number {
+    return Math.max(50, (this.#options.leaseTtl * 1000) / 10);
+  }
+
+  /** One look at etcd, and whatever it calls for. */
+  async #step(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#term !== undefined) {
+      if (!this.#term.valid()) return this.#stepDown(this.#term.ended ?? 'the lease lapsed');
+      await this.#publishNow();
+      return;
+    }
+    let leader: Leader | undefined;
+    try {
+      leader = await this.#election.leader();
+    } catch (error) {
+      // etcd out of reach: keep following whoever was primary; reads go on.
+      return;
+    }
+    if (leader !== undefined) {
+      this.#leader = leader;
+      if (leader.url === this.url) return; // A key from this node's previous life: its lease will lapse.
+      await this.#follow(leader);
+      await this.#publishNow();
+      return;
+    }
+    this.#leader = undefined;
+    this.#feed.point(undefined);
+    if (this.#role === 'replica') this.#role = 'candidate';
+    await this.#campaign();
+  }
+
+  async #campaign(): Promise<void> {
+    const { nodes, revision } = await this.#board.read();
+    const mine = this.position();
+    if (this.#options.durability === 'quorum') {
+      const most = ClusterBoard.mostAdvancedReplica(nodes, this.#options.name);
+      if (mine.txid < most) return; // A more advanced node must lead: it may hold acknowledged writes.
+    }
+    const term = await this.#election.tryLead(this.url, { prefix: this.#board.prefix, revision });
+    if (term === undefined) return;
+    try {
+      await this.#promote(term);
+    } catch (error) {
+      this.#options.log(`could not start as primary: ${(error as Error).message}`);
+      await term.end('promotion failed');
+      this.#term = undefined;
+      await this.#serve();
+    }
+  }
+
+  async #promote(term: LeaderTerm): Promise<void> {
+    this.#term = term;
+    let startAt: { position: Position; dbId: string } | undefined;
+    if (this.#follower !== undefined) {
+      await this.#follower.close();
+      this.#follower = undefined;
+    }
+    if (!this.#formerPrimary && fs.existsSync(`${this.#path}-position`)) {
+      const replica = await Replica.open(this.#path);
+      const position = replica.position;
+      replica.close();
+      const dbId = fs.readFileSync(`${this.#path}-dbid`, 'utf8').trim();
+      startAt = { position, dbId };
+      // The log of an older history, if any, has nothing to do with this one.
+      fs.rmSync(`${this.#path}-log`, { recursive: true, force: true });
+    }
+    await this.#server?.close();
+    this.#server = undefined;
+    const started = performance.now();
+    this.#primary = await startPrimary({
+      path: this.#path,
+      host: this.#options.host,
+      port: this.#options.port,
+      durability: this.#options.durability,
+      epoch: term.epoch,
+      mayAcknowledge: () => term.valid(),
+      advertisedUrl: this.url,
+      heartbeatMs: 1000,
+      ...(startAt === undefined ? {} : { startAt }),
+      ...(this.#options.authToken === undefined ? {} : { authToken: this.#options.authToken }),
+      ...(this.#options.tokens === undefined ? {} : { tokens: this.#options.tokens }),
+    });
+    this.#formerPrimary = true;
+    this.#role = 'primary';
+    this.#leader = { url: this.url, epoch: term.epoch };
+    this.#options.log(
+      `primary at epoch ${term.epoch} from ${this.#primary.position()} (started in ${Math.round(performance.now() - started)} ms)`,
+    );
+    term.onEnd(() => {
+      this.#stepping = this.#stepping.then(() => (this.#term === term ? this.#stepDown(term.ended!) : undefined));
+    });
+    await this.#publishNow(true);
+  }
+
+  async #stepDown(reason: string): Promise<void> {
+    const term = this.#term;
+    if (term === undefined) return;
+    this.#term = undefined;
+    this.#role = 'candidate';
+    this.#options.log(`stepping down from epoch ${term.epoch}: ${reason}`);
+    const primary = this.#primary;
+    this.#primary = undefined;
+    if (primary !== undefined) {
+      this.#position = primary.position();
+      await primary.close();
+    }
+    await term.end(reason);
+    if (!this.#closed) await this.#serve();
+  }
+
+  /** Follows `leader` as a replica, starting the follower if it is not running. */
+  async #follow(leader: Leader): Promise<void> {
+    this.#feed.point(leader.url);
+    this.#role = 'replica';
+    if (this.#follower !== undefined) return;
+    if (this.#formerPrimary) {
+      // This history's tail may be one no replica acknowledged: it is replaced, never merged.
+      this.#options.log(`discarding the local history at ${this.#position}: following ${leader.url}`);
+      for (const suffix of ['-position', '-dbid']) fs.rmSync(`${this.#path}${suffix}`, { force: true });
+      fs.rmSync(`${this.#path}-log`, { recursive: true, force: true });
+      this.#formerPrimary = false;
+    }
+    this.#follower = ReplicaFollower.start({
+      path: this.#path,
+      feed: this.#feed,
+      name: this.#options.name,
+      minBackoffMs: 50,
+      maxBackoffMs: 500,
+      idleTimeoutMs: 5000,
+      log: (message) => this.#options.log(message),
+    });
+  }
+
+  async #serve(): Promise<void> {
+    if (this.#server !== undefined || this.#closed) return;
+    const server = new NodeServer({
+      role: () => this.#role,
+      epoch: () => this.epoch(),
+      primaryUrl: () => this.#leader?.url,
+      position: () => this.position().toString(),
+      status: () => this.#status(),
+    });
+    // The port may still be held for a moment by the primary that just closed.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await server.listen(this.#options.host, this.#options.port);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 50) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    this.#server = server;
+  }
+
+  async #status(): Promise<unknown> {
+    const { nodes } = await this.#board.read().catch(() => ({ nodes: [] as NodeEntry[] }));
+    const primary = nodes.find((node) => node.url === this.#leader?.url && node.role === 'primary');
+    const primaryTxid = primary === undefined ? undefined : Position.parse(primary.position).txid;
+    return {
+      cluster: this.#options.cluster,
+      primaryUrl: this.#leader?.url ?? null,
+      epoch: this.epoch().toString(),
+      nodes: nodes.map((node) => ({
+        ...node,
+        lag: primaryTxid === undefined ? null : Number(primaryTxid - Position.parse(node.position).txid),
+      })),
+    };
+  }
+
+  async #publishNow(force = false): Promise<void> {
+    if (!force && Date.now() - this.#lastPublish < PUBLISH_INTERVAL_MS) return;
+    await this.#publish(this.position()).catch(() => {});
+  }
+
+  #publish(position: Position): Promise<void> {
+    this.#lastPublish = Date.now();
+    return this.#board.publish({
+      name: this.#options.name,
+      url: this.url,
+      role: this.#role,
+      epoch: this.epoch().toString(),
+      position: position.toString(),
+      updatedAt: Date.now(),
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    await this.#stepping.catch(() => {});
+    const term = this.#term;
+    this.#term = undefined;
+    await this.#primary?.close();
+    this.#primary = undefined;
+    await term?.end('the node closed');
+    await this.#follower?.close();
+    await this.#server?.close();
+    this.#etcd.close();
+  }
+}
