@@ -8,6 +8,8 @@ export interface Leader {
   readonly url: string;
   /** The revision that created the key: the term's epoch. */
   readonly epoch: bigint;
+  /** The position the term began at (its first record follows it), when the leader said it. */
+  readonly from?: string;
 }
 
 /**
@@ -52,30 +54,37 @@ export class LeaderElection {
   async leader(): Promise<Leader | undefined> {
     const entry = await this.#etcd.get(this.key);
     if (entry === undefined) return undefined;
-    let url: unknown;
+    let value: { url?: unknown; from?: unknown };
     try {
-      url = (JSON.parse(entry.value) as { url?: unknown }).url;
+      value = JSON.parse(entry.value) as { url?: unknown; from?: unknown };
     } catch {
-      url = undefined;
+      return undefined;
     }
-    if (typeof url !== 'string') return undefined;
-    return { url, epoch: entry.createRevision };
+    if (typeof value.url !== 'string') return undefined;
+    return {
+      url: value.url,
+      epoch: entry.createRevision,
+      ...(typeof value.from === 'string' ? { from: value.from } : {}),
+    };
   }
 
   /**
    * Tries once to become the leader, advertising `url`: resolves with the term if this node
    * created the key, undefined if another one holds it (or, with `unchanged`, if a key under
-   * that prefix was written after that revision). Rejects if etcd cannot be reached.
+   * that prefix was written after that revision). `from` is the position the term begins at,
+   * told to the nodes that follow (a deposed primary counts its discarded tail from it). Rejects
+   * if etcd cannot be reached.
    */
   async tryLead(
     url: string,
     unchanged?: { readonly prefix: string; readonly revision: bigint },
+    from?: string,
   ): Promise<LeaderTerm | undefined> {
     const askedAt = performance.now();
     const lease = await this.#etcd.grant(this.#options.ttlSeconds);
     let epoch: bigint | undefined;
     try {
-      epoch = await this.#etcd.createIfAbsent(this.key, JSON.stringify({ url }), lease.id, unchanged);
+      epoch = await this.#etcd.createIfAbsent(this.key, JSON.stringify({ url, from }), lease.id, unchanged);
     } catch (error) {
       await this.#etcd.revoke(lease.id).catch(() => {});
       throw error;
@@ -87,7 +96,7 @@ export class LeaderElection {
     const term = new LeaderTerm(this.#etcd, lease, epoch, askedAt, this.#options.clockMargin);
     // The epoch in the value too, for people reading etcd; nodes read it from the key's revision.
     await this.#etcd
-      .putIfCreatedAt(this.key, JSON.stringify({ url, epoch: epoch.toString() }), epoch, lease.id)
+      .putIfCreatedAt(this.key, JSON.stringify({ url, epoch: epoch.toString(), from }), epoch, lease.id)
       .catch(() => {});
     return term;
   }

@@ -13,7 +13,7 @@ export interface NodeView {
   /** The primary's advertised URL, or undefined when none is known. */
   primaryUrl(): string | undefined;
   position(): string;
-  /** The cluster's `/status` body: every node's role, epoch, position and lag. */
+  /** The `cluster` field of `/status`: every node's role, epoch, position and lag. */
   status(): Promise<unknown>;
 }
 
@@ -76,7 +76,13 @@ export class NodeServer {
         position: this.#view.position(),
       });
     }
-    if (req.method === 'GET' && url.pathname === '/status') return json(res, 200, await this.#view.status());
+    if (req.method === 'GET' && url.pathname === '/status') {
+      return json(res, 200, {
+        role: this.#view.role(),
+        position: this.#view.position(),
+        cluster: await this.#view.status(),
+      });
+    }
     if (req.method === 'POST' && STATEMENT_ROUTE.test(url.pathname)) {
       const primaryUrl = this.#view.primaryUrl();
       if (primaryUrl === undefined) {

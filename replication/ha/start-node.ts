@@ -281,7 +281,7 @@ class Node implements ClusterNode {
       const most = ClusterBoard.mostAdvancedReplica(nodes, this.#options.name);
       if (mine.txid < most) return; // A more advanced node must lead: it may hold acknowledged writes.
     }
-    const term = await this.#election.tryLead(this.url, { prefix: this.#board.prefix, revision });
+    const term = await this.#election.tryLead(this.url, { prefix: this.#board.prefix, revision }, mine.toString());
     if (term === undefined) return;
     try {
       await this.#promote(term);
@@ -320,6 +320,7 @@ class Node implements ClusterNode {
       epoch: term.epoch,
       mayAcknowledge: () => term.valid(),
       advertisedUrl: this.url,
+      clusterStatus: () => this.#status(),
       heartbeatMs: 1000,
       ...(startAt === undefined ? {} : { startAt }),
       ...(this.#options.authToken === undefined ? {} : { authToken: this.#options.authToken }),
@@ -360,7 +361,14 @@ class Node implements ClusterNode {
     if (this.#follower !== undefined) return;
     if (this.#formerPrimary) {
       // This history's tail may be one no replica acknowledged: it is replaced, never merged.
-      this.#options.log(`discarding the local history at ${this.#position}: following ${leader.url}`);
+      const from = leader.from === undefined ? undefined : Position.parse(leader.from);
+      const lost = from === undefined ? undefined : this.#position.txid - from.txid;
+      this.#options.log(
+        `discarding the local history at ${this.#position}: following ${leader.url}` +
+          (lost === undefined || lost <= 0n
+            ? ''
+            : `; its last ${lost} transaction(s) (txids ${from!.txid + 1n}..${this.#position.txid}) are not in the new primary's history and are lost`),
+      );
       for (const suffix of ['-position', '-dbid']) fs.rmSync(`${this.#path}${suffix}`, { force: true });
       fs.rmSync(`${this.#path}-log`, { recursive: true, force: true });
       this.#formerPrimary = false;
@@ -399,11 +407,13 @@ class Node implements ClusterNode {
   }
 
   async #status(): Promise<unknown> {
-    const { nodes } = await this.#board.read().catch(() => ({ nodes: [] as NodeEntry[] }));
+    const board = await this.#board.read().catch(() => ({ nodes: [] as NodeEntry[] }));
+    // This node's own line as it is now, not as last published.
+    const nodes = [...board.nodes.filter((node) => node.name !== this.#options.name), this.#entry(this.position())];
     const primary = nodes.find((node) => node.url === this.#leader?.url && node.role === 'primary');
     const primaryTxid = primary === undefined ? undefined : Position.parse(primary.position).txid;
     return {
-      cluster: this.#options.cluster,
+      name: this.#options.cluster,
       primaryUrl: this.#leader?.url ?? null,
       epoch: this.epoch().toString(),
       nodes: nodes.map((node) => ({
@@ -420,14 +430,18 @@ class Node implements ClusterNode {
 
   #publish(position: Position): Promise<void> {
     this.#lastPublish = Date.now();
-    return this.#board.publish({
+    return this.#board.publish(this.#entry(position));
+  }
+
+  #entry(position: Position): NodeEntry {
+    return {
       name: this.#options.name,
       url: this.url,
       role: this.#role,
       epoch: this.epoch().toString(),
       position: position.toString(),
       updatedAt: Date.now(),
-    });
+    };
   }
 
   async close(): Promise<void> {

@@ -52,6 +52,8 @@ export interface PrimaryServerOptions extends ExecutorLimits {
   readonly mayAcknowledge?: () => boolean;
   /** This primary's URL for `/health` (default the listening URL). */
   readonly advertisedUrl?: string | undefined;
+  /** The `cluster` field of `/status`, for a primary in a failover cluster. */
+  readonly clusterStatus?: (() => Promise<unknown>) | undefined;
 }
 
 /** The header that carries a term's epoch, on every answer and on clients' write requests. */
@@ -215,6 +217,7 @@ export class PrimaryServer {
           durability: this.#options.durability,
           streams: this.#streams,
           replicas: this.#replicas.list(),
+          ...(this.#options.clusterStatus === undefined ? {} : { cluster: await this.#options.clusterStatus() }),
         });
       }
       case 'GET /metrics':

@@ -98,6 +98,8 @@ export interface PrimaryOptions {
   readonly startAt?: { readonly position: Position; readonly dbId: string };
   /** The URL this primary is reached at, for `/health`'s `primaryUrl` (default the listening URL). */
   readonly advertisedUrl?: string;
+  /** What `/status` says of the cluster this primary leads (its `cluster` field), if it is in one. */
+  readonly clusterStatus?: () => Promise<unknown>;
 }
 
 /**
@@ -242,6 +244,7 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
     epoch,
     mayAcknowledge,
     advertisedUrl: options.advertisedUrl,
+    clusterStatus: options.clusterStatus,
   });
   let url: string;
   try {

@@ -60,6 +60,29 @@ describeWithEtcd('failover on etcd, 3 nodes in quorum mode', () => {
     await writers.stop();
     const position = await cluster.level();
     for (const node of cluster.nodes) expect((await node.health())!.position).toBe(position);
+    // /status on any node shows every node: one primary, two replicas, none lagging.
+    for (const node of cluster.nodes) {
+      const deadline = Date.now() + 10_000;
+      let nodes: { role: string; position: string; lag: number | null }[] = [];
+      while (Date.now() < deadline) {
+        const status = (await (await fetch(`${node.url}/status`)).json()) as { cluster: { nodes: typeof nodes } };
+        nodes = status.cluster.nodes;
+        if (
+          nodes
+            .map((n) => n.role)
+            .sort()
+            .join() === 'primary,replica,replica' &&
+          nodes.every((n) => n.lag === 0)
+        )
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(nodes.map((n) => [n.role, n.position, n.lag]).sort()).toEqual([
+        ['primary', position, 0],
+        ['replica', position, 0],
+        ['replica', position, 0],
+      ]);
+    }
     // Every term's epoch is higher than the one before.
     for (let i = 1; i < epochs.length; i++) expect(epochs[i]).toBeGreaterThan(epochs[i - 1]!);
 
