@@ -40,7 +40,7 @@ describeWithEtcd('failover on etcd, 3 nodes in quorum mode', () => {
     const first = await cluster.primary();
     const epoch = BigInt((await first.health())!.epoch);
     await createTable(first);
-    const writers = new Writers(cluster);
+    const writers = new Writers(cluster.nodes);
     writers.start(4);
     let primary = first;
     const epochs = [epoch];
@@ -100,7 +100,7 @@ describeWithEtcd('failover on etcd, 3 nodes in quorum mode', () => {
     cluster = await HaCluster.start(temp.dir, 3, 'quorum');
     const paused = await cluster.primary();
     await createTable(paused);
-    const writers = new Writers(cluster);
+    const writers = new Writers(cluster.nodes);
     writers.start(3);
     while (writers.acknowledged.length < 30) await new Promise((resolve) => setTimeout(resolve, 10));
     await paused.kill('SIGSTOP');
@@ -150,7 +150,7 @@ describeWithEtcd('failover on etcd, 3 nodes in quorum mode', () => {
     cluster = await HaCluster.start(temp.dir, 3, 'quorum');
     const primary = await cluster.primary();
     await createTable(primary);
-    const writers = new Writers(cluster);
+    const writers = new Writers(cluster.nodes);
     writers.start(2);
     while (writers.acknowledged.length < 20) await new Promise((resolve) => setTimeout(resolve, 10));
     await cluster.etcd.kill('SIGKILL');
@@ -200,7 +200,7 @@ describeWithEtcd('failover on etcd, 3 nodes in quorum mode', () => {
     cluster = await HaCluster.start(temp.dir, 3, 'quorum');
     const primary = await cluster.primary();
     await createTable(primary);
-    const writers = new Writers(cluster);
+    const writers = new Writers(cluster.nodes);
     writers.start(3);
     while (writers.acknowledged.length < 30) await new Promise((resolve) => setTimeout(resolve, 10));
     const replica = cluster.nodes.find((node) => node !== primary)!;
@@ -219,7 +219,7 @@ describeWithEtcd('failover on etcd, 3 nodes in quorum mode', () => {
     cluster = await HaCluster.start(temp.dir, 3, 'quorum');
     const primary = await cluster.primary();
     await createTable(primary);
-    const writers = new Writers(cluster);
+    const writers = new Writers(cluster.nodes);
     writers.start(3);
     while (writers.acknowledged.length < 20) await new Promise((resolve) => setTimeout(resolve, 10));
     const [replica, survivor] = cluster.nodes.filter((node) => node !== primary) as [NodeProcess, NodeProcess];
