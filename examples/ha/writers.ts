@@ -13,8 +13,10 @@ import type { NodeProcess } from './node-process.ts';
  */
 export class Writers {
   readonly acknowledged: string[] = [];
-  /** Times (ms) of each acknowledgement, in order. */
+  /** Times (`performance.now()`) of each acknowledgement, in order. */
   readonly ackTimes: number[] = [];
+  /** The node that gave each acknowledgement, in order. */
+  readonly ackNodes: string[] = [];
   #stopped = false;
   #running: Promise<void[]> = Promise.resolve([]);
   #url: string | undefined;
@@ -46,6 +48,7 @@ export class Writers {
         if (response.status === 200) {
           this.acknowledged.push(`${name}-${i}`);
           this.ackTimes.push(performance.now());
+          this.ackNodes.push(url);
         } else {
           this.#url = undefined;
           await new Promise((resolve) => setTimeout(resolve, 20));
