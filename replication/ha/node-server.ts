@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { EPOCH_HEADER } from '../http/primary-server.ts';
+import { EPOCH_HEADER } from '../http/feed-headers.ts';
 import type { NodeRole } from './cluster-board.ts';
 
 /** Routes that run statements: the primary's alone. */

@@ -17,3 +17,9 @@ export const FEED_HEADERS = Object.freeze({
   /** The proof of possession of the record at the snapshot's position. */
   proof: 'x-wasmlite-proof',
 });
+
+/**
+ * The header that carries a term's epoch: on every answer of a primary or failover node, and on
+ * clients' statement requests (the highest epoch they have seen). See replication/PROTOCOL.md.
+ */
+export const EPOCH_HEADER = 'wasmlite-epoch';

@@ -8,7 +8,7 @@ import type {
   ReportOutcome,
   SnapshotDownload,
 } from '../replica/primary-feed.ts';
-import { FEED_HEADERS } from './feed-headers.ts';
+import { EPOCH_HEADER, FEED_HEADERS } from './feed-headers.ts';
 import { readFrameBatches } from './frame-reader.ts';
 
 /**
@@ -74,9 +74,11 @@ export class HttpPrimaryFeed implements PrimaryFeed {
     }
     if (response.status !== 200 || response.body === null)
       throw new Error(`GET /v1/log: HTTP ${response.status} ${await response.text()}`);
+    const epoch = response.headers.get(EPOCH_HEADER);
     return {
       kind: 'stream',
       dbId: response.headers.get(FEED_HEADERS.dbId) ?? '',
+      ...(epoch !== null && /^\d{1,20}$/.test(epoch) ? { epoch: BigInt(epoch) } : {}),
       durability: response.headers.get(FEED_HEADERS.durability) === 'quorum' ? 'quorum' : 'async',
       frames: readFrameBatches(response.body as unknown as AsyncIterable<Uint8Array>),
     };

@@ -17,6 +17,7 @@ import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import { TransactionRegistry } from '../primary/transaction-registry.ts';
 import { WriterLock } from '../primary/writer-lock.ts';
 import { decodeBatch, decodeScript, decodeStatement, decodeTransactionBegin } from './json-values.ts';
+import { EPOCH_HEADER } from './feed-headers.ts';
 import { streamLog } from './log-stream.ts';
 import { streamSnapshot } from './snapshot-stream.ts';
 import { PrimaryMetrics } from './primary-metrics.ts';
@@ -55,9 +56,6 @@ export interface PrimaryServerOptions extends ExecutorLimits {
   /** The `cluster` field of `/status`, for a primary in a failover cluster. */
   readonly clusterStatus?: (() => Promise<unknown>) | undefined;
 }
-
-/** The header that carries a term's epoch, on every answer and on clients' write requests. */
-export const EPOCH_HEADER = 'wasmlite-epoch';
 
 /** Routes that run statements: only the primary takes them. */
 const STATEMENT_ROUTE = /^\/v1\/(execute|batch|script|transactions)(\/|$)/;

@@ -30,6 +30,8 @@ export type LogOpening =
   | {
       readonly kind: 'stream';
       readonly dbId: string;
+      /** The epoch of the primary's term, when it says it: a follower refuses an older one than it has seen. */
+      readonly epoch?: bigint;
       /** `quorum` when the primary's writes wait for replicas' reports: report each apply at once. */
       readonly durability: 'async' | 'quorum';
       /**

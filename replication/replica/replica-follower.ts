@@ -412,6 +412,14 @@ export class ReplicaFollower {
       const opening = await this.#feed.log(replica.position.txid + 1n, controller.signal);
       if (opening.kind === 'compacted') return `the primary's log is compacted past txid ${replica.position.txid + 1n}`;
       if (opening.kind === 'ahead') return `the replica (${replica.position}) is ahead of the primary`;
+      if (opening.epoch !== undefined) {
+        // Fencing: a primary of an older term than one already followed was deposed.
+        if (opening.epoch < this.#epoch)
+          throw new Error(
+            `${this.#feed.source} is a primary of epoch ${opening.epoch}, older than epoch ${this.#epoch}`,
+          );
+        this.#epoch = opening.epoch;
+      }
       const dbId = opening.dbId;
       if (dbId !== this.#dbId) {
         controller.abort();
@@ -485,7 +493,9 @@ export class ReplicaFollower {
         if (record.txid <= (batch.at(-1)?.txid ?? replica.position.txid)) continue;
         // Fencing: a primary of an older term than one already followed was deposed.
         if (record.epoch < this.#epoch)
-          throw new Error(`record ${record.txid} is of epoch ${record.epoch}, older than epoch ${this.#epoch}: refused`);
+          throw new Error(
+            `record ${record.txid} is of epoch ${record.epoch}, older than epoch ${this.#epoch}: refused`,
+          );
         this.#epoch = record.epoch;
         batch.push(record);
         proofs.set(record.txid, recordProof(frame));
