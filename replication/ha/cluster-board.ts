@@ -17,6 +17,11 @@ export interface NodeEntry {
   readonly epoch: string;
   /** Its position: for a replica, applied and durable (published before it is reported). */
   readonly position: string;
+  /**
+   * The epoch of the last record of its history (decimal): histories are ordered by
+   * (`lastEpoch`, txid), as Raft orders logs by last term and index.
+   */
+  readonly lastEpoch: string;
   /** When it wrote this line, in ms since the Unix epoch (its own clock). */
   readonly updatedAt: number;
 }
@@ -64,16 +69,22 @@ export class ClusterBoard {
   }
 
   /**
-   * The highest txid among the replicas on the board other than `name`: in `quorum` mode a node
-   * behind it may not lead (it could lack an acknowledged write).
+   * The replica on the board (other than `name`) whose history is ahead of one whose last record
+   * has epoch `lastEpoch` and whose position is `txid`, if any: in `quorum` mode such a node may
+   * not lead, as it could lack an acknowledged write. A history with a record of a later term
+   * holds every write acknowledged before that term began (its primary was elected by this same
+   * rule), so a later `lastEpoch` wins whatever the txids; within one epoch the higher txid does.
    */
-  static mostAdvancedReplica(nodes: readonly NodeEntry[], name: string): bigint {
-    let most = 0n;
-    for (const node of nodes) {
-      if (node.name === name || node.role !== 'replica') continue;
-      const txid = Position.parse(node.position).txid;
-      if (txid > most) most = txid;
-    }
-    return most;
+  static replicaAhead(
+    nodes: readonly NodeEntry[],
+    name: string,
+    lastEpoch: bigint,
+    txid: bigint,
+  ): NodeEntry | undefined {
+    return nodes.find((node) => {
+      if (node.name === name || node.role !== 'replica') return false;
+      const epoch = /^\d{1,20}$/.test(node.lastEpoch ?? '') ? BigInt(node.lastEpoch) : 0n;
+      return epoch > lastEpoch || (epoch === lastEpoch && Position.parse(node.position).txid > txid);
+    });
   }
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import { Position, TransactionLog } from '../log/index.ts';
+import { Position, TransactionLog, type TxRecord } from '../log/index.ts';
 import { startPrimary, type Primary } from '../primary/start-primary.ts';
 import { Replica } from '../replica/replica.ts';
 import { ReplicaFollower } from '../replica/replica-follower.ts';
@@ -185,6 +185,12 @@ class Node implements ClusterNode {
   #stepping: Promise<void> = Promise.resolve();
   #lastPublish = 0;
   #closed = false;
+  /** The epoch of the last record of the history on disk when this process started (or later). */
+  #startEpoch = 0n;
+  /** Whether this node's own line on the board has been read (nothing is published before). */
+  #lineRead = false;
+  /** The txid the current term began at. */
+  #termStart = 0n;
 
   constructor(etcd: EtcdConnection, options: Settled) {
     this.#etcd = etcd;
@@ -223,8 +229,12 @@ class Node implements ClusterNode {
     this.#formerPrimary = isLogWithRecords(`${this.#path}-log`);
     if (this.#formerPrimary) {
       const log = TransactionLog.open(`${this.#path}-log`);
-      this.#position = log.lastPosition()!;
-      log.close();
+      try {
+        this.#position = log.lastPosition()!;
+        this.#startEpoch = (log.readFrom(this.#position.txid).next().value as TxRecord).epoch;
+      } finally {
+        log.close();
+      }
     } else if (fs.existsSync(`${this.#path}-position`)) {
       const replica = await Replica.open(this.#path);
       this.#position = replica.position;
@@ -249,6 +259,19 @@ class Node implements ClusterNode {
   /** One look at etcd, and whatever it calls for. */
   async #step(): Promise<void> {
     if (this.#closed) return;
+    if (!this.#lineRead) {
+      // This node's own line first: it may say a later epoch than the files here do (they keep
+      // none), and a line written from less would let a node with less lead.
+      const nodes = await this.#board.read().then(
+        (board) => board.nodes,
+        () => undefined,
+      );
+      if (nodes === undefined) return; // etcd out of reach: nothing to do until it is back.
+      const line = nodes.find((node) => node.name === this.#options.name);
+      if (line !== undefined && /^\d{1,20}$/.test(line.lastEpoch ?? '') && !this.#formerPrimary)
+        this.#startEpoch = BigInt(line.lastEpoch);
+      this.#lineRead = true;
+    }
     if (this.#term !== undefined) {
       if (!this.#term.valid()) return this.#stepDown(this.#term.ended ?? 'the lease lapsed');
       await this.#publishNow();
@@ -277,10 +300,12 @@ class Node implements ClusterNode {
   async #campaign(): Promise<void> {
     const { nodes, revision } = await this.#board.read();
     const mine = this.position();
-    if (this.#options.durability === 'quorum') {
-      const most = ClusterBoard.mostAdvancedReplica(nodes, this.#options.name);
-      if (mine.txid < most) return; // A more advanced node must lead: it may hold acknowledged writes.
-    }
+    // A more advanced node must lead: it may hold acknowledged writes this one lacks.
+    if (
+      this.#options.durability === 'quorum' &&
+      ClusterBoard.replicaAhead(nodes, this.#options.name, this.#lastEpoch(), mine.txid) !== undefined
+    )
+      return;
     const term = await this.#election.tryLead(this.url, { prefix: this.#board.prefix, revision }, mine.toString());
     if (term === undefined) return;
     try {
@@ -294,6 +319,7 @@ class Node implements ClusterNode {
   }
 
   async #promote(term: LeaderTerm): Promise<void> {
+    this.#startEpoch = this.#lastEpoch();
     this.#term = term;
     let startAt: { position: Position; dbId: string } | undefined;
     if (this.#follower !== undefined) {
@@ -327,6 +353,7 @@ class Node implements ClusterNode {
       ...(this.#options.tokens === undefined ? {} : { tokens: this.#options.tokens }),
     });
     this.#formerPrimary = true;
+    this.#termStart = this.#primary.position().txid;
     this.#role = 'primary';
     this.#leader = { url: this.url, epoch: term.epoch };
     this.#options.log(
@@ -341,6 +368,7 @@ class Node implements ClusterNode {
   async #stepDown(reason: string): Promise<void> {
     const term = this.#term;
     if (term === undefined) return;
+    this.#startEpoch = this.#lastEpoch();
     this.#term = undefined;
     this.#role = 'candidate';
     this.#options.log(`stepping down from epoch ${term.epoch}: ${reason}`);
@@ -433,6 +461,14 @@ class Node implements ClusterNode {
     return this.#board.publish(this.#entry(position));
   }
 
+  /** The epoch of the last record of the local history (see {@link NodeEntry.lastEpoch}). */
+  #lastEpoch(): bigint {
+    if (this.#term !== undefined && this.#primary !== undefined && this.#primary.position().txid > this.#termStart)
+      return this.#term.epoch;
+    const applied = this.#follower?.appliedEpoch() ?? 0n;
+    return applied > this.#startEpoch ? applied : this.#startEpoch;
+  }
+
   #entry(position: Position): NodeEntry {
     return {
       name: this.#options.name,
@@ -440,6 +476,7 @@ class Node implements ClusterNode {
       role: this.#role,
       epoch: this.epoch().toString(),
       position: position.toString(),
+      lastEpoch: this.#lastEpoch().toString(),
       updatedAt: Date.now(),
     };
   }

@@ -56,7 +56,9 @@ export class HttpPrimaryFeed implements PrimaryFeed {
       throw new Error('GET /v1/snapshot: no content-length');
     }
     const proof = response.headers.get(FEED_HEADERS.proof);
+    const epoch = response.headers.get(EPOCH_HEADER);
     return {
+      ...(epoch !== null && /^\d{1,20}$/.test(epoch) ? { epoch: BigInt(epoch) } : {}),
       position: Position.parse(response.headers.get(FEED_HEADERS.position) ?? ''),
       dbId: response.headers.get(FEED_HEADERS.dbId) ?? '',
       pageSize: Number(response.headers.get(FEED_HEADERS.pageSize)),

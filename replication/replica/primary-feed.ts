@@ -18,6 +18,8 @@ export interface SnapshotDownload {
   readonly length: number;
   /** The proof of possession (`recordProof`) of the record at `position`, when the primary has it. */
   readonly proof: string | undefined;
+  /** The epoch of the primary's term, when it says it. */
+  readonly epoch?: bigint;
   readonly body: AsyncIterable<Uint8Array>;
 }
 

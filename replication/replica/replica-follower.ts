@@ -158,8 +158,12 @@ export class ReplicaFollower {
    * follower received it (or a snapshot with it): what lets its reports confirm writes.
    */
   #proven: { readonly txid: bigint; readonly proof: string } | undefined;
-  /** The highest epoch among the records received: records of an older one are refused. */
+  /** The highest epoch of a primary this follower has followed: an older primary is refused. */
   #epoch = 0n;
+  /** The epoch of the last record received: epochs never decrease along a log. */
+  #recordEpoch = 0n;
+  /** See {@link ReplicaFollower.appliedEpoch}. */
+  #appliedEpoch = 0n;
   #reporting = false;
   /** The code of the last refused report that was logged, so that it is logged once. */
   #lastRefusal: string | undefined;
@@ -234,6 +238,16 @@ export class ReplicaFollower {
   /** Whether a log stream from the primary is open now. */
   get connected(): boolean {
     return this.#connected;
+  }
+
+  /**
+   * The epoch of the last record this follower applied, or of the primary whose snapshot it
+   * installed (a snapshot is at or past the start of that primary's term); 0 before either.
+   * Failover compares histories by it: a history that has a record of term `e` holds every write
+   * acknowledged before `e` began.
+   */
+  appliedEpoch(): bigint {
+    return this.#appliedEpoch;
   }
 
   /** The last applied position; `Position.ZERO` before the replica exists. */
@@ -392,6 +406,7 @@ export class ReplicaFollower {
     fs.renameSync(`${this.#dbIdFile}.tmp`, this.#dbIdFile);
     fsyncDir(nodePath.dirname(nodePath.resolve(this.path)));
     this.#dbId = dbId;
+    this.#appliedEpoch = snapshot.epoch ?? 0n;
     this.#replica = await Replica.open(this.path, { from: position, sync: this.#sync });
     const proof = snapshot.proof;
     this.#proven = proof !== undefined && PROOF_PATTERN.test(proof) ? { txid: position.txid, proof } : undefined;
@@ -476,6 +491,8 @@ export class ReplicaFollower {
       } finally {
         // The records before a failing one are applied.
         const txid = replica.position.txid;
+        const last = records.findLast((record) => record.txid === txid);
+        if (last !== undefined) this.#appliedEpoch = last.epoch;
         const proof = proofs.get(txid);
         if (proof !== undefined) this.#proven = { txid, proof };
         this.#notify();
@@ -491,12 +508,12 @@ export class ReplicaFollower {
         }
         const record = TxRecord.decode(frame);
         if (record.txid <= (batch.at(-1)?.txid ?? replica.position.txid)) continue;
-        // Fencing: a primary of an older term than one already followed was deposed.
-        if (record.epoch < this.#epoch)
+        // Epochs never decrease along a log: an older one is a deposed primary's record.
+        if (record.epoch < this.#recordEpoch)
           throw new Error(
-            `record ${record.txid} is of epoch ${record.epoch}, older than epoch ${this.#epoch}: refused`,
+            `record ${record.txid} is of epoch ${record.epoch}, after one of epoch ${this.#recordEpoch}: refused`,
           );
-        this.#epoch = record.epoch;
+        this.#recordEpoch = record.epoch;
         batch.push(record);
         proofs.set(record.txid, recordProof(frame));
         bytes += frame.length;

@@ -57,7 +57,9 @@ export class HaCluster {
       if (positions.every((p) => p !== undefined && p === positions[0])) return positions[0]!;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`nodes not level within ${timeoutMs} ms: ${positions.join(', ')}`);
+    throw new Error(
+      `nodes not level within ${timeoutMs} ms: ${positions.join(', ')}\n${this.nodes.map((n) => n.output.slice(-12).join('\n')).join('\n--\n')}`,
+    );
   }
 
   async stop(): Promise<void> {
