@@ -253,7 +253,7 @@ class Node implements ClusterNode {
   }
 
   #tickMs(): number {
-    return Math.max(50, (this.#options.leaseTtl * 1000) / 10);
+    return Math.max(50, (this.#options.leaseTtl * 1000) / 20);
   }
 
   /** One look at etcd, and whatever it calls for. */
@@ -298,14 +298,17 @@ class Node implements ClusterNode {
   }
 
   async #campaign(): Promise<void> {
-    const { nodes, revision } = await this.#board.read();
+    const board = await this.#board.read();
+    const { revision } = board;
     const mine = this.position();
+    // In async mode only live nodes count (availability first): the most advanced of them leads,
+    // so a failover loses no more than what no live replica had.
+    const nodes =
+      this.#options.durability === 'quorum'
+        ? board.nodes
+        : board.nodes.filter((node) => node.updatedAt > Date.now() - 3 * PUBLISH_INTERVAL_MS);
     // A more advanced node must lead: it may hold acknowledged writes this one lacks.
-    if (
-      this.#options.durability === 'quorum' &&
-      ClusterBoard.replicaAhead(nodes, this.#options.name, this.#lastEpoch(), mine.txid) !== undefined
-    )
-      return;
+    if (ClusterBoard.replicaAhead(nodes, this.#options.name, this.#lastEpoch(), mine.txid) !== undefined) return;
     const term = await this.#election.tryLead(this.url, { prefix: this.#board.prefix, revision }, mine.toString());
     if (term === undefined) return;
     try {

@@ -283,3 +283,40 @@ describeWithEtcd('failover on etcd, 3 nodes in quorum mode', () => {
     for (let i = 0; i < 6; i++) expect(have.has(`tail-${i}`)).toBe(false);
   });
 });
+
+describeWithEtcd('failover on etcd, 3 nodes in async mode', () => {
+  const temp = useTempDir();
+  let cluster: HaCluster | undefined;
+  afterEach(async () => {
+    await cluster?.stop();
+    cluster = undefined;
+  });
+
+  it('loses at most the tail the deposed primary counts and logs, and the nodes end byte-identical', async () => {
+    cluster = await HaCluster.start(temp.dir, 3, 'async');
+    const primary = await cluster.primary();
+    await createTable(primary);
+    const writers = new Writers(cluster.nodes);
+    writers.start(4);
+    while (writers.acknowledged.length < 100) await new Promise((resolve) => setTimeout(resolve, 5));
+    await primary.kill('SIGKILL');
+    await cluster.primary(20_000, primary);
+    const after = writers.acknowledged.length;
+    while (writers.acknowledged.length < after + 20) await new Promise((resolve) => setTimeout(resolve, 5));
+    await writers.stop();
+    primary.start();
+    await cluster.level();
+    await Promise.all(cluster.nodes.map((node) => node.kill('SIGTERM')));
+    const [reference, ...others] = await Promise.all(cluster.nodes.map((node) => settledBytes(node.file)));
+    for (const bytes of others) expect(bytes.equals(reference!)).toBe(true);
+    const present = await rows(cluster.nodes[0]!.file);
+    expect(new Set(present).size).toBe(present.length);
+    const have = new Set(present);
+    const lost = writers.acknowledged.filter((uid) => !have.has(uid)).length;
+    const told = primary.output
+      .map((line) => /its last (\d+) transaction\(s\)/.exec(line)?.[1])
+      .filter((count) => count !== undefined)
+      .map(Number);
+    expect(lost).toBeLessThanOrEqual(told.reduce((a, b) => a + b, 0));
+  });
+});
