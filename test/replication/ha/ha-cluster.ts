@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { open } from '../../../core/index.ts';
 import { NodeProcess } from '../../../examples/ha/node-process.ts';
 import { EtcdServer, freePort } from '../../support/etcd-server.ts';
@@ -77,4 +78,35 @@ export async function settledBytes(file: string): Promise<Buffer> {
     db.close();
   }
   return fs.readFileSync(file);
+}
+
+export async function createTable(primary: NodeProcess): Promise<void> {
+  const response = await fetch(`${primary.url}/v1/execute`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ sql: 'CREATE TABLE w (uid TEXT)' }),
+  });
+  expect(response.status).toBe(200);
+}
+
+/** The uids in `file`, each as often as it is there. */
+export async function rows(file: string): Promise<string[]> {
+  const db = await open(file, { readonly: true });
+  try {
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    return db.prepare('SELECT uid FROM w').pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+export async function expectSettled(cluster: HaCluster, acknowledged: readonly string[]): Promise<void> {
+  await cluster.level();
+  await Promise.all(cluster.nodes.map((node) => node.kill('SIGTERM')));
+  const [reference, ...others] = await Promise.all(cluster.nodes.map((node) => settledBytes(node.file)));
+  for (const bytes of others) expect(bytes.equals(reference!)).toBe(true);
+  const present = await rows(cluster.nodes[0]!.file);
+  expect(new Set(present).size).toBe(present.length);
+  const have = new Set(present);
+  expect(acknowledged.filter((uid) => !have.has(uid))).toEqual([]);
 }
