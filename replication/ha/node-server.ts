@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { EPOCH_HEADER } from '../http/feed-headers.ts';
+import type { TokenAuth } from '../http/token-auth.ts';
+import { RequestError } from '../primary/request-error.ts';
 import type { NodeRole } from './cluster-board.ts';
 
 /** Routes that run statements: the primary's alone. */
@@ -25,18 +27,23 @@ export interface NodeView {
  * Every answer carries `Wasmlite-Epoch`.
  *
  * @example
- * const server = new NodeServer(view);
+ * const server = new NodeServer(view, auth);
  * await server.listen('127.0.0.1', 7878);
  */
 export class NodeServer {
   readonly #view: NodeView;
+  readonly #auth: TokenAuth;
   readonly #server: Server;
 
-  constructor(view: NodeView) {
+  /** `auth`: the primary's tokens; `/status` takes one, as the primary's does. */
+  constructor(view: NodeView, auth: TokenAuth) {
     this.#view = view;
+    this.#auth = auth;
     this.#server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
         if (res.headersSent) return void res.destroy();
+        if (error instanceof RequestError)
+          return json(res, error.status, { error: { code: error.code, message: error.message } });
         json(res, 500, { error: { code: 'INTERNAL', message: (error as Error).message } });
       });
     });
@@ -77,6 +84,7 @@ export class NodeServer {
       });
     }
     if (req.method === 'GET' && url.pathname === '/status') {
+      this.#auth.check(req.headers.authorization);
       return json(res, 200, {
         role: this.#view.role(),
         position: this.#view.position(),

@@ -9,6 +9,7 @@ import { EtcdConnection } from './etcd-connection.ts';
 import { LeaderElection, type Leader } from './leader-election.ts';
 import { LeaderFeed } from './leader-feed.ts';
 import { DEFAULT_CLOCK_MARGIN, type LeaderTerm } from './leader-term.ts';
+import { TokenAuth } from '../http/token-auth.ts';
 import { NodeServer } from './node-server.ts';
 
 /**
@@ -171,6 +172,7 @@ class Node implements ClusterNode {
   readonly #election: LeaderElection;
   readonly #board: ClusterBoard;
   readonly #feed: LeaderFeed;
+  readonly #auth: TokenAuth;
   #role: NodeRole = 'candidate';
   #leader: Leader | undefined;
   #term: LeaderTerm | undefined;
@@ -203,6 +205,11 @@ class Node implements ClusterNode {
       clockMargin: options.clockMargin,
     });
     this.#board = new ClusterBoard(etcd, options.cluster);
+    this.#auth = new TokenAuth({
+      read: options.tokens?.read,
+      replicate: options.tokens?.replicate,
+      write: [...(options.tokens?.write ?? []), ...(options.authToken === undefined ? [] : [options.authToken])],
+    });
     const token = options.authToken ?? options.tokens?.write?.[0] ?? options.tokens?.replicate?.[0];
     this.#feed = new LeaderFeed({
       ...(token === undefined ? {} : { authToken: token }),
@@ -417,13 +424,16 @@ class Node implements ClusterNode {
 
   async #serve(): Promise<void> {
     if (this.#server !== undefined || this.#closed) return;
-    const server = new NodeServer({
-      role: () => this.#role,
-      epoch: () => this.epoch(),
-      primaryUrl: () => this.#leader?.url,
-      position: () => this.position().toString(),
-      status: () => this.#status(),
-    });
+    const server = new NodeServer(
+      {
+        role: () => this.#role,
+        epoch: () => this.epoch(),
+        primaryUrl: () => this.#leader?.url,
+        position: () => this.position().toString(),
+        status: () => this.#status(),
+      },
+      this.#auth,
+    );
     // The port may still be held for a moment by the primary that just closed.
     for (let attempt = 0; ; attempt++) {
       try {
