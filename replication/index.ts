@@ -14,5 +14,7 @@ export type {
 } from './replica/primary-feed.ts';
 export { ReplicaTimeoutError } from './replica/replica-timeout-error.ts';
 export { replicaBackend } from './replica/replica-backend.ts';
-export { startNode, type ClusterNode, type NodeOptions } from './ha/start-node.ts';
+export { startNode } from './ha/start-node.ts';
+export type { ClusterNode } from './ha/failover-node.ts';
+export type { NodeOptions } from './ha/node-options.ts';
 export type { NodeRole } from './ha/cluster-board.ts';
