@@ -1,3 +1,4 @@
+import { isLoopback } from '../primary/start-primary.ts';
 import { DEFAULT_CLOCK_MARGIN } from './leader-term.ts';
 
 /**
@@ -93,6 +94,9 @@ export function settleNodeOptions(options: NodeOptions): SettledNodeOptions {
   if (!/^https?:\/\//.test(advertise)) throw new TypeError('Expected the "advertise" option to be an http:// URL');
   if (options.authToken !== undefined && (typeof options.authToken !== 'string' || options.authToken === ''))
     throw new TypeError('Expected the "authToken" option to be a non-empty string');
+  // Checked now, not when the node is first elected and would start its primary.
+  if (options.authToken === undefined && !options.tokens?.write?.length && !isLoopback(host))
+    throw new TypeError(`Expected a token ("authToken" or "tokens.write") to serve on the non-loopback host ${host}`);
   return {
     ...options,
     host,

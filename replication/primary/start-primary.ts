@@ -119,7 +119,13 @@ export interface Primary {
   close(): Promise<void>;
 }
 
-function isLoopback(host: string): boolean {
+/**
+ * Whether `host` is a loopback address, where a primary may serve without a token.
+ *
+ * @example
+ * isLoopback('127.0.0.1'); // true
+ */
+export function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';

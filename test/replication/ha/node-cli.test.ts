@@ -19,6 +19,7 @@ describe('startNode and wasmlite node: options', () => {
     await expect(startNode({ ...good, durability: 'fast' as never })).rejects.toThrow(/"durability" option/);
     await expect(startNode({ ...good, leaseTtl: 0.5 })).rejects.toThrow(/"leaseTtl" option/);
     await expect(startNode({ ...good, advertise: 'ftp://x' })).rejects.toThrow(/"advertise" option/);
+    await expect(startNode({ ...good, host: '0.0.0.0' })).rejects.toThrow(/token .* non-loopback host 0.0.0.0/);
   });
 
   it('wasmlite node without its required flags prints the usage and exits 1', async () => {
