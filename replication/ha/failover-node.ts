@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import nodePath from 'node:path';
 import { TokenAuth } from '../http/token-auth.ts';
-import { Position, TransactionLog, type TxRecord } from '../log/index.ts';
+import { Position, PositionMismatchError, TransactionLog, type TxRecord } from '../log/index.ts';
 import { startPrimary, type Primary } from '../primary/start-primary.ts';
+import { PositionFile } from '../replica/position-file.ts';
 import { Replica } from '../replica/replica.ts';
 import { ReplicaFollower } from '../replica/replica-follower.ts';
 import { ClusterBoard, type NodeEntry, type NodeRole } from './cluster-board.ts';
@@ -37,11 +38,17 @@ const DATABASE = 'wasmlite.db';
 /** Board lines are rewritten at least this often, so `/status` shows a live node's lag. */
 const PUBLISH_INTERVAL_MS = 1000;
 
-function isLogWithRecords(dir: string): boolean {
-  if (!fs.existsSync(dir)) return false;
+/** Transactions a replica keeps in its own log (as a primary keeps by default). */
+const KEPT_TXIDS = 10_000n;
+
+/** The last position of the log in `dir` and the epoch of its last record; undefined if it has none. */
+function lastLogged(dir: string): { position: Position; epoch: bigint } | undefined {
+  if (!fs.existsSync(dir)) return undefined;
   const log = TransactionLog.open(dir);
   try {
-    return log.lastPosition() !== undefined;
+    const position = log.lastPosition();
+    if (position === undefined) return undefined;
+    return { position, epoch: (log.readFrom(position.txid).next().value as TxRecord).epoch };
   } finally {
     log.close();
   }
@@ -74,6 +81,8 @@ export class FailoverNode implements ClusterNode {
   #position = Position.ZERO;
   /** Whether the local database is a primary's (its log has records): following replaces it. */
   #formerPrimary = false;
+  /** The log a replica keeps of the records it applies. */
+  #keptLog: TransactionLog | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stepping: Promise<void> = Promise.resolve();
   #lastPublish = 0;
@@ -124,16 +133,16 @@ export class FailoverNode implements ClusterNode {
   }
 
   async start(): Promise<void> {
-    this.#formerPrimary = isLogWithRecords(`${this.#path}-log`);
+    const logged = lastLogged(`${this.#path}-log`);
+    const positions = PositionFile.read(`${this.#path}-position`);
+    // A replica's own log never runs ahead of its database (it is written after each apply); a
+    // log ahead of the position file, or without one, is a primary's (a promoted replica keeps
+    // the file it had until its history is replaced).
+    this.#formerPrimary = logged !== undefined && (positions === undefined || logged.position.txid > positions.to.txid);
     if (this.#formerPrimary) {
-      const log = TransactionLog.open(`${this.#path}-log`);
-      try {
-        this.#position = log.lastPosition()!;
-        this.#startEpoch = (log.readFrom(this.#position.txid).next().value as TxRecord).epoch;
-      } finally {
-        log.close();
-      }
-    } else if (fs.existsSync(`${this.#path}-position`)) {
+      this.#position = logged!.position;
+      this.#startEpoch = logged!.epoch;
+    } else if (positions !== undefined) {
       const replica = await Replica.open(this.#path);
       this.#position = replica.position;
       replica.close();
@@ -227,14 +236,19 @@ export class FailoverNode implements ClusterNode {
       await this.#follower.close();
       this.#follower = undefined;
     }
+    this.#keptLog?.close();
+    this.#keptLog = undefined;
     if (!this.#formerPrimary && fs.existsSync(`${this.#path}-position`)) {
       const replica = await Replica.open(this.#path);
       const position = replica.position;
       replica.close();
       const dbId = fs.readFileSync(`${this.#path}-dbid`, 'utf8').trim();
       startAt = { position, dbId };
-      // The log of an older history, if any, has nothing to do with this one.
-      fs.rmSync(`${this.#path}-log`, { recursive: true, force: true });
+      // The records this replica kept, if they end where it is: the new primary serves them to
+      // replicas behind it. Anything else is of another history.
+      const logged = lastLogged(`${this.#path}-log`);
+      if (logged === undefined || !logged.position.equals(position))
+        fs.rmSync(`${this.#path}-log`, { recursive: true, force: true });
     }
     await this.#server?.close();
     this.#server = undefined;
@@ -310,7 +324,32 @@ export class FailoverNode implements ClusterNode {
       maxBackoffMs: 500,
       idleTimeoutMs: 5000,
       log: (message) => this.#options.log(message),
+      onApplied: (records) => this.#keep(records),
     });
+  }
+
+  /**
+   * Appends records this replica applied to its own log (`<db>-log`), as received; a log that
+   * they do not continue (a crash between an apply and its append, a new snapshot) starts again
+   * from them. Keeps the last {@link KEPT_TXIDS}.
+   */
+  #keep(records: readonly Uint8Array[]): void {
+    const dir = `${this.#path}-log`;
+    this.#keptLog ??= TransactionLog.open(dir);
+    for (const bytes of records) {
+      try {
+        this.#keptLog.appendEncoded(bytes);
+      } catch (error) {
+        // Another history (PositionMismatchError) or database (TypeError): start again here.
+        if (!(error instanceof PositionMismatchError) && !(error instanceof TypeError)) throw error;
+        this.#keptLog.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+        this.#keptLog = TransactionLog.open(dir);
+        this.#keptLog.appendEncoded(bytes);
+      }
+    }
+    const last = this.#keptLog.lastPosition()?.txid ?? 0n;
+    if (last - (this.#keptLog.firstTxid() ?? last) >= 2n * KEPT_TXIDS) this.#keptLog.compact(last - KEPT_TXIDS + 1n);
   }
 
   async #serve(): Promise<void> {
@@ -396,6 +435,7 @@ export class FailoverNode implements ClusterNode {
     this.#primary = undefined;
     await term?.end('the node closed');
     await this.#follower?.close();
+    this.#keptLog?.close();
     await this.#server?.close();
     this.#etcd.close();
   }

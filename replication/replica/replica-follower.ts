@@ -47,6 +47,12 @@ export interface ReplicaFollowerOptions {
   readonly log?: (message: string) => void;
   /** How the primary's `/status` names this replica (default `<hostname>:<absolute path>`). */
   readonly name?: string;
+  /**
+   * Called with the encoded records (as received) of each applied batch, once they are durable in
+   * the replica and before its position is reported: a failover node keeps them in a log of its
+   * own, to serve them if it becomes the primary. What it throws is logged and ignored.
+   */
+  readonly onApplied?: (records: readonly Uint8Array[]) => void;
 }
 
 /** The most records, and about the most bytes of them, applied in one commit. */
@@ -151,6 +157,7 @@ export class ReplicaFollower {
   readonly #dbIdFile: string;
   readonly #id = randomUUID();
   readonly #name: string;
+  readonly #onApplied: ((records: readonly Uint8Array[]) => void) | undefined;
   /** Whether the primary waits for replicas' reports (its `x-wasmlite-durability: quorum`). */
   #quorum = false;
   /**
@@ -207,6 +214,9 @@ export class ReplicaFollower {
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === ''))
       throw new TypeError('Expected the "name" option to be a non-empty string');
     this.#name = options.name ?? `${os.hostname()}:${nodePath.resolve(this.path)}`;
+    if (options.onApplied !== undefined && typeof options.onApplied !== 'function')
+      throw new TypeError('Expected the "onApplied" option to be a function');
+    this.#onApplied = options.onApplied;
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -475,14 +485,18 @@ export class ReplicaFollower {
    */
   #applyFrames(replica: Replica, frames: readonly Uint8Array[]): string | undefined {
     let batch: TxRecord[] = [];
+    let batchFrames: Uint8Array[] = [];
     let bytes = 0;
     let heartbeat = false;
     const proofs = new Map<bigint, string>();
     const flush = (): string | undefined => {
       if (batch.length === 0) return undefined;
       const records = batch;
+      const encoded = batchFrames;
       batch = [];
+      batchFrames = [];
       bytes = 0;
+      const before = replica.position.txid;
       try {
         replica.applyBatch(records);
       } catch (error) {
@@ -491,6 +505,13 @@ export class ReplicaFollower {
       } finally {
         // The records before a failing one are applied.
         const txid = replica.position.txid;
+        if (this.#onApplied !== undefined && txid > before) {
+          try {
+            this.#onApplied(encoded.slice(0, Number(txid - before)));
+          } catch (error) {
+            this.#log(`onApplied failed: ${(error as Error).message}`);
+          }
+        }
         const last = records.findLast((record) => record.txid === txid);
         if (last !== undefined) this.#appliedEpoch = last.epoch;
         const proof = proofs.get(txid);
@@ -515,6 +536,7 @@ export class ReplicaFollower {
           );
         this.#recordEpoch = record.epoch;
         batch.push(record);
+        batchFrames.push(frame);
         proofs.set(record.txid, recordProof(frame));
         bytes += frame.length;
         if (batch.length >= BATCH_RECORDS || bytes >= BATCH_BYTES) {

@@ -11,6 +11,30 @@ describeWithEtcd('histories across failovers, 3 nodes in quorum mode', () => {
     cluster = undefined;
   });
 
+  it('a promoted replica serves the records it kept, so a replica behind it catches up without a snapshot', async () => {
+    cluster = await HaCluster.start(temp.dir, 3, 'quorum');
+    const first = await cluster.primary();
+    await createTable(first);
+    await cluster.level();
+    const [lagging, other] = cluster.nodes.filter((node) => node !== first) as [NodeProcess, NodeProcess];
+    await lagging.kill('SIGKILL');
+    const writers = new Writers(cluster.nodes);
+    writers.start(2);
+    while (writers.acknowledged.length < 30) await new Promise((resolve) => setTimeout(resolve, 10));
+    await first.kill('SIGKILL');
+    expect(await cluster.primary(20_000, first)).toBe(other);
+    // Back, the replica that was down is the new primary's only one: quorum writes wait for it.
+    lagging.start();
+    const before = writers.acknowledged.length;
+    while (writers.acknowledged.length < before + 10) await new Promise((resolve) => setTimeout(resolve, 10));
+    await writers.stop();
+    first.start();
+    await expectSettled(cluster, writers.acknowledged);
+    // The replica that was down followed the new primary's log from where it was.
+    expect(lagging.output.join('\n')).not.toMatch(/re-bootstrapping from a snapshot/);
+    expect(lagging.output.join('\n')).toMatch(/following http:\S+ from 0000000000000001\//);
+  });
+
   it('a deposed primary with a longer unacknowledged tail does not lead over a later term', async () => {
     cluster = await HaCluster.start(temp.dir, 3, 'quorum');
     const old = await cluster.primary();
