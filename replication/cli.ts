@@ -17,6 +17,13 @@
  * Rebuilds a database from such an archive; see replication/backup/restore-cli.ts, loaded only
  * for this command.
  *
+ * `npx wasmlite node --data <dir> --etcd <url,...> --cluster <name> --port <n> [--host 127.0.0.1] [--advertise <url>]
+ *   [--token-file f] [--durability async|quorum] [--lease-ttl <s>]`
+ *
+ * Runs a failover node (replication/ha/start-node.ts) until SIGINT/SIGTERM: primary while it
+ * holds the leader key in etcd, a replica of the primary otherwise. The token file is the
+ * primary's; the node follows and reports to other nodes with its first read-write token.
+ *
  * `npx wasmlite prisma migrate-deploy --url <file:…> [--sync-url <http://…>] [--auth-token-file f] [--migrations dir]`
  *
  * Applies a Prisma migrations folder (`prisma migrate deploy` without Prisma's native engine);
@@ -32,6 +39,8 @@ const USAGE =
   ' [--archive <dir | s3://bucket/prefix> [--archive-max-lag-ms <ms>] [--archive-snapshot-interval-ms <ms>]' +
   ' [--archive-retain-snapshots <n>] [--archive-retain-ms <ms>]]\n' +
   '       wasmlite restore --from <dir | s3://bucket/prefix> --to <file> [--txid <n> | --time <ISO-8601>] [--list]\n' +
+  '       wasmlite node --data <dir> --etcd <url,...> --cluster <name> --port <n> [--host 127.0.0.1] [--advertise <url>]' +
+  ' [--token-file <file>] [--durability async|quorum] [--lease-ttl <s>]\n' +
   '       wasmlite prisma migrate-deploy --url <file:path.db> [--sync-url <http://…>] [--auth-token-file <file>] [--migrations <dir>]';
 
 /** The limit flags, by the `startPrimary` option each one sets (its checks and defaults apply). */
@@ -99,6 +108,7 @@ async function main(): Promise<void> {
     process.exitCode = await runPrismaCli(process.argv.slice(3));
     return;
   }
+  if (process.argv[2] === 'node') return runNode(process.argv.slice(3));
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
@@ -136,6 +146,62 @@ async function main(): Promise<void> {
   console.log(`primary ${path} at ${primary.url}, position ${primary.position()}, durability ${durability}`);
   const stop = (): void => {
     primary.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+/** `wasmlite node …`: see the file's comment. */
+async function runNode(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      data: { type: 'string' },
+      etcd: { type: 'string' },
+      cluster: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string', default: '127.0.0.1' },
+      advertise: { type: 'string' },
+      'token-file': { type: 'string' },
+      durability: { type: 'string', default: 'quorum' },
+      'lease-ttl': { type: 'string', default: '2' },
+    },
+  });
+  if (
+    values.data === undefined ||
+    values.etcd === undefined ||
+    values.cluster === undefined ||
+    values.port === undefined
+  )
+    throw new TypeError(USAGE);
+  if (!/^\d+$/.test(values.port)) throw new TypeError('Expected --port to be an integer between 1 and 65535');
+  if (!/^\d+$/.test(values['lease-ttl'])) throw new TypeError('Expected --lease-ttl to be a positive integer');
+  const durability = values.durability;
+  if (durability !== 'async' && durability !== 'quorum')
+    throw new TypeError('Expected --durability to be async or quorum');
+  const tokens = values['token-file'] === undefined ? undefined : readTokens(values['token-file']);
+  const { startNode } = await import('./ha/start-node.ts');
+  const node = await startNode({
+    data: values.data,
+    etcd: values.etcd.split(',').map((url) => url.trim()),
+    cluster: values.cluster,
+    port: Number(values.port),
+    host: values.host,
+    ...(values.advertise === undefined ? {} : { advertise: values.advertise }),
+    ...(tokens === undefined ? {} : { tokens }),
+    durability,
+    leaseTtl: Number(values['lease-ttl']),
+    log: (message) => console.log(`${new Date().toISOString()} ${message}`),
+  });
+  console.log(`node ${node.url} in cluster ${values.cluster}, durability ${durability}`);
+  const stop = (): void => {
+    node.close().then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error);

@@ -1,5 +1,5 @@
 import { Position, TxRecord } from '../log/index.ts';
-import { readFrameBatches } from '../replica/frame-reader.ts';
+import { readFrameBatches } from '../http/frame-reader.ts';
 import { ArchiveCatalog, type GenerationEntry } from './archive-catalog.ts';
 import { generationName, parseGenerationName, type Generation } from './archive-names.ts';
 import type { BackupTarget } from './backup-target.ts';

@@ -97,7 +97,7 @@ export class EngineThread {
     const signals = new SharedArrayBuffer(SIGNAL_COUNT * Int32Array.BYTES_PER_ELEMENT);
     const flags = new Int32Array(signals);
     const { port1: appends, port2: appendPort } = new MessageChannel();
-    const last = primary.log.lastPosition();
+    const last = primary.startPosition;
     const worker = spawn(
       {
         path: primary.path,

@@ -5,3 +5,4 @@ export { PrimaryMetrics } from './primary-metrics.ts';
 export { PrimaryServer, type PrimaryServerOptions } from './primary-server.ts';
 export { TokenAuth } from './token-auth.ts';
 export { HttpTransport, type HttpTransportOptions } from './http-transport.ts';
+export { HttpPrimaryFeed, type HttpPrimaryFeedOptions } from './http-primary-feed.ts';

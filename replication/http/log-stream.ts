@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { LogCorruptionError } from '../log/index.ts';
+import { FEED_HEADERS } from './feed-headers.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import { RequestError } from '../primary/request-error.ts';
@@ -36,8 +37,9 @@ export function streamLog(
   onEnd: () => void,
 ): void {
   const log = primary.log;
-  const first = log.firstTxid();
-  if (first !== undefined && from < first) {
+  // An empty log has none of the primary's history (a promoted replica's starts after it).
+  const first = log.firstTxid() ?? primary.position().txid + 1n;
+  if (from < first) {
     throw new RequestError('LOG_COMPACTED', `txid ${from} is no longer in the log: fetch a snapshot`, {
       firstTxid: first.toString(),
     });
@@ -59,10 +61,10 @@ export function streamLog(
   res.writeHead(200, {
     'content-type': 'application/octet-stream',
     'cache-control': 'no-store',
-    'x-wasmlite-position': position.toString(),
-    'x-wasmlite-db-id': primary.dbId,
+    [FEED_HEADERS.position]: position.toString(),
+    [FEED_HEADERS.dbId]: primary.dbId,
     // In quorum mode writes wait for replicas' reports: a replica then reports each apply at once.
-    'x-wasmlite-durability': durability,
+    [FEED_HEADERS.durability]: durability,
   });
   res.flushHeaders();
   let next = from;

@@ -9,6 +9,7 @@ import type { EngineThread } from './engine-thread.ts';
 import type { EngineReply } from './engine-messages.ts';
 import { errorResponse } from './error-status.ts';
 import { decodeBatch, decodeScript, decodeStatement, decodeTransactionBegin } from './json-values.ts';
+import { EPOCH_HEADER } from './feed-headers.ts';
 import { streamLog } from './log-stream.ts';
 import { streamSnapshot } from './snapshot-stream.ts';
 import { PrimaryMetrics } from './primary-metrics.ts';
@@ -36,6 +37,14 @@ export interface PrimaryServerOptions {
   readonly durability: Durability;
   /** In `quorum` mode, how long a write waits for a replica before it fails with 503 `QUORUM_TIMEOUT`. */
   readonly quorumTimeoutMs: number;
+  /** The term's epoch, sent in `Wasmlite-Epoch` (default 1). */
+  readonly epoch?: bigint;
+  /** Whether this primary may still acknowledge writes (see `PrimaryOptions.mayAcknowledge`). */
+  readonly mayAcknowledge?: () => boolean;
+  /** This primary's URL for `/health` (default the listening URL). */
+  readonly advertisedUrl?: string | undefined;
+  /** The `cluster` field of `/status`, for a primary in a failover cluster. */
+  readonly clusterStatus?: (() => Promise<unknown>) | undefined;
   /** The archiver's state (`startPrimary({ archive })`), shown in `/status` and `/metrics`. */
   readonly archive?: ArchiveReporter;
 }
@@ -51,6 +60,9 @@ export interface ArchiveReporter {
   status(): object | null;
   metrics(): string;
 }
+
+/** Routes that run statements: only the primary takes them. */
+const STATEMENT_ROUTE = /^\/v1\/(execute|batch|script|transactions)(\/|$)/;
 
 /** When the primary acknowledges a write: see {@link PrimaryServerOptions.durability}. */
 export type Durability = 'async' | 'quorum';
@@ -83,12 +95,18 @@ export class PrimaryServer {
   readonly #server: Server;
   readonly #stopCounting: () => void;
   readonly #replicas: ReplicaTracker;
+  readonly #epoch: bigint;
+  readonly #mayAcknowledge: () => boolean;
+  #url: string | undefined;
   #streams = 0;
 
   constructor(primary: PrimaryDatabase, engine: EngineThread, options: PrimaryServerOptions) {
     this.#primary = primary;
     this.#engine = engine;
     this.#options = Object.freeze({ ...options });
+    this.#epoch = options.epoch ?? 1n;
+    this.#mayAcknowledge = options.mayAcknowledge ?? (() => true);
+    this.#url = options.advertisedUrl;
     // A replica not heard of for three heartbeats (it reports on each) is gone.
     this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs, (txid) =>
       primary.log.recordProof(txid),
@@ -101,6 +119,7 @@ export class PrimaryServer {
       // Replicas' reports are counted apart: they come on their own, not from a user's request.
       const ack = req.url === '/v1/ack';
       res.on('finish', () => (ack ? this.#metrics.ack(res.statusCode) : this.#metrics.request(res.statusCode)));
+      res.setHeader(EPOCH_HEADER, this.#epoch.toString());
       // A client that goes away before its answer has its statement interrupted in the engine.
       const gone = new AbortController();
       res.on('close', () => {
@@ -137,7 +156,9 @@ export class PrimaryServer {
         const address = this.#server.address();
         if (address === null || typeof address === 'string') return reject(new Error('the server has no TCP address'));
         const name = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-        resolve(`http://${name}:${address.port}`);
+        const url = `http://${name}:${address.port}`;
+        this.#url ??= url;
+        resolve(url);
       });
     });
   }
@@ -155,6 +176,7 @@ export class PrimaryServer {
   async #handle(req: IncomingMessage, res: ServerResponse, gone: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://primary');
     const route = `${req.method} ${url.pathname}`;
+    if (req.method === 'POST' && STATEMENT_ROUTE.test(url.pathname)) this.#checkTerm(req);
     switch (route) {
       case 'GET /health': {
         const failure = this.#primary.failure;
@@ -168,7 +190,14 @@ export class PrimaryServer {
             error: { code: 'CAPTURE_STOPPED', message: failure.message },
             ...damage,
           });
-        return json(res, 200, { ok: true, position: this.#primary.position().toString(), ...damage });
+        return json(res, 200, {
+          ok: true,
+          role: this.#mayAcknowledge() ? 'primary' : 'candidate',
+          epoch: this.#epoch.toString(),
+          primaryUrl: this.#mayAcknowledge() ? (this.#url ?? null) : null,
+          position: this.#primary.position().toString(),
+          ...damage,
+        });
       }
       case 'GET /status': {
         this.#options.auth.check(req.headers.authorization);
@@ -186,6 +215,7 @@ export class PrimaryServer {
           streams: this.#streams,
           replicas: this.#replicas.list(),
           archive: this.#options.archive?.status() ?? null,
+          ...(this.#options.clusterStatus === undefined ? {} : { cluster: await this.#options.clusterStatus() }),
         });
       }
       case 'GET /metrics':
@@ -330,9 +360,36 @@ export class PrimaryServer {
    * this primary is lost.
    */
   async #acknowledged(before: bigint, position: Position): Promise<string> {
-    if (this.#options.durability !== 'quorum' || position.txid <= before) return position.toString();
-    if (await this.#replicas.waitFor(position.txid, this.#options.quorumTimeoutMs)) return position.toString();
-    throw new RequestError(
+    if (position.txid > before && this.#options.durability === 'quorum')
+      if (!(await this.#replicas.waitFor(position.txid, this.#options.quorumTimeoutMs)))
+        throw this.#quorumTimeout(position);
+    if (position.txid > before && !this.#mayAcknowledge()) {
+      throw new RequestError(
+        'NOT_PRIMARY',
+        `the write is committed at ${position} on a primary whose term ended: it is not acknowledged and will be discarded`,
+      );
+    }
+    return position.toString();
+  }
+
+  /**
+   * Refuses a statement when this primary may no longer acknowledge writes, or the client has
+   * seen a newer term (its `Wasmlite-Epoch` is higher than ours): 503 `NOT_PRIMARY`.
+   */
+  #checkTerm(req: IncomingMessage): void {
+    const header = req.headers[EPOCH_HEADER];
+    const seen = typeof header === 'string' && /^\d{1,20}$/.test(header) ? BigInt(header) : 0n;
+    if (seen > this.#epoch)
+      throw new RequestError(
+        'NOT_PRIMARY',
+        `this primary's epoch ${this.#epoch} is older than ${seen}: it was deposed`,
+      );
+    if (!this.#mayAcknowledge())
+      throw new RequestError('NOT_PRIMARY', "this primary's term has ended: it takes no write");
+  }
+
+  #quorumTimeout(position: Position): RequestError {
+    return new RequestError(
       'QUORUM_TIMEOUT',
       `the write is committed on the primary at ${position} but no replica reported it durable within ${this.#options.quorumTimeoutMs} ms: it is not acknowledged and may be lost if the primary is lost`,
     );

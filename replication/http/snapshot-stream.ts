@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { Position } from '../log/index.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
 import type { EngineThread } from './engine-thread.ts';
+import { FEED_HEADERS } from './feed-headers.ts';
 
 /**
  * Answers `GET /v1/snapshot` with the database's pages, streamed: the engine worker begins a read
@@ -29,10 +30,10 @@ export async function streamSnapshot(
     res.writeHead(200, {
       'content-type': 'application/vnd.sqlite3',
       'content-length': pageCount * pageSize,
-      'x-wasmlite-position': position.toString(),
-      'x-wasmlite-db-id': primary.dbId,
-      'x-wasmlite-page-size': pageSize,
-      ...(proof === undefined ? {} : { 'x-wasmlite-proof': proof }),
+      [FEED_HEADERS.position]: position.toString(),
+      [FEED_HEADERS.dbId]: primary.dbId,
+      [FEED_HEADERS.pageSize]: pageSize,
+      ...(proof === undefined ? {} : { [FEED_HEADERS.proof]: proof }),
     });
     let chunk = first.chunk!;
     for (;;) {

@@ -248,6 +248,18 @@ export class TransactionLog {
   }
 
   /**
+   * The epoch of the last record, `undefined` while the log is empty. Epochs never decrease along
+   * a log, so a primary of an older term may not append to it.
+   *
+   * @example
+   * if ((log.lastEpoch() ?? 0n) > epoch) throw new RangeError('a newer term wrote this log');
+   */
+  lastEpoch(): bigint | undefined {
+    this.#checkOpen();
+    return this.#last?.epoch;
+  }
+
+  /**
    * The txid of the oldest record still in the log, `undefined` while it is empty. A replica that
    * needs an older one must be sent a snapshot.
    *

@@ -21,6 +21,11 @@ export interface PrimaryDatabaseOptions {
   readonly logSegmentBytes?: number;
   /** Where damage found in the log is told (default `console.warn`). */
   readonly warn?: (message: string) => void;
+  /**
+   * Where an empty log starts: the position and database identity of a replica promoted to
+   * primary (its records continue that history). Ignored when the log has records.
+   */
+  readonly startAt?: { readonly position: Position; readonly dbId: string };
 }
 
 /**
@@ -52,6 +57,11 @@ export class PrimaryDatabase {
   readonly dbId: string;
   /** How many log records were applied to the file at startup to bring it level. */
   readonly recovered: number;
+  /**
+   * Where the engine's capture starts: the log's last position, or, for an empty log, the
+   * `startAt` position of a promoted replica (`undefined`: the database's own, for a new history).
+   */
+  readonly startPosition: Position | undefined;
   /** The log's damaged records, found at startup (every record is verified) or when read since. */
   readonly logDamage: LogDamage;
   readonly #listeners = new Set<(record: TxRecord) => void>();
@@ -69,6 +79,7 @@ export class PrimaryDatabase {
     recovered: number,
     logDamage: LogDamage,
     madeLogDir: boolean,
+    startPosition: Position | undefined,
   ) {
     this.path = path;
     this.log = log;
@@ -76,6 +87,7 @@ export class PrimaryDatabase {
     this.recovered = recovered;
     this.logDamage = logDamage;
     this.#madeLogDir = madeLogDir;
+    this.startPosition = startPosition;
   }
 
   /** Opens the log and brings the database level with it (see the class). */
@@ -83,12 +95,20 @@ export class PrimaryDatabase {
     const madeLogDir = !fs.existsSync(options.logDir);
     const log = openLog(options.logDir, options.logSegmentBytes);
     try {
-      const dbId = loadDbId(log.dir, log.dbId);
+      const dbId = loadDbId(log.dir, log.dbId ?? options.startAt?.dbId);
       const recovered = await levelWithLog(options.path, log);
       const warn = options.warn ?? ((message: string) => console.warn(`wasmlite primary ${options.path}: ${message}`));
       const logDamage = new LogDamage(log, warn);
       logDamage.scan();
-      return new PrimaryDatabase(options.path, log, dbId, recovered, logDamage, madeLogDir);
+      return new PrimaryDatabase(
+        options.path,
+        log,
+        dbId,
+        recovered,
+        logDamage,
+        madeLogDir,
+        log.lastPosition() ?? options.startAt?.position,
+      );
     } catch (error) {
       log.close();
       // Nothing was committed yet, so the directory holds only what this open wrote (the dbid).

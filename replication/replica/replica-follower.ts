@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import nodePath from 'node:path';
-import { ClientError } from '../../core/client/client-error.ts';
 import { writeFileDurably } from '../../core/util/durable-file.ts';
 import { positiveInteger } from '../../core/util/option-checks.ts';
-import { checkPrimaryAddress } from '../../core/client/transport.ts';
+import { HttpPrimaryFeed } from '../http/http-primary-feed.ts';
 import {
   Position,
   PositionMismatchError,
@@ -14,7 +13,7 @@ import {
   TxRecord,
   type PositionLike,
 } from '../log/index.ts';
-import { readFrameBatches } from './frame-reader.ts';
+import type { PrimaryFeed, SnapshotDownload } from './primary-feed.ts';
 import { Replica } from './replica.ts';
 import { ReplicaTimeoutError } from './replica-timeout-error.ts';
 import { verifySnapshot } from './verify-snapshot.ts';
@@ -24,17 +23,21 @@ import { verifySnapshot } from './verify-snapshot.ts';
  *
  * @example
  * ReplicaFollower.start({ path: '/srv/replica.db', syncUrl: 'http://primary:7878', authToken });
+ * ReplicaFollower.start({ path: '/srv/replica.db', feed }); // any PrimaryFeed
  */
 export interface ReplicaFollowerOptions {
   /** The local replica's database file (created from a snapshot if missing). */
   readonly path: string;
-  /** The primary's base URL. */
-  readonly syncUrl: string;
+  /** The primary's base URL (followed through an `HttpPrimaryFeed`); or give `feed`. */
+  readonly syncUrl?: string;
   /**
-   * Bearer token for the primary. A read token is enough to follow; to report this replica's
-   * position (`/status`, and confirming writes in `quorum` mode) it takes a replica or write token.
+   * Bearer token for the primary at `syncUrl`. A read token is enough to follow; to report this
+   * replica's position (`/status`, and confirming writes in `quorum` mode) it takes a replica or
+   * write token.
    */
   readonly authToken?: string;
+  /** Where the primary's snapshot and log come from, instead of `syncUrl`. */
+  readonly feed?: PrimaryFeed;
   /** First reconnect delay in ms (default 100); doubles up to `maxBackoffMs` (default 5000). */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -46,6 +49,12 @@ export interface ReplicaFollowerOptions {
   readonly log?: (message: string) => void;
   /** How the primary's `/status` names this replica (default `<hostname>:<absolute path>`). */
   readonly name?: string;
+  /**
+   * Called with the encoded records (as received) of each applied batch, once they are durable in
+   * the replica and before its position is reported: a failover node keeps them in a log of its
+   * own, to serve them if it becomes the primary. What it throws is logged and ignored.
+   */
+  readonly onApplied?: (records: readonly Uint8Array[]) => void;
 }
 
 /** The most records, and about the most bytes of them, applied in one commit. */
@@ -71,25 +80,23 @@ function reached(have: Position, want: Position): boolean {
 }
 
 /**
- * Writes a snapshot response's body to `file` as it arrives (memory stays at one network chunk
- * whatever the database's size) and fsyncs it; resolves with its length. Throws if the body ends
- * short of `content-length`, so a cut-off snapshot is never taken for a database.
+ * Writes a snapshot's body to `file` as it arrives (memory stays at one network chunk whatever
+ * the database's size) and fsyncs it; resolves with its length. Throws if the body ends short of
+ * its announced length, so a cut-off snapshot is never taken for a database.
  */
-async function downloadDurably(response: Response, file: string, signal: () => boolean): Promise<number> {
-  const expected = Number(response.headers.get('content-length'));
-  if (!Number.isSafeInteger(expected) || expected < 0) throw new Error('GET /v1/snapshot: no content-length');
+async function downloadDurably(snapshot: SnapshotDownload, file: string, signal: () => boolean): Promise<number> {
+  const expected = snapshot.length;
   const out = await fs.promises.open(file, 'w');
   let received = 0;
   try {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const chunk of snapshot.body) {
       if (signal()) return received;
       // Positional writes of whole chunks: a short write is retried by the loop.
       for (let done = 0; done < chunk.length;)
         done += (await out.write(chunk, done, chunk.length - done, received + done)).bytesWritten;
       received += chunk.length;
     }
-    if (received !== expected)
-      throw new Error(`GET /v1/snapshot: the body ended after ${received} of ${expected} bytes`);
+    if (received !== expected) throw new Error(`the snapshot ended after ${received} of ${expected} bytes`);
     await out.sync();
     return received;
   } finally {
@@ -98,10 +105,11 @@ async function downloadDurably(response: Response, file: string, signal: () => b
 }
 
 /**
- * Keeps a local {@link Replica} level with a primary: bootstraps it from `GET /v1/snapshot` when
- * there is none (or the primary's database identity is not the one recorded in `<path>-dbid`),
- * then follows `GET /v1/log` and applies each record. A compacted log (410), a replica ahead of
- * the primary (409) or a record that does not continue the replica ({@link PositionMismatchError})
+ * Keeps a local {@link Replica} level with a primary, through a {@link PrimaryFeed} (HTTP to
+ * `syncUrl` unless given another): bootstraps it from the primary's snapshot when there is none
+ * (or the primary's database identity is not the one recorded in `<path>-dbid`), then follows
+ * the log and applies each record. A compacted log, a replica ahead of the primary or a record
+ * that does not continue the replica ({@link PositionMismatchError})
  * re-bootstraps from a snapshot; a dropped connection is retried with bounded exponential backoff
  * while the local file keeps serving reads.
  *
@@ -116,8 +124,7 @@ async function downloadDurably(response: Response, file: string, signal: () => b
  */
 export class ReplicaFollower {
   readonly path: string;
-  readonly #url: string;
-  readonly #headers: Record<string, string>;
+  readonly #feed: PrimaryFeed;
   readonly #minBackoff: number;
   readonly #maxBackoff: number;
   readonly #idleTimeout: number;
@@ -126,6 +133,7 @@ export class ReplicaFollower {
   readonly #dbIdFile: string;
   readonly #id = randomUUID();
   readonly #name: string;
+  readonly #onApplied: ((records: readonly Uint8Array[]) => void) | undefined;
   /** Whether the primary waits for replicas' reports (its `x-wasmlite-durability: quorum`). */
   #quorum = false;
   /**
@@ -133,9 +141,15 @@ export class ReplicaFollower {
    * follower received it (or a snapshot with it): what lets its reports confirm writes.
    */
   #proven: { readonly txid: bigint; readonly proof: string } | undefined;
+  /** The highest epoch of a primary this follower has followed: an older primary is refused. */
+  #epoch = 0n;
+  /** The epoch of the last record received: epochs never decrease along a log. */
+  #recordEpoch = 0n;
+  /** See {@link ReplicaFollower.appliedEpoch}. */
+  #appliedEpoch = 0n;
   #reporting = false;
-  /** The status of the last refused report that was logged, so that it is logged once. */
-  #lastRefusal: number | undefined;
+  /** The code of the last refused report that was logged, so that it is logged once. */
+  #lastRefusal: string | undefined;
   /** Set when the primary refuses this follower's token for reports (403): it stops sending them. */
   #reportsRefused = false;
   #reportAgain = false;
@@ -163,10 +177,8 @@ export class ReplicaFollower {
     if (typeof options.path !== 'string' || options.path === '' || options.path === ':memory:') {
       throw new TypeError('Expected the "path" option to be a database file path');
     }
-    checkPrimaryAddress(options);
     this.path = options.path;
-    this.#url = options.syncUrl.replace(/\/+$/, '');
-    this.#headers = options.authToken === undefined ? {} : { authorization: `Bearer ${options.authToken}` };
+    this.#feed = options.feed ?? new HttpPrimaryFeed(options as { syncUrl: string; authToken?: string });
     this.#minBackoff = positiveInteger(options.minBackoffMs ?? 100, 'minBackoffMs');
     this.#maxBackoff = positiveInteger(options.maxBackoffMs ?? 5000, 'maxBackoffMs');
     this.#idleTimeout = positiveInteger(options.idleTimeoutMs ?? 20_000, 'idleTimeoutMs');
@@ -178,6 +190,9 @@ export class ReplicaFollower {
     if (options.name !== undefined && (typeof options.name !== 'string' || options.name === ''))
       throw new TypeError('Expected the "name" option to be a non-empty string');
     this.#name = options.name ?? `${os.hostname()}:${nodePath.resolve(this.path)}`;
+    if (options.onApplied !== undefined && typeof options.onApplied !== 'function')
+      throw new TypeError('Expected the "onApplied" option to be a function');
+    this.#onApplied = options.onApplied;
     this.#ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
       this.#rejectReady = reject;
@@ -209,6 +224,16 @@ export class ReplicaFollower {
   /** Whether a log stream from the primary is open now. */
   get connected(): boolean {
     return this.#connected;
+  }
+
+  /**
+   * The epoch of the last record this follower applied, or of the primary whose snapshot it
+   * installed (a snapshot is at or past the start of that primary's term); 0 before either.
+   * Failover compares histories by it: a history that has a record of term `e` holds every write
+   * acknowledged before `e` began.
+   */
+  appliedEpoch(): bigint {
+    return this.#appliedEpoch;
   }
 
   /** The last applied position; `Position.ZERO` before the replica exists. */
@@ -270,20 +295,7 @@ export class ReplicaFollower {
    * the primary cannot be asked, or {@link ReplicaTimeoutError} after `timeoutMs` (default 10000).
    */
   async sync(timeoutMs = 10_000): Promise<Position> {
-    let body: { position?: unknown; dbId?: unknown };
-    try {
-      const response = await fetch(`${this.#url}/status`, {
-        headers: this.#headers,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      body = (await response.json()) as { position?: unknown; dbId?: unknown };
-    } catch (cause) {
-      throw new ClientError(`primary unreachable at ${this.#url}: ${(cause as Error).message}`, 'PRIMARY_UNREACHABLE');
-    }
-    if (typeof body.position !== 'string')
-      throw new ClientError("the primary's /status has no position", 'PRIMARY_ERROR');
-    const want = Position.parse(body.position);
-    const dbId = typeof body.dbId === 'string' ? body.dbId : undefined;
+    const { position: want, dbId } = await this.#feed.status(timeoutMs);
     return this.#waitUntil(
       want,
       timeoutMs,
@@ -319,8 +331,8 @@ export class ReplicaFollower {
       } catch (error) {
         if (this.#closed) break;
         const message = (error as Error).message;
-        if (this.#connected) this.#log(`connection to ${this.#url} lost (${message}); reconnecting`);
-        else if (message !== this.#lastFailure) this.#log(`cannot follow ${this.#url} (${message}); retrying`);
+        if (this.#connected) this.#log(`connection to ${this.#feed.source} lost (${message}); reconnecting`);
+        else if (message !== this.#lastFailure) this.#log(`cannot follow ${this.#feed.source} (${message}); retrying`);
         this.#lastFailure = message;
         this.#connected = false;
         await new Promise<void>((resolve) => {
@@ -353,14 +365,18 @@ export class ReplicaFollower {
 
   /** Replaces the local file by the primary's snapshot and opens it as the replica. */
   async #bootstrap(): Promise<void> {
-    const response = await fetch(`${this.#url}/v1/snapshot`, { headers: this.#headers });
-    if (response.status !== 200) throw new Error(`GET /v1/snapshot: HTTP ${response.status} ${await response.text()}`);
-    const position = Position.parse(response.headers.get('x-wasmlite-position') ?? '');
-    const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
-    const pageSize = Number(response.headers.get('x-wasmlite-page-size'));
+    const download = new AbortController();
+    const snapshot = await this.#feed.snapshot(download.signal);
+    try {
+      this.#checkEpoch(snapshot.epoch);
+    } catch (error) {
+      download.abort();
+      throw error;
+    }
+    const { position, dbId, pageSize } = snapshot;
     const temp = `${this.path}.snapshot-tmp`;
     try {
-      const bytes = await downloadDurably(response, temp, () => this.#closed);
+      const bytes = await downloadDurably(snapshot, temp, () => this.#closed);
       // Checked before it replaces anything: until a snapshot is proven to be the announced
       // position, the replica keeps serving what it had (or nothing, on a first bootstrap).
       if (!this.#closed) verifySnapshot(temp, position, pageSize, bytes);
@@ -382,11 +398,23 @@ export class ReplicaFollower {
     // Also makes the snapshot's rename durable: the identity file is in the same directory.
     writeFileDurably(this.#dbIdFile, `${dbId}\n`);
     this.#dbId = dbId;
+    this.#appliedEpoch = snapshot.epoch ?? 0n;
     this.#replica = await Replica.open(this.path, { from: position, sync: this.#sync });
-    const proof = response.headers.get('x-wasmlite-proof');
-    this.#proven = proof !== null && PROOF_PATTERN.test(proof) ? { txid: position.txid, proof } : undefined;
+    const proof = snapshot.proof;
+    this.#proven = proof !== undefined && PROOF_PATTERN.test(proof) ? { txid: position.txid, proof } : undefined;
     this.#resolveReady();
     this.#notify();
+  }
+
+  /**
+   * Throws if `epoch` (a primary's term, when it says it) is older than one already followed:
+   * that primary was deposed. Otherwise it becomes the newest seen.
+   */
+  #checkEpoch(epoch: bigint | undefined): void {
+    if (epoch === undefined) return;
+    if (epoch < this.#epoch)
+      throw new Error(`${this.#feed.source} is a primary of epoch ${epoch}, older than epoch ${this.#epoch}`);
+    this.#epoch = epoch;
   }
 
   /**
@@ -399,29 +427,21 @@ export class ReplicaFollower {
     this.#abort = controller;
     let idle: NodeJS.Timeout | undefined;
     try {
-      const response = await fetch(`${this.#url}/v1/log?from=${replica.position.txid + 1n}`, {
-        headers: this.#headers,
-        signal: controller.signal,
-      });
-      if (response.status === 410) {
-        await response.body?.cancel();
-        return `the primary's log is compacted past txid ${replica.position.txid + 1n}`;
-      }
-      if (response.status === 409) {
-        await response.body?.cancel();
-        return `the replica (${replica.position}) is ahead of the primary`;
-      }
-      if (response.status !== 200 || response.body === null)
-        throw new Error(`GET /v1/log: HTTP ${response.status} ${await response.text()}`);
-      const dbId = response.headers.get('x-wasmlite-db-id') ?? '';
+      const opening = await this.#feed.log(replica.position.txid + 1n, controller.signal);
+      // Fencing, whatever the answer: a primary of an older term than one already followed was
+      // deposed, and neither its records nor its word that the replica must re-bootstrap count.
+      this.#checkEpoch(opening.epoch);
+      if (opening.kind === 'compacted') return `the primary's log is compacted past txid ${replica.position.txid + 1n}`;
+      if (opening.kind === 'ahead') return `the replica (${replica.position}) is ahead of the primary`;
+      const dbId = opening.dbId;
       if (dbId !== this.#dbId) {
         controller.abort();
         return `the primary's database identity is ${dbId}, the replica's ${this.#dbId ?? 'unknown'}`;
       }
-      if (!this.#connected) this.#log(`following ${this.#url} from ${replica.position}`);
+      if (!this.#connected) this.#log(`following ${this.#feed.source} from ${replica.position}`);
       this.#connected = true;
       this.#lastFailure = undefined;
-      this.#quorum = response.headers.get('x-wasmlite-durability') === 'quorum';
+      this.#quorum = opening.durability === 'quorum';
       this.#report();
       this.#backoff = this.#minBackoff;
       const resetIdle = (): void => {
@@ -429,7 +449,7 @@ export class ReplicaFollower {
         idle = setTimeout(() => controller.abort(), this.#idleTimeout);
       };
       resetIdle();
-      for await (const frames of readFrameBatches(response.body as unknown as AsyncIterable<Uint8Array>)) {
+      for await (const frames of opening.frames) {
         resetIdle();
         const reason = this.#applyFrames(replica, frames);
         if (reason !== undefined) {
@@ -453,14 +473,18 @@ export class ReplicaFollower {
    */
   #applyFrames(replica: Replica, frames: readonly Uint8Array[]): string | undefined {
     let batch: TxRecord[] = [];
+    let batchFrames: Uint8Array[] = [];
     let bytes = 0;
     let heartbeat = false;
     const proofs = new Map<bigint, string>();
     const flush = (): string | undefined => {
       if (batch.length === 0) return undefined;
       const records = batch;
+      const encoded = batchFrames;
       batch = [];
+      batchFrames = [];
       bytes = 0;
+      const before = replica.position.txid;
       try {
         replica.applyBatch(records);
       } catch (error) {
@@ -469,6 +493,15 @@ export class ReplicaFollower {
       } finally {
         // The records before a failing one are applied.
         const txid = replica.position.txid;
+        if (this.#onApplied !== undefined && txid > before) {
+          try {
+            this.#onApplied(encoded.slice(0, Number(txid - before)));
+          } catch (error) {
+            this.#log(`onApplied failed: ${(error as Error).message}`);
+          }
+        }
+        const last = records.findLast((record) => record.txid === txid);
+        if (last !== undefined) this.#appliedEpoch = last.epoch;
         const proof = proofs.get(txid);
         if (proof !== undefined) this.#proven = { txid, proof };
         this.#notify();
@@ -484,7 +517,14 @@ export class ReplicaFollower {
         }
         const record = TxRecord.decode(frame);
         if (record.txid <= (batch.at(-1)?.txid ?? replica.position.txid)) continue;
+        // Epochs never decrease along a log: an older one is a deposed primary's record.
+        if (record.epoch < this.#recordEpoch)
+          throw new Error(
+            `record ${record.txid} is of epoch ${record.epoch}, after one of epoch ${this.#recordEpoch}: refused`,
+          );
+        this.#recordEpoch = record.epoch;
         batch.push(record);
+        batchFrames.push(frame);
         proofs.set(record.txid, recordProof(frame));
         bytes += frame.length;
         if (batch.length >= BATCH_RECORDS || bytes >= BATCH_BYTES) {
@@ -527,32 +567,22 @@ export class ReplicaFollower {
     this.#lastReport = Date.now();
     const position = this.position();
     const proof = this.#proven?.txid === position.txid ? this.#proven.proof : null;
-    const body = JSON.stringify({
-      replica: this.#id,
-      name: this.#name,
-      position: position.toString(),
-      proof,
-      durable: this.#sync,
-    });
+    const report = { replica: this.#id, name: this.#name, position: position.toString(), proof, durable: this.#sync };
     // Bounded, so that a primary that stops answering cannot hold reports back for good.
-    fetch(`${this.#url}/v1/ack`, {
-      method: 'POST',
-      headers: { ...this.#headers, 'content-type': 'application/json' },
-      body,
-      signal: AbortSignal.timeout(this.#idleTimeout),
-    })
-      .then(async (response) => {
-        if (response.status === 200) return void (await response.body?.cancel());
-        const refusal = `the primary refuses this replica's reports: HTTP ${response.status} ${await response.text()}`;
-        if (response.status === 403) {
+    this.#feed
+      .report(report, this.#idleTimeout)
+      .then((outcome) => {
+        if (outcome.accepted) return;
+        const refusal = `the primary refuses this replica's reports: ${outcome.reason}`;
+        if (outcome.forbidden) {
           // A read token: it follows, but may not report. That matters only to quorum writes.
           this.#reportsRefused = true;
           if (this.#quorum) this.#log(`${refusal}; this replica confirms no write`);
           return;
         }
-        // Said once per status: a refused report is sent again at every apply and heartbeat.
-        if (response.status !== this.#lastRefusal) this.#log(refusal);
-        this.#lastRefusal = response.status;
+        // Said once per refusal: a refused report is sent again at every apply and heartbeat.
+        if (outcome.code !== this.#lastRefusal) this.#log(refusal);
+        this.#lastRefusal = outcome.code;
       })
       .catch(() => {})
       .finally(() => {

@@ -89,6 +89,27 @@ export interface PrimaryOptions {
    * a replica, read or write token of the primary's, in that order.
    */
   readonly archive?: PrimaryArchiveOptions;
+  /**
+   * The term's epoch (default 1): stamped into every record this primary writes, and sent in the
+   * `Wasmlite-Epoch` header of every answer. A write request whose `Wasmlite-Epoch` is higher was
+   * sent by a client that has seen a newer primary: it is refused with 503 `NOT_PRIMARY`.
+   */
+  readonly epoch?: bigint;
+  /**
+   * Asked before a write runs and again before it is acknowledged (default: always true). A
+   * failover node answers false once its lease may have lapsed: the write is then refused, or
+   * answered 503 `NOT_PRIMARY` (committed here, not acknowledged), never acknowledged.
+   */
+  readonly mayAcknowledge?: () => boolean;
+  /**
+   * Where an empty log starts (a replica promoted to primary): the replica's position and
+   * database identity. Ignored when the log has records.
+   */
+  readonly startAt?: { readonly position: Position; readonly dbId: string };
+  /** The URL this primary is reached at, for `/health`'s `primaryUrl` (default the listening URL). */
+  readonly advertisedUrl?: string;
+  /** What `/status` says of the cluster this primary leads (its `cluster` field), if it is in one. */
+  readonly clusterStatus?: () => Promise<unknown>;
 }
 
 /**
@@ -117,7 +138,13 @@ export interface Primary {
   close(): Promise<void>;
 }
 
-function isLoopback(host: string): boolean {
+/**
+ * Whether `host` is a loopback address, where a primary may serve without a token.
+ *
+ * @example
+ * isLoopback('127.0.0.1'); // true
+ */
+export function isLoopback(host: string): boolean {
   if (host === 'localhost') return true;
   if (isIP(host) === 4) return host.startsWith('127.');
   return host === '::1';
@@ -201,13 +228,33 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
   const archive = options.archive;
   if (archive !== undefined && (archive === null || typeof archive !== 'object'))
     throw new TypeError('Expected the "archive" option to be an object');
+  const epoch = options.epoch ?? 1n;
+  if (typeof epoch !== 'bigint' || epoch < 1n)
+    throw new TypeError('Expected the "epoch" option to be a positive bigint');
+  const mayAcknowledge = options.mayAcknowledge ?? (() => true);
+  if (typeof mayAcknowledge !== 'function')
+    throw new TypeError('Expected the "mayAcknowledge" option to be a function');
   // Loaded only for a primary that archives; its options are checked when it starts, below.
   const backup = archive === undefined ? undefined : await import('../backup/archiver.ts');
-  const primary = await PrimaryDatabase.open({ path, logDir, logSegmentBytes, warn: options.log });
+  const primary = await PrimaryDatabase.open({
+    path,
+    logDir,
+    logSegmentBytes,
+    warn: options.log,
+    ...(options.startAt === undefined ? {} : { startAt: options.startAt }),
+  });
+  const logEpoch = primary.log.lastEpoch() ?? 0n;
+  if (logEpoch > epoch) {
+    throw primary.discard(
+      new RangeError(
+        `Expected the "epoch" option to be at least ${logEpoch}, the epoch of the log's last record: a primary of an older term may not write`,
+      ),
+    );
+  }
   let engine: EngineThread;
   try {
     engine = await EngineThread.start(primary, {
-      epoch: 1n,
+      epoch,
       transactionTimeoutMs,
       statementTimeoutMs,
       maxResponseRows,
@@ -234,6 +281,10 @@ export async function startPrimary(options: PrimaryOptions): Promise<Primary> {
     durability,
     quorumTimeoutMs,
     archive: { status: () => archiver?.status() ?? null, metrics: () => archiver?.metrics() ?? '' },
+    epoch,
+    mayAcknowledge,
+    advertisedUrl: options.advertisedUrl,
+    clusterStatus: options.clusterStatus,
   });
   let archiver: Archiver | undefined;
   let url: string;

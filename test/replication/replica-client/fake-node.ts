@@ -55,9 +55,11 @@ export async function startFakeNode(initial: NodeBehaviour): Promise<FakeNode> {
       } else if (now.kind === 'deposed') {
         answer(503, now.epoch, { error: { code: 'NOT_PRIMARY', message: 'deposed' } });
       } else {
+        // The real primary behind stands for this node's engine: the epoch is this node's to check.
+        const { 'wasmlite-epoch': _epoch, ...headers } = req.headers;
         const upstream = http.request(
           `${now.to}${req.url}`,
-          { method: req.method, headers: { ...req.headers, host: new URL(now.to).host } },
+          { method: req.method, headers: { ...headers, host: new URL(now.to).host } },
           (reply) => {
             // Piped, not buffered: the log stream a follower reads never ends.
             setTimeout(() => {

@@ -1,7 +1,13 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { open } from '../../../core/index.ts';
-import { ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
+import {
+  HttpPrimaryFeed,
+  ReplicaFollower,
+  startPrimary,
+  type Primary,
+  type PrimaryFeed,
+} from '../../../replication/index.ts';
 import { databaseChecksum, type TxRecord } from '../../../replication/log/index.ts';
 import { Replica } from '../../../replication/replica/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
@@ -67,6 +73,44 @@ describe('a replica follower behind its primary', () => {
       expect(reader.prepare('SELECT count(*) FROM t').pluck().get()).toBe(200);
       const pages = reader.prepare('SELECT data FROM sqlite_dbpage').pluck().all() as Uint8Array[];
       expect(databaseChecksum(Buffer.concat(pages), { pageSize: 4096 })).toBe(primary.position().checksum);
+    } finally {
+      reader.close();
+    }
+  });
+
+  it('follows whatever feed it is given, and asks the primary nothing except through it', async () => {
+    const primary = await startPrimary({ path: path.join(temp.dir, 'primary.db'), heartbeatMs: 100 });
+    cleanups.push(() => primary.close());
+    await execute(primary, 'CREATE TABLE t (x)');
+    const http = new HttpPrimaryFeed({ syncUrl: primary.url });
+    const calls: string[] = [];
+    // A plain object of functions: what a failover feed is, one that may change where it points.
+    const feed: PrimaryFeed = {
+      source: 'test-feed',
+      snapshot: (signal) => (calls.push('snapshot'), http.snapshot(signal)),
+      log: (from, signal) => (calls.push(`log ${from}`), http.log(from, signal)),
+      report: (report, timeoutMs) => (calls.push('report'), http.report(report, timeoutMs)),
+      status: (timeoutMs) => (calls.push('status'), http.status(timeoutMs)),
+    };
+    const messages: string[] = [];
+    const follower = ReplicaFollower.start({
+      path: path.join(temp.dir, 'replica.db'),
+      feed,
+      log: (m) => messages.push(m),
+    });
+    cleanups.push(() => follower.close());
+    await execute(primary, 'INSERT INTO t VALUES (1)');
+    expect(await follower.sync()).toEqual(primary.position());
+    expect(calls[0]).toBe('snapshot');
+    expect(calls).toContain('status');
+    await execute(primary, 'INSERT INTO t VALUES (2)');
+    await follower.waitFor(primary.position(), 5000);
+    expect(calls.filter((call) => call.startsWith('log '))).not.toEqual([]);
+    expect(messages.join('\n')).toMatch(/following test-feed from/);
+    await follower.close();
+    const reader = await open(path.join(temp.dir, 'replica.db'), { readonly: true });
+    try {
+      expect(reader.prepare('SELECT x FROM t').pluck().all()).toEqual([1, 2]);
     } finally {
       reader.close();
     }

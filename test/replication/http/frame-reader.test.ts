@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LogCorruptionError } from '../../../replication/log/index.ts';
-import { readFrameBatches, readFrames } from '../../../replication/replica/frame-reader.ts';
+import { readFrameBatches, readFrames } from '../../../replication/http/frame-reader.ts';
 
 function frame(bytes: number[]): Buffer {
   const out = Buffer.alloc(4 + bytes.length);
