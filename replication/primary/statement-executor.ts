@@ -53,6 +53,16 @@ export interface ExecutorLimits {
   readonly maxResponseBytes?: number;
 }
 
+/**
+ * Makes a write request's commit: calls `commit` (which runs `COMMIT`) knowing the request's
+ * `result`, typically attaching it to the commit's log record (`WalCapture.withMeta`). Throwing
+ * refuses the commit (the transaction is rolled back).
+ *
+ * @example
+ * const seal: Seal<StatementResult> = (result, commit) => capture.withMeta({ idempotencyKey, result: encode(result) }, commit);
+ */
+export type Seal<T> = (result: T, commit: () => void) => void;
+
 const CACHE_SIZE = 128;
 
 /**
@@ -265,14 +275,22 @@ export class StatementExecutor {
   }
 
   /**
-   * Runs one statement in its own transaction.
+   * Runs one statement in its own transaction. With `seal`, a statement that may write runs in an
+   * explicit `BEGIN IMMEDIATE` and `seal` makes the commit, knowing the result (a read-only one
+   * runs as without it: it commits nothing).
    *
    * @example
    * executor.execute({ sql: 'INSERT INTO t (v) VALUES (?)', args: ['a'] }, 'write').lastInsertRowid; // 1n
    */
-  execute(input: StatementInput, access: Access): StatementResult {
+  execute(input: StatementInput, access: Access, seal?: Seal<StatementResult>): StatementResult {
     const stmt = this.#prepare(input.sql, access);
     try {
+      if (seal !== undefined && !stmt.readonly) {
+        this.#begin.write.run();
+        const result = this.#request(() => this.#run(stmt, input.args));
+        seal(result, () => this.#commit.run());
+        return result;
+      }
       return this.#request(() => this.#run(stmt, input.args));
     } finally {
       // A statement that left a transaction open (a trick the keyword check missed) is undone.
@@ -311,12 +329,18 @@ export class StatementExecutor {
 
   /**
    * Runs the statements in one transaction: all of them commit, or (on the first failure, which
-   * is rethrown) none. A read access checks every statement before running any.
+   * is rethrown) none. A read access checks every statement before running any. With `seal`,
+   * `seal` makes the commit, knowing the results.
    *
    * @example
    * executor.batch([{ sql: 'INSERT INTO t VALUES (1)' }, { sql: 'INSERT INTO t VALUES (2)' }], 'write', 'write');
    */
-  batch(inputs: readonly StatementInput[], access: Access, mode: BatchMode = 'deferred'): StatementResult[] {
+  batch(
+    inputs: readonly StatementInput[],
+    access: Access,
+    mode: BatchMode = 'deferred',
+    seal?: Seal<StatementResult[]>,
+  ): StatementResult[] {
     if (access === 'read') {
       inputs.forEach((input, i) => {
         try {
@@ -341,7 +365,8 @@ export class StatementExecutor {
           }
         }),
       );
-      this.#commit.run();
+      if (seal === undefined) this.#commit.run();
+      else seal(results, () => this.#commit.run());
       return results;
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
