@@ -3,7 +3,7 @@ import net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClientError } from '../../../core/index.ts';
+import { ClientError, createClient } from '../../../core/index.ts';
 import { HttpTransport } from '../../../replication/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 
@@ -30,19 +30,25 @@ async function startChild(file: string, options: object): Promise<{ child: Child
 
 /**
  * A TCP proxy in front of `target` that, while `cut()` says so, resets the client's connection
- * as soon as the primary's answer starts: the request was forwarded and run, its answer lost.
+ * as soon as the primary's answer to a statement (`POST /v1/…`) starts: the request was forwarded
+ * and run, its answer lost. Log streams and other requests pass.
  */
 async function lossyProxy(target: string, cut: () => boolean): Promise<{ url: string; requests: string[] }> {
   const { hostname, port } = new URL(target);
   const requests: string[] = [];
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(port), hostname);
+    let statement = false;
     client.on('data', (chunk: Buffer) => {
-      requests.push(chunk.toString('latin1'));
+      const text = chunk.toString('latin1');
+      if (/^[A-Z]+ \//.test(text)) {
+        statement = text.startsWith('POST /v1/');
+        if (statement) requests.push(text);
+      }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (!cut()) return void client.write(chunk);
+      if (!statement || !cut()) return void client.write(chunk);
       client.resetAndDestroy();
       upstream.destroy();
     });
@@ -92,6 +98,26 @@ describe('a write whose answer is lost', () => {
     const { results } = await t.batch([statement('INSERT INTO t (v) VALUES (?)', 'batch')], 'write');
     expect(results[0]!.lastInsertRowid).toBe(3n);
     expect(await rows(t)).toBe(3);
+  });
+
+  it('is invisible to a replica client: execute resolves with the first result, applied once', async () => {
+    const primary = await startChild(temp.file('app.db'), {});
+    let cuts = 0;
+    const proxy = await lossyProxy(primary.url, () => cuts > 0 && cuts-- > 0);
+    const client = createClient({
+      url: `file:${temp.file('replica.db')}`,
+      syncUrl: proxy.url,
+      failoverTimeout: 10_000,
+    });
+    cleanups.push(() => client.close());
+    await client.execute('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
+    cuts = 1;
+    const result = await client.execute({ sql: 'INSERT INTO t (v) VALUES (?)', args: ['once'] });
+    expect(cuts).toBe(0);
+    expect(result.rowsAffected).toBe(1);
+    expect(result.lastInsertRowid).toBe(1n);
+    // Read locally, at the write's position.
+    expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
   });
 
   it('fails WRITE_OUTCOME_UNKNOWN once failoverTimeoutMs has passed, having applied it once', async () => {
