@@ -142,15 +142,32 @@ export class ClusterRoute {
 
   /**
    * POSTs `body` to `node` only (the primary an interactive transaction is open on): no failover,
-   * since the transaction lives there.
+   * since the transaction lives there. `idempotent` and `resend` as for {@link post}, except that
+   * the request is sent again to `node` alone (restarted, it answers from its log).
    */
-  async postTo(node: string, path: string, body: string): Promise<RoutedAnswer> {
-    try {
-      return { ...(await this.#send(node, path, { ...this.#headers }, body)), node };
-    } catch (error) {
-      if (!(error instanceof PostFailure)) throw error;
-      if (error.sent) throw outcomeUnknown(node, error);
-      throw new ClientError(`the primary is gone (not sent): ${error.message}`, 'PRIMARY_UNAVAILABLE', error);
+  async postTo(
+    node: string,
+    path: string,
+    body: string,
+    options: { idempotent?: boolean; resend?: boolean } = {},
+  ): Promise<RoutedAnswer> {
+    const headers: Record<string, string> = { ...this.#headers };
+    if (options.idempotent === true) headers[IDEMPOTENCY_HEADER] = randomUUID();
+    const resend = options.idempotent === true && options.resend === true;
+    const deadline = Date.now() + this.#failoverTimeoutMs;
+    let lost: PostFailure | undefined;
+    for (let round = 0; ; round++) {
+      try {
+        return { ...(await this.#send(node, path, headers, body)), node };
+      } catch (error) {
+        if (!(error instanceof PostFailure)) throw error;
+        if (error.sent) lost = error;
+        const retry = resend && lost !== undefined && Date.now() < deadline;
+        if (!retry && lost !== undefined) throw outcomeUnknown(node, lost);
+        if (!retry)
+          throw new ClientError(`the primary is gone (not sent): ${error.message}`, 'PRIMARY_UNAVAILABLE', error);
+      }
+      await sleep(Math.min(ROUND_PAUSE_MS * 2 ** round, MAX_ROUND_PAUSE_MS, deadline - Date.now()));
     }
   }
 

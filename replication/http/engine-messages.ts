@@ -58,7 +58,8 @@ export type EngineCall =
       readonly owner: string;
       readonly statements: readonly StatementInput[];
     }
-  | { readonly op: 'commit' | 'rollback'; readonly tx: string; readonly owner: string }
+  | { readonly op: 'commit'; readonly tx: string; readonly owner: string; readonly idempotencyKey?: string }
+  | { readonly op: 'rollback'; readonly tx: string; readonly owner: string }
   | { readonly op: 'snapshotBegin' | 'close' }
   | { readonly op: 'snapshotRead' | 'snapshotEnd'; readonly snapshot: number };
 

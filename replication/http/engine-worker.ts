@@ -62,6 +62,7 @@ function keyed<T>(key: string | undefined, fields: (result: T) => Record<string,
 }
 
 const statementAnswer = (result: StatementResult): Record<string, unknown> => encodeResult(result);
+const commitAnswer = (): Record<string, unknown> => ({});
 const batchAnswer = (results: StatementResult[]): Record<string, unknown> => ({ results: results.map(encodeResult) });
 
 function encodeResult(result: StatementResult): Record<string, unknown> {
@@ -121,8 +122,9 @@ async function run(engine: WriterEngine, request: EngineRequest): Promise<Engine
         current: true,
       };
     case 'commit': {
-      const { before, after } = engine.commit(request.tx, request.owner, request.id);
-      return { body: open({}), before, after: position(after) };
+      const answer = keyed(request.idempotencyKey, commitAnswer);
+      const { before, after } = engine.commit(request.tx, request.owner, request.id, answer.keyed);
+      return { body: answer.body(undefined), before, after: position(after) };
     }
     case 'rollback':
       engine.rollback(request.tx, request.owner);

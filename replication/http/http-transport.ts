@@ -95,6 +95,7 @@ function decodeResult(wire: WireResult, intMode: IntMode): ResultSet {
  * (which may commit several transactions and is not de-duplicated), a lost answer is a
  * ClientError `WRITE_OUTCOME_UNKNOWN` for the caller to resolve. A retry whose first answer was
  * too large for the primary to keep fails with a ClientError `ALREADY_APPLIED` (it was applied).
+ * A transaction's commit is keyed and sent again too, to the node the transaction is on only.
  *
  * Failures: no primary found in time, a ClientError `PRIMARY_UNAVAILABLE` (not sent); the
  * connection lost after sending, `WRITE_OUTCOME_UNKNOWN`; an SQLite failure there a `LibsqlError`
@@ -159,9 +160,14 @@ export class HttpTransport implements PrimaryTransport {
     const { id } = this.#answer(begun) as { id: string };
     const route = `/v1/transactions/${encodeURIComponent(id)}`;
     // The transaction lives on the node that began it.
-    const post = async (path: string, payload: unknown) =>
+    const post = async (path: string, payload: unknown, options = {}) =>
       this.#answer(
-        await this.#route.postTo(begun.node, `${route}${path}`, payload === undefined ? '' : JSON.stringify(payload)),
+        await this.#route.postTo(
+          begun.node,
+          `${route}${path}`,
+          payload === undefined ? '' : JSON.stringify(payload),
+          options,
+        ),
       );
     return {
       execute: async (stmt) => {
@@ -173,7 +179,7 @@ export class HttpTransport implements PrimaryTransport {
           (r) => decodeResult(r, this.#intMode),
         ),
       commit: async () => ({
-        position: ((await post('/commit', undefined)) as { position: string }).position,
+        position: ((await post('/commit', undefined, RESENDABLE)) as { position: string }).position,
       }),
       rollback: async () => {
         await post('/rollback', undefined);

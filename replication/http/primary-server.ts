@@ -282,9 +282,11 @@ export class PrimaryServer {
         const { statements } = decodeBatch(await this.#body(req));
         return this.#answer(res, await this.#engine.call({ op: 'batchIn', tx: id, owner, statements }, gone));
       }
-      case 'commit':
+      case 'commit': {
+        const key = this.#idempotencyKey(req);
         await this.#body(req, true);
-        return this.#answer(res, await this.#engine.call({ op: 'commit', tx: id, owner }, gone));
+        return this.#write(res, { op: 'commit', tx: id, owner }, key, gone);
+      }
       default:
         await this.#body(req, true);
         return this.#answer(res, await this.#engine.call({ op: 'rollback', tx: id, owner }, gone));
@@ -298,14 +300,14 @@ export class PrimaryServer {
   }
 
   /**
-   * Runs a write request (`execute` or `batch`) and answers it. With a `key` it runs at most once
+   * Runs a write request (`execute`, `batch` or a transaction's `commit`) and answers it. With a `key` it runs at most once
    * ({@link IdempotentWrites}): a key the log holds already is answered with the first answer and
    * its position (header `Idempotent-Replayed: true`), or 409 `ALREADY_APPLIED` when that answer
    * was too large to keep.
    */
   async #write(
     res: ServerResponse,
-    call: Extract<EngineCall, { op: 'execute' | 'batch' }>,
+    call: Extract<EngineCall, { op: 'execute' | 'batch' | 'commit' }>,
     key: string | undefined,
     gone: AbortSignal,
   ): Promise<void> {

@@ -251,14 +251,14 @@ export class StatementExecutor {
 
   /**
    * Commits the open transaction; if the commit fails the transaction is rolled back (the
-   * failure is rethrown).
+   * failure is rethrown). With `seal`, `seal` makes the commit.
    *
    * @example
    * executor.commit();
    */
-  commit(): void {
+  commit(seal?: Seal<void>): void {
     try {
-      this.#request(() => this.#commit.run());
+      this.#request(() => (seal === undefined ? void this.#commit.run() : seal(undefined, () => this.#commit.run())));
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
     }

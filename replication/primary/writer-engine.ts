@@ -228,9 +228,13 @@ export class WriterEngine {
     return this.#tagged(tag, () => this.#transactions.batch(id, owner, inputs));
   }
 
-  /** Commits `owner`'s transaction `id` (a write one holds the writer: nothing else commits around it). */
-  commit(id: string, owner: string, tag = 0): Measured<void> {
-    return this.#measured(tag, () => this.#transactions.commit(id, owner));
+  /**
+   * Commits `owner`'s transaction `id` (a write one holds the writer: nothing else commits around
+   * it); `keyed` as in {@link execute}.
+   */
+  commit(id: string, owner: string, tag = 0, keyed?: Keyed<void>): Measured<void> {
+    const seal = this.#seal(keyed);
+    return this.#measured(tag, () => this.#transactions.commit(id, owner, seal));
   }
 
   /** Rolls `owner`'s transaction `id` back. */

@@ -30,7 +30,8 @@ async function keyed(
 ): Promise<{ status: number; body: any; replayed: boolean }> {
   const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': key };
   if (token !== undefined) headers.authorization = `Bearer ${token}`;
-  const response = await fetch(`${url}${route}`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const payload = body === undefined ? '' : JSON.stringify(body);
+  const response = await fetch(`${url}${route}`, { method: 'POST', headers, body: payload });
   return {
     status: response.status,
     body: JSON.parse(await response.text()),
@@ -112,6 +113,25 @@ describe('Idempotency-Key on the primary', () => {
     const retry = await keyed(p.url, '/v1/execute', big, 'big');
     expect(retry).toMatchObject({ status: 409, body: { error: { code: 'ALREADY_APPLIED' } } });
     expect(await count(p.url)).toBe(1);
+  });
+
+  it("applies an interactive transaction's keyed commit once: a retry gets the first answer", async () => {
+    const p = await primary({ path: temp.file('app.db') });
+    await call(p.url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)' });
+    const { id } = (await call(p.url, '/v1/transactions', { mode: 'write' })).body;
+    await call(p.url, `/v1/transactions/${id}/execute`, INSERT);
+    const commit = await keyed(p.url, `/v1/transactions/${id}/commit`, undefined, 'c-1');
+    expect(commit).toMatchObject({ status: 200, replayed: false });
+    expect(await keyed(p.url, `/v1/transactions/${id}/commit`, undefined, 'c-1')).toEqual({
+      ...commit,
+      replayed: true,
+    });
+    expect(await count(p.url)).toBe(1);
+    // A commit that never ran is not found under its key: the transaction is over, not committed.
+    const rolledBack = (await call(p.url, '/v1/transactions', { mode: 'write' })).body.id;
+    await call(p.url, `/v1/transactions/${rolledBack}/rollback`, {});
+    const late = await keyed(p.url, `/v1/transactions/${rolledBack}/commit`, undefined, 'c-2');
+    expect(late).toMatchObject({ status: 404, body: { error: { code: 'TRANSACTION_NOT_FOUND' } } });
   });
 
   it('runs a keyed read, or a write that changes nothing, as usual', async () => {

@@ -33,22 +33,25 @@ async function startChild(file: string, options: object): Promise<{ child: Child
  * as soon as the primary's answer to a statement (`POST /v1/…`) starts: the request was forwarded
  * and run, its answer lost. Log streams and other requests pass.
  */
-async function lossyProxy(target: string, cut: () => boolean): Promise<{ url: string; requests: string[] }> {
+async function lossyProxy(
+  target: string,
+  cut: (request: string) => boolean,
+): Promise<{ url: string; requests: string[] }> {
   const { hostname, port } = new URL(target);
   const requests: string[] = [];
   const server = net.createServer((client) => {
     const upstream = net.connect(Number(port), hostname);
-    let statement = false;
+    let statement: string | undefined;
     client.on('data', (chunk: Buffer) => {
       const text = chunk.toString('latin1');
       if (/^[A-Z]+ \//.test(text)) {
-        statement = text.startsWith('POST /v1/');
-        if (statement) requests.push(text);
+        statement = text.startsWith('POST /v1/') ? text : undefined;
+        if (statement !== undefined) requests.push(text);
       }
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (!statement || !cut()) return void client.write(chunk);
+      if (statement === undefined || !cut(statement)) return void client.write(chunk);
       client.resetAndDestroy();
       upstream.destroy();
     });
@@ -118,6 +121,24 @@ describe('a write whose answer is lost', () => {
     expect(result.lastInsertRowid).toBe(1n);
     // Read locally, at the write's position.
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(1);
+  });
+
+  it("is the same for an interactive transaction's commit: sent again, applied once", async () => {
+    const primary = await startChild(temp.file('app.db'), {});
+    let cuts = 0;
+    const proxy = await lossyProxy(primary.url, (request) => request.includes('/commit ') && cuts > 0 && cuts-- > 0);
+    const t = transport(proxy.url, 10_000);
+    await t.execute(statement('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)'));
+    const tx = await t.transaction('write');
+    await tx.execute(statement('INSERT INTO t (v) VALUES (?)', 'in a transaction'));
+    cuts = 1;
+    const { position } = await tx.commit();
+    expect(cuts).toBe(0);
+    const commits = proxy.requests.filter((request) => request.includes('/commit '));
+    expect(commits).toHaveLength(2);
+    expect(keyOf(commits[0]!)).toBe(keyOf(commits[1]!));
+    expect(position).toBe((await t.execute(statement('SELECT 1'))).position);
+    expect(await rows(t)).toBe(1);
   });
 
   it('fails WRITE_OUTCOME_UNKNOWN once failoverTimeoutMs has passed, having applied it once', async () => {
