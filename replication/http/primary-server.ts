@@ -296,7 +296,9 @@ export class PrimaryServer {
   /** The request's `Idempotency-Key` as recorded for its token (400 `BAD_IDEMPOTENCY_KEY` if malformed). */
   #idempotencyKey(req: IncomingMessage): string | undefined {
     const holder = this.#options.auth.holder(req.headers.authorization);
-    return recordedIdempotencyKey(req.headers[IDEMPOTENCY_HEADER], holder);
+    // Each value apart (node joins a repeated header's values with ', '); not every runtime has headersDistinct.
+    const values = req.headersDistinct?.[IDEMPOTENCY_HEADER] ?? req.headers[IDEMPOTENCY_HEADER];
+    return recordedIdempotencyKey(values, holder);
   }
 
   /**

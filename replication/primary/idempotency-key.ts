@@ -14,16 +14,21 @@ const HEADER_KEY = /^[\x20-\x7e]{1,128}$/;
  * for a header that is not 1..128 printable ASCII characters, or sent twice.
  *
  * @example
- * recordedIdempotencyKey(req.headers['idempotency-key'], auth.holder(req.headers.authorization));
+ * recordedIdempotencyKey(req.headersDistinct['idempotency-key'], auth.holder(req.headers.authorization));
  * // 'q3cF…' (43 characters), or undefined
  */
-export function recordedIdempotencyKey(header: string | string[] | undefined, holder: string): string | undefined {
+export function recordedIdempotencyKey(
+  header: string | readonly string[] | undefined,
+  holder: string,
+): string | undefined {
   if (header === undefined) return undefined;
-  if (typeof header !== 'string' || !HEADER_KEY.test(header)) {
+  // Each value the header was sent with (`headersDistinct`): node joins repeats with ', '.
+  const key = typeof header === 'string' ? header : header.length === 1 ? header[0]! : undefined;
+  if (key === undefined || !HEADER_KEY.test(key)) {
     throw new RequestError(
       'BAD_IDEMPOTENCY_KEY',
       'Expected the "Idempotency-Key" header to be one value of 1 to 128 printable ASCII characters',
     );
   }
-  return createHash('sha256').update(holder).update('\n').update(header).digest('base64url');
+  return createHash('sha256').update(holder).update('\n').update(key).digest('base64url');
 }

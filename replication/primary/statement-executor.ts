@@ -135,6 +135,7 @@ export class StatementExecutor {
   readonly #budget: ResponseBudget;
   readonly #deadline: StatementDeadline | undefined;
   readonly #policy: RemoteSqlPolicy;
+  readonly #vacuums = new WeakMap<Statement<SqlValue[]>, boolean>();
   /** The foreign key enforcement to restore once the interactive transaction ends, if it changed it. */
   #foreignKeysAfter: boolean | undefined;
 
@@ -277,7 +278,8 @@ export class StatementExecutor {
   /**
    * Runs one statement in its own transaction. With `seal`, a statement that may write runs in an
    * explicit `BEGIN IMMEDIATE` and `seal` makes the commit, knowing the result (a read-only one
-   * runs as without it: it commits nothing).
+   * runs as without it: it commits nothing; so does a `VACUUM`, which cannot run in a transaction
+   * and whose repetition changes nothing).
    *
    * @example
    * executor.execute({ sql: 'INSERT INTO t (v) VALUES (?)', args: ['a'] }, 'write').lastInsertRowid; // 1n
@@ -285,7 +287,7 @@ export class StatementExecutor {
   execute(input: StatementInput, access: Access, seal?: Seal<StatementResult>): StatementResult {
     const stmt = this.#prepare(input.sql, access);
     try {
-      if (seal !== undefined && !stmt.readonly) {
+      if (seal !== undefined && !stmt.readonly && !this.#isVacuum(stmt, input.sql)) {
         this.#begin.write.run();
         const result = this.#request(() => this.#run(stmt, input.args));
         seal(result, () => this.#commit.run());
@@ -402,6 +404,13 @@ export class StatementExecutor {
       this.#cache.set(sql, stmt);
     }
     return this.#checkAccess(stmt, access);
+  }
+
+  /** Whether `stmt` is a `VACUUM` (see `RemoteSqlPolicy.isVacuum`), asked once per compiled statement. */
+  #isVacuum(stmt: Statement<SqlValue[]>, sql: string): boolean {
+    let vacuum = this.#vacuums.get(stmt);
+    if (vacuum === undefined) this.#vacuums.set(stmt, (vacuum = this.#policy.isVacuum(sql)));
+    return vacuum;
   }
 
   #checkAccess(stmt: Statement<SqlValue[]>, access: Access): Statement<SqlValue[]> {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +93,18 @@ describe('Idempotency-Key on the primary', () => {
       body: JSON.stringify(INSERT),
     });
     expect(raw.status).toBe(400);
+    // Sent twice, as two header lines (fetch would join them into one).
+    const repeated = await new Promise<number>((resolve, reject) => {
+      const request = http.request(`${p.url}/v1/execute`, { method: 'POST' }, (response) => {
+        response.resume();
+        resolve(response.statusCode!);
+      });
+      request.setHeader('content-type', 'application/json');
+      request.setHeader('idempotency-key', ['a', 'b']);
+      request.on('error', reject);
+      request.end(JSON.stringify(INSERT));
+    });
+    expect(repeated).toBe(400);
     expect(await count(p.url)).toBe(0);
   });
 
@@ -134,12 +147,14 @@ describe('Idempotency-Key on the primary', () => {
     expect(late).toMatchObject({ status: 404, body: { error: { code: 'TRANSACTION_NOT_FOUND' } } });
   });
 
-  it('runs a keyed read, or a write that changes nothing, as usual', async () => {
+  it('runs a keyed read, a write that changes nothing, or a VACUUM, as usual', async () => {
     const p = await primary({ path: temp.file('app.db') });
     await call(p.url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)' });
     expect((await keyed(p.url, '/v1/execute', { sql: 'SELECT 7' }, 'r')).body.rows).toEqual([[7]]);
     const none = { sql: 'UPDATE t SET v = 1 WHERE id = 99' };
     expect(await keyed(p.url, '/v1/execute', none, 'u')).toMatchObject({ status: 200, body: { rowsAffected: 0 } });
+    // VACUUM cannot run inside a transaction: it runs unkeyed (once more changes nothing).
+    expect(await keyed(p.url, '/v1/execute', { sql: 'VACUUM' }, 'v')).toMatchObject({ status: 200 });
   });
 
   it('answers a retry from the log after a SIGKILL between commit and answer, and after a restart', async () => {
