@@ -157,6 +157,20 @@ describe('Idempotency-Key on the primary', () => {
     expect(await keyed(p.url, '/v1/execute', { sql: 'VACUUM' }, 'v')).toMatchObject({ status: 200 });
   });
 
+  it('knows a key while its record is in the log: once compaction removed it, a retry runs again', async () => {
+    const p = await primary({ path: temp.file('app.db'), logRetainTxids: 2, logSegmentBytes: 16 * 1024 });
+    await call(p.url, '/v1/execute', { sql: 'CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)' });
+    await keyed(p.url, '/v1/execute', INSERT, 'old');
+    expect(await keyed(p.url, '/v1/execute', INSERT, 'old')).toMatchObject({ replayed: true });
+    const first = async () => BigInt((await call(p.url, '/status')).body.log.firstTxid);
+    const keyedAt = 2n;
+    while ((await first()) <= keyedAt)
+      await call(p.url, '/v1/execute', { sql: 'INSERT INTO t (v) VALUES (randomblob(9000))' });
+    const before = await count(p.url);
+    expect(await keyed(p.url, '/v1/execute', INSERT, 'old')).toMatchObject({ status: 200, replayed: false });
+    expect(await count(p.url)).toBe(before + 1);
+  });
+
   it('answers a retry from the log after a SIGKILL between commit and answer, and after a restart', async () => {
     const file = temp.file('app.db');
     // In quorum mode with no replica a write commits, then waits for a report: killed there, it
