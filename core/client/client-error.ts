@@ -3,7 +3,8 @@ import { LibsqlError } from './libsql-error.ts';
 /**
  * Codes of {@link ClientError}. Of the primary's: `PRIMARY_UNAVAILABLE` (no primary took the
  * request before the deadline: it did not run), `WRITE_OUTCOME_UNKNOWN` (it was sent and the
- * connection died before the answer: it may have committed), `PRIMARY_UNREACHABLE` (a replica's
+ * connection died before the answer: it may have committed), `ALREADY_APPLIED` (a retry of a
+ * write the primary applied but whose answer was too large to keep), `PRIMARY_UNREACHABLE` (a replica's
  * follower cannot reach its primary), `STATEMENT_TIMEOUT` and `RESPONSE_TOO_LARGE` (the primary's
  * limits), `PRIMARY_ERROR` (any other refusal).
  */
@@ -17,6 +18,7 @@ export type ClientErrorCode =
   | 'PRIMARY_UNREACHABLE'
   | 'PRIMARY_UNAVAILABLE'
   | 'WRITE_OUTCOME_UNKNOWN'
+  | 'ALREADY_APPLIED'
   | 'PRIMARY_ERROR'
   | 'STATEMENT_TIMEOUT'
   | 'RESPONSE_TOO_LARGE'

@@ -217,16 +217,22 @@ export class RemoteSqlPolicy {
     try {
       this.compile(() => this.#db.exec(sql));
     } catch (error) {
-      if (!(error instanceof ForbiddenActionError && error.action === 'ATTACH' && this.#isVacuum(sql))) throw error;
+      if (!(error instanceof ForbiddenActionError && error.action === 'ATTACH' && this.isVacuum(sql))) throw error;
       this.run(() => this.#db.exec(sql));
     }
   }
 
-  #isVacuum(sql: string): boolean {
+  /**
+   * Whether `sql` compiles to a `VACUUM` (its program has a `Vacuum` instruction): it cannot run
+   * inside a transaction. Compiles `sql` only to read its program: nothing of it runs.
+   *
+   * @example
+   * policy.isVacuum('VACUUM'); // true
+   */
+  isVacuum(sql: string): boolean {
     const probe = (this.#vacuumProbe ??= this.trusted(() =>
       this.#db.prepare<unknown[]>("SELECT 1 FROM bytecode(?) WHERE opcode = 'Vacuum'").raw(),
     ));
-    // Compiling `sql` only to read its program: nothing of it runs.
     return this.trusted(() => probe.get(sql)) !== undefined;
   }
 

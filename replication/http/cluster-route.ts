@@ -46,7 +46,8 @@ export interface RoutedAnswer extends PostAnswer {
  *
  * Fails with a ClientError `PRIMARY_UNAVAILABLE` when no node took the request (it was not run)
  * and `WRITE_OUTCOME_UNKNOWN` when one took it and the connection died before the answer (it may
- * have run). It never sends a request again once it may have run.
+ * have run). It sends a request again once it may have run only when told to (`resend`: the
+ * primary de-duplicates it by its `Idempotency-Key`).
  *
  * @example
  * const route = new ClusterRoute({ nodes, headers, timeoutMs: 30_000, failoverTimeoutMs: 10_000 });
@@ -85,13 +86,23 @@ export class ClusterRoute {
   /**
    * POSTs `body` to the primary, finding it first if need be, and resolves with its answer (any
    * status but the failover ones above). With `idempotent`, the request carries an
-   * `Idempotency-Key`, the same on every node it is sent to.
+   * `Idempotency-Key`, the same on every node it is sent to. With `resend` too, a request whose
+   * connection died after it was sent is sent again, under the same key, until
+   * `failoverTimeoutMs`: the primary runs a keyed write at most once and answers a retry with
+   * the first answer. Past the deadline it fails with `WRITE_OUTCOME_UNKNOWN`, as without `resend`.
    */
-  async post(path: string, body: string, options: { idempotent?: boolean } = {}): Promise<RoutedAnswer> {
+  async post(
+    path: string,
+    body: string,
+    options: { idempotent?: boolean; resend?: boolean } = {},
+  ): Promise<RoutedAnswer> {
     const headers: Record<string, string> = { ...this.#headers };
     if (options.idempotent === true) headers[IDEMPOTENCY_HEADER] = randomUUID();
+    const resend = options.idempotent === true && options.resend === true;
     const deadline = Date.now() + this.#failoverTimeoutMs;
     let why = 'no node answered';
+    /** The last failure after sending: once there is one, the request may have run. */
+    let lost: { node: string; failure: PostFailure } | undefined;
     for (let round = 0; ; round++) {
       const tried = new Set<string>();
       for (let node = this.#next(tried); node !== undefined; node = this.#next(tried)) {
@@ -101,7 +112,10 @@ export class ClusterRoute {
           answer = await this.#send(node, path, headers, body);
         } catch (error) {
           if (!(error instanceof PostFailure)) throw error;
-          if (error.sent) throw outcomeUnknown(node, error);
+          if (error.sent) {
+            if (!resend || Date.now() >= deadline) throw outcomeUnknown(node, error);
+            lost = { node, failure: error };
+          }
           why = error.message;
           this.#forget(node);
           continue;
@@ -118,6 +132,7 @@ export class ClusterRoute {
         if (pointed !== undefined && !this.#isStale(node) && !tried.has(pointed)) this.#primary = pointed;
       }
       if (Date.now() >= deadline) {
+        if (lost !== undefined) throw outcomeUnknown(lost.node, lost.failure);
         throw new ClientError(`no primary took the request (not sent): ${why}`, 'PRIMARY_UNAVAILABLE');
       }
       const pause = Math.min(ROUND_PAUSE_MS * 2 ** round, MAX_ROUND_PAUSE_MS, deadline - Date.now());
@@ -127,15 +142,32 @@ export class ClusterRoute {
 
   /**
    * POSTs `body` to `node` only (the primary an interactive transaction is open on): no failover,
-   * since the transaction lives there.
+   * since the transaction lives there. `idempotent` and `resend` as for {@link post}, except that
+   * the request is sent again to `node` alone (restarted, it answers from its log).
    */
-  async postTo(node: string, path: string, body: string): Promise<RoutedAnswer> {
-    try {
-      return { ...(await this.#send(node, path, { ...this.#headers }, body)), node };
-    } catch (error) {
-      if (!(error instanceof PostFailure)) throw error;
-      if (error.sent) throw outcomeUnknown(node, error);
-      throw new ClientError(`the primary is gone (not sent): ${error.message}`, 'PRIMARY_UNAVAILABLE', error);
+  async postTo(
+    node: string,
+    path: string,
+    body: string,
+    options: { idempotent?: boolean; resend?: boolean } = {},
+  ): Promise<RoutedAnswer> {
+    const headers: Record<string, string> = { ...this.#headers };
+    if (options.idempotent === true) headers[IDEMPOTENCY_HEADER] = randomUUID();
+    const resend = options.idempotent === true && options.resend === true;
+    const deadline = Date.now() + this.#failoverTimeoutMs;
+    let lost: PostFailure | undefined;
+    for (let round = 0; ; round++) {
+      try {
+        return { ...(await this.#send(node, path, headers, body)), node };
+      } catch (error) {
+        if (!(error instanceof PostFailure)) throw error;
+        if (error.sent) lost = error;
+        const retry = resend && lost !== undefined && Date.now() < deadline;
+        if (!retry && lost !== undefined) throw outcomeUnknown(node, lost);
+        if (!retry)
+          throw new ClientError(`the primary is gone (not sent): ${error.message}`, 'PRIMARY_UNAVAILABLE', error);
+      }
+      await sleep(Math.min(ROUND_PAUSE_MS * 2 ** round, MAX_ROUND_PAUSE_MS, deadline - Date.now()));
     }
   }
 

@@ -29,12 +29,19 @@ export interface EngineStart {
 
 /** A request to the engine worker, without the `id` that pairs it with its reply. */
 export type EngineCall =
-  | { readonly op: 'execute'; readonly access: Access; readonly statement: StatementInput }
+  | {
+      readonly op: 'execute';
+      readonly access: Access;
+      readonly statement: StatementInput;
+      /** The write's idempotency key as recorded (`recordedIdempotencyKey`): its record keeps it and the answer. */
+      readonly idempotencyKey?: string;
+    }
   | {
       readonly op: 'batch';
       readonly access: Access;
       readonly statements: readonly StatementInput[];
       readonly mode: BatchMode;
+      readonly idempotencyKey?: string;
     }
   | { readonly op: 'script'; readonly sql: string }
   | {
@@ -51,7 +58,8 @@ export type EngineCall =
       readonly owner: string;
       readonly statements: readonly StatementInput[];
     }
-  | { readonly op: 'commit' | 'rollback'; readonly tx: string; readonly owner: string }
+  | { readonly op: 'commit'; readonly tx: string; readonly owner: string; readonly idempotencyKey?: string }
+  | { readonly op: 'rollback'; readonly tx: string; readonly owner: string }
   | { readonly op: 'snapshotBegin' | 'close' }
   | { readonly op: 'snapshotRead' | 'snapshotEnd'; readonly snapshot: number };
 

@@ -46,6 +46,25 @@ function open(fields: Record<string, unknown>): Uint8Array {
   return encoder.encode(text.length === 2 ? '{' : text.slice(0, -1));
 }
 
+/**
+ * How a keyed write's answer is encoded into its record, and the answer's body from the same
+ * bytes (the JSON without its closing brace); no key, no encoding.
+ */
+function keyed<T>(key: string | undefined, fields: (result: T) => Record<string, unknown>) {
+  let encoded: Uint8Array | undefined;
+  return {
+    keyed:
+      key === undefined
+        ? undefined
+        : { key, encode: (result: T) => (encoded = encoder.encode(JSON.stringify(fields(result)))) },
+    body: (result: T): Uint8Array => (encoded === undefined ? open(fields(result)) : encoded.subarray(0, -1)),
+  };
+}
+
+const statementAnswer = (result: StatementResult): Record<string, unknown> => encodeResult(result);
+const commitAnswer = (): Record<string, unknown> => ({});
+const batchAnswer = (results: StatementResult[]): Record<string, unknown> => ({ results: results.map(encodeResult) });
+
 function encodeResult(result: StatementResult): Record<string, unknown> {
   return {
     columns: result.columns,
@@ -63,17 +82,25 @@ function position(at: Position): { txid: bigint; checksum: bigint } {
 async function run(engine: WriterEngine, request: EngineRequest): Promise<EngineReply> {
   switch (request.op) {
     case 'execute': {
-      const { result, before, after } = await engine.execute(request.statement, request.access, request.id);
-      return { body: open(encodeResult(result)), before, after: position(after) };
+      const answer = keyed(request.idempotencyKey, statementAnswer);
+      const { result, before, after } = await engine.execute(
+        request.statement,
+        request.access,
+        request.id,
+        answer.keyed,
+      );
+      return { body: answer.body(result), before, after: position(after) };
     }
     case 'batch': {
+      const answer = keyed(request.idempotencyKey, batchAnswer);
       const { result, before, after } = await engine.batch(
         request.statements,
         request.access,
         request.mode,
         request.id,
+        answer.keyed,
       );
-      return { body: open({ results: result.map(encodeResult) }), before, after: position(after) };
+      return { body: answer.body(result), before, after: position(after) };
     }
     case 'script': {
       const { before, after } = await engine.script(request.sql, request.id);
@@ -95,8 +122,9 @@ async function run(engine: WriterEngine, request: EngineRequest): Promise<Engine
         current: true,
       };
     case 'commit': {
-      const { before, after } = engine.commit(request.tx, request.owner, request.id);
-      return { body: open({}), before, after: position(after) };
+      const answer = keyed(request.idempotencyKey, commitAnswer);
+      const { before, after } = engine.commit(request.tx, request.owner, request.id, answer.keyed);
+      return { body: answer.body(undefined), before, after: position(after) };
     }
     case 'rollback':
       engine.rollback(request.tx, request.owner);

@@ -45,6 +45,9 @@ export interface HttpTransportOptions {
   readonly intMode?: IntMode;
 }
 
+/** A write the primary de-duplicates by its `Idempotency-Key`: sent again after a lost answer. */
+const RESENDABLE = { idempotent: true, resend: true } as const;
+
 interface WireResult {
   columns: string[];
   columnTypes: string[];
@@ -86,8 +89,13 @@ function decodeResult(wire: WireResult, intMode: IntMode): ResultSet {
  * and independent requests run side by side, each on a connection of its own.
  *
  * Each `execute`, `batch` and `script` carries an `Idempotency-Key`, the same on every node it is
- * tried on. A request that may have run is never sent again: until primaries de-duplicate by that
- * key, a lost answer is a ClientError `WRITE_OUTCOME_UNKNOWN` for the caller to resolve.
+ * tried on. The primary runs an `execute` or `batch` at most once per key and answers a retry
+ * with the first answer, so one whose answer was lost (the connection died, the primary failed
+ * over) is sent again, transparently, until `failoverTimeoutMs`; past it, or for a `script`
+ * (which may commit several transactions and is not de-duplicated), a lost answer is a
+ * ClientError `WRITE_OUTCOME_UNKNOWN` for the caller to resolve. A retry whose first answer was
+ * too large for the primary to keep fails with a ClientError `ALREADY_APPLIED` (it was applied).
+ * A transaction's commit is keyed and sent again too, to the node the transaction is on only.
  *
  * Failures: no primary found in time, a ClientError `PRIMARY_UNAVAILABLE` (not sent); the
  * connection lost after sending, `WRITE_OUTCOME_UNKNOWN`; an SQLite failure there a `LibsqlError`
@@ -123,7 +131,9 @@ export class HttpTransport implements PrimaryTransport {
   }
 
   async execute(stmt: NormalizedStatement): Promise<{ result: ResultSet; position: string }> {
-    const body = (await this.#post('/v1/execute', encodeStatement(stmt), true)) as WireResult & { position: string };
+    const body = (await this.#post('/v1/execute', encodeStatement(stmt), RESENDABLE)) as WireResult & {
+      position: string;
+    };
     return { result: decodeResult(body, this.#intMode), position: body.position };
   }
 
@@ -131,7 +141,7 @@ export class HttpTransport implements PrimaryTransport {
     stmts: NormalizedStatement[],
     mode: TransactionMode,
   ): Promise<{ results: ResultSet[]; position: string }> {
-    const body = (await this.#post('/v1/batch', { statements: stmts.map(encodeStatement), mode }, true)) as {
+    const body = (await this.#post('/v1/batch', { statements: stmts.map(encodeStatement), mode }, RESENDABLE)) as {
       results: WireResult[];
       position: string;
     };
@@ -139,7 +149,9 @@ export class HttpTransport implements PrimaryTransport {
   }
 
   async script(sql: string): Promise<{ position: string }> {
-    return { position: ((await this.#post('/v1/script', { sql }, true)) as { position: string }).position };
+    return {
+      position: ((await this.#post('/v1/script', { sql }, { idempotent: true })) as { position: string }).position,
+    };
   }
 
   async transaction(mode: TransactionMode, options: TransactionOptions = {}): Promise<PrimaryTransaction> {
@@ -148,9 +160,14 @@ export class HttpTransport implements PrimaryTransport {
     const { id } = this.#answer(begun) as { id: string };
     const route = `/v1/transactions/${encodeURIComponent(id)}`;
     // The transaction lives on the node that began it.
-    const post = async (path: string, payload: unknown) =>
+    const post = async (path: string, payload: unknown, options = {}) =>
       this.#answer(
-        await this.#route.postTo(begun.node, `${route}${path}`, payload === undefined ? '' : JSON.stringify(payload)),
+        await this.#route.postTo(
+          begun.node,
+          `${route}${path}`,
+          payload === undefined ? '' : JSON.stringify(payload),
+          options,
+        ),
       );
     return {
       execute: async (stmt) => {
@@ -162,7 +179,7 @@ export class HttpTransport implements PrimaryTransport {
           (r) => decodeResult(r, this.#intMode),
         ),
       commit: async () => ({
-        position: ((await post('/commit', undefined)) as { position: string }).position,
+        position: ((await post('/commit', undefined, RESENDABLE)) as { position: string }).position,
       }),
       rollback: async () => {
         await post('/rollback', undefined);
@@ -180,8 +197,8 @@ export class HttpTransport implements PrimaryTransport {
     this.#route.close();
   }
 
-  async #post(route: string, payload: unknown, idempotent: boolean): Promise<unknown> {
-    return this.#answer(await this.#route.post(route, JSON.stringify(payload), { idempotent }));
+  async #post(route: string, payload: unknown, options: { idempotent: boolean; resend?: boolean }): Promise<unknown> {
+    return this.#answer(await this.#route.post(route, JSON.stringify(payload), options));
   }
 
   /** The body of a 200 answer; any other answer as the error it stands for. */
@@ -231,6 +248,7 @@ function errorFromAnswer(
     return new ClientError(`the transaction is over on the primary (${code}): ${message}`, 'TRANSACTION_CLOSED');
   }
   if (code === 'TRANSACTION_CLOSED') return new ClientError(message, 'TRANSACTION_CLOSED');
-  if (code === 'STATEMENT_TIMEOUT' || code === 'RESPONSE_TOO_LARGE') return new ClientError(message, code);
+  if (code === 'STATEMENT_TIMEOUT' || code === 'RESPONSE_TOO_LARGE' || code === 'ALREADY_APPLIED')
+    return new ClientError(message, code);
   return new ClientError(`primary refused the request (${code}): ${message}`, 'PRIMARY_ERROR');
 }

@@ -2,16 +2,19 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { Position } from '../log/index.ts';
 import type { LogRetention } from '../primary/log-retention.ts';
 import type { PrimaryDatabase } from '../primary/primary-database.ts';
+import { recordedIdempotencyKey } from '../primary/idempotency-key.ts';
 import { RequestError } from '../primary/request-error.ts';
 import { failedStatementIndex } from '../primary/statement-executor.ts';
 import { ReplicaTracker } from '../primary/replica-tracker.ts';
 import type { EngineThread } from './engine-thread.ts';
-import type { EngineReply } from './engine-messages.ts';
+import type { EngineCall, EngineReply } from './engine-messages.ts';
 import { errorResponse } from './error-status.ts';
 import { decodeBatch, decodeScript, decodeStatement, decodeTransactionBegin } from './json-values.ts';
 import { EPOCH_HEADER } from './feed-headers.ts';
 import { streamLog } from './log-stream.ts';
 import { streamSnapshot } from './snapshot-stream.ts';
+import { IDEMPOTENCY_HEADER } from './cluster-route.ts';
+import { IdempotentWrites } from './idempotent-writes.ts';
 import { PrimaryMetrics } from './primary-metrics.ts';
 import type { TokenAuth } from './token-auth.ts';
 
@@ -98,6 +101,8 @@ export class PrimaryServer {
   readonly #epoch: bigint;
   readonly #mayAcknowledge: () => boolean;
   #url: string | undefined;
+  /** Keyed writes, each run at most once (`Idempotency-Key`, PROTOCOL.md). */
+  readonly #writes: IdempotentWrites;
   #streams = 0;
 
   constructor(primary: PrimaryDatabase, engine: EngineThread, options: PrimaryServerOptions) {
@@ -107,6 +112,7 @@ export class PrimaryServer {
     this.#epoch = options.epoch ?? 1n;
     this.#mayAcknowledge = options.mayAcknowledge ?? (() => true);
     this.#url = options.advertisedUrl;
+    this.#writes = new IdempotentWrites(primary.keys);
     // A replica not heard of for three heartbeats (it reports on each) is gone.
     this.#replicas = new ReplicaTracker(primary.position(), 3 * options.heartbeatMs, (txid) =>
       primary.log.recordProof(txid),
@@ -228,19 +234,21 @@ export class PrimaryServer {
         return;
       case 'POST /v1/execute': {
         const access = this.#options.auth.check(req.headers.authorization);
+        const key = this.#idempotencyKey(req);
         const statement = decodeStatement(await this.#body(req), 'body');
-        return this.#answer(res, await this.#engine.call({ op: 'execute', access, statement }, gone));
+        return this.#write(res, { op: 'execute', access, statement }, access === 'write' ? key : undefined, gone);
       }
       case 'POST /v1/batch': {
         const access = this.#options.auth.check(req.headers.authorization);
+        const key = this.#idempotencyKey(req);
         const { statements, mode } = decodeBatch(await this.#body(req));
-        return this.#answer(
-          res,
-          await this.#engine.call({ op: 'batch', access, statements, mode: mode ?? 'deferred' }, gone),
-        );
+        const call = { op: 'batch', access, statements, mode: mode ?? 'deferred' } as const;
+        return this.#write(res, call, access === 'write' ? key : undefined, gone);
       }
       case 'POST /v1/script': {
         const access = this.#options.auth.check(req.headers.authorization);
+        // Checked, not recorded: a script may commit several transactions (PROTOCOL.md).
+        this.#idempotencyKey(req);
         if (access === 'read') throw new RequestError('READ_ONLY_TOKEN', 'a read token cannot run a script');
         const { sql } = decodeScript(await this.#body(req));
         return this.#answer(res, await this.#engine.call({ op: 'script', sql }, gone));
@@ -322,13 +330,51 @@ export class PrimaryServer {
         const { statements } = decodeBatch(await this.#body(req));
         return this.#answer(res, await this.#engine.call({ op: 'batchIn', tx: id, owner, statements }, gone));
       }
-      case 'commit':
+      case 'commit': {
+        const key = this.#idempotencyKey(req);
         await this.#body(req, true);
-        return this.#answer(res, await this.#engine.call({ op: 'commit', tx: id, owner }, gone));
+        return this.#write(res, { op: 'commit', tx: id, owner }, key, gone);
+      }
       default:
         await this.#body(req, true);
         return this.#answer(res, await this.#engine.call({ op: 'rollback', tx: id, owner }, gone));
     }
+  }
+
+  /** The request's `Idempotency-Key` as recorded for its token (400 `BAD_IDEMPOTENCY_KEY` if malformed). */
+  #idempotencyKey(req: IncomingMessage): string | undefined {
+    const holder = this.#options.auth.holder(req.headers.authorization);
+    // Each value apart (node joins a repeated header's values with ', '); not every runtime has headersDistinct.
+    const values = req.headersDistinct?.[IDEMPOTENCY_HEADER] ?? req.headers[IDEMPOTENCY_HEADER];
+    return recordedIdempotencyKey(values, holder);
+  }
+
+  /**
+   * Runs a write request (`execute`, `batch` or a transaction's `commit`) and answers it. With a `key` it runs at most once
+   * ({@link IdempotentWrites}): a key the log holds already is answered with the first answer and
+   * its position (header `Idempotent-Replayed: true`), or 409 `ALREADY_APPLIED` when that answer
+   * was too large to keep.
+   */
+  async #write(
+    res: ServerResponse,
+    call: Extract<EngineCall, { op: 'execute' | 'batch' | 'commit' }>,
+    key: string | undefined,
+    gone: AbortSignal,
+  ): Promise<void> {
+    if (key === undefined) return this.#answer(res, await this.#engine.call(call, gone));
+    const outcome = await this.#writes.run(key, () => this.#engine.call({ ...call, idempotencyKey: key }, gone));
+    if ('ran' in outcome) return this.#answer(res, outcome.ran);
+    const { position, result } = outcome.applied;
+    if (result === undefined) {
+      throw new RequestError(
+        'ALREADY_APPLIED',
+        `the request with this Idempotency-Key was applied at ${position}, but its answer was too large to keep`,
+        { appliedAt: position.toString() },
+      );
+    }
+    res.setHeader('idempotent-replayed', 'true');
+    const after = { txid: position.txid, checksum: position.checksum };
+    return this.#answer(res, { body: result.subarray(0, -1), before: position.txid - 1n, after });
   }
 
   /**

@@ -1,4 +1,4 @@
-import { LogCorruptionError, type TransactionLog } from '../log/index.ts';
+import { LogCorruptionError, type TransactionLog, type TxRecord } from '../log/index.ts';
 
 /**
  * What `/health` and `/status` say of damage to the log (`logDamage`): the damaged records still
@@ -49,12 +49,13 @@ export class LogDamage {
 
   /**
    * Reads and verifies every record of the log (both CRCs, as a stream would) and notes the
-   * damaged ones. Throws what the log throws besides damage (`LogIoError`).
+   * damaged ones; `visit` is given each intact record, in txid order. Throws what the log throws
+   * besides damage (`LogIoError`).
    *
    * @example
-   * damage.scan(); // at start-up, before replicas are served
+   * damage.scan((record) => keys.note(record)); // at start-up, before replicas are served
    */
-  scan(): void {
+  scan(visit?: (record: TxRecord) => void): void {
     const setAside = this.#log.setAside;
     if (setAside !== undefined) {
       this.#say(
@@ -69,7 +70,10 @@ export class LogDamage {
     // One pass, and a new one after each damaged record (an iterator ends at its first error).
     for (let txid = first; txid <= last;) {
       try {
-        for (const _ of this.#log.readEncodedFrom(txid)) if (++txid > last) break;
+        for (const record of this.#log.readFrom(txid)) {
+          visit?.(record);
+          if (++txid > last) break;
+        }
         return;
       } catch (error) {
         if (!(error instanceof LogCorruptionError)) throw error;

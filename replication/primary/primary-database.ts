@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { SqliteError } from '../../core/index.ts';
 import { LogCorruptionError, TransactionLog, TxRecord, type Position } from '../log/index.ts';
 import { loadDbId } from './db-id-file.ts';
+import { IdempotencyIndex } from './idempotency-index.ts';
 import { levelWithLog } from './level-with-log.ts';
 import { LogDamage } from './log-damage.ts';
 import { withRecoveryHint } from './log-damage-errors.ts';
@@ -64,6 +65,8 @@ export class PrimaryDatabase {
   readonly startPosition: Position | undefined;
   /** The log's damaged records, found at startup (every record is verified) or when read since. */
   readonly logDamage: LogDamage;
+  /** The idempotency keys of the writes the retained log holds (built at startup, kept by {@link append}). */
+  readonly keys: IdempotencyIndex;
   readonly #listeners = new Set<(record: TxRecord) => void>();
   /** Records appended whose commit the engine has not yet answered for (see {@link announce}). */
   readonly #unannounced: TxRecord[] = [];
@@ -78,6 +81,7 @@ export class PrimaryDatabase {
     dbId: string,
     recovered: number,
     logDamage: LogDamage,
+    keys: IdempotencyIndex,
     madeLogDir: boolean,
     startPosition: Position | undefined,
   ) {
@@ -86,6 +90,7 @@ export class PrimaryDatabase {
     this.dbId = dbId;
     this.recovered = recovered;
     this.logDamage = logDamage;
+    this.keys = keys;
     this.#madeLogDir = madeLogDir;
     this.startPosition = startPosition;
   }
@@ -99,13 +104,15 @@ export class PrimaryDatabase {
       const recovered = await levelWithLog(options.path, log);
       const warn = options.warn ?? ((message: string) => console.warn(`wasmlite primary ${options.path}: ${message}`));
       const logDamage = new LogDamage(log, warn);
-      logDamage.scan();
+      const keys = new IdempotencyIndex(log);
+      logDamage.scan((record) => keys.note(record));
       return new PrimaryDatabase(
         options.path,
         log,
         dbId,
         recovered,
         logDamage,
+        keys,
         madeLogDir,
         log.lastPosition() ?? options.startAt?.position,
       );
@@ -129,7 +136,8 @@ export class PrimaryDatabase {
 
   /**
    * Appends a commit's encoded record to the log, durably (`TransactionLog.appendEncoded`), and
-   * tells the {@link onRecord} listeners once the current task is done. The engine's commit may
+   * tells the {@link onRecord} listeners once the current task is done. Its idempotency key, if it
+   * has one, is in {@link keys} when this returns. The engine's commit may
    * still be finishing in its worker then; listeners read only the log, which is the history
    * (a commit that failed after its append is brought level at the next start). Throws what the
    * log throws; the commit is then refused.
@@ -140,7 +148,9 @@ export class PrimaryDatabase {
   append(bytes: Uint8Array): Position {
     const position = this.log.appendEncoded(bytes);
     this.#position = position;
-    if (this.#listeners.size > 0) this.#unannounced.push(TxRecord.decode(bytes));
+    const record = TxRecord.decode(bytes);
+    this.keys.note(record);
+    if (this.#listeners.size > 0) this.#unannounced.push(record);
     return position;
   }
 

@@ -53,6 +53,16 @@ export interface ExecutorLimits {
   readonly maxResponseBytes?: number;
 }
 
+/**
+ * Makes a write request's commit: calls `commit` (which runs `COMMIT`) knowing the request's
+ * `result`, typically attaching it to the commit's log record (`WalCapture.withMeta`). Throwing
+ * refuses the commit (the transaction is rolled back).
+ *
+ * @example
+ * const seal: Seal<StatementResult> = (result, commit) => capture.withMeta({ idempotencyKey, result: encode(result) }, commit);
+ */
+export type Seal<T> = (result: T, commit: () => void) => void;
+
 const CACHE_SIZE = 128;
 
 /**
@@ -125,6 +135,7 @@ export class StatementExecutor {
   readonly #budget: ResponseBudget;
   readonly #deadline: StatementDeadline | undefined;
   readonly #policy: RemoteSqlPolicy;
+  readonly #vacuums = new WeakMap<Statement<SqlValue[]>, boolean>();
   /** The foreign key enforcement to restore once the interactive transaction ends, if it changed it. */
   #foreignKeysAfter: boolean | undefined;
 
@@ -241,14 +252,14 @@ export class StatementExecutor {
 
   /**
    * Commits the open transaction; if the commit fails the transaction is rolled back (the
-   * failure is rethrown).
+   * failure is rethrown). With `seal`, `seal` makes the commit.
    *
    * @example
    * executor.commit();
    */
-  commit(): void {
+  commit(seal?: Seal<void>): void {
     try {
-      this.#request(() => this.#commit.run());
+      this.#request(() => (seal === undefined ? void this.#commit.run() : seal(undefined, () => this.#commit.run())));
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
     }
@@ -265,14 +276,23 @@ export class StatementExecutor {
   }
 
   /**
-   * Runs one statement in its own transaction.
+   * Runs one statement in its own transaction. With `seal`, a statement that may write runs in an
+   * explicit `BEGIN IMMEDIATE` and `seal` makes the commit, knowing the result (a read-only one
+   * runs as without it: it commits nothing; so does a `VACUUM`, which cannot run in a transaction
+   * and whose repetition changes nothing).
    *
    * @example
    * executor.execute({ sql: 'INSERT INTO t (v) VALUES (?)', args: ['a'] }, 'write').lastInsertRowid; // 1n
    */
-  execute(input: StatementInput, access: Access): StatementResult {
+  execute(input: StatementInput, access: Access, seal?: Seal<StatementResult>): StatementResult {
     const stmt = this.#prepare(input.sql, access);
     try {
+      if (seal !== undefined && !stmt.readonly && !this.#isVacuum(stmt, input.sql)) {
+        this.#begin.write.run();
+        const result = this.#request(() => this.#run(stmt, input.args));
+        seal(result, () => this.#commit.run());
+        return result;
+      }
       return this.#request(() => this.#run(stmt, input.args));
     } finally {
       // A statement that left a transaction open (a trick the keyword check missed) is undone.
@@ -311,12 +331,18 @@ export class StatementExecutor {
 
   /**
    * Runs the statements in one transaction: all of them commit, or (on the first failure, which
-   * is rethrown) none. A read access checks every statement before running any.
+   * is rethrown) none. A read access checks every statement before running any. With `seal`,
+   * `seal` makes the commit, knowing the results.
    *
    * @example
    * executor.batch([{ sql: 'INSERT INTO t VALUES (1)' }, { sql: 'INSERT INTO t VALUES (2)' }], 'write', 'write');
    */
-  batch(inputs: readonly StatementInput[], access: Access, mode: BatchMode = 'deferred'): StatementResult[] {
+  batch(
+    inputs: readonly StatementInput[],
+    access: Access,
+    mode: BatchMode = 'deferred',
+    seal?: Seal<StatementResult[]>,
+  ): StatementResult[] {
     if (access === 'read') {
       inputs.forEach((input, i) => {
         try {
@@ -341,7 +367,8 @@ export class StatementExecutor {
           }
         }),
       );
-      this.#commit.run();
+      if (seal === undefined) this.#commit.run();
+      else seal(results, () => this.#commit.run());
       return results;
     } finally {
       if (this.#db.inTransaction) this.#rollback.run();
@@ -377,6 +404,13 @@ export class StatementExecutor {
       this.#cache.set(sql, stmt);
     }
     return this.#checkAccess(stmt, access);
+  }
+
+  /** Whether `stmt` is a `VACUUM` (see `RemoteSqlPolicy.isVacuum`), asked once per compiled statement. */
+  #isVacuum(stmt: Statement<SqlValue[]>, sql: string): boolean {
+    let vacuum = this.#vacuums.get(stmt);
+    if (vacuum === undefined) this.#vacuums.set(stmt, (vacuum = this.#policy.isVacuum(sql)));
+    return vacuum;
   }
 
   #checkAccess(stmt: Statement<SqlValue[]>, access: Access): Statement<SqlValue[]> {

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { ReadConnections } from './read-connections.ts';
 import { RequestError } from './request-error.ts';
-import type { Access, BatchMode, StatementExecutor, StatementInput, StatementResult } from './statement-executor.ts';
+import type {
+  Access,
+  BatchMode,
+  Seal,
+  StatementExecutor,
+  StatementInput,
+  StatementResult,
+} from './statement-executor.ts';
 import type { WriterLock } from './writer-lock.ts';
 
 /** How many timed-out ids are remembered, to refuse them as `TRANSACTION_EXPIRED`, not `TRANSACTION_NOT_FOUND`. */
@@ -118,15 +125,16 @@ export class TransactionRegistry {
   }
 
   /**
-   * Commits `owner`'s transaction `id` and ends it (also when the commit fails: it is then rolled back).
+   * Commits `owner`'s transaction `id` and ends it (also when the commit fails: it is then rolled
+   * back). With `seal`, `seal` makes the commit (`StatementExecutor.commit`).
    *
    * @example
    * registry.commit(id, owner); // then read the primary's position
    */
-  commit(id: string, owner: string): void {
+  commit(id: string, owner: string, seal?: Seal<void>): void {
     const tx = this.#take(id, owner);
     try {
-      tx.executor.commit();
+      tx.executor.commit(seal);
     } finally {
       this.#end(tx);
     }

@@ -3,7 +3,7 @@ import { loadEngine } from '../../core/sqlite3/engine.ts';
 import { splitStatements } from '../../core/sqlite3/split-statements.ts';
 import { defaultVfs } from '../../core/vfs/index.ts';
 import { WalCapture } from '../capture/index.ts';
-import type { Position, TxRecord } from '../log/index.ts';
+import { MAX_RESULT_LENGTH, type Position, type TxMeta, type TxRecord } from '../log/index.ts';
 import { ReadConnections } from './read-connections.ts';
 import { RequestError } from './request-error.ts';
 import {
@@ -11,6 +11,7 @@ import {
   type Access,
   type BatchMode,
   type ExecutorLimits,
+  type Seal,
   type StatementInput,
   type StatementResult,
 } from './statement-executor.ts';
@@ -50,6 +51,19 @@ export interface Measured<T> {
   readonly result: T;
   readonly before: bigint;
   readonly after: Position;
+}
+
+/**
+ * A write request's idempotency key (as recorded, `recordedIdempotencyKey`) and how its answer is
+ * encoded: both go into the log record its commit makes, so that a retry is answered from there.
+ *
+ * @example
+ * const keyed: Keyed<StatementResult> = { key, encode: (result) => encoder.encode(JSON.stringify(toJson(result))) };
+ */
+export interface Keyed<T> {
+  readonly key: string;
+  /** The answer's JSON, as sent; kept only up to `MAX_RESULT_LENGTH` bytes (the key alone beyond). */
+  readonly encode: (result: T) => Uint8Array;
 }
 
 /** A snapshot being read: see {@link WriterEngine.beginSnapshot}. */
@@ -144,31 +158,52 @@ export class WriterEngine {
 
   /**
    * Runs one statement: a read access on a read-only connection, a write one on the writer once
-   * the lock is free.
+   * the lock is free. With `keyed`, a write's record carries its key and answer ({@link Keyed}).
    *
    * @example
    * (await engine.execute({ sql: 'SELECT 1' }, 'read')).result.rows; // [[1n]]
    */
-  async execute(input: StatementInput, access: Access, tag = 0): Promise<Measured<StatementResult>> {
+  async execute(
+    input: StatementInput,
+    access: Access,
+    tag = 0,
+    keyed?: Keyed<StatementResult>,
+  ): Promise<Measured<StatementResult>> {
     if (access === 'read') {
       const reader = await this.#reads.shared();
       return this.#measured(tag, () => reader.execute(input, access));
     }
-    return this.#lock.run(() => this.#measured(tag, () => this.#executor.execute(input, access)));
+    const seal = this.#seal(keyed);
+    return this.#lock.run(() => this.#measured(tag, () => this.#executor.execute(input, access, seal)));
   }
 
-  /** Runs statements in one transaction (see `StatementExecutor.batch`). */
+  /** Runs statements in one transaction (see `StatementExecutor.batch`); `keyed` as in {@link execute}. */
   async batch(
     inputs: readonly StatementInput[],
     access: Access,
     mode: BatchMode,
     tag = 0,
+    keyed?: Keyed<StatementResult[]>,
   ): Promise<Measured<StatementResult[]>> {
     if (access === 'read') {
       const reader = await this.#reads.shared();
       return this.#measured(tag, () => reader.batch(inputs, access, mode));
     }
-    return this.#lock.run(() => this.#measured(tag, () => this.#executor.batch(inputs, access, mode)));
+    const seal = this.#seal(keyed);
+    return this.#lock.run(() => this.#measured(tag, () => this.#executor.batch(inputs, access, mode, seal)));
+  }
+
+  /** The commit that attaches `keyed`'s key and encoded answer to the record (none without `keyed`). */
+  #seal<T>(keyed: Keyed<T> | undefined): Seal<T> | undefined {
+    if (keyed === undefined) return undefined;
+    return (result, commit) => {
+      const encoded = keyed.encode(result);
+      const meta: TxMeta =
+        encoded.length <= MAX_RESULT_LENGTH
+          ? { idempotencyKey: keyed.key, result: encoded }
+          : { idempotencyKey: keyed.key };
+      this.#capture.withMeta(meta, commit);
+    };
   }
 
   /** Runs a script (split here, as `sqlite3_exec` would) on the writer (see `StatementExecutor.script`). */
@@ -193,9 +228,13 @@ export class WriterEngine {
     return this.#tagged(tag, () => this.#transactions.batch(id, owner, inputs));
   }
 
-  /** Commits `owner`'s transaction `id` (a write one holds the writer: nothing else commits around it). */
-  commit(id: string, owner: string, tag = 0): Measured<void> {
-    return this.#measured(tag, () => this.#transactions.commit(id, owner));
+  /**
+   * Commits `owner`'s transaction `id` (a write one holds the writer: nothing else commits around
+   * it); `keyed` as in {@link execute}.
+   */
+  commit(id: string, owner: string, tag = 0, keyed?: Keyed<void>): Measured<void> {
+    const seal = this.#seal(keyed);
+    return this.#measured(tag, () => this.#transactions.commit(id, owner, seal));
   }
 
   /** Rolls `owner`'s transaction `id` back. */

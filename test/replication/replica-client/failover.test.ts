@@ -100,16 +100,27 @@ describe('HttpTransport across a cluster', () => {
     expect(a.seen.length).toBeGreaterThan(1);
   });
 
-  it('fails with WRITE_OUTCOME_UNKNOWN when the connection dies after the request was sent, and does not send it again', async () => {
+  it('fails with WRITE_OUTCOME_UNKNOWN when the connection dies after a script was sent, and does not send it again', async () => {
     const p = await primary();
     const dying = await node({ kind: 'reset' });
     const other = await node({ kind: 'forward', to: p.url, epoch: 1n });
     const t = transport([dying.url, other.url], 2000);
-    const error = await t.execute(statement('CREATE TABLE t (x)')).catch((e: unknown) => e);
+    const error = await t.script('CREATE TABLE t (x)').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClientError);
     expect(error).toMatchObject({ code: 'WRITE_OUTCOME_UNKNOWN' });
     expect(dying.seen).toHaveLength(1);
     expect(other.seen).toHaveLength(0);
+  });
+
+  it('sends an execute whose connection died again, with the same key, to the next node before the deadline', async () => {
+    const p = await primary();
+    const dying = await node({ kind: 'reset' });
+    const other = await node({ kind: 'forward', to: p.url, epoch: 1n });
+    const t = transport([dying.url, other.url], 2000);
+    await t.execute(statement('CREATE TABLE t (x)'));
+    expect(dying.seen).toHaveLength(1);
+    expect(other.seen).toHaveLength(1);
+    expect(other.seen[0]!.headers['idempotency-key']).toBe(dying.seen[0]!.headers['idempotency-key']);
   });
 
   it('treats a deposed primary (503 NOT_PRIMARY) as not the primary, and does not follow a node of an older epoch', async () => {
