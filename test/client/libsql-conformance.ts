@@ -62,6 +62,19 @@ export function libsqlConformance(name: string, setup: ConformanceSetup): void {
       await client.close();
     });
 
+    it('a read batch that writes fails with SQLITE_READONLY at that statement and keeps nothing', async () => {
+      const { client, reopen } = await setup();
+      await client.execute('INSERT INTO t VALUES (1)');
+      const error = await rejection(client.batch(['SELECT x FROM t', 'INSERT INTO t VALUES (2)'], 'read'));
+      expect(error).toBeInstanceOf(LibsqlBatchError);
+      expect(error).toMatchObject({ statementIndex: 1, code: 'SQLITE_READONLY', rawCode: 8 });
+      const { bookmark } = client;
+      await client.close();
+      const again = await reopen(bookmark);
+      expect(await xs(again)).toEqual([1]);
+      await again.close();
+    });
+
     it("a batch failure is a LibsqlBatchError with the statement index and libSQL's codes", async () => {
       const { client } = await setup();
       const error = await rejection(
