@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { inspect } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { open, SqliteError, type Database } from '../../core/index.ts';
+import { Database, open, SqliteError } from '../../core/index.ts';
 import { openNative } from '../support/better-sqlite3.ts';
 import { useTempDir } from '../support/temp-dir.ts';
 import { rejection, thrown } from './thrown.ts';
@@ -75,6 +75,13 @@ describe('SqliteError', () => {
     native.close();
     expect(inspect(nativeError).split('\n')[0]).toBe('SqliteError: UNIQUE constraint failed: u.email');
     expect(nativeError.constructor.name).toBe(error.constructor.name);
+  });
+
+  it("is reachable as Database.SqliteError, as better-sqlite3's is from its default export", () => {
+    expect(Database.SqliteError).toBe(SqliteError);
+    const error = thrown(() => db.prepare('SELECT * FROM missing'));
+    expect(error).toBeInstanceOf(Database.SqliteError);
+    expect(new Database.SqliteError('m', 'SQLITE_BUSY', 5)).toBeInstanceOf(SqliteError);
   });
 
   it.each([
