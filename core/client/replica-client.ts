@@ -577,6 +577,9 @@ function classify(runner: StatementRunner, sqls: readonly string[]): 'read' | 'w
       if (!runner.isReadonly(sql)) return 'write';
     } catch (error) {
       if (error instanceof ForbiddenActionError) return 'write';
+      // No statement, or two in one string: the SQL's own shape, whatever the replica holds; the
+      // caller gets better-sqlite3's RangeError, as from a local client, not the primary's refusal.
+      if (error instanceof RangeError) throw error;
       unknown = true;
     }
   }

@@ -24,6 +24,7 @@ import { registerAggregate, type AggregateOptions } from './aggregate.ts';
 import { installAuthorizer, type Authorizer } from './authorizer.ts';
 import { checkAttached, checkBackupArguments, runBackup, type BackupOptions, type BackupResult } from './backup.ts';
 import { Connection, sqliteError } from './connection.ts';
+import { SqliteError, type SqliteErrorConstructor } from './sqlite-error.ts';
 import { Statement } from './statement.ts';
 import type { TableDefinition, TableFactory } from './table-definition.ts';
 import { wrapTransaction, type TransactionFunction, type TransactionStatements } from './transaction.ts';
@@ -158,6 +159,13 @@ let closeAnyway: (db: Database) => void;
  * db.close();
  */
 export class Database {
+  /**
+   * The engine's error class on the constructor too, as better-sqlite3 has it, so that code
+   * written against its default export keeps working.
+   * @example catch (e) { if (e instanceof Database.SqliteError && e.code === 'SQLITE_BUSY') … }
+   */
+  static readonly SqliteError: SqliteErrorConstructor = SqliteError;
+
   /** The path (or `:memory:`) as given; `:memory:` for a database opened from bytes. */
   readonly name: string;
   /** True for `:memory:`, temporary (`''`) and deserialized databases. */

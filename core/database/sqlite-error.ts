@@ -42,6 +42,10 @@ class SqliteErrorClass extends WasmliteError implements SqliteError {
   }
 }
 
+// The class's own name is what Node prints for a thrown error (`util.inspect`, `console.error`) and
+// what `error.constructor.name` reads: better-sqlite3's says SqliteError, not the helper's name.
+Object.defineProperty(SqliteErrorClass, 'name', { value: 'SqliteError' });
+
 /**
  * Constructs a {@link SqliteError} (with or without `new`).
  * @example const error = SqliteError('no such table: t', 'SQLITE_ERROR', 1);

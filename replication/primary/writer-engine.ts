@@ -177,7 +177,12 @@ export class WriterEngine {
     return this.#lock.run(() => this.#measured(tag, () => this.#executor.execute(input, access, seal)));
   }
 
-  /** Runs statements in one transaction (see `StatementExecutor.batch`); `keyed` as in {@link execute}. */
+  /**
+   * Runs statements in one transaction (see `StatementExecutor.batch`); `keyed` as in {@link execute}.
+   * A read token's batch, and a batch in read mode, run on a read-only connection: there SQLite
+   * itself fails a statement that writes with SQLITE_READONLY, as a local client's read batch does,
+   * instead of the writer keeping it.
+   */
   async batch(
     inputs: readonly StatementInput[],
     access: Access,
@@ -185,7 +190,7 @@ export class WriterEngine {
     tag = 0,
     keyed?: Keyed<StatementResult[]>,
   ): Promise<Measured<StatementResult[]>> {
-    if (access === 'read') {
+    if (access === 'read' || mode === 'read') {
       const reader = await this.#reads.shared();
       return this.#measured(tag, () => reader.batch(inputs, access, mode));
     }

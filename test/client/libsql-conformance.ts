@@ -62,6 +62,32 @@ export function libsqlConformance(name: string, setup: ConformanceSetup): void {
       await client.close();
     });
 
+    it('a read batch that writes fails with SQLITE_READONLY at that statement and keeps nothing', async () => {
+      const { client, reopen } = await setup();
+      await client.execute('INSERT INTO t VALUES (1)');
+      const error = await rejection(client.batch(['SELECT x FROM t', 'INSERT INTO t VALUES (2)'], 'read'));
+      expect(error).toBeInstanceOf(LibsqlBatchError);
+      expect(error).toMatchObject({ statementIndex: 1, code: 'SQLITE_READONLY', rawCode: 8 });
+      const { bookmark } = client;
+      await client.close();
+      const again = await reopen(bookmark);
+      expect(await xs(again)).toEqual([1]);
+      await again.close();
+    });
+
+    it("refuses an empty statement and two statements in one string with better-sqlite3's RangeError", async () => {
+      const { client } = await setup();
+      for (const sql of ['', '  -- nothing', 'INSERT INTO t VALUES (1); INSERT INTO t VALUES (2)']) {
+        expect(await rejection(client.execute(sql))).toBeInstanceOf(RangeError);
+        expect(await rejection(client.batch(['SELECT 1', sql], 'read'))).toBeInstanceOf(RangeError);
+      }
+      expect(await rejection(client.execute('SELECT 1; SELECT 2'))).toMatchObject({
+        message: 'The supplied SQL string contains more than one statement',
+      });
+      expect(await xs(client)).toEqual([]);
+      await client.close();
+    });
+
     it("a batch failure is a LibsqlBatchError with the statement index and libSQL's codes", async () => {
       const { client } = await setup();
       const error = await rejection(

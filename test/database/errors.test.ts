@@ -1,6 +1,7 @@
 import fs from 'node:fs';
+import { inspect } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { open, SqliteError, type Database } from '../../core/index.ts';
+import { Database, open, SqliteError } from '../../core/index.ts';
 import { openNative } from '../support/better-sqlite3.ts';
 import { useTempDir } from '../support/temp-dir.ts';
 import { rejection, thrown } from './thrown.ts';
@@ -58,6 +59,29 @@ describe('SqliteError', () => {
     expect(String(error)).toBe('SqliteError: UNIQUE constraint failed: u.email');
     expect(error.stack).toContain('UNIQUE constraint failed');
     expectUsable();
+  });
+
+  it("prints as better-sqlite3's does: the class itself is named SqliteError", () => {
+    const error = thrown(() => db.prepare("INSERT INTO u (email, name) VALUES ('a@x', 'dup')").run());
+    expect(SqliteError.name).toBe('SqliteError');
+    expect(error.constructor.name).toBe('SqliteError');
+    // What console.error shows a user: the header line, then the code among the own properties.
+    const printed = inspect(error);
+    expect(printed.split('\n')[0]).toBe('SqliteError: UNIQUE constraint failed: u.email');
+    expect(printed).toContain("code: 'SQLITE_CONSTRAINT_UNIQUE'");
+    const native = openNative(':memory:');
+    native.exec("CREATE TABLE u (email TEXT UNIQUE); INSERT INTO u VALUES ('a@x')");
+    const nativeError = thrown(() => native.prepare("INSERT INTO u VALUES ('a@x')").run());
+    native.close();
+    expect(inspect(nativeError).split('\n')[0]).toBe('SqliteError: UNIQUE constraint failed: u.email');
+    expect(nativeError.constructor.name).toBe(error.constructor.name);
+  });
+
+  it("is reachable as Database.SqliteError, as better-sqlite3's is from its default export", () => {
+    expect(Database.SqliteError).toBe(SqliteError);
+    const error = thrown(() => db.prepare('SELECT * FROM missing'));
+    expect(error).toBeInstanceOf(Database.SqliteError);
+    expect(new Database.SqliteError('m', 'SQLITE_BUSY', 5)).toBeInstanceOf(SqliteError);
   });
 
   it.each([
