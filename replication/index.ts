@@ -15,7 +15,7 @@ export type {
   SnapshotDownload,
 } from './replica/primary-feed.ts';
 export { ReplicaTimeoutError } from './replica/replica-timeout-error.ts';
-export { replicaBackend } from './replica/replica-backend.ts';
+export { replicaBackend } from './http/replica-backend.ts';
 export { startNode } from './ha/start-node.ts';
 export type { ClusterNode } from './ha/failover-node.ts';
 export type { NodeOptions } from './ha/node-options.ts';

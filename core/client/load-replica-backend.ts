@@ -15,7 +15,7 @@ let loading: Promise<ReplicaBackendFactory> | undefined;
  * const { replica, transport } = factory({ path: 'replica.db', syncUrl: 'http://127.0.0.1:7878' });
  */
 export function loadReplicaBackend(): Promise<ReplicaBackendFactory> {
-  loading ??= import('../../replication/replica/replica-backend.ts').then((module) => (loaded = module.replicaBackend));
+  loading ??= import('../../replication/http/replica-backend.ts').then((module) => (loaded = module.replicaBackend));
   return loading;
 }
 

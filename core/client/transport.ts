@@ -99,7 +99,7 @@ export interface ReplicaBackendOptions {
 }
 
 /**
- * Builds the replica side of a client: `replication/replica/replica-backend.ts`, which
+ * Builds the replica side of a client: `replication/http/replica-backend.ts`, which
  * `createClient` loads itself (see `loadReplicaBackend`).
  *
  * @example

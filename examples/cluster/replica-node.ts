@@ -6,7 +6,7 @@
  * `position`, `sync`, `bookmark`, `close`.
  */
 import { ReplicaClient, type InStatement, type ResultSet, type TransactionMode } from 'wasmlite';
-import { HttpTransport, Position, ReplicaFollower } from 'wasmlite/replication';
+import { HttpPrimaryFeed, HttpTransport, Position, ReplicaFollower } from 'wasmlite/replication';
 import { serveCalls } from './serve-calls.ts';
 
 const [path, syncUrl] = process.argv.slice(2);
@@ -14,7 +14,7 @@ const authToken = process.env.WASMLITE_TOKEN;
 
 // The client `createClient({ url: 'file:…', syncUrl, authToken })` makes, built from its parts so
 // that the follower is at hand to wait on positions directly.
-const follower = ReplicaFollower.start({ path: path!, syncUrl: syncUrl!, authToken });
+const follower = ReplicaFollower.start({ path: path!, feed: new HttpPrimaryFeed({ syncUrl: syncUrl!, authToken }) });
 const client = new ReplicaClient(path!, follower, new HttpTransport({ syncUrl: syncUrl!, authToken }), {
   intMode: 'number',
   open: {},

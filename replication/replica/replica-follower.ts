@@ -4,7 +4,6 @@ import os from 'node:os';
 import nodePath from 'node:path';
 import { writeFileDurably } from '../../core/util/durable-file.ts';
 import { positiveInteger } from '../../core/util/option-checks.ts';
-import { HttpPrimaryFeed } from '../http/http-primary-feed.ts';
 import {
   Position,
   PositionMismatchError,
@@ -22,22 +21,21 @@ import { verifySnapshot } from './verify-snapshot.ts';
  * Options of {@link ReplicaFollower.start}.
  *
  * @example
- * ReplicaFollower.start({ path: '/srv/replica.db', syncUrl: 'http://primary:7878', authToken });
- * ReplicaFollower.start({ path: '/srv/replica.db', feed }); // any PrimaryFeed
+ * ReplicaFollower.start({
+ *   path: '/srv/replica.db',
+ *   feed: new HttpPrimaryFeed({ syncUrl: 'http://primary:7878', authToken }),
+ * });
+ * ReplicaFollower.start({ path: '/srv/replica.db', feed: leaderFeed }); // any PrimaryFeed
  */
 export interface ReplicaFollowerOptions {
   /** The local replica's database file (created from a snapshot if missing). */
   readonly path: string;
-  /** The primary's base URL (followed through an `HttpPrimaryFeed`); or give `feed`. */
-  readonly syncUrl?: string;
   /**
-   * Bearer token for the primary at `syncUrl`. A read token is enough to follow; to report this
-   * replica's position (`/status`, and confirming writes in `quorum` mode) it takes a replica or
-   * write token.
+   * Where the primary's snapshot and log come from, and where this replica's position is
+   * reported: over HTTP, an `HttpPrimaryFeed` (replication/http/; its token must be a replica or
+   * write token for reports, a read token only follows).
    */
-  readonly authToken?: string;
-  /** Where the primary's snapshot and log come from, instead of `syncUrl`. */
-  readonly feed?: PrimaryFeed;
+  readonly feed: PrimaryFeed;
   /** First reconnect delay in ms (default 100); doubles up to `maxBackoffMs` (default 5000). */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
@@ -105,8 +103,8 @@ async function downloadDurably(snapshot: SnapshotDownload, file: string, signal:
 }
 
 /**
- * Keeps a local {@link Replica} level with a primary, through a {@link PrimaryFeed} (HTTP to
- * `syncUrl` unless given another): bootstraps it from the primary's snapshot when there is none
+ * Keeps a local {@link Replica} level with a primary, through a {@link PrimaryFeed} (over HTTP,
+ * an `HttpPrimaryFeed`): bootstraps it from the primary's snapshot when there is none
  * (or the primary's database identity is not the one recorded in `<path>-dbid`), then follows
  * the log and applies each record. A compacted log, a replica ahead of the primary or a record
  * that does not continue the replica ({@link PositionMismatchError})
@@ -117,7 +115,7 @@ async function downloadDurably(snapshot: SnapshotDownload, file: string, signal:
  * before, so that readers close their connections (and reopen after).
  *
  * @example
- * const follower = ReplicaFollower.start({ path: 'replica.db', syncUrl: primary.url });
+ * const follower = ReplicaFollower.start({ path: 'replica.db', feed: new HttpPrimaryFeed({ syncUrl: primary.url }) });
  * await follower.ready();
  * await follower.waitFor(writePosition, 1000); // ReplicaTimeoutError if not applied in time
  * await follower.close();
@@ -178,7 +176,9 @@ export class ReplicaFollower {
       throw new TypeError('Expected the "path" option to be a database file path');
     }
     this.path = options.path;
-    this.#feed = options.feed ?? new HttpPrimaryFeed(options as { syncUrl: string; authToken?: string });
+    if (options.feed === null || typeof options.feed !== 'object' || typeof options.feed.log !== 'function')
+      throw new TypeError('Expected the "feed" option to be a PrimaryFeed');
+    this.#feed = options.feed;
     this.#minBackoff = positiveInteger(options.minBackoffMs ?? 100, 'minBackoffMs');
     this.#maxBackoff = positiveInteger(options.maxBackoffMs ?? 5000, 'maxBackoffMs');
     this.#idleTimeout = positiveInteger(options.idleTimeoutMs ?? 20_000, 'idleTimeoutMs');
@@ -205,7 +205,8 @@ export class ReplicaFollower {
    * see {@link ReplicaFollower.ready}.
    *
    * @example
-   * const follower = ReplicaFollower.start({ path: 'replica.db', syncUrl: 'http://127.0.0.1:7878' });
+   * const feed = new HttpPrimaryFeed({ syncUrl: 'http://127.0.0.1:7878' });
+   * const follower = ReplicaFollower.start({ path: 'replica.db', feed });
    */
   static start(options: ReplicaFollowerOptions): ReplicaFollower {
     const follower = new ReplicaFollower(options);

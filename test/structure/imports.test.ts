@@ -10,10 +10,10 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  * - replication/http ↔ replication/primary: `primary/` throws `RequestError`s carrying HTTP
  *   statuses (item 2 moves the status mapping into the server).
  */
-const FOLDER_CYCLES_BEING_REMOVED: readonly string[] = ['replication/http → replication/replica → replication/http'];
+const FOLDER_CYCLES_BEING_REMOVED: readonly string[] = [];
 
 /** The one import from core into replication: `createClient({ syncUrl })` loads it on first use. */
-const CORE_LAZY_IMPORTS = ['core/client/load-replica-backend.ts → replication/replica/replica-backend.ts'];
+const CORE_LAZY_IMPORTS = ['core/client/load-replica-backend.ts → replication/http/replica-backend.ts'];
 
 let edges: ImportEdge[];
 beforeAll(() => {

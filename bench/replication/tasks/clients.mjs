@@ -6,7 +6,7 @@ import { BUNDLE } from '../bundle-path.mjs';
 import { median, percentiles } from '../../stats.mjs';
 import { FILL_READS, VALUE } from '../workload.mjs';
 
-const { createClient, open, ReplicaClient, ReplicaFollower, HttpTransport } = await import(BUNDLE);
+const { createClient, open, ReplicaClient, ReplicaFollower, HttpPrimaryFeed, HttpTransport } = await import(BUNDLE);
 
 /**
  * A replica client (`createClient({ url: 'file:…', syncUrl })`) doing `INSERT` (forwarded to the
@@ -20,7 +20,7 @@ export async function readYourWrites({ url, path: file, n, replicaSync = true })
     ? createClient({ url: `file:${file}`, syncUrl: url })
     : new ReplicaClient(
         file,
-        ReplicaFollower.start({ path: file, syncUrl: url, sync: false, log: () => {} }),
+        ReplicaFollower.start({ path: file, feed: new HttpPrimaryFeed({ syncUrl: url }), sync: false, log: () => {} }),
         new HttpTransport({ syncUrl: url }),
         {
           intMode: 'number',

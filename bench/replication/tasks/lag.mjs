@@ -6,7 +6,7 @@ import { BUNDLE } from '../bundle-path.mjs';
 import { now, percentiles } from '../../stats.mjs';
 import { VALUE } from '../workload.mjs';
 
-const { HttpTransport, ReplicaFollower, Position, open } = await import(BUNDLE);
+const { HttpPrimaryFeed, HttpTransport, ReplicaFollower, Position, open } = await import(BUNDLE);
 
 const INSERT_LAG = 'INSERT INTO lag (v) VALUES (?)';
 
@@ -18,7 +18,12 @@ const INSERT_LAG = 'INSERT INTO lag (v) VALUES (?)';
  * 20 s, for that id); returns `visible` (index: id, value: ms).
  */
 export async function follow({ url, path: file, sync = true }, io) {
-  const follower = ReplicaFollower.start({ path: file, syncUrl: url, sync, log: () => {} });
+  const follower = ReplicaFollower.start({
+    path: file,
+    feed: new HttpPrimaryFeed({ syncUrl: url }),
+    sync,
+    log: () => {},
+  });
   await follower.ready();
   const reader = await open(file);
   const maxId = reader.prepare('SELECT max(id) FROM lag').pluck();

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import { BUNDLE } from '../bundle-path.mjs';
 
-const { Replica, ReplicaFollower, open } = await import(BUNDLE);
+const { HttpPrimaryFeed, Replica, ReplicaFollower, open } = await import(BUNDLE);
 
 /** Builds a database of `mib` MiB for the snapshot measurement: 1 MiB zero blobs, no journal, no fsync. */
 export async function buildBig({ path: file, mib }) {
@@ -28,7 +28,7 @@ export async function buildBig({ path: file, mib }) {
  */
 export async function bootstrap({ url, path: file, expectRows, sampleBytes }) {
   const t0 = performance.now();
-  const follower = ReplicaFollower.start({ path: file, syncUrl: url, log: () => {} });
+  const follower = ReplicaFollower.start({ path: file, feed: new HttpPrimaryFeed({ syncUrl: url }), log: () => {} });
   await follower.ready();
   const readyMs = performance.now() - t0;
   const reader = await open(file);

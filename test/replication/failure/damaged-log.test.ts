@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { open } from '../../../core/index.ts';
-import { ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
+import { HttpPrimaryFeed, ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { call } from '../primary/http.ts';
 
@@ -74,7 +74,7 @@ describe("a damaged record in the primary's log", () => {
   function follow(primary: Primary, name: string, messages: string[]): ReplicaFollower {
     const follower = ReplicaFollower.start({
       path: path.join(temp.dir, `${name}.db`),
-      syncUrl: primary.url,
+      feed: new HttpPrimaryFeed({ syncUrl: primary.url }),
       name,
       log: (m) => messages.push(m),
       minBackoffMs: 20,

@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { open } from '../../../core/index.ts';
-import { ReplicaFollower } from '../../../replication/index.ts';
+import { HttpPrimaryFeed, ReplicaFollower } from '../../../replication/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { call } from '../primary/http.ts';
 
@@ -73,7 +73,11 @@ describe('durability when the primary dies with its disk', () => {
     const link = await slowLink(url);
     cleanups.push(() => link.close());
     const replicaFile = path.join(dir, 'replica.db');
-    const follower = ReplicaFollower.start({ path: replicaFile, syncUrl: link.url, log: () => {} });
+    const follower = ReplicaFollower.start({
+      path: replicaFile,
+      feed: new HttpPrimaryFeed({ syncUrl: link.url }),
+      log: () => {},
+    });
     cleanups.push(() => follower.close());
     await follower.ready();
     expect((await call(url, '/v1/execute', { sql: 'CREATE TABLE w (uid TEXT PRIMARY KEY)' })).status).toBe(200);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Position, ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
+import { HttpPrimaryFeed, Position, ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { call } from './http.ts';
 
@@ -35,8 +35,7 @@ describe('POST /v1/ack: only a real replica confirms a quorum write', () => {
   ): ReplicaFollower {
     const follower = ReplicaFollower.start({
       path: path.join(temp.dir, `${name}.db`),
-      syncUrl: primary.url,
-      authToken,
+      feed: new HttpPrimaryFeed({ syncUrl: primary.url, authToken }),
       name,
       log,
     });

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientError, createClient } from '../../../core/index.ts';
 import {
+  HttpPrimaryFeed,
   HttpTransport,
   PositionFile,
   ReplicaFollower,
@@ -32,7 +33,7 @@ describe('replicas as the primary sees them: /status and quorum durability', () 
   ): ReplicaFollower {
     const follower = ReplicaFollower.start({
       path: path.join(temp.dir, `${name}.db`),
-      syncUrl: primary.url,
+      feed: new HttpPrimaryFeed({ syncUrl: primary.url }),
       name,
       log: () => {},
       ...extra,

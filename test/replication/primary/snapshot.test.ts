@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadEngine } from '../../../core/sqlite3/engine.ts';
 import { open } from '../../../core/index.ts';
-import { ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
+import { HttpPrimaryFeed, ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
 import { databaseChecksum, Position } from '../../../replication/log/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { call } from './http.ts';
@@ -73,7 +73,7 @@ describe('snapshots', () => {
     ).toBe(200);
     const follower = ReplicaFollower.start({
       path: path.join(temp.dir, 'replica.db'),
-      syncUrl: primary.url,
+      feed: new HttpPrimaryFeed({ syncUrl: primary.url }),
       log: () => {},
     });
     cleanups.push(() => follower.close());
@@ -122,7 +122,7 @@ describe('snapshots', () => {
     const file = path.join(temp.dir, 'replica.db');
     const follower = ReplicaFollower.start({
       path: file,
-      syncUrl: `http://127.0.0.1:${port}`,
+      feed: new HttpPrimaryFeed({ syncUrl: `http://127.0.0.1:${port}` }),
       minBackoffMs: 10,
       log: (m) => messages.push(m),
     });

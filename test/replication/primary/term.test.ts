@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ReplicaFollower, startPrimary, TransactionLog } from '../../../replication/index.ts';
+import { HttpPrimaryFeed, ReplicaFollower, startPrimary, TransactionLog } from '../../../replication/index.ts';
 import { freePort } from '../../support/etcd-server.ts';
 import { usePrimary } from './use-primary.ts';
 
@@ -94,7 +94,7 @@ describe("a primary's term: epoch and the right to acknowledge", () => {
       expect((await execute(newer.url, 'INSERT INTO t VALUES (1)')).status).toBe(200);
       follower = ReplicaFollower.start({
         path: path.join(temp.dir, 'replica.db'),
-        syncUrl: newer.url,
+        feed: new HttpPrimaryFeed({ syncUrl: newer.url }),
         log: (m) => messages.push(m),
       });
       await follower.sync();

@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClientError, createClient, type Client } from '../../../core/index.ts';
-import { ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
+import { HttpPrimaryFeed, ReplicaFollower, startPrimary, type Primary } from '../../../replication/index.ts';
 import { useTempDir } from '../../support/temp-dir.ts';
 import { eventually, liveChecksum, requestCount, spawnPrimary } from './helpers.ts';
 
@@ -234,7 +234,7 @@ describe('replica client', () => {
     const messages: string[] = [];
     let follower = ReplicaFollower.start({
       path: file,
-      syncUrl: primary.url,
+      feed: new HttpPrimaryFeed({ syncUrl: primary.url }),
       minBackoffMs: 20,
       log: (m) => messages.push(m),
     });
@@ -244,7 +244,7 @@ describe('replica client', () => {
     messages.length = 0;
     follower = ReplicaFollower.start({
       path: file,
-      syncUrl: primary.url,
+      feed: new HttpPrimaryFeed({ syncUrl: primary.url }),
       minBackoffMs: 20,
       log: (m) => messages.push(m),
     });

@@ -29,12 +29,26 @@ describe('a replica follower behind its primary', () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
+  it('is given where to follow as a feed: the old syncUrl option alone is a TypeError, not a silent no-op', () => {
+    const replicaPath = path.join(temp.dir, 'replica.db');
+    const options = { path: replicaPath, syncUrl: 'http://127.0.0.1:1' } as unknown as Parameters<
+      typeof ReplicaFollower.start
+    >[0];
+    expect(() => ReplicaFollower.start(options)).toThrow(
+      new TypeError('Expected the "feed" option to be a PrimaryFeed'),
+    );
+  });
+
   it('catches up several records a commit, and tells waiters of every position it passes', async () => {
     const primary = await startPrimary({ path: path.join(temp.dir, 'primary.db'), heartbeatMs: 100 });
     cleanups.push(() => primary.close());
     await execute(primary, 'CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
     const replicaPath = path.join(temp.dir, 'replica.db');
-    const first = ReplicaFollower.start({ path: replicaPath, syncUrl: primary.url, log: () => {} });
+    const first = ReplicaFollower.start({
+      path: replicaPath,
+      feed: new HttpPrimaryFeed({ syncUrl: primary.url }),
+      log: () => {},
+    });
     await first.sync();
     await first.close();
 
@@ -55,7 +69,11 @@ describe('a replica follower behind its primary', () => {
     });
     cleanups.push(() => Object.defineProperty(Replica.prototype, 'applyBatch', applyBatch));
 
-    const follower = ReplicaFollower.start({ path: replicaPath, syncUrl: primary.url, log: () => {} });
+    const follower = ReplicaFollower.start({
+      path: replicaPath,
+      feed: new HttpPrimaryFeed({ syncUrl: primary.url }),
+      log: () => {},
+    });
     cleanups.push(() => follower.close());
     await follower.ready();
     const waits = positions.map((position) => follower.waitFor(position, 10_000));

@@ -1,12 +1,15 @@
 import type { ReplicaBackendFactory } from '../../core/client/transport.ts';
-import { HttpTransport } from '../http/http-transport.ts';
-import { ReplicaFollower } from './replica-follower.ts';
+import { ReplicaFollower } from '../replica/replica-follower.ts';
+import { HttpPrimaryFeed } from './http-primary-feed.ts';
+import { HttpTransport } from './http-transport.ts';
 
 /**
  * The replica side of `createClient({ url: 'file:replica.db', syncUrl })`: a
- * {@link ReplicaFollower} on the file and an {@link HttpTransport} to the primary. Throws a
- * TypeError for bad options, as they do. `createClient` loads it itself on first use (core's
- * `loadReplicaBackend`); nothing needs to import or register it.
+ * {@link ReplicaFollower} on the file, following the primary through an {@link HttpPrimaryFeed},
+ * and an {@link HttpTransport} to it for writes. Throws a TypeError for bad options, as they do.
+ * `createClient` loads it itself on first use (core's `loadReplicaBackend`); nothing needs to
+ * import or register it. It lives in `http/` because it composes HTTP with the replica (which
+ * imports nothing from `http/`).
  *
  * @example
  * const { replica, transport } = replicaBackend({ path: 'replica.db', syncUrl: 'http://127.0.0.1:7878' });
@@ -15,8 +18,10 @@ import { ReplicaFollower } from './replica-follower.ts';
 export const replicaBackend: ReplicaBackendFactory = (options) => ({
   replica: ReplicaFollower.start({
     path: options.path,
-    syncUrl: options.syncUrl,
-    ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
+    feed: new HttpPrimaryFeed({
+      syncUrl: options.syncUrl,
+      ...(options.authToken === undefined ? {} : { authToken: options.authToken }),
+    }),
   }),
   transport: new HttpTransport({
     syncUrl: options.syncUrls ?? options.syncUrl,
