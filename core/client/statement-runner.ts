@@ -101,6 +101,8 @@ export class StatementRunner {
   #lastSql: string | undefined;
   #last: Prepared | undefined;
   readonly #cache = new Map<string, Prepared>();
+  /** A read of the schema table, run before an EXPLAIN is compiled (see `#prepare`). */
+  #schemaCheck: Statement<SqlValue[]> | undefined;
   #changes: Statement<SqlValue[]> | undefined;
   #totalChanges: Statement<SqlValue> | undefined;
 
@@ -181,7 +183,15 @@ export class StatementRunner {
       this.#last = p;
       return p;
     }
-    const stmt = this.db.prepare<SqlValue[]>(sql);
+    let stmt = this.db.prepare<SqlValue[]>(sql);
+    const explain = stmt.isExplain;
+    if (explain) {
+      // EXPLAIN opens no transaction, so it would describe the schema this connection last
+      // loaded; a read of the schema table reloads it if another connection (a replica's apply,
+      // say) changed it. Then it is compiled afresh, and never cached.
+      (this.#schemaCheck ??= this.db.prepare('SELECT 1 FROM sqlite_schema LIMIT 0')).all();
+      stmt = this.db.prepare<SqlValue[]>(sql);
+    }
     p = { stmt, columns: [], columnTypes: [], make: rowMaker([]), reprepares: 0 };
     if (stmt.reader) {
       stmt.raw();
@@ -189,6 +199,7 @@ export class StatementRunner {
       else stmt.safeIntegers();
       describe(p);
     }
+    if (explain) return p;
     this.#cache.set(sql, p);
     if (this.#cache.size > CACHE_SIZE) this.#cache.delete(this.#cache.keys().next().value!);
     this.#lastSql = sql;

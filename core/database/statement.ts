@@ -104,6 +104,18 @@ export class Statement<Row = Record<string, SqlValue>> {
   }
 
   /**
+   * Whether this is an `EXPLAIN` or `EXPLAIN QUERY PLAN` statement (`sqlite3_stmt_isexplain`; a
+   * wasmlite extension). Such a statement opens no transaction, so it never notices that another
+   * connection changed the schema: the Client checks the schema before it compiles one.
+   *
+   * @example
+   * db.prepare('EXPLAIN QUERY PLAN SELECT * FROM t').isExplain; // true
+   */
+  get isExplain(): boolean {
+    return this.#engine.x.sqlite3_stmt_isexplain(this.#ptr) !== 0;
+  }
+
+  /**
    * Runs the statement to completion and reports its effect.
    * @example db.prepare('DELETE FROM t WHERE id = ?').run(7) // { changes: 1, lastInsertRowid: 3 }
    */

@@ -41,6 +41,7 @@ export interface RawExports {
   sqlite3_clear_bindings(stmt: number): number;
   sqlite3_step(stmt: number): number;
   sqlite3_stmt_readonly(stmt: number): number;
+  sqlite3_stmt_isexplain(stmt: number): number;
   sqlite3_stmt_busy(stmt: number): number;
   sqlite3_stmt_status(stmt: number, op: number, reset: number): number;
   sqlite3_sql(stmt: number): number;
