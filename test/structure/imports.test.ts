@@ -4,13 +4,8 @@ import { importCycles, importEdges, type ImportEdge } from './import-graph.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-/**
- * Folder cycles that exist on this branch and are being removed on others (issue 12): the lead
- * empties this list once those branches are merged, and from then on no folder cycle is allowed.
- * - replication/http ↔ replication/primary: `primary/` throws `RequestError`s carrying HTTP
- *   statuses (item 2 moves the status mapping into the server).
- */
-const FOLDER_CYCLES_BEING_REMOVED: readonly string[] = [];
+/** No folder imports a folder that imports it back (issue 12), type imports included. */
+const FOLDER_CYCLES: readonly string[] = [];
 
 /** The one import from core into replication: `createClient({ syncUrl })` loads it on first use. */
 const CORE_LAZY_IMPORTS = ['core/client/load-replica-backend.ts → replication/http/replica-backend.ts'];
@@ -68,6 +63,6 @@ describe('the module graph', () => {
       .map((edge) => ({ ...edge, from: folderOf(edge.from), to: folderOf(edge.to) }))
       .filter((edge) => edge.from !== edge.to);
     const cycles = importCycles(between).map((cycle) => cycle.join(' → '));
-    expect(cycles).toEqual(FOLDER_CYCLES_BEING_REMOVED);
+    expect(cycles).toEqual(FOLDER_CYCLES);
   });
 });
