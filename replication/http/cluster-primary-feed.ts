@@ -195,7 +195,8 @@ export class ClusterPrimaryFeed implements PrimaryFeed {
       const answer = await this.#health(named);
       if (answer?.role === 'primary' && answer.epoch >= this.#epoch) return answer;
     }
-    return `${answers.length} of ${this.#nodes.length} nodes answered, none as the primary of epoch ${this.#epoch} or later`;
+    const epoch = this.#epoch;
+    return `${answers.length} of ${this.#nodes.length} nodes answered, none as the primary of epoch ${epoch} or later`;
   }
 
   /** Whether `node` still says it is the primary, at the newest epoch seen. */
