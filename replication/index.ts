@@ -5,6 +5,7 @@ export { startPrimary, type Primary, type PrimaryOptions, type PrimaryArchiveOpt
 export * from './backup/index.ts';
 export { HttpTransport, type HttpTransportOptions } from './http/http-transport.ts';
 export { HttpPrimaryFeed, type HttpPrimaryFeedOptions } from './http/http-primary-feed.ts';
+export { ClusterPrimaryFeed, type ClusterPrimaryFeedOptions } from './http/cluster-primary-feed.ts';
 export { Replica, PositionFile, type ReplicaOptions, type PositionPair } from './replica/index.ts';
 export { ReplicaFollower, type ReplicaFollowerOptions } from './replica/replica-follower.ts';
 export type {

@@ -6,3 +6,4 @@ export { PrimaryServer, type PrimaryServerOptions } from './primary-server.ts';
 export { TokenAuth } from './token-auth.ts';
 export { HttpTransport, type HttpTransportOptions } from './http-transport.ts';
 export { HttpPrimaryFeed, type HttpPrimaryFeedOptions } from './http-primary-feed.ts';
+export { ClusterPrimaryFeed, type ClusterPrimaryFeedOptions } from './cluster-primary-feed.ts';

@@ -184,7 +184,9 @@ describe('a replica client given several nodes', () => {
     leader.behave({ kind: 'redirect', to: follower.url, epoch: 3n });
     await client.execute('INSERT INTO t VALUES (2)');
     expect((await client.execute('SELECT count(*) AS n FROM t')).rows[0]!.n).toBe(2);
-    expect(follower.seen.at(-1)!.headers['wasmlite-epoch']).toBe('3');
+    // The follower's feed asks the nodes too (GET /health, /v1/log): the write is the last POST.
+    const write = follower.seen.filter((request) => request.path === '/v1/execute').at(-1)!;
+    expect(write.headers['wasmlite-epoch']).toBe('3');
   });
 
   it('checks syncUrl lists and failoverTimeout', () => {
