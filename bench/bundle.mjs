@@ -17,8 +17,11 @@ import { ROOT } from './repository.mjs';
  * repository. With `{ splitting: true }` what the entry only imports dynamically goes to separate
  * files next to it (`<name>-chunks/`), loaded when first imported, as the published build's
  * separate modules are: `core`'s lazy import of `replication/` then costs nothing at startup.
+ * With `{ engineWorker: true }` (a bundle that starts primaries) the engine worker's entry is
+ * built too, at `../replication/primary-worker.js` from the outfile: put such bundles one folder
+ * down in `bench/.build/` (e.g. `bench/.build/lib/`).
  */
-export async function bundle(entryFromRoot, outfileFromRoot, { splitting = false } = {}) {
+export async function bundle(entryFromRoot, outfileFromRoot, { splitting = false, engineWorker = false } = {}) {
   const entry = path.join(ROOT, entryFromRoot);
   const outfile = path.join(ROOT, outfileFromRoot);
   const name = path.basename(outfile, path.extname(outfile));
@@ -48,6 +51,15 @@ export async function bundle(entryFromRoot, outfileFromRoot, { splitting = false
         }
       : { outfile };
     await esbuild.build({ ...common, ...output });
+    // A primary's engine worker is a separate entry: bundled code looks for it at
+    // `../replication/primary-worker.js` from itself, as in the published build (dist/).
+    if (engineWorker) {
+      await esbuild.build({
+        ...common,
+        entryPoints: [path.join(ROOT, 'replication/http/engine-worker.ts')],
+        outfile: path.join(path.dirname(outfile), '..', 'replication', 'primary-worker.js'),
+      });
+    }
     return undefined;
   } catch (error) {
     const first = error.errors?.[0];

@@ -25,7 +25,7 @@ import { pathToFileURL } from 'node:url';
 import { bundle } from '../bundle.mjs';
 import { ROOT } from '../repository.mjs';
 
-const BUNDLE = 'bench/.build/backup.mjs';
+const BUNDLE = 'bench/.build/lib/backup.mjs';
 const RESTORE_TARGET_S = 30;
 const LAG_TARGET_MS = 1000;
 
@@ -57,7 +57,7 @@ const mib = (n) => `${(n / 2 ** 20).toFixed(0)} MiB`;
 const suite = {
   title: 'Continuous backup (issue 16)',
   async run({ quick = false, log = console.log } = {}) {
-    const why = await bundle('replication/index.ts', BUNDLE);
+    const why = await bundle('replication/index.ts', BUNDLE, { engineWorker: true });
     if (why !== undefined) return { markdown: `Backup: ${why}`, targets: [] };
     const options = {
       lag: { rate: 1000, seconds: quick ? 3 : 10 },

@@ -463,7 +463,7 @@ export default {
     // Its measurements share one primary and build on each other (the lag runs use the highest
     // write rate found first): it runs whole.
     if (cases !== undefined) throw new Error('the replication suite runs whole: --cases is for the ORM suites');
-    const why = await bundle('bench/replication/entry.ts', BUNDLE_FILE);
+    const why = await bundle('bench/replication/entry.ts', BUNDLE_FILE, { engineWorker: true });
     if (why) return { markdown: `Not measured: replication ${why}.`, targets: [] };
     try {
       return await withTempDir('replication', (dir) => measure({ quick, log }, dir));
