@@ -144,8 +144,13 @@ async function main(): Promise<void> {
     archive: archiveOption(values),
   });
   console.log(`primary ${path} at ${primary.url}, position ${primary.position()}, durability ${durability}`);
+  closeOnSignals(primary);
+}
+
+/** Closes `server` on SIGINT or SIGTERM, then exits (1 if closing failed). */
+function closeOnSignals(server: { close(): Promise<void> }): void {
   const stop = (): void => {
-    primary.close().then(
+    server.close().then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(error);
@@ -200,17 +205,7 @@ async function runNode(args: string[]): Promise<void> {
     log: (message) => console.log(`${new Date().toISOString()} ${message}`),
   });
   console.log(`node ${node.url} in cluster ${values.cluster}, durability ${durability}`);
-  const stop = (): void => {
-    node.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignals(node);
 }
 
 main().catch((error: unknown) => {

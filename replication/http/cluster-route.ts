@@ -96,10 +96,7 @@ export class ClusterRoute {
     body: string,
     options: { idempotent?: boolean; resend?: boolean } = {},
   ): Promise<RoutedAnswer> {
-    const headers: Record<string, string> = { ...this.#headers };
-    if (options.idempotent === true) headers[IDEMPOTENCY_HEADER] = randomUUID();
-    const resend = options.idempotent === true && options.resend === true;
-    const deadline = Date.now() + this.#failoverTimeoutMs;
+    const { headers, resend, deadline } = this.#attempt(options);
     let why = 'no node answered';
     /** The last failure after sending: once there is one, the request may have run. */
     let lost: { node: string; failure: PostFailure } | undefined;
@@ -141,6 +138,25 @@ export class ClusterRoute {
   }
 
   /**
+   * What every try of one request shares: its headers (with a fresh `Idempotency-Key` when
+   * `idempotent`, the same on every try), whether it may be sent again after its answer was lost,
+   * and the deadline of its tries.
+   */
+  #attempt(options: { idempotent?: boolean; resend?: boolean }): {
+    headers: Record<string, string>;
+    resend: boolean;
+    deadline: number;
+  } {
+    const headers: Record<string, string> = { ...this.#headers };
+    if (options.idempotent === true) headers[IDEMPOTENCY_HEADER] = randomUUID();
+    return {
+      headers,
+      resend: options.idempotent === true && options.resend === true,
+      deadline: Date.now() + this.#failoverTimeoutMs,
+    };
+  }
+
+  /**
    * POSTs `body` to `node` only (the primary an interactive transaction is open on): no failover,
    * since the transaction lives there. `idempotent` and `resend` as for {@link post}, except that
    * the request is sent again to `node` alone (restarted, it answers from its log).
@@ -151,10 +167,7 @@ export class ClusterRoute {
     body: string,
     options: { idempotent?: boolean; resend?: boolean } = {},
   ): Promise<RoutedAnswer> {
-    const headers: Record<string, string> = { ...this.#headers };
-    if (options.idempotent === true) headers[IDEMPOTENCY_HEADER] = randomUUID();
-    const resend = options.idempotent === true && options.resend === true;
-    const deadline = Date.now() + this.#failoverTimeoutMs;
+    const { headers, resend, deadline } = this.#attempt(options);
     let lost: PostFailure | undefined;
     for (let round = 0; ; round++) {
       try {
